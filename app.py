@@ -1,0 +1,107 @@
+"""Wiring only: Settings → Bolt app → listeners → HTTP (waitress) or Socket Mode.
+
+`python app.py` runs the Slack-facing app. Workers run separately (`python -m jobs.worker`).
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+
+from pydantic import ValidationError
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+import handlers
+from bots.prompts import PromptLibrary
+from bots.roster import RosterError, load_roster
+from handlers.intake import Intake
+from jobs.pricing import PricingError, load_prices
+from jobs.queue import turn_queue
+from jobs.runtime import check_models_priced, redis_client, slack_client
+from models.db import DatabaseNotMigrated, assert_migrated, make_engine, make_sessionmaker
+from settings import Settings, describe_error, missing_slack_settings
+
+logger = logging.getLogger("app")
+EVENTS_PATH = "/slack/events"
+
+
+def create_app(settings: Settings) -> App:
+    """The Bolt app with every listener registered; raises on bad data or schema."""
+    load_and_check_data(settings)
+    engine = make_engine(settings.database_url)
+    assert_migrated(engine)
+    intake = Intake(
+        sessions=make_sessionmaker(engine),
+        queue=turn_queue(redis_client(settings), settings.queue_name),
+    )
+    secret = settings.slack_signing_secret
+    app = App(
+        client=slack_client(settings),
+        signing_secret=secret.get_secret_value() if secret else None,
+        # Persist before answering Slack: if the database write fails Slack gets a 500 and
+        # retries, instead of a 200 for a request we then lose.
+        process_before_response=True,
+    )
+    handlers.register(app, intake)
+    return app
+
+
+def load_and_check_data(settings: Settings) -> None:
+    """Roster, prompts and prices are validated before anything listens."""
+    roster = load_roster()
+    PromptLibrary(roster)
+    check_models_priced(settings, load_prices())
+
+
+def serve(app: App, settings: Settings) -> None:
+    if settings.slack_app_token is not None:
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        logger.info("Connecting to Slack in Socket Mode")
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        return
+    import waitress
+
+    logger.info("Listening on http://0.0.0.0:%d%s", settings.port, EVENTS_PATH)
+    waitress.serve(
+        SlackRequestHandler(app, path=EVENTS_PATH),
+        host="0.0.0.0",
+        port=settings.port,
+        threads=settings.http_threads,
+        ident="marketing-dept",
+    )
+
+
+def main() -> int:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    try:
+        settings = Settings()
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        return 2
+    missing = missing_slack_settings(settings)
+    if missing:
+        print(
+            "No Slack credentials: set "
+            + " and ".join(missing)
+            + " (from your Slack app's OAuth & Permissions and Basic Information pages; "
+            "create the app from manifest.yml), in the environment or in .env. "
+            "See .env.example for every setting.",
+            file=sys.stderr,
+        )
+        return 2
+    try:
+        app = create_app(settings)
+    except (RosterError, PricingError, DatabaseNotMigrated) as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if "--check" in sys.argv:
+        print("Configuration OK")
+        return 0
+    serve(app, settings)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,68 @@
+"""System prompts, assembled from text files in prompts/ and the roster.
+
+The result must be byte-stable for a given roster and prompt files (no dates, no ids, stable
+ordering): it is the prompt-caching prefix, and one changed byte re-bills the whole prefix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from bots.roster import HUMAN, Agent, Roster, RosterError
+
+DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
+PREAMBLE_FILE = "department.md"
+
+
+@dataclass(frozen=True)
+class SystemPrompt:
+    """Two blocks: one shared by the whole department, one for the role (two cache points)."""
+
+    department: str
+    role: str
+
+
+class PromptLibrary:
+    """Prompt texts read once at start-up; a missing file is a start-up error."""
+
+    def __init__(self, roster: Roster, prompts_dir: Path = DEFAULT_PROMPTS_DIR) -> None:
+        self._roster = roster
+        self._preamble = _read(prompts_dir / PREAMBLE_FILE)
+        self._roles = {agent.id: _read(prompts_dir / f"{agent.id}.md") for agent in roster.agents}
+        self._department = self._preamble.rstrip() + "\n\n" + directory(roster)
+
+    def system_prompt(self, agent: Agent) -> SystemPrompt:
+        return SystemPrompt(self._department, self._roles[agent.id].rstrip() + "\n")
+
+
+def _read(path: Path) -> str:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise RosterError(f"Prompt file {path} is missing") from exc
+    if not text.strip():
+        raise RosterError(f"Prompt file {path} is empty")
+    return text
+
+
+def directory(roster: Roster) -> str:
+    """The department directory every agent sees, generated from the roster data."""
+    lines = ["# Department directory", ""]
+    for agent in roster.agents:
+        boss = "the human executive team" if agent.reports_to == HUMAN else _name(roster, agent.reports_to)
+        manages = ", ".join(_name(roster, report) for report in agent.manages) or "nobody"
+        lines.append(
+            f"- {agent.display_name} ({agent.layer} layer, #{agent.team_channel}): reports to "
+            f"{boss}; manages {manages}. Style: {agent.communication_style} "
+            f"Owns: {'; '.join(agent.responsibilities)}."
+        )
+    lines.append("")
+    lines.append("Team channels and their leads:")
+    for channel in roster.channels:
+        lines.append(f"- #{channel.name}: {_name(roster, channel.lead)}")
+    return "\n".join(lines) + "\n"
+
+
+def _name(roster: Roster, agent_id: str) -> str:
+    return roster.get(agent_id).display_name

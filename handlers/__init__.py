@@ -1,0 +1,13 @@
+"""Thin Slack listeners: validate, persist, enqueue, ack. Never a call to Claude."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from handlers import events
+from handlers.intake import Intake
+
+
+def register(app: App, intake: Intake) -> None:
+    """Attach every listener and middleware to the Bolt app."""
+    events.register(app, intake)

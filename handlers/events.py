@@ -1,0 +1,70 @@
+"""Listeners for messages addressed to the department: mentions, DMs, thread follow-ups."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from slack_bolt import App, BoltContext
+
+from handlers.intake import Intake
+from models.turns import InboundMessage
+
+_USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
+# Message subtypes that are a person saying something new; edits, joins, bot posts are not.
+_PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
+
+
+def register(app: App, intake: Intake) -> None:
+    @app.event("app_mention")
+    def handle_app_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        if _is_from_person(event):
+            intake.accept(_inbound(body, event, context, source="app_mention"))
+
+    @app.event("message")
+    def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+        if not _is_from_person(event):
+            return
+        if event.get("channel_type") == "im":
+            intake.accept(_inbound(body, event, context, source="message.im"))
+            return
+        thread_ts = event.get("thread_ts")
+        mentions = set(_USER_MENTION.findall(event.get("text") or ""))
+        if thread_ts is None or mentions:
+            # Top-level chatter is not for us; a mention of us arrives as app_mention, and a
+            # message naming someone else is addressed to them.
+            return
+        team_id = _team_id(body, event, context)
+        if intake.in_conversation(team_id, event["channel"], thread_ts):
+            intake.accept(_inbound(body, event, context, source="message.thread"))
+
+
+def _is_from_person(event: dict[str, Any]) -> bool:
+    return (
+        event.get("subtype") in _PERSON_SUBTYPES
+        and not event.get("bot_id")
+        and bool(event.get("user"))
+    )
+
+
+def _team_id(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> str:
+    return str(context.team_id or body.get("team_id") or event.get("team") or "")
+
+
+def _inbound(
+    body: dict[str, Any], event: dict[str, Any], context: BoltContext, *, source: str
+) -> InboundMessage:
+    text = event.get("text") or ""
+    if context.bot_user_id:
+        text = re.sub(rf"<@{re.escape(context.bot_user_id)}(?:\|[^>]*)?>", "", text)
+    return InboundMessage(
+        team_id=_team_id(body, event, context),
+        event_id=str(body.get("event_id") or f"{event['channel']}:{event['ts']}"),
+        source=source,
+        channel_id=event["channel"],
+        is_dm=event.get("channel_type") == "im",
+        thread_ts=event.get("thread_ts") or event["ts"],
+        message_ts=event["ts"],
+        user_id=event["user"],
+        text=text.strip() or "(no text)",
+    )

@@ -1,0 +1,41 @@
+"""What a listener does with an accepted message: persist it, then try to enqueue it.
+
+Persisting comes first and must succeed (an exception here makes Bolt answer 500, so Slack
+retries the event). Enqueueing may fail when Redis is down: the turn stays `received` and
+the sweeper enqueues it later, so nothing a person sent is lost.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from rq import Queue
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobs.queue import try_enqueue_turn
+from models import turns
+from models.turns import InboundMessage
+
+logger = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Intake:
+    sessions: sessionmaker[Session]
+    queue: Queue
+
+    def accept(self, message: InboundMessage) -> str | None:
+        """Persist and enqueue; the new turn's id, or None for a duplicate delivery."""
+        with self.sessions() as session:
+            turn_id = turns.record_inbound(session, message)
+        if turn_id is None:
+            logger.info("Duplicate delivery of %s ignored", message.event_id)
+            return None
+        try_enqueue_turn(self.queue, message.team_id, turn_id)
+        return turn_id
+
+    def in_conversation(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
+        """Whether the department already takes part in this thread."""
+        with self.sessions() as session:
+            return turns.find_conversation(session, team_id, channel_id, thread_ts) is not None

@@ -1,0 +1,115 @@
+"""What a worker process needs, built once per process from `Settings`.
+
+Only clients and configuration live here, never the state of any request: every job
+reloads what it needs from the database by id.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import anthropic
+from redis import Redis
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+from sqlalchemy.orm import Session, sessionmaker
+
+from bots.prompts import PromptLibrary
+from bots.roster import Roster, load_roster
+from jobs.pricing import PriceTable, load_prices
+from models.db import assert_migrated, make_engine, make_sessionmaker
+from settings import Settings
+
+SLACK_RATE_LIMIT_RETRIES = 5
+SLACK_SERVER_ERROR_RETRIES = 2
+REDIS_SOCKET_TIMEOUT_S = 5.0
+
+
+@dataclass(frozen=True)
+class Runtime:
+    settings: Settings
+    roster: Roster
+    prompts: PromptLibrary
+    prices: PriceTable
+    sessions: sessionmaker[Session]
+    slack: WebClient
+    claude: anthropic.Anthropic
+    redis: Redis
+
+
+def slack_client(settings: Settings) -> WebClient:
+    """A WebClient that waits out 429s (Retry-After) and retries transient failures."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=SLACK_RATE_LIMIT_RETRIES),
+            ServerErrorRetryHandler(max_retry_count=SLACK_SERVER_ERROR_RETRIES),
+        ],
+    )
+
+
+def claude_client(settings: Settings) -> anthropic.Anthropic:
+    key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    return anthropic.Anthropic(
+        api_key=key,
+        base_url=settings.anthropic_base_url,
+        max_retries=settings.llm_max_retries,
+        timeout=settings.llm_timeout_s,
+    )
+
+
+def redis_client(settings: Settings) -> Redis:
+    return Redis.from_url(
+        settings.redis_url,
+        socket_connect_timeout=REDIS_SOCKET_TIMEOUT_S,
+        socket_timeout=REDIS_SOCKET_TIMEOUT_S,
+        health_check_interval=30,
+    )
+
+
+def check_models_priced(settings: Settings, prices: PriceTable) -> None:
+    """Refuse to start if any configured model could be called without a price."""
+    for tier in ("opus", "sonnet", "haiku"):
+        prices.price_for(settings.model_for(tier))
+
+
+def build_runtime(settings: Settings) -> Runtime:
+    roster = load_roster()
+    prices = load_prices()
+    check_models_priced(settings, prices)
+    engine = make_engine(settings.database_url)
+    assert_migrated(engine)
+    return Runtime(
+        settings=settings,
+        roster=roster,
+        prompts=PromptLibrary(roster),
+        prices=prices,
+        sessions=make_sessionmaker(engine),
+        slack=slack_client(settings),
+        claude=claude_client(settings),
+        redis=redis_client(settings),
+    )
+
+
+_current: Runtime | None = None
+
+
+def current() -> Runtime:
+    """This process's runtime, built from the environment on first use."""
+    global _current
+    if _current is None:
+        _current = build_runtime(Settings())
+    return _current
+
+
+def install(runtime: Runtime | None) -> None:
+    """Use a ready-made runtime (tests and in-process workers)."""
+    global _current
+    _current = runtime

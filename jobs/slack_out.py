@@ -1,0 +1,163 @@
+"""The one thin wrapper around Slack posting: an agent's reply, streamed, posted once.
+
+A reply is a placeholder message edited as text arrives (chat.postMessage + throttled
+chat.update), split into several messages when long, never cut. Each part has an
+idempotency record in the database and carries the turn id in Slack message metadata, so a
+re-run of the same turn (a worker killed mid-turn) finds and edits its earlier messages
+instead of posting them again.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import posts
+
+PART_MAX_CHARS = 3500  # Slack renders ~4,000 chars of message text comfortably
+METADATA_EVENT = "department_reply"
+REPLIES_PAGE = 100
+
+
+@dataclass(frozen=True)
+class Persona:
+    """How an agent appears in Slack (needs the chat:write.customize scope)."""
+
+    username: str
+    icon_emoji: str
+
+
+@dataclass(frozen=True)
+class ReplyTarget:
+    team_id: str
+    turn_id: str
+    channel_id: str
+    thread_ts: str
+
+
+def split_text(text: str, limit: int = PART_MAX_CHARS) -> list[str]:
+    """Cut at paragraph, then line, then word boundaries; never lose a character."""
+    parts: list[str] = []
+    rest = text
+    while len(rest) > limit:
+        window = rest[:limit]
+        cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
+        if cut < limit // 2:
+            cut = limit
+        parts.append(rest[:cut].rstrip())
+        rest = rest[cut:].lstrip("\n ")
+    parts.append(rest)
+    return parts
+
+
+class ReplyWriter:
+    """Writes one turn's reply into its thread; safe to re-create for a retried turn."""
+
+    def __init__(
+        self,
+        client: WebClient,
+        sessions: sessionmaker[Session],
+        target: ReplyTarget,
+        persona: Persona,
+        *,
+        min_interval_s: float,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client = client
+        self._sessions = sessions
+        self._target = target
+        self._persona = persona
+        self._min_interval_s = min_interval_s
+        self._clock = clock
+        self._sent: dict[int, str] = {}
+        self._ts: dict[int, str] = {}
+        self._last_render = float("-inf")
+
+    @property
+    def first_ts(self) -> str | None:
+        return self._ts.get(0)
+
+    def render(self, text: str, *, final: bool = False) -> bool:
+        """Show `text` as the reply; interim renders are throttled. True if Slack was called."""
+        now = self._clock()
+        if not final and now - self._last_render < self._min_interval_s:
+            return False
+        self._last_render = now
+        shown = text if final else text + " ▍"
+        for index, part in enumerate(split_text(shown)):
+            self._show_part(index, part)
+        return True
+
+    def _show_part(self, index: int, text: str) -> None:
+        if self._sent.get(index) == text:
+            return
+        ts = self._ts.get(index) or self._adopt_or_post(index, text)
+        if self._sent.get(index) != text:
+            self._client.chat_update(channel=self._target.channel_id, ts=ts, text=text)
+        self._sent[index] = text
+
+    def _adopt_or_post(self, index: int, text: str) -> str:
+        with self._sessions() as session:
+            record, existed = posts.claim_part(
+                session,
+                team_id=self._target.team_id,
+                turn_id=self._target.turn_id,
+                part=index,
+                channel_id=self._target.channel_id,
+                thread_ts=self._target.thread_ts,
+            )
+            ts = record.ts
+            if ts is None and existed:
+                ts = self._find_in_slack(index)
+            if ts is None:
+                ts = self._post(index, text)
+                self._sent[index] = text
+            if record.ts != ts:
+                posts.save_ts(session, record, ts)
+        self._ts[index] = ts
+        return ts
+
+    def _post(self, index: int, text: str) -> str:
+        response = self._client.chat_postMessage(
+            channel=self._target.channel_id,
+            thread_ts=self._target.thread_ts,
+            text=text,
+            username=self._persona.username,
+            icon_emoji=self._persona.icon_emoji,
+            metadata={
+                "event_type": METADATA_EVENT,
+                "event_payload": {"turn_id": self._target.turn_id, "part": index},
+            },
+        )
+        return str(response["ts"])
+
+    def _find_in_slack(self, index: int) -> str | None:
+        """Recover a message an earlier attempt posted but never recorded (it died in between)."""
+        cursor: str | None = None
+        while True:
+            kwargs: dict[str, Any] = {
+                "channel": self._target.channel_id,
+                "ts": self._target.thread_ts,
+                "include_all_metadata": True,
+                "limit": REPLIES_PAGE,
+            }
+            if cursor:
+                kwargs["cursor"] = cursor
+            response = self._client.conversations_replies(**kwargs)
+            for message in response.get("messages", []):
+                metadata = message.get("metadata") or {}
+                payload = metadata.get("event_payload") or {}
+                if (
+                    metadata.get("event_type") == METADATA_EVENT
+                    and payload.get("turn_id") == self._target.turn_id
+                    and payload.get("part") == index
+                ):
+                    return str(message["ts"])
+            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None

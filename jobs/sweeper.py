@@ -1,0 +1,63 @@
+"""Finds turns that are in the database but not in motion, and puts them back in the queue.
+
+Two ways a turn gets stuck: Redis was down when it arrived (the listener persisted it and
+could not enqueue), or the worker running it died (its lease expires). RQ alone would find a
+dead worker's job only after minutes; a person in Slack will not wait that long.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from redis import Redis
+from redis.exceptions import RedisError
+from rq.exceptions import NoSuchJobError
+from rq.job import Job, JobStatus
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from jobs.queue import enqueue_turn, turn_queue
+from models import turns
+
+logger = logging.getLogger(__name__)
+
+
+def sweep(
+    sessions: sessionmaker[Session], connection: Redis, queue_name: str, *, grace_s: float
+) -> list[str]:
+    """Re-enqueue every lost turn once; returns their ids. Safe to run anywhere, any time."""
+    with sessions() as session:
+        lost = turns.lost_turns(session, grace_s=grace_s)
+    queue = turn_queue(connection, queue_name)
+    requeued = []
+    for team_id, turn_id in lost:
+        if _waiting_in_queue(connection, turn_id):
+            continue
+        enqueue_turn(queue, team_id, turn_id)
+        requeued.append(turn_id)
+    if requeued:
+        logger.info("Sweeper re-enqueued %d turn(s): %s", len(requeued), ", ".join(requeued))
+    return requeued
+
+
+def _waiting_in_queue(connection: Redis, turn_id: str) -> bool:
+    """A queued job will run; anything else (missing, started by a dead worker) is replaced."""
+    try:
+        job = Job.fetch(turn_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    if job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.SCHEDULED):
+        return True
+    job.delete()
+    return False
+
+
+def sweep_safely(
+    sessions: sessionmaker[Session], connection: Redis, queue_name: str, *, grace_s: float
+) -> int:
+    """One sweep that never raises: an outage is logged and the next sweep tries again."""
+    try:
+        return len(sweep(sessions, connection, queue_name, grace_s=grace_s))
+    except (RedisError, SQLAlchemyError) as error:
+        logger.warning("Sweep skipped: %s", type(error).__name__)
+        return 0

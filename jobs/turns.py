@@ -1,0 +1,215 @@
+"""The agent turn: the RQ job that answers one request in its Slack thread.
+
+Safe to run twice: the lease makes a second concurrent run a no-op, a re-run after a crash
+edits the messages the first run posted (see jobs/slack_out.py), and the turn's final
+status is one guarded transition.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from decimal import Decimal
+
+from sqlalchemy.orm import Session
+
+from bots.roster import Agent
+from bots.routing import route
+from jobs import runtime as runtime_module
+from jobs.llm import ChatMessage, LlmAttempt, LlmGaveUp, LlmRequest, stream_with_retries
+from jobs.pricing import Usage
+from jobs.runtime import Runtime
+from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
+from models import threads, turns
+from models.records import Conversation, ConversationMessage, LlmCall, Turn, TurnStatus
+
+logger = logging.getLogger(__name__)
+
+MAX_TURN_ATTEMPTS = 3  # runs of one turn (worker deaths included) before it is failed
+PLACEHOLDER = "_On it…_"
+FAILURE_TEXT = (
+    "Sorry, I couldn't finish this one: the AI service is overloaded or unreachable right now "
+    "and retrying didn't help. Nothing was lost. Please ask again in a few minutes."
+)
+GAVE_UP_TEXT = (
+    "Sorry, something went wrong on our side while I was answering, and I stopped after "
+    "several tries. Please ask again; if it keeps happening, tell whoever runs this app."
+)
+
+
+def run_turn(team_id: str, turn_id: str) -> str:
+    """RQ entry point: answer one turn. Returns the turn's status for the job result."""
+    return TurnRunner(runtime_module.current()).run(team_id, turn_id)
+
+
+class TurnRunner:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def run(self, team_id: str, turn_id: str) -> str:
+        settings = self.rt.settings
+        with self.rt.sessions() as session:
+            claim = turns.claim(session, team_id, turn_id, settings.turn_lease_s)
+            turn = turns.load_turn(session, team_id, turn_id)
+        if turn is None:
+            logger.warning("Turn %s not found for team %s", turn_id, team_id)
+            return "missing"
+        if claim is None:
+            return f"skipped:{turn.status}"
+        heartbeat = _Heartbeat(self.rt, claim)
+        heartbeat.start()
+        try:
+            return self._answer(turn, claim)
+        finally:
+            heartbeat.stop()
+
+    def _answer(self, turn: Turn, claim: turns.Claim) -> str:
+        agent, conversation = self._resolve_agent(turn)
+        writer = ReplyWriter(
+            self.rt.slack,
+            self.rt.sessions,
+            ReplyTarget(turn.team_id, turn.id, turn.channel_id, turn.thread_ts),
+            Persona(agent.display_name, agent.icon_emoji),
+            min_interval_s=self.rt.settings.stream_update_interval_s,
+        )
+        if claim.attempts > MAX_TURN_ATTEMPTS:
+            return self._close(writer, claim, TurnStatus.FAILED, GAVE_UP_TEXT, "too_many_attempts")
+        writer.render(PLACEHOLDER, final=True)
+        request = LlmRequest(
+            model=self.rt.settings.model_for(agent.model_tier),
+            system=self.rt.prompts.system_prompt(agent),
+            messages=self._conversation_so_far(conversation, turn, agent),
+            max_tokens=self.rt.settings.llm_max_tokens,
+        )
+        try:
+            result = stream_with_retries(
+                self.rt.claude,
+                request,
+                writer.render,
+                max_attempts=self.rt.settings.llm_max_retries + 1,
+                record=lambda attempt: self._record_call(turn, agent, attempt),
+            )
+        except LlmGaveUp as gave_up:
+            logger.warning("Turn %s: Claude gave up (%s)", turn.id, gave_up.reason)
+            return self._close(writer, claim, TurnStatus.FAILED, FAILURE_TEXT, gave_up.reason)
+        text = result.text.strip() or "_(The model returned an empty answer.)_"
+        writer.render(text, final=True)
+        with self.rt.sessions() as session:
+            threads.record_reply(
+                session, conversation, ts=writer.first_ts or turn.message_ts,
+                agent_id=agent.id, turn_id=turn.id, text=text,
+            )
+            turns.finish(session, claim, TurnStatus.ANSWERED)
+        return TurnStatus.ANSWERED.value
+
+    def _close(
+        self, writer: ReplyWriter, claim: turns.Claim, status: TurnStatus, text: str, error: str
+    ) -> str:
+        writer.render(text, final=True)
+        with self.rt.sessions() as session:
+            turns.finish(session, claim, status, error)
+        return status.value
+
+    def _resolve_agent(self, turn: Turn) -> tuple[Agent, Conversation]:
+        with self.rt.sessions() as session:
+            conversation = turns.find_conversation(
+                session, turn.team_id, turn.channel_id, turn.thread_ts
+            )
+            assert conversation is not None, "record_inbound always creates the conversation"
+            channel_name = None if turn.is_dm else self._channel_name(session, turn)
+            chosen = route(
+                self.rt.roster,
+                turn.text,
+                is_dm=turn.is_dm,
+                channel_name=channel_name,
+                thread_agent_id=conversation.agent_id,
+            ).agent
+            threads.set_thread_agent(session, conversation, chosen.id)
+            session.query(Turn).filter(Turn.team_id == turn.team_id, Turn.id == turn.id).update(
+                {Turn.agent_id: chosen.id}, synchronize_session=False
+            )
+            session.commit()
+        return chosen, conversation
+
+    def _channel_name(self, session: Session, turn: Turn) -> str | None:
+        cached = threads.cached_channel_name(session, turn.team_id, turn.channel_id)
+        if cached is not None:
+            return cached
+        info = self.rt.slack.conversations_info(channel=turn.channel_id)
+        name = (info.get("channel") or {}).get("name")
+        if isinstance(name, str):
+            threads.remember_channel_name(session, turn.team_id, turn.channel_id, name)
+            return name
+        return None
+
+    def _conversation_so_far(
+        self, conversation: Conversation, turn: Turn, agent: Agent
+    ) -> list[ChatMessage]:
+        with self.rt.sessions() as session:
+            rows = threads.history(
+                session, conversation, upto_ts=turn.message_ts,
+                limit=self.rt.settings.history_max_messages,
+            )
+        messages = [self._as_chat(row, agent) for row in rows]
+        while messages and messages[0].role != "user":
+            messages.pop(0)
+        return messages
+
+    def _as_chat(self, row: ConversationMessage, agent: Agent) -> ChatMessage:
+        if row.role == "assistant" and row.agent_id == agent.id:
+            return ChatMessage("assistant", row.text)
+        if row.role == "assistant":
+            speaker = self.rt.roster.by_id.get(row.agent_id or "")
+            name = speaker.display_name if speaker else "Another agent"
+            return ChatMessage("user", f"[{name} said in this thread]\n{row.text}")
+        return ChatMessage("user", f"[<@{row.user_id}>] {row.text}")
+
+    def _record_call(self, turn: Turn, agent: Agent, attempt: LlmAttempt) -> None:
+        cost = self.rt.prices.cost_usd(attempt.model, attempt.usage)
+        with self.rt.sessions() as session:
+            session.add(_llm_call(turn, agent, attempt, attempt.usage, cost))
+            session.commit()
+
+
+def _llm_call(turn: Turn, agent: Agent, attempt: LlmAttempt, usage: Usage, cost: Decimal) -> LlmCall:
+    return LlmCall(
+        team_id=turn.team_id,
+        turn_id=turn.id,
+        agent_id=agent.id,
+        model=attempt.model,
+        status="error" if attempt.error else "ok",
+        error=attempt.error,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cost_usd=cost,
+        latency_ms=attempt.latency_ms,
+    )
+
+
+class _Heartbeat:
+    """Extends the turn's lease while it runs, so only a dead worker's lease expires."""
+
+    def __init__(self, rt: Runtime, claim: turns.Claim) -> None:
+        self._rt = rt
+        self._claim = claim
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._beat, name=f"lease-{claim.turn_id}", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _beat(self) -> None:
+        lease_s = self._rt.settings.turn_lease_s
+        while not self._stop.wait(lease_s / 3):
+            try:
+                with self._rt.sessions() as session:
+                    if not turns.extend_lease(session, self._claim, lease_s):
+                        return
+            except Exception:
+                logger.exception("Lease heartbeat failed for turn %s", self._claim.turn_id)

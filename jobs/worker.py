@@ -1,0 +1,128 @@
+"""`python -m jobs.worker`: the worker command (RQ workers plus the turn sweeper).
+
+A supervisor process starts N worker processes (each an RQ `SimpleWorker`: no fork per job,
+so a job starts within milliseconds of being enqueued), restarts any that die, and runs the
+sweeper every few seconds. It keeps running while Redis is away and picks the work back up
+when it returns.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import multiprocessing
+import os
+import signal
+import sys
+import time
+from multiprocessing.process import BaseProcess
+from types import FrameType
+
+from pydantic import ValidationError
+from redis.exceptions import RedisError
+from rq import SimpleWorker
+
+from bots.roster import RosterError
+from jobs import runtime as runtime_module
+from jobs.pricing import PricingError
+from jobs.queue import turn_queue
+from jobs.sweeper import sweep_safely
+from models.db import DatabaseNotMigrated
+from settings import Settings, describe_error
+
+logger = logging.getLogger("jobs.worker")
+REDIS_RETRY_CAP_S = 10.0
+RESTART_DELAY_S = 1.0
+
+
+def run_worker_process(queue_name: str) -> None:
+    """One RQ worker; reconnects with backoff while Redis is unreachable."""
+    _setup_logging()
+    rt = runtime_module.current()
+    delay = 0.2
+    while True:
+        try:
+            worker = SimpleWorker([turn_queue(rt.redis, queue_name)], connection=rt.redis)
+            worker.work(logging_level="WARNING")
+            return
+        except RedisError as error:
+            logger.warning("Worker cannot reach Redis (%s); retrying in %.1fs", type(error).__name__, delay)
+            time.sleep(delay)
+            delay = min(REDIS_RETRY_CAP_S, delay * 2)
+
+
+class Supervisor:
+    def __init__(self, settings: Settings, processes: int) -> None:
+        self.settings = settings
+        self.processes = processes
+        self.children: list[BaseProcess] = []
+        self.stopping = False
+        self.context = multiprocessing.get_context("spawn")
+
+    def run(self) -> None:
+        rt = runtime_module.current()  # validates roster, prices and schema before starting
+        signal.signal(signal.SIGTERM, self._stop)
+        signal.signal(signal.SIGINT, self._stop)
+        self.children = [self._spawn() for _ in range(self.processes)]
+        logger.info("Started %d worker process(es) on queue %r", self.processes, self.settings.queue_name)
+        while not self.stopping:
+            sweep_safely(rt.sessions, rt.redis, self.settings.queue_name, grace_s=self.settings.enqueue_grace_s)
+            self._restart_dead()
+            self._sleep(self.settings.sweep_interval_s)
+        for child in self.children:
+            child.join(timeout=30)
+
+    def _spawn(self) -> BaseProcess:
+        child = self.context.Process(
+            target=run_worker_process, args=(self.settings.queue_name,), daemon=False
+        )
+        child.start()
+        return child
+
+    def _restart_dead(self) -> None:
+        for index, child in enumerate(self.children):
+            if not child.is_alive() and not self.stopping:
+                logger.warning("Worker process %s exited (%s); restarting", child.pid, child.exitcode)
+                time.sleep(RESTART_DELAY_S)
+                self.children[index] = self._spawn()
+
+    def _sleep(self, seconds: float) -> None:
+        deadline = time.monotonic() + seconds
+        while not self.stopping and time.monotonic() < deadline:
+            time.sleep(min(0.1, seconds))
+
+    def _stop(self, signum: int, _frame: FrameType | None) -> None:
+        logger.info("Stopping workers (signal %d); running turns finish first", signum)
+        self.stopping = True
+        for child in self.children:
+            if child.is_alive() and child.pid is not None:
+                try:
+                    os.kill(child.pid, signal.SIGTERM)
+                except ProcessLookupError:
+                    pass
+
+
+def _setup_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Run the department's workers and sweeper.")
+    parser.add_argument("--processes", type=int, default=None, help="worker processes")
+    args = parser.parse_args(argv)
+    _setup_logging()
+    try:
+        settings = Settings()
+        runtime_module.install(runtime_module.build_runtime(settings))
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        return 2
+    except (RosterError, PricingError, DatabaseNotMigrated) as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    Supervisor(settings, args.processes or settings.worker_processes).run()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

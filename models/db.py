@@ -1,0 +1,70 @@
+"""Engines, sessions and the migration guard.
+
+Sessions are opened inside handlers and jobs (never at import). SQLite is tuned for several
+processes at once (WAL, a busy timeout) because the web app and the workers share the file.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, create_engine, event
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
+SQLITE_BUSY_TIMEOUT_S = 30
+
+
+class DatabaseNotMigrated(Exception):
+    """The database schema is not at the newest migration."""
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for the app; SQLite gets WAL and a busy timeout for multi-process use."""
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
+        event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+
+
+def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.close()
+
+
+def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
+    return sessionmaker(engine, expire_on_commit=False)
+
+
+def alembic_config(url: str) -> Config:
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS_DIR))
+    config.set_main_option("sqlalchemy.url", url.replace("%", "%%"))
+    return config
+
+
+def upgrade(url: str) -> None:
+    """Bring a database to the newest schema (what `make run` and the tests do first)."""
+    from alembic import command
+
+    command.upgrade(alembic_config(url), "head")
+
+
+def assert_migrated(engine: Engine) -> None:
+    """Refuse to run against a database whose schema is not at head, saying what to run."""
+    head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
+    with engine.connect() as connection:
+        current = MigrationContext.configure(connection).get_current_revision()
+    if current != head:
+        raise DatabaseNotMigrated(
+            f"The database is at migration {current or 'none'} but the code needs {head}. "
+            "Run `make migrate` (alembic upgrade head) first."
+        )

@@ -1,0 +1,88 @@
+"""A thread's memory and the channel-name cache: reads and idempotent writes."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy import select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.records import ChannelInfo, Conversation, ConversationMessage
+
+CHANNEL_NAME_TTL = timedelta(days=1)
+
+
+def history(
+    session: Session, conversation: Conversation, *, upto_ts: str, limit: int
+) -> list[ConversationMessage]:
+    """The last `limit` messages of the thread up to and including `upto_ts`, oldest first."""
+    rows = session.scalars(
+        select(ConversationMessage)
+        .where(
+            ConversationMessage.team_id == conversation.team_id,
+            ConversationMessage.conversation_id == conversation.id,
+            ConversationMessage.ts <= upto_ts,
+        )
+        .order_by(ConversationMessage.ts.desc(), ConversationMessage.role.desc())
+        .limit(limit)
+    ).all()
+    return list(reversed(rows))
+
+
+def record_reply(
+    session: Session, conversation: Conversation, *, ts: str, agent_id: str, turn_id: str, text: str
+) -> None:
+    """Remember an agent's answer; a second run of the same turn changes nothing."""
+    try:
+        with session.begin_nested():
+            session.add(
+                ConversationMessage(
+                    team_id=conversation.team_id,
+                    conversation_id=conversation.id,
+                    ts=ts,
+                    role="assistant",
+                    agent_id=agent_id,
+                    turn_id=turn_id,
+                    text=text,
+                )
+            )
+    except IntegrityError:
+        pass
+    session.commit()
+
+
+def set_thread_agent(session: Session, conversation: Conversation, agent_id: str) -> None:
+    session.execute(
+        update(Conversation)
+        .where(Conversation.team_id == conversation.team_id, Conversation.id == conversation.id)
+        .values(agent_id=agent_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
+def cached_channel_name(session: Session, team_id: str, channel_id: str) -> str | None:
+    row = session.scalar(
+        select(ChannelInfo).where(ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id)
+    )
+    if row is None or utcnow() - row.updated_at > CHANNEL_NAME_TTL:
+        return None
+    return row.name
+
+
+def remember_channel_name(session: Session, team_id: str, channel_id: str, name: str) -> None:
+    row = session.scalar(
+        select(ChannelInfo).where(ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id)
+    )
+    if row is None:
+        try:
+            with session.begin_nested():
+                session.add(ChannelInfo(team_id=team_id, channel_id=channel_id, name=name))
+        except IntegrityError:
+            pass
+    else:
+        row.name = name
+        row.updated_at = utcnow()
+    session.commit()

@@ -1,0 +1,204 @@
+"""Turn persistence and its guarded state transitions.
+
+Every transition is one conditional UPDATE, so two workers (a retry, a sweeper re-enqueue, a
+duplicate job) can race and exactly one wins. A lease with a random token marks who is
+running a turn; a lease that expires means its worker died and another may take over.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, or_, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from models.base import utcnow
+from models.records import Conversation, ConversationMessage, Turn, TurnStatus
+
+
+@dataclass(frozen=True)
+class InboundMessage:
+    """What a listener extracted from a Slack event, before anything is decided."""
+
+    team_id: str
+    event_id: str
+    source: str
+    channel_id: str
+    is_dm: bool
+    thread_ts: str
+    message_ts: str
+    user_id: str
+    text: str
+
+
+@dataclass(frozen=True)
+class Claim:
+    """Proof that this worker holds a turn's lease."""
+
+    team_id: str
+    turn_id: str
+    token: str
+    attempts: int
+
+
+def record_inbound(session: Session, message: InboundMessage) -> str | None:
+    """Persist a request and its place in the thread; None when Slack sent it before.
+
+    The unique keys (event id, and channel + message ts) make Slack's retries and the
+    app_mention/message double delivery of one message land as a single turn.
+    """
+    turn = Turn(
+        team_id=message.team_id,
+        event_id=message.event_id,
+        source=message.source,
+        channel_id=message.channel_id,
+        is_dm=message.is_dm,
+        thread_ts=message.thread_ts,
+        message_ts=message.message_ts,
+        user_id=message.user_id,
+        text=message.text,
+    )
+    try:
+        with session.begin_nested():
+            session.add(turn)
+    except IntegrityError:
+        return None
+    conversation = _conversation(session, message.team_id, message.channel_id, message.thread_ts)
+    session.add(
+        ConversationMessage(
+            team_id=message.team_id,
+            conversation_id=conversation.id,
+            ts=message.message_ts,
+            role="user",
+            user_id=message.user_id,
+            turn_id=turn.id,
+            text=message.text,
+        )
+    )
+    session.commit()
+    return turn.id
+
+
+def _conversation(session: Session, team_id: str, channel_id: str, thread_ts: str) -> Conversation:
+    found = find_conversation(session, team_id, channel_id, thread_ts)
+    if found is not None:
+        return found
+    conversation = Conversation(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
+    try:
+        with session.begin_nested():
+            session.add(conversation)
+    except IntegrityError:  # another request created it a moment ago
+        found = find_conversation(session, team_id, channel_id, thread_ts)
+        assert found is not None
+        return found
+    return conversation
+
+
+def find_conversation(
+    session: Session, team_id: str, channel_id: str, thread_ts: str
+) -> Conversation | None:
+    return session.scalar(
+        select(Conversation).where(
+            Conversation.team_id == team_id,
+            Conversation.channel_id == channel_id,
+            Conversation.thread_ts == thread_ts,
+        )
+    )
+
+
+def load_turn(session: Session, team_id: str, turn_id: str) -> Turn | None:
+    return session.scalar(select(Turn).where(Turn.team_id == team_id, Turn.id == turn_id))
+
+
+def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim | None:
+    """Take a fresh turn, or one whose previous worker's lease ran out; None if not ours."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    result = session.execute(
+        update(Turn)
+        .where(
+            Turn.team_id == team_id,
+            Turn.id == turn_id,
+            or_(
+                Turn.status == TurnStatus.RECEIVED.value,
+                and_(Turn.status == TurnStatus.RUNNING.value, Turn.lease_expires_at < now),
+            ),
+        )
+        .values(
+            status=TurnStatus.RUNNING.value,
+            lease_token=token,
+            lease_expires_at=now + timedelta(seconds=lease_s),
+            attempts=Turn.attempts + 1,
+            started_at=now,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    attempts = session.scalar(select(Turn.attempts).where(Turn.id == turn_id))
+    return Claim(team_id, turn_id, token, attempts or 1)
+
+
+def extend_lease(session: Session, claim: Claim, lease_s: float) -> bool:
+    """Heartbeat; False means the lease was lost (taken over or finished elsewhere)."""
+    result = session.execute(
+        update(Turn)
+        .where(*_held(claim))
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def finish(
+    session: Session, claim: Claim, status: TurnStatus, error: str | None = None
+) -> bool:
+    """Close the turn if this worker still holds it; exactly one finisher wins."""
+    result = session.execute(
+        update(Turn)
+        .where(*_held(claim))
+        .values(
+            status=status.value,
+            finished_at=utcnow(),
+            lease_expires_at=None,
+            error=error[:200] if error else None,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def _held(claim: Claim) -> tuple[object, ...]:
+    return (
+        Turn.team_id == claim.team_id,
+        Turn.id == claim.turn_id,
+        Turn.status == TurnStatus.RUNNING.value,
+        Turn.lease_token == claim.token,
+    )
+
+
+def lost_turns(session: Session, *, grace_s: float, limit: int = 100) -> list[tuple[str, str]]:
+    """(team, turn) pairs that may be missing from the queue: never enqueued, or orphaned.
+
+    The sweeper is the one cross-workspace reader: it only returns ids, and each job it
+    enqueues filters by its team again.
+    """
+    now = utcnow()
+    stale_received = and_(
+        Turn.status == TurnStatus.RECEIVED.value,
+        Turn.created_at < now - timedelta(seconds=grace_s),
+    )
+    expired = and_(Turn.status == TurnStatus.RUNNING.value, Turn.lease_expires_at < now)
+    rows = session.execute(
+        select(Turn.team_id, Turn.id)
+        .where(or_(stale_received, expired))
+        .order_by(Turn.created_at)
+        .limit(limit)
+    )
+    return [(team_id, turn_id) for team_id, turn_id in rows]

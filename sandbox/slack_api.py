@@ -1,0 +1,265 @@
+"""A local stand-in for the Slack Web API, served over real HTTP.
+
+The real `slack_sdk.WebClient(base_url=standin.url)` talks to it, so tests exercise the same
+encoding, retry and error paths as production. It is deliberately truthful: it answers with
+Slack's shapes and error codes, and refuses whatever Slack would refuse (see
+`sandbox.slack_methods` for the few places where it is stricter than Slack).
+"""
+
+from __future__ import annotations
+
+import collections
+import logging
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any
+from urllib.parse import urlsplit
+
+from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
+from sandbox.slack_methods import METHODS, SlackMethodError
+from sandbox.slack_workspace import Identity, Message, Workspace
+
+logger = logging.getLogger(__name__)
+
+API_PREFIX = "/api/"
+WAIT_POLL_INTERVAL_S = 0.02
+
+
+@dataclass(frozen=True)
+class RecordedCall:
+    """One Web API request as the stand-in saw and answered it."""
+
+    method: str
+    args: dict[str, Any]
+    token: str | None
+    at: float
+    status: int
+    response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class _Failure:
+    status: int
+    error: str
+    retry_after_s: int
+
+
+class SlackStandIn:
+    """A Slack workspace on 127.0.0.1 answering the Web API methods our app calls."""
+
+    def __init__(
+        self,
+        *,
+        bot_token: str = "xoxb-test-token",
+        team_id: str = "T0TEST",
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        host: str = "127.0.0.1",
+        port: int = 0,
+    ) -> None:
+        self._identity = Identity(bot_token, team_id, bot_user_id, bot_id)
+        self._workspace = Workspace(self._identity)
+        self._address = (host, port)
+        self._server: ApiServer | None = None
+        self._thread: threading.Thread | None = None
+        self._calls: list[RecordedCall] = []
+        self._failures: dict[str, collections.deque[_Failure]] = {}
+        self._lock = threading.Lock()
+        self._changed = threading.Condition()
+
+    # -- lifecycle -------------------------------------------------------------------------
+
+    @property
+    def url(self) -> str:
+        """Base URL in slack_sdk's `base_url` form: `http://127.0.0.1:<port>/api/`."""
+        if self._server is None:
+            raise RuntimeError("SlackStandIn is not started")
+        host, port = self._server.server_address[:2]
+        return f"http://{host!s}:{port}{API_PREFIX}"
+
+    def start(self) -> SlackStandIn:
+        """Bind (an ephemeral port by default) and serve from a daemon thread."""
+        if self._server is not None:
+            return self
+        self._server = ApiServer(self._address, self._answer)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            name="slack-standin",
+            daemon=True,
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port."""
+        if self._server is None:
+            return
+        self._server.shutdown()
+        self._server.server_close()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self._server, self._thread = None, None
+
+    def __enter__(self) -> SlackStandIn:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    # -- set-up and inspection ---------------------------------------------------------------
+
+    def add_channel(
+        self, channel_id: str, name: str, *, is_im: bool = False, user: str | None = None
+    ) -> None:
+        """Create a channel, or with `is_im=True` the bot's DM with `user`."""
+        if is_im and not user:
+            raise ValueError("a DM (is_im=True) needs the user it is with")
+        self._workspace.add_channel(channel_id, name, is_im=is_im, user=user)
+
+    def add_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
+        """Create a workspace member that `users.info` and `chat.postEphemeral` will know."""
+        self._workspace.add_user(user_id, name, is_admin=is_admin)
+
+    def add_message(
+        self, channel: str, *, user: str, text: str, thread_ts: str | None = None
+    ) -> str:
+        """Seed a message written by a person (e.g. the one an event mentions); returns its ts.
+
+        The app's own posts go through the API; this is for what people wrote, which the app
+        may reply to or try (and fail) to edit.
+        """
+        if self._workspace.resolve_channel(channel) is None:
+            raise ValueError(f"unknown channel {channel}; call add_channel first")
+        ts = self._workspace.next_ts()
+        message: Message = {"type": "message", "user": user, "text": text, "ts": ts}
+        message["team"] = self._identity.team_id
+        if thread_ts:
+            message["thread_ts"] = thread_ts
+        self._workspace.store_message(channel, message)
+        self._notify()
+        return ts
+
+    @property
+    def calls(self) -> list[RecordedCall]:
+        """Every request answered so far, oldest first (a copy)."""
+        return self.calls_to()
+
+    def calls_to(self, method: str | None = None) -> list[RecordedCall]:
+        """The requests answered so far for one method (or all), oldest first (a copy)."""
+        with self._lock:
+            return [c for c in self._calls if method is None or c.method == method]
+
+    def messages(self, channel: str, thread_ts: str | None = None) -> list[dict[str, Any]]:
+        """Stored messages of a channel, replies included, oldest first.
+
+        With `thread_ts`: only that thread, the parent (when known) followed by its replies.
+        """
+        messages = self._workspace.channel_messages(channel)
+        if thread_ts is None:
+            return messages
+        return [m for m in messages if thread_ts in (m["ts"], m.get("thread_ts"))]
+
+    def ephemerals(self, channel: str) -> list[dict[str, Any]]:
+        """Ephemerals sent in a channel: message_ts, user (the recipient), text, blocks."""
+        return self._workspace.ephemerals(channel)
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        times: int = 1,
+        status: int = 429,
+        error: str = "ratelimited",
+        retry_after_s: int = 1,
+    ) -> None:
+        """Make the next `times` authenticated calls of `method` fail like Slack under load.
+
+        A 429 carries `Retry-After` so retry handlers can be tested against the real header.
+        """
+        failure = _Failure(status, error, retry_after_s)
+        with self._lock:
+            self._failures.setdefault(method, collections.deque()).extend([failure] * times)
+
+    def wait_for(self, predicate: Callable[[], bool], timeout_s: float = 10.0) -> bool:
+        """Wait until `predicate()` holds; False if it still does not after `timeout_s`.
+
+        Re-checked after every answered call and every few milliseconds, so callers never
+        need a blind sleep, whether they wait on the stand-in or on something else.
+        """
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while not predicate():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._changed.wait(min(remaining, WAIT_POLL_INTERVAL_S))
+        return True
+
+    def reset(self) -> None:
+        """Forget calls, messages, ephemerals and pending failures; keep channels and users."""
+        with self._lock:
+            self._calls.clear()
+            self._failures.clear()
+        self._workspace.forget_content()
+
+    # -- answering ---------------------------------------------------------------------------
+
+    def _answer(self, verb: str, path: str, headers: dict[str, str], body: bytes) -> Reply:
+        parts = urlsplit(path)
+        method = parts.path.removeprefix(API_PREFIX) if parts.path.startswith(API_PREFIX) else ""
+        args: dict[str, Any] = {}
+        token: str | None = None
+        try:
+            args, form_token = decode_args(parts.query, headers, body)
+            token = bearer_token(headers) or form_token
+            reply = self._dispatch(method, args, token)
+        except BadRequest as bad:
+            reply = Reply(200, {"ok": False, "error": str(bad)})
+        self._record(RecordedCall(method, args, token, time.time(), reply.status, reply.body))
+        logger.debug("slack stand-in %s %s -> %s", verb, method, reply.status)
+        return reply
+
+    def _dispatch(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
+        handler = METHODS.get(method)
+        if handler is None:
+            return Reply(404, {"ok": False, "error": "unknown_method"})
+        if not token:
+            return Reply(200, {"ok": False, "error": "not_authed"})
+        if token != self._identity.bot_token:
+            return Reply(200, {"ok": False, "error": "invalid_auth"})
+        failure = self._take_failure(method)
+        if failure is not None:
+            headers = {"Retry-After": str(failure.retry_after_s)} if failure.status == 429 else {}
+            return Reply(failure.status, {"ok": False, "error": failure.error}, headers)
+        try:
+            with self._workspace.lock:
+                return Reply(200, {"ok": True, **handler(self._workspace, args)})
+        except SlackMethodError as refused:
+            body: dict[str, Any] = {"ok": False, "error": refused.error}
+            if refused.messages:
+                body["errors"] = [m.removeprefix("[ERROR] ") for m in refused.messages]
+                body["response_metadata"] = {"messages": refused.messages}
+            return Reply(200, body)
+
+    def _take_failure(self, method: str) -> _Failure | None:
+        with self._lock:
+            pending = self._failures.get(method)
+            return pending.popleft() if pending else None
+
+    def _record(self, call: RecordedCall) -> None:
+        with self._lock:
+            self._calls.append(call)
+        self._notify()
+
+    def _notify(self) -> None:
+        with self._changed:
+            self._changed.notify_all()

@@ -1,0 +1,191 @@
+"""The state behind the Slack stand-in: one workspace's channels, users and messages.
+
+Held apart from the HTTP server so method handlers can be read (and tested) as plain
+functions of a workspace and their arguments. Every read or write happens under `lock`;
+handlers run entirely inside it, so a request sees and leaves a consistent workspace.
+"""
+
+from __future__ import annotations
+
+import copy
+import threading
+import time
+from dataclasses import dataclass
+from typing import Any
+
+Message = dict[str, Any]
+
+SANDBOX_DOMAIN = "sandbox.slack.local"
+
+
+@dataclass(frozen=True)
+class Identity:
+    """Who the stand-in's one valid token belongs to, as `auth.test` reports it."""
+
+    bot_token: str
+    team_id: str
+    bot_user_id: str
+    bot_id: str
+    team_name: str = "Sandbox"
+    bot_name: str = "sandbox-bot"
+
+
+def ts_key(ts: str) -> tuple[int, int]:
+    """Sort key for Slack timestamps ("seconds.micros"); malformed ones sort first."""
+    seconds, _, micros = ts.partition(".")
+    try:
+        return int(seconds), int(micros or 0)
+    except ValueError:
+        return -1, -1
+
+
+class Workspace:
+    """Channels, users, messages and ephemerals of the single sandbox team."""
+
+    def __init__(self, identity: Identity) -> None:
+        self.identity = identity
+        self.lock = threading.RLock()
+        self.channels: dict[str, dict[str, Any]] = {}
+        self.users: dict[str, dict[str, Any]] = {}
+        self._messages: dict[str, list[Message]] = {}
+        self._ephemerals: dict[str, list[Message]] = {}
+        self._last_ts_us = 0
+        self.add_user(identity.bot_user_id, identity.bot_name, is_bot=True)
+
+    def next_ts(self) -> str:
+        """Return a fresh "%d.%06d" timestamp, strictly above every earlier one.
+
+        Slack's `ts` is a message's identity within a channel, so two posts landing in the
+        same microsecond must still get different values.
+        """
+        with self.lock:
+            self._last_ts_us = max(int(time.time() * 1_000_000), self._last_ts_us + 1)
+            seconds, micros = divmod(self._last_ts_us, 1_000_000)
+            return f"{seconds}.{micros:06d}"
+
+    def add_channel(self, channel_id: str, name: str, *, is_im: bool, user: str | None) -> None:
+        """Create a conversation shaped like `conversations.info` returns it."""
+        channel: dict[str, Any] = {
+            "id": channel_id,
+            "created": int(time.time()),
+            "is_channel": not is_im,
+            "is_group": False,
+            "is_im": is_im,
+            "is_mpim": False,
+            "is_private": False,
+            "is_archived": False,
+            "is_member": True,
+            "context_team_id": self.identity.team_id,
+        }
+        if is_im:
+            channel.update(user=user, is_user_deleted=False)
+        else:
+            channel.update(name=name, name_normalized=name.lower())
+        with self.lock:
+            self.channels[channel_id] = channel
+            self._messages.setdefault(channel_id, [])
+
+    def add_user(
+        self, user_id: str, name: str, *, is_admin: bool = False, is_bot: bool = False
+    ) -> None:
+        """Create a user shaped like `users.info` returns it."""
+        user = {
+            "id": user_id,
+            "team_id": self.identity.team_id,
+            "name": name,
+            "real_name": name,
+            "deleted": False,
+            "is_admin": is_admin,
+            "is_owner": False,
+            "is_bot": is_bot,
+            "is_app_user": False,
+            "profile": {"real_name": name, "display_name": name, "team": self.identity.team_id},
+        }
+        with self.lock:
+            self.users[user_id] = user
+
+    def knows_user(self, user_id: str) -> bool:
+        """A user exists if it was added or is the other side of a registered DM."""
+        with self.lock:
+            if user_id in self.users:
+                return True
+            return any(c["is_im"] and c.get("user") == user_id for c in self.channels.values())
+
+    def resolve_channel(self, ref: str, *, allow_names: bool = False) -> str | None:
+        """Map a channel id (or, where Slack allows it, `#name` / a DM partner's id) to an id."""
+        with self.lock:
+            if ref in self.channels:
+                return ref
+            if not allow_names:
+                return None
+            name = ref.removeprefix("#")
+            for channel in self.channels.values():
+                if channel.get("name") == name or (channel["is_im"] and channel["user"] == ref):
+                    return str(channel["id"])
+            return None
+
+    def store_message(self, channel_id: str, message: Message) -> None:
+        """Keep a message (ordered by ts) and, for a reply, update its parent's thread fields."""
+        with self.lock:
+            messages = self._messages.setdefault(channel_id, [])
+            messages.append(message)
+            messages.sort(key=lambda m: ts_key(m["ts"]))
+            thread_ts = message.get("thread_ts")
+            parent = self.find_message(channel_id, thread_ts) if thread_ts else None
+            if parent is not None and parent is not message and _is_top_level(parent):
+                _attach_reply(parent, message)
+
+    def find_message(self, channel_id: str, ts: str) -> Message | None:
+        """The stored message with this ts, or None (live object: callers hold `lock`)."""
+        with self.lock:
+            for message in self._messages.get(channel_id, []):
+                if message["ts"] == ts:
+                    return message
+            return None
+
+    def thread(self, channel_id: str, root_ts: str) -> list[Message]:
+        """The thread's parent (if known) followed by its replies, oldest first (live objects)."""
+        with self.lock:
+            return [
+                m
+                for m in self._messages.get(channel_id, [])
+                if m["ts"] == root_ts or m.get("thread_ts") == root_ts
+            ]
+
+    def channel_messages(self, channel_id: str) -> list[Message]:
+        """Deep copies of every stored message of a channel, replies included, oldest first."""
+        with self.lock:
+            return copy.deepcopy(self._messages.get(channel_id, []))
+
+    def store_ephemeral(self, channel_id: str, ephemeral: Message) -> None:
+        """Ephemerals live apart: nobody but their recipient ever sees them in the channel."""
+        with self.lock:
+            self._ephemerals.setdefault(channel_id, []).append(ephemeral)
+
+    def ephemerals(self, channel_id: str) -> list[Message]:
+        """Deep copies of the ephemerals sent in a channel, oldest first."""
+        with self.lock:
+            return copy.deepcopy(self._ephemerals.get(channel_id, []))
+
+    def forget_content(self) -> None:
+        """Drop messages and ephemerals but keep channels, users and the ts clock."""
+        with self.lock:
+            self._messages = {channel_id: [] for channel_id in self.channels}
+            self._ephemerals = {}
+
+
+def _is_top_level(message: Message) -> bool:
+    return message.get("thread_ts") in (None, message["ts"])
+
+
+def _attach_reply(parent: Message, reply: Message) -> None:
+    parent["thread_ts"] = parent["ts"]
+    parent["reply_count"] = parent.get("reply_count", 0) + 1
+    parent["latest_reply"] = reply["ts"]
+    reply_users: list[str] = parent.setdefault("reply_users", [])
+    author = reply.get("user")
+    if isinstance(author, str) and author not in reply_users:
+        reply_users.append(author)
+    parent["reply_users_count"] = len(reply_users)
+    if "user" in parent:
+        reply["parent_user_id"] = parent["user"]

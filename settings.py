@@ -1,0 +1,100 @@
+"""The one place configuration is read: the environment or a `.env` file.
+
+Everything else receives a `Settings` instance; nothing else reads `os.environ`. A missing or
+malformed setting stops start-up with one line naming it (`describe_error`), never a
+traceback and never the secret's value.
+"""
+
+from __future__ import annotations
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from bots.roster import ModelTier
+
+SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+
+
+class Settings(BaseSettings):
+    """Process configuration. Secrets are `SecretStr` so they never print by accident."""
+
+    model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    slack_bot_token: SecretStr | None = None
+    slack_signing_secret: SecretStr | None = None
+    slack_app_token: SecretStr | None = None
+    slack_api_url: str = SLACK_DEFAULT_API_URL
+    port: int = Field(default=3000, ge=1, le=65535)
+    http_threads: int = Field(default=16, ge=1, le=256)
+
+    anthropic_api_key: SecretStr | None = None
+    # ANTHROPIC_BASE_URL is read by the anthropic client itself; kept here so it is validated
+    # and so the worker can hand it on explicitly.
+    anthropic_base_url: str | None = None
+    model_opus: str = "claude-opus-5-5"
+    model_sonnet: str = "claude-sonnet-5-5"
+    model_haiku: str = "claude-haiku-5-5"
+    llm_max_tokens: int = Field(default=2048, ge=16, le=64000)
+    llm_max_retries: int = Field(default=3, ge=0, le=10)
+    llm_timeout_s: float = Field(default=120.0, gt=0)
+
+    redis_url: str = "redis://localhost:6379/0"
+    database_url: str = "sqlite:///marketing_dept.db"
+    queue_name: str = "turns"
+    worker_processes: int = Field(default=4, ge=1, le=64)
+
+    turn_lease_s: float = Field(default=45.0, gt=0)
+    sweep_interval_s: float = Field(default=5.0, gt=0)
+    enqueue_grace_s: float = Field(default=3.0, ge=0)
+    stream_update_interval_s: float = Field(default=1.0, ge=0)
+    history_max_messages: int = Field(default=40, ge=2)
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url_has_slash(cls, value: str) -> str:
+        if not value.startswith(("http://", "https://")):
+            raise ValueError("must be an http(s) URL")
+        return value if value.endswith("/") else value + "/"
+
+    @field_validator("redis_url")
+    @classmethod
+    def _redis_scheme(cls, value: str) -> str:
+        if not value.startswith(("redis://", "rediss://", "unix://")):
+            raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("database_url")
+    @classmethod
+    def _database_scheme(cls, value: str) -> str:
+        if "://" not in value:
+            raise ValueError("must be a SQLAlchemy URL such as sqlite:///file.db")
+        return value
+
+    def model_for(self, tier: ModelTier) -> str:
+        """The Claude model id configured for a roster tier."""
+        return {"opus": self.model_opus, "sonnet": self.model_sonnet, "haiku": self.model_haiku}[
+            tier
+        ]
+
+    @property
+    def has_slack_credentials(self) -> bool:
+        return self.slack_bot_token is not None and self.slack_signing_secret is not None
+
+
+def describe_error(error: ValidationError) -> str:
+    """One line per bad setting, naming the environment variable but never its value."""
+    lines = []
+    for problem in error.errors():
+        name = str(problem["loc"][0]).upper() if problem["loc"] else "SETTINGS"
+        lines.append(f"Setting {name} is invalid: {problem['msg']}")
+    return "\n".join(lines)
+
+
+def missing_slack_settings(settings: Settings) -> list[str]:
+    """The Slack settings a real workspace needs and that are not set."""
+    missing = []
+    if settings.slack_bot_token is None:
+        missing.append("SLACK_BOT_TOKEN")
+    if settings.slack_signing_secret is None:
+        missing.append("SLACK_SIGNING_SECRET")
+    return missing

@@ -1,0 +1,159 @@
+"""Shared fixtures: real Redis, a real migrated database, the Slack and Claude stand-ins over
+HTTP, and the Bolt app served by waitress exactly as in production."""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from redis import Redis
+from rq import SimpleWorker
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from sqlalchemy.orm import Session, sessionmaker
+from waitress.server import create_server
+
+import app as app_module
+from jobs import runtime as runtime_module
+from jobs.queue import turn_queue
+from jobs.runtime import Runtime
+from models.db import make_engine, make_sessionmaker, upgrade
+from sandbox.claude_api import ScriptedClaude
+from sandbox.signing import SlackRequestSender
+from sandbox.slack_api import SlackStandIn
+from settings import Settings
+
+REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+TEAM = "T0TEST"
+BOT_USER = "U0BOT"
+HUMAN = "U0HUMAN"
+CHANNEL_CONTENT = "C0CONTENT"
+CHANNEL_GENERAL = "C0GENERAL"
+DM_CHANNEL = "D0HUMAN"
+SETTING_NAMES = [name.upper() for name in Settings.model_fields] + ["ANTHROPIC_BASE_URL"]
+
+
+@pytest.fixture(autouse=True)
+def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[None]:
+    """No setting leaks in from the machine or a developer's .env."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    yield
+    runtime_module.install(None)
+
+
+@pytest.fixture()
+def redis_conn() -> Iterator[Redis]:
+    connection = Redis.from_url(REDIS_TEST_URL)
+    connection.flushdb()
+    yield connection
+    connection.flushdb()
+
+
+@pytest.fixture()
+def database_url(tmp_path: Path) -> str:
+    url = f"sqlite:///{tmp_path / 'test.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture()
+def slack() -> Iterator[SlackStandIn]:
+    stand_in = SlackStandIn(bot_token=BOT_TOKEN, team_id=TEAM, bot_user_id=BOT_USER)
+    stand_in.add_user(HUMAN, "maria")
+    stand_in.add_channel(CHANNEL_CONTENT, "mkt-content")
+    stand_in.add_channel(CHANNEL_GENERAL, "general")
+    stand_in.add_channel(DM_CHANNEL, "", is_im=True, user=HUMAN)
+    with stand_in:
+        yield stand_in
+
+
+@pytest.fixture()
+def claude() -> Iterator[ScriptedClaude]:
+    with ScriptedClaude() as stub:
+        yield stub
+
+
+def make_settings(slack: SlackStandIn, claude: ScriptedClaude, database_url: str, **extra: Any) -> Settings:
+    values: dict[str, Any] = {
+        "slack_bot_token": BOT_TOKEN,
+        "slack_signing_secret": SIGNING_SECRET,
+        "slack_api_url": slack.url,
+        "anthropic_api_key": "test-key",
+        "anthropic_base_url": claude.base_url,
+        "redis_url": REDIS_TEST_URL,
+        "database_url": database_url,
+        "stream_update_interval_s": 0.05,
+        "llm_max_retries": 2,
+        "enqueue_grace_s": 0.0,
+    }
+    values.update(extra)
+    return Settings(**values)
+
+
+@pytest.fixture()
+def settings(slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: Redis) -> Settings:
+    return make_settings(slack, claude, database_url)
+
+
+@pytest.fixture()
+def runtime(settings: Settings) -> Runtime:
+    rt = runtime_module.build_runtime(settings)
+    runtime_module.install(rt)
+    return rt
+
+
+@pytest.fixture()
+def sessions(runtime: Runtime) -> sessionmaker[Session]:
+    return runtime.sessions
+
+
+@dataclass
+class ServedApp:
+    app: App
+    url: str
+    sender: SlackRequestSender
+
+
+def serve_app(app: App) -> tuple[Any, str]:
+    server = create_server(SlackRequestHandler(app, path="/slack/events"), host="127.0.0.1", port=0, threads=8)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
+
+
+@pytest.fixture()
+def bolt(settings: Settings, runtime: Runtime) -> Iterator[ServedApp]:
+    app = app_module.create_app(settings)
+    server, url = serve_app(app)
+    yield ServedApp(app, url, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM))
+    server.close()
+
+
+def work(rt: Runtime) -> None:
+    """Run every queued job in this process (RQ's SimpleWorker, burst mode)."""
+    worker = SimpleWorker([turn_queue(rt.redis, rt.settings.queue_name)], connection=rt.redis)
+    worker.work(burst=True, logging_level="WARNING")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment a worker subprocess needs to see these settings."""
+    env = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
+    for name, value in settings.model_dump().items():
+        if value is None:
+            continue
+        secret = getattr(value, "get_secret_value", None)
+        env[name.upper()] = str(secret() if secret else value)
+    return env
+
+
+def db_sessions(url: str) -> sessionmaker[Session]:
+    return make_sessionmaker(make_engine(url))

@@ -1,0 +1,136 @@
+"""The spine end to end in one process: signed event → Bolt → DB + Redis → worker → Claude
+(over HTTP) → the reply in the Slack stand-in's thread."""
+
+from __future__ import annotations
+
+import time
+from decimal import Decimal
+
+from sqlalchemy import select
+
+from jobs.runtime import Runtime
+from models.records import LlmCall, Turn
+from sandbox.claude_api import ScriptedClaude, TextReply
+from sandbox.signing import app_mention_event, channel_message_event, im_message_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import (
+    BOT_USER,
+    CHANNEL_CONTENT,
+    CHANNEL_GENERAL,
+    DM_CHANNEL,
+    HUMAN,
+    ServedApp,
+    work,
+)
+
+_T0 = int(time.time())
+
+
+def ts(offset: int) -> str:
+    """A Slack ts `offset` seconds from now (replies in a thread get later ts than their parent)."""
+    return f"{_T0 + offset}.000100"
+
+
+THREAD = ts(-60)
+TAGLINES = "1. *See it. Ask it. Ship it.*\n2. Analytics that answer back.\n3. Your data, finally fluent."
+
+
+def mention(bolt: ServedApp, text: str, *, channel: str = CHANNEL_GENERAL, ts: str | None = None, thread_ts: str | None = None) -> None:
+    event = app_mention_event(user=HUMAN, channel=channel, text=f"<@{BOT_USER}> {text}", ts=ts or THREAD, thread_ts=thread_ts)
+    response = bolt.sender.send_event(event)
+    assert response.status == 200
+
+
+def replies(slack: SlackStandIn, channel: str, thread_ts: str) -> list[dict[str, object]]:
+    return [m for m in slack.messages(channel, thread_ts) if m.get("bot_id")]
+
+
+def test_mention_gets_persona_reply_in_thread(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(TextReply(TAGLINES, chunk_chars=12, delay_per_chunk_s=0.03))
+    mention(bolt, "copywriter: write me three taglines for our AI analytics launch")
+
+    work(runtime)
+
+    [reply] = replies(slack, CHANNEL_GENERAL, THREAD)
+    assert reply["username"] == "Copywriter"
+    assert reply["icons"] == {"emoji": ":writing_hand:"}
+    assert reply["text"] == TAGLINES
+    assert reply["thread_ts"] == THREAD
+    posts = slack.calls_to("chat.postMessage")
+    assert len(posts) == 1 and posts[0].args["text"] == "_On it…_"  # placeholder first, then edits
+    assert len(slack.calls_to("chat.update")) >= 2  # streamed: interim edits and the final text
+    [request] = claude.requests
+    assert request.body["model"] == runtime.settings.model_opus  # the Copywriter's tier
+    assert request.body["system"][1]["text"].startswith("You are the Copywriter")
+    assert "three taglines" in request.body["messages"][-1]["content"][0]["text"]
+    assert f"<@{BOT_USER}>" not in request.body["messages"][-1]["content"][0]["text"]
+
+
+def test_dm_is_answered_by_the_cmo(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(TextReply("Happy to help. What's the goal for Q1?"))
+    event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text="what should we focus on next quarter?", ts=ts(-30))
+    assert bolt.sender.send_event(event).status == 200
+
+    work(runtime)
+
+    [reply] = replies(slack, DM_CHANNEL, ts(-30))
+    assert reply["username"] == "CMO"
+    assert reply["text"] == "Happy to help. What's the goal for Q1?"
+
+
+def test_channel_lead_answers_when_nobody_is_named(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(TextReply("On the calendar for Thursday."))
+    mention(bolt, "can we get a post about the launch this week?", channel=CHANNEL_CONTENT)
+    work(runtime)
+    [reply] = replies(slack, CHANNEL_CONTENT, THREAD)
+    assert reply["username"] == "Content Manager"
+
+
+def test_thread_follow_up_sees_history_and_stays_with_the_agent(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(TextReply(TAGLINES), TextReply("Going with option 2, tightened: *Analytics that talk back.*"))
+    mention(bolt, "copywriter: three taglines for the analytics launch please")
+    work(runtime)
+    follow_up = channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="make the second one punchier", ts=ts(60), thread_ts=THREAD)
+    assert bolt.sender.send_event(follow_up).status == 200
+    work(runtime)
+
+    first, second = claude.requests
+    assert second.body["system"] == first.body["system"]  # byte-stable prefix
+    turns = [(m["role"], m["content"][0]["text"]) for m in second.body["messages"]]
+    assert [role for role, _ in turns] == ["user", "assistant", "user"]
+    assert "three taglines" in turns[0][1]
+    assert turns[1][1] == TAGLINES
+    assert "punchier" in turns[2][1]
+    thread = replies(slack, CHANNEL_GENERAL, THREAD)
+    assert [m["username"] for m in thread] == ["Copywriter", "Copywriter"]
+    assert thread[1]["text"].startswith("Going with option 2")
+
+
+def test_second_turn_reads_the_prefix_from_cache(bolt: ServedApp, runtime: Runtime, claude: ScriptedClaude) -> None:
+    claude.enqueue(TextReply("First answer."), TextReply("Second answer."))
+    mention(bolt, "cmo: what is our positioning?")
+    work(runtime)
+    bolt.sender.send_event(channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="and for enterprises?", ts=ts(60), thread_ts=THREAD))
+    work(runtime)
+
+    with runtime.sessions() as session:
+        calls = session.scalars(select(LlmCall).order_by(LlmCall.created_at)).all()
+    assert [c.status for c in calls] == ["ok", "ok"]
+    first, second = calls
+    assert first.cache_write_tokens > 1000 and first.cache_read_tokens == 0
+    assert second.cache_read_tokens >= first.cache_write_tokens
+    assert second.cost_usd < first.cost_usd  # cached prefix is billed at the read rate
+    price = runtime.prices.price_for(first.model)
+    expected = (first.input_tokens * price.input + first.output_tokens * price.output + first.cache_write_tokens * price.cache_write) / Decimal(1_000_000)
+    assert first.cost_usd == expected
+    assert first.agent_id == "cmo" and first.latency_ms >= 0
+
+
+def test_unhandled_chatter_creates_no_turn(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn) -> None:
+    top_level = channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="lunch anyone?", ts=ts(-20))
+    unknown_thread = channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="+1", ts=ts(-10), thread_ts=ts(-20))
+    assert bolt.sender.send_event(top_level).status == 200
+    assert bolt.sender.send_event(unknown_thread).status == 200
+    with runtime.sessions() as session:
+        assert session.scalars(select(Turn)).all() == []
+    assert runtime.redis.llen(f"rq:queue:{runtime.settings.queue_name}") == 0
