@@ -29,7 +29,8 @@ from sandbox import claude_wire as wire
 logger = logging.getLogger(__name__)
 
 MESSAGES_PATH = "/v1/messages"
-POLL_INTERVAL_S = 0.05  # how quickly stop() and wait_for() notice a change
+SHUTDOWN_POLL_S = 0.01  # how long stop() may wait for the serving loop to notice
+RECHECK_S = 0.05  # wait_for() re-checks this often even without a new request
 IDLE_CONNECTION_TIMEOUT_S = 60.0  # keep-alive sockets with no request are closed after this
 
 
@@ -136,7 +137,7 @@ class ScriptedClaude:
         if self._server is None:
             self._server = _Server(self._address, self)
             self._thread = threading.Thread(
-                target=self._server.serve_forever, args=(POLL_INTERVAL_S,), daemon=True
+                target=self._server.serve_forever, args=(SHUTDOWN_POLL_S,), daemon=True
             )
             self._thread.start()
         return self
@@ -195,7 +196,7 @@ class ScriptedClaude:
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     return False
-                self._changed.wait(min(remaining, POLL_INTERVAL_S))
+                self._changed.wait(min(remaining, RECHECK_S))
         return True
 
     def reset(self) -> None:
@@ -354,12 +355,9 @@ class _Handler(BaseHTTPRequestHandler):
     ) -> None:
         chunk_chars, delay_per_chunk_s, first_byte_delay_s = _pace(reply)
         if not streaming:  # a non-streamed answer takes as long as its stream would have
-            chunks = sum(
-                1
-                for e in wire.stream_events(message, chunk_chars)
-                if e["type"] == "content_block_delta"
-            )
-            time.sleep(first_byte_delay_s + chunks * delay_per_chunk_s)
+            events = wire.stream_events(message, chunk_chars)
+            deltas = [event for event in events if event["type"] == "content_block_delta"]
+            time.sleep(first_byte_delay_s + len(deltas) * delay_per_chunk_s)
             self._send_json(200, message, request_id)
             return
         error = None  # after an `error` event the stream ends cleanly; the connection lives on
@@ -460,13 +458,13 @@ _ROLE = re.compile(
     r"(?=[,.;:(]|\s+(?:for|at|of|in|on|who|and|with)\b|$)",
     re.IGNORECASE,
 )
-_ANGLES = (  # (keyword in the role, what that role would say)
+_ANGLES = (  # (keyword in the role, what that role would suggest)
     ("copy", "lead with the customer's problem, keep it short and end on one call to action."),
-    ("design", "one focal image, plenty of white space, a headline readable at thumbnail size."),
-    ("seo", "one primary keyword in the title and first paragraph, answering the search intent."),
-    ("social", "a hook in the first line, under 280 characters, posted when our audience is on."),
+    ("design", "build it around one focal image and a headline readable at thumbnail size."),
+    ("seo", "put one primary keyword in the title and answer the search intent early."),
+    ("social", "open with a hook, stay under 280 characters and post when our audience is on."),
     ("analy", "define the success metric first, then compare against last month's baseline."),
-    ("strateg", "tie it to this quarter's goal, name the audience and the one message."),
+    ("strateg", "tie it to this quarter's goal, name the audience and agree on one message."),
 )
 _DEFAULT_ANGLE = "start with who it's for and what we want them to do, then pick one message."
 

@@ -1,8 +1,14 @@
 """Wire-level pieces of the scripted Claude: validation, token estimates, caching, SSE.
 
 Kept apart from the HTTP server in `claude_api` so each half stays readable. Everything
-here is pure data in, data out (the prompt cache aside, which is guarded by a lock), so it
-can be reasoned about without a socket in sight.
+here is data in, data out (the prompt cache aside, which is guarded by a lock), so it can
+be reasoned about without a socket in sight.
+
+Token counting is a deterministic estimate, ceil(chars / 4), over the prompt's text in
+prompt order: each tool definition as compact JSON, the system text, then each message
+block's text (a tool_use counts its name and JSON input, a tool_result its text; images
+count as nothing). `input_tokens + cache_creation_input_tokens + cache_read_input_tokens`
+is always the estimate for the whole prompt, as with the real API.
 """
 
 from __future__ import annotations
@@ -217,15 +223,8 @@ class PromptCache:
     def account(self, body: dict[str, Any]) -> InputUsage:
         """Read and write the cache for a validated request; return its input usage."""
         segments = _segments(body)
-        prefix_tokens: list[int] = []
-        hashes: list[str] = []
-        chars, digest = 0, hashlib.sha256(str(body["model"]).encode()).hexdigest()
-        for segment in segments:
-            chars += segment.chars
-            digest = hashlib.sha256((digest + segment.key).encode()).hexdigest()
-            prefix_tokens.append(math.ceil(chars / 4))  # same ceil(chars / 4) rule, cumulative
-            hashes.append(digest)
-        total = math.ceil(chars / 4)
+        prefix_tokens, hashes = _prefixes(str(body["model"]), segments)
+        total = prefix_tokens[-1] if prefix_tokens else 0
         marked = [
             i for i, s in enumerate(segments) if s.marker and prefix_tokens[i] >= self._min_tokens
         ]
@@ -243,6 +242,19 @@ class PromptCache:
             cache_read_input_tokens=read,
             ephemeral_1h_input_tokens=_written_with_1h_ttl(segments, prefix_tokens, marked, read),
         )
+
+
+def _prefixes(model: str, segments: list[_Segment]) -> tuple[list[int], list[str]]:
+    """Token estimate and cache key of the prompt prefix ending at each segment."""
+    prefix_tokens: list[int] = []
+    hashes: list[str] = []
+    chars, digest = 0, hashlib.sha256(model.encode()).hexdigest()
+    for segment in segments:
+        chars += segment.chars
+        digest = hashlib.sha256((digest + segment.key).encode()).hexdigest()
+        prefix_tokens.append(math.ceil(chars / 4))  # estimate_tokens' rule, over the prefix
+        hashes.append(digest)
+    return prefix_tokens, hashes
 
 
 def _written_with_1h_ttl(

@@ -26,6 +26,7 @@ logger = logging.getLogger(__name__)
 
 API_PREFIX = "/api/"
 WAIT_POLL_INTERVAL_S = 0.02
+SHUTDOWN_POLL_INTERVAL_S = 0.02  # how soon stop() takes effect; tests stop a server each
 
 
 @dataclass(frozen=True)
@@ -87,7 +88,7 @@ class SlackStandIn:
         self._server = ApiServer(self._address, self._answer)
         self._thread = threading.Thread(
             target=self._server.serve_forever,
-            kwargs={"poll_interval": 0.05},
+            kwargs={"poll_interval": SHUTDOWN_POLL_INTERVAL_S},
             name="slack-standin",
             daemon=True,
         )

@@ -85,6 +85,9 @@ class ApiServer(ThreadingHTTPServer):
     """A threaded server handing every decoded request to one `answer` callable."""
 
     daemon_threads = True  # an idle keep-alive connection must not hold up stop()
+    # The default backlog of 5 drops bursts of concurrent connects, which then wait a full
+    # 1 s SYN retransmit: a latency the real Slack would never add.
+    request_queue_size = 128
 
     def __init__(self, address: tuple[str, int], answer: Answer) -> None:
         super().__init__(address, _ApiRequestHandler)

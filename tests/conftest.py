@@ -3,9 +3,16 @@ HTTP, and the Bolt app served by waitress exactly as in production."""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -157,3 +164,85 @@ def settings_env(settings: Settings) -> dict[str, str]:
 
 def db_sessions(url: str) -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(url))
+
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class WorkerProcess:
+    process: subprocess.Popen[bytes]
+    log: Path
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, as a crashed machine or OOM killer would."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
+
+    def output(self) -> str:
+        return self.log.read_text(errors="replace")
+
+
+def start_worker(settings: Settings, log: Path, processes: int = 1) -> WorkerProcess:
+    """The README's worker command, as a real process group."""
+    handle = log.open("ab")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobs.worker", "--processes", str(processes)],
+        cwd=REPO_ROOT,
+        env=settings_env(settings),
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+    return WorkerProcess(process, log)
+
+
+@pytest.fixture()
+def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
+    started: list[WorkerProcess] = []
+    yield started
+    for worker in started:
+        if worker.process.poll() is None:
+            worker.kill()
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0, interval_s: float = 0.05) -> bool:
+    """Poll a condition (no blind sleeps); True if it came true within the timeout."""
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval_s)
+    return predicate()
+
+
+@contextlib.contextmanager
+def temporary_redis(port: int) -> Iterator[subprocess.Popen[bytes]]:
+    """A throwaway redis-server on `port` (to take Redis away and bring it back)."""
+    server = shutil.which("redis-server")
+    assert server, "redis-server must be installed (scripts/ensure-redis installs it)"
+    process = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        assert wait_until(lambda: _pings(port), 10), "temporary redis did not start"
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+def _pings(port: int) -> bool:
+    try:
+        return bool(Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2).ping())
+    except Exception:
+        return False

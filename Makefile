@@ -1,0 +1,42 @@
+# One entry point for every task. Each target creates the environment on first use.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: setup run worker migrate test lint bench clean
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+setup: $(STAMP)
+
+migrate: $(STAMP)
+	$(PY) -m models.migrate
+
+# The product: the Slack app and its workers (Ctrl-C stops both).
+run: migrate
+	$(PY) app.py --check
+	@trap 'kill 0' INT TERM EXIT; $(PY) -m jobs.worker & $(PY) app.py
+
+worker: migrate
+	$(PY) -m jobs.worker
+
+test: $(STAMP)
+	scripts/ensure-redis
+	$(PY) -m pytest
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+
+bench: $(STAMP)
+	scripts/ensure-redis
+	$(PY) -m bench.ack_latency
+
+clean:
+	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,103 @@
+"""Claude failing: retried with backoff, and said plainly in the thread when retries are spent."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from sqlalchemy import select
+
+from jobs import llm
+from jobs.runtime import Runtime
+from jobs.turns import FAILURE_TEXT
+from models.records import LlmCall, Turn, TurnStatus
+from sandbox.claude_api import ErrorReply, MidStreamError, ScriptedClaude, TextReply
+from sandbox.signing import app_mention_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import BOT_USER, CHANNEL_GENERAL, HUMAN, ServedApp, work
+
+THREAD = f"{int(time.time()) - 60}.000100"
+
+
+@pytest.fixture(autouse=True)
+def _fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(llm, "BACKOFF_BASE_S", 0.01)
+
+
+def _ask(bolt: ServedApp) -> None:
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> seo: keywords for AI analytics?", ts=THREAD)
+    assert bolt.sender.send_event(event).status == 200
+
+
+def _bot_messages(slack: SlackStandIn) -> list[dict[str, object]]:
+    return [m for m in slack.messages(CHANNEL_GENERAL, THREAD) if m.get("bot_id")]
+
+
+def _turn_and_calls(rt: Runtime) -> tuple[Turn, list[LlmCall]]:
+    with rt.sessions() as session:
+        turn = session.scalars(select(Turn)).one()
+        calls = list(session.scalars(select(LlmCall).order_by(LlmCall.created_at)))
+    return turn, calls
+
+
+def test_overloaded_then_success_gives_one_answer(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(ErrorReply(status=529, retry_after_s=0.01), TextReply("Primary: *AI analytics platform*."))
+    _ask(bolt)
+    work(runtime)
+
+    [reply] = _bot_messages(slack)
+    assert reply["text"] == "Primary: *AI analytics platform*."
+    assert reply["username"] == "SEO Specialist"
+    assert len(claude.requests) == 2  # the client retried the 529
+    turn, calls = _turn_and_calls(runtime)
+    assert turn.status == TurnStatus.ANSWERED.value
+    assert [c.status for c in calls] == ["ok"]
+
+
+def test_overload_mid_stream_is_retried_and_the_partial_text_replaced(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(MidStreamError(text_before="Primary keyword: *AI ana"), TextReply("Primary: *AI analytics software*."))
+    _ask(bolt)
+    work(runtime)
+
+    [reply] = _bot_messages(slack)
+    assert reply["text"] == "Primary: *AI analytics software*."
+    _, calls = _turn_and_calls(runtime)
+    assert [c.status for c in calls] == ["error", "ok"]
+    assert calls[0].error == "200:overloaded_error"
+
+
+def test_retries_exhausted_says_so_plainly_and_fails_the_turn(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(*[ErrorReply(status=529, retry_after_s=0.01) for _ in range(3)])
+    _ask(bolt)
+    work(runtime)
+
+    [reply] = _bot_messages(slack)
+    assert reply["text"] == FAILURE_TEXT
+    assert reply["username"] == "SEO Specialist"
+    assert len(claude.requests) == 3  # the first try and the client's two retries
+    turn, calls = _turn_and_calls(runtime)
+    assert turn.status == TurnStatus.FAILED.value
+    assert turn.error == "529:overloaded_error"
+    assert [c.status for c in calls] == ["error"]
+    assert "529" not in str(reply["text"]) and "overloaded_error" not in str(reply["text"])
+
+
+def test_a_bad_request_is_not_retried(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(ErrorReply(status=400, error_type="invalid_request_error", message="bad"))
+    _ask(bolt)
+    work(runtime)
+    assert len(claude.requests) == 1
+    turn, _ = _turn_and_calls(runtime)
+    assert turn.status == TurnStatus.FAILED.value
+
+
+def test_slack_rate_limit_is_waited_out(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+    claude.enqueue(TextReply("Keyword set ready."))
+    slack.fail_next("chat.postMessage", status=429, retry_after_s=1)
+    _ask(bolt)
+    work(runtime)
+    [reply] = _bot_messages(slack)
+    assert reply["text"] == "Keyword set ready."
+    posts = slack.calls_to("chat.postMessage")
+    assert [call.status for call in posts] == [429, 200]
+    assert posts[1].at - posts[0].at >= 0.9  # honoured Retry-After
