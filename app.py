@@ -49,7 +49,7 @@ def create_app(settings: Settings) -> App:
 
 def load_and_check_data(settings: Settings) -> None:
     """Roster, prompts and prices are validated before anything listens."""
-    roster = load_roster()
+    roster = load_roster(settings.roster_path)
     PromptLibrary(roster)
     check_models_priced(settings, load_prices())
 
@@ -75,6 +75,7 @@ def serve(app: App, settings: Settings) -> None:
 
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValidationError as error:

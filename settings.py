@@ -7,10 +7,12 @@ traceback and never the secret's value.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from bots.roster import ModelTier
+from bots.roster import DEFAULT_ROSTER_PATH, ModelTier
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 
@@ -37,6 +39,8 @@ class Settings(BaseSettings):
     llm_max_tokens: int = Field(default=2048, ge=16, le=64000)
     llm_max_retries: int = Field(default=3, ge=0, le=10)
     llm_timeout_s: float = Field(default=120.0, gt=0)
+
+    roster_path: Path = DEFAULT_ROSTER_PATH
 
     redis_url: str = "redis://localhost:6379/0"
     database_url: str = "sqlite:///marketing_dept.db"

@@ -130,6 +130,7 @@ def check_organisation(roster: Roster) -> None:
             raise RosterError(
                 f"Agent {agent.id!r} reports_to unknown agent {agent.reports_to!r}"
             )
+    for agent in roster.agents:
         for report in agent.manages:
             if report not in ids:
                 raise RosterError(f"Agent {agent.id!r} manages unknown agent {report!r}")

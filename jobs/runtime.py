@@ -81,7 +81,7 @@ def check_models_priced(settings: Settings, prices: PriceTable) -> None:
 
 
 def build_runtime(settings: Settings) -> Runtime:
-    roster = load_roster()
+    roster = load_roster(settings.roster_path)
     prices = load_prices()
     check_models_priced(settings, prices)
     engine = make_engine(settings.database_url)

@@ -121,7 +121,7 @@ class SlackStandIn:
     def add_channel(
         self, channel_id: str, name: str, *, is_im: bool = False, user: str | None = None
     ) -> None:
-        """Create a channel, or with `is_im=True` the bot's DM with `user`."""
+        """Create a channel, or with `is_im=True` the bot's DM with `user` (DMs have no name)."""
         if is_im and not user:
             raise ValueError("a DM (is_im=True) needs the user it is with")
         self._workspace.add_channel(channel_id, name, is_im=is_im, user=user)
@@ -250,6 +250,10 @@ class SlackStandIn:
                 body["errors"] = [m.removeprefix("[ERROR] ") for m in refused.messages]
                 body["response_metadata"] = {"messages": refused.messages}
             return Reply(200, body)
+        except Exception:
+            # A stand-in bug must fail the caller loudly, not hang it on a dropped socket.
+            logger.exception("slack stand-in failed answering %s", method)
+            return Reply(500, {"ok": False, "error": "fatal_error"})
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._lock:

@@ -6,7 +6,7 @@ import http.client
 import json
 import math
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlsplit
@@ -415,10 +415,10 @@ def test_other_paths_are_not_found(client: anthropic.Anthropic) -> None:
 def test_script_for_routes_concurrent_callers_to_their_own_scripts(
     stub: ScriptedClaude, client: anthropic.Anthropic
 ) -> None:
-    def role_is(name: str) -> Any:
+    def role_is(name: str) -> Callable[[dict[str, Any]], bool]:
         return lambda body: str(body.get("system", "")).startswith(f"You are the {name}")
 
-    slow = 0.05  # long enough that all five requests are in flight together
+    slow = 0.05  # long enough that the scripted requests are in flight together
     stub.script_for(
         role_is("Copywriter"), *(TextReply(f"copy {n}", first_byte_delay_s=slow) for n in (1, 2))
     )

@@ -70,13 +70,17 @@ class _RecordingHandler(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def recorder() -> Iterator[Recorder]:
-    handler = type("Handler", (_RecordingHandler,), {})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    recording = Recorder(url="")
+
+    class Handler(_RecordingHandler):
+        recorder = recording
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
-    handler.recorder = Recorder(f"http://127.0.0.1:{server.server_address[1]}/slack/events")
+    recording.url = f"http://127.0.0.1:{server.server_address[1]}/slack/events"
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.02})
     thread.start()
-    yield handler.recorder
+    yield recording
     server.shutdown()
     server.server_close()
     thread.join()

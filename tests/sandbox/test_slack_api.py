@@ -12,7 +12,6 @@ from typing import Any
 import pytest
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from slack_sdk.http_retry import builtin_handlers
 from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 
 from sandbox.block_kit import blocks_text_length, validate_blocks
@@ -255,7 +254,8 @@ def test_rate_limit_is_retried_by_slack_sdk_after_retry_after(
     client: WebClient, standin: SlackStandIn, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     waits: list[float] = []
-    monkeypatch.setattr(builtin_handlers.time, "sleep", waits.append)  # no real waiting
+    # Record the waits Retry-After asks for instead of spending them.
+    monkeypatch.setattr("slack_sdk.http_retry.builtin_handlers.time.sleep", waits.append)
     client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
     standin.fail_next("chat.postMessage", times=2, retry_after_s=3)
 
@@ -304,7 +304,8 @@ def test_replies_paginate_with_cursors(client: WebClient) -> None:
         page = client.conversations_replies(channel=CHANNEL, ts=parent, limit=2, cursor=cursor)
         pages.append([m["text"] for m in page["messages"]])
         more.append(page["has_more"])
-        cursor = page.get("response_metadata", {}).get("next_cursor")
+        paging: dict[str, str] = page.get("response_metadata") or {}
+        cursor = paging.get("next_cursor")
         if not cursor:
             break
 

@@ -1,0 +1,74 @@
+"""Posting a reply: long text split (never cut) and a re-run that adopts what was posted."""
+
+from __future__ import annotations
+
+import time
+
+from jobs.runtime import Runtime
+from jobs.slack_out import METADATA_EVENT, PART_MAX_CHARS, Persona, ReplyTarget, ReplyWriter, split_text
+from models import posts
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import CHANNEL_GENERAL, TEAM
+
+PERSONA = Persona("Copywriter", ":writing_hand:")
+
+
+def _writer(rt: Runtime, thread_ts: str, turn_id: str = "turn1") -> ReplyWriter:
+    target = ReplyTarget(TEAM, turn_id, CHANNEL_GENERAL, thread_ts)
+    return ReplyWriter(rt.slack, rt.sessions, target, PERSONA, min_interval_s=0)
+
+
+def _parent(slack: SlackStandIn, rt: Runtime) -> str:
+    return str(rt.slack.chat_postMessage(channel=CHANNEL_GENERAL, text="brief")["ts"])
+
+
+def test_split_keeps_every_word() -> None:
+    text = "\n\n".join(f"Paragraph {n}: " + "word " * 150 for n in range(12))
+    parts = split_text(text)
+    assert len(parts) > 1 and all(len(part) <= PART_MAX_CHARS for part in parts)
+    assert " ".join(" ".join(parts).split()) == " ".join(text.split())
+
+
+def test_long_reply_becomes_several_messages(runtime: Runtime, slack: SlackStandIn) -> None:
+    thread = _parent(slack, runtime)
+    text = "\n\n".join(f"Section {n}. " + "Clear, concrete copy. " * 60 for n in range(8))
+    writer = _writer(runtime, thread)
+    writer.render("_On it…_", final=True)
+    writer.render(text, final=True)
+    replies = [m for m in slack.messages(CHANNEL_GENERAL, thread)[1:]]
+    assert len(replies) == len(split_text(text)) > 1
+    assert " ".join(" ".join(str(m["text"]) for m in replies).split()) == " ".join(text.split())
+    assert all(m["username"] == "Copywriter" for m in replies)
+
+
+def test_rerun_adopts_a_message_posted_but_never_recorded(runtime: Runtime, slack: SlackStandIn) -> None:
+    """The worker died between chat.postMessage and saving the ts: find it by metadata."""
+    thread = _parent(slack, runtime)
+    with runtime.sessions() as session:
+        posts.claim_part(session, team_id=TEAM, turn_id="turn9", part=0, channel_id=CHANNEL_GENERAL, thread_ts=thread)
+    orphan = runtime.slack.chat_postMessage(
+        channel=CHANNEL_GENERAL, thread_ts=thread, text="half an ans",
+        metadata={"event_type": METADATA_EVENT, "event_payload": {"turn_id": "turn9", "part": 0}},
+    )
+    before = len(slack.calls_to("chat.postMessage"))
+
+    _writer(runtime, thread, "turn9").render("The whole answer.", final=True)
+
+    assert len(slack.calls_to("chat.postMessage")) == before  # nothing new posted
+    [reply] = slack.messages(CHANNEL_GENERAL, thread)[1:]
+    assert reply["ts"] == orphan["ts"] and reply["text"] == "The whole answer."
+    with runtime.sessions() as session:
+        assert [p.ts for p in posts.parts_of(session, TEAM, "turn9")] == [orphan["ts"]]
+
+
+def test_interim_renders_are_throttled(runtime: Runtime, slack: SlackStandIn) -> None:
+    thread = _parent(slack, runtime)
+    clock = [100.0]
+    target = ReplyTarget(TEAM, "turn5", CHANNEL_GENERAL, thread)
+    writer = ReplyWriter(runtime.slack, runtime.sessions, target, PERSONA, min_interval_s=1.0, clock=lambda: clock[0])
+    assert writer.render("a") is True
+    assert writer.render("ab") is False  # within a second: skipped
+    clock[0] += 1.5
+    assert writer.render("abc") is True
+    assert writer.render("abcd", final=True) is True  # the final text is never skipped
+    assert slack.messages(CHANNEL_GENERAL, thread)[1]["text"] == "abcd"
