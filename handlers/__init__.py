@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import events
+from handlers import commands, events
 from handlers.intake import Intake
 
 
 def register(app: App, intake: Intake) -> None:
     """Attach every listener and middleware to the Bolt app."""
     events.register(app, intake)
+    commands.register(app)

@@ -1,0 +1,52 @@
+"""manifest.yml asks for exactly what the app uses: no missing and no spare scopes or events."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from jobs.runtime import Runtime
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import CHANNEL_GENERAL, HUMAN, ServedApp
+
+MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())
+
+# Each Web API method and event the code uses, with the scope Slack requires for it.
+USED = {
+    "chat.postMessage": "chat:write",
+    "chat.update": "chat:write",
+    "username/icon_emoji": "chat:write.customize",
+    "conversations.info (public)": "channels:read",
+    "conversations.info (private)": "groups:read",
+    "app_mention": "app_mentions:read",
+    "message.channels": "channels:history",
+    "message.groups": "groups:history",
+    "message.im": "im:history",
+    "/campaign": "commands",
+}
+EVENTS = {"app_mention", "message.channels", "message.groups", "message.im"}
+
+
+def test_scopes_are_exactly_those_used() -> None:
+    assert set(MANIFEST["oauth_config"]["scopes"]["bot"]) == set(USED.values())
+
+
+def test_events_and_command() -> None:
+    settings: dict[str, Any] = MANIFEST["settings"]
+    assert set(settings["event_subscriptions"]["bot_events"]) == EVENTS
+    assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/campaign"]
+    assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True  # DMs allowed
+    assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+
+
+def test_campaign_command_acks_privately_and_keeps_the_brief(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn) -> None:
+    response = bolt.sender.send_command("/campaign", "launch AI analytics\nfor CTOs", user_id=HUMAN, channel_id=CHANNEL_GENERAL)
+    assert response.status == 200
+    body = response.json()
+    assert body["response_type"] == "ephemeral"
+    assert "> launch AI analytics\n> for CTOs" in body["text"]
+    empty = bolt.sender.send_command("/campaign", "  ", user_id=HUMAN, channel_id=CHANNEL_GENERAL)
+    assert empty.json()["text"].startswith("Tell me what to launch")
+    assert slack.calls_to("chat.postMessage") == []
