@@ -59,7 +59,7 @@ def serve(app: App, settings: Settings) -> None:
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         logger.info("Connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()
+        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
         return
     import waitress
 

@@ -50,7 +50,11 @@ def directory(roster: Roster) -> str:
     """The department directory every agent sees, generated from the roster data."""
     lines = ["# Department directory", ""]
     for agent in roster.agents:
-        boss = "the human executive team" if agent.reports_to == HUMAN else _name(roster, agent.reports_to)
+        boss = (
+            "the human executive team"
+            if agent.reports_to == HUMAN
+            else _name(roster, agent.reports_to)
+        )
         manages = ", ".join(_name(roster, report) for report in agent.manages) or "nobody"
         lines.append(
             f"- {agent.display_name} ({agent.layer} layer, #{agent.team_channel}): reports to "

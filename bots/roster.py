@@ -8,6 +8,7 @@ not surface as a confusing turn at 3 a.m.
 
 from __future__ import annotations
 
+import contextlib
 import tomllib
 from collections.abc import Iterable
 from functools import cached_property
@@ -112,10 +113,8 @@ def _first_problem(error: ValidationError, data: object) -> str:
     loc = problem["loc"]
     where = ".".join(str(part) for part in loc)
     if len(loc) >= 2 and loc[0] == "agents" and isinstance(data, dict):
-        try:
+        with contextlib.suppress(IndexError, KeyError, TypeError, AttributeError):
             where = f"agent {data['agents'][loc[1]].get('id', loc[1])!r} field {loc[2]!r}"
-        except (IndexError, KeyError, TypeError, AttributeError):
-            pass
     return f"{where}: {problem['msg']}"
 
 
@@ -127,9 +126,7 @@ def check_organisation(roster: Roster) -> None:
     ids = set(roster.by_id)
     for agent in roster.agents:
         if agent.reports_to != HUMAN and agent.reports_to not in ids:
-            raise RosterError(
-                f"Agent {agent.id!r} reports_to unknown agent {agent.reports_to!r}"
-            )
+            raise RosterError(f"Agent {agent.id!r} reports_to unknown agent {agent.reports_to!r}")
     for agent in roster.agents:
         for report in agent.manages:
             if report not in ids:

@@ -17,7 +17,9 @@ _PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 def register(app: App, intake: Intake) -> None:
     @app.event("app_mention")
-    def handle_app_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    def handle_app_mention(
+        body: dict[str, Any], event: dict[str, Any], context: BoltContext
+    ) -> None:
         if _is_from_person(event):
             intake.accept(_inbound(body, event, context, source="app_mention"))
 

@@ -78,7 +78,9 @@ def build_params(request: LlmRequest) -> dict[str, Any]:
         if messages and messages[-1]["role"] == message.role:
             messages[-1]["content"][0]["text"] += "\n\n" + message.text
         else:
-            messages.append({"role": message.role, "content": [{"type": "text", "text": message.text}]})
+            messages.append(
+                {"role": message.role, "content": [{"type": "text", "text": message.text}]}
+            )
     if messages:
         messages[-1]["content"][-1]["cache_control"] = CACHE
     return {
@@ -103,7 +105,7 @@ def is_retryable(error: Exception) -> bool:
 
 
 def stream_once(
-    client: anthropic.Anthropic, request: LlmRequest, on_text: Callable[[str], None]
+    client: anthropic.Anthropic, request: LlmRequest, on_text: Callable[[str], object]
 ) -> LlmAttempt:
     """One streamed call; `on_text` gets the whole text so far after each delta."""
     started = time.monotonic()
@@ -134,7 +136,7 @@ def stream_once(
 def stream_with_retries(
     client: anthropic.Anthropic,
     request: LlmRequest,
-    on_text: Callable[[str], None],
+    on_text: Callable[[str], object],
     *,
     max_attempts: int,
     record: Callable[[LlmAttempt], None],

@@ -17,7 +17,9 @@ TURN_FAILURE_TTL_S = 7 * 24 * 3600
 # Infrastructure failures inside a job (database or Slack unreachable) get RQ's retries;
 # Claude's own failures are retried inside the turn.
 TURN_RETRY = Retry(max=3, interval=[2, 10, 30])
-LIVE_STATUSES = frozenset({JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED})
+LIVE_STATUSES = frozenset(
+    {JobStatus.QUEUED, JobStatus.STARTED, JobStatus.SCHEDULED, JobStatus.DEFERRED}
+)
 
 
 def enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> None:

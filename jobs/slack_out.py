@@ -149,7 +149,8 @@ class ReplyWriter:
             if cursor:
                 kwargs["cursor"] = cursor
             response = self._client.conversations_replies(**kwargs)
-            for message in response.get("messages", []):
+            messages: list[dict[str, Any]] = response.get("messages") or []
+            for message in messages:
                 metadata = message.get("metadata") or {}
                 payload = metadata.get("event_payload") or {}
                 if (

@@ -96,8 +96,12 @@ class TurnRunner:
         writer.render(text, final=True)
         with self.rt.sessions() as session:
             threads.record_reply(
-                session, conversation, ts=writer.first_ts or turn.message_ts,
-                agent_id=agent.id, turn_id=turn.id, text=text,
+                session,
+                conversation,
+                ts=writer.first_ts or turn.message_ts,
+                agent_id=agent.id,
+                turn_id=turn.id,
+                text=text,
             )
             turns.finish(session, claim, TurnStatus.ANSWERED)
         return TurnStatus.ANSWERED.value
@@ -147,7 +151,9 @@ class TurnRunner:
     ) -> list[ChatMessage]:
         with self.rt.sessions() as session:
             rows = threads.history(
-                session, conversation, upto_ts=turn.message_ts,
+                session,
+                conversation,
+                upto_ts=turn.message_ts,
                 limit=self.rt.settings.history_max_messages,
             )
         messages = [self._as_chat(row, agent) for row in rows]
@@ -171,7 +177,9 @@ class TurnRunner:
             session.commit()
 
 
-def _llm_call(turn: Turn, agent: Agent, attempt: LlmAttempt, usage: Usage, cost: Decimal) -> LlmCall:
+def _llm_call(
+    turn: Turn, agent: Agent, attempt: LlmAttempt, usage: Usage, cost: Decimal
+) -> LlmCall:
     return LlmCall(
         team_id=turn.team_id,
         turn_id=turn.id,
@@ -195,7 +203,9 @@ class _Heartbeat:
         self._rt = rt
         self._claim = claim
         self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._beat, name=f"lease-{claim.turn_id}", daemon=True)
+        self._thread = threading.Thread(
+            target=self._beat, name=f"lease-{claim.turn_id}", daemon=True
+        )
 
     def start(self) -> None:
         self._thread.start()

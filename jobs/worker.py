@@ -9,6 +9,7 @@ when it returns.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import multiprocessing
 import os
@@ -46,7 +47,9 @@ def run_worker_process(queue_name: str) -> None:
             worker.work(logging_level="WARNING")
             return
         except RedisError as error:
-            logger.warning("Worker cannot reach Redis (%s); retrying in %.1fs", type(error).__name__, delay)
+            logger.warning(
+                "Worker cannot reach Redis (%s); retrying in %.1fs", type(error).__name__, delay
+            )
             time.sleep(delay)
             delay = min(REDIS_RETRY_CAP_S, delay * 2)
 
@@ -64,9 +67,16 @@ class Supervisor:
         signal.signal(signal.SIGTERM, self._stop)
         signal.signal(signal.SIGINT, self._stop)
         self.children = [self._spawn() for _ in range(self.processes)]
-        logger.info("Started %d worker process(es) on queue %r", self.processes, self.settings.queue_name)
+        logger.info(
+            "Started %d worker process(es) on queue %r", self.processes, self.settings.queue_name
+        )
         while not self.stopping:
-            sweep_safely(rt.sessions, rt.redis, self.settings.queue_name, grace_s=self.settings.enqueue_grace_s)
+            sweep_safely(
+                rt.sessions,
+                rt.redis,
+                self.settings.queue_name,
+                grace_s=self.settings.enqueue_grace_s,
+            )
             self._restart_dead()
             self._sleep(self.settings.sweep_interval_s)
         for child in self.children:
@@ -82,7 +92,9 @@ class Supervisor:
     def _restart_dead(self) -> None:
         for index, child in enumerate(self.children):
             if not child.is_alive() and not self.stopping:
-                logger.warning("Worker process %s exited (%s); restarting", child.pid, child.exitcode)
+                logger.warning(
+                    "Worker process %s exited (%s); restarting", child.pid, child.exitcode
+                )
                 time.sleep(RESTART_DELAY_S)
                 self.children[index] = self._spawn()
 
@@ -96,10 +108,8 @@ class Supervisor:
         self.stopping = True
         for child in self.children:
             if child.is_alive() and child.pid is not None:
-                try:
+                with contextlib.suppress(ProcessLookupError):
                     os.kill(child.pid, signal.SIGTERM)
-                except ProcessLookupError:
-                    pass
 
 
 def _setup_logging() -> None:

@@ -65,7 +65,9 @@ def set_thread_agent(session: Session, conversation: Conversation, agent_id: str
 
 def cached_channel_name(session: Session, team_id: str, channel_id: str) -> str | None:
     row = session.scalar(
-        select(ChannelInfo).where(ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id)
+        select(ChannelInfo).where(
+            ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id
+        )
     )
     if row is None or utcnow() - row.updated_at > CHANNEL_NAME_TTL:
         return None
@@ -74,7 +76,9 @@ def cached_channel_name(session: Session, team_id: str, channel_id: str) -> str 
 
 def remember_channel_name(session: Session, team_id: str, channel_id: str, name: str) -> None:
     row = session.scalar(
-        select(ChannelInfo).where(ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id)
+        select(ChannelInfo).where(
+            ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id
+        )
     )
     if row is None:
         try:

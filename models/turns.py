@@ -11,7 +11,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -155,9 +155,7 @@ def extend_lease(session: Session, claim: Claim, lease_s: float) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
-def finish(
-    session: Session, claim: Claim, status: TurnStatus, error: str | None = None
-) -> bool:
+def finish(session: Session, claim: Claim, status: TurnStatus, error: str | None = None) -> bool:
     """Close the turn if this worker still holds it; exactly one finisher wins."""
     result = session.execute(
         update(Turn)
@@ -174,7 +172,7 @@ def finish(
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
-def _held(claim: Claim) -> tuple[object, ...]:
+def _held(claim: Claim) -> tuple[ColumnElement[bool], ...]:
     return (
         Turn.team_id == claim.team_id,
         Turn.id == claim.turn_id,

@@ -89,7 +89,9 @@ def claude() -> Iterator[ScriptedClaude]:
         yield stub
 
 
-def make_settings(slack: SlackStandIn, claude: ScriptedClaude, database_url: str, **extra: Any) -> Settings:
+def make_settings(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, **extra: Any
+) -> Settings:
     values: dict[str, Any] = {
         "slack_bot_token": BOT_TOKEN,
         "slack_signing_secret": SIGNING_SECRET,
@@ -107,7 +109,9 @@ def make_settings(slack: SlackStandIn, claude: ScriptedClaude, database_url: str
 
 
 @pytest.fixture()
-def settings(slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: Redis) -> Settings:
+def settings(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: Redis
+) -> Settings:
     return make_settings(slack, claude, database_url)
 
 
@@ -131,7 +135,9 @@ class ServedApp:
 
 
 def serve_app(app: App) -> tuple[Any, str]:
-    server = create_server(SlackRequestHandler(app, path="/slack/events"), host="127.0.0.1", port=0, threads=8)
+    server = create_server(
+        SlackRequestHandler(app, path="/slack/events"), host="127.0.0.1", port=0, threads=8
+    )
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
@@ -213,7 +219,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def wait_until(predicate: Callable[[], bool], timeout_s: float = 20.0, interval_s: float = 0.05) -> bool:
+def wait_until(
+    predicate: Callable[[], bool], timeout_s: float = 20.0, interval_s: float = 0.05
+) -> bool:
     """Poll a condition (no blind sleeps); True if it came true within the timeout."""
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:

@@ -17,11 +17,15 @@ from sandbox.slack_api import SlackStandIn
 from tests.conftest import BOT_USER, CHANNEL_GENERAL, HUMAN, ServedApp, work
 
 ROSTER = load_roster()
-LONG_ANSWER = "\n\n".join(f"Idea {n}: " + "a specific, testable marketing move. " * 40 for n in range(6))
+LONG_ANSWER = "\n\n".join(
+    f"Idea {n}: " + "a specific, testable marketing move. " * 40 for n in range(6)
+)
 
 
 @pytest.mark.parametrize("agent", ROSTER.agents, ids=lambda agent: agent.id)
-def test_agent_contract(agent: Agent, bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+def test_agent_contract(
+    agent: Agent, bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
     prompt = PromptLibrary(ROSTER).system_prompt(agent)
     assert prompt.role.startswith(f"You are the {agent.display_name}")
     assert agent.display_name in prompt.department  # the directory names every colleague
@@ -29,7 +33,12 @@ def test_agent_contract(agent: Agent, bolt: ServedApp, runtime: Runtime, slack: 
     claude.enqueue(TextReply(LONG_ANSWER, chunk_chars=500))
     thread = f"{int(time.time()) - 60}.000100"
     name = agent.aliases[0]
-    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> {name}: ideas for the launch?", ts=thread)
+    event = app_mention_event(
+        user=HUMAN,
+        channel=CHANNEL_GENERAL,
+        text=f"<@{BOT_USER}> {name}: ideas for the launch?",
+        ts=thread,
+    )
     assert bolt.sender.send_event(event).status == 200
     work(runtime)
 

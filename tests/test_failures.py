@@ -25,7 +25,12 @@ def _fast_backoff(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _ask(bolt: ServedApp) -> None:
-    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> seo: keywords for AI analytics?", ts=THREAD)
+    event = app_mention_event(
+        user=HUMAN,
+        channel=CHANNEL_GENERAL,
+        text=f"<@{BOT_USER}> seo: keywords for AI analytics?",
+        ts=THREAD,
+    )
     assert bolt.sender.send_event(event).status == 200
 
 
@@ -40,8 +45,12 @@ def _turn_and_calls(rt: Runtime) -> tuple[Turn, list[LlmCall]]:
     return turn, calls
 
 
-def test_overloaded_then_success_gives_one_answer(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
-    claude.enqueue(ErrorReply(status=529, retry_after_s=0.01), TextReply("Primary: *AI analytics platform*."))
+def test_overloaded_then_success_gives_one_answer(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.enqueue(
+        ErrorReply(status=529, retry_after_s=0.01), TextReply("Primary: *AI analytics platform*.")
+    )
     _ask(bolt)
     work(runtime)
 
@@ -54,8 +63,13 @@ def test_overloaded_then_success_gives_one_answer(bolt: ServedApp, runtime: Runt
     assert [c.status for c in calls] == ["ok"]
 
 
-def test_overload_mid_stream_is_retried_and_the_partial_text_replaced(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
-    claude.enqueue(MidStreamError(text_before="Primary keyword: *AI ana"), TextReply("Primary: *AI analytics software*."))
+def test_overload_mid_stream_is_retried_and_the_partial_text_replaced(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.enqueue(
+        MidStreamError(text_before="Primary keyword: *AI ana"),
+        TextReply("Primary: *AI analytics software*."),
+    )
     _ask(bolt)
     work(runtime)
 
@@ -66,7 +80,9 @@ def test_overload_mid_stream_is_retried_and_the_partial_text_replaced(bolt: Serv
     assert calls[0].error == "200:overloaded_error"
 
 
-def test_retries_exhausted_says_so_plainly_and_fails_the_turn(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+def test_retries_exhausted_says_so_plainly_and_fails_the_turn(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
     claude.enqueue(*[ErrorReply(status=529, retry_after_s=0.01) for _ in range(3)])
     _ask(bolt)
     work(runtime)
@@ -82,7 +98,9 @@ def test_retries_exhausted_says_so_plainly_and_fails_the_turn(bolt: ServedApp, r
     assert "529" not in str(reply["text"]) and "overloaded_error" not in str(reply["text"])
 
 
-def test_a_bad_request_is_not_retried(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+def test_a_bad_request_is_not_retried(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
     claude.enqueue(ErrorReply(status=400, error_type="invalid_request_error", message="bad"))
     _ask(bolt)
     work(runtime)
@@ -91,7 +109,9 @@ def test_a_bad_request_is_not_retried(bolt: ServedApp, runtime: Runtime, slack: 
     assert turn.status == TurnStatus.FAILED.value
 
 
-def test_slack_rate_limit_is_waited_out(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+def test_slack_rate_limit_is_waited_out(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
     claude.enqueue(TextReply("Keyword set ready."))
     slack.fail_next("chat.postMessage", status=429, retry_after_s=1)
     _ask(bolt)

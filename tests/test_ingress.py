@@ -30,7 +30,9 @@ THREAD = f"{NOW - 60}.000100"
 
 
 def _mention(text: str = "copywriter: a tagline please", ts: str = THREAD) -> dict[str, object]:
-    return app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> {text}", ts=ts)
+    return app_mention_event(
+        user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> {text}", ts=ts
+    )
 
 
 def _count_turns(rt: Runtime) -> int:
@@ -48,8 +50,12 @@ def test_event_delivered_three_times_makes_one_turn_and_one_reply(
     claude.enqueue(TextReply("Analytics that answer back."))
     event = _mention()
     first = bolt.sender.send_event(event, event_id="Ev0RETRY")
-    second = bolt.sender.send_event(event, event_id="Ev0RETRY", retry_num=1, retry_reason="http_timeout")
-    third = bolt.sender.send_event(event, event_id="Ev0RETRY", retry_num=2, retry_reason="http_timeout")
+    second = bolt.sender.send_event(
+        event, event_id="Ev0RETRY", retry_num=1, retry_reason="http_timeout"
+    )
+    third = bolt.sender.send_event(
+        event, event_id="Ev0RETRY", retry_num=2, retry_reason="http_timeout"
+    )
     assert [first.status, second.status, third.status] == [200, 200, 200]
     assert _count_turns(runtime) == 1
     assert _queued(runtime) == 1
@@ -61,16 +67,22 @@ def test_event_delivered_three_times_makes_one_turn_and_one_reply(
     assert len(claude.requests) == 1
 
 
-def test_concurrent_duplicate_deliveries_still_make_one_turn(bolt: ServedApp, runtime: Runtime) -> None:
+def test_concurrent_duplicate_deliveries_still_make_one_turn(
+    bolt: ServedApp, runtime: Runtime
+) -> None:
     event = _mention()
     with concurrent.futures.ThreadPoolExecutor(max_workers=4) as pool:
-        statuses = list(pool.map(lambda n: bolt.sender.send_event(event, event_id="Ev0SAME").status, range(4)))
+        statuses = list(
+            pool.map(lambda n: bolt.sender.send_event(event, event_id="Ev0SAME").status, range(4))
+        )
     assert statuses == [200] * 4
     assert _count_turns(runtime) == 1
     assert _queued(runtime) == 1
 
 
-def test_mention_and_message_events_for_one_message_make_one_turn(bolt: ServedApp, runtime: Runtime) -> None:
+def test_mention_and_message_events_for_one_message_make_one_turn(
+    bolt: ServedApp, runtime: Runtime
+) -> None:
     """Slack sends app_mention and message.channels (different event ids) for one message."""
     mention = _mention(ts=f"{NOW - 30}.000100")
     plain = channel_message_event(
@@ -81,7 +93,9 @@ def test_mention_and_message_events_for_one_message_make_one_turn(bolt: ServedAp
     assert _count_turns(runtime) == 1
 
 
-def test_bad_signature_is_rejected_and_nothing_is_enqueued(bolt: ServedApp, runtime: Runtime) -> None:
+def test_bad_signature_is_rejected_and_nothing_is_enqueued(
+    bolt: ServedApp, runtime: Runtime
+) -> None:
     response = bolt.sender.send_event(_mention(), signature="v0=" + "0" * 64)
     stale = bolt.sender.send_event(_mention(ts=f"{NOW - 20}.000100"), timestamp=NOW - 3600)
     assert response.status == 401
@@ -96,11 +110,13 @@ def test_redis_down_at_ingress_persists_then_answers_when_redis_is_back(
     """Nothing a user sent is lost: the turn waits in the database for the sweeper."""
     import app as app_module
     from jobs import runtime as runtime_module
-    from tests.conftest import SIGNING_SECRET, TEAM, serve_app
     from sandbox.signing import SlackRequestSender
+    from tests.conftest import SIGNING_SECRET, TEAM, serve_app
 
     port = free_port()
-    settings: Settings = make_settings(slack, claude, database_url, redis_url=f"redis://127.0.0.1:{port}/0")
+    settings: Settings = make_settings(
+        slack, claude, database_url, redis_url=f"redis://127.0.0.1:{port}/0"
+    )
     app = app_module.create_app(settings)
     server, url = serve_app(app)
     try:
@@ -128,7 +144,9 @@ def test_redis_down_at_ingress_persists_then_answers_when_redis_is_back(
         server.close()
 
 
-def test_database_failure_answers_500_so_slack_retries(bolt: ServedApp, runtime: Runtime, database_url: str) -> None:
+def test_database_failure_answers_500_so_slack_retries(
+    bolt: ServedApp, runtime: Runtime, database_url: str
+) -> None:
     """If the turn cannot be persisted Slack must not get a 200 (it would not retry)."""
     import sqlite3
 

@@ -41,8 +41,12 @@ def test_events_and_command() -> None:
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
 
 
-def test_campaign_command_acks_privately_and_keeps_the_brief(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn) -> None:
-    response = bolt.sender.send_command("/campaign", "launch AI analytics\nfor CTOs", user_id=HUMAN, channel_id=CHANNEL_GENERAL)
+def test_campaign_command_acks_privately_and_keeps_the_brief(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn
+) -> None:
+    response = bolt.sender.send_command(
+        "/campaign", "launch AI analytics\nfor CTOs", user_id=HUMAN, channel_id=CHANNEL_GENERAL
+    )
     assert response.status == 200
     body = response.json()
     assert body["response_type"] == "ephemeral"

@@ -21,9 +21,16 @@ def test_defaults_and_slash_added(monkeypatch: pytest.MonkeyPatch) -> None:
 
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("PORT", "eighty"), ("REDIS_URL", "localhost:6379"), ("DATABASE_URL", "marketing.db"), ("SLACK_API_URL", "slack.com")],
+    [
+        ("PORT", "eighty"),
+        ("REDIS_URL", "localhost:6379"),
+        ("DATABASE_URL", "marketing.db"),
+        ("SLACK_API_URL", "slack.com"),
+    ],
 )
-def test_malformed_setting_is_named_in_one_line(monkeypatch: pytest.MonkeyPatch, name: str, value: str) -> None:
+def test_malformed_setting_is_named_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, name: str, value: str
+) -> None:
     monkeypatch.setenv(name, value)
     with pytest.raises(ValidationError) as error:
         Settings()

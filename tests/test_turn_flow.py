@@ -32,11 +32,26 @@ def ts(offset: int) -> str:
 
 
 THREAD = ts(-60)
-TAGLINES = "1. *See it. Ask it. Ship it.*\n2. Analytics that answer back.\n3. Your data, finally fluent."
+TAGLINES = (
+    "1. *See it. Ask it. Ship it.*\n2. Analytics that answer back.\n3. Your data, finally fluent."
+)
 
 
-def mention(bolt: ServedApp, text: str, *, channel: str = CHANNEL_GENERAL, ts: str | None = None, thread_ts: str | None = None) -> None:
-    event = app_mention_event(user=HUMAN, channel=channel, text=f"<@{BOT_USER}> {text}", ts=ts or THREAD, thread_ts=thread_ts)
+def mention(
+    bolt: ServedApp,
+    text: str,
+    *,
+    channel: str = CHANNEL_GENERAL,
+    ts: str | None = None,
+    thread_ts: str | None = None,
+) -> None:
+    event = app_mention_event(
+        user=HUMAN,
+        channel=channel,
+        text=f"<@{BOT_USER}> {text}",
+        ts=ts or THREAD,
+        thread_ts=thread_ts,
+    )
     response = bolt.sender.send_event(event)
     assert response.status == 200
 
@@ -45,7 +60,9 @@ def replies(slack: SlackStandIn, channel: str, thread_ts: str) -> list[dict[str,
     return [m for m in slack.messages(channel, thread_ts) if m.get("bot_id")]
 
 
-def test_mention_gets_persona_reply_in_thread(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+def test_mention_gets_persona_reply_in_thread(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
     claude.enqueue(TextReply(TAGLINES, chunk_chars=12, delay_per_chunk_s=0.03))
     mention(bolt, "copywriter: write me three taglines for our AI analytics launch")
 
@@ -66,9 +83,13 @@ def test_mention_gets_persona_reply_in_thread(bolt: ServedApp, runtime: Runtime,
     assert f"<@{BOT_USER}>" not in request.body["messages"][-1]["content"][0]["text"]
 
 
-def test_dm_is_answered_by_the_cmo(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+def test_dm_is_answered_by_the_cmo(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
     claude.enqueue(TextReply("Happy to help. What's the goal for Q1?"))
-    event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text="what should we focus on next quarter?", ts=ts(-30))
+    event = im_message_event(
+        user=HUMAN, channel=DM_CHANNEL, text="what should we focus on next quarter?", ts=ts(-30)
+    )
     assert bolt.sender.send_event(event).status == 200
 
     work(runtime)
@@ -78,7 +99,9 @@ def test_dm_is_answered_by_the_cmo(bolt: ServedApp, runtime: Runtime, slack: Sla
     assert reply["text"] == "Happy to help. What's the goal for Q1?"
 
 
-def test_channel_lead_answers_when_nobody_is_named(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
+def test_channel_lead_answers_when_nobody_is_named(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
     claude.enqueue(TextReply("On the calendar for Thursday."))
     mention(bolt, "can we get a post about the launch this week?", channel=CHANNEL_CONTENT)
     work(runtime)
@@ -86,11 +109,22 @@ def test_channel_lead_answers_when_nobody_is_named(bolt: ServedApp, runtime: Run
     assert reply["username"] == "Content Manager"
 
 
-def test_thread_follow_up_sees_history_and_stays_with_the_agent(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude) -> None:
-    claude.enqueue(TextReply(TAGLINES), TextReply("Going with option 2, tightened: *Analytics that talk back.*"))
+def test_thread_follow_up_sees_history_and_stays_with_the_agent(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.enqueue(
+        TextReply(TAGLINES),
+        TextReply("Going with option 2, tightened: *Analytics that talk back.*"),
+    )
     mention(bolt, "copywriter: three taglines for the analytics launch please")
     work(runtime)
-    follow_up = channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="make the second one punchier", ts=ts(60), thread_ts=THREAD)
+    follow_up = channel_message_event(
+        user=HUMAN,
+        channel=CHANNEL_GENERAL,
+        text="make the second one punchier",
+        ts=ts(60),
+        thread_ts=THREAD,
+    )
     assert bolt.sender.send_event(follow_up).status == 200
     work(runtime)
 
@@ -106,11 +140,21 @@ def test_thread_follow_up_sees_history_and_stays_with_the_agent(bolt: ServedApp,
     assert thread[1]["text"].startswith("Going with option 2")
 
 
-def test_second_turn_reads_the_prefix_from_cache(bolt: ServedApp, runtime: Runtime, claude: ScriptedClaude) -> None:
+def test_second_turn_reads_the_prefix_from_cache(
+    bolt: ServedApp, runtime: Runtime, claude: ScriptedClaude
+) -> None:
     claude.enqueue(TextReply("First answer."), TextReply("Second answer."))
     mention(bolt, "cmo: what is our positioning?")
     work(runtime)
-    bolt.sender.send_event(channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="and for enterprises?", ts=ts(60), thread_ts=THREAD))
+    bolt.sender.send_event(
+        channel_message_event(
+            user=HUMAN,
+            channel=CHANNEL_GENERAL,
+            text="and for enterprises?",
+            ts=ts(60),
+            thread_ts=THREAD,
+        )
+    )
     work(runtime)
 
     with runtime.sessions() as session:
@@ -121,14 +165,24 @@ def test_second_turn_reads_the_prefix_from_cache(bolt: ServedApp, runtime: Runti
     assert second.cache_read_tokens >= first.cache_write_tokens
     assert second.cost_usd < first.cost_usd  # cached prefix is billed at the read rate
     price = runtime.prices.price_for(first.model)
-    expected = (first.input_tokens * price.input + first.output_tokens * price.output + first.cache_write_tokens * price.cache_write) / Decimal(1_000_000)
+    expected = (
+        first.input_tokens * price.input
+        + first.output_tokens * price.output
+        + first.cache_write_tokens * price.cache_write
+    ) / Decimal(1_000_000)
     assert first.cost_usd == expected
     assert first.agent_id == "cmo" and first.latency_ms >= 0
 
 
-def test_unhandled_chatter_creates_no_turn(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn) -> None:
-    top_level = channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="lunch anyone?", ts=ts(-20))
-    unknown_thread = channel_message_event(user=HUMAN, channel=CHANNEL_GENERAL, text="+1", ts=ts(-10), thread_ts=ts(-20))
+def test_unhandled_chatter_creates_no_turn(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn
+) -> None:
+    top_level = channel_message_event(
+        user=HUMAN, channel=CHANNEL_GENERAL, text="lunch anyone?", ts=ts(-20)
+    )
+    unknown_thread = channel_message_event(
+        user=HUMAN, channel=CHANNEL_GENERAL, text="+1", ts=ts(-10), thread_ts=ts(-20)
+    )
     assert bolt.sender.send_event(top_level).status == 200
     assert bolt.sender.send_event(unknown_thread).status == 200
     with runtime.sessions() as session:

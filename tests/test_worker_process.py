@@ -41,13 +41,22 @@ def _turn_status(database_url: str) -> str | None:
 
 
 def test_worker_killed_mid_turn_posts_the_answer_exactly_once(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object,
-    workers: list[WorkerProcess], tmp_path: Path,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    database_url: str,
+    redis_conn: object,
+    workers: list[WorkerProcess],
+    tmp_path: Path,
 ) -> None:
     import app as app_module
 
     settings = make_settings(
-        slack, claude, database_url, turn_lease_s=1.5, sweep_interval_s=0.2, stream_update_interval_s=0.1
+        slack,
+        claude,
+        database_url,
+        turn_lease_s=1.5,
+        sweep_interval_s=0.2,
+        stream_update_interval_s=0.1,
     )
     server, url = serve_app(app_module.create_app(settings))
     slow = TextReply(ANSWER, chunk_chars=20, delay_per_chunk_s=0.1)  # ~9 s of streaming
@@ -56,17 +65,28 @@ def test_worker_killed_mid_turn_posts_the_answer_exactly_once(
     try:
         first = start_worker(settings, tmp_path / "worker1.log")
         workers.append(first)
-        event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> cmo: ten launch principles", ts=thread)
+        event = app_mention_event(
+            user=HUMAN,
+            channel=CHANNEL_GENERAL,
+            text=f"<@{BOT_USER}> cmo: ten launch principles",
+            ts=thread,
+        )
         assert SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM).send_event(event).status == 200
 
-        streaming = lambda: any(ANSWER[:40] in str(c.args.get("text")) for c in slack.calls_to("chat.update"))  # noqa: E731
+        def streaming() -> bool:
+            return any(
+                ANSWER[:40] in str(c.args.get("text")) for c in slack.calls_to("chat.update")
+            )
+
         assert wait_until(streaming, 30), first.output()
         first.kill()  # mid-stream: placeholder posted, partial text shown
         assert _turn_status(database_url) == TurnStatus.RUNNING.value
 
         second = start_worker(settings, tmp_path / "worker2.log")
         workers.append(second)
-        assert wait_until(lambda: _turn_status(database_url) == TurnStatus.ANSWERED.value, 60), second.output()
+        assert wait_until(lambda: _turn_status(database_url) == TurnStatus.ANSWERED.value, 60), (
+            second.output()
+        )
     finally:
         server.close()
 
@@ -83,8 +103,11 @@ def test_worker_killed_mid_turn_posts_the_answer_exactly_once(
 
 
 def test_worker_survives_redis_going_away_and_picks_the_work_back_up(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str,
-    workers: list[WorkerProcess], tmp_path: Path,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    database_url: str,
+    workers: list[WorkerProcess],
+    tmp_path: Path,
 ) -> None:
     import app as app_module
 
@@ -100,14 +123,33 @@ def test_worker_survives_redis_going_away_and_picks_the_work_back_up(
             worker = start_worker(settings, tmp_path / "worker.log")
             workers.append(worker)
             first = _thread()
-            sender.send_event(app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> one", ts=first))
-            assert wait_until(lambda: _turn_status(database_url) == TurnStatus.ANSWERED.value, 30), worker.output()
+            sender.send_event(
+                app_mention_event(
+                    user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> one", ts=first
+                )
+            )
+            assert wait_until(
+                lambda: _turn_status(database_url) == TurnStatus.ANSWERED.value, 30
+            ), worker.output()
         # Redis is gone now: the next request is persisted and waits.
         second = f"{int(time.time()) - 30}.000100"
-        assert sender.send_event(app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> two", ts=second)).status == 200
+        assert (
+            sender.send_event(
+                app_mention_event(
+                    user=HUMAN, channel=CHANNEL_GENERAL, text=f"<@{BOT_USER}> two", ts=second
+                )
+            ).status
+            == 200
+        )
         assert worker.process.poll() is None  # the worker command is still running
         with temporary_redis(port):
-            answered = lambda: [m["text"] for m in slack.messages(CHANNEL_GENERAL, second) if m.get("bot_id")] == ["Second answer."]  # noqa: E731
+
+            def answered() -> bool:
+                texts = [
+                    m["text"] for m in slack.messages(CHANNEL_GENERAL, second) if m.get("bot_id")
+                ]
+                return texts == ["Second answer."]
+
             assert wait_until(answered, 60), worker.output()
         assert worker.process.poll() is None
     finally:

@@ -29,7 +29,10 @@ def _mutated(old: str, new: str, count: int = 1) -> str:
 def test_the_department_has_fourteen_roles_in_three_layers() -> None:
     roster = load_roster()
     assert len(roster.agents) == 14
-    layers = {layer: [a.id for a in roster.agents if a.layer == layer] for layer in ("executive", "management", "specialist")}
+    layers = {
+        layer: [a.id for a in roster.agents if a.layer == layer]
+        for layer in ("executive", "management", "specialist")
+    }
     assert layers["executive"] == ["cmo", "vp_marketing", "director_comms"]
     assert layers["management"] == ["content_manager", "social_media_manager", "campaign_manager"]
     assert len(layers["specialist"]) == 8
@@ -40,8 +43,12 @@ def test_the_department_has_fourteen_roles_in_three_layers() -> None:
 
 
 def test_unknown_reports_to_is_a_clear_error(tmp_path: Path) -> None:
-    path = _write(tmp_path, _mutated('reports_to = "content_manager"', 'reports_to = "chief_vibes_officer"'))
-    with pytest.raises(RosterError, match=r"'copywriter' reports_to unknown agent 'chief_vibes_officer'"):
+    path = _write(
+        tmp_path, _mutated('reports_to = "content_manager"', 'reports_to = "chief_vibes_officer"')
+    )
+    with pytest.raises(
+        RosterError, match=r"'copywriter' reports_to unknown agent 'chief_vibes_officer'"
+    ):
         load_roster(path)
 
 
@@ -52,17 +59,25 @@ def test_duplicate_id_is_a_clear_error(tmp_path: Path) -> None:
 
 
 def test_reporting_cycle_is_a_clear_error(tmp_path: Path) -> None:
-    text = _mutated('id = "cmo"\ndisplay_name = "CMO"\nicon_emoji = ":briefcase:"\nlayer = "executive"\nreports_to = "human"',
-                    'id = "cmo"\ndisplay_name = "CMO"\nicon_emoji = ":briefcase:"\nlayer = "executive"\nreports_to = "vp_marketing"')
-    text = text.replace('manages = ["content_manager", "social_media_manager", "campaign_manager"]',
-                        'manages = ["content_manager", "social_media_manager", "campaign_manager", "cmo"]')
-    with pytest.raises(RosterError, match=r"Reporting cycle in the roster: (cmo -> vp_marketing -> cmo|vp_marketing -> cmo -> vp_marketing)"):
+    cmo = 'id = "cmo"\ndisplay_name = "CMO"\nicon_emoji = ":briefcase:"\nlayer = "executive"\n'
+    text = _mutated(cmo + 'reports_to = "human"', cmo + 'reports_to = "vp_marketing"')
+    text = text.replace(
+        'manages = ["content_manager", "social_media_manager", "campaign_manager"]',
+        'manages = ["content_manager", "social_media_manager", "campaign_manager", "cmo"]',
+    )
+    with pytest.raises(
+        RosterError,
+        match=r"Reporting cycle in the roster: (cmo -> vp_marketing -> cmo|vp_marketing -> cmo -> "
+        r"vp_marketing)",
+    ):
         load_roster(_write(tmp_path, text))
 
 
 def test_manages_must_match_reporting_lines(tmp_path: Path) -> None:
     path = _write(tmp_path, _mutated('manages = ["email_specialist"]', "manages = []"))
-    with pytest.raises(RosterError, match="'campaign_manager' must list email_specialist in manages"):
+    with pytest.raises(
+        RosterError, match="'campaign_manager' must list email_specialist in manages"
+    ):
         load_roster(path)
 
 
@@ -74,7 +89,9 @@ def test_bad_field_names_the_agent(tmp_path: Path) -> None:
 
 def test_duplicate_alias_and_unknown_channel_lead(tmp_path: Path) -> None:
     with pytest.raises(RosterError, match="Duplicate alias 'seo'"):
-        load_roster(_write(tmp_path, _mutated('aliases = ["designer"]', 'aliases = ["designer", "seo"]')))
+        load_roster(
+            _write(tmp_path, _mutated('aliases = ["designer"]', 'aliases = ["designer", "seo"]'))
+        )
     with pytest.raises(RosterError, match="Channel 'mkt-insights' is led by unknown agent 'ghost'"):
         load_roster(_write(tmp_path, _mutated('lead = "analytics_specialist"', 'lead = "ghost"')))
 
@@ -91,7 +108,14 @@ def test_app_refuses_to_start_with_an_unknown_agent_in_the_roster(tmp_path: Path
         "ROSTER_PATH": str(path),
         "DATABASE_URL": f"sqlite:///{tmp_path}/x.db",
     }
-    result = subprocess.run([sys.executable, str(REPO / "app.py")], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, str(REPO / "app.py")],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert DEFAULT_ROSTER_PATH.read_text(encoding="utf-8") == original
     assert result.returncode == 2
     assert re.search(r"reports_to unknown agent 'nobody_here'", result.stderr)

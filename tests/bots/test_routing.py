@@ -19,7 +19,10 @@ ROSTER = load_roster()
         ("content manager, we need a blog post; the copywriter can draft", "content_manager"),
         ("VP of Marketing please review", "vp_marketing"),
         ("the social media manager should own this", "social_media_manager"),
-        ("write me three taglines for our AI analytics launch", None),  # "analytics" alone is no one
+        (
+            "write me three taglines for our AI analytics launch",
+            None,
+        ),  # "analytics" alone is no one
         ("our seo-optimised copy", None),
         ("the cmos of the world", None),
         ("<@U0SEO> hello", None),  # Slack markup is not a name
@@ -31,24 +34,51 @@ def test_named_agent(text: str, expected: str | None) -> None:
 
 
 def test_named_wins_over_thread_and_channel() -> None:
-    chosen = route(ROSTER, "designer: a hero image idea", is_dm=False, channel_name="mkt-social", thread_agent_id="copywriter")
+    chosen = route(
+        ROSTER,
+        "designer: a hero image idea",
+        is_dm=False,
+        channel_name="mkt-social",
+        thread_agent_id="copywriter",
+    )
     assert (chosen.agent.id, chosen.reason) == ("designer", "named")
 
 
 def test_thread_agent_keeps_the_conversation() -> None:
-    chosen = route(ROSTER, "make it shorter", is_dm=False, channel_name="mkt-content", thread_agent_id="copywriter")
+    chosen = route(
+        ROSTER,
+        "make it shorter",
+        is_dm=False,
+        channel_name="mkt-content",
+        thread_agent_id="copywriter",
+    )
     assert (chosen.agent.id, chosen.reason) == ("copywriter", "thread")
 
 
 def test_channel_lead_then_front_door() -> None:
-    assert route(ROSTER, "ideas?", is_dm=False, channel_name="mkt-social", thread_agent_id=None).agent.id == "social_media_manager"
+    assert (
+        route(
+            ROSTER, "ideas?", is_dm=False, channel_name="mkt-social", thread_agent_id=None
+        ).agent.id
+        == "social_media_manager"
+    )
     fallback = route(ROSTER, "ideas?", is_dm=False, channel_name="random", thread_agent_id=None)
     assert (fallback.agent.id, fallback.reason) == ("cmo", "front_door")
 
 
 def test_dm_goes_to_the_cmo_even_in_a_led_channel_name() -> None:
-    assert route(ROSTER, "hello", is_dm=True, channel_name="mkt-content", thread_agent_id=None).agent.id == "cmo"
+    assert (
+        route(
+            ROSTER, "hello", is_dm=True, channel_name="mkt-content", thread_agent_id=None
+        ).agent.id
+        == "cmo"
+    )
 
 
 def test_stale_thread_agent_falls_through() -> None:
-    assert route(ROSTER, "hello", is_dm=False, channel_name=None, thread_agent_id="retired_agent").agent.id == "cmo"
+    assert (
+        route(
+            ROSTER, "hello", is_dm=False, channel_name=None, thread_agent_id="retired_agent"
+        ).agent.id
+        == "cmo"
+    )

@@ -15,7 +15,9 @@ PRICES = load_prices()
 
 
 def test_sonnet_cost_with_cache() -> None:
-    usage = Usage(input_tokens=1000, output_tokens=500, cache_read_tokens=4000, cache_write_tokens=2000)
+    usage = Usage(
+        input_tokens=1000, output_tokens=500, cache_read_tokens=4000, cache_write_tokens=2000
+    )
     # 1000*2 + 500*10 + 2000*2.5 + 4000*0.1 = 12,400 USD per million tokens
     assert PRICES.cost_usd("claude-sonnet-5-5", usage) == Decimal("0.0124")
 
@@ -40,6 +42,8 @@ def test_unpriced_model_is_refused() -> None:
 
 def test_broken_price_table(tmp_path: Path) -> None:
     path = tmp_path / "prices.toml"
-    path.write_text('[[models]]\nprefix = "claude-x"\ninput = -1\noutput = 1\ncache_write = 1\ncache_read = 1\n')
+    path.write_text(
+        '[[models]]\nprefix = "claude-x"\ninput = -1\noutput = 1\ncache_write = 1\ncache_read = 1\n'
+    )
     with pytest.raises(PricingError, match="invalid"):
         load_prices(path)

@@ -2,10 +2,15 @@
 
 from __future__ import annotations
 
-import time
-
 from jobs.runtime import Runtime
-from jobs.slack_out import METADATA_EVENT, PART_MAX_CHARS, Persona, ReplyTarget, ReplyWriter, split_text
+from jobs.slack_out import (
+    METADATA_EVENT,
+    PART_MAX_CHARS,
+    Persona,
+    ReplyTarget,
+    ReplyWriter,
+    split_text,
+)
 from models import posts
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_GENERAL, TEAM
@@ -41,13 +46,24 @@ def test_long_reply_becomes_several_messages(runtime: Runtime, slack: SlackStand
     assert all(m["username"] == "Copywriter" for m in replies)
 
 
-def test_rerun_adopts_a_message_posted_but_never_recorded(runtime: Runtime, slack: SlackStandIn) -> None:
+def test_rerun_adopts_a_message_posted_but_never_recorded(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
     """The worker died between chat.postMessage and saving the ts: find it by metadata."""
     thread = _parent(slack, runtime)
     with runtime.sessions() as session:
-        posts.claim_part(session, team_id=TEAM, turn_id="turn9", part=0, channel_id=CHANNEL_GENERAL, thread_ts=thread)
+        posts.claim_part(
+            session,
+            team_id=TEAM,
+            turn_id="turn9",
+            part=0,
+            channel_id=CHANNEL_GENERAL,
+            thread_ts=thread,
+        )
     orphan = runtime.slack.chat_postMessage(
-        channel=CHANNEL_GENERAL, thread_ts=thread, text="half an ans",
+        channel=CHANNEL_GENERAL,
+        thread_ts=thread,
+        text="half an ans",
         metadata={"event_type": METADATA_EVENT, "event_payload": {"turn_id": "turn9", "part": 0}},
     )
     before = len(slack.calls_to("chat.postMessage"))
@@ -65,7 +81,9 @@ def test_interim_renders_are_throttled(runtime: Runtime, slack: SlackStandIn) ->
     thread = _parent(slack, runtime)
     clock = [100.0]
     target = ReplyTarget(TEAM, "turn5", CHANNEL_GENERAL, thread)
-    writer = ReplyWriter(runtime.slack, runtime.sessions, target, PERSONA, min_interval_s=1.0, clock=lambda: clock[0])
+    writer = ReplyWriter(
+        runtime.slack, runtime.sessions, target, PERSONA, min_interval_s=1.0, clock=lambda: clock[0]
+    )
     assert writer.render("a") is True
     assert writer.render("ab") is False  # within a second: skipped
     clock[0] += 1.5
