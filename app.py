@@ -14,12 +14,13 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 
 import handlers
 from bots.prompts import PromptLibrary
-from bots.roster import RosterError, load_roster
+from bots.roster import load_roster
+from errors import StartupError
 from handlers.intake import Intake
-from jobs.pricing import PricingError, load_prices
+from jobs.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import check_models_priced, redis_client, slack_client
-from models.db import DatabaseNotMigrated, assert_migrated, make_engine, make_sessionmaker
+from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings, describe_error, missing_slack_settings
 
 logger = logging.getLogger("app")
@@ -94,7 +95,7 @@ def main() -> int:
         return 2
     try:
         app = create_app(settings)
-    except (RosterError, PricingError, DatabaseNotMigrated) as error:
+    except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
     if "--check" in sys.argv:

@@ -9,7 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bots.roster import HUMAN, Agent, Roster, RosterError
+from bots.roster import HUMAN, Agent, Roster
+from errors import RosterError
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 PREAMBLE_FILE = "department.md"

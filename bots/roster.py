@@ -17,15 +17,13 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from errors import RosterError
+
 ModelTier = Literal["opus", "sonnet", "haiku"]
 Layer = Literal["executive", "management", "specialist"]
 HUMAN = "human"
 DEFAULT_ROSTER_PATH = Path(__file__).with_name("roster.toml")
 AGENT_ID_PATTERN = r"^[a-z][a-z0-9_]{1,39}$"
-
-
-class RosterError(Exception):
-    """The roster file is unreadable or describes an impossible department."""
 
 
 class Agent(BaseModel):

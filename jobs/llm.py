@@ -16,6 +16,7 @@ from typing import Any, Literal
 import anthropic
 
 from bots.prompts import SystemPrompt
+from errors import LlmGaveUp
 from jobs.pricing import Usage
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
@@ -57,14 +58,6 @@ class StreamBroken(Exception):
     def __init__(self, error: Exception) -> None:
         super().__init__(str(error))
         self.error = error
-
-
-class LlmGaveUp(Exception):
-    """Claude could not be reached or kept failing after every retry."""
-
-    def __init__(self, reason: str) -> None:
-        super().__init__(reason)
-        self.reason = reason
 
 
 def build_params(request: LlmRequest) -> dict[str, Any]:

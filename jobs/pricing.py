@@ -9,12 +9,10 @@ from pathlib import Path
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from errors import PricingError
+
 DEFAULT_PRICES_PATH = Path(__file__).with_name("prices.toml")
 PER_MILLION = Decimal(1_000_000)
-
-
-class PricingError(Exception):
-    """The price table is broken or a configured model has no price."""
 
 
 class ModelPrice(BaseModel):

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
+from errors import ConfigError
 from jobs.pricing import PriceTable, load_prices
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
@@ -56,9 +57,10 @@ def slack_client(settings: Settings) -> WebClient:
 
 
 def claude_client(settings: Settings) -> anthropic.Anthropic:
-    key = settings.anthropic_api_key.get_secret_value() if settings.anthropic_api_key else None
+    if settings.anthropic_api_key is None:
+        raise ConfigError("ANTHROPIC_API_KEY is not set: the workers need it to call Claude.")
     return anthropic.Anthropic(
-        api_key=key,
+        api_key=settings.anthropic_api_key.get_secret_value(),
         base_url=settings.anthropic_base_url,
         max_retries=settings.llm_max_retries,
         timeout=settings.llm_timeout_s,

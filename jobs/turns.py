@@ -15,8 +15,9 @@ from sqlalchemy.orm import Session
 
 from bots.roster import Agent
 from bots.routing import route
+from errors import LlmGaveUp
 from jobs import runtime as runtime_module
-from jobs.llm import ChatMessage, LlmAttempt, LlmGaveUp, LlmRequest, stream_with_retries
+from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, stream_with_retries
 from jobs.pricing import Usage
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter

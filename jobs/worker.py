@@ -23,12 +23,10 @@ from pydantic import ValidationError
 from redis.exceptions import RedisError
 from rq import SimpleWorker
 
-from bots.roster import RosterError
+from errors import StartupError
 from jobs import runtime as runtime_module
-from jobs.pricing import PricingError
 from jobs.queue import turn_queue
 from jobs.sweeper import sweep_safely
-from models.db import DatabaseNotMigrated
 from settings import Settings, describe_error
 
 logger = logging.getLogger("jobs.worker")
@@ -128,7 +126,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
         return 2
-    except (RosterError, PricingError, DatabaseNotMigrated) as error:
+    except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
     Supervisor(settings, args.processes or settings.worker_processes).run()

@@ -15,12 +15,10 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+from errors import DatabaseNotMigrated
+
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
-
-
-class DatabaseNotMigrated(Exception):
-    """The database schema is not at the newest migration."""
 
 
 def make_engine(url: str) -> Engine:

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from bots.roster import DEFAULT_ROSTER_PATH, RosterError, load_roster
+from bots.roster import DEFAULT_ROSTER_PATH, load_roster
+from errors import RosterError
 
 REPO = Path(__file__).resolve().parents[2]
 

@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.pricing import PricingError, Usage, load_prices
+from errors import PricingError
+from jobs.pricing import Usage, load_prices
 from jobs.runtime import check_models_priced
 from settings import Settings
 

@@ -1,0 +1,104 @@
+"""Each app under test served by waitress in its own spawned child process.
+
+Both the real app and the bare Bolt app are served the same way (waitress, 8 threads, one
+child process each) so the load generator's 20 threads never share a GIL with the server
+and the real/bare ratio compares the apps, not the harness.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import multiprocessing
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from multiprocessing.connection import Connection
+from typing import Literal
+
+from settings import Settings
+
+AppKind = Literal["real", "bare"]
+EVENTS_PATH = "/slack/events"
+SERVER_THREADS = 8
+CHILD_START_TIMEOUT_S = 60.0
+CHILD_STOP_TIMEOUT_S = 5.0
+HOW_SERVED = (
+    f"waitress create_server(SlackRequestHandler(app), threads={SERVER_THREADS}) "
+    "in a child process (multiprocessing spawn), one per app"
+)
+
+
+@dataclass(frozen=True)
+class ServedApp:
+    kind: AppKind
+    url: str
+    pid: int
+
+
+def build_app(kind: AppKind, settings: Settings) -> object:
+    """The real app exactly as app.py builds it, or a Bolt app whose listeners only ack."""
+    if kind == "real":
+        import app as app_module
+
+        return app_module.create_app(settings)
+    from slack_bolt import App
+
+    from jobs.runtime import slack_client
+
+    secret = settings.slack_signing_secret
+    bare = App(
+        client=slack_client(settings),
+        signing_secret=secret.get_secret_value() if secret else None,
+        process_before_response=True,
+    )
+
+    @bare.event("app_mention")
+    def ack_only() -> None:
+        return None
+
+    @bare.event("message")
+    def ignore_message() -> None:
+        return None
+
+    return bare
+
+
+def _serve(kind: AppKind, settings: Settings, workdir: str, ready: Connection) -> None:
+    """Child process body: build the app, report the port, serve until terminated."""
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+    from waitress.server import create_server
+
+    os.chdir(workdir)
+    logging.basicConfig(level=logging.WARNING)
+    app = build_app(kind, settings)
+    handler = SlackRequestHandler(app, path=EVENTS_PATH)  # type: ignore[arg-type]
+    server = create_server(handler, host="127.0.0.1", port=0, threads=SERVER_THREADS)
+    ready.send(int(server.effective_port))
+    ready.close()
+    server.run()
+
+
+@contextlib.contextmanager
+def served(kind: AppKind, settings: Settings, workdir: str) -> Iterator[ServedApp]:
+    """Serve one app in a spawned child; always stopped (SIGTERM, then SIGKILL) on exit."""
+    context = multiprocessing.get_context("spawn")
+    receive, send = context.Pipe(duplex=False)
+    child = context.Process(
+        target=_serve, args=(kind, settings, workdir, send), name=f"bench-{kind}", daemon=True
+    )
+    child.start()
+    send.close()
+    try:
+        if not receive.poll(CHILD_START_TIMEOUT_S):
+            raise RuntimeError(f"the {kind} app did not start (exit code {child.exitcode})")
+        port = receive.recv()
+        assert child.pid is not None
+        yield ServedApp(kind, f"http://127.0.0.1:{port}{EVENTS_PATH}", child.pid)
+    finally:
+        receive.close()
+        child.terminate()
+        child.join(CHILD_STOP_TIMEOUT_S)
+        if child.is_alive():
+            child.kill()
+            child.join(CHILD_STOP_TIMEOUT_S)

@@ -1,0 +1,36 @@
+"""The domain's exceptions, in one place.
+
+`StartupError`s stop a process before it serves anything, with a message fit to print as is
+(it names the file or setting at fault, never a secret). Errors during a turn are turned into
+a fixed, friendly message in Slack by the job that meets them.
+"""
+
+from __future__ import annotations
+
+
+class StartupError(Exception):
+    """Configuration or data that makes it pointless to start."""
+
+
+class ConfigError(StartupError):
+    """A setting is missing or unusable."""
+
+
+class RosterError(StartupError):
+    """The roster or a prompt file is unreadable or describes an impossible department."""
+
+
+class PricingError(StartupError):
+    """The price table is broken or a configured model has no price."""
+
+
+class DatabaseNotMigrated(StartupError):
+    """The database schema is not at the newest migration."""
+
+
+class LlmGaveUp(Exception):
+    """Claude could not be reached or kept failing after every retry."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason

@@ -1,0 +1,133 @@
+"""Turn persistence and its guarded transitions, on SQLite and on PostgreSQL."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import os
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import create_engine, text
+from sqlalchemy.orm import Session, sessionmaker
+
+from models import turns
+from models.db import make_engine, make_sessionmaker, upgrade
+from models.records import Turn, TurnStatus
+from models.turns import InboundMessage
+
+POSTGRES_URL = os.environ.get(
+    "TEST_POSTGRES_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+)
+
+
+def _postgres_available() -> bool:
+    try:
+        with create_engine(POSTGRES_URL).connect() as connection:
+            connection.execute(text("select 1"))
+        return True
+    except Exception:
+        return False
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path / 'turns.db'}"
+    else:
+        if not _postgres_available():
+            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+        url = POSTGRES_URL
+        with create_engine(url).begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    upgrade(url)
+    engine = make_engine(url)
+    yield make_sessionmaker(engine)
+    engine.dispose()
+
+
+def _message(
+    event_id: str = "Ev1", ts: str = "1700000000.000100", team: str = "T1"
+) -> InboundMessage:
+    return InboundMessage(
+        team_id=team,
+        event_id=event_id,
+        source="app_mention",
+        channel_id="C1",
+        is_dm=False,
+        thread_ts=ts,
+        message_ts=ts,
+        user_id="U1",
+        text="copywriter: taglines",
+    )
+
+
+def _record(sessions: sessionmaker[Session], message: InboundMessage) -> str | None:
+    with sessions() as session:
+        return turns.record_inbound(session, message)
+
+
+def test_duplicates_by_event_id_or_message_are_ignored(sessions: sessionmaker[Session]) -> None:
+    first = _record(sessions, _message())
+    assert first is not None
+    assert _record(sessions, _message()) is None
+    assert _record(sessions, _message(event_id="Ev2")) is None  # same message, other event
+    assert _record(sessions, _message(team="T2")) is not None  # another workspace
+
+
+def test_concurrent_claims_have_exactly_one_winner(sessions: sessionmaker[Session]) -> None:
+    turn_id = _record(sessions, _message())
+    assert turn_id is not None
+
+    def try_claim(_: int) -> turns.Claim | None:
+        with sessions() as session:
+            return turns.claim(session, "T1", turn_id, lease_s=30)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
+        results = list(pool.map(try_claim, range(8)))
+    winners = [r for r in results if r is not None]
+    assert len(winners) == 1 and winners[0].attempts == 1
+
+
+def test_wrong_team_cannot_claim(sessions: sessionmaker[Session]) -> None:
+    turn_id = _record(sessions, _message())
+    assert turn_id is not None
+    with sessions() as session:
+        assert turns.claim(session, "T_OTHER", turn_id, lease_s=30) is None
+        assert turns.load_turn(session, "T_OTHER", turn_id) is None
+
+
+def test_expired_lease_is_taken_over_and_the_old_holder_cannot_finish(
+    sessions: sessionmaker[Session],
+) -> None:
+    turn_id = _record(sessions, _message())
+    assert turn_id is not None
+    start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    with freeze_time(start), sessions() as session:
+        old = turns.claim(session, "T1", turn_id, lease_s=30)
+        assert old is not None
+        assert turns.claim(session, "T1", turn_id, lease_s=30) is None  # lease still held
+    with freeze_time(start + timedelta(seconds=31)), sessions() as session:
+        assert turns.lost_turns(session, grace_s=5) == [("T1", turn_id)]
+        new = turns.claim(session, "T1", turn_id, lease_s=30)
+        assert new is not None and new.attempts == 2
+        assert turns.extend_lease(session, old, 30) is False
+        assert turns.finish(session, old, TurnStatus.ANSWERED) is False
+        assert turns.finish(session, new, TurnStatus.ANSWERED) is True
+        assert turns.finish(session, new, TurnStatus.FAILED) is False  # one transition only
+        turn = session.get(Turn, turn_id)
+        assert turn is not None and turn.status == TurnStatus.ANSWERED.value
+        assert turn.finished_at == start + timedelta(seconds=31)
+        assert turn.finished_at.tzinfo is not None  # stored and returned in UTC
+
+
+def test_unenqueued_turns_are_found_after_the_grace_period(sessions: sessionmaker[Session]) -> None:
+    start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
+    with freeze_time(start):
+        turn_id = _record(sessions, _message())
+    with freeze_time(start + timedelta(seconds=2)), sessions() as session:
+        assert turns.lost_turns(session, grace_s=3) == []
+    with freeze_time(start + timedelta(seconds=4)), sessions() as session:
+        assert turns.lost_turns(session, grace_s=3) == [("T1", turn_id)]
