@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import logging
 import sys
+from urllib.error import URLError
 
 from pydantic import ValidationError
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.error import BoltError
 
 import handlers
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
-from errors import StartupError
+from errors import ConfigError, StartupError
 from handlers.intake import Intake
 from jobs.pricing import load_prices
 from jobs.queue import turn_queue
@@ -25,6 +27,14 @@ from settings import Settings, describe_error, missing_slack_settings
 
 logger = logging.getLogger("app")
 EVENTS_PATH = "/slack/events"
+
+
+class _QuietTokenNotice(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN from the environment itself and then warns that our client
+    (which carries the same token, with retry handlers) wins; that warning only confuses."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "`token` will be unused" not in record.getMessage()
 
 
 def create_app(settings: Settings) -> App:
@@ -37,13 +47,21 @@ def create_app(settings: Settings) -> App:
         queue=turn_queue(redis_client(settings), settings.queue_name),
     )
     secret = settings.slack_signing_secret
-    app = App(
-        client=slack_client(settings),
-        signing_secret=secret.get_secret_value() if secret else None,
-        # Persist before answering Slack: if the database write fails Slack gets a 500 and
-        # retries, instead of a 200 for a request we then lose.
-        process_before_response=True,
-    )
+    logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
+    try:
+        app = App(
+            client=slack_client(settings),
+            signing_secret=secret.get_secret_value() if secret else None,
+            # Persist before answering Slack: if the database write fails Slack gets a 500
+            # and retries, instead of a 200 for a request we then lose.
+            process_before_response=True,
+        )
+    except BoltError as error:  # auth.test refused the token
+        raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: {error}") from error
+    except URLError as error:
+        raise ConfigError(
+            f"Cannot reach the Slack API at {settings.slack_api_url} ({error.reason})"
+        ) from error
     handlers.register(app, intake)
     return app
 

@@ -43,17 +43,12 @@ def mentions(count: int, prefix: str) -> list[Delivery]:
 
 @dataclass
 class PhaseResult:
-    """Latencies of answered requests (s), failures by kind, and the phase's wall time."""
+    """Latencies of answered requests (s), failures by kind, wall and server CPU time (s)."""
 
     latencies_s: list[float] = field(default_factory=list)
     failures: Counter[str] = field(default_factory=Counter)
     wall_s: float = 0.0
-
-    @property
-    def sent(self) -> int:
-        return len(self.latencies_s) + sum(
-            n for kind, n in self.failures.items() if not kind.startswith("HTTP")
-        )
+    server_cpu_s: float = math.nan
 
 
 class LoadPool:

@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import math
 import multiprocessing
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
+from pathlib import Path
 from typing import Literal
 
 from settings import Settings
@@ -34,6 +36,17 @@ class ServedApp:
     kind: AppKind
     url: str
     pid: int
+
+    def cpu_s(self) -> float:
+        """CPU seconds (user + system, all threads) the server process has used so far.
+
+        Linux only (/proc); NaN elsewhere, and the benchmark then prints no CPU figures.
+        """
+        try:
+            fields = Path(f"/proc/{self.pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            return math.nan
+        return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def build_app(kind: AppKind, settings: Settings) -> object:
@@ -71,6 +84,8 @@ def _serve(kind: AppKind, settings: Settings, workdir: str, ready: Connection) -
 
     os.chdir(workdir)
     logging.basicConfig(level=logging.WARNING)
+    # "Task queue depth is N" on every request: 20 connections > 8 threads, by design here.
+    logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = build_app(kind, settings)
     handler = SlackRequestHandler(app, path=EVENTS_PATH)  # type: ignore[arg-type]
     server = create_server(handler, host="127.0.0.1", port=0, threads=SERVER_THREADS)
@@ -90,9 +105,12 @@ def served(kind: AppKind, settings: Settings, workdir: str) -> Iterator[ServedAp
     child.start()
     send.close()
     try:
-        if not receive.poll(CHILD_START_TIMEOUT_S):
+        try:
+            port = receive.recv() if receive.poll(CHILD_START_TIMEOUT_S) else None
+        except EOFError:
+            port = None
+        if port is None:
             raise RuntimeError(f"the {kind} app did not start (exit code {child.exitcode})")
-        port = receive.recv()
         assert child.pid is not None
         yield ServedApp(kind, f"http://127.0.0.1:{port}{EVENTS_PATH}", child.pid)
     finally:

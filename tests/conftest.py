@@ -134,11 +134,17 @@ class ServedApp:
     sender: SlackRequestSender
 
 
+def _run_until_closed(server: Any) -> None:
+    # Closing the server's socket from the fixture ends its select loop with EBADF.
+    with contextlib.suppress(OSError, ValueError):
+        server.run()
+
+
 def serve_app(app: App) -> tuple[Any, str]:
     server = create_server(
         SlackRequestHandler(app, path="/slack/events"), host="127.0.0.1", port=0, threads=8
     )
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
 

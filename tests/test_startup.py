@@ -1,0 +1,105 @@
+"""Start-up refuses to run half-configured, with one clear line and no traceback."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from models.db import upgrade
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import BOT_TOKEN
+
+REPO = Path(__file__).resolve().parent.parent
+BASE_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
+
+
+def _run(
+    module_args: list[str], env: dict[str, str], cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, *module_args],
+        cwd=cwd,
+        env={**BASE_ENV, **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_app_without_slack_credentials_says_what_to_set(tmp_path: Path) -> None:
+    result = _run([str(REPO / "app.py")], {}, tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-secret-value",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": f"sqlite:///{tmp_path}/new.db",
+    }
+    result = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
+    assert result.returncode == 2
+    assert "Run `make migrate`" in result.stderr
+    assert "xoxb-secret-value" not in result.stderr + result.stdout
+
+
+def test_app_check_passes_when_everything_is_in_place(tmp_path: Path, slack: SlackStandIn) -> None:
+    url = f"sqlite:///{tmp_path}/ok.db"
+    upgrade(url)
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": url,
+        "SLACK_API_URL": slack.url,
+    }
+    result = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
+    assert (result.returncode, result.stdout.strip()) == (0, "Configuration OK"), result.stderr
+    assert [call.method for call in slack.calls_to("auth.test")] == ["auth.test"]
+
+
+def test_app_with_a_wrong_token_or_unreachable_slack_says_so(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    url = f"sqlite:///{tmp_path}/ok.db"
+    upgrade(url)
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-wrong",
+        "SLACK_SIGNING_SECRET": "s",
+        "DATABASE_URL": url,
+        "SLACK_API_URL": slack.url,
+    }
+    wrong = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
+    assert wrong.returncode == 2
+    assert (
+        wrong.stderr.startswith("Slack refused SLACK_BOT_TOKEN") and "invalid_auth" in wrong.stderr
+    )
+    assert "xoxb-wrong" not in wrong.stderr
+    env["SLACK_API_URL"] = "http://127.0.0.1:9/api/"
+    unreachable = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
+    assert unreachable.returncode == 2
+    last_line = unreachable.stderr.strip().splitlines()[-1]
+    assert last_line.startswith("Cannot reach the Slack API at http://127.0.0.1:9/api/")
+    assert "Traceback" not in unreachable.stderr
+
+
+def test_worker_without_an_anthropic_key_says_so(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path}/w.db"
+    upgrade(url)
+    result = _run(["-m", "jobs.worker"], {"DATABASE_URL": url, "PYTHONPATH": str(REPO)}, tmp_path)
+    assert result.returncode == 2
+    assert result.stderr.strip().endswith(
+        "ANTHROPIC_API_KEY is not set: the workers need it to call Claude."
+    )
+    assert "Traceback" not in result.stderr
+
+
+def test_malformed_setting_names_it(tmp_path: Path) -> None:
+    result = _run([str(REPO / "app.py")], {"HTTP_THREADS": "0"}, tmp_path)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        == "Setting HTTP_THREADS is invalid: Input should be greater than or equal to 1"
+    )
