@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from slack_bolt import App, BoltRequest
@@ -40,7 +40,7 @@ def signed_request(delivery: Delivery) -> BoltRequest:
     }
     body = json.dumps(envelope)
     timestamp = int(time.time())
-    headers = {
+    headers: dict[str, str | Sequence[str]] = {
         "content-type": "application/json",
         "x-slack-request-timestamp": str(timestamp),
         "x-slack-signature": sign(SIGNING_SECRET, timestamp, body.encode()),

@@ -120,6 +120,12 @@ def print_ack_summary(results: dict[AppKind, list[PhaseResult]], options: Option
     ratio_p50 = medians["real"]["p50"] / medians["bare"]["p50"]
     ratio_p99 = medians["real"]["p99"] / medians["bare"]["p99"]
     print(f"  ratio real/bare: p50 {ratio_p50:.2f}x   p99 {ratio_p99:.2f}x")
+    for kind in KINDS:
+        rate = statistics.median(len(r.latencies_s) / r.wall_s for r in results[kind])
+        print(
+            f"  {kind}: closed loop, so mean latency ~ {options.concurrency} in flight / "
+            f"{rate:.0f} req/s = {options.concurrency / rate * 1000:.1f} ms (Little's law)"
+        )
     p99 = medians["real"]["p99"]
     print(f"  goal real p99 < {P99_GOAL_MS:.0f} ms: {_verdict(p99 < P99_GOAL_MS)} ({p99:.1f} ms)")
     worst = max(ratio_p50, ratio_p99)

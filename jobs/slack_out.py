@@ -9,12 +9,14 @@ instead of posting them again.
 
 from __future__ import annotations
 
+import contextlib
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import posts
@@ -89,9 +91,28 @@ class ReplyWriter:
             return False
         self._last_render = now
         shown = text if final else text + " ▍"
-        for index, part in enumerate(split_text(shown)):
+        parts = split_text(shown)
+        for index, part in enumerate(parts):
             self._show_part(index, part)
+        if final:
+            self._delete_parts_after(len(parts))
         return True
+
+    def _delete_parts_after(self, count: int) -> None:
+        """A re-run with a shorter answer removes the extra messages an earlier run posted."""
+        with self._sessions() as session:
+            surplus = [
+                post
+                for post in posts.parts_of(session, self._target.team_id, self._target.turn_id)
+                if post.part >= count
+            ]
+            for post in surplus:
+                if post.ts is not None:
+                    with contextlib.suppress(SlackApiError):  # already gone
+                        self._client.chat_delete(channel=post.channel_id, ts=post.ts)
+                posts.forget(session, post)
+                self._sent.pop(post.part, None)
+                self._ts.pop(post.part, None)
 
     def _show_part(self, index: int, text: str) -> None:
         if self._sent.get(index) == text:

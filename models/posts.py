@@ -39,6 +39,11 @@ def save_ts(session: Session, post: SlackPost, ts: str) -> None:
     session.commit()
 
 
+def forget(session: Session, post: SlackPost) -> None:
+    session.delete(post)
+    session.commit()
+
+
 def parts_of(session: Session, team_id: str, turn_id: str) -> list[SlackPost]:
     return list(
         session.scalars(

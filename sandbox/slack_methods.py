@@ -195,6 +195,19 @@ def chat_update(ws: Workspace, args: Args) -> Payload:
     }
 
 
+def chat_delete(ws: Workspace, args: Args) -> Payload:
+    """Delete a message the bot posted (a bot token cannot delete other people's messages)."""
+    channel_id = _channel(ws, args)
+    ts = _req_str(args, "ts")
+    message = ws.find_message(channel_id, ts)
+    if message is None:
+        raise SlackMethodError("message_not_found")
+    if message.get("bot_id") != ws.identity.bot_id:
+        raise SlackMethodError("cant_delete_message")
+    ws.remove_message(channel_id, ts)
+    return {"channel": channel_id, "ts": ts}
+
+
 def chat_post_ephemeral(ws: Workspace, args: Args) -> Payload:
     """Show a message to one user only; kept apart from the channel's messages."""
     channel_id = _channel(ws, args)
@@ -302,6 +315,7 @@ METHODS: dict[str, MethodHandler] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
     "chat.update": chat_update,
+    "chat.delete": chat_delete,
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.getPermalink": chat_get_permalink,
     "conversations.info": conversations_info,

@@ -152,6 +152,19 @@ class Workspace:
                 if m["ts"] == root_ts or m.get("thread_ts") == root_ts
             ]
 
+    def remove_message(self, channel_id: str, ts: str) -> bool:
+        """Delete a message; a deleted reply leaves its parent's reply_count one lower."""
+        with self.lock:
+            messages = self._messages.get(channel_id, [])
+            for index, message in enumerate(messages):
+                if message["ts"] == ts:
+                    del messages[index]
+                    parent = self.find_message(channel_id, message.get("thread_ts") or "")
+                    if parent is not None and parent is not message and parent.get("reply_count"):
+                        parent["reply_count"] -= 1
+                    return True
+            return False
+
     def channel_messages(self, channel_id: str) -> list[Message]:
         """Deep copies of every stored message of a channel, replies included, oldest first."""
         with self.lock:

@@ -17,6 +17,7 @@ MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.ym
 USED = {
     "chat.postMessage": "chat:write",
     "chat.update": "chat:write",
+    "chat.delete (own messages)": "chat:write",
     "username/icon_emoji": "chat:write.customize",
     "conversations.info (public)": "channels:read",
     "conversations.info (private)": "groups:read",

@@ -90,3 +90,19 @@ def test_interim_renders_are_throttled(runtime: Runtime, slack: SlackStandIn) ->
     assert writer.render("abc") is True
     assert writer.render("abcd", final=True) is True  # the final text is never skipped
     assert slack.messages(CHANNEL_GENERAL, thread)[1]["text"] == "abcd"
+
+
+def test_rerun_with_a_shorter_answer_removes_the_extra_messages(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    thread = _parent(slack, runtime)
+    long_text = "\n\n".join("Draft paragraph. " * 60 for _ in range(6))
+    _writer(runtime, thread, "turn7").render(long_text)  # an interim render of a killed run
+    assert len(slack.messages(CHANNEL_GENERAL, thread)) > 2
+
+    _writer(runtime, thread, "turn7").render("Short final answer.", final=True)
+
+    [reply] = slack.messages(CHANNEL_GENERAL, thread)[1:]
+    assert reply["text"] == "Short final answer."
+    with runtime.sessions() as session:
+        assert [p.part for p in posts.parts_of(session, TEAM, "turn7")] == [0]
