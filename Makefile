@@ -19,7 +19,8 @@ migrate: $(STAMP)
 
 # The product: the Slack app and its workers (Ctrl-C stops both).
 run: migrate
-	$(PY) app.py --check
+	@$(PY) app.py --check
+	@$(PY) -m jobs.worker --check
 	@trap 'kill 0' INT TERM EXIT; $(PY) -m jobs.worker & $(PY) app.py
 
 worker: migrate

@@ -7,6 +7,7 @@ travel the same sockets. Stale-connection retries are off: every reset is counte
 
 from __future__ import annotations
 
+import contextlib
 import itertools
 import math
 import queue
@@ -80,6 +81,11 @@ class LoadPool:
         return result
 
     def close(self) -> None:
+        """Drop what is still queued (after Ctrl-C), then stop the threads."""
+        with contextlib.suppress(queue.Empty):
+            while True:
+                self._jobs.get_nowait()
+                self._jobs.task_done()
         for _ in self._threads:
             self._jobs.put(None)
         for thread in self._threads:

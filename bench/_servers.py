@@ -12,6 +12,7 @@ import logging
 import math
 import multiprocessing
 import os
+import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
 from multiprocessing.connection import Connection
@@ -82,6 +83,7 @@ def _serve(kind: AppKind, settings: Settings, workdir: str, ready: Connection) -
     from slack_bolt.adapter.wsgi import SlackRequestHandler
     from waitress.server import create_server
 
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it stops us
     os.chdir(workdir)
     logging.basicConfig(level=logging.WARNING)
     # "Task queue depth is N" on every request: 20 connections > 8 threads, by design here.

@@ -95,7 +95,7 @@ def _round_line(result: PhaseResult) -> str:
     busy = result.server_cpu_s / result.wall_s * 100 if result.wall_s else math.nan
     return (
         f"p50 {stats['p50']:6.1f}  p90 {stats['p90']:6.1f}  p99 {stats['p99']:6.1f}  "
-        f"max {stats['max']:6.1f} ms | {answered} ok, {failed} failed{kinds} | "
+        f"max {stats['max']:6.1f} ms | {answered} answered, {failed} failed{kinds} | "
         f"{rate:4.0f} req/s | server CPU {cpu_ms:4.1f} ms/req, {busy:3.0f}% of a core"
     )
 

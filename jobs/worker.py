@@ -118,6 +118,7 @@ def _setup_logging() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the department's workers and sweeper.")
     parser.add_argument("--processes", type=int, default=None, help="worker processes")
+    parser.add_argument("--check", action="store_true", help="validate configuration and exit")
     args = parser.parse_args(argv)
     _setup_logging()
     try:
@@ -129,6 +130,9 @@ def main(argv: list[str] | None = None) -> int:
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
+    if args.check:
+        print("Worker configuration OK")
+        return 0
     Supervisor(settings, args.processes or settings.worker_processes).run()
     return 0
 
