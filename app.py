@@ -22,7 +22,7 @@ from handlers.intake import Intake
 from jobs.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import check_models_priced, redis_client, slack_client
-from models.db import assert_migrated, make_engine, make_sessionmaker
+from models.db import assert_migrated, make_engine
 from settings import Settings, describe_error, missing_slack_settings
 
 logger = logging.getLogger("app")
@@ -43,7 +43,7 @@ def create_app(settings: Settings) -> App:
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     intake = Intake(
-        sessions=make_sessionmaker(engine),
+        engine=engine,
         queue=turn_queue(redis_client(settings), settings.queue_name),
     )
     secret = settings.slack_signing_secret

@@ -70,8 +70,10 @@ class Settings(BaseSettings):
     @field_validator("database_url")
     @classmethod
     def _database_scheme(cls, value: str) -> str:
-        if "://" not in value:
-            raise ValueError("must be a SQLAlchemy URL such as sqlite:///file.db")
+        if not value.startswith(("sqlite://", "postgresql://", "postgresql+")):
+            raise ValueError(
+                "must be a SQLite or PostgreSQL SQLAlchemy URL, e.g. sqlite:///marketing_dept.db"
+            )
         return value
 
     def model_for(self, tier: ModelTier) -> str:

@@ -19,7 +19,7 @@ from bench._servers import build_app
 from jobs.queue import enqueue_turn, turn_queue
 from jobs.runtime import redis_client
 from models import turns
-from models.db import make_engine, make_sessionmaker
+from models.db import make_engine
 from sandbox.signing import sign
 
 SAMPLES = 200
@@ -69,14 +69,14 @@ def measure(env: BenchEnv) -> dict[str, list[float]]:
     settings = env.settings_for("breakdown.db")
     bare, real = build_app("bare", settings), build_app("real", settings)
     assert isinstance(bare, App) and isinstance(real, App)
-    sessions = make_sessionmaker(make_engine(settings.database_url))
+    engine = make_engine(settings.database_url)
     queue = turn_queue(redis_client(settings), settings.queue_name)
     messages = [_message(eid, event) for eid, event in mentions(SAMPLES, "BD")]
     turn_ids: list[str] = []
 
     def persist(message: turns.InboundMessage) -> None:
-        with sessions() as session:
-            turn_ids.append(turns.record_inbound(session, message) or "")
+        with engine.connect() as connection:
+            turn_ids.append(turns.record_inbound(connection, message) or "")
 
     return {
         "bare Bolt app: verify + dispatch + ack": _dispatch_times(bare, "BB"),

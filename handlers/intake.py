@@ -11,7 +11,7 @@ import logging
 from dataclasses import dataclass
 
 from rq import Queue
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import Engine
 
 from jobs.queue import try_enqueue_turn
 from models import turns
@@ -22,13 +22,13 @@ logger = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Intake:
-    sessions: sessionmaker[Session]
+    engine: Engine
     queue: Queue
 
     def accept(self, message: InboundMessage) -> str | None:
         """Persist and enqueue; the new turn's id, or None for a duplicate delivery."""
-        with self.sessions() as session:
-            turn_id = turns.record_inbound(session, message)
+        with self.engine.connect() as connection:
+            turn_id = turns.record_inbound(connection, message)
         if turn_id is None:
             logger.info("Duplicate delivery of %s ignored", message.event_id)
             return None
@@ -37,5 +37,5 @@ class Intake:
 
     def in_conversation(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
         """Whether the department already takes part in this thread."""
-        with self.sessions() as session:
-            return turns.find_conversation(session, team_id, channel_id, thread_ts) is not None
+        with self.engine.connect() as connection:
+            return turns.thread_has_turns(connection, team_id, channel_id, thread_ts)

@@ -117,10 +117,7 @@ class TurnRunner:
 
     def _resolve_agent(self, turn: Turn) -> tuple[Agent, Conversation]:
         with self.rt.sessions() as session:
-            conversation = turns.find_conversation(
-                session, turn.team_id, turn.channel_id, turn.thread_ts
-            )
-            assert conversation is not None, "record_inbound always creates the conversation"
+            conversation = threads.attach_turn(session, turn)
             channel_name = None if turn.is_dm else self._channel_name(session, turn)
             chosen = route(
                 self.rt.roster,

@@ -31,6 +31,7 @@ class Turn(TeamScoped, Base):
         UniqueConstraint("team_id", "event_id", name="uq_turns_team_event"),
         UniqueConstraint("team_id", "channel_id", "message_ts", name="uq_turns_team_message"),
         Index("ix_turns_status_lease", "status", "lease_expires_at"),
+        Index("ix_turns_thread", "team_id", "channel_id", "thread_ts"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)

@@ -8,10 +8,49 @@ from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
-from models.records import ChannelInfo, Conversation, ConversationMessage
+from models.base import insert_ignoring_duplicates, new_id, utcnow
+from models.records import ChannelInfo, Conversation, ConversationMessage, Turn
 
 CHANNEL_NAME_TTL = timedelta(days=1)
+
+
+def attach_turn(session: Session, turn: Turn) -> Conversation:
+    """The turn's conversation, with every request of the thread up to this one in its memory.
+
+    Listeners only insert turns (to ack fast); the worker files them into the thread here.
+    Filing all earlier turns of the thread, not just this one, keeps the memory whole even
+    when two follow-ups are answered out of order. Safe to run twice.
+    """
+    key = {"team_id": turn.team_id, "channel_id": turn.channel_id, "thread_ts": turn.thread_ts}
+    session.execute(
+        insert_ignoring_duplicates(
+            session, Conversation, {"id": new_id(), "created_at": utcnow(), **key}
+        )
+    )
+    conversation = session.scalars(select(Conversation).filter_by(**key)).one()
+    requests = session.scalars(
+        select(Turn).filter_by(**key).where(Turn.message_ts <= turn.message_ts)
+    ).all()
+    for request in requests:
+        session.execute(
+            insert_ignoring_duplicates(
+                session,
+                ConversationMessage,
+                {
+                    "id": new_id(),
+                    "created_at": request.created_at,
+                    "team_id": request.team_id,
+                    "conversation_id": conversation.id,
+                    "ts": request.message_ts,
+                    "role": "user",
+                    "user_id": request.user_id,
+                    "turn_id": request.id,
+                    "text": request.text,
+                },
+            )
+        )
+    session.commit()
+    return conversation
 
 
 def history(

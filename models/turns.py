@@ -11,12 +11,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from models.base import utcnow
-from models.records import Conversation, ConversationMessage, Turn, TurnStatus
+from models.base import insert_ignoring_duplicates, new_id, utcnow
+from models.records import Turn, TurnStatus
 
 
 @dataclass(frozen=True)
@@ -44,69 +43,46 @@ class Claim:
     attempts: int
 
 
-def record_inbound(session: Session, message: InboundMessage) -> str | None:
-    """Persist a request and its place in the thread; None when Slack sent it before.
+def record_inbound(connection: Connection, message: InboundMessage) -> str | None:
+    """Persist a request in one INSERT; None when Slack sent it before.
 
-    The unique keys (event id, and channel + message ts) make Slack's retries and the
-    app_mention/message double delivery of one message land as a single turn.
+    This is the whole of the listener's database work, so it is one statement and one
+    commit. The unique keys (event id, and channel + message ts) make Slack's retries and the
+    app_mention/message double delivery of one message land as a single turn. The thread's
+    bookkeeping (conversation, message history) is the worker's job.
     """
-    turn = Turn(
-        team_id=message.team_id,
-        event_id=message.event_id,
-        source=message.source,
-        channel_id=message.channel_id,
-        is_dm=message.is_dm,
-        thread_ts=message.thread_ts,
-        message_ts=message.message_ts,
-        user_id=message.user_id,
-        text=message.text,
-    )
-    try:
-        with session.begin_nested():
-            session.add(turn)
-    except IntegrityError:
-        return None
-    conversation = _conversation(session, message.team_id, message.channel_id, message.thread_ts)
-    session.add(
-        ConversationMessage(
-            team_id=message.team_id,
-            conversation_id=conversation.id,
-            ts=message.message_ts,
-            role="user",
-            user_id=message.user_id,
-            turn_id=turn.id,
-            text=message.text,
-        )
-    )
-    session.commit()
-    return turn.id
+    turn_id = new_id()
+    now = utcnow()
+    values = {
+        "id": turn_id,
+        "team_id": message.team_id,
+        "event_id": message.event_id,
+        "source": message.source,
+        "channel_id": message.channel_id,
+        "is_dm": message.is_dm,
+        "thread_ts": message.thread_ts,
+        "message_ts": message.message_ts,
+        "user_id": message.user_id,
+        "text": message.text,
+        "status": TurnStatus.RECEIVED.value,
+        "attempts": 0,
+        "created_at": now,
+        "updated_at": now,
+    }
+    statement = insert_ignoring_duplicates(connection, Turn, values).returning(Turn.id)
+    with connection.begin():
+        inserted = connection.execute(statement).first()  # no row: a duplicate was ignored
+    return turn_id if inserted is not None else None
 
 
-def _conversation(session: Session, team_id: str, channel_id: str, thread_ts: str) -> Conversation:
-    found = find_conversation(session, team_id, channel_id, thread_ts)
-    if found is not None:
-        return found
-    conversation = Conversation(team_id=team_id, channel_id=channel_id, thread_ts=thread_ts)
-    try:
-        with session.begin_nested():
-            session.add(conversation)
-    except IntegrityError:  # another request created it a moment ago
-        found = find_conversation(session, team_id, channel_id, thread_ts)
-        assert found is not None
-        return found
-    return conversation
-
-
-def find_conversation(
-    session: Session, team_id: str, channel_id: str, thread_ts: str
-) -> Conversation | None:
-    return session.scalar(
-        select(Conversation).where(
-            Conversation.team_id == team_id,
-            Conversation.channel_id == channel_id,
-            Conversation.thread_ts == thread_ts,
-        )
-    )
+def thread_has_turns(connection: Connection, team_id: str, channel_id: str, thread_ts: str) -> bool:
+    """Whether the department already takes part in this thread (a follow-up is for it)."""
+    found = connection.execute(
+        select(Turn.id)
+        .where(Turn.team_id == team_id, Turn.channel_id == channel_id, Turn.thread_ts == thread_ts)
+        .limit(1)
+    ).first()
+    return found is not None
 
 
 def load_turn(session: Session, team_id: str, turn_id: str) -> Turn | None:

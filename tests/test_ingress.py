@@ -152,7 +152,7 @@ def test_database_failure_answers_500_so_slack_retries(
 
     path = database_url.removeprefix("sqlite:///")
     with sqlite3.connect(path) as connection:
-        connection.execute("DROP TABLE conversation_messages")
+        connection.execute("ALTER TABLE turns RENAME TO turns_gone")
     response = bolt.sender.send_event(_mention())
     assert response.status >= 500
     assert _queued(runtime) == 0

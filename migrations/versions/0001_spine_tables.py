@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 17:57:20.311026
+Create Date: 2026-11-25 18:23:22.904709
 """
 
 from __future__ import annotations
@@ -116,6 +116,9 @@ def upgrade() -> None:
     with op.batch_alter_table("turns", schema=None) as batch_op:
         batch_op.create_index("ix_turns_status_lease", ["status", "lease_expires_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_turns_team_id"), ["team_id"], unique=False)
+        batch_op.create_index(
+            "ix_turns_thread", ["team_id", "channel_id", "thread_ts"], unique=False
+        )
 
     op.create_table(
         "conversation_messages",
@@ -155,6 +158,7 @@ def downgrade() -> None:
 
     op.drop_table("conversation_messages")
     with op.batch_alter_table("turns", schema=None) as batch_op:
+        batch_op.drop_index("ix_turns_thread")
         batch_op.drop_index(batch_op.f("ix_turns_team_id"))
         batch_op.drop_index("ix_turns_status_lease")
 

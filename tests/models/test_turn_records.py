@@ -65,8 +65,9 @@ def _message(
 
 
 def _record(sessions: sessionmaker[Session], message: InboundMessage) -> str | None:
-    with sessions() as session:
-        return turns.record_inbound(session, message)
+    engine = sessions.kw["bind"]
+    with engine.connect() as connection:
+        return turns.record_inbound(connection, message)
 
 
 def test_duplicates_by_event_id_or_message_are_ignored(sessions: sessionmaker[Session]) -> None:
