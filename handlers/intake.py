@@ -15,6 +15,7 @@ from sqlalchemy import Engine
 
 from jobs.queue import try_enqueue_turn
 from models import turns
+from models.db import write_guard
 from models.turns import InboundMessage
 
 logger = logging.getLogger(__name__)
@@ -27,7 +28,7 @@ class Intake:
 
     def accept(self, message: InboundMessage) -> str | None:
         """Persist and enqueue; the new turn's id, or None for a duplicate delivery."""
-        with self.engine.connect() as connection:
+        with write_guard(self.engine), self.engine.connect() as connection:
             turn_id = turns.record_inbound(connection, message)
         if turn_id is None:
             logger.info("Duplicate delivery of %s ignored", message.event_id)

@@ -23,18 +23,21 @@ LIVE_STATUSES = frozenset(
 
 
 def enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> None:
-    """Enqueue the turn's job; raises RedisError when Redis is unreachable."""
-    queue.enqueue(
-        "jobs.turns.run_turn",
-        team_id,
-        turn_id,
-        job_id=turn_id,
-        job_timeout=TURN_JOB_TIMEOUT_S,
-        result_ttl=TURN_RESULT_TTL_S,
-        failure_ttl=TURN_FAILURE_TTL_S,
-        retry=TURN_RETRY,
-        description=f"turn {turn_id}",
-    )
+    """Enqueue the turn's job in one Redis round trip; raises RedisError if Redis is away."""
+    with queue.connection.pipeline() as pipeline:
+        queue.enqueue(
+            "jobs.turns.run_turn",
+            team_id,
+            turn_id,
+            job_id=turn_id,
+            job_timeout=TURN_JOB_TIMEOUT_S,
+            result_ttl=TURN_RESULT_TTL_S,
+            failure_ttl=TURN_FAILURE_TTL_S,
+            retry=TURN_RETRY,
+            description=f"turn {turn_id}",
+            pipeline=pipeline,
+        )
+        pipeline.execute()
 
 
 def try_enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> bool:

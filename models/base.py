@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import uuid
 from datetime import UTC, datetime
-from typing import Any
 
 from sqlalchemy import Connection, DateTime, Insert, MetaData, String
 from sqlalchemy.dialects import postgresql, sqlite
@@ -48,14 +48,20 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
-def insert_ignoring_duplicates(
-    bind: Connection | Session, table: type[Base], values: dict[str, Any]
-) -> Insert:
-    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: one statement, no savepoint."""
+def insert_ignoring_duplicates(bind: Connection | Session, table: type[Base]) -> Insert:
+    """INSERT … ON CONFLICT DO NOTHING on SQLite and PostgreSQL: one statement, no savepoint.
+
+    Values go in as execute() parameters, so the statement is built and compiled once.
+    """
     dialect = bind.get_bind().dialect.name if isinstance(bind, Session) else bind.dialect.name
-    if dialect == "postgresql":
-        return postgresql.insert(table).values(**values).on_conflict_do_nothing()
-    return sqlite.insert(table).values(**values).on_conflict_do_nothing()
+    return _insert_ignoring(dialect, table)
+
+
+@functools.cache
+def _insert_ignoring(dialect: str, table: type[Base]) -> Insert:
+    module = postgresql if dialect == "postgresql" else sqlite
+    statement: Insert = module.insert(table).on_conflict_do_nothing()
+    return statement
 
 
 class Base(DeclarativeBase):

@@ -6,6 +6,9 @@ processes at once (WAL, a busy timeout) because the web app and the workers shar
 
 from __future__ import annotations
 
+import contextlib
+import threading
+from contextlib import AbstractContextManager
 from pathlib import Path
 from typing import Any
 
@@ -36,6 +39,21 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()
+
+
+_SQLITE_WRITE_LOCKS: dict[str, threading.Lock] = {}
+
+
+def write_guard(engine: Engine) -> AbstractContextManager[object]:
+    """Serialise this process's writes to a SQLite file; PostgreSQL needs no guard.
+
+    SQLite admits one writer at a time. Under load, threads that find the file locked sleep
+    in SQLite's busy handler for up to 100 ms a try, while the writer they wait for may itself
+    be waiting for the GIL; queueing them on a lock instead keeps the ack tail short.
+    """
+    if engine.dialect.name != "sqlite":
+        return contextlib.nullcontext()
+    return _SQLITE_WRITE_LOCKS.setdefault(str(engine.url), threading.Lock())
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:

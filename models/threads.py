@@ -23,32 +23,28 @@ def attach_turn(session: Session, turn: Turn) -> Conversation:
     """
     key = {"team_id": turn.team_id, "channel_id": turn.channel_id, "thread_ts": turn.thread_ts}
     session.execute(
-        insert_ignoring_duplicates(
-            session, Conversation, {"id": new_id(), "created_at": utcnow(), **key}
-        )
+        insert_ignoring_duplicates(session, Conversation),
+        {"id": new_id(), "created_at": utcnow(), **key},
     )
     conversation = session.scalars(select(Conversation).filter_by(**key)).one()
     requests = session.scalars(
         select(Turn).filter_by(**key).where(Turn.message_ts <= turn.message_ts)
     ).all()
-    for request in requests:
-        session.execute(
-            insert_ignoring_duplicates(
-                session,
-                ConversationMessage,
-                {
-                    "id": new_id(),
-                    "created_at": request.created_at,
-                    "team_id": request.team_id,
-                    "conversation_id": conversation.id,
-                    "ts": request.message_ts,
-                    "role": "user",
-                    "user_id": request.user_id,
-                    "turn_id": request.id,
-                    "text": request.text,
-                },
-            )
-        )
+    rows = [
+        {
+            "id": new_id(),
+            "created_at": request.created_at,
+            "team_id": request.team_id,
+            "conversation_id": conversation.id,
+            "ts": request.message_ts,
+            "role": "user",
+            "user_id": request.user_id,
+            "turn_id": request.id,
+            "text": request.text,
+        }
+        for request in requests
+    ]
+    session.execute(insert_ignoring_duplicates(session, ConversationMessage), rows)
     session.commit()
     return conversation
 

@@ -69,9 +69,9 @@ def record_inbound(connection: Connection, message: InboundMessage) -> str | Non
         "created_at": now,
         "updated_at": now,
     }
-    statement = insert_ignoring_duplicates(connection, Turn, values).returning(Turn.id)
+    statement = insert_ignoring_duplicates(connection, Turn).returning(Turn.id)
     with connection.begin():
-        inserted = connection.execute(statement).first()  # no row: a duplicate was ignored
+        inserted = connection.execute(statement, values).first()  # none: a duplicate
     return turn_id if inserted is not None else None
 
 
