@@ -82,10 +82,6 @@ class Settings(BaseSettings):
             tier
         ]
 
-    @property
-    def has_slack_credentials(self) -> bool:
-        return self.slack_bot_token is not None and self.slack_signing_secret is not None
-
 
 def describe_error(error: ValidationError) -> str:
     """One line per bad setting, naming the environment variable but never its value."""

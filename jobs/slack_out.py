@@ -10,6 +10,7 @@ instead of posting them again.
 from __future__ import annotations
 
 import contextlib
+import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import posts
+
+logger = logging.getLogger(__name__)
 
 PART_MAX_CHARS = 3500  # Slack renders ~4,000 chars of message text comfortably
 METADATA_EVENT = "department_reply"
@@ -169,7 +172,15 @@ class ReplyWriter:
             }
             if cursor:
                 kwargs["cursor"] = cursor
-            response = self._client.conversations_replies(**kwargs)
+            try:
+                response = self._client.conversations_replies(**kwargs)
+            except SlackApiError as error:  # e.g. thread_not_found: the parent was deleted
+                logger.warning(
+                    "Cannot look for turn %s's reply: %s",
+                    self._target.turn_id,
+                    error.response.get("error"),
+                )
+                return None
             messages: list[dict[str, Any]] = response.get("messages") or []
             for message in messages:
                 metadata = message.get("metadata") or {}

@@ -46,7 +46,7 @@ def _waiting_in_queue(connection: Redis, turn_id: str) -> bool:
         job = Job.fetch(turn_id, connection=connection)
     except NoSuchJobError:
         return False
-    if job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.SCHEDULED):
+    if job.get_status(refresh=False) == JobStatus.QUEUED:
         return True
     job.delete()
     return False

@@ -61,6 +61,13 @@ class TurnRunner:
         heartbeat.start()
         try:
             return self._answer(turn, claim)
+        except Exception:
+            # Slack or the database failed under us: hand the turn back now so the sweeper
+            # retries it at its next pass (MAX_TURN_ATTEMPTS bounds the retries).
+            logger.exception("Turn %s failed; releasing it for a retry", turn_id)
+            with self.rt.sessions() as session:
+                turns.release(session, claim)
+            raise
         finally:
             heartbeat.stop()
 

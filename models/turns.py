@@ -131,6 +131,18 @@ def extend_lease(session: Session, claim: Claim, lease_s: float) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+def release(session: Session, claim: Claim) -> bool:
+    """Give up the lease at once (the run failed); the sweeper will enqueue the turn again."""
+    result = session.execute(
+        update(Turn)
+        .where(*_held(claim))
+        .values(lease_expires_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
 def finish(session: Session, claim: Claim, status: TurnStatus, error: str | None = None) -> bool:
     """Close the turn if this worker still holds it; exactly one finisher wins."""
     result = session.execute(

@@ -121,3 +121,29 @@ def test_slack_rate_limit_is_waited_out(
     posts = slack.calls_to("chat.postMessage")
     assert [call.status for call in posts] == [429, 200]
     assert posts[1].at - posts[0].at >= 0.9  # honoured Retry-After
+
+
+def test_slack_outage_mid_turn_is_retried_by_the_sweeper(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """A turn that crashes (here: Slack answers 500 beyond the client's retries) is handed
+    back at once and answered on the sweeper's next pass, once."""
+    from jobs.sweeper import sweep
+
+    claude.enqueue(TextReply("Keyword set ready."))
+    slack.fail_next("chat.postMessage", status=500, error="internal_error", times=3)
+    _ask(bolt)
+    work(runtime)  # the run fails: the 500s outlast slack_sdk's two retries
+    turn, _ = _turn_and_calls(runtime)
+    assert turn.status == TurnStatus.RUNNING.value and turn.attempts == 1
+    assert _bot_messages(slack) == []
+
+    assert sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=0) == [
+        turn.id
+    ]
+    work(runtime)
+
+    [reply] = _bot_messages(slack)
+    assert reply["text"] == "Keyword set ready."
+    turn, _ = _turn_and_calls(runtime)
+    assert (turn.status, turn.attempts) == (TurnStatus.ANSWERED.value, 2)
