@@ -147,3 +147,23 @@ def test_slack_outage_mid_turn_is_retried_by_the_sweeper(
     assert reply["text"] == "Keyword set ready."
     turn, _ = _turn_and_calls(runtime)
     assert (turn.status, turn.attempts) == (TurnStatus.ANSWERED.value, 2)
+
+
+def test_a_turn_that_keeps_crashing_is_failed_with_a_message(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Retries of a crashing turn are bounded: past MAX_TURN_ATTEMPTS it fails, and says so."""
+    from jobs.turns import GAVE_UP_TEXT, MAX_TURN_ATTEMPTS
+
+    _ask(bolt)
+    with runtime.sessions() as session:
+        turn = session.scalars(select(Turn)).one()
+        turn.attempts = MAX_TURN_ATTEMPTS  # three runs already died
+        session.commit()
+    work(runtime)
+
+    [reply] = _bot_messages(slack)
+    assert reply["text"] == GAVE_UP_TEXT
+    turn, calls = _turn_and_calls(runtime)
+    assert (turn.status, turn.error) == (TurnStatus.FAILED.value, "too_many_attempts")
+    assert calls == [] and claude.requests == []  # no more spending on a doomed turn
