@@ -18,16 +18,21 @@ migrate: $(STAMP)
 	$(PY) -m models.migrate
 
 # The product: the Slack app and its workers (Ctrl-C stops both).
+# The product: with Slack credentials the Slack app and its workers; without, the local
+# sandbox (app.py starts everything itself). Ctrl-C stops it all.
 run: migrate
-	@$(PY) app.py --check
-	@$(PY) -m jobs.worker --check
-	@trap 'kill 0' INT TERM EXIT; $(PY) -m jobs.worker & $(PY) app.py
+	@$(PY) app.py --check; status=$$?; \
+	if [ $$status -eq 3 ]; then exec $(PY) app.py; fi; \
+	[ $$status -eq 0 ] || exit $$status; \
+	$(PY) -m jobs.worker --check || exit $$?; \
+	trap 'kill 0' INT TERM EXIT; $(PY) -m jobs.worker & $(PY) app.py
 
 worker: migrate
 	$(PY) -m jobs.worker
 
 test: $(STAMP)
 	scripts/ensure-redis
+	scripts/ensure-chromium
 	$(PY) -m pytest
 
 lint: $(STAMP)

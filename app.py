@@ -27,6 +27,7 @@ from settings import Settings, describe_error, missing_slack_settings
 
 logger = logging.getLogger("app")
 EVENTS_PATH = "/slack/events"
+SANDBOX_MODE = 3  # `app.py --check` exit status: no Slack credentials, the sandbox will run
 
 
 class _QuietTokenNotice(logging.Filter):
@@ -92,6 +93,16 @@ def serve(app: App, settings: Settings) -> None:
     )
 
 
+def run_sandbox(settings: Settings) -> int:
+    from sandbox import launcher
+
+    try:
+        return launcher.run(settings)
+    except StartupError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
@@ -101,16 +112,19 @@ def main() -> int:
         print(describe_error(error), file=sys.stderr)
         return 2
     missing = missing_slack_settings(settings)
+    if missing and "--check" in sys.argv:
+        return SANDBOX_MODE
     if missing:
         print(
-            "No Slack credentials: set "
+            "No Slack credentials: to connect a workspace set "
             + " and ".join(missing)
             + " (from your Slack app's OAuth & Permissions and Basic Information pages; "
             "create the app from manifest.yml), in the environment or in .env. "
             "See .env.example for every setting.",
             file=sys.stderr,
         )
-        return 2
+        print("Starting the local sandbox instead.", file=sys.stderr)
+        return run_sandbox(settings)
     try:
         app = create_app(settings)
     except StartupError as error:

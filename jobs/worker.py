@@ -104,6 +104,10 @@ class Supervisor:
     def _stop(self, signum: int, _frame: FrameType | None) -> None:
         logger.info("Stopping workers (signal %d); running turns finish first", signum)
         self.stopping = True
+        if signum == signal.SIGINT:
+            # Ctrl-C reaches the whole terminal process group, the workers included; a second
+            # signal from here would turn RQ's warm shutdown into a cold one.
+            return
         for child in self.children:
             if child.is_alive() and child.pid is not None:
                 with contextlib.suppress(ProcessLookupError):

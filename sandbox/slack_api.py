@@ -13,7 +13,7 @@ import logging
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
@@ -39,6 +39,44 @@ class RecordedCall:
     at: float
     status: int
     response: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Change:
+    """One change to what a person would see: a message posted, edited, deleted or shown."""
+
+    version: int
+    kind: str  # message | ephemeral
+    channel: str
+    ts: str
+    thread_ts: str | None
+
+
+_WRITE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.delete"})
+
+
+def _change_of(call: RecordedCall) -> Change | None:
+    if call.status != 200 or not call.response.get("ok"):
+        return None
+    if call.method == "chat.postEphemeral":
+        channel = str(call.args.get("channel", ""))
+        return Change(
+            0,
+            "ephemeral",
+            channel,
+            str(call.response.get("message_ts")),
+            call.args.get("thread_ts"),
+        )
+    if call.method not in _WRITE_METHODS:
+        return None
+    message = call.response.get("message") or {}
+    return Change(
+        0,
+        "message",
+        str(call.response.get("channel")),
+        str(call.response.get("ts")),
+        message.get("thread_ts"),
+    )
 
 
 @dataclass(frozen=True)
@@ -70,6 +108,7 @@ class SlackStandIn:
         self._failures: dict[str, collections.deque[_Failure]] = {}
         self._lock = threading.Lock()
         self._changed = threading.Condition()
+        self._changes: list[Change] = []
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -146,7 +185,7 @@ class SlackStandIn:
         if thread_ts:
             message["thread_ts"] = thread_ts
         self._workspace.store_message(channel, message)
-        self._notify()
+        self._add_change(Change(0, "message", channel, ts, thread_ts))
         return ts
 
     @property
@@ -263,7 +302,37 @@ class SlackStandIn:
     def _record(self, call: RecordedCall) -> None:
         with self._lock:
             self._calls.append(call)
-        self._notify()
+        change = _change_of(call)
+        if change is not None:
+            self._add_change(change)
+        else:
+            self._notify()
+
+    def _add_change(self, change: Change) -> None:
+        with self._changed:
+            self._changes.append(replace(change, version=len(self._changes) + 1))
+            self._changed.notify_all()
+
+    @property
+    def change_version(self) -> int:
+        """The version of the newest change (0 before any)."""
+        with self._changed:
+            return len(self._changes)
+
+    def changes_since(self, version: int, timeout_s: float) -> list[Change]:
+        """Changes to messages after `version`, waiting up to `timeout_s` for the first one.
+
+        The browser sandbox streams these to the page (posts, streamed edits, deletions,
+        ephemerals), so the page updates live without polling the whole workspace.
+        """
+        deadline = time.monotonic() + timeout_s
+        with self._changed:
+            while len(self._changes) <= version:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return []
+                self._changed.wait(remaining)
+            return self._changes[version:]
 
     def _notify(self) -> None:
         with self._changed:

@@ -1,0 +1,263 @@
+"""`python app.py` with no Slack credentials: the whole department on this machine.
+
+Starts, in one process tree: Redis (the running one, or a fresh redis-server), the Slack
+stand-in, the scripted Claude (unless ANTHROPIC_API_KEY is set), the real Bolt app, the real
+worker command, and the page at http://127.0.0.1:PORT/. Ctrl-C stops all of it; the workers
+finish the turns they are running first.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import secrets
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from redis import Redis
+from rq import Queue, Worker
+from waitress.server import create_server
+
+from bots.roster import Roster, load_roster
+from errors import ConfigError
+from models.db import upgrade
+from sandbox.claude_api import ScriptedClaude
+from sandbox.signing import SlackRequestSender
+from sandbox.slack_api import SlackStandIn
+from sandbox.web_server import Person, SandboxChannel, Workspace, serve
+from settings import Settings
+
+REPO = Path(__file__).resolve().parent.parent
+TEAM = "T0SANDBOX"
+BOT_USER = "U0BOT"
+BOT_TOKEN = "xoxb-sandbox"
+SANDBOX_DIR = Path(".sandbox")
+PEOPLE = [
+    Person("U0MARIA", "maria", "Maria (marketing lead)"),
+    Person("U0SAM", "sam", "Sam (colleague)"),
+]
+REDIS_DB = 5  # keeps the sandbox's jobs apart on a Redis that serves other things
+WORKER_PROCESSES = 2
+WORKER_STOP_S = 30
+WORKER_READY_S = 30
+
+
+def channels(roster: Roster) -> list[SandboxChannel]:
+    """#general, every team channel of the roster, and a DM with the app per person."""
+    named = [SandboxChannel("C0GENERAL", "general")]
+    named += [
+        SandboxChannel(f"C0{c.name.upper().replace('-', '')}", c.name) for c in roster.channels
+    ]
+    return named + [SandboxChannel(f"D0{p.name.upper()}", "", True, p.id) for p in PEOPLE]
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@contextlib.contextmanager
+def redis_url(settings: Settings) -> Iterator[str]:
+    """A Redis to use: REDIS_URL if set, the machine's if it answers, else a fresh server."""
+    if "redis_url" in settings.model_fields_set:
+        yield settings.redis_url
+        return
+    if _pings("redis://127.0.0.1:6379/0"):
+        yield f"redis://127.0.0.1:6379/{REDIS_DB}"
+        return
+    binary = shutil.which("redis-server")
+    if binary is None:
+        raise ConfigError(
+            "The sandbox needs Redis: none answers on 127.0.0.1:6379 and redis-server is not "
+            "installed. Install it (e.g. apt-get install redis-server) or set REDIS_URL."
+        )
+    port = free_port()
+    server = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    url = f"redis://127.0.0.1:{port}/0"
+    try:
+        deadline = time.monotonic() + 10
+        while not _pings(url):
+            if time.monotonic() > deadline:
+                raise ConfigError(f"Started redis-server on port {port}, but it never answered.")
+            time.sleep(0.05)
+        print(f"Started a private redis-server on port {port} (none was running).")
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=10)
+
+
+def _pings(url: str) -> bool:
+    try:
+        return bool(Redis.from_url(url, socket_connect_timeout=0.3).ping())
+    except Exception:
+        return False
+
+
+def sandbox_settings(
+    settings: Settings, slack: SlackStandIn, claude_url: str | None, redis: str
+) -> Settings:
+    """The real settings with Slack (and, without a key, Claude) pointed at the stand-ins."""
+    database = settings.database_url
+    if "database_url" not in settings.model_fields_set:
+        SANDBOX_DIR.mkdir(exist_ok=True)
+        path = SANDBOX_DIR / "sandbox.db"
+        path.unlink(missing_ok=True)  # the stand-in's Slack starts empty each time; so does this
+        database = f"sqlite:///{path.resolve()}"
+    update: dict[str, Any] = {
+        "slack_bot_token": SecretStr(BOT_TOKEN),
+        "slack_signing_secret": SecretStr(secrets.token_hex(16)),
+        "slack_app_token": None,
+        "slack_api_url": slack.url,
+        "redis_url": redis,
+        "database_url": database,
+        "stream_update_interval_s": min(settings.stream_update_interval_s, 0.3),
+        # A queue of its own: two sandboxes sharing a Redis must never take each other's jobs.
+        "queue_name": f"sandbox-{secrets.token_hex(4)}",
+    }
+    if claude_url is not None:
+        update |= {"anthropic_api_key": SecretStr("sandbox"), "anthropic_base_url": claude_url}
+    return settings.model_copy(update=update)
+
+
+def worker_env(settings: Settings) -> dict[str, str]:
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("SLACK_", "ANTHROPIC_"))
+    }
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            secret = getattr(value, "get_secret_value", None)
+            env[name.upper()] = str(secret() if secret else value)
+    return env
+
+
+def run(settings: Settings) -> int:
+    """Start everything, print the URL, block until Ctrl-C; then stop it all."""
+    import app as app_module
+
+    roster = load_roster(settings.roster_path)
+    stop = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: stop.set())
+    with contextlib.ExitStack() as stack:
+        redis = stack.enter_context(redis_url(settings))
+        slack = stack.enter_context(
+            SlackStandIn(bot_token=BOT_TOKEN, team_id=TEAM, bot_user_id=BOT_USER)
+        )
+        for person in PEOPLE:
+            slack.add_user(person.id, person.name)
+        all_channels = channels(roster)
+        for channel in all_channels:
+            slack.add_channel(channel.id, channel.name, is_im=channel.is_im, user=channel.user)
+        scripted = settings.anthropic_api_key is None
+        claude_url = stack.enter_context(ScriptedClaude()).base_url if scripted else None
+        local = sandbox_settings(settings, slack, claude_url, redis)
+        upgrade(local.database_url)
+        bolt = create_server(
+            _wsgi(app_module.create_app(local)), host="127.0.0.1", port=0, threads=8
+        )
+        threading.Thread(target=_run_quietly, args=(bolt,), daemon=True).start()
+        stack.callback(bolt.close)
+        worker = stack.enter_context(_worker(local))
+        _wait_for_workers(local, worker)
+        secret = local.slack_signing_secret.get_secret_value() if local.slack_signing_secret else ""
+        sender = SlackRequestSender(
+            f"http://127.0.0.1:{bolt.effective_port}/slack/events",
+            secret,
+            team_id=TEAM,
+            bot_user_id=BOT_USER,
+        )
+        workspace = Workspace(
+            TEAM,
+            "Sandbox Co",
+            BOT_USER,
+            PEOPLE,
+            all_channels,
+            _agents(roster),
+            scripted,
+            sender,
+            slack,
+        )
+        web = serve(workspace, "127.0.0.1", settings.port)
+        stack.callback(web.shutdown)
+        print(f"Sandbox ready: open http://127.0.0.1:{web.server_address[1]}/  (Ctrl-C stops it)")
+        if scripted:
+            print("Agents answer with a scripted Claude: set ANTHROPIC_API_KEY for real answers.")
+        sys.stdout.flush()
+        with contextlib.suppress(KeyboardInterrupt):
+            while not stop.is_set() and worker.poll() is None:
+                stop.wait(0.5)
+        print("Stopping the sandbox…")
+    return 0
+
+
+def _wait_for_workers(settings: Settings, worker: subprocess.Popen[bytes]) -> None:
+    """"Ready" means a worker listens on the queue, so the first mention is answered at once."""
+    connection = Redis.from_url(settings.redis_url)
+    queue = Queue(settings.queue_name, connection=connection)
+    deadline = time.monotonic() + WORKER_READY_S
+    while Worker.count(queue=queue) == 0:
+        if worker.poll() is not None:
+            raise ConfigError("The sandbox's worker process stopped; see the messages above.")
+        if time.monotonic() > deadline:
+            raise ConfigError(f"No worker was listening after {WORKER_READY_S} s.")
+        time.sleep(0.05)
+
+
+def _agents(roster: Roster) -> list[dict[str, Any]]:
+    return [
+        {
+            "id": a.id,
+            "display_name": a.display_name,
+            "icon_emoji": a.icon_emoji,
+            "aliases": list(a.aliases),
+        }
+        for a in roster.agents
+    ]
+
+
+def _wsgi(app: Any) -> Any:
+    from slack_bolt.adapter.wsgi import SlackRequestHandler
+
+    return SlackRequestHandler(app, path="/slack/events")
+
+
+def _run_quietly(server: Any) -> None:
+    with contextlib.suppress(OSError, ValueError):  # closing the socket ends the loop
+        server.run()
+
+
+@contextlib.contextmanager
+def _worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
+    """The README's worker command, as its own process group; stopped warmly on exit."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "jobs.worker", "--processes", str(WORKER_PROCESSES)],
+        cwd=REPO,
+        env=worker_env(settings),
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            process.terminate()  # the supervisor passes it on once: running turns finish
+        try:
+            process.wait(timeout=WORKER_STOP_S)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()

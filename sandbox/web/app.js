@@ -1,0 +1,674 @@
+'use strict';
+// A small Slack-like client for the local sandbox. It only talks to the same-origin
+// stand-in API (/api/*); no build step, no external resources, so it works offline.
+
+const EMOJI = {
+  briefcase: '💼', chart_with_upwards_trend: '📈', loudspeaker: '📢', memo: '📝', iphone: '📱',
+  dart: '🎯', writing_hand: '✍️', mag: '🔍', art: '🎨', bar_chart: '📊', email: '📧',
+  necktie: '👔', bird: '🐦', telescope: '🔭', hourglass_flowing_sand: '⏳', white_check_mark: '✅',
+  x: '❌', warning: '⚠️', wave: '👋', rocket: '🚀', tada: '🎉', bulb: '💡', eyes: '👀',
+  thumbsup: '👍', '+1': '👍', heavy_check_mark: '✔️', speech_balloon: '💬', fire: '🔥',
+};
+const REFRESH_MIN_INTERVAL_MS = 100; // replies stream as many edits/s; refetch at most 10×/s
+const AT_BOTTOM_SLACK_PX = 48; // "at the bottom" tolerance when deciding to keep scrolled down
+const USER_STORAGE_KEY = 'sandbox.user';
+
+const state = {
+  boot: null,
+  me: null, // user id of the person "you" are
+  channelId: null,
+  threadTs: null,
+  unread: new Set(),
+  stick: { main: true, thread: true }, // force a scroll to the bottom on the next render
+};
+const $ = (id) => document.getElementById(id);
+
+// ------------------------------------------------------------------ small helpers
+
+function escapeHtml(text) {
+  return String(text).replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`);
+}
+
+/** Slack's wire text escapes only &, < and >; undo that before we escape for HTML. */
+function unescapeSlack(text) {
+  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+}
+
+function escapeRegExp(text) {
+  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+function emojiFor(shortcode) {
+  const name = String(shortcode || '').replace(/^:|:$/g, '');
+  return EMOJI[name] || null;
+}
+
+/** Slack ts strings are "seconds.micro"; compare them exactly rather than as floats. */
+function compareTs(a, b) {
+  const [ai, af = '0'] = a.split('.');
+  const [bi, bf = '0'] = b.split('.');
+  return Number(ai) - Number(bi) || Number(af.padEnd(6, '0')) - Number(bf.padEnd(6, '0'));
+}
+
+function formatTime(ts) {
+  const date = new Date(Number(String(ts).split('.')[0]) * 1000);
+  const pad = (n) => String(n).padStart(2, '0');
+  return { short: `${pad(date.getHours())}:${pad(date.getMinutes())}`, full: date.toLocaleString() };
+}
+
+async function getJSON(url) {
+  const response = await fetch(url, { cache: 'no-store' });
+  if (!response.ok) throw new Error(`${url}: HTTP ${response.status}`);
+  return response.json();
+}
+
+/** POST that always resolves to Slack's {ok, error} shape so callers show one kind of error. */
+async function postJSON(url, body) {
+  try {
+    const response = await fetch(url, {
+      method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
+    });
+    const data = await response.json().catch(() => ({}));
+    if (response.ok && data.ok !== undefined) return data;
+    return { ok: false, error: data.error || `HTTP ${response.status}` };
+  } catch (err) {
+    return { ok: false, error: `network error (${err.message})` };
+  }
+}
+
+// ------------------------------------------------------------------ directory lookups
+
+const bot = () => state.boot.bot;
+const person = (id) => state.boot.people.find((p) => p.id === id);
+const channel = (id) => state.boot.channels.find((c) => c.id === id);
+const myDm = () => state.boot.channels.find((c) => c.is_im && c.user === state.me);
+
+function isVisibleChannel(ch) {
+  return Boolean(ch) && (!ch.is_im || ch.user === state.me);
+}
+
+function channelLabel(ch) {
+  return ch.is_im ? bot().name : `# ${ch.name}`;
+}
+
+// ------------------------------------------------------------------ mrkdwn rendering
+
+/** Render Slack mrkdwn to safe HTML: every piece of message text is escaped here. */
+function renderMrkdwn(raw) {
+  const parts = String(raw ?? '').replace(/\u0000/g, '').split('```');
+  const last = parts.length - 1;
+  return parts.map((part, i) => {
+    if (i % 2) return `<pre class="code-block">${escapeHtml(unescapeSlack(part.replace(/^\n|\n$/g, '')))}</pre>`;
+    // The newlines that only separate prose from a code block would add blank lines.
+    const prose = (i > 0 ? part.replace(/^\n/, '') : part);
+    return renderLines(i < last ? prose.replace(/\n$/, '') : prose);
+  }).join('');
+}
+
+/** Group consecutive quote lines and bullet lines; everything else is plain lines. */
+function renderLines(text) {
+  if (!text) return '';
+  const groups = [];
+  for (const line of text.split('\n')) {
+    const quote = line.match(/^(?:>|&gt;) ?(.*)$/);
+    const bullet = !quote && line.match(/^\s*(?:•|◦|-|\*) +(.*)$/);
+    const kind = quote ? 'quote' : bullet ? 'bullet' : 'plain';
+    const html = renderInline(quote ? quote[1] : bullet ? bullet[1] : line);
+    const last = groups[groups.length - 1];
+    if (last && last.kind === kind) last.lines.push(html);
+    else groups.push({ kind, lines: [html] });
+  }
+  return groups.map(({ kind, lines }) => {
+    if (kind === 'quote') return `<blockquote>${lines.join('<br>')}</blockquote>`;
+    if (kind === 'bullet') return `<ul>${lines.map((l) => `<li>${l}</li>`).join('')}</ul>`;
+    return `<span class="lines">${lines.join('<br>')}</span>`;
+  }).join('');
+}
+
+/** Inline code and <…> tokens become placeholders so formatting never reaches inside them. */
+function renderInline(line) {
+  const slots = [];
+  const keep = (html) => `\u0000${slots.push(html) - 1}\u0000`;
+  let s = line.replace(/`([^`\n]+)`/g, (_, code) => keep(`<code>${escapeHtml(unescapeSlack(code))}</code>`));
+  s = s.replace(/<([^<>\n]+)>/g, (whole, inner) => {
+    const html = renderSpecial(inner);
+    return html === null ? whole : keep(html);
+  });
+  s = escapeHtml(unescapeSlack(s));
+  s = s.replace(/:([a-z0-9_+'-]+):/g, (whole, name) => emojiFor(name) || whole);
+  s = s.replace(/(^|[^\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)/g, '$1<b>$2</b>');
+  s = s.replace(/(^|[^\w_])_(?=\S)(.+?)(?<=\S)_(?!\w)/g, '$1<i>$2</i>');
+  s = s.replace(/(^|[^\w~])~(?=\S)(.+?)(?<=\S)~(?!\w)/g, '$1<s>$2</s>');
+  return s.replace(/\u0000(\d+)\u0000/g, (_, i) => slots[Number(i)]);
+}
+
+/** `<@U…>`, `<#C…|name>`, `<!here>`, `<url|label>`; null leaves the text literal. */
+function renderSpecial(inner) {
+  const [target, label] = inner.split('|', 2);
+  const safeLabel = label !== undefined ? escapeHtml(unescapeSlack(label)) : null;
+  if (target.startsWith('@')) {
+    const id = target.slice(1);
+    const name = id === bot().user_id ? bot().name : person(id)?.name || safeLabel || id;
+    return `<span class="mention">@${escapeHtml(name)}</span>`;
+  }
+  if (target.startsWith('#')) {
+    const ch = channel(target.slice(1));
+    const name = safeLabel || (ch ? escapeHtml(ch.name) : target.slice(1));
+    return `<a class="channel-ref" href="#${escapeHtml(target.slice(1))}">#${name}</a>`;
+  }
+  if (target.startsWith('!')) {
+    return `<span class="mention">${safeLabel || `@${escapeHtml(target.slice(1).split('^')[0])}`}</span>`;
+  }
+  const url = unescapeSlack(target);
+  if (!/^(https?:|mailto:)/i.test(url)) return null;
+  return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${safeLabel || escapeHtml(url)}</a>`;
+}
+
+/** Slack clients show blocks instead of `text` when present; render the readable parts. */
+function renderBlocks(blocks) {
+  const text = (obj) => (obj ? (obj.type === 'mrkdwn' ? renderMrkdwn(obj.text) : escapeHtml(obj.text || '')) : '');
+  return blocks.map((block) => {
+    switch (block.type) {
+      case 'header': return `<div class="block-header">${text(block.text)}</div>`;
+      case 'section': return `<div class="block-section">${text(block.text)}${(block.fields || []).map((f) => `<div class="block-field">${text(f)}</div>`).join('')}</div>`;
+      case 'markdown': return `<div class="block-section">${renderMrkdwn(block.text)}</div>`;
+      case 'context': return `<div class="block-context">${(block.elements || []).map(text).join(' · ')}</div>`;
+      case 'divider': return '<hr class="block-divider">';
+      case 'actions': return `<div class="block-actions">${(block.elements || []).filter((e) => e.text).map((e) => `<span class="block-button" title="Buttons are not wired up in the sandbox">${text(e.text)}</span>`).join('')}</div>`;
+      default: return '';
+    }
+  }).join('');
+}
+
+function renderMessageBody(msg) {
+  const fromBlocks = Array.isArray(msg.blocks) && msg.blocks.length ? renderBlocks(msg.blocks) : '';
+  return fromBlocks || renderMrkdwn(msg.text);
+}
+
+// ------------------------------------------------------------------ message elements
+
+/** Who a message is from, as shown: persona for bot posts, the person otherwise. */
+function authorOf(msg) {
+  if (msg.bot_id || msg.user === bot().user_id) {
+    const name = msg.username || bot().name;
+    return { name, username: name, isApp: true, emoji: emojiFor(msg.icons?.emoji), key: name };
+  }
+  const who = person(msg.user);
+  return { name: who?.real_name || msg.user || 'unknown', username: who?.name || msg.user, isApp: false, emoji: null, key: msg.user || '' };
+}
+
+function avatarHtml(author) {
+  if (author.emoji) return `<div class="avatar avatar-emoji" aria-hidden="true">${author.emoji}</div>`;
+  const initials = author.name.replace(/\(.*\)/, '').trim().split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase();
+  const hue = [...author.key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
+  const color = author.isApp ? '#611f69' : `hsl(${hue} 45% 42%)`;
+  return `<div class="avatar" style="background:${color}" aria-hidden="true">${escapeHtml(initials)}</div>`;
+}
+
+function metaHtml(author, ts, extra = '') {
+  const time = formatTime(ts);
+  return `<div class="msg-meta"><span class="msg-name">${escapeHtml(author.name)}</span>`
+    + `${author.isApp ? '<span class="app-badge">APP</span>' : ''}`
+    + `<time title="${escapeHtml(time.full)}">${time.short}</time>${extra}</div>`;
+}
+
+function buildMessage(msg, { showThreadLink }) {
+  const author = authorOf(msg);
+  const el = document.createElement('div');
+  el.className = 'msg';
+  el.setAttribute('data-testid', 'message');
+  el.dataset.ts = msg.ts;
+  el.dataset.username = author.username;
+  const edited = msg.edited ? '<span class="edited">(edited)</span>' : '';
+  const replies = Number(msg.reply_count || 0);
+  const threadLink = showThreadLink && replies > 0
+    ? `<div class="thread-summary"><button type="button" class="thread-link" data-testid="thread-link" data-open-thread="${escapeHtml(msg.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>`
+      + `${msg.latest_reply ? `<span class="thread-last">Last reply ${formatTime(msg.latest_reply).short}</span>` : ''}</div>`
+    : '';
+  const actions = showThreadLink
+    ? `<div class="msg-actions"><button type="button" data-testid="reply-in-thread" data-open-thread="${escapeHtml(msg.ts)}">💬 Reply in thread</button></div>`
+    : '';
+  el.innerHTML = `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, msg.ts, edited)}`
+    + `<div class="msg-text" data-testid="message-text">${renderMessageBody(msg)}</div>${threadLink}</div>${actions}`;
+  return el;
+}
+
+/** Ephemerals come from the app and are only ever shown to the person they were sent to. */
+function buildEphemeral(eph) {
+  const author = { name: bot().name, username: bot().name, isApp: true, emoji: null, key: 'app' };
+  const el = document.createElement('div');
+  el.className = 'msg ephemeral';
+  el.setAttribute('data-testid', 'ephemeral');
+  el.dataset.ts = eph.message_ts;
+  el.innerHTML = `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, eph.message_ts, '<span class="only-you">👁 Only visible to you</span>')}`
+    + `<div class="msg-text" data-testid="ephemeral-text">${renderMessageBody(eph)}</div></div>`;
+  return el;
+}
+
+function buildIntro(ch) {
+  const el = document.createElement('div');
+  el.className = 'intro';
+  el.innerHTML = ch.is_im
+    ? `<h3>${escapeHtml(bot().name)}</h3><p>This is your direct message with the marketing department. No @mention needed — just ask.</p>`
+    : `<h3># ${escapeHtml(ch.name)}</h3><p>This is the very beginning of <b>#${escapeHtml(ch.name)}</b>. Mention <span class="mention">@${escapeHtml(bot().name)}</span> to ask the department.</p>`;
+  return el;
+}
+
+/**
+ * Keyed update of a list: only nodes whose data changed are rebuilt, so a reply that is
+ * edited many times a second does not re-layout (or lose hover/selection on) the rest.
+ */
+const signatures = new WeakMap();
+function syncList(container, items) {
+  const existing = new Map([...container.children].map((el) => [el.dataset.key, el]));
+  let previous = null;
+  for (const item of items) {
+    let el = existing.get(item.key);
+    existing.delete(item.key);
+    if (!el || signatures.get(el) !== item.sig) {
+      const fresh = item.build();
+      fresh.dataset.key = item.key;
+      signatures.set(fresh, item.sig);
+      if (el) el.replaceWith(fresh);
+      el = fresh;
+    }
+    const wanted = previous ? previous.nextSibling : container.firstChild;
+    if (wanted !== el) container.insertBefore(el, wanted);
+    previous = el;
+  }
+  existing.forEach((el) => el.remove());
+}
+
+function messageItems(messages, ephemerals, showThreadLink) {
+  const rows = [
+    ...messages.map((m) => ({ ts: m.ts, key: `m${m.ts}`, sig: JSON.stringify(m), build: () => buildMessage(m, { showThreadLink }) })),
+    ...ephemerals.map((e) => ({ ts: e.message_ts, key: `e${e.message_ts}`, sig: JSON.stringify(e), build: () => buildEphemeral(e) })),
+  ];
+  return rows.sort((a, b) => compareTs(a.ts, b.ts));
+}
+
+function isAtBottom(list) {
+  return list.scrollHeight - list.scrollTop - list.clientHeight < AT_BOTTOM_SLACK_PX;
+}
+
+/** Re-render a list, keeping it pinned to the bottom if the reader was already there. */
+function renderList(list, which, items) {
+  const stick = state.stick[which] || isAtBottom(list);
+  syncList(list, items);
+  if (stick) list.scrollTop = list.scrollHeight;
+  state.stick[which] = false;
+}
+
+function renderChannel(messages, ephemerals) {
+  const ch = channel(state.channelId);
+  const intro = { key: `intro-${ch.id}`, sig: state.me, build: () => buildIntro(ch) };
+  const rows = messageItems(messages, ephemerals.filter((e) => !e.thread_ts), true);
+  renderList($('message-list'), 'main', [intro, ...rows]);
+}
+
+function renderThread(messages, ephemerals) {
+  const [parent, ...replies] = messages;
+  const own = ephemerals.filter((e) => e.thread_ts === state.threadTs);
+  const divider = {
+    key: 'divider', sig: String(replies.length),
+    build: () => Object.assign(document.createElement('div'), { className: 'replies-divider', textContent: `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}` }),
+  };
+  const head = parent ? messageItems([parent], [], false) : [];
+  renderList($('thread-list'), 'thread', [...head, divider, ...messageItems(replies, own, false)]);
+}
+
+// ------------------------------------------------------------------ refreshing (SSE-driven)
+
+const refresher = { timer: null, pending: false, inFlight: false, lastRun: 0 };
+
+/** Coalesce change notifications into at most one refetch per REFRESH_MIN_INTERVAL_MS. */
+function scheduleRefresh() {
+  refresher.pending = true;
+  if (refresher.timer || refresher.inFlight) return;
+  const wait = Math.max(0, refresher.lastRun + REFRESH_MIN_INTERVAL_MS - Date.now());
+  refresher.timer = setTimeout(runRefresh, wait);
+}
+
+async function runRefresh() {
+  refresher.timer = null;
+  refresher.pending = false;
+  refresher.inFlight = true;
+  refresher.lastRun = Date.now();
+  try {
+    await refreshOpen();
+  } catch (err) {
+    console.warn('refresh failed', err);
+  } finally {
+    refresher.inFlight = false;
+    if (refresher.pending) scheduleRefresh();
+  }
+}
+
+async function refreshOpen() {
+  const { channelId, threadTs, me } = state;
+  if (!channelId) return;
+  const q = (params) => new URLSearchParams(params).toString();
+  const [main, eph, thread] = await Promise.all([
+    getJSON(`/api/messages?${q({ channel: channelId })}`),
+    getJSON(`/api/ephemerals?${q({ channel: channelId, user: me })}`).catch(() => ({ messages: [] })),
+    threadTs ? getJSON(`/api/thread?${q({ channel: channelId, ts: threadTs })}`).catch(() => null) : null,
+  ]);
+  // The reader may have switched channel or person while we waited; a newer refresh is queued.
+  if (channelId !== state.channelId || me !== state.me) return;
+  renderChannel(main.messages || [], eph.messages || []);
+  if (threadTs && threadTs === state.threadTs) {
+    if (thread && thread.messages?.length) renderThread(thread.messages, eph.messages || []);
+    else closeThread(); // the parent was deleted
+  }
+}
+
+function onChanged(event) {
+  if (event.channel === state.channelId) {
+    scheduleRefresh();
+  } else if (isVisibleChannel(channel(event.channel)) && !state.unread.has(event.channel)) {
+    state.unread.add(event.channel);
+    renderSidebar();
+  }
+}
+
+function connectStream() {
+  const status = $('stream-status');
+  const source = new EventSource('/api/stream');
+  source.addEventListener('changed', (e) => {
+    try { onChanged(JSON.parse(e.data)); } catch (err) { console.warn('bad event', e.data, err); }
+  });
+  // EventSource reconnects by itself; after a gap we may have missed changes, so refetch.
+  source.onopen = () => { status.textContent = 'Live'; status.classList.remove('down'); scheduleRefresh(); };
+  source.onerror = () => { status.textContent = 'Reconnecting…'; status.classList.add('down'); };
+}
+
+// ------------------------------------------------------------------ navigation
+
+function sidebarItem(ch, testId) {
+  const li = document.createElement('li');
+  const button = document.createElement('button');
+  button.type = 'button';
+  button.className = 'side-item';
+  button.setAttribute('data-testid', testId);
+  button.dataset.channel = ch.id;
+  if (ch.id === state.channelId) button.setAttribute('aria-current', 'page');
+  const unread = state.unread.has(ch.id);
+  button.classList.toggle('is-unread', unread);
+  const prefix = ch.is_im ? '<span class="side-avatar" aria-hidden="true">MD</span>' : '<span class="hash" aria-hidden="true">#</span>';
+  button.innerHTML = `${prefix}<span class="side-label">${escapeHtml(ch.is_im ? bot().name : ch.name)}</span>`
+    + (unread ? '<span class="unread-dot" data-testid="unread" aria-label="unread"></span>' : '');
+  li.append(button);
+  return li;
+}
+
+function renderSidebar() {
+  const channels = state.boot.channels.filter((c) => !c.is_im);
+  $('channel-list').replaceChildren(...channels.map((c) => sidebarItem(c, `channel-${c.name}`)));
+  const dm = myDm();
+  $('dm-list').replaceChildren(...(dm ? [sidebarItem(dm, 'channel-dm')] : []));
+}
+
+function openChannel(channelId) {
+  const ch = channel(channelId);
+  if (!isVisibleChannel(ch)) return;
+  state.channelId = ch.id;
+  state.unread.delete(ch.id);
+  state.stick.main = true;
+  history.replaceState(null, '', `#${ch.id}`);
+  $('message-list').replaceChildren(); // keys (ts) are only unique within one channel
+  $('channel-title').textContent = channelLabel(ch);
+  $('channel-sub').textContent = ch.is_im ? 'App · direct message' : (ch.topic?.value || ch.purpose?.value || '');
+  composers.main.textarea.placeholder = ch.is_im ? `Message ${bot().name}` : `Message #${ch.name}`;
+  composers.main.textarea.setAttribute('aria-label', composers.main.textarea.placeholder);
+  closeThread();
+  renderSidebar();
+  scheduleRefresh();
+}
+
+function openThread(ts) {
+  state.threadTs = ts;
+  state.stick.thread = true;
+  $('thread-list').replaceChildren();
+  $('thread-pane').hidden = false;
+  const ch = channel(state.channelId);
+  $('thread-sub').textContent = ch.is_im ? bot().name : `#${ch.name}`;
+  composers.thread.textarea.focus();
+  scheduleRefresh();
+}
+
+function closeThread() {
+  state.threadTs = null;
+  $('thread-pane').hidden = true;
+  $('thread-list').replaceChildren();
+}
+
+function switchUser(userId) {
+  state.me = userId;
+  localStorage.setItem(USER_STORAGE_KEY, userId);
+  state.unread.clear();
+  const current = channel(state.channelId);
+  // Another person's DM is not ours to see: move to our own DM instead.
+  openChannel(current && !isVisibleChannel(current) ? myDm()?.id || defaultChannelId() : state.channelId || defaultChannelId());
+}
+
+function defaultChannelId() {
+  const open = state.boot.channels.filter((c) => !c.is_im);
+  return (open.find((c) => c.name === 'general') || open[0]).id;
+}
+
+// ------------------------------------------------------------------ composers
+
+const mentions = { composer: null, options: [], active: 0, start: -1 };
+
+/** "@Marketing Dept" as typed or chosen; sent to Slack as <@BOTID>. */
+function appMentionPattern(name = bot().name) {
+  return new RegExp(`@${escapeRegExp(name)}(?![\\w])`, 'gi');
+}
+
+/** The wire form Slack clients send: &, <, > escaped, mentions as <@USERID>. */
+function toWireText(text) {
+  const escaped = text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return escaped.replace(appMentionPattern(), `<@${bot().user_id}>`);
+}
+
+function makeComposer(form, threadTsFn) {
+  const composer = {
+    form, threadTsFn, busy: false, dismissedAt: -1,
+    textarea: form.querySelector('textarea'),
+    highlight: form.querySelector('.composer-highlight'),
+    error: form.querySelector('.composer-error'),
+  };
+  const { textarea } = composer;
+  textarea.setAttribute('aria-autocomplete', 'list');
+  textarea.setAttribute('aria-controls', 'mention-suggestions');
+  textarea.addEventListener('input', () => { syncComposer(composer); updateMentions(composer); });
+  textarea.addEventListener('click', () => updateMentions(composer));
+  textarea.addEventListener('keydown', (e) => onComposerKey(composer, e));
+  textarea.addEventListener('scroll', () => { composer.highlight.scrollTop = textarea.scrollTop; });
+  textarea.addEventListener('blur', () => setTimeout(() => { if (mentions.composer === composer) closeMentions(); }, 150));
+  form.addEventListener('submit', (e) => { e.preventDefault(); send(composer); });
+  return composer;
+}
+
+/** Grow the textarea with its content and mirror it into the pill-highlighting backdrop. */
+function syncComposer(composer) {
+  const { textarea, highlight } = composer;
+  if (!state.boot) return; // typed before bootstrap arrived; nothing to highlight yet
+  textarea.style.height = 'auto';
+  textarea.style.height = `${Math.min(textarea.scrollHeight, 200)}px`;
+  const marked = escapeHtml(textarea.value).replace(appMentionPattern(escapeHtml(bot().name)), (m) => `<mark>${m}</mark>`);
+  highlight.innerHTML = `${marked}\n `;
+  highlight.scrollTop = textarea.scrollTop;
+}
+
+function onComposerKey(composer, e) {
+  if (e.isComposing) return;
+  const open = mentions.composer === composer && mentions.options.length > 0;
+  if (open && (e.key === 'ArrowDown' || e.key === 'ArrowUp')) {
+    e.preventDefault();
+    const n = mentions.options.length;
+    mentions.active = (mentions.active + (e.key === 'ArrowDown' ? 1 : n - 1)) % n;
+    renderMentions();
+  } else if (open && (e.key === 'Enter' || e.key === 'Tab') && !e.shiftKey) {
+    e.preventDefault();
+    chooseMention(mentions.options[mentions.active]);
+  } else if (open && e.key === 'Escape') {
+    e.preventDefault();
+    composer.dismissedAt = mentions.start;
+    closeMentions();
+  } else if (e.key === 'Enter' && !e.shiftKey) {
+    e.preventDefault();
+    send(composer);
+  }
+}
+
+async function send(composer) {
+  const text = composer.textarea.value;
+  if (composer.busy || !text.trim()) return;
+  composer.busy = true;
+  composer.error.textContent = '';
+  const threadTs = composer.threadTsFn();
+  const result = await postJSON('/api/send', {
+    user: state.me, channel: state.channelId, text: toWireText(text.trim()), thread_ts: threadTs,
+  });
+  composer.busy = false;
+  if (!result.ok) {
+    composer.error.textContent = `Couldn't send: ${result.error || 'unknown error'}`;
+    return;
+  }
+  composer.textarea.value = '';
+  composer.dismissedAt = -1;
+  syncComposer(composer);
+  state.stick[threadTs ? 'thread' : 'main'] = true;
+  scheduleRefresh();
+}
+
+// ------------------------------------------------------------------ @-mention suggestions
+
+function mentionCandidates() {
+  const app = { label: bot().name, hint: 'App', isApp: true, emoji: null, insert: `@${bot().name} `, keys: [bot().name.toLowerCase(), 'app'] };
+  const agents = state.boot.agents.map((a) => ({
+    label: a.display_name,
+    hint: `via ${bot().name}`,
+    emoji: emojiFor(a.icon_emoji),
+    insert: `@${bot().name} ${a.aliases?.[0] || a.display_name.toLowerCase()} `,
+    keys: [a.display_name.toLowerCase(), a.id.toLowerCase(), ...(a.aliases || [])],
+  }));
+  return [app, ...agents];
+}
+
+/** The "@query" just before the caret, if the caret is inside one. */
+function mentionQuery(textarea) {
+  const before = textarea.value.slice(0, textarea.selectionStart);
+  const match = before.match(/(?:^|\s)@([^\s@][^@\n]{0,30}|)$/);
+  return match ? { start: before.length - match[1].length - 1, query: match[1].toLowerCase() } : null;
+}
+
+function updateMentions(composer) {
+  const q = state.boot && mentionQuery(composer.textarea);
+  if (!q || q.start === composer.dismissedAt) return closeMentions();
+  const matches = (key) => key.startsWith(q.query) || key.includes(` ${q.query}`);
+  const options = mentionCandidates().filter((o) => o.keys.some(matches));
+  if (!options.length) return closeMentions();
+  if (mentions.composer !== composer || mentions.start !== q.start) mentions.active = 0;
+  Object.assign(mentions, { composer, options, start: q.start, active: Math.min(mentions.active, options.length - 1) });
+  composer.form.querySelector('.composer-box').append($('mention-suggestions'));
+  renderMentions();
+}
+
+function renderMentions() {
+  const list = $('mention-suggestions');
+  list.replaceChildren(...mentions.options.map((option, i) => {
+    const li = document.createElement('li');
+    li.id = `mention-option-${i}`;
+    li.className = option.isApp ? 'mention-option is-app' : 'mention-option';
+    li.setAttribute('role', 'option');
+    li.setAttribute('data-testid', 'mention-option');
+    li.setAttribute('aria-selected', String(i === mentions.active));
+    li.innerHTML = `<span class="mention-icon" aria-hidden="true">${option.isApp ? 'MD' : option.emoji || '•'}</span>`
+      + `<span class="mention-label">${escapeHtml(option.label)}</span><span class="mention-hint">${escapeHtml(option.hint)}</span>`;
+    // mousedown (not click) so the textarea keeps focus and its caret position.
+    li.addEventListener('mousedown', (e) => { e.preventDefault(); chooseMention(option); });
+    return li;
+  }));
+  list.hidden = false;
+  mentions.composer.textarea.setAttribute('aria-expanded', 'true');
+  mentions.composer.textarea.setAttribute('aria-activedescendant', `mention-option-${mentions.active}`);
+  list.children[mentions.active]?.scrollIntoView({ block: 'nearest' });
+}
+
+function chooseMention(option) {
+  const { composer, start } = mentions;
+  const { textarea } = composer;
+  const caret = textarea.selectionStart;
+  textarea.value = textarea.value.slice(0, start) + option.insert + textarea.value.slice(caret);
+  const position = start + option.insert.length;
+  textarea.setSelectionRange(position, position);
+  closeMentions();
+  syncComposer(composer);
+  textarea.focus();
+}
+
+function closeMentions() {
+  $('mention-suggestions').hidden = true;
+  if (mentions.composer) {
+    mentions.composer.textarea.setAttribute('aria-expanded', 'false');
+    mentions.composer.textarea.removeAttribute('aria-activedescendant');
+  }
+  Object.assign(mentions, { composer: null, options: [], active: 0, start: -1 });
+}
+
+// ------------------------------------------------------------------ start-up
+
+const composers = {};
+
+function wireStaticHandlers() {
+  // Delegated: message nodes are rebuilt as replies stream in.
+  $('message-list').addEventListener('click', (e) => {
+    const opener = e.target.closest('[data-open-thread]');
+    if (opener) openThread(opener.dataset.openThread);
+  });
+  document.querySelector('.sidebar').addEventListener('click', (e) => {
+    const item = e.target.closest('[data-channel]');
+    if (item) openChannel(item.dataset.channel);
+  });
+  $('close-thread').addEventListener('click', closeThread);
+  $('user-picker').addEventListener('change', (e) => switchUser(e.target.value));
+  window.addEventListener('hashchange', () => openChannel(location.hash.slice(1)));
+  document.addEventListener('keydown', (e) => {
+    if (e.key === 'Escape' && state.threadTs && !mentions.composer) closeThread();
+  });
+}
+
+function fillUserPicker() {
+  const picker = $('user-picker');
+  picker.replaceChildren(...state.boot.people.map((p) => new Option(p.real_name || p.name, p.id)));
+  const saved = localStorage.getItem(USER_STORAGE_KEY);
+  state.me = person(saved) ? saved : state.boot.people[0]?.id;
+  picker.value = state.me;
+}
+
+async function init() {
+  composers.main = makeComposer($('main-composer'), () => null);
+  composers.thread = makeComposer($('thread-composer'), () => state.threadTs);
+  try {
+    state.boot = await getJSON('/api/bootstrap');
+  } catch (err) {
+    $('message-list').textContent = `Could not reach the sandbox server (${err.message}). Is it running?`;
+    return;
+  }
+  const { workspace, scripted } = state.boot;
+  $('workspace-name').textContent = workspace.name;
+  $('topbar-title').textContent = `${workspace.name} · sandbox`;
+  document.title = `${workspace.name} — ${bot().name} sandbox`;
+  $('sandbox-banner').hidden = !scripted;
+  fillUserPicker();
+  wireStaticHandlers();
+  const fromHash = channel(location.hash.slice(1));
+  openChannel(isVisibleChannel(fromHash) ? fromHash.id : defaultChannelId());
+  syncComposer(composers.main);
+  syncComposer(composers.thread);
+  connectStream();
+}
+
+init();

@@ -1,0 +1,237 @@
+"""The browser sandbox's web server: the page, a small JSON API and a live change stream.
+
+What a person types is stored in the Slack stand-in as their message and delivered to the Bolt
+app as signed Events API requests, exactly as Slack would send them (an `app_mention` plus a
+`message.channels` copy for a mention in a channel, `message.im` in a DM). Everything the
+agents post comes back through the stand-in, so the page shows only what Slack would show.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from sandbox.signing import (
+    SlackRequestSender,
+    app_mention_event,
+    channel_message_event,
+    im_message_event,
+)
+from sandbox.slack_api import SlackStandIn
+
+logger = logging.getLogger(__name__)
+
+WEB_DIR = Path(__file__).with_name("web")
+STREAM_WAIT_S = 15.0  # an SSE comment keeps idle connections open at least this often
+MAX_TEXT_CHARS = 40_000
+STATIC_TYPES = {".html": "text/html", ".js": "text/javascript", ".css": "text/css"}
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    real_name: str
+
+
+@dataclass(frozen=True)
+class SandboxChannel:
+    id: str
+    name: str
+    is_im: bool = False
+    user: str | None = None
+
+
+@dataclass
+class Workspace:
+    """What the page needs to know to draw the workspace, fixed when the sandbox starts."""
+
+    team_id: str
+    name: str
+    bot_user_id: str
+    people: list[Person]
+    channels: list[SandboxChannel]
+    agents: list[dict[str, Any]]
+    scripted: bool
+    sender: SlackRequestSender
+    slack: SlackStandIn
+    _event_lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def channel(self, channel_id: str) -> SandboxChannel | None:
+        return next((c for c in self.channels if c.id == channel_id), None)
+
+    def bootstrap(self) -> dict[str, Any]:
+        return {
+            "workspace": {"team_id": self.team_id, "name": self.name},
+            "bot": {"user_id": self.bot_user_id, "name": "Marketing Dept"},
+            "people": [vars(p) for p in self.people],
+            "agents": self.agents,
+            "channels": [vars(c) for c in self.channels],
+            "scripted": self.scripted,
+        }
+
+    def send(self, user: str, channel_id: str, text: str, thread_ts: str | None) -> dict[str, Any]:
+        """A person posts: store it in Slack, then deliver the events Slack would send."""
+        channel = self.channel(channel_id)
+        problem = _send_problem(self, user, channel, text)
+        if problem or channel is None:
+            return {"ok": False, "error": problem or "channel_not_found"}
+        with self._event_lock:  # keep one person's messages in order, as Slack does
+            ts = self.slack.add_message(channel_id, user=user, text=text, thread_ts=thread_ts)
+            for event in self._events_for(user, channel, text, ts, thread_ts):
+                response = self.sender.send_event(event)
+                if response.status != HTTPStatus.OK:
+                    logger.warning("App answered %s to a sandbox event", response.status)
+                    return {"ok": False, "error": f"the app answered HTTP {response.status}"}
+        return {"ok": True, "ts": ts}
+
+    def _events_for(
+        self, user: str, channel: SandboxChannel, text: str, ts: str, thread_ts: str | None
+    ) -> list[dict[str, Any]]:
+        common = {"user": user, "channel": channel.id, "text": text, "ts": ts}
+        if channel.is_im:
+            return [im_message_event(**common, thread_ts=thread_ts, team=self.team_id)]
+        events = []
+        if f"<@{self.bot_user_id}>" in text:
+            events.append(app_mention_event(**common, thread_ts=thread_ts, team=self.team_id))
+        events.append(channel_message_event(**common, thread_ts=thread_ts, team=self.team_id))
+        return events
+
+
+def _send_problem(
+    workspace: Workspace, user: str, channel: SandboxChannel | None, text: str
+) -> str | None:
+    if channel is None:
+        return "channel_not_found"
+    if not any(person.id == user for person in workspace.people):
+        return "user_not_found"
+    if channel.is_im and channel.user != user:
+        return "not_your_dm"
+    if not text.strip():
+        return "no_text"
+    if len(text) > MAX_TEXT_CHARS:
+        return "msg_too_long"
+    return None
+
+
+class SandboxHandler(BaseHTTPRequestHandler):
+    workspace: Workspace  # set on the subclass made by `serve`
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, format: str, *args: Any) -> None:
+        logger.debug("sandbox web: " + format, *args)
+
+    def do_GET(self) -> None:
+        parts = urlsplit(self.path)
+        query = {key: values[0] for key, values in parse_qs(parts.query).items()}
+        routes: dict[str, Callable[[dict[str, str]], None]] = {
+            "/api/bootstrap": lambda q: self._json(self.workspace.bootstrap()),
+            "/api/messages": self._messages,
+            "/api/thread": self._thread,
+            "/api/ephemerals": self._ephemerals,
+            "/api/stream": self._stream,
+        }
+        route = routes.get(parts.path)
+        if route is not None:
+            route(query)
+        else:
+            self._static(parts.path)
+
+    def do_POST(self) -> None:
+        if urlsplit(self.path).path != "/api/send":
+            self._json({"ok": False, "error": "not_found"}, HTTPStatus.NOT_FOUND)
+            return
+        try:
+            length = int(self.headers.get("Content-Length") or 0)
+            body = json.loads(self.rfile.read(length) or b"{}")
+            result = self.workspace.send(
+                str(body.get("user", "")),
+                str(body.get("channel", "")),
+                str(body.get("text", "")),
+                body.get("thread_ts") or None,
+            )
+        except (ValueError, TypeError):
+            result = {"ok": False, "error": "invalid_json"}
+        self._json(result, HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
+
+    def _messages(self, query: dict[str, str]) -> None:
+        messages = self.workspace.slack.messages(query.get("channel", ""))
+        top = [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+        self._json({"messages": top})
+
+    def _thread(self, query: dict[str, str]) -> None:
+        ts = query.get("ts", "")
+        self._json({"messages": self.workspace.slack.messages(query.get("channel", ""), ts)})
+
+    def _ephemerals(self, query: dict[str, str]) -> None:
+        user = query.get("user")
+        shown = [
+            e
+            for e in self.workspace.slack.ephemerals(query.get("channel", ""))
+            if e.get("user") == user
+        ]
+        self._json({"messages": shown})
+
+    def _stream(self, _query: dict[str, str]) -> None:
+        """Server-sent events: one `changed` event per posted, edited or deleted message."""
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", "text/event-stream")
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        version = self.workspace.slack.change_version
+        try:
+            while True:
+                changes = self.workspace.slack.changes_since(version, STREAM_WAIT_S)
+                if not changes:
+                    self.wfile.write(b": keep-alive\n\n")
+                for change in changes:
+                    data = {
+                        "channel": change.channel,
+                        "ts": change.ts,
+                        "thread_ts": change.thread_ts,
+                    }
+                    self.wfile.write(f"event: changed\ndata: {json.dumps(data)}\n\n".encode())
+                    version = change.version
+                self.wfile.flush()
+        except (BrokenPipeError, ConnectionResetError):
+            return
+
+    def _static(self, path: str) -> None:
+        name = "index.html" if path in ("", "/") else path.lstrip("/")
+        target = (WEB_DIR / name).resolve()
+        if not re.fullmatch(r"[a-z_]+\.(html|js|css)", name) or not target.is_file():
+            self._json({"ok": False, "error": "not_found"}, HTTPStatus.NOT_FOUND)
+            return
+        body = target.read_bytes()
+        self.send_response(HTTPStatus.OK)
+        self.send_header("Content-Type", STATIC_TYPES[target.suffix] + "; charset=utf-8")
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Cache-Control", "no-store")
+        self.end_headers()
+        self.wfile.write(body)
+
+    def _json(self, payload: dict[str, Any], status: HTTPStatus = HTTPStatus.OK) -> None:
+        body = json.dumps(payload).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+def serve(workspace: Workspace, host: str, port: int) -> ThreadingHTTPServer:
+    """Start the page's server in a daemon thread; returns it (its port, and to shut it down)."""
+    handler = type("BoundSandboxHandler", (SandboxHandler,), {"workspace": workspace})
+    server = ThreadingHTTPServer((host, port), handler)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, name="sandbox-web", daemon=True).start()
+    return server
