@@ -53,6 +53,11 @@ def _team_id(body: dict[str, Any], event: dict[str, Any], context: BoltContext) 
     return str(context.team_id or body.get("team_id") or event.get("team") or "")
 
 
+def _unescape(text: str) -> str:
+    """Slack escapes &, < and > in message text; the agents read what the person typed."""
+    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
+
+
 def _inbound(
     body: dict[str, Any], event: dict[str, Any], context: BoltContext, *, source: str
 ) -> InboundMessage:
@@ -68,5 +73,5 @@ def _inbound(
         thread_ts=event.get("thread_ts") or event["ts"],
         message_ts=event["ts"],
         user_id=event["user"],
-        text=text.strip() or "(no text)",
+        text=_unescape(text).strip() or "(no text)",
     )

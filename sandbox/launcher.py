@@ -207,7 +207,7 @@ def run(settings: Settings) -> int:
 
 
 def _wait_for_workers(settings: Settings, worker: subprocess.Popen[bytes]) -> None:
-    """"Ready" means a worker listens on the queue, so the first mention is answered at once."""
+    """ "Ready" means a worker listens on the queue, so the first mention is answered at once."""
     connection = Redis.from_url(settings.redis_url)
     queue = Queue(settings.queue_name, connection=connection)
     deadline = time.monotonic() + WORKER_READY_S

@@ -188,3 +188,13 @@ def test_unhandled_chatter_creates_no_turn(
     with runtime.sessions() as session:
         assert session.scalars(select(Turn)).all() == []
     assert runtime.redis.llen(f"rq:queue:{runtime.settings.queue_name}") == 0
+
+
+def test_slack_escapes_are_undone_for_the_agent(
+    bolt: ServedApp, runtime: Runtime, claude: ScriptedClaude
+) -> None:
+    claude.enqueue(TextReply("Noted."))
+    mention(bolt, "cmo: is 10 &lt; 20 &amp; R&amp;D &gt; marketing?")
+    work(runtime)
+    [request] = claude.requests
+    assert "is 10 < 20 & R&D > marketing?" in request.body["messages"][-1]["content"][0]["text"]

@@ -14,14 +14,20 @@ const AT_BOTTOM_SLACK_PX = 48; // "at the bottom" tolerance when deciding to kee
 const USER_STORAGE_KEY = 'sandbox.user';
 
 const state = {
-  boot: null,
-  me: null, // user id of the person "you" are
-  channelId: null,
-  threadTs: null,
+  boot: null, me: null, channelId: null, threadTs: null, // me: the person "you" are
   unread: new Set(),
   stick: { main: true, thread: true }, // force a scroll to the bottom on the next render
 };
 const $ = (id) => document.getElementById(id);
+
+/** A new element; `attrs` go through setAttribute so data-testid and friends stay literal. */
+function element(tag, className, attrs = {}, html = '') {
+  const el = document.createElement(tag);
+  el.className = className;
+  Object.entries(attrs).forEach(([name, value]) => el.setAttribute(name, value));
+  el.innerHTML = html;
+  return el;
+}
 
 // ------------------------------------------------------------------ small helpers
 
@@ -34,14 +40,8 @@ function unescapeSlack(text) {
   return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
 }
 
-function escapeRegExp(text) {
-  return text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
-function emojiFor(shortcode) {
-  const name = String(shortcode || '').replace(/^:|:$/g, '');
-  return EMOJI[name] || null;
-}
+const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+const emojiFor = (shortcode) => EMOJI[String(shortcode || '').replace(/^:|:$/g, '')] || null;
 
 /** Slack ts strings are "seconds.micro"; compare them exactly rather than as floats. */
 function compareTs(a, b) {
@@ -83,13 +83,7 @@ const person = (id) => state.boot.people.find((p) => p.id === id);
 const channel = (id) => state.boot.channels.find((c) => c.id === id);
 const myDm = () => state.boot.channels.find((c) => c.is_im && c.user === state.me);
 
-function isVisibleChannel(ch) {
-  return Boolean(ch) && (!ch.is_im || ch.user === state.me);
-}
-
-function channelLabel(ch) {
-  return ch.is_im ? bot().name : `# ${ch.name}`;
-}
+const isVisibleChannel = (ch) => Boolean(ch) && (!ch.is_im || ch.user === state.me);
 
 // ------------------------------------------------------------------ mrkdwn rendering
 
@@ -136,10 +130,19 @@ function renderInline(line) {
   });
   s = escapeHtml(unescapeSlack(s));
   s = s.replace(/:([a-z0-9_+'-]+):/g, (whole, name) => emojiFor(name) || whole);
-  s = s.replace(/(^|[^\w*])\*(?=\S)(.+?)(?<=\S)\*(?!\w)/g, '$1<b>$2</b>');
-  s = s.replace(/(^|[^\w_])_(?=\S)(.+?)(?<=\S)_(?!\w)/g, '$1<i>$2</i>');
-  s = s.replace(/(^|[^\w~])~(?=\S)(.+?)(?<=\S)~(?!\w)/g, '$1<s>$2</s>');
+  s = applyFormat(applyFormat(applyFormat(s, '*', 'b'), '_', 'i'), '~', 's');
   return s.replace(/\u0000(\d+)\u0000/g, (_, i) => slots[Number(i)]);
+}
+
+/**
+ * Slack-style emphasis: the marks must hug words, and a span may only contain whole tags
+ * from an earlier pass, so overlapping marks never produce mis-nested HTML.
+ */
+function applyFormat(s, mark, tag) {
+  const m = `\\${mark}`;
+  const content = `((?:[^${m}<\\n]|<([bis])>[^<]*</\\3>)+?)`;
+  const pattern = new RegExp(`(^|[^\\w${m}])${m}(?=[^\\s${m}])${content}(?<=\\S)${m}(?!\\w)`, 'g');
+  return s.replace(pattern, `$1<${tag}>$2</${tag}>`);
 }
 
 /** `<@U…>`, `<#C…|name>`, `<!here>`, `<url|label>`; null leaves the text literal. */
@@ -214,11 +217,6 @@ function metaHtml(author, ts, extra = '') {
 
 function buildMessage(msg, { showThreadLink }) {
   const author = authorOf(msg);
-  const el = document.createElement('div');
-  el.className = 'msg';
-  el.setAttribute('data-testid', 'message');
-  el.dataset.ts = msg.ts;
-  el.dataset.username = author.username;
   const edited = msg.edited ? '<span class="edited">(edited)</span>' : '';
   const replies = Number(msg.reply_count || 0);
   const threadLink = showThreadLink && replies > 0
@@ -228,30 +226,24 @@ function buildMessage(msg, { showThreadLink }) {
   const actions = showThreadLink
     ? `<div class="msg-actions"><button type="button" data-testid="reply-in-thread" data-open-thread="${escapeHtml(msg.ts)}">💬 Reply in thread</button></div>`
     : '';
-  el.innerHTML = `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, msg.ts, edited)}`
-    + `<div class="msg-text" data-testid="message-text">${renderMessageBody(msg)}</div>${threadLink}</div>${actions}`;
-  return el;
+  return element('div', 'msg', { 'data-testid': 'message', 'data-ts': msg.ts, 'data-username': author.username },
+    `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, msg.ts, edited)}`
+    + `<div class="msg-text" data-testid="message-text">${renderMessageBody(msg)}</div>${threadLink}</div>${actions}`);
 }
 
 /** Ephemerals come from the app and are only ever shown to the person they were sent to. */
 function buildEphemeral(eph) {
   const author = { name: bot().name, username: bot().name, isApp: true, emoji: null, key: 'app' };
-  const el = document.createElement('div');
-  el.className = 'msg ephemeral';
-  el.setAttribute('data-testid', 'ephemeral');
-  el.dataset.ts = eph.message_ts;
-  el.innerHTML = `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, eph.message_ts, '<span class="only-you">👁 Only visible to you</span>')}`
-    + `<div class="msg-text" data-testid="ephemeral-text">${renderMessageBody(eph)}</div></div>`;
-  return el;
+  const marker = '<span class="only-you">👁 Only visible to you</span>';
+  return element('div', 'msg ephemeral', { 'data-testid': 'ephemeral', 'data-ts': eph.message_ts },
+    `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, eph.message_ts, marker)}`
+    + `<div class="msg-text" data-testid="ephemeral-text">${renderMessageBody(eph)}</div></div>`);
 }
 
 function buildIntro(ch) {
-  const el = document.createElement('div');
-  el.className = 'intro';
-  el.innerHTML = ch.is_im
+  return element('div', 'intro', {}, ch.is_im
     ? `<h3>${escapeHtml(bot().name)}</h3><p>This is your direct message with the marketing department. No @mention needed — just ask.</p>`
-    : `<h3># ${escapeHtml(ch.name)}</h3><p>This is the very beginning of <b>#${escapeHtml(ch.name)}</b>. Mention <span class="mention">@${escapeHtml(bot().name)}</span> to ask the department.</p>`;
-  return el;
+    : `<h3># ${escapeHtml(ch.name)}</h3><p>This is the very beginning of <b>#${escapeHtml(ch.name)}</b>. Mention <span class="mention">@${escapeHtml(bot().name)}</span> to ask the department.</p>`);
 }
 
 /**
@@ -311,7 +303,7 @@ function renderThread(messages, ephemerals) {
   const own = ephemerals.filter((e) => e.thread_ts === state.threadTs);
   const divider = {
     key: 'divider', sig: String(replies.length),
-    build: () => Object.assign(document.createElement('div'), { className: 'replies-divider', textContent: `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}` }),
+    build: () => element('div', 'replies-divider', {}, `${replies.length} ${replies.length === 1 ? 'reply' : 'replies'}`),
   };
   const head = parent ? messageItems([parent], [], false) : [];
   renderList($('thread-list'), 'thread', [...head, divider, ...messageItems(replies, own, false)]);
@@ -385,18 +377,14 @@ function connectStream() {
 // ------------------------------------------------------------------ navigation
 
 function sidebarItem(ch, testId) {
-  const li = document.createElement('li');
-  const button = document.createElement('button');
-  button.type = 'button';
-  button.className = 'side-item';
-  button.setAttribute('data-testid', testId);
-  button.dataset.channel = ch.id;
-  if (ch.id === state.channelId) button.setAttribute('aria-current', 'page');
   const unread = state.unread.has(ch.id);
-  button.classList.toggle('is-unread', unread);
+  const attrs = { type: 'button', 'data-testid': testId, 'data-channel': ch.id };
+  if (ch.id === state.channelId) attrs['aria-current'] = 'page';
   const prefix = ch.is_im ? '<span class="side-avatar" aria-hidden="true">MD</span>' : '<span class="hash" aria-hidden="true">#</span>';
-  button.innerHTML = `${prefix}<span class="side-label">${escapeHtml(ch.is_im ? bot().name : ch.name)}</span>`
-    + (unread ? '<span class="unread-dot" data-testid="unread" aria-label="unread"></span>' : '');
+  const button = element('button', unread ? 'side-item is-unread' : 'side-item', attrs,
+    `${prefix}<span class="side-label">${escapeHtml(ch.is_im ? bot().name : ch.name)}</span>`
+    + (unread ? '<span class="unread-dot" data-testid="unread" role="img" aria-label="unread"></span>' : ''));
+  const li = document.createElement('li');
   li.append(button);
   return li;
 }
@@ -416,10 +404,11 @@ function openChannel(channelId) {
   state.stick.main = true;
   history.replaceState(null, '', `#${ch.id}`);
   $('message-list').replaceChildren(); // keys (ts) are only unique within one channel
-  $('channel-title').textContent = channelLabel(ch);
+  $('channel-title').textContent = ch.is_im ? bot().name : `# ${ch.name}`;
   $('channel-sub').textContent = ch.is_im ? 'App · direct message' : (ch.topic?.value || ch.purpose?.value || '');
   composers.main.textarea.placeholder = ch.is_im ? `Message ${bot().name}` : `Message #${ch.name}`;
   composers.main.textarea.setAttribute('aria-label', composers.main.textarea.placeholder);
+  composers.main.error.textContent = '';
   closeThread();
   renderSidebar();
   scheduleRefresh();
@@ -432,6 +421,8 @@ function openThread(ts) {
   $('thread-pane').hidden = false;
   const ch = channel(state.channelId);
   $('thread-sub').textContent = ch.is_im ? bot().name : `#${ch.name}`;
+  composers.thread.error.textContent = '';
+  syncComposer(composers.thread);
   composers.thread.textarea.focus();
   scheduleRefresh();
 }
@@ -448,7 +439,7 @@ function switchUser(userId) {
   state.unread.clear();
   const current = channel(state.channelId);
   // Another person's DM is not ours to see: move to our own DM instead.
-  openChannel(current && !isVisibleChannel(current) ? myDm()?.id || defaultChannelId() : state.channelId || defaultChannelId());
+  openChannel(isVisibleChannel(current) ? current.id : myDm()?.id || defaultChannelId());
 }
 
 function defaultChannelId() {
@@ -479,8 +470,6 @@ function makeComposer(form, threadTsFn) {
     error: form.querySelector('.composer-error'),
   };
   const { textarea } = composer;
-  textarea.setAttribute('aria-autocomplete', 'list');
-  textarea.setAttribute('aria-controls', 'mention-suggestions');
   textarea.addEventListener('input', () => { syncComposer(composer); updateMentions(composer); });
   textarea.addEventListener('click', () => updateMentions(composer));
   textarea.addEventListener('keydown', (e) => onComposerKey(composer, e));
@@ -495,7 +484,8 @@ function syncComposer(composer) {
   const { textarea, highlight } = composer;
   if (!state.boot) return; // typed before bootstrap arrived; nothing to highlight yet
   textarea.style.height = 'auto';
-  textarea.style.height = `${Math.min(textarea.scrollHeight, 200)}px`;
+  // A hidden textarea measures 0: leave it at its natural height until it is shown.
+  if (textarea.scrollHeight) textarea.style.height = `${Math.min(textarea.scrollHeight, 200)}px`;
   const marked = escapeHtml(textarea.value).replace(appMentionPattern(escapeHtml(bot().name)), (m) => `<mark>${m}</mark>`);
   highlight.innerHTML = `${marked}\n `;
   highlight.scrollTop = textarea.scrollTop;
@@ -514,6 +504,7 @@ function onComposerKey(composer, e) {
     chooseMention(mentions.options[mentions.active]);
   } else if (open && e.key === 'Escape') {
     e.preventDefault();
+    e.stopPropagation(); // this Escape closes the list, not the thread pane
     composer.dismissedAt = mentions.start;
     closeMentions();
   } else if (e.key === 'Enter' && !e.shiftKey) {
@@ -579,14 +570,9 @@ function updateMentions(composer) {
 function renderMentions() {
   const list = $('mention-suggestions');
   list.replaceChildren(...mentions.options.map((option, i) => {
-    const li = document.createElement('li');
-    li.id = `mention-option-${i}`;
-    li.className = option.isApp ? 'mention-option is-app' : 'mention-option';
-    li.setAttribute('role', 'option');
-    li.setAttribute('data-testid', 'mention-option');
-    li.setAttribute('aria-selected', String(i === mentions.active));
-    li.innerHTML = `<span class="mention-icon" aria-hidden="true">${option.isApp ? 'MD' : option.emoji || '•'}</span>`
-      + `<span class="mention-label">${escapeHtml(option.label)}</span><span class="mention-hint">${escapeHtml(option.hint)}</span>`;
+    const attrs = { id: `mention-option-${i}`, role: 'option', 'data-testid': 'mention-option', 'aria-selected': String(i === mentions.active) };
+    const li = element('li', option.isApp ? 'mention-option is-app' : 'mention-option', attrs, `<span class="mention-icon" aria-hidden="true">${option.isApp ? 'MD' : option.emoji || '•'}</span>`
+      + `<span class="mention-label">${escapeHtml(option.label)}</span><span class="mention-hint">${escapeHtml(option.hint)}</span>`);
     // mousedown (not click) so the textarea keeps focus and its caret position.
     li.addEventListener('mousedown', (e) => { e.preventDefault(); chooseMention(option); });
     return li;

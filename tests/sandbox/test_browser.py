@@ -1,0 +1,87 @@
+"""The sandbox page in a real browser (Debian's Chromium driven by Playwright): a person
+mentions an agent or DMs the app and sees the persona's answer arrive live."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+from tests.sandbox.conftest import Sandbox
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
+CHROMIUM_ARGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+REPLY_TIMEOUT_MS = 30_000
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    executable = shutil.which("chromium")
+    assert executable, "Debian's chromium must be installed (scripts/ensure-chromium)"
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture()
+def page(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    opened = context.new_page()
+    opened.goto(sandbox.url)
+    yield opened
+    ARTIFACTS.mkdir(exist_ok=True)
+    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+
+
+def _send(page: Page, text: str) -> None:
+    composer = page.get_by_test_id("composer")
+    composer.fill(text)
+    composer.press("Enter")
+
+
+def test_mention_an_agent_and_see_the_persona_reply_in_its_thread(page: Page) -> None:
+    page.get_by_test_id("user-picker").select_option("U0MARIA")
+    page.get_by_test_id("channel-general").click()
+    _send(page, "@Marketing Dept copywriter: three taglines for our AI analytics launch")
+
+    mine = page.get_by_test_id("message").filter(has_text="three taglines")
+    expect(mine).to_have_count(1)
+    thread_link = mine.get_by_test_id("thread-link")
+    expect(thread_link).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    thread_link.click()
+    pane = page.get_by_test_id("thread-pane")
+    reply = pane.locator('[data-testid="message"][data-username="Copywriter"]')
+    expect(reply).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(reply.get_by_test_id("message-text")).not_to_have_text(
+        "On it…", timeout=REPLY_TIMEOUT_MS
+    )
+    expect(reply.get_by_test_id("message-text")).not_to_be_empty()
+
+
+def test_dm_the_app_and_the_cmo_answers(page: Page) -> None:
+    page.get_by_test_id("user-picker").select_option("U0SAM")
+    page.get_by_test_id("channel-dm").click()
+    _send(page, "What should we focus on this quarter?")
+
+    mine = page.get_by_test_id("message").filter(has_text="focus on this quarter")
+    thread_link = mine.get_by_test_id("thread-link")
+    expect(thread_link).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    thread_link.click()
+    reply = page.get_by_test_id("thread-pane").locator(
+        '[data-testid="message"][data-username="CMO"]'
+    )
+    expect(reply).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
