@@ -3,9 +3,11 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
 from jobs.runtime import Runtime
@@ -31,7 +33,12 @@ def ts(offset: int) -> str:
     return f"{_T0 + offset}.000100"
 
 
-THREAD = ts(-60)
+@pytest.fixture(autouse=True)
+def _fresh_clock(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Message ts values are taken relative to each test's start, as in a live thread."""
+    monkeypatch.setattr(sys.modules[__name__], "_T0", int(time.time()))
+
+
 TAGLINES = (
     "1. *See it. Ask it. Ship it.*\n2. Analytics that answer back.\n3. Your data, finally fluent."
 )
@@ -42,14 +49,14 @@ def mention(
     text: str,
     *,
     channel: str = CHANNEL_GENERAL,
-    ts: str | None = None,
+    message_ts: str | None = None,
     thread_ts: str | None = None,
 ) -> None:
     event = app_mention_event(
         user=HUMAN,
         channel=channel,
         text=f"<@{BOT_USER}> {text}",
-        ts=ts or THREAD,
+        ts=message_ts or ts(-60),
         thread_ts=thread_ts,
     )
     response = bolt.sender.send_event(event)
@@ -68,11 +75,11 @@ def test_mention_gets_persona_reply_in_thread(
 
     work(runtime)
 
-    [reply] = replies(slack, CHANNEL_GENERAL, THREAD)
+    [reply] = replies(slack, CHANNEL_GENERAL, ts(-60))
     assert reply["username"] == "Copywriter"
     assert reply["icons"] == {"emoji": ":writing_hand:"}
     assert reply["text"] == TAGLINES
-    assert reply["thread_ts"] == THREAD
+    assert reply["thread_ts"] == ts(-60)
     posts = slack.calls_to("chat.postMessage")
     assert len(posts) == 1 and posts[0].args["text"] == "_On it…_"  # placeholder first, then edits
     assert len(slack.calls_to("chat.update")) >= 2  # streamed: interim edits and the final text
@@ -105,7 +112,7 @@ def test_channel_lead_answers_when_nobody_is_named(
     claude.enqueue(TextReply("On the calendar for Thursday."))
     mention(bolt, "can we get a post about the launch this week?", channel=CHANNEL_CONTENT)
     work(runtime)
-    [reply] = replies(slack, CHANNEL_CONTENT, THREAD)
+    [reply] = replies(slack, CHANNEL_CONTENT, ts(-60))
     assert reply["username"] == "Content Manager"
 
 
@@ -123,7 +130,7 @@ def test_thread_follow_up_sees_history_and_stays_with_the_agent(
         channel=CHANNEL_GENERAL,
         text="make the second one punchier",
         ts=ts(60),
-        thread_ts=THREAD,
+        thread_ts=ts(-60),
     )
     assert bolt.sender.send_event(follow_up).status == 200
     work(runtime)
@@ -135,7 +142,7 @@ def test_thread_follow_up_sees_history_and_stays_with_the_agent(
     assert "three taglines" in turns[0][1]
     assert turns[1][1] == TAGLINES
     assert "punchier" in turns[2][1]
-    thread = replies(slack, CHANNEL_GENERAL, THREAD)
+    thread = replies(slack, CHANNEL_GENERAL, ts(-60))
     assert [m["username"] for m in thread] == ["Copywriter", "Copywriter"]
     assert thread[1]["text"].startswith("Going with option 2")
 
@@ -152,7 +159,7 @@ def test_second_turn_reads_the_prefix_from_cache(
             channel=CHANNEL_GENERAL,
             text="and for enterprises?",
             ts=ts(60),
-            thread_ts=THREAD,
+            thread_ts=ts(-60),
         )
     )
     work(runtime)
