@@ -31,6 +31,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from models.db import upgrade
 from sandbox.claude_api import ScriptedClaude
+from sandbox.scripted_department import department_responder
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.web_server import Person, SandboxChannel, Workspace, serve
@@ -165,7 +166,10 @@ def run(settings: Settings) -> int:
         for channel in all_channels:
             slack.add_channel(channel.id, channel.name, is_im=channel.is_im, user=channel.user)
         scripted = settings.anthropic_api_key is None
-        claude_url = stack.enter_context(ScriptedClaude()).base_url if scripted else None
+        claude_url = None
+        if scripted:
+            stub = ScriptedClaude(responder=department_responder)
+            claude_url = stack.enter_context(stub).base_url
         local = sandbox_settings(settings, slack, claude_url, redis)
         upgrade(local.database_url)
         bolt = create_server(

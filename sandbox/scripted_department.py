@@ -26,25 +26,11 @@ from sandbox.claude_api import TextReply
 T = TypeVar("T")
 CHUNK_CHARS = 24  # small SSE deltas, so a demo visibly streams
 DELAY_PER_CHUNK_S = 0.03
-MAX_TOPIC_WORDS = 8
+MAX_TOPIC_WORDS = 6
 MAX_FOLLOW_UP_WORDS = 12  # anything longer is a new request, not a revision
+TIGHT_WORDS = 90  # "shorter" keeps about half of a full answer
 FALLBACK_TOPIC = "brief"
-ROLE_IDS = {  # "You are the <display name> of the marketing department." -> role id
-    "cmo": "cmo",
-    "vp marketing": "vp_marketing",
-    "director of communications": "director_comms",
-    "content manager": "content_manager",
-    "social media manager": "social_media_manager",
-    "campaign manager": "campaign_manager",
-    "copywriter": "copywriter",
-    "seo specialist": "seo_specialist",
-    "designer": "designer",
-    "analytics specialist": "analytics_specialist",
-    "email specialist": "email_specialist",
-    "linkedin manager": "linkedin_manager",
-    "twitter manager": "twitter_manager",
-    "market research": "market_research",
-}
+ROLE_ID_EXCEPTIONS = {"director_of_communications": "director_comms"}  # else name -> snake
 
 _ROLE_LINE = re.compile(r"^You are the (?P<name>.+?) of the marketing department\.", re.M)
 _SEGMENT = re.compile(r"(?=\[<@[A-Z0-9]+>\]|\[[^\]\n]+ said in this thread\])")
@@ -57,12 +43,14 @@ _ADDRESS = re.compile(  # "copywriter: ..." or "hey SEO specialist, ..."
 )
 _TOPIC_CUE = re.compile(r"\b(?:about|for|on|around|regarding|announcing|promoting)\s+(.+)", re.I)
 _TOPIC_END = re.compile(
-    r"[,.;:!?()\n]|\s[-–—]\s|\b(?:by|before|next|that|which|so|with|please|to help)\b", re.I
+    r"[,.;:!?()\n]|\s[-\u2013\u2014]\s|\b(?:by|before|next|that|which|so|with|please|for|in|at|"
+    r"to|across|from|who|when|is|are|was|will|can)\b",
+    re.I,
 )
 _FILLER = re.compile(
     r"^(?:(?:can|could|would) you|please|i need|we need|give me|write|draft|create|make|"
     r"suggest|brainstorm|come up with|plan|review|need|want|some|one|two|three|four|five|\d+|"
-    r"a|an|the|our|my|your|this|their|its)\s+",
+    r"a|an|the|our|my|your|this|these|that|it|their|its|hi|hello|hey|thanks|something)(?:\s+|$)",
     re.I,
 )
 _DELIVERABLE = re.compile(
@@ -74,7 +62,8 @@ _DELIVERABLE = re.compile(
 _EVENT_WORD = re.compile(r"\s+(?:launch|campaign|webinar|release|announcement|rollout)$", re.I)
 _FOLLOW_UP = re.compile(
     r"\b(?:punchier|sharper|bolder|stronger|shorter|tighter|trim|condense|another|"
-    r"alternative|different|more options?|redo|again|rework|revise)\b",
+    r"alternative|different|more options?|redo|again|rework|revise|tweak|warmer|friendlier|"
+    r"simpler|longer|more formal|more casual)\b",
     re.I,
 )
 _SHORTER = re.compile(r"\b(?:shorter|tighter|trim|condense)\b", re.I)
@@ -90,9 +79,10 @@ class Request:
     role: str
     text: str  # the latest human request, without the speaker tag or an agent alias
     topic: str  # its key noun phrase, e.g. "AI analytics launch"
+    basis: str  # the request the topic came from: a follow-up's picks build on it
     previous: str  # this agent's own last answer in the thread ("" when none)
     thread: str  # everything others said, for reviews that scan for risky claims
-    salt: str = ""  # set for "another option", so the fresh answer differs from the last
+    shift: int = 0  # 1 for "another option": every choice moves on from the last answer's
 
     @property
     def product(self) -> str:
@@ -102,11 +92,11 @@ class Request:
 
     def pick(self, slot: str, options: Sequence[T]) -> T:
         """A stable choice: the same role, request and slot always pick the same option."""
-        return options[_hash(self.role, self.text, self.salt, slot) % len(options)]
+        return options[(_hash(self.role, self.basis, slot) + self.shift) % len(options)]
 
     def ranked(self, slot: str, options: Sequence[T]) -> list[T]:
         """Every option in a stable, request-specific order, for picking several distinct."""
-        order = sorted(range(len(options)), key=lambda i: _hash(self.role, self.text, slot, i))
+        order = sorted(range(len(options)), key=lambda i: _hash(self.role, self.basis, slot, i))
         return [options[i] for i in order]
 
 
@@ -135,10 +125,12 @@ def read_request(body: dict[str, Any]) -> Request:
     asks = [t for kind, t in turns if kind == "human"] or [t for k, t in turns if k == "agent"]
     previous = next((text for kind, text in reversed(turns) if kind == "self"), "")
     fresh = [ask for ask in reversed(asks) if not (previous and _is_follow_up(ask))]
+    basis, topic = next(((a, t) for a in fresh if (t := topic_of(a))), ("", FALLBACK_TOPIC))
     return Request(
         role=_role_id(body.get("system")),
         text=asks[-1] if asks else "",
-        topic=next(filter(None, map(topic_of, fresh)), FALLBACK_TOPIC),
+        topic=topic,
+        basis=basis or (asks[-1] if asks else ""),
         previous=previous,
         thread="\n".join(text for kind, text in turns if kind != "self"),
     )
@@ -146,12 +138,15 @@ def read_request(body: dict[str, Any]) -> Request:
 
 def topic_of(request: str) -> str:
     """The key noun phrase of a request: "three taglines for our AI launch" -> "AI launch"."""
-    cue = _TOPIC_CUE.search(request)
-    phrase = _TOPIC_END.split(cue.group(1) if cue else _DELIVERABLE.sub(" ", request))[0]
-    phrase = " ".join(phrase.split())
-    while (shorter := _FILLER.sub("", phrase)) != phrase:
-        phrase = shorter
-    return " ".join(_DELIVERABLE.sub(" ", phrase).split()[:MAX_TOPIC_WORDS])
+    for part in re.split(r":\s+", request):  # "review this: <draft>" is about the draft
+        cue = _TOPIC_CUE.search(part)
+        for piece in _TOPIC_END.split(cue.group(1) if cue else _DELIVERABLE.sub(" ", part)):
+            phrase = " ".join(piece.split())
+            while (shorter := _FILLER.sub("", phrase)) != phrase:
+                phrase = shorter
+            if words := _DELIVERABLE.sub(" ", phrase).split():
+                return " ".join(words[:MAX_TOPIC_WORDS])
+    return ""
 
 
 def _hash(*parts: object) -> int:
@@ -174,7 +169,9 @@ def _role_id(system: object) -> str:
     for block in reversed(blocks):
         match = _ROLE_LINE.search(str(block.get("text", "")) if isinstance(block, dict) else "")
         if match:
-            return ROLE_IDS.get(match.group("name").lower(), "cmo")
+            role = "_".join(match.group("name").lower().split())
+            role = ROLE_ID_EXCEPTIONS.get(role, role)
+            return role if role in ROLE_WRITERS else "cmo"
     return "cmo"
 
 
@@ -205,7 +202,7 @@ def _revise(r: Request, writer: Callable[[Request], str]) -> str:
             return reworked
     if _SHORTER.search(r.text):
         return _tighten(r.previous)
-    return "A different angle this time:\n" + writer(replace(r, salt="another"))
+    return "A different angle this time:\n" + writer(replace(r, shift=1))
 
 
 def _rework_option(r: Request, number: int) -> str:
@@ -214,15 +211,19 @@ def _rework_option(r: Request, number: int) -> str:
     at = next((i for i, line in enumerate(lines) if re.match(rf"{number}[./]\s", line)), None)
     if at is None:
         return ""
+    item = "post" if lines[at][1] == "/" else "option"  # a thread's "2/" is a post
     quoted = re.search(r'"(.+?)"', lines[at])
     old = quoted.group(1) if quoted else lines[at][3:]
     new = _punchier(old)
     lines[at] = lines[at].replace(old, new)
-    change = f"*What changed:* option {number} went from {len(old.split())} words to "
+    change = f"*What changed:* {item} {number} went from {len(old.split())} words to "
     change += f"{len(new.split())}; fewer beats land faster on a banner and in a feed."
-    kept = [line for line in lines[1:-1] if not line.startswith("*What changed:*")]
-    head = f"Reworked option {number} for the {r.topic}; the others stand."
-    return "\n".join([head, *kept, change, lines[-1]])
+    body = [line for line in lines if not line.startswith("*What changed:*")]
+    if not re.match(r"\d[./]\s", body[0]):
+        body = body[1:]  # the old intro; the new head replaces it
+    *body, close = body
+    head = f"Reworked {item} {number} for the {r.topic}; the rest stands."
+    return "\n".join([head, *body, change, close])
 
 
 def _punchier(line: str) -> str:
@@ -238,12 +239,16 @@ def _punchier(line: str) -> str:
 
 def _tighten(previous: str) -> str:
     """Keep each line's first sentence, drop the asides, stop at about 90 words."""
+    *body, close = previous.splitlines()
     kept: list[str] = []
-    for line in previous.splitlines()[1:-1]:
-        short = re.split(r"(?<=[.!?])\s|\s—\s|;\s", line.strip())[0]
-        if short and sum(len(k.split()) for k in kept) + len(short.split()) <= 90:
-            kept.append(short)
-    return "\n".join(["Tighter cut, same substance:", *kept, previous.splitlines()[-1]])
+    for line in filter(None, map(str.strip, body)):
+        short = re.split(r"(?<=[.!?])\s|\s—\s|;\s", line)[0]
+        if sum(len(k.split()) for k in kept) + len(short.split()) > TIGHT_WORDS:
+            break
+        kept.append(short)
+    while kept and kept[-1].endswith(":*"):  # a label whose items were all cut
+        kept.pop()
+    return "\n".join(["Tighter cut, same substance:", *kept, close])
 
 
 # --- the roles: executive ---------------------------------------------------------------------
@@ -308,7 +313,7 @@ def vp_marketing(r: Request) -> str:
 
 
 DIRECTOR_COMMS = """\
-*Verdict:* {verdict} for the {t}.
+*Verdict on the {t}:* {verdict}.
 *Voice:* [[warm and direct, close to our standard; trim anything that sounds like a press \
 release.|confident without hype; swap abstract nouns for what the reader actually does.]]
 *Claims:* {claims}
@@ -331,7 +336,7 @@ def director_comms(r: Request) -> str:
     return _render(
         r,
         DIRECTOR_COMMS,
-        verdict="Approve with edits" if risky else "Approve, with the watch-points below",
+        verdict="approve with edits" if risky else "approve, with the watch-points below",
         claims=f"flag {quoted}: each needs proof or comes out."
         if risky
         else "no superlatives or unproven numbers spotted; keep it that way.",
@@ -415,32 +420,33 @@ def copywriter(r: Request) -> str:
     ]
     render = {"product": r.product, "Product": _cap(r.product)}
     unused = [t for t in r.ranked("taglines", TAGLINES) if t[0].format(**render) not in r.previous]
-    for number, (line, _punchy, angle, why) in enumerate((unused or TAGLINES)[:3], start=1):
+    chosen = (unused or list(TAGLINES))[:3]
+    for number, (line, _punchy, angle, why) in enumerate(chosen, start=1):
         lines.append(f'{number}. *"{line.format(**render)}"* — _{angle}:_ {why}')
     best = r.pick("pick", (1, 2, 3))
     lines.append(
-        f"*My pick:* {best}. I can see it on the landing page hero and in the first line of "
-        "the email, and it makes no claim we would have to prove."
+        f"*My pick:* {best}, the {chosen[best - 1][2].lower()} line. I can see it on the "
+        "landing page hero and in the email's first line, and it makes no claim to prove."
     )
     return "\n".join([*lines, f"Go with {best}?"])
 
 
 SEO_SPECIALIST = """\
-*Keyword plan for the {t}.* No volumes here: volumes need a keyword tool export (Search \
-Console, Semrush or Ahrefs) to confirm the order.
+*Keyword plan for the {t}.* No volumes from me: volumes need a keyword tool export, which \
+would confirm the order below.
 *Primary:* `{primary}`, commercial intent: buyers comparing options, so say what it does and \
 for whom above the fold.
 *Secondary:*
-• `what is {lower}`: informational; an explainer that feeds the pillar.
+• `what is {lower}`: informational; an explainer feeding the pillar.
 • `{lower} for [[small teams|marketing teams|mid-size companies]]`: commercial and narrower, a \
 realistic early win.
-• `how to choose {primary}`: commercial investigation; a checklist post fits.
-*Difficulty reasoning:* established vendors and review sites likely hold the head term, so a \
-new page won't crack it soon; the long-tail results look beatable with depth.
+• `how to choose {primary}`: commercial investigation; suits a checklist post.
+*Difficulty reasoning:* established vendors and review sites likely hold the head term; the \
+long-tail results look beatable with depth.
 *On-page checklist:*
 • Title: "{title}" ({title_chars} chars, aim for about 60)
-• Meta description of about 155 chars, outcome first; H1 carries the primary keyword
-• Slug `/{slug}`; H2s answer the questions searchers ask
+• Meta description near 155 chars, outcome first; primary keyword in the H1
+• Slug `/{slug}`; H2s answer what searchers ask
 • Internal links from pages the team names; FAQ schema if we add an FAQ
 Confirm `{primary}` as the primary?"""
 SEO_TITLE_ENDINGS = ("What It Does and Who It's For", "A Practical Buyer's Guide")
@@ -474,25 +480,30 @@ returning audiences; treat under two weeks of data as directional, not proven.
 *Confidence:* [[low until the exports are in; I'll rate it then.|none yet. With two clean weeks \
 of data I can give a range and its basis.]]
 Can someone share the {source} export for the period?"""
-METRIC_PLANS = (  # (request word, [(metric, data source), ...])
-    ("email", [("Click and click-to-demo rate", "the email platform's campaign report"),
-               ("Unsubscribes per send", "the same report"),
-               ("Pipeline influenced", "the CRM, by campaign member status")]),
-    ("seo", [("Clicks and average position by query", "Search Console"),
-             ("Organic conversions by landing page", "GA4"),
-             ("Pipeline by original source", "the CRM")]),
-    ("social", [("Engagement rate and link clicks per post", "LinkedIn Page analytics"),
-                ("Replies and profile visits", "X analytics"),
-                ("Sessions from social by landing page", "GA4")]),
-    ("", [("Conversions by landing page", "GA4"),
-          ("Pipeline and win rate by original source", "the CRM"),
-          ("Cost per qualified lead", "the ad account plus the CRM")]),
+METRIC_PLANS = (  # (request words, [(metric, data source), ...])
+    ("email newsletter", [("Click and click-to-demo rate", "the email platform's report"),
+                          ("Unsubscribes per send", "the same report"),
+                          ("Pipeline influenced", "the CRM, by campaign member status")]),
+    ("seo search organic", [("Clicks and average position by query", "Search Console"),
+                            ("Organic conversions by landing page", "GA4"),
+                            ("Pipeline by original source", "the CRM")]),
+    ("social linkedin twitter tweet", [
+        ("Engagement rate and link clicks per post", "LinkedIn Page analytics"),
+        ("Replies and profile visits", "X analytics"),
+        ("Sessions from social by landing page", "GA4")]),
 )  # fmt: skip
+DEFAULT_METRICS = [
+    ("Conversions by landing page", "GA4"),
+    ("Pipeline and win rate by original source", "the CRM"),
+    ("Cost per qualified lead", "the ad account plus the CRM"),
+]
 
 
 def analytics_specialist(r: Request) -> str:
     """Never a number it was not given: which metrics, from which source, read how."""
-    plan = next(plan for word, plan in METRIC_PLANS if word in r.text.lower())
+    asked = r.text.lower()
+    plan = next((p for words, p in METRIC_PLANS if any(w in asked for w in words.split())), None)
+    plan = plan or DEFAULT_METRICS
     metrics = "\n".join(f"• {metric}, from {source}" for metric, source in plan)
     return _render(r, ANALYTICS_SPECIALIST, metrics=metrics, source=plan[0][1])
 
@@ -618,7 +629,7 @@ def twitter_manager(r: Request) -> str:
     )
 
 
-ROLE_WRITERS: dict[str, Callable[[Request], str]] = {
+ROLE_WRITERS: dict[str, Callable[[Request], str]] = {  # role id in bots/roster.toml
     "cmo": cmo,
     "vp_marketing": vp_marketing,
     "director_comms": director_comms,

@@ -69,7 +69,10 @@ def test_mention_an_agent_and_see_the_persona_reply_in_its_thread(page: Page) ->
     expect(reply.get_by_test_id("message-text")).not_to_have_text(
         "On it…", timeout=REPLY_TIMEOUT_MS
     )
-    expect(reply.get_by_test_id("message-text")).not_to_be_empty()
+    expect(reply.get_by_test_id("message-text")).to_contain_text(
+        "My pick", timeout=REPLY_TIMEOUT_MS
+    )
+    expect(reply.get_by_test_id("message-text")).to_contain_text("AI analytics")
 
 
 def test_dm_the_app_and_the_cmo_answers(page: Page) -> None:
