@@ -32,6 +32,10 @@ FAILURE_TEXT = (
     "Sorry, I couldn't finish this one: the AI service is overloaded or unreachable right now "
     "and retrying didn't help. Nothing was lost. Please ask again in a few minutes."
 )
+REFUSED_TEXT = (
+    "Sorry, I couldn't answer this one: the AI service refused the request, which points to a "
+    "setup problem on our side (the details are in the app's logs). Nothing was lost."
+)
 GAVE_UP_TEXT = (
     "Sorry, something went wrong on our side while I was answering, and I stopped after "
     "several tries. Please ask again; if it keeps happening, tell whoever runs this app."
@@ -99,7 +103,9 @@ class TurnRunner:
             )
         except LlmGaveUp as gave_up:
             logger.warning("Turn %s: Claude gave up (%s)", turn.id, gave_up.reason)
-            return self._close(writer, claim, TurnStatus.FAILED, FAILURE_TEXT, gave_up.reason)
+            refused = gave_up.reason.startswith("4") and not gave_up.reason.startswith("429")
+            text = REFUSED_TEXT if refused else FAILURE_TEXT
+            return self._close(writer, claim, TurnStatus.FAILED, text, gave_up.reason)
         text = result.text.strip() or "_(The model returned an empty answer.)_"
         writer.render(text, final=True)
         with self.rt.sessions() as session:
@@ -134,10 +140,7 @@ class TurnRunner:
                 thread_agent_id=conversation.agent_id,
             ).agent
             threads.set_thread_agent(session, conversation, chosen.id)
-            session.query(Turn).filter(Turn.team_id == turn.team_id, Turn.id == turn.id).update(
-                {Turn.agent_id: chosen.id}, synchronize_session=False
-            )
-            session.commit()
+            turns.set_agent(session, turn, chosen.id)
         return chosen, conversation
 
     def _channel_name(self, session: Session, turn: Turn) -> str | None:

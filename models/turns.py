@@ -131,6 +131,16 @@ def extend_lease(session: Session, claim: Claim, lease_s: float) -> bool:
     return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
+def set_agent(session: Session, turn: Turn, agent_id: str) -> None:
+    session.execute(
+        update(Turn)
+        .where(Turn.team_id == turn.team_id, Turn.id == turn.id)
+        .values(agent_id=agent_id)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def release(session: Session, claim: Claim) -> bool:
     """Give up the lease at once (the run failed); the sweeper will enqueue the turn again."""
     result = session.execute(

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from jobs import llm
 from jobs.runtime import Runtime
-from jobs.turns import FAILURE_TEXT
+from jobs.turns import FAILURE_TEXT, REFUSED_TEXT
 from models.records import LlmCall, Turn, TurnStatus
 from sandbox.claude_api import ErrorReply, MidStreamError, ScriptedClaude, TextReply
 from sandbox.signing import app_mention_event
@@ -107,6 +107,8 @@ def test_a_bad_request_is_not_retried(
     assert len(claude.requests) == 1
     turn, _ = _turn_and_calls(runtime)
     assert turn.status == TurnStatus.FAILED.value
+    [reply] = _bot_messages(slack)
+    assert reply["text"] == REFUSED_TEXT
 
 
 def test_slack_rate_limit_is_waited_out(
