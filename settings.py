@@ -7,6 +7,7 @@ traceback and never the secret's value.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -81,6 +82,19 @@ class Settings(BaseSettings):
         return {"opus": self.model_opus, "sonnet": self.model_sonnet, "haiku": self.model_haiku}[
             tier
         ]
+
+
+def as_environment(settings: Settings, base: Mapping[str, str]) -> dict[str, str]:
+    """`base` without any setting of ours, plus these settings: how a child process (the
+    worker command started by the sandbox, tests and benchmarks) gets exactly this config."""
+    names = {name.upper() for name in Settings.model_fields}
+    env = {key: value for key, value in base.items() if key not in names}
+    env.pop("ANTHROPIC_BASE_URL", None)  # read by the anthropic client itself
+    for name, value in settings.model_dump().items():
+        if value is not None:
+            secret = getattr(value, "get_secret_value", None)
+            env[name.upper()] = str(secret() if secret else value)
+    return env
 
 
 def describe_error(error: ValidationError) -> str:

@@ -20,7 +20,7 @@ from redis import Redis
 from models.db import upgrade
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
-from settings import Settings
+from settings import Settings, as_environment
 
 REDIS_BENCH_URL = "redis://127.0.0.1:6379/14"  # a db index nothing else uses; flushed twice
 SIGNING_SECRET = "bench-signing-secret"
@@ -83,11 +83,6 @@ def bench_env() -> Iterator[BenchEnv]:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment a worker subprocess needs to see exactly these settings."""
-    env = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        secret = getattr(value, "get_secret_value", None)
-        env[name.upper()] = str(secret() if secret else value)
+    env = as_environment(settings, os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     return env

@@ -35,7 +35,7 @@ from sandbox.scripted_department import department_responder
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.web_server import Person, SandboxChannel, Workspace, serve
-from settings import Settings
+from settings import Settings, as_environment
 
 REPO = Path(__file__).resolve().parent.parent
 TEAM = "T0SANDBOX"
@@ -133,19 +133,6 @@ def sandbox_settings(
     if claude_url is not None:
         update |= {"anthropic_api_key": SecretStr("sandbox"), "anthropic_base_url": claude_url}
     return settings.model_copy(update=update)
-
-
-def worker_env(settings: Settings) -> dict[str, str]:
-    env = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("SLACK_", "ANTHROPIC_"))
-    }
-    for name, value in settings.model_dump().items():
-        if value is not None:
-            secret = getattr(value, "get_secret_value", None)
-            env[name.upper()] = str(secret() if secret else value)
-    return env
 
 
 def run(settings: Settings) -> int:
@@ -252,7 +239,7 @@ def _worker(settings: Settings) -> Iterator[subprocess.Popen[bytes]]:
     process = subprocess.Popen(
         [sys.executable, "-m", "jobs.worker", "--processes", str(WORKER_PROCESSES)],
         cwd=REPO,
-        env=worker_env(settings),
+        env=as_environment(settings, os.environ),
         start_new_session=True,
     )
     try:

@@ -33,7 +33,7 @@ from models.db import make_engine, make_sessionmaker, upgrade
 from sandbox.claude_api import ScriptedClaude
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
-from settings import Settings
+from settings import Settings, as_environment
 
 REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
 SIGNING_SECRET = "test-signing-secret"
@@ -165,13 +165,7 @@ def work(rt: Runtime) -> None:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment a worker subprocess needs to see these settings."""
-    env = {key: value for key, value in os.environ.items() if key not in SETTING_NAMES}
-    for name, value in settings.model_dump().items():
-        if value is None:
-            continue
-        secret = getattr(value, "get_secret_value", None)
-        env[name.upper()] = str(secret() if secret else value)
-    return env
+    return as_environment(settings, os.environ)
 
 
 def db_sessions(url: str) -> sessionmaker[Session]:
