@@ -38,6 +38,7 @@ class Runtime:
     prices: PriceTable
     sessions: sessionmaker[Session]
     slack: WebClient
+    slack_reads: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
     claude: anthropic.Anthropic
     redis: Redis
 
@@ -53,6 +54,17 @@ def slack_client(settings: Settings) -> WebClient:
             RateLimitErrorRetryHandler(max_retry_count=SLACK_RATE_LIMIT_RETRIES),
             ServerErrorRetryHandler(max_retry_count=SLACK_SERVER_ERROR_RETRIES),
         ],
+    )
+
+
+def slack_read_client(settings: Settings) -> WebClient:
+    """For reads we can do without (conversations.replies is 1 request/minute for apps
+    outside the Marketplace): never make a person wait a minute for a Retry-After."""
+    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
+    return WebClient(
+        token=token,
+        base_url=settings.slack_api_url,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
     )
 
 
@@ -95,6 +107,7 @@ def build_runtime(settings: Settings) -> Runtime:
         prices=prices,
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),
+        slack_reads=slack_read_client(settings),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )

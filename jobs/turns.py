@@ -11,6 +11,7 @@ import logging
 import threading
 from decimal import Decimal
 
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bots.roster import Agent
@@ -26,6 +27,7 @@ from models.records import Conversation, ConversationMessage, LlmCall, Turn, Tur
 
 logger = logging.getLogger(__name__)
 
+THREAD_CONTEXT_MESSAGES = 15  # Slack returns at most 15 per call to non-Marketplace apps
 MAX_TURN_ATTEMPTS = 3  # runs of one turn (worker deaths included) before it is failed
 PLACEHOLDER = "_On it…_"
 FAILURE_TEXT = (
@@ -157,6 +159,8 @@ class TurnRunner:
     def _conversation_so_far(
         self, conversation: Conversation, turn: Turn, agent: Agent
     ) -> list[ChatMessage]:
+        if threads.needs_context(conversation, turn):
+            self._load_thread_context(conversation, turn)
         with self.rt.sessions() as session:
             rows = threads.history(
                 session,
@@ -168,6 +172,25 @@ class TurnRunner:
         while messages and messages[0].role != "user":
             messages.pop(0)
         return messages
+
+    def _load_thread_context(self, conversation: Conversation, turn: Turn) -> None:
+        """Called into a thread that already had a discussion: read it once, best effort."""
+        earlier: list[tuple[str, str, str]] = []
+        try:
+            response = self.rt.slack_reads.conversations_replies(
+                channel=turn.channel_id, ts=turn.thread_ts, limit=THREAD_CONTEXT_MESSAGES
+            )
+            for message in response.get("messages") or []:
+                if message.get("bot_id") or not message.get("user") or message.get("subtype"):
+                    continue
+                if message["ts"] < turn.message_ts:
+                    earlier.append((message["ts"], message["user"], str(message.get("text", ""))))
+        except SlackApiError as error:
+            logger.info(
+                "Thread context for turn %s not read: %s", turn.id, error.response.get("error")
+            )
+        with self.rt.sessions() as session:
+            threads.add_context(session, conversation, earlier)
 
     def _as_chat(self, row: ConversationMessage, agent: Agent) -> ChatMessage:
         if row.role == "assistant" and row.agent_id == agent.id:

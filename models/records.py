@@ -67,6 +67,8 @@ class Conversation(TeamScoped, Base):
     channel_id: Mapped[str] = mapped_column(String(32))
     thread_ts: Mapped[str] = mapped_column(String(32))
     agent_id: Mapped[str | None] = mapped_column(String(40), default=None)
+    # When the thread's earlier messages (written before the department joined) were read.
+    context_loaded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
 
 
 class ConversationMessage(TeamScoped, Base):

@@ -49,6 +49,39 @@ def attach_turn(session: Session, turn: Turn) -> Conversation:
     return conversation
 
 
+def needs_context(conversation: Conversation, turn: Turn) -> bool:
+    """The department was called into a thread that already had messages, not yet read."""
+    return conversation.context_loaded_at is None and turn.thread_ts != turn.message_ts
+
+
+def add_context(
+    session: Session, conversation: Conversation, messages: list[tuple[str, str, str]]
+) -> None:
+    """Remember what people wrote in the thread before the department joined: (ts, user, text)."""
+    rows = [
+        {
+            "id": new_id(),
+            "created_at": utcnow(),
+            "team_id": conversation.team_id,
+            "conversation_id": conversation.id,
+            "ts": ts,
+            "role": "user",
+            "user_id": user,
+            "text": text,
+        }
+        for ts, user, text in messages
+    ]
+    if rows:
+        session.execute(insert_ignoring_duplicates(session, ConversationMessage), rows)
+    session.execute(
+        update(Conversation)
+        .where(Conversation.team_id == conversation.team_id, Conversation.id == conversation.id)
+        .values(context_loaded_at=utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def history(
     session: Session, conversation: Conversation, *, upto_ts: str, limit: int
 ) -> list[ConversationMessage]:

@@ -205,3 +205,59 @@ def test_slack_escapes_are_undone_for_the_agent(
     work(runtime)
     [request] = claude.requests
     assert "is 10 < 20 & R&D > marketing?" in request.body["messages"][-1]["content"][0]["text"]
+
+
+def test_called_into_an_existing_thread_the_agent_reads_it_once(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    parent = slack.add_message(
+        CHANNEL_GENERAL, user="U0ANA", text="Launch date is moving to May 12."
+    )
+    slack.add_message(
+        CHANNEL_GENERAL, user="U0BEN", text="Then the webinar moves too?", thread_ts=parent
+    )
+    asked = slack.add_message(
+        CHANNEL_GENERAL,
+        user=HUMAN,
+        text=f"<@{BOT_USER}> cmo what do we tell customers?",
+        thread_ts=parent,
+    )
+    claude.enqueue(TextReply("Tell them May 12."), TextReply("Yes, the webinar follows."))
+    mention(bolt, "cmo what do we tell customers?", message_ts=asked, thread_ts=parent)
+    work(runtime)
+    follow = slack.add_message(
+        CHANNEL_GENERAL, user=HUMAN, text="and the webinar?", thread_ts=parent
+    )
+    bolt.sender.send_event(
+        channel_message_event(
+            user=HUMAN,
+            channel=CHANNEL_GENERAL,
+            text="and the webinar?",
+            ts=follow,
+            thread_ts=parent,
+        )
+    )
+    work(runtime)
+
+    first, second = claude.requests
+    seen = first.body["messages"][0]["content"][0]["text"]
+    assert "[<@U0ANA>] Launch date is moving to May 12." in seen
+    assert "[<@U0BEN>] Then the webinar moves too?" in seen
+    assert "what do we tell customers?" in seen
+    assert "May 12" in second.body["messages"][0]["content"][0]["text"]  # kept in memory
+    assert len(slack.calls_to("conversations.replies")) == 1  # read once, not every turn
+
+
+def test_a_rate_limited_thread_read_does_not_hold_up_the_answer(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    parent = slack.add_message(CHANNEL_GENERAL, user="U0ANA", text="Budget is frozen.")
+    asked = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text="cmo thoughts?", thread_ts=parent)
+    slack.fail_next("conversations.replies", status=429, retry_after_s=60)
+    claude.enqueue(TextReply("Let's prioritise owned channels."))
+    mention(bolt, "cmo thoughts?", message_ts=asked, thread_ts=parent)
+    started = time.monotonic()
+    work(runtime)
+    assert time.monotonic() - started < 10  # the 60 s Retry-After was not waited out
+    [reply] = replies(slack, CHANNEL_GENERAL, parent)
+    assert reply["text"] == "Let's prioritise owned channels."

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-25 18:23:22.904709
+Create Date: 2026-11-25 18:54:52.748222
 """
 
 from __future__ import annotations
@@ -39,6 +39,7 @@ def upgrade() -> None:
         sa.Column("channel_id", sa.String(length=32), nullable=False),
         sa.Column("thread_ts", sa.String(length=32), nullable=False),
         sa.Column("agent_id", sa.String(length=40), nullable=True),
+        sa.Column("context_loaded_at", UTCDateTime(), nullable=True),
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_conversations")),
