@@ -23,6 +23,7 @@ USED = {
     "conversations.info (private)": "groups:read",
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
+    "conversations.replies (thread context, reply recovery)": "channels:history",
     "message.groups": "groups:history",
     "message.im": "im:history",
     "/campaign": "commands",
