@@ -209,8 +209,25 @@ def running_sandbox() -> Iterator[SandboxRun]:
             run.milestones["stop"] = stop_sandbox(run)
 
 
-def time_command(argv: list[str]) -> float:
-    """Wall seconds for a short command run in the repository, with the sandbox's environment."""
+def time_python(module: str | None) -> tuple[float, float]:
+    """`python -c "import <module>"` in the repository with the sandbox's environment.
+
+    Returns (wall seconds for the whole process, seconds the import took inside it); the
+    difference is interpreter start-up plus exit, which tears down every imported module.
+    Without a module the command is `python -c pass` and the import time is 0.
+    """
+    code = "pass"
+    if module is not None:
+        code = f"import time; t = time.perf_counter(); import {module}; "
+        code += "print(time.perf_counter() - t)"
     started = time.perf_counter()
-    subprocess.run(argv, cwd=REPO_ROOT, env=sandbox_env(0), check=True)
-    return time.perf_counter() - started
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=REPO_ROOT,
+        env=sandbox_env(0),
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    wall = time.perf_counter() - started
+    return wall, float(done.stdout) if module is not None else 0.0

@@ -62,17 +62,18 @@ INTERACTIVE_ELEMENT_TYPES = frozenset(
 Problems = list[str]
 
 
-def validate_blocks(blocks: object) -> list[str]:
-    """Return what Slack would object to in a message's `blocks`; an empty list means valid.
+def validate_blocks(blocks: object, max_blocks: int = MAX_BLOCKS_PER_MESSAGE) -> list[str]:
+    """Return what Slack would object to in `blocks`; an empty list means valid.
 
     Catching these locally keeps the test-suite honest: a card that would bounce off Slack
-    with `invalid_blocks` must bounce off the stand-in too.
+    with `invalid_blocks` must bounce off the stand-in too. Messages take 50 blocks; modals
+    and the Home tab take 100.
     """
     if not isinstance(blocks, list):
         return [_problem("must be an array", "/blocks")]
     problems: Problems = []
-    if len(blocks) > MAX_BLOCKS_PER_MESSAGE:
-        problems.append(_problem(f"no more than {MAX_BLOCKS_PER_MESSAGE} items allowed", "/blocks"))
+    if len(blocks) > max_blocks:
+        problems.append(_problem(f"no more than {max_blocks} items allowed", "/blocks"))
     seen_block_ids: set[str] = set()
     for index, block in enumerate(blocks):
         problems += _check_block(block, f"/blocks/{index}", seen_block_ids)

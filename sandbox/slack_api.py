@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
 from sandbox.slack_methods import METHODS, SlackMethodError
+from sandbox.slack_views import VIEW_METHODS
 from sandbox.slack_workspace import Identity, Message, Workspace
 
 logger = logging.getLogger(__name__)
@@ -46,13 +47,15 @@ class Change:
     """One change to what a person would see: a message posted, edited, deleted or shown."""
 
     version: int
-    kind: str  # message | ephemeral
+    kind: str  # message | ephemeral | views
     channel: str
     ts: str
     thread_ts: str | None
+    user: str | None = None  # whose modals / Home tab changed (kind "views")
 
 
 _WRITE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.delete"})
+_VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 
 def _change_of(call: RecordedCall) -> Change | None:
@@ -67,6 +70,9 @@ def _change_of(call: RecordedCall) -> Change | None:
             str(call.response.get("message_ts")),
             call.args.get("thread_ts"),
         )
+    if call.method in _VIEW_METHODS:
+        view = call.response.get("view") or {}
+        return Change(0, "views", "", str(view.get("id", "")), None, str(view.get("user", "")))
     if call.method not in _WRITE_METHODS:
         return None
     message = call.response.get("message") or {}
@@ -269,7 +275,7 @@ class SlackStandIn:
         return reply
 
     def _dispatch(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
-        handler = METHODS.get(method)
+        handler = METHODS.get(method) or VIEW_METHODS.get(method)
         if handler is None:
             return Reply(404, {"ok": False, "error": "unknown_method"})
         if not token:
@@ -312,6 +318,15 @@ class SlackStandIn:
         with self._changed:
             self._changes.append(replace(change, version=len(self._changes) + 1))
             self._changed.notify_all()
+
+    @property
+    def workspace(self) -> Workspace:
+        """The workspace's state, for the sandbox's own page and interaction delivery."""
+        return self._workspace
+
+    def note_views_changed(self, user: str) -> None:
+        """Tell the page a person's modals or Home tab changed outside a Web API call."""
+        self._add_change(Change(0, "views", "", "", None, user))
 
     @property
     def change_version(self) -> int:

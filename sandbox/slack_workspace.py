@@ -13,6 +13,8 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from sandbox.slack_view_store import ViewStore
+
 Message = dict[str, Any]
 
 SANDBOX_DOMAIN = "sandbox.slack.local"
@@ -50,6 +52,7 @@ class Workspace:
         self._messages: dict[str, list[Message]] = {}
         self._ephemerals: dict[str, list[Message]] = {}
         self._last_ts_us = 0
+        self.views = ViewStore()
         self.add_user(identity.bot_user_id, identity.bot_name, is_bot=True)
 
     def next_ts(self) -> str:

@@ -20,13 +20,14 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from sandbox import slack_interactions as interactions
 from sandbox.signing import (
     SlackRequestSender,
     app_mention_event,
     channel_message_event,
     im_message_event,
 )
-from sandbox.slack_api import SlackStandIn
+from sandbox.slack_api import Change, SlackStandIn
 
 logger = logging.getLogger(__name__)
 
@@ -94,6 +95,49 @@ class Workspace:
                     return {"ok": False, "error": f"the app answered HTTP {response.status}"}
         return {"ok": True, "ts": ts}
 
+    def act(self, user: str, request: dict[str, Any]) -> dict[str, Any]:
+        """A click in a message, a modal or the Home tab, delivered as `block_actions`."""
+        if not any(person.id == user for person in self.people):
+            return {"ok": False, "error": "user_not_found"}
+        action = request.get("action")
+        if not isinstance(action, dict) or not action.get("action_id"):
+            return {"ok": False, "error": "invalid_action"}
+        view_id = request.get("view_id")
+        if view_id is not None and self.slack.workspace.views.owner(str(view_id)) != user:
+            return {"ok": False, "error": "view_not_found"}
+        payload = interactions.block_actions(
+            self.slack,
+            user=user,
+            action=action,
+            channel=request.get("channel"),
+            message_ts=request.get("message_ts"),
+            view_id=str(view_id) if view_id is not None else None,
+        )
+        response = self.sender.send_interaction(payload)
+        if response.status != HTTPStatus.OK:
+            return {"ok": False, "error": f"the app answered HTTP {response.status}"}
+        return {"ok": True}
+
+    def submit(self, user: str, view_id: str, values: dict[str, Any]) -> dict[str, Any]:
+        """A modal's Submit, delivered as `view_submission`; the app's answer is applied."""
+        view = self.slack.workspace.views.views.get(view_id)
+        if view is None or view.get("user") != user:
+            return {"ok": False, "error": "view_not_found"}
+        payload = interactions.view_submission(self.slack, user=user, view=view, values=values)
+        response = self.sender.send_interaction(payload)
+        if response.status != HTTPStatus.OK:
+            return {"ok": False, "error": f"the app answered HTTP {response.status}"}
+        return interactions.apply_submission_answer(self.slack, user, view_id, response.body)
+
+    def close(self, user: str, view_id: str) -> dict[str, Any]:
+        view = self.slack.workspace.views.views.get(view_id)
+        if view is None or not self.slack.workspace.views.close(user, view_id):
+            return {"ok": False, "error": "view_not_found"}
+        if view.get("notify_on_close"):
+            self.sender.send_interaction(interactions.view_closed(self.slack, user=user, view=view))
+        self.slack.note_views_changed(user)
+        return {"ok": True}
+
     def _events_for(
         self, user: str, channel: SandboxChannel, text: str, ts: str, thread_ts: str | None
     ) -> list[dict[str, Any]]:
@@ -105,6 +149,13 @@ class Workspace:
             events.append(app_mention_event(**common, thread_ts=thread_ts, team=self.team_id))
         events.append(channel_message_event(**common, thread_ts=thread_ts, team=self.team_id))
         return events
+
+
+def _sse(change: Change) -> bytes:
+    if change.kind == "views":
+        return f"event: views\ndata: {json.dumps({'user': change.user})}\n\n".encode()
+    data = {"channel": change.channel, "ts": change.ts, "thread_ts": change.thread_ts}
+    return f"event: changed\ndata: {json.dumps(data)}\n\n".encode()
 
 
 def _send_problem(
@@ -139,6 +190,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "/api/thread": self._thread,
             "/api/ephemerals": self._ephemerals,
             "/api/stream": self._stream,
+            "/api/views": lambda q: self._json(
+                self.workspace.slack.workspace.views.for_user(q.get("user", ""))
+            ),
         }
         route = routes.get(parts.path)
         if route is not None:
@@ -147,21 +201,34 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._static(parts.path)
 
     def do_POST(self) -> None:
-        if urlsplit(self.path).path != "/api/send":
+        workspace = self.workspace
+        routes: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
+            "/api/send": lambda b: workspace.send(
+                str(b.get("user", "")),
+                str(b.get("channel", "")),
+                str(b.get("text", "")),
+                b.get("thread_ts") or None,
+            ),
+            "/api/action": lambda b: workspace.act(str(b.get("user", "")), b),
+            "/api/submit": lambda b: workspace.submit(
+                str(b.get("user", "")), str(b.get("view_id", "")), dict(b.get("values") or {})
+            ),
+            "/api/close": lambda b: workspace.close(
+                str(b.get("user", "")), str(b.get("view_id", ""))
+            ),
+        }
+        route = routes.get(urlsplit(self.path).path)
+        if route is None:
             self._json({"ok": False, "error": "not_found"}, HTTPStatus.NOT_FOUND)
             return
         try:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length) or b"{}")
-            result = self.workspace.send(
-                str(body.get("user", "")),
-                str(body.get("channel", "")),
-                str(body.get("text", "")),
-                body.get("thread_ts") or None,
-            )
+            result = route(body if isinstance(body, dict) else {})
         except (ValueError, TypeError):
             result = {"ok": False, "error": "invalid_json"}
-        self._json(result, HTTPStatus.OK if result["ok"] else HTTPStatus.BAD_REQUEST)
+        ok = result.get("ok") or "errors" in result  # validation errors are an answer, not a fault
+        self._json(result, HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST)
 
     def _messages(self, query: dict[str, str]) -> None:
         messages = self.workspace.slack.messages(query.get("channel", ""))
@@ -194,12 +261,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 if not changes:
                     self.wfile.write(b": keep-alive\n\n")
                 for change in changes:
-                    data = {
-                        "channel": change.channel,
-                        "ts": change.ts,
-                        "thread_ts": change.thread_ts,
-                    }
-                    self.wfile.write(f"event: changed\ndata: {json.dumps(data)}\n\n".encode())
+                    self.wfile.write(_sse(change))
                     version = change.version
                 self.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

@@ -2,13 +2,6 @@
 // A small Slack-like client for the local sandbox. It only talks to the same-origin
 // stand-in API (/api/*); no build step, no external resources, so it works offline.
 
-const EMOJI = {
-  briefcase: '💼', chart_with_upwards_trend: '📈', loudspeaker: '📢', memo: '📝', iphone: '📱',
-  dart: '🎯', writing_hand: '✍️', mag: '🔍', art: '🎨', bar_chart: '📊', email: '📧',
-  necktie: '👔', bird: '🐦', telescope: '🔭', hourglass_flowing_sand: '⏳', white_check_mark: '✅',
-  x: '❌', warning: '⚠️', wave: '👋', rocket: '🚀', tada: '🎉', bulb: '💡', eyes: '👀',
-  thumbsup: '👍', '+1': '👍', heavy_check_mark: '✔️', speech_balloon: '💬', fire: '🔥',
-};
 const REFRESH_MIN_INTERVAL_MS = 100; // replies stream as many edits/s; refetch at most 10×/s
 const AT_BOTTOM_SLACK_PX = 48; // "at the bottom" tolerance when deciding to keep scrolled down
 const USER_STORAGE_KEY = 'sandbox.user';
@@ -30,18 +23,6 @@ function element(tag, className, attrs = {}, html = '') {
 }
 
 // ------------------------------------------------------------------ small helpers
-
-function escapeHtml(text) {
-  return String(text).replace(/[&<>"']/g, (c) => `&${{ '&': 'amp', '<': 'lt', '>': 'gt', '"': 'quot', "'": '#39' }[c]};`);
-}
-
-/** Slack's wire text escapes only &, < and >; undo that before we escape for HTML. */
-function unescapeSlack(text) {
-  return text.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
-}
-
-const escapeRegExp = (text) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-const emojiFor = (shortcode) => EMOJI[String(shortcode || '').replace(/^:|:$/g, '')] || null;
 
 /** Slack ts strings are "seconds.micro"; compare them exactly rather than as floats. */
 function compareTs(a, b) {
@@ -84,104 +65,6 @@ const channel = (id) => state.boot.channels.find((c) => c.id === id);
 const myDm = () => state.boot.channels.find((c) => c.is_im && c.user === state.me);
 
 const isVisibleChannel = (ch) => Boolean(ch) && (!ch.is_im || ch.user === state.me);
-
-// ------------------------------------------------------------------ mrkdwn rendering
-
-/** Render Slack mrkdwn to safe HTML: every piece of message text is escaped here. */
-function renderMrkdwn(raw) {
-  const parts = String(raw ?? '').replace(/\u0000/g, '').split('```');
-  const last = parts.length - 1;
-  return parts.map((part, i) => {
-    if (i % 2) return `<pre class="code-block">${escapeHtml(unescapeSlack(part.replace(/^\n|\n$/g, '')))}</pre>`;
-    // The newlines that only separate prose from a code block would add blank lines.
-    const prose = (i > 0 ? part.replace(/^\n/, '') : part);
-    return renderLines(i < last ? prose.replace(/\n$/, '') : prose);
-  }).join('');
-}
-
-/** Group consecutive quote lines and bullet lines; everything else is plain lines. */
-function renderLines(text) {
-  if (!text) return '';
-  const groups = [];
-  for (const line of text.split('\n')) {
-    const quote = line.match(/^(?:>|&gt;) ?(.*)$/);
-    const bullet = !quote && line.match(/^\s*(?:•|◦|-|\*) +(.*)$/);
-    const kind = quote ? 'quote' : bullet ? 'bullet' : 'plain';
-    const html = renderInline(quote ? quote[1] : bullet ? bullet[1] : line);
-    const last = groups[groups.length - 1];
-    if (last && last.kind === kind) last.lines.push(html);
-    else groups.push({ kind, lines: [html] });
-  }
-  return groups.map(({ kind, lines }) => {
-    if (kind === 'quote') return `<blockquote>${lines.join('<br>')}</blockquote>`;
-    if (kind === 'bullet') return `<ul>${lines.map((l) => `<li>${l}</li>`).join('')}</ul>`;
-    return `<span class="lines">${lines.join('<br>')}</span>`;
-  }).join('');
-}
-
-/** Inline code and <…> tokens become placeholders so formatting never reaches inside them. */
-function renderInline(line) {
-  const slots = [];
-  const keep = (html) => `\u0000${slots.push(html) - 1}\u0000`;
-  let s = line.replace(/`([^`\n]+)`/g, (_, code) => keep(`<code>${escapeHtml(unescapeSlack(code))}</code>`));
-  s = s.replace(/<([^<>\n]+)>/g, (whole, inner) => {
-    const html = renderSpecial(inner);
-    return html === null ? whole : keep(html);
-  });
-  s = escapeHtml(unescapeSlack(s));
-  s = s.replace(/:([a-z0-9_+'-]+):/g, (whole, name) => emojiFor(name) || whole);
-  s = applyFormat(applyFormat(applyFormat(s, '*', 'b'), '_', 'i'), '~', 's');
-  return s.replace(/\u0000(\d+)\u0000/g, (_, i) => slots[Number(i)]);
-}
-
-/**
- * Slack-style emphasis: the marks must hug words, and a span may only contain whole tags
- * from an earlier pass, so overlapping marks never produce mis-nested HTML.
- */
-function applyFormat(s, mark, tag) {
-  const m = `\\${mark}`;
-  const content = `((?:[^${m}<\\n]|<([bis])>[^<]*</\\3>)+?)`;
-  const pattern = new RegExp(`(^|[^\\w${m}])${m}(?=[^\\s${m}])${content}(?<=\\S)${m}(?!\\w)`, 'g');
-  return s.replace(pattern, `$1<${tag}>$2</${tag}>`);
-}
-
-/** `<@U…>`, `<#C…|name>`, `<!here>`, `<url|label>`; null leaves the text literal. */
-function renderSpecial(inner) {
-  const [target, label] = inner.split('|', 2);
-  const safeLabel = label !== undefined ? escapeHtml(unescapeSlack(label)) : null;
-  if (target.startsWith('@')) {
-    const id = target.slice(1);
-    const name = id === bot().user_id ? bot().name : person(id)?.name || safeLabel || id;
-    return `<span class="mention">@${escapeHtml(name)}</span>`;
-  }
-  if (target.startsWith('#')) {
-    const ch = channel(target.slice(1));
-    const name = safeLabel || (ch ? escapeHtml(ch.name) : target.slice(1));
-    return `<a class="channel-ref" href="#${escapeHtml(target.slice(1))}">#${name}</a>`;
-  }
-  if (target.startsWith('!')) {
-    return `<span class="mention">${safeLabel || `@${escapeHtml(target.slice(1).split('^')[0])}`}</span>`;
-  }
-  const url = unescapeSlack(target);
-  if (!/^(https?:|mailto:)/i.test(url)) return null;
-  return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${safeLabel || escapeHtml(url)}</a>`;
-}
-
-/** Slack clients show blocks instead of `text` when present; render the readable parts. */
-function renderBlocks(blocks) {
-  const text = (obj) => (obj ? (obj.type === 'mrkdwn' ? renderMrkdwn(obj.text) : escapeHtml(obj.text || '')) : '');
-  return blocks.map((block) => {
-    switch (block.type) {
-      case 'header': return `<div class="block-header">${text(block.text)}</div>`;
-      case 'section': return `<div class="block-section">${text(block.text)}${(block.fields || []).map((f) => `<div class="block-field">${text(f)}</div>`).join('')}</div>`;
-      case 'markdown': return `<div class="block-section">${renderMrkdwn(block.text)}</div>`;
-      case 'context': return `<div class="block-context">${(block.elements || []).map(text).join(' · ')}</div>`;
-      case 'divider': return '<hr class="block-divider">';
-      case 'actions': return `<div class="block-actions">${(block.elements || []).filter((e) => e.text).map((e) => `<span class="block-button" title="Buttons are not wired up in the sandbox">${text(e.text)}</span>`).join('')}</div>`;
-      default: return '';
-    }
-  }).join('');
-}
 
 function renderMessageBody(msg) {
   const fromBlocks = Array.isArray(msg.blocks) && msg.blocks.length ? renderBlocks(msg.blocks) : '';
