@@ -9,6 +9,7 @@ person does: SIGINT, then wait; if it hangs, SIGKILL to every process of the tre
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import signal
 import socket
@@ -57,6 +58,8 @@ class SandboxRun:
     process: subprocess.Popen[bytes]
     url: str
     spawned_at: float  # time.perf_counter() just before Popen
+    cpu_at_spawn: tuple[int, int] = (0, 0)
+    machine_busy: float = math.nan  # share of all CPUs busy from spawn to up (any process)
     lines: list[tuple[float, str]] = field(default_factory=list)
     milestones: dict[str, float] = field(default_factory=dict)  # seconds since spawn
     _lock: threading.Lock = field(default_factory=threading.Lock)
@@ -84,6 +87,7 @@ class SandboxRun:
 def spawn_sandbox(workdir: Path) -> SandboxRun:
     """`python app.py` in `workdir`, in a session of its own so only we signal it."""
     port = free_port()
+    cpu_at_spawn = cpu_jiffies()
     spawned_at = time.perf_counter()
     process = subprocess.Popen(
         [sys.executable, str(REPO_ROOT / "app.py")],
@@ -93,7 +97,7 @@ def spawn_sandbox(workdir: Path) -> SandboxRun:
         stderr=subprocess.STDOUT,
         start_new_session=True,
     )
-    run = SandboxRun(process, f"http://127.0.0.1:{port}", spawned_at)
+    run = SandboxRun(process, f"http://127.0.0.1:{port}", spawned_at, cpu_at_spawn)
     threading.Thread(target=run._read_lines, name="sandbox-output", daemon=True).start()
     return run
 
@@ -126,6 +130,21 @@ def wait_until_started(run: SandboxRun) -> None:
         if ready is not None:
             run.milestones["ready line"] = ready
         time.sleep(POLL_INTERVAL_S)
+    busy, total = (now - then for now, then in zip(cpu_jiffies(), run.cpu_at_spawn, strict=True))
+    run.machine_busy = busy / total if total else math.nan
+
+
+def cpu_jiffies() -> tuple[int, int]:
+    """(busy, total) CPU time of the whole machine so far, from /proc/stat; (0, 0) elsewhere.
+
+    Busy over a start-up near 100% means other work competed with it for the CPUs.
+    """
+    try:
+        fields = [int(f) for f in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+    except (OSError, ValueError, IndexError):
+        return 0, 0
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields[:8]) - idle, sum(fields[:8])
 
 
 def _note_processes(run: SandboxRun) -> None:

@@ -13,15 +13,20 @@ mentions from pressing Enter to the thread link, and to the persona's first stre
 
 from __future__ import annotations
 
+import argparse
+import contextlib
 import os
 import platform
 import shlex
 import shutil
+import signal
 import statistics
 import sys
 import time
 from dataclasses import dataclass
+from types import FrameType
 
+from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
 from bench._sandbox import BenchError, SandboxRun, running_sandbox, time_python
@@ -43,6 +48,11 @@ PHASES = [
     "first RQ worker process spawned",
     "page answering",
     "ready line",
+]
+RUN_LINE_STEPS = [  # (milestone, short name on a run's line)
+    ("app.py imported, no credentials (stderr notice)", "notice"),
+    ("worker command spawned", "worker cmd"),
+    ("first RQ worker process spawned", "RQ worker"),
 ]
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -101,6 +111,12 @@ PERSONA_DONE_JS = """(selector) => {
 
 
 @dataclass(frozen=True)
+class Options:
+    runs: int
+    mentions: int
+
+
+@dataclass(frozen=True)
 class MentionTiming:
     product: str
     link_s: float
@@ -124,25 +140,48 @@ def run_baselines() -> dict[str, list[float]]:
             wall, inside = time_python(module)
             rows.setdefault(f'python -c "import {module}": whole process', []).append(wall)
             rows.setdefault(f"  of which `import {module}` (timed inside)", []).append(inside)
-            rows.setdefault(
-                f"  rest: start + exit (exit tears {module}'s modules down)", []
-            ).append(wall - inside)
+            rows.setdefault(f"  rest: interpreter start + exit ({module})", []).append(
+                wall - inside
+            )
     return rows
 
 
-def run_startups() -> list[dict[str, float]]:
+def parse_options(argv: list[str] | None) -> Options:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--runs", type=int, default=STARTUP_RUNS, help="start-up runs (part 1)")
+    parser.add_argument(
+        "--mentions",
+        type=int,
+        default=len(PRODUCTS),
+        choices=range(1, len(PRODUCTS) + 1),
+        metavar=f"1..{len(PRODUCTS)}",
+        help="timed mentions (part 2)",
+    )
+    args = parser.parse_args(argv)
+    return Options(max(1, args.runs), args.mentions)
+
+
+def run_startups(runs: int) -> list[dict[str, float]]:
     """Spawn, wait for both signs of life, SIGINT; milestones in seconds since spawn."""
     results: list[dict[str, float]] = []
-    for number in range(1, STARTUP_RUNS + 1):
+    for number in range(1, runs + 1):
         with running_sandbox() as run:
             pass  # started; leaving the block stops it with SIGINT and times that
         milestones = _with_line_milestones(run)
         results.append(milestones)
-        print(
-            f"  run {number}: ready line {milestones['ready line']:5.2f} s, page answering "
-            f"{milestones['page answering']:5.2f} s | SIGINT -> exited {milestones['stop']:4.2f} s"
-        )
+        print(f"  run {number}: {_startup_line(milestones, run.machine_busy)}")
     return results
+
+
+def _startup_line(milestones: dict[str, float], machine_busy: float) -> str:
+    steps = ", ".join(
+        f"{short} {milestones[name]:.2f}" for name, short in RUN_LINE_STEPS if name in milestones
+    )
+    return (
+        f"page answering {milestones['page answering']:5.2f} s, ready line "
+        f"{milestones['ready line']:5.2f} s ({steps}) | CPUs busy {machine_busy:4.0%} | "
+        f"SIGINT -> exited {milestones['stop']:4.2f} s"
+    )
 
 
 def _with_line_milestones(run: SandboxRun) -> dict[str, float]:
@@ -194,28 +233,37 @@ def _verdict(passed: bool) -> str:
     return "PASS" if passed else "MISS"
 
 
-def measure_mentions(url: str) -> list[MentionTiming]:
+def measure_mentions(url: str, products: list[str]) -> list[MentionTiming]:
     """One Chromium page as Maria in #general; one timed mention per product."""
     executable = shutil.which("chromium")
     if executable is None:
         raise BenchError("Debian's chromium is not installed (scripts/ensure-chromium)")
     timings: list[MentionTiming] = []
+    page_errors: list[str] = []
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         try:
             page = browser.new_context(viewport=VIEWPORT).new_page()
+            page.on("pageerror", lambda error: page_errors.append(str(error)))
             open_general_as_maria(page, url)
-            for number, product in enumerate(PRODUCTS, start=1):
-                timing = measure_mention(page, product)
-                timings.append(timing)
-                print(
-                    f"  mention {number:2d}: link {timing.link_s * 1000:6.0f} ms, persona text "
-                    f"{timing.text_s * 1000:6.0f} ms ({timing.first_chars} chars first shown)"
-                    f"  [{product}]"
-                )
+            for number, product in enumerate(products, start=1):
+                timings.append(measure_mention(page, product))
+                print(f"  mention {number:2d}: {_mention_line(timings[-1])}")
+        except PlaywrightError as error:
+            seen = "; ".join(page_errors) or "none"
+            message = str(error).splitlines()[0]
+            raise BenchError(f"the page did not work: {message} (page errors: {seen})") from error
         finally:
-            browser.close()
+            with contextlib.suppress(PlaywrightError):  # after Ctrl-C the driver may be gone
+                browser.close()
     return timings
+
+
+def _mention_line(timing: MentionTiming) -> str:
+    return (
+        f"link {timing.link_s * 1000:6.0f} ms, persona text {timing.text_s * 1000:6.0f} ms "
+        f"({timing.first_chars} chars first shown)  [{timing.product}]"
+    )
 
 
 def open_general_as_maria(page: Page, url: str) -> None:
@@ -262,13 +310,14 @@ def print_mention_summary(timings: list[MentionTiming]) -> None:
     )
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    options = parse_options(argv)
     print_header()
     try:
         print("Part 1: start-up, spawning `python app.py` -> 'Sandbox ready' line / page answering")
         print("  each run: fresh temp dir as cwd, free PORT, no SLACK_*/ANTHROPIC_*/DATABASE_URL/")
         print("  REDIS_URL; page answering = GET / and GET /api/bootstrap both 200 (10 ms polls)")
-        startups = run_startups()
+        startups = run_startups(options.runs)
         baselines = run_baselines()
         print_startup_summary(startups, baselines)
         print("\nPart 2: mention -> first persona text, Chromium 1280x800, one sandbox")
@@ -276,7 +325,7 @@ def main() -> int:
         print("  timed with perf_counter around Playwright waits polling on animation frames")
         with running_sandbox() as run:
             print(f"  sandbox up in {run.milestones['page answering']:.2f} s at {run.url}")
-            timings = measure_mentions(run.url)
+            timings = measure_mentions(run.url, PRODUCTS[: options.mentions])
         print_mention_summary(timings)
     except BenchError as error:
         print(f"\nbenchmark broken: {error}", file=sys.stderr)
@@ -284,7 +333,22 @@ def main() -> int:
     return 0
 
 
+def _interrupt(signum: int, _frame: FrameType | None) -> None:
+    raise KeyboardInterrupt
+
+
+def stop_children_on_signals() -> None:
+    """Ctrl-C and SIGTERM unwind through every `finally`, so each child process is stopped.
+
+    Also undoes an inherited "ignore SIGINT" (nohup, `cmd &` in a script): children inherit
+    it, and app.py would then ignore the SIGINT that is meant to stop it.
+    """
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, _interrupt)
+
+
 if __name__ == "__main__":
+    stop_children_on_signals()
     try:
         sys.exit(main())
     except KeyboardInterrupt:

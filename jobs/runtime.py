@@ -38,7 +38,7 @@ class Runtime:
     prices: PriceTable
     sessions: sessionmaker[Session]
     slack: WebClient
-    slack_reads: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
+    slack_best_effort: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
     claude: anthropic.Anthropic
     redis: Redis
 
@@ -57,7 +57,7 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
-def slack_read_client(settings: Settings) -> WebClient:
+def slack_best_effort_client(settings: Settings) -> WebClient:
     """For reads we can do without (conversations.replies is 1 request/minute for apps
     outside the Marketplace): never make a person wait a minute for a Retry-After."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
@@ -107,7 +107,7 @@ def build_runtime(settings: Settings) -> Runtime:
         prices=prices,
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),
-        slack_reads=slack_read_client(settings),
+        slack_best_effort=slack_best_effort_client(settings),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )

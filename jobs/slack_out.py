@@ -24,7 +24,8 @@ from models import posts
 
 logger = logging.getLogger(__name__)
 
-PART_MAX_CHARS = 3500  # Slack renders ~4,000 chars of message text comfortably
+PART_MAX_CHARS = 3500
+MAX_INTERIM_INTERVAL_S = 10.0  # Slack renders ~4,000 chars of message text comfortably
 METADATA_EVENT = "department_reply"
 REPLIES_PAGE = 100
 
@@ -72,8 +73,12 @@ class ReplyWriter:
         *,
         min_interval_s: float,
         clock: Callable[[], float] = time.monotonic,
+        interim_client: WebClient | None = None,
     ) -> None:
         self._client = client
+        # Interim edits are best effort: rate limited, they are skipped and spaced out instead
+        # of waiting out Retry-After (the final text always goes through `client`).
+        self._interim_client = interim_client or client
         self._sessions = sessions
         self._target = target
         self._persona = persona
@@ -96,7 +101,8 @@ class ReplyWriter:
         shown = text if final else text + " ▍"
         parts = split_text(shown)
         for index, part in enumerate(parts):
-            self._show_part(index, part)
+            if not self._show_part(index, part, final=final):
+                break
         if final:
             self._delete_parts_after(len(parts))
         return True
@@ -117,13 +123,25 @@ class ReplyWriter:
                 self._sent.pop(post.part, None)
                 self._ts.pop(post.part, None)
 
-    def _show_part(self, index: int, text: str) -> None:
+    def _show_part(self, index: int, text: str, *, final: bool) -> bool:
+        """Bring one message up to date; False if an interim edit was rate limited."""
         if self._sent.get(index) == text:
-            return
+            return True
         ts = self._ts.get(index) or self._adopt_or_post(index, text)
         if self._sent.get(index) != text:
-            self._client.chat_update(channel=self._target.channel_id, ts=ts, text=text)
+            client = self._client if final else self._interim_client
+            try:
+                client.chat_update(channel=self._target.channel_id, ts=ts, text=text)
+            except SlackApiError as error:
+                if final or error.response.get("error") != "ratelimited":
+                    raise
+                self._min_interval_s = min(
+                    MAX_INTERIM_INTERVAL_S, max(1.0, self._min_interval_s * 2)
+                )
+                logger.info("Interim edit rate limited; next in %.1fs", self._min_interval_s)
+                return False
         self._sent[index] = text
+        return True
 
     def _adopt_or_post(self, index: int, text: str) -> str:
         with self._sessions() as session:

@@ -85,6 +85,7 @@ class TurnRunner:
             ReplyTarget(turn.team_id, turn.id, turn.channel_id, turn.thread_ts),
             Persona(agent.display_name, agent.icon_emoji),
             min_interval_s=self.rt.settings.stream_update_interval_s,
+            interim_client=self.rt.slack_best_effort,
         )
         if claim.attempts > MAX_TURN_ATTEMPTS:
             return self._close(writer, claim, TurnStatus.FAILED, GAVE_UP_TEXT, "too_many_attempts")
@@ -177,7 +178,7 @@ class TurnRunner:
         """Called into a thread that already had a discussion: read it once, best effort."""
         earlier: list[tuple[str, str, str]] = []
         try:
-            response = self.rt.slack_reads.conversations_replies(
+            response = self.rt.slack_best_effort.conversations_replies(
                 channel=turn.channel_id, ts=turn.thread_ts, limit=THREAD_CONTEXT_MESSAGES
             )
             for message in response.get("messages") or []:

@@ -1,6 +1,7 @@
 'use strict';
 // A small Slack-like client for the local sandbox. It only talks to the same-origin
 // stand-in API (/api/*); no build step, no external resources, so it works offline.
+// Loaded last, after mrkdwn.js (text), blockkit.js (Block Kit) and modals.js (views).
 
 const REFRESH_MIN_INTERVAL_MS = 100; // replies stream as many edits/s; refetch at most 10×/s
 const AT_BOTTOM_SLACK_PX = 48; // "at the bottom" tolerance when deciding to keep scrolled down
@@ -8,6 +9,7 @@ const USER_STORAGE_KEY = 'sandbox.user';
 
 const state = {
   boot: null, me: null, channelId: null, threadTs: null, // me: the person "you" are
+  page: 'channel', // or 'home': the App Home tab replaces the message list
   unread: new Set(),
   stick: { main: true, thread: true }, // force a scroll to the bottom on the next render
 };
@@ -43,15 +45,18 @@ async function getJSON(url) {
   return response.json();
 }
 
-/** POST that always resolves to Slack's {ok, error} shape so callers show one kind of error. */
+/**
+ * POST that always resolves to Slack's {ok, error} shape so callers show one kind of error;
+ * other fields of a refusal (a view submission's `errors`) are passed through.
+ */
 async function postJSON(url, body) {
   try {
     const response = await fetch(url, {
       method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify(body),
     });
     const data = await response.json().catch(() => ({}));
-    if (response.ok && data.ok !== undefined) return data;
-    return { ok: false, error: data.error || `HTTP ${response.status}` };
+    if (response.ok && data.ok === true) return data;
+    return { ...data, ok: false, error: data.error || `HTTP ${response.status}` };
   } catch (err) {
     return { ok: false, error: `network error (${err.message})` };
   }
@@ -66,9 +71,11 @@ const myDm = () => state.boot.channels.find((c) => c.is_im && c.user === state.m
 
 const isVisibleChannel = (ch) => Boolean(ch) && (!ch.is_im || ch.user === state.me);
 
-function renderMessageBody(msg) {
-  const fromBlocks = Array.isArray(msg.blocks) && msg.blocks.length ? renderBlocks(msg.blocks) : '';
-  return fromBlocks || renderMrkdwn(msg.text);
+/** Slack clients show blocks instead of `text` when a message has them. */
+function fillMessageBody(target, msg, surface) {
+  if (Array.isArray(msg.blocks) && msg.blocks.length) target.append(renderBlocks(msg.blocks, surface));
+  else target.innerHTML = renderMrkdwn(msg.text);
+  return target;
 }
 
 // ------------------------------------------------------------------ message elements
@@ -109,18 +116,23 @@ function buildMessage(msg, { showThreadLink }) {
   const actions = showThreadLink
     ? `<div class="msg-actions"><button type="button" data-testid="reply-in-thread" data-open-thread="${escapeHtml(msg.ts)}">💬 Reply in thread</button></div>`
     : '';
-  return element('div', 'msg', { 'data-testid': 'message', 'data-ts': msg.ts, 'data-username': author.username },
+  const row = element('div', 'msg', { 'data-testid': 'message', 'data-ts': msg.ts, 'data-username': author.username },
     `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, msg.ts, edited)}`
-    + `<div class="msg-text" data-testid="message-text">${renderMessageBody(msg)}</div>${threadLink}</div>${actions}`);
+    + `<div class="msg-text" data-testid="message-text"></div>${threadLink}</div>${actions}`);
+  fillMessageBody(row.querySelector('.msg-text'), msg, { kind: 'message', channel: state.channelId, ts: msg.ts });
+  return row;
 }
 
 /** Ephemerals come from the app and are only ever shown to the person they were sent to. */
 function buildEphemeral(eph) {
   const author = { name: bot().name, username: bot().name, isApp: true, emoji: null, key: 'app' };
   const marker = '<span class="only-you">👁 Only visible to you</span>';
-  return element('div', 'msg ephemeral', { 'data-testid': 'ephemeral', 'data-ts': eph.message_ts },
+  const row = element('div', 'msg ephemeral', { 'data-testid': 'ephemeral', 'data-ts': eph.message_ts },
     `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, eph.message_ts, marker)}`
-    + `<div class="msg-text" data-testid="ephemeral-text">${renderMessageBody(eph)}</div></div>`);
+    + '<div class="msg-text" data-testid="ephemeral-text"></div></div>');
+  const surface = { kind: 'message', channel: state.channelId, ts: eph.message_ts, ephemeral: true };
+  fillMessageBody(row.querySelector('.msg-text'), eph, surface);
+  return row;
 }
 
 function buildIntro(ch) {
@@ -252,8 +264,18 @@ function connectStream() {
   source.addEventListener('changed', (e) => {
     try { onChanged(JSON.parse(e.data)); } catch (err) { console.warn('bad event', e.data, err); }
   });
+  source.addEventListener('views', (e) => {
+    try {
+      if (JSON.parse(e.data).user === state.me) refreshViews();
+    } catch (err) { console.warn('bad event', e.data, err); }
+  });
   // EventSource reconnects by itself; after a gap we may have missed changes, so refetch.
-  source.onopen = () => { status.textContent = 'Live'; status.classList.remove('down'); scheduleRefresh(); };
+  source.onopen = () => {
+    status.textContent = 'Live';
+    status.classList.remove('down');
+    scheduleRefresh();
+    refreshViews();
+  };
   source.onerror = () => { status.textContent = 'Reconnecting…'; status.classList.add('down'); };
 }
 
@@ -273,6 +295,9 @@ function sidebarItem(ch, testId) {
 }
 
 function renderSidebar() {
+  const home = $('nav-home');
+  if (state.page === 'home') home.setAttribute('aria-current', 'page');
+  else home.removeAttribute('aria-current');
   const channels = state.boot.channels.filter((c) => !c.is_im);
   $('channel-list').replaceChildren(...channels.map((c) => sidebarItem(c, `channel-${c.name}`)));
   const dm = myDm();
@@ -283,6 +308,7 @@ function openChannel(channelId) {
   const ch = channel(channelId);
   if (!isVisibleChannel(ch)) return;
   state.channelId = ch.id;
+  showPage('channel');
   state.unread.delete(ch.id);
   state.stick.main = true;
   history.replaceState(null, '', `#${ch.id}`);
@@ -295,6 +321,26 @@ function openChannel(channelId) {
   closeThread();
   renderSidebar();
   scheduleRefresh();
+}
+
+/** The main pane shows either a channel (messages + composer) or the App Home view. */
+function showPage(page) {
+  state.page = page;
+  $('message-list').hidden = page !== 'channel';
+  $('main-composer').hidden = page !== 'channel';
+  $('home-view').hidden = page !== 'home';
+}
+
+function openHome() {
+  state.channelId = null; // change events now only mark channels unread
+  showPage('home');
+  history.replaceState(null, '', '#home');
+  $('channel-title').textContent = 'Home';
+  $('channel-sub').textContent = `${bot().name} · App Home`;
+  closeThread();
+  renderSidebar();
+  renderHome();
+  refreshViews();
 }
 
 function openThread(ts) {
@@ -320,6 +366,8 @@ function switchUser(userId) {
   state.me = userId;
   localStorage.setItem(USER_STORAGE_KEY, userId);
   state.unread.clear();
+  resetViews(); // modals and Home are per person
+  if (state.page === 'home') return renderSidebar();
   const current = channel(state.channelId);
   // Another person's DM is not ours to see: move to our own DM instead.
   openChannel(isVisibleChannel(current) ? current.id : myDm()?.id || defaultChannelId());
@@ -498,12 +546,13 @@ function wireStaticHandlers() {
     if (opener) openThread(opener.dataset.openThread);
   });
   document.querySelector('.sidebar').addEventListener('click', (e) => {
+    if (e.target.closest('[data-testid="nav-home"]')) return openHome();
     const item = e.target.closest('[data-channel]');
     if (item) openChannel(item.dataset.channel);
   });
   $('close-thread').addEventListener('click', closeThread);
   $('user-picker').addEventListener('change', (e) => switchUser(e.target.value));
-  window.addEventListener('hashchange', () => openChannel(location.hash.slice(1)));
+  window.addEventListener('hashchange', () => (location.hash === '#home' ? openHome() : openChannel(location.hash.slice(1))));
   document.addEventListener('keydown', (e) => {
     if (e.key === 'Escape' && state.threadTs && !mentions.composer) closeThread();
   });
@@ -534,7 +583,8 @@ async function init() {
   fillUserPicker();
   wireStaticHandlers();
   const fromHash = channel(location.hash.slice(1));
-  openChannel(isVisibleChannel(fromHash) ? fromHash.id : defaultChannelId());
+  if (location.hash === '#home') openHome();
+  else openChannel(isVisibleChannel(fromHash) ? fromHash.id : defaultChannelId());
   syncComposer(composers.main);
   syncComposer(composers.thread);
   connectStream();

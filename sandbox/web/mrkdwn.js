@@ -155,7 +155,6 @@ function renderMarkdownBlock(text) {
     .replace(/\*\*([^*\n]+)\*\*|__([^_\n]+)__/g, (_, a, b) => `${BOLD}${a ?? b}${BOLD}`)
     .replace(/(^|[^\w*])\*([^*\s][^*\n]*?)\*(?!\w)/g, '$1_$2_')
     .replace(/\[([^\]\n]+)\]\(([^)\s]+)\)/g, (whole, label, url) => (isSafeUrl(url) ? `<${url}|${label}>` : whole))
-    .replace(/^(\s*)\d+\.\s/, '$1')
     .replace(/~~([^~\n]+)~~/g, '~$1~'))
     .join('\n');
   return renderMrkdwn(converted.replace(/\u0001/g, '*'));

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from jobs.runtime import Runtime
 from jobs.slack_out import (
     METADATA_EVENT,
@@ -106,3 +108,26 @@ def test_rerun_with_a_shorter_answer_removes_the_extra_messages(
     assert reply["text"] == "Short final answer."
     with runtime.sessions() as session:
         assert [p.part for p in posts.parts_of(session, TEAM, "turn7")] == [0]
+
+
+def test_a_rate_limited_interim_edit_is_skipped_not_waited_out(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    thread = _parent(slack, runtime)
+    target = ReplyTarget(TEAM, "turn8", CHANNEL_GENERAL, thread)
+    writer = ReplyWriter(
+        runtime.slack,
+        runtime.sessions,
+        target,
+        PERSONA,
+        min_interval_s=0,
+        interim_client=runtime.slack_best_effort,
+    )
+    writer.render("Draft", final=True)
+    slack.fail_next("chat.update", status=429, retry_after_s=30)
+    started = time.monotonic()
+    assert writer.render("Draft with more") is True
+    assert time.monotonic() - started < 5  # Retry-After 30 s was not waited out
+    writer.render("Draft with more words.", final=True)
+    [reply] = slack.messages(CHANNEL_GENERAL, thread)[1:]
+    assert reply["text"] == "Draft with more words."
