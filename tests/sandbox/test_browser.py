@@ -9,8 +9,11 @@ from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
+from slack_sdk import WebClient
 
-from tests.sandbox.conftest import Sandbox
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import BOT_TOKEN
+from tests.sandbox.conftest import CARD, MARIA, Sandbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 CHROMIUM_ARGS = [
@@ -88,3 +91,37 @@ def test_dm_the_app_and_the_cmo_answers(page: Page) -> None:
         '[data-testid="message"][data-username="CMO"]'
     )
     expect(reply).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+
+
+def test_a_card_button_opens_a_modal_whose_errors_and_submit_work(
+    browser: Browser, page_api: str, slack: SlackStandIn, request: pytest.FixtureRequest
+) -> None:
+    """Block Kit in the page against a small Bolt app using the approval-card shapes."""
+    WebClient(token=BOT_TOKEN, base_url=slack.url).chat_postMessage(
+        channel="C0GENERAL", text="Approval needed", blocks=CARD
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(page_api)
+    page.get_by_test_id("user-picker").select_option(MARIA)
+    page.get_by_test_id("channel-general").click()
+    expect(page.get_by_test_id("block-header")).to_have_text("Approval needed: Blog post")
+    page.locator('[data-testid="block-button"][data-action-id="request-changes"]').click()
+
+    modal = page.get_by_test_id("modal")
+    expect(modal).to_have_attribute("data-callback-id", "feedback-modal")
+    field = modal.locator('[data-testid="modal-input"][data-block-id="feedback"]')
+    field.fill("meh")
+    modal.get_by_test_id("modal-submit").click()
+    expect(modal.locator('[data-testid="modal-error"][data-block-id="feedback"]')).to_have_text(
+        "Say a little more (10+ characters)."
+    )
+    field.fill("Lead with the ROI number.")
+    modal.get_by_test_id("modal-submit").click()
+    expect(page.get_by_test_id("modal")).to_have_count(0)
+    expect(page.get_by_test_id("message-text").filter(has_text="Changes requested")).to_have_text(
+        "Changes requested: Lead with the ROI number."
+    )
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()

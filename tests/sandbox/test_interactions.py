@@ -3,118 +3,21 @@ a live trigger_id, submissions come back with `response_action` applied as Slack
 
 from __future__ import annotations
 
-import json
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from slack_bolt import Ack, App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_methods import SlackMethodError
 from sandbox.slack_views import views_open
 from sandbox.slack_workspace import Identity
 from sandbox.slack_workspace import Workspace as SlackWorkspace
-from sandbox.web_server import Person, SandboxChannel, Workspace, serve
-from tests.conftest import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM, serve_app
-
-MARIA = "U0MARIA"
-SAM = "U0SAM"
-CARD = [
-    {"type": "header", "text": {"type": "plain_text", "text": "Approval needed: Blog post"}},
-    {
-        "type": "actions",
-        "block_id": "decide",
-        "elements": [
-            {
-                "type": "button",
-                "action_id": "request-changes",
-                "text": {"type": "plain_text", "text": "Request changes"},
-                "value": "draft-1",
-            }
-        ],
-    },
-]
-FEEDBACK_MODAL = {
-    "type": "modal",
-    "callback_id": "feedback-modal",
-    "title": {"type": "plain_text", "text": "Request changes"},
-    "submit": {"type": "plain_text", "text": "Send"},
-    "private_metadata": "draft-1",
-    "blocks": [
-        {
-            "type": "input",
-            "block_id": "feedback",
-            "label": {"type": "plain_text", "text": "What should change?"},
-            "element": {"type": "plain_text_input", "action_id": "text", "multiline": True},
-        }
-    ],
-}
-
-
-def demo_app(client: WebClient) -> App:
-    """A small Bolt app with the interaction shapes the department's approvals use."""
-    app = App(client=client, signing_secret=SIGNING_SECRET, process_before_response=True)
-
-    @app.action("request-changes")
-    def open_feedback(ack: Ack, body: dict[str, Any]) -> None:
-        ack()
-        client.views_open(trigger_id=body["trigger_id"], view=FEEDBACK_MODAL)
-
-    @app.view("feedback-modal")
-    def take_feedback(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
-        text = view["state"]["values"]["feedback"]["text"]["value"] or ""
-        if len(text) < 10:
-            ack(
-                response_action="errors", errors={"feedback": "Say a little more (10+ characters)."}
-            )
-            return
-        ack()
-        client.chat_postMessage(channel="C0GENERAL", text=f"Changes requested: {text}")
-
-    return app
-
-
-@pytest.fixture()
-def page_api(slack: SlackStandIn) -> Iterator[str]:
-    client = WebClient(token=BOT_TOKEN, base_url=slack.url)
-    server, url = serve_app(demo_app(client))
-    for person in (MARIA, SAM):
-        slack.add_user(person, person.lower())
-    workspace = Workspace(
-        TEAM,
-        "Sandbox Co",
-        BOT_USER,
-        [Person(MARIA, "maria", "Maria"), Person(SAM, "sam", "Sam")],
-        [SandboxChannel("C0GENERAL", "general")],
-        [],
-        True,
-        SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM, bot_user_id=BOT_USER),
-        slack,
-    )
-    web = serve(workspace, "127.0.0.1", 0)
-    yield f"http://127.0.0.1:{web.server_address[1]}"
-    web.shutdown()
-    server.close()
-
-
-def call(base: str, path: str, body: dict[str, Any] | None = None) -> Any:
-    data = json.dumps(body).encode() if body is not None else None
-    request = urllib.request.Request(
-        base + path, data=data, headers={"Content-Type": "application/json"}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as response:
-            return json.loads(response.read())
-    except urllib.error.HTTPError as error:
-        return json.loads(error.read())
+from tests.conftest import BOT_TOKEN, BOT_USER, TEAM
+from tests.sandbox.conftest import CARD, FEEDBACK_MODAL, MARIA, SAM, call
 
 
 def test_click_opens_a_modal_and_a_submission_is_validated_then_accepted(
