@@ -15,6 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 
 import handlers
+from bots.authority import load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
 from errors import ConfigError, StartupError
@@ -71,6 +72,7 @@ def load_and_check_data(settings: Settings) -> None:
     """Roster, prompts and prices are validated before anything listens."""
     roster = load_roster(settings.roster_path)
     PromptLibrary(roster)
+    load_authority()
     check_models_priced(settings, load_prices())
 
 

@@ -25,7 +25,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
-READY_LINE = "Sandbox ready"
+# Milestones a run records, in seconds since spawn; some are read from its output lines.
+NOTICE = "app.py imported, no credentials (stderr notice)"
+WORKER_SPAWNED = "worker command spawned"
+WORKERS_LOGGED = "worker supervisor logged its RQ workers started"
+RQ_WORKER_SPAWNED = "first RQ worker process spawned"
+PAGE_ANSWERING = "page answering"
+READY = "ready line"
+LINE_MILESTONES = {
+    NOTICE: "Starting the local sandbox instead.",
+    WORKERS_LOGGED: "jobs.worker Started",
+    READY: "Sandbox ready",
+}
 PAGE_PATHS = ("/", "/api/bootstrap")
 START_TIMEOUT_S = 60.0
 STOP_TIMEOUT_S = 40.0  # the launcher gives running turns 30 s to finish
@@ -62,6 +73,7 @@ class SandboxRun:
     machine_busy: float = math.nan  # share of all CPUs busy from spawn to up (any process)
     lines: list[tuple[float, str]] = field(default_factory=list)
     milestones: dict[str, float] = field(default_factory=dict)  # seconds since spawn
+    stop_s: float = math.nan  # SIGINT -> exited
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def since_spawn(self) -> float:
@@ -118,20 +130,21 @@ def page_answers(url: str) -> bool:
 def wait_until_started(run: SandboxRun) -> None:
     """Poll every 10 ms until the page answers and the ready line is out; stamp milestones."""
     deadline = time.monotonic() + START_TIMEOUT_S
-    while "ready line" not in run.milestones or "page answering" not in run.milestones:
+    while run.line_at(LINE_MILESTONES[READY]) is None or PAGE_ANSWERING not in run.milestones:
         if run.process.poll() is not None:
             raise BenchError(f"app.py exited ({run.process.returncode}):\n{run.output()}")
         if time.monotonic() > deadline:
             raise BenchError(f"sandbox not up after {START_TIMEOUT_S:.0f} s:\n{run.output()}")
         _note_processes(run)
-        if "page answering" not in run.milestones and page_answers(run.url):
-            run.milestones["page answering"] = run.since_spawn()
-        ready = run.line_at(READY_LINE)
-        if ready is not None:
-            run.milestones["ready line"] = ready
+        if PAGE_ANSWERING not in run.milestones and page_answers(run.url):
+            run.milestones[PAGE_ANSWERING] = run.since_spawn()
         time.sleep(POLL_INTERVAL_S)
     busy, total = (now - then for now, then in zip(cpu_jiffies(), run.cpu_at_spawn, strict=True))
     run.machine_busy = busy / total if total else math.nan
+    for name, fragment in LINE_MILESTONES.items():
+        at = run.line_at(fragment)
+        if at is not None:
+            run.milestones[name] = at
 
 
 def cpu_jiffies() -> tuple[int, int]:
@@ -149,15 +162,15 @@ def cpu_jiffies() -> tuple[int, int]:
 
 def _note_processes(run: SandboxRun) -> None:
     """Stamp when the worker command, and then its first RQ worker process, first exist."""
-    if "worker command spawned" not in run.milestones:
+    if WORKER_SPAWNED not in run.milestones:
         if any(WORKER_COMMAND in _cmdline(pid) for pid in _children(run.process.pid)):
-            run.milestones["worker command spawned"] = run.since_spawn()
+            run.milestones[WORKER_SPAWNED] = run.since_spawn()
         return
-    if "first RQ worker process spawned" not in run.milestones:
+    if RQ_WORKER_SPAWNED not in run.milestones:
         supervisors = [p for p in _children(run.process.pid) if WORKER_COMMAND in _cmdline(p)]
         workers = [c for s in supervisors for c in _children(s) if WORKER_CHILD in _cmdline(c)]
         if workers:
-            run.milestones["first RQ worker process spawned"] = run.since_spawn()
+            run.milestones[RQ_WORKER_SPAWNED] = run.since_spawn()
 
 
 def _children(pid: int) -> list[int]:
@@ -225,7 +238,7 @@ def running_sandbox() -> Iterator[SandboxRun]:
             wait_until_started(run)
             yield run
         finally:
-            run.milestones["stop"] = stop_sandbox(run)
+            run.stop_s = stop_sandbox(run)
 
 
 def time_python(module: str | None) -> tuple[float, float]:

@@ -6,7 +6,7 @@ goal (1 only if the sandbox or the browser would not work). Needs Debian's `chro
 Part 1 spawns `python app.py` as a person would (no Slack or Anthropic credentials, a free
 PORT, a fresh temporary directory, no DATABASE_URL or REDIS_URL), five times, and times the
 "Sandbox ready" line and the page answering; each run is stopped with SIGINT. Interpreter and
-import baselines run in the same process so readers can see what share is import cost.
+import baselines run in the same run, so readers see what share is import cost.
 Part 2 keeps one sandbox running, opens the page in Chromium (1280x800), and times ten
 mentions from pressing Enter to the thread link, and to the persona's first streamed text.
 """
@@ -29,30 +29,29 @@ from types import FrameType
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
-from bench._sandbox import BenchError, SandboxRun, running_sandbox, time_python
+from bench._sandbox import (
+    NOTICE,
+    PAGE_ANSWERING,
+    READY,
+    RQ_WORKER_SPAWNED,
+    WORKER_SPAWNED,
+    WORKERS_LOGGED,
+    BenchError,
+    SandboxRun,
+    running_sandbox,
+    time_python,
+)
 
 STARTUP_RUNS = 5
 BASELINE_RUNS = 5
 PAGE_GOAL_S = 5.0
 TEXT_GOAL_S = 1.0
 BASELINE_MODULES = ("app", "jobs.worker")  # app.py imports; the worker command imports
-# Milestones read from the output, by a fragment of their line.
-LINE_MILESTONES = {
-    "app.py imported, no credentials (stderr notice)": "Starting the local sandbox instead.",
-    "worker supervisor logged its RQ workers started": "jobs.worker Started",
-}
-PHASES = [
-    "app.py imported, no credentials (stderr notice)",
-    "worker command spawned",
-    "worker supervisor logged its RQ workers started",
-    "first RQ worker process spawned",
-    "page answering",
-    "ready line",
-]
-RUN_LINE_STEPS = [  # (milestone, short name on a run's line)
-    ("app.py imported, no credentials (stderr notice)", "notice"),
-    ("worker command spawned", "worker cmd"),
-    ("first RQ worker process spawned", "RQ worker"),
+PHASES = [NOTICE, WORKER_SPAWNED, WORKERS_LOGGED, RQ_WORKER_SPAWNED, PAGE_ANSWERING, READY]
+RUN_LINE_STEPS = [
+    (NOTICE, "notice"),
+    (WORKER_SPAWNED, "worker cmd"),
+    (RQ_WORKER_SPAWNED, "RQ worker"),
 ]
 CHROMIUM_ARGS = [
     "--headless=new",
@@ -161,48 +160,36 @@ def parse_options(argv: list[str] | None) -> Options:
     return Options(max(1, args.runs), args.mentions)
 
 
-def run_startups(runs: int) -> list[dict[str, float]]:
-    """Spawn, wait for both signs of life, SIGINT; milestones in seconds since spawn."""
-    results: list[dict[str, float]] = []
+def run_startups(runs: int) -> list[SandboxRun]:
+    """Spawn, wait for both signs of life, SIGINT; each run keeps its milestones."""
+    done: list[SandboxRun] = []
     for number in range(1, runs + 1):
         with running_sandbox() as run:
             pass  # started; leaving the block stops it with SIGINT and times that
-        milestones = _with_line_milestones(run)
-        results.append(milestones)
-        print(f"  run {number}: {_startup_line(milestones, run.machine_busy)}")
-    return results
+        done.append(run)
+        print(f"  run {number}: {_startup_line(run)}")
+    return done
 
 
-def _startup_line(milestones: dict[str, float], machine_busy: float) -> str:
-    steps = ", ".join(
-        f"{short} {milestones[name]:.2f}" for name, short in RUN_LINE_STEPS if name in milestones
-    )
+def _startup_line(run: SandboxRun) -> str:
+    at = run.milestones
+    steps = ", ".join(f"{short} {at[name]:.2f}" for name, short in RUN_LINE_STEPS if name in at)
     return (
-        f"page answering {milestones['page answering']:5.2f} s, ready line "
-        f"{milestones['ready line']:5.2f} s ({steps}) | CPUs busy {machine_busy:4.0%} | "
-        f"SIGINT -> exited {milestones['stop']:4.2f} s"
+        f"page answering {at[PAGE_ANSWERING]:5.2f} s, ready line {at[READY]:5.2f} s ({steps}) | "
+        f"CPUs busy {run.machine_busy:4.0%} | SIGINT -> exited {run.stop_s:4.2f} s"
     )
 
 
-def _with_line_milestones(run: SandboxRun) -> dict[str, float]:
-    milestones = dict(run.milestones)
-    for name, fragment in LINE_MILESTONES.items():
-        at = run.line_at(fragment)
-        if at is not None:
-            milestones[name] = at
-    return milestones
-
-
-def print_startup_summary(runs: list[dict[str, float]], baselines: dict[str, list[float]]) -> None:
+def print_startup_summary(runs: list[SandboxRun], baselines: dict[str, list[float]]) -> None:
     print(f"\n  over {len(runs)} runs (s):{'':32}min  median     max")
-    for name in ("ready line", "page answering", "stop"):
-        label = {"stop": "SIGINT -> exit"}.get(name, f"spawn -> {name}")
-        print(f"  {label:<56}{_min_med_max([r[name] for r in runs])}")
-    print_phases(runs)
+    for name in (READY, PAGE_ANSWERING):
+        print(f"  {'spawn -> ' + name:<56}{_min_med_max([r.milestones[name] for r in runs])}")
+    print(f"  {'SIGINT -> exit':<56}{_min_med_max([r.stop_s for r in runs])}")
+    print_phases([r.milestones for r in runs])
     print(f"\n  baselines, same environment, cwd = repo ({BASELINE_RUNS} runs each):")
     for name, values in baselines.items():
         print(f"  {name:<56}{_min_med_max(values)}")
-    page = statistics.median(r["page answering"] for r in runs)
+    page = statistics.median(r.milestones[PAGE_ANSWERING] for r in runs)
     imports = statistics.median(baselines["  of which `import app` (timed inside)"])
     print(f"  `import app` (timed inside) / median spawn -> page answering: {imports / page:.0%}")
     verdict = _verdict(page < PAGE_GOAL_S)
@@ -324,7 +311,7 @@ def main(argv: list[str] | None = None) -> int:
         print("  as Maria in #general: '@Marketing Dept copywriter: three taglines for <product>'")
         print("  timed with perf_counter around Playwright waits polling on animation frames")
         with running_sandbox() as run:
-            print(f"  sandbox up in {run.milestones['page answering']:.2f} s at {run.url}")
+            print(f"  sandbox up in {run.milestones[PAGE_ANSWERING]:.2f} s at {run.url}")
             timings = measure_mentions(run.url, PRODUCTS[: options.mentions])
         print_mention_summary(timings)
     except BenchError as error:

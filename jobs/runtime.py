@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from bots.authority import AuthorityMatrix, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
@@ -34,6 +35,7 @@ REDIS_SOCKET_TIMEOUT_S = 5.0
 class Runtime:
     settings: Settings
     roster: Roster
+    authority: AuthorityMatrix
     prompts: PromptLibrary
     prices: PriceTable
     sessions: sessionmaker[Session]
@@ -103,6 +105,7 @@ def build_runtime(settings: Settings) -> Runtime:
     return Runtime(
         settings=settings,
         roster=roster,
+        authority=load_authority(),
         prompts=PromptLibrary(roster),
         prices=prices,
         sessions=make_sessionmaker(engine),
