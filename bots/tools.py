@@ -1,0 +1,177 @@
+"""The department's tools: what an agent may ask for, as pydantic models, and the rules that
+decide whether it may.
+
+Each tool's input schema is generated from its model (so the schema Claude sees and the
+validation we run cannot drift apart) and the definitions are byte-stable, since they are
+part of the prompt-caching prefix. A call that breaks a rule is answered with a refusal that
+says why and what to do instead; the model is never trusted to police itself.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import date
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from bots.authority import AuthorityMatrix, check_decision
+from bots.roster import HUMAN, Agent, Roster
+
+Priority = Literal["low", "normal", "high", "urgent"]
+Urgency = Literal["low", "medium", "high", "critical"]
+
+
+class _Tool(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+
+
+class Delegate(_Tool):
+    """Assign work to someone you manage. It opens a thread in their team channel."""
+
+    to: str = Field(description="Agent id of one of your direct reports")
+    title: str = Field(min_length=3, max_length=150)
+    brief: str = Field(min_length=10, max_length=3000, description="What, for whom, constraints")
+    due: date | None = Field(default=None, description="YYYY-MM-DD")
+    priority: Priority = "normal"
+
+
+class Consult(_Tool):
+    """Ask a peer (same layer, another team) a question; they answer, you keep the task."""
+
+    peer: str = Field(description="Agent id of a peer")
+    question: str = Field(min_length=5, max_length=2000)
+
+
+class Report(_Tool):
+    """Finish your current task with its deliverable."""
+
+    result: str = Field(min_length=1, max_length=12000)
+
+
+class Escalate(_Tool):
+    """Pass a question up your reporting line (specialist → manager → VP → CMO → human)."""
+
+    category: str = Field(min_length=3, max_length=80)
+    issue: str = Field(min_length=10, max_length=2000)
+    attempts_made: str = Field(min_length=3, max_length=2000)
+    urgency: Urgency
+    recommendation: str = Field(min_length=3, max_length=2000)
+    impact: str = Field(min_length=3, max_length=2000)
+
+
+class DecisionAction(_Tool):
+    assignee: str
+    action: str = Field(min_length=3, max_length=500)
+    due: date | None = None
+
+
+class RecordDecision(_Tool):
+    """Record a decision within your authority (type from the authority matrix)."""
+
+    type: str = Field(description="Decision type, e.g. blog_post_topics, campaign_strategy")
+    decision: str = Field(min_length=3, max_length=2000)
+    reasoning: str = Field(min_length=3, max_length=3000)
+    actions: list[DecisionAction] = Field(default_factory=list, max_length=20)
+
+
+TOOLS: dict[str, type[_Tool]] = {
+    "delegate": Delegate,
+    "consult": Consult,
+    "report": Report,
+    "escalate": Escalate,
+    "record_decision": RecordDecision,
+}
+
+
+def tool_definitions() -> list[dict[str, Any]]:
+    """Anthropic tool definitions, in a fixed order with sorted keys (a stable cache prefix)."""
+    definitions = []
+    for name, model in TOOLS.items():
+        schema = json.loads(json.dumps(model.model_json_schema(), sort_keys=True))
+        schema.pop("title", None)
+        schema.pop("description", None)
+        definitions.append(
+            {"name": name, "description": (model.__doc__ or "").strip(), "input_schema": schema}
+        )
+    return definitions
+
+
+@dataclass(frozen=True)
+class ToolCall:
+    """A validated call, or the refusal to send back as the tool_result (is_error)."""
+
+    name: str
+    arguments: _Tool | None
+    refusal: str | None = None
+
+
+def parse_call(name: str, raw: object) -> ToolCall:
+    """Validate a model's tool call; bad input is refused with field-level reasons."""
+    model = TOOLS.get(name)
+    if model is None:
+        return ToolCall(name, None, f"Unknown tool {name!r}; available: {', '.join(TOOLS)}")
+    try:
+        return ToolCall(name, model.model_validate(raw))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()
+        )
+        return ToolCall(name, None, f"Invalid {name} call: {problems}")
+
+
+def check_call(
+    call: Delegate | Consult | Escalate | RecordDecision,
+    caller: Agent,
+    roster: Roster,
+    matrix: AuthorityMatrix,
+) -> str | None:
+    """None if the caller may make this call; otherwise why not and what to do instead."""
+    if isinstance(call, Delegate):
+        return _check_delegate(call, caller, roster)
+    if isinstance(call, Consult):
+        return _check_consult(call, caller, roster)
+    if isinstance(call, Escalate):
+        return None  # always allowed: it goes to the caller's own manager (or a human)
+    verdict = check_decision(matrix, roster, caller, call.type)
+    if verdict.allowed:
+        return None
+    target = "a human" if verdict.escalate_to == HUMAN else verdict.escalate_to
+    return f"Refused: {verdict.reason}. Use escalate (it goes to {target})."
+
+
+def _check_delegate(call: Delegate, caller: Agent, roster: Roster) -> str | None:
+    if call.to not in roster.by_id:
+        return f"Refused: there is no agent {call.to!r}. Your direct reports: {_reports(caller)}."
+    if call.to in caller.manages:
+        return None
+    if not caller.manages:
+        return (
+            "Refused: you manage nobody, so you cannot delegate. "
+            "Do the work, consult a peer, or escalate."
+        )
+    if call.to == caller.reports_to:
+        return "Refused: work does not go up the chain by delegation. Use escalate instead."
+    return (
+        f"Refused: {roster.get(call.to).display_name} does not report to you. You may delegate "
+        f"to {_reports(caller)}; for anyone else use consult (peers) or escalate."
+    )
+
+
+def _check_consult(call: Consult, caller: Agent, roster: Roster) -> str | None:
+    peer = roster.by_id.get(call.peer)
+    if peer is None:
+        return f"Refused: there is no agent {call.peer!r}."
+    if peer.id == caller.id:
+        return "Refused: you cannot consult yourself."
+    if peer.layer != caller.layer:
+        return (
+            f"Refused: {peer.display_name} is not a peer ({peer.layer} layer, you are "
+            f"{caller.layer}). Delegate to your reports or escalate to your manager instead."
+        )
+    return None
+
+
+def _reports(caller: Agent) -> str:
+    return ", ".join(caller.manages) or "nobody"
