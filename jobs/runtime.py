@@ -127,6 +127,15 @@ def current() -> Runtime:
     return _current
 
 
+def forget_inherited() -> None:
+    """In a forked worker: leave the parent's pooled connections to the parent, start afresh."""
+    global _current
+    if _current is not None:
+        engine = _current.sessions.kw["bind"]
+        engine.dispose(close=False)
+        _current = None
+
+
 def install(runtime: Runtime | None) -> None:
     """Use a ready-made runtime (tests and in-process workers)."""
     global _current
