@@ -42,7 +42,9 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	scripts/ensure-redis
+	scripts/ensure-chromium
 	$(PY) -m bench.ack_latency
+	$(PY) -m bench.sandbox_latency
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
