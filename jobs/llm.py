@@ -28,8 +28,16 @@ CACHE = {"type": "ephemeral"}
 
 @dataclass(frozen=True)
 class ChatMessage:
+    """A conversation turn: plain text, or content blocks (tool_use / tool_result rounds)."""
+
     role: Literal["user", "assistant"]
     text: str
+    blocks: tuple[dict[str, Any], ...] = ()
+
+    def content(self) -> list[dict[str, Any]]:
+        if self.blocks:
+            return [dict(block) for block in self.blocks]
+        return [{"type": "text", "text": self.text}]
 
 
 @dataclass(frozen=True)
@@ -38,6 +46,16 @@ class LlmRequest:
     system: SystemPrompt
     messages: Sequence[ChatMessage]
     max_tokens: int
+    tools: Sequence[dict[str, Any]] = ()
+
+
+@dataclass(frozen=True)
+class ToolUse:
+    """A tool the model asked to run: answered with a tool_result carrying the same id."""
+
+    id: str
+    name: str
+    input: dict[str, Any]
 
 
 @dataclass(frozen=True)
@@ -50,6 +68,8 @@ class LlmAttempt:
     error: str | None = None
     text: str = ""
     stop_reason: str | None = None
+    tool_uses: tuple[ToolUse, ...] = ()
+    content: tuple[dict[str, Any], ...] = ()  # the assistant turn, to send back with results
 
 
 class StreamBroken(Exception):
@@ -68,15 +88,21 @@ def build_params(request: LlmRequest) -> dict[str, Any]:
     ]
     messages: list[dict[str, Any]] = []
     for message in request.messages:
-        if messages and messages[-1]["role"] == message.role:
-            messages[-1]["content"][0]["text"] += "\n\n" + message.text
+        mergeable = not message.blocks and messages and messages[-1]["role"] == message.role
+        if mergeable and messages[-1]["content"][-1].get("type") == "text":
+            messages[-1]["content"][-1]["text"] += "\n\n" + message.text
+        elif messages and messages[-1]["role"] == message.role:
+            messages[-1]["content"].extend(message.content())
         else:
-            messages.append(
-                {"role": message.role, "content": [{"type": "text", "text": message.text}]}
-            )
+            messages.append({"role": message.role, "content": message.content()})
     if messages:
         messages[-1]["content"][-1]["cache_control"] = CACHE
-    return {
+    params: dict[str, Any] = {}
+    if request.tools:
+        tools = [dict(tool) for tool in request.tools]
+        tools[-1]["cache_control"] = CACHE  # tools come first in the cached prefix
+        params["tools"] = tools
+    return params | {
         "model": request.model,
         "max_tokens": request.max_tokens,
         "system": system,
@@ -112,6 +138,12 @@ def stream_once(
         except (anthropic.APIStatusError, anthropic.APIConnectionError) as error:
             raise StreamBroken(error) from error
     usage = final.usage
+    content = tuple(block.model_dump(exclude_none=True) for block in final.content)
+    tool_uses = tuple(
+        ToolUse(block.id, block.name, dict(block.input))
+        for block in final.content
+        if block.type == "tool_use" and isinstance(block.input, dict)
+    )
     return LlmAttempt(
         model=request.model,
         usage=Usage(
@@ -123,6 +155,8 @@ def stream_once(
         latency_ms=int((time.monotonic() - started) * 1000),
         text=text,
         stop_reason=final.stop_reason,
+        tool_uses=tool_uses,
+        content=content,
     )
 
 
