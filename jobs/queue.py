@@ -32,6 +32,27 @@ def enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> None:
         pipeline.execute()
 
 
+def task_job_id(task_id: str) -> str:
+    return f"task-{task_id}"
+
+
+def enqueue_task_job(queue: Queue, team_id: str, task_id: str) -> None:
+    """Enqueue an agent's turn on a task (job id derived from the task id)."""
+    with queue.connection.pipeline() as pipeline:
+        queue.enqueue(
+            "jobs.task_turns.run_task",
+            team_id,
+            task_id,
+            job_id=task_job_id(task_id),
+            job_timeout=TURN_JOB_TIMEOUT_S,
+            result_ttl=TURN_RESULT_TTL_S,
+            failure_ttl=TURN_FAILURE_TTL_S,
+            description=f"task {task_id}",
+            pipeline=pipeline,
+        )
+        pipeline.execute()
+
+
 def try_enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> bool:
     """Enqueue if Redis answers; otherwise leave the turn for the sweeper and say so."""
     try:

@@ -41,9 +41,9 @@ class Persona:
 @dataclass(frozen=True)
 class ReplyTarget:
     team_id: str
-    turn_id: str
+    turn_id: str  # the idempotency key of this reply (a turn id, or a task-derived key)
     channel_id: str
-    thread_ts: str
+    thread_ts: str | None  # None: a new top-level message (it starts a thread)
 
 
 def split_text(text: str, limit: int = PART_MAX_CHARS) -> list[str]:
@@ -151,7 +151,7 @@ class ReplyWriter:
                 turn_id=self._target.turn_id,
                 part=index,
                 channel_id=self._target.channel_id,
-                thread_ts=self._target.thread_ts,
+                thread_ts=self._target.thread_ts or "",
             )
             ts = record.ts
             if ts is None and existed:
@@ -179,7 +179,13 @@ class ReplyWriter:
         return str(response["ts"])
 
     def _find_in_slack(self, index: int) -> str | None:
-        """Recover a message an earlier attempt posted but never recorded (it died in between)."""
+        """Recover a message an earlier attempt posted but never recorded (it died in between).
+
+        Only replies can be found this way; a top-level post (an assignment brief) that died
+        in that window would be posted again.
+        """
+        if self._target.thread_ts is None:
+            return None
         cursor: str | None = None
         while True:
             kwargs: dict[str, Any] = {

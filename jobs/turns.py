@@ -8,8 +8,6 @@ status is one guarded transition.
 from __future__ import annotations
 
 import logging
-import threading
-from decimal import Decimal
 
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
@@ -18,12 +16,13 @@ from bots.roster import Agent
 from bots.routing import route
 from errors import LlmGaveUp
 from jobs import runtime as runtime_module
+from jobs.lease import heartbeat
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, stream_with_retries
-from jobs.pricing import Usage
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
+from jobs.usage import record_call
 from models import threads, turns
-from models.records import Conversation, ConversationMessage, LlmCall, Turn, TurnStatus
+from models.records import Conversation, ConversationMessage, Turn, TurnStatus
 
 logger = logging.getLogger(__name__)
 
@@ -63,19 +62,22 @@ class TurnRunner:
             return "missing"
         if claim is None:
             return f"skipped:{turn.status}"
-        heartbeat = _Heartbeat(self.rt, claim)
-        heartbeat.start()
-        try:
-            return self._answer(turn, claim)
-        except Exception:
-            # Slack or the database failed under us: hand the turn back now so the sweeper
-            # retries it at its next pass (MAX_TURN_ATTEMPTS bounds the retries).
-            logger.exception("Turn %s failed; releasing it for a retry", turn_id)
+        lease_s = settings.turn_lease_s
+
+        def extend() -> bool:
             with self.rt.sessions() as session:
-                turns.release(session, claim)
-            raise
-        finally:
-            heartbeat.stop()
+                return turns.extend_lease(session, claim, lease_s)
+
+        with heartbeat(extend, lease_s, f"turn {turn_id}"):
+            try:
+                return self._answer(turn, claim)
+            except Exception:
+                # Slack or the database failed under us: hand the turn back now so the sweeper
+                # retries it at its next pass (MAX_TURN_ATTEMPTS bounds the retries).
+                logger.exception("Turn %s failed; releasing it for a retry", turn_id)
+                with self.rt.sessions() as session:
+                    turns.release(session, claim)
+                raise
 
     def _answer(self, turn: Turn, claim: turns.Claim) -> str:
         agent, conversation = self._resolve_agent(turn)
@@ -203,55 +205,11 @@ class TurnRunner:
         return ChatMessage("user", f"[<@{row.user_id}>] {row.text}")
 
     def _record_call(self, turn: Turn, agent: Agent, attempt: LlmAttempt) -> None:
-        cost = self.rt.prices.cost_usd(attempt.model, attempt.usage)
-        with self.rt.sessions() as session:
-            session.add(_llm_call(turn, agent, attempt, attempt.usage, cost))
-            session.commit()
-
-
-def _llm_call(
-    turn: Turn, agent: Agent, attempt: LlmAttempt, usage: Usage, cost: Decimal
-) -> LlmCall:
-    return LlmCall(
-        team_id=turn.team_id,
-        turn_id=turn.id,
-        agent_id=agent.id,
-        model=attempt.model,
-        status="error" if attempt.error else "ok",
-        error=attempt.error,
-        input_tokens=usage.input_tokens,
-        output_tokens=usage.output_tokens,
-        cache_read_tokens=usage.cache_read_tokens,
-        cache_write_tokens=usage.cache_write_tokens,
-        cost_usd=cost,
-        latency_ms=attempt.latency_ms,
-    )
-
-
-class _Heartbeat:
-    """Extends the turn's lease while it runs, so only a dead worker's lease expires."""
-
-    def __init__(self, rt: Runtime, claim: turns.Claim) -> None:
-        self._rt = rt
-        self._claim = claim
-        self._stop = threading.Event()
-        self._thread = threading.Thread(
-            target=self._beat, name=f"lease-{claim.turn_id}", daemon=True
+        record_call(
+            self.rt,
+            team_id=turn.team_id,
+            turn_id=turn.id,
+            task_id=None,
+            agent_id=agent.id,
+            attempt=attempt,
         )
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=5)
-
-    def _beat(self) -> None:
-        lease_s = self._rt.settings.turn_lease_s
-        while not self._stop.wait(lease_s / 3):
-            try:
-                with self._rt.sessions() as session:
-                    if not turns.extend_lease(session, self._claim, lease_s):
-                        return
-            except Exception:
-                logger.exception("Lease heartbeat failed for turn %s", self._claim.turn_id)

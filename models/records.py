@@ -110,7 +110,8 @@ class LlmCall(TeamScoped, Base):
     __tablename__ = "llm_calls"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
-    turn_id: Mapped[str] = mapped_column(String(32), index=True)
+    turn_id: Mapped[str] = mapped_column(String(32), index=True)  # the person's request
+    task_id: Mapped[str | None] = mapped_column(String(32), default=None)  # the agent's task
     agent_id: Mapped[str] = mapped_column(String(40))
     model: Mapped[str] = mapped_column(String(80))
     status: Mapped[str] = mapped_column(String(16))  # ok | error

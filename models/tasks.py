@@ -3,9 +3,14 @@ instant still wake their manager's synthesis exactly once (the fan-in)."""
 
 from __future__ import annotations
 
-from sqlalchemy import and_, exists, select, update
+import uuid
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from models.base import utcnow
 from models.work import FINISHED, Task, TaskStatus
 
 
@@ -97,3 +102,82 @@ def delegation_chain(session: Session, team_id: str, task_id: str) -> list[str]:
         parent_id = current.parent_task_id
         current = load_task(session, team_id, parent_id) if parent_id else None
     return list(reversed(chain))
+
+
+@dataclass(frozen=True)
+class TaskClaim:
+    """Proof that this worker holds a task's lease for one of its turns."""
+
+    team_id: str
+    task_id: str
+    token: str
+    turn: int  # 1 for the first turn, 2 for the synthesis after subtasks, ...
+
+
+RUNNABLE = (TaskStatus.OPEN.value, TaskStatus.READY.value)
+
+
+def claim(session: Session, team_id: str, task_id: str, lease_s: float) -> TaskClaim | None:
+    """Take an open or ready task (or one whose worker's lease ran out) for one turn."""
+    now = utcnow()
+    token = uuid.uuid4().hex
+    result = session.execute(
+        update(Task)
+        .where(
+            Task.team_id == team_id,
+            Task.id == task_id,
+            or_(
+                Task.status.in_(RUNNABLE),
+                and_(Task.status == TaskStatus.IN_PROGRESS.value, Task.lease_expires_at < now),
+            ),
+        )
+        .values(
+            status=TaskStatus.IN_PROGRESS.value,
+            lease_token=token,
+            lease_expires_at=now + timedelta(seconds=lease_s),
+            attempts=Task.attempts + 1,
+            turns_used=Task.turns_used + 1,
+        )
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    if result.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    turn = session.scalar(select(Task.turns_used).where(Task.id == task_id)) or 1
+    return TaskClaim(team_id, task_id, token, turn)
+
+
+def settle(
+    session: Session, held: TaskClaim, to: TaskStatus, *, deliverable: str | None = None
+) -> bool:
+    """End this turn of the task (waiting for subtasks, done, failed); only the lease holder."""
+    values: dict[str, object] = {"status": to.value, "lease_token": None, "lease_expires_at": None}
+    if deliverable is not None:
+        values["deliverable"] = deliverable
+    result = session.execute(
+        update(Task)
+        .where(
+            Task.team_id == held.team_id,
+            Task.id == held.task_id,
+            Task.status == TaskStatus.IN_PROGRESS.value,
+            Task.lease_token == held.token,
+        )
+        .values(**values)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def lost_tasks(session: Session, *, grace_s: float, limit: int = 100) -> list[tuple[str, str]]:
+    """(team, task) pairs to (re-)enqueue: runnable for a while, or their worker's lease ran out."""
+    now = utcnow()
+    stale = and_(Task.status.in_(RUNNABLE), Task.updated_at < now - timedelta(seconds=grace_s))
+    expired = and_(Task.status == TaskStatus.IN_PROGRESS.value, Task.lease_expires_at < now)
+    rows = session.execute(
+        select(Task.team_id, Task.id)
+        .where(or_(stale, expired))
+        .order_by(Task.created_at)
+        .limit(limit)
+    )
+    return [(team_id, task_id) for team_id, task_id in rows]

@@ -142,6 +142,15 @@ def cached_channel_name(session: Session, team_id: str, channel_id: str) -> str 
     return row.name
 
 
+def cached_channel_id(session: Session, team_id: str, name: str) -> str | None:
+    row = session.scalar(
+        select(ChannelInfo).where(ChannelInfo.team_id == team_id, ChannelInfo.name == name)
+    )
+    if row is None or utcnow() - row.updated_at > CHANNEL_NAME_TTL:
+        return None
+    return row.channel_id
+
+
 def remember_channel_name(session: Session, team_id: str, channel_id: str, name: str) -> None:
     row = session.scalar(
         select(ChannelInfo).where(

@@ -247,6 +247,26 @@ def conversations_info(ws: Workspace, args: Args) -> Payload:
     return {"channel": copy.deepcopy(ws.channels[channel_id])}
 
 
+def conversations_list(ws: Workspace, args: Args) -> Payload:
+    """List conversations of the requested types (default public channels), paged by id."""
+    wanted = set((_opt_str(args, "types") or "public_channel").split(","))
+    kinds = {"public_channel": lambda c: not c["is_im"], "im": lambda c: bool(c["is_im"])}
+    unknown = wanted - set(kinds) - {"private_channel", "mpim"}
+    if unknown:
+        raise SlackMethodError("invalid_types")
+    matching = [
+        copy.deepcopy(channel)
+        for _, channel in sorted(ws.channels.items())
+        if any(kinds[kind](channel) for kind in wanted if kind in kinds)
+    ]
+    start = int(base64.b64decode(_opt_str(args, "cursor") or "MA==").decode() or 0)
+    limit = _limit(args)
+    page = matching[start : start + limit]
+    more = start + limit < len(matching)
+    cursor = base64.b64encode(str(start + limit).encode()).decode() if more else ""
+    return {"channels": page, "response_metadata": {"next_cursor": cursor}}
+
+
 def conversations_replies(ws: Workspace, args: Args) -> Payload:
     """Page through a thread, parent first; metadata only when asked for."""
     channel_id = _channel(ws, args)
@@ -319,6 +339,7 @@ METHODS: dict[str, MethodHandler] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.getPermalink": chat_get_permalink,
     "conversations.info": conversations_info,
+    "conversations.list": conversations_list,
     "conversations.replies": conversations_replies,
     "assistant.threads.setStatus": assistant_threads_set_status,
     "users.info": users_info,

@@ -1,8 +1,8 @@
-"""department work: tasks, agent messages, decisions
+"""department work
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 19:18:40.166453
+Create Date: 2026-11-25 19:23:00.150900
 """
 
 from __future__ import annotations
@@ -42,6 +42,9 @@ def upgrade() -> None:
         sa.Column("cost_usd", sa.Numeric(precision=14, scale=8), nullable=False),
         sa.Column("channel_id", sa.String(length=32), nullable=True),
         sa.Column("thread_ts", sa.String(length=32), nullable=True),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("lease_token", sa.String(length=32), nullable=True),
+        sa.Column("lease_expires_at", UTCDateTime(), nullable=True),
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("team_id", sa.String(length=32), nullable=False),
         sa.Column("created_at", UTCDateTime(), nullable=False),
@@ -99,8 +102,14 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_decisions_task_id"), ["task_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_decisions_team_id"), ["team_id"], unique=False)
 
+    with op.batch_alter_table("llm_calls", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("task_id", sa.String(length=32), nullable=True))
+
 
 def downgrade() -> None:
+    with op.batch_alter_table("llm_calls", schema=None) as batch_op:
+        batch_op.drop_column("task_id")
+
     with op.batch_alter_table("decisions", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_decisions_team_id"))
         batch_op.drop_index(batch_op.f("ix_decisions_task_id"))

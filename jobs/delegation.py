@@ -1,0 +1,202 @@
+"""The `delegate` tool: a manager hands work to a direct report.
+
+In code, not in the prompt: the roster decides who may be given work (bots/tools.py), the
+depth and cycle guards stop runaway chains, and the assignment becomes a Task record, a
+message record, a thread in the assignee's team channel (linked both ways with the thread the
+request came from) and an RQ job for the assignee's turn.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from redis.exceptions import RedisError
+from slack_sdk.errors import SlackApiError
+
+from bots.roster import Agent
+from bots.tools import Delegate, check_call, parse_call
+from jobs.llm import ToolUse
+from jobs.queue import enqueue_task_job, turn_queue
+from jobs.runtime import Runtime
+from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
+from models import tasks, threads
+from models.base import new_id
+from models.work import AgentMessage, Task, TaskStatus
+
+logger = logging.getLogger(__name__)
+
+
+def persona(agent: Agent) -> Persona:
+    return Persona(agent.display_name, agent.icon_emoji)
+
+
+def team_channel_id(rt: Runtime, team_id: str, name: str) -> str | None:
+    """A channel's id by name: cached, else looked up once with conversations.list."""
+    with rt.sessions() as session:
+        cached = threads.cached_channel_id(session, team_id, name)
+    if cached is not None:
+        return cached
+    cursor: str | None = None
+    try:
+        while True:
+            page = rt.slack.conversations_list(
+                types="public_channel", exclude_archived=True, limit=200, cursor=cursor
+            )
+            for channel in page.get("channels") or []:
+                with rt.sessions() as session:
+                    threads.remember_channel_name(session, team_id, channel["id"], channel["name"])
+                if channel.get("name") == name:
+                    return str(channel["id"])
+            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+            if not cursor:
+                return None
+    except SlackApiError as error:
+        logger.warning("Cannot list channels: %s", error.response.get("error"))
+        return None
+
+
+def open_assignment_thread(
+    rt: Runtime, task: Task, assigner: Agent, origin: tuple[str, str]
+) -> None:
+    """Post the brief in the assignee's team channel and link both threads (idempotent)."""
+    assignee = rt.roster.get(task.assigned_to)
+    channel = team_channel_id(rt, task.team_id, assignee.team_channel) or origin[0]
+    origin_link = _permalink(rt, origin[0], origin[1])
+    due = f" · due {task.due_date.isoformat()}" if task.due_date else ""
+    brief = (
+        f"*{task.title}* → {assignee.display_name} {assignee.icon_emoji}\n{task.brief}\n"
+        f"_Priority {task.priority}{due}. Requested in <{origin_link}|this thread>._"
+    )
+    post = ReplyWriter(
+        rt.slack,
+        rt.sessions,
+        ReplyTarget(task.team_id, f"a{task.id[:31]}", channel, None),
+        persona(assigner),
+        min_interval_s=0,
+    )
+    post.render(brief, final=True)
+    thread_ts = post.first_ts
+    assert thread_ts is not None
+    with rt.sessions() as session:
+        row = session.get(Task, task.id)
+        assert row is not None
+        row.channel_id, row.thread_ts = channel, thread_ts
+        session.commit()
+    task.channel_id, task.thread_ts = channel, thread_ts
+    link = _permalink(rt, channel, thread_ts)
+    who = f"{assignee.display_name} {assignee.icon_emoji}"
+    note = f"→ Assigned *{task.title}* to {who}: <{link}|assignment thread>"
+    back = ReplyWriter(
+        rt.slack,
+        rt.sessions,
+        ReplyTarget(task.team_id, f"l{task.id[:31]}", origin[0], origin[1]),
+        persona(assigner),
+        min_interval_s=0,
+    )
+    back.render(note, final=True)
+
+
+def enqueue_task(rt: Runtime, team_id: str, task_id: str) -> None:
+    """Queue the assignee's turn; with Redis away the sweeper queues it later."""
+    try:
+        enqueue_task_job(turn_queue(rt.redis, rt.settings.queue_name), team_id, task_id)
+    except RedisError:
+        logger.warning("Redis unavailable; task %s left for the sweeper", task_id)
+
+
+def _permalink(rt: Runtime, channel: str, ts: str) -> str:
+    try:
+        return str(rt.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+    except SlackApiError:
+        return f"slack://channel?id={channel}&message={ts}"
+
+
+@dataclass
+class Delegator:
+    """Handles a turn's `delegate` calls; the parent task is made on the first call."""
+
+    rt: Runtime
+    caller: Agent
+    ensure_parent: Callable[[], Task]
+    origin: tuple[str, str]  # the channel and thread the request came from
+    created: list[str] = field(default_factory=list)
+
+    def handle(self, use: ToolUse) -> tuple[str, bool]:
+        if use.name != "delegate":
+            return f"The {use.name} tool is not available in this turn.", True
+        call = parse_call(use.name, use.input)
+        if call.refusal is not None or not isinstance(call.arguments, Delegate):
+            return call.refusal or "Invalid delegate call.", True
+        refusal = check_call(call.arguments, self.caller, self.rt.roster, self.rt.authority)
+        if refusal is None:
+            refusal = self._guards(call.arguments)
+        if refusal is not None:
+            logger.info("Refused delegate by %s: %s", self.caller.id, refusal)
+            return refusal, True
+        task = self._create(call.arguments)
+        open_assignment_thread(self.rt, task, self.caller, self.origin)
+        enqueue_task(self.rt, task.team_id, task.id)
+        self.created.append(task.id)
+        assignee = self.rt.roster.get(task.assigned_to)
+        return (
+            f"Assigned to {assignee.display_name} (task {task.id}); a thread is open in their "
+            "channel. Their deliverable comes back to you when it is ready: finish this turn "
+            "by telling the requester who is on it.",
+            False,
+        )
+
+    def _guards(self, call: Delegate) -> str | None:
+        parent = self.ensure_parent()
+        limit = self.rt.settings.max_delegation_depth
+        if parent.depth + 1 > limit:
+            return (
+                f"Refused: the delegation depth limit ({limit}) is reached. "
+                "Do it yourself or escalate."
+            )
+        with self.rt.sessions() as session:
+            chain = tasks.delegation_chain(session, parent.team_id, parent.id)
+        if call.to in chain:
+            path = " -> ".join(chain)
+            return f"Refused: {call.to} is already in this request's chain ({path}): a cycle."
+        return None
+
+    def _create(self, call: Delegate) -> Task:
+        parent = self.ensure_parent()
+        task = Task(
+            id=new_id(),
+            team_id=parent.team_id,
+            origin_turn_id=parent.origin_turn_id,
+            parent_task_id=parent.id,
+            created_by=self.caller.id,
+            assigned_to=call.to,
+            title=call.title,
+            brief=call.brief,
+            priority=call.priority,
+            due_date=call.due,
+            depth=parent.depth + 1,
+            status=TaskStatus.OPEN.value,
+            context={"project": parent.title, "requested_in": list(self.origin)},
+        )
+        with self.rt.sessions() as session:
+            session.add(task)
+            session.add(
+                AgentMessage(
+                    team_id=parent.team_id,
+                    task_id=task.id,
+                    from_agent=self.caller.id,
+                    to_agents=[call.to],
+                    type="task_assignment",
+                    priority=call.priority,
+                    context={
+                        "project": parent.title,
+                        "deadline": call.due.isoformat() if call.due else None,
+                    },
+                    subject=call.title,
+                    body=call.brief,
+                    requires_response=True,
+                )
+            )
+            session.commit()
+        return task
