@@ -181,6 +181,7 @@ class Delegator:
         )
         with self.rt.sessions() as session:
             session.add(task)
+            session.flush()  # the message row refers to the task row
             session.add(
                 AgentMessage(
                     team_id=parent.team_id,

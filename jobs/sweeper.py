@@ -16,8 +16,8 @@ from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.queue import enqueue_turn, turn_queue
-from models import turns
+from jobs.queue import enqueue_task_job, enqueue_turn, task_job_id, turn_queue
+from models import tasks, turns
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,7 @@ def sweep(
     """Re-enqueue every lost turn once; returns their ids. Safe to run anywhere, any time."""
     with sessions() as session:
         lost = turns.lost_turns(session, grace_s=grace_s)
+        lost_work = tasks.lost_tasks(session, grace_s=grace_s)
     queue = turn_queue(connection, queue_name)
     requeued = []
     for team_id, turn_id in lost:
@@ -35,15 +36,20 @@ def sweep(
             continue
         enqueue_turn(queue, team_id, turn_id)
         requeued.append(turn_id)
+    for team_id, task_id in lost_work:
+        if _waiting_in_queue(connection, task_job_id(task_id)):
+            continue
+        enqueue_task_job(queue, team_id, task_id)
+        requeued.append(task_job_id(task_id))
     if requeued:
         logger.info("Sweeper re-enqueued %d turn(s): %s", len(requeued), ", ".join(requeued))
     return requeued
 
 
-def _waiting_in_queue(connection: Redis, turn_id: str) -> bool:
+def _waiting_in_queue(connection: Redis, job_id: str) -> bool:
     """A queued job will run; anything else (missing, started by a dead worker) is replaced."""
     try:
-        job = Job.fetch(turn_id, connection=connection)
+        job = Job.fetch(job_id, connection=connection)
     except NoSuchJobError:
         return False
     if job.get_status(refresh=False) == JobStatus.QUEUED:

@@ -16,13 +16,17 @@ from bots.roster import Agent
 from bots.routing import route
 from errors import LlmGaveUp
 from jobs import runtime as runtime_module
+from jobs.agent_loop import run_agent_loop
+from jobs.delegation import Delegator, enqueue_task
 from jobs.lease import heartbeat
-from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, stream_with_retries
+from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
+from jobs.task_turns import delegate_tools
 from jobs.usage import record_call
-from models import threads, turns
+from models import tasks, threads, turns
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
+from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
 
@@ -97,21 +101,26 @@ class TurnRunner:
             system=self.rt.prompts.system_prompt(agent),
             messages=self._conversation_so_far(conversation, turn, agent),
             max_tokens=self.rt.settings.llm_max_tokens,
+            tools=delegate_tools(self.rt, agent, depth=0),
+        )
+        request_task = _RequestTask(self.rt, turn, agent)
+        delegator = Delegator(
+            self.rt, agent, request_task.ensure, (turn.channel_id, turn.thread_ts)
         )
         try:
-            result = stream_with_retries(
-                self.rt.claude,
+            result = run_agent_loop(
+                self.rt,
                 request,
-                writer.render,
-                max_attempts=self.rt.settings.llm_max_retries + 1,
+                writer,
                 record=lambda attempt: self._record_call(turn, agent, attempt),
+                handle_tool=delegator.handle,
             )
         except LlmGaveUp as gave_up:
             logger.warning("Turn %s: Claude gave up (%s)", turn.id, gave_up.reason)
             refused = gave_up.reason.startswith("4") and not gave_up.reason.startswith("429")
             text = REFUSED_TEXT if refused else FAILURE_TEXT
             return self._close(writer, claim, TurnStatus.FAILED, text, gave_up.reason)
-        text = result.text.strip() or "_(The model returned an empty answer.)_"
+        text = result.text or "_(The model returned an empty answer.)_"
         writer.render(text, final=True)
         with self.rt.sessions() as session:
             threads.record_reply(
@@ -123,6 +132,7 @@ class TurnRunner:
                 text=text,
             )
             turns.finish(session, claim, TurnStatus.ANSWERED)
+        request_task.wait_for_subtasks()
         return TurnStatus.ANSWERED.value
 
     def _close(
@@ -213,3 +223,38 @@ class TurnRunner:
             agent_id=agent.id,
             attempt=attempt,
         )
+
+
+class _RequestTask:
+    """The task behind a person's request, made only if its agent delegates."""
+
+    def __init__(self, rt: Runtime, turn: Turn, agent: Agent) -> None:
+        self.rt, self.turn, self.agent = rt, turn, agent
+        self.task: Task | None = None
+        self.held: tasks.TaskClaim | None = None
+
+    def ensure(self) -> Task:
+        if self.task is None:
+            with self.rt.sessions() as session:
+                self.task, self.held = tasks.create_root(
+                    session,
+                    team_id=self.turn.team_id,
+                    agent_id=self.agent.id,
+                    turn_id=self.turn.id,
+                    title=self.turn.text.splitlines()[0][:150] or "Request",
+                    brief=self.turn.text,
+                    channel_id=self.turn.channel_id,
+                    thread_ts=self.turn.thread_ts,
+                    lease_s=self.rt.settings.turn_lease_s,
+                )
+        return self.task
+
+    def wait_for_subtasks(self) -> None:
+        """After the turn: the request task waits, or is woken at once if all came back."""
+        if self.task is None or self.held is None:
+            return
+        with self.rt.sessions() as session:
+            tasks.settle(session, self.held, TaskStatus.WAITING)
+            woke = tasks.wake_parent_if_all_done(session, self.task.team_id, self.task.id)
+        if woke:
+            enqueue_task(self.rt, self.task.team_id, self.task.id)

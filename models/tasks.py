@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from models.base import utcnow
+from models.base import new_id, utcnow
 from models.work import FINISHED, Task, TaskStatus
 
 
@@ -181,3 +181,52 @@ def lost_tasks(session: Session, *, grace_s: float, limit: int = 100) -> list[tu
         .limit(limit)
     )
     return [(team_id, task_id) for team_id, task_id in rows]
+
+
+def extend_lease(session: Session, held: TaskClaim, lease_s: float) -> bool:
+    result = session.execute(
+        update(Task)
+        .where(
+            Task.team_id == held.team_id, Task.id == held.task_id, Task.lease_token == held.token
+        )
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
+
+
+def create_root(
+    session: Session,
+    *,
+    team_id: str,
+    agent_id: str,
+    turn_id: str,
+    title: str,
+    brief: str,
+    channel_id: str,
+    thread_ts: str,
+    lease_s: float,
+) -> tuple[Task, TaskClaim]:
+    """The task behind a person's request, made when its agent first delegates; the turn's
+    worker holds it until the turn ends (then it waits for the subtasks)."""
+    token = uuid.uuid4().hex
+    task = Task(
+        id=new_id(),
+        team_id=team_id,
+        origin_turn_id=turn_id,
+        created_by="human",
+        assigned_to=agent_id,
+        title=title[:150],
+        brief=brief,
+        status=TaskStatus.IN_PROGRESS.value,
+        channel_id=channel_id,
+        thread_ts=thread_ts,
+        attempts=1,
+        turns_used=1,
+        lease_token=token,
+        lease_expires_at=utcnow() + timedelta(seconds=lease_s),
+    )
+    session.add(task)
+    session.commit()
+    return task, TaskClaim(team_id, task.id, token, 1)

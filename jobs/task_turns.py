@@ -1,0 +1,159 @@
+"""An agent's turn on a task: the RQ job that does delegated work, or synthesises it.
+
+First turn of a subtask: the assignee works in its assignment thread (a manager may delegate
+further). When every subtask of a task is finished, the fan-in wakes the task once and this
+job runs its synthesis turn: the assignee turns its team's deliverables into one answer, in
+the thread where the work was asked for. Safe to run twice (lease, guarded transitions,
+idempotent posts keyed by task and turn).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from bots.roster import Agent
+from bots.tools import tool_definitions
+from errors import LlmGaveUp
+from jobs import runtime as runtime_module
+from jobs.agent_loop import run_agent_loop
+from jobs.delegation import Delegator, enqueue_task, open_assignment_thread, persona
+from jobs.lease import heartbeat
+from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
+from jobs.runtime import Runtime
+from jobs.slack_out import ReplyTarget, ReplyWriter
+from jobs.usage import record_call
+from models import tasks
+from models.work import Task, TaskStatus
+
+logger = logging.getLogger(__name__)
+
+PLACEHOLDER = "_On it…_"
+STOPPED_TEXT = "_I stopped working on this: it took more turns than the department allows._"
+FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes back as not done._"
+
+
+def run_task(team_id: str, task_id: str) -> str:
+    """RQ entry point: one turn of one task. Returns what happened, for the job result."""
+    return TaskRunner(runtime_module.current()).run(team_id, task_id)
+
+
+def delegate_tools(rt: Runtime, agent: Agent, depth: int) -> list[dict[str, object]]:
+    """Only agents with direct reports, below the depth limit, are offered `delegate`."""
+    if not agent.manages or depth >= rt.settings.max_delegation_depth:
+        return []
+    return [tool for tool in tool_definitions() if tool["name"] == "delegate"]
+
+
+class TaskRunner:
+    def __init__(self, rt: Runtime) -> None:
+        self.rt = rt
+
+    def run(self, team_id: str, task_id: str) -> str:
+        lease_s = self.rt.settings.turn_lease_s
+        with self.rt.sessions() as session:
+            held = tasks.claim(session, team_id, task_id, lease_s)
+            task = tasks.load_task(session, team_id, task_id)
+        if task is None or held is None:
+            return "skipped"
+
+        def extend() -> bool:
+            with self.rt.sessions() as session:
+                return tasks.extend_lease(session, held, lease_s)
+
+        with heartbeat(extend, lease_s, f"task {task_id}"):
+            return self._work(task, held)
+
+    def _work(self, task: Task, held: tasks.TaskClaim) -> str:
+        agent = self.rt.roster.get(task.assigned_to)
+        if task.thread_ts is None:  # the delegating worker died before opening the thread
+            creator = self.rt.roster.by_id.get(task.created_by, agent)
+            origin = task.context.get("requested_in") or [task.channel_id, task.thread_ts]
+            open_assignment_thread(self.rt, task, creator, (str(origin[0]), str(origin[1])))
+        assert task.channel_id is not None and task.thread_ts is not None
+        key = f"t{held.turn:02d}{task.id[:29]}"
+        writer = ReplyWriter(
+            self.rt.slack,
+            self.rt.sessions,
+            ReplyTarget(task.team_id, key, task.channel_id, task.thread_ts),
+            persona(agent),
+            min_interval_s=self.rt.settings.stream_update_interval_s,
+            interim_client=self.rt.slack_best_effort,
+        )
+        if held.turn > self.rt.settings.max_task_turns:
+            writer.render(STOPPED_TEXT, final=True)
+            return self._finish(task, held, TaskStatus.FAILED, STOPPED_TEXT)
+        writer.render(PLACEHOLDER, final=True)
+        with self.rt.sessions() as session:
+            children = tasks.subtasks(session, task.team_id, task.id)
+        synthesis = bool(children)
+        delegator = Delegator(self.rt, agent, lambda: task, (task.channel_id, task.thread_ts))
+        request = LlmRequest(
+            model=self.rt.settings.model_for(agent.model_tier),
+            system=self.rt.prompts.system_prompt(agent),
+            messages=[ChatMessage("user", self._brief(task, children))],
+            max_tokens=self.rt.settings.llm_max_tokens,
+            tools=[] if synthesis else delegate_tools(self.rt, agent, task.depth),
+        )
+        try:
+            outcome = run_agent_loop(
+                self.rt,
+                request,
+                writer,
+                record=lambda attempt: self._record(task, agent, attempt),
+                handle_tool=delegator.handle,
+            )
+        except LlmGaveUp as gave_up:
+            logger.warning("Task %s: Claude gave up (%s)", task.id, gave_up.reason)
+            writer.render(FAILED_TEXT, final=True)
+            return self._finish(task, held, TaskStatus.FAILED, FAILED_TEXT)
+        text = outcome.text or "_(No answer.)_"
+        writer.render(text, final=True)
+        if delegator.created:
+            return self._wait_for_subtasks(task, held)
+        return self._finish(task, held, TaskStatus.DONE, text)
+
+    def _brief(self, task: Task, children: list[Task]) -> str:
+        requester = self.rt.roster.by_id.get(task.created_by)
+        who = requester.display_name if requester else "a person in Slack"
+        due = f"\nDue: {task.due_date.isoformat()}." if task.due_date else ""
+        brief = f"[Task from {who}, priority {task.priority}] {task.title}\n\n{task.brief}{due}"
+        if not children:
+            return brief + "\n\nDo the work and reply with the deliverable itself."
+        parts = [brief, "Your team's work is in:"]
+        for child in children:
+            name = self.rt.roster.get(child.assigned_to).display_name
+            parts.append(f"--- {name} ({child.status}) ---\n{child.deliverable or '(nothing)'}")
+        parts.append(
+            f"Synthesise one answer for {who} from this (do not paste the pieces one after "
+            "another): resolve conflicts, keep what serves the brief, say what is still open."
+        )
+        return "\n\n".join(parts)
+
+    def _wait_for_subtasks(self, task: Task, held: tasks.TaskClaim) -> str:
+        with self.rt.sessions() as session:
+            tasks.settle(session, held, TaskStatus.WAITING)
+            woke = tasks.wake_parent_if_all_done(session, task.team_id, task.id)
+        if woke:  # every subtask finished before this turn ended
+            enqueue_task(self.rt, task.team_id, task.id)
+        return "waiting"
+
+    def _finish(self, task: Task, held: tasks.TaskClaim, status: TaskStatus, text: str) -> str:
+        with self.rt.sessions() as session:
+            if not tasks.settle(session, held, status, deliverable=text):
+                return "lost-lease"
+            woke = task.parent_task_id is not None and tasks.wake_parent_if_all_done(
+                session, task.team_id, task.parent_task_id
+            )
+        if woke and task.parent_task_id is not None:
+            enqueue_task(self.rt, task.team_id, task.parent_task_id)
+        return status.value
+
+    def _record(self, task: Task, agent: Agent, attempt: LlmAttempt) -> None:
+        record_call(
+            self.rt,
+            team_id=task.team_id,
+            turn_id=task.origin_turn_id or task.id,
+            task_id=task.id,
+            agent_id=agent.id,
+            attempt=attempt,
+        )

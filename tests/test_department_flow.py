@@ -1,0 +1,142 @@
+"""The department at work: a manager delegates to two specialists who work in parallel jobs,
+in threads of their team channel, and the manager's synthesis answers the person once."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from jobs.runtime import Runtime
+from models.records import LlmCall
+from models.work import AgentMessage, Task, TaskStatus
+from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
+from sandbox.signing import app_mention_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import BOT_USER, CHANNEL_CONTENT, HUMAN, ServedApp, work
+
+REQUEST = (
+    'content manager: we need a blog post "5 Ways AI Reduces Marketing Costs" '
+    "for marketing directors, due tomorrow"
+)
+DRAFT = "*5 Ways AI Reduces Marketing Costs*\n1. Automate reporting…"
+KEYWORDS = "Primary: `ai marketing costs`; secondary: `marketing automation roi`."
+SYNTHESIS = "Here is the post, with `ai marketing costs` in the H1 and intro."
+
+
+def _role(body: dict[str, Any]) -> str:
+    return str(body["system"][1]["text"].splitlines()[0])
+
+
+def _is(role: str, *, synthesis: bool) -> Any:
+    def match(body: dict[str, Any]) -> bool:
+        text = str(body["messages"][0]["content"][0].get("text", ""))
+        return (
+            _role(body).startswith(f"You are the {role}")
+            and ("Your team's work is in" in text) == synthesis
+        )
+
+    return match
+
+
+def _delegate(to: str, title: str) -> ToolUseReply:
+    return ToolUseReply(
+        "delegate",
+        {"to": to, "title": title, "brief": f"{title} for marketing directors; due tomorrow."},
+    )
+
+
+def test_blog_post_flow(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.script_for(
+        _is("Content Manager", synthesis=False),
+        _delegate("copywriter", "Draft the blog post"),
+        _delegate("seo_specialist", "Keyword research"),
+        TextReply("On it: the Copywriter drafts, the SEO Specialist researches keywords."),
+    )
+    claude.script_for(_is("Copywriter", synthesis=False), TextReply(DRAFT))
+    claude.script_for(_is("SEO Specialist", synthesis=False), TextReply(KEYWORDS))
+    claude.script_for(_is("Content Manager", synthesis=True), TextReply(SYNTHESIS))
+    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=f"<@{BOT_USER}> {REQUEST}")
+    event = app_mention_event(
+        user=HUMAN, channel=CHANNEL_CONTENT, text=f"<@{BOT_USER}> {REQUEST}", ts=asked
+    )
+    assert bolt.sender.send_event(event).status == 200
+
+    work(runtime)  # the manager's turn, both specialists' jobs, then the synthesis
+
+    origin = [m for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert [m["username"] for m in origin] == ["Content Manager"] * 4
+    assert origin[0]["text"].startswith("On it: the Copywriter drafts")
+    assert origin[1]["text"].startswith("→ Assigned *Draft the blog post* to Copywriter")
+    assert origin[2]["text"].startswith("→ Assigned *Keyword research* to SEO Specialist")
+    assert origin[3]["text"] == SYNTHESIS
+
+    assignments = [
+        m
+        for m in slack.messages(CHANNEL_CONTENT)
+        if m.get("bot_id") and m.get("thread_ts") in (None, m["ts"])
+    ]
+    assert [m["username"] for m in assignments] == ["Content Manager", "Content Manager"]
+    answers = {
+        str(m["username"]): m["text"]
+        for a in assignments
+        for m in slack.messages(CHANNEL_CONTENT, a["ts"])[1:]
+    }
+    assert answers == {"Copywriter": DRAFT, "SEO Specialist": KEYWORDS}
+
+    synthesis_requests = [
+        r for r in claude.requests if _is("Content Manager", synthesis=True)(r.body)
+    ]
+    assert len(synthesis_requests) == 1  # the fan-in woke the manager exactly once
+    prompt = synthesis_requests[0].body["messages"][0]["content"][0]["text"]
+    assert DRAFT in prompt and KEYWORDS in prompt
+
+    with runtime.sessions() as session:
+        all_tasks = session.scalars(select(Task).order_by(Task.depth, Task.created_at)).all()
+        messages = session.scalars(select(AgentMessage)).all()
+        calls = session.scalars(select(LlmCall)).all()
+    root, *children = all_tasks
+    assert (root.assigned_to, root.status, root.deliverable) == (
+        "content_manager",
+        TaskStatus.DONE.value,
+        SYNTHESIS,
+    )
+    assert [(c.assigned_to, c.status, c.depth) for c in children] == [
+        ("copywriter", "done", 1),
+        ("seo_specialist", "done", 1),
+    ]
+    assert {m.type for m in messages} == {"task_assignment"} and len(messages) == 2
+    assert {c.turn_id for c in calls} == {root.origin_turn_id}  # all attributed to the request
+    assert {c.task_id for c in calls if c.agent_id != "content_manager"} == {c.id for c in children}
+
+
+def test_delegating_sideways_is_refused_with_a_reason(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.script_for(
+        _is("Content Manager", synthesis=False),
+        _delegate("email_specialist", "Write the launch email"),
+        TextReply("I can't assign the Email Specialist; I'll ask the Campaign Manager."),
+    )
+    asked = slack.add_message(
+        CHANNEL_CONTENT, user=HUMAN, text="content manager: launch email please"
+    )
+    bolt.sender.send_event(
+        app_mention_event(
+            user=HUMAN,
+            channel=CHANNEL_CONTENT,
+            text=f"<@{BOT_USER}> content manager: launch email please",
+            ts=asked,
+        )
+    )
+    work(runtime)
+
+    second_round = claude.requests[1].body["messages"][-1]["content"][0]
+    assert second_round["type"] == "tool_result" and second_round["is_error"] is True
+    assert "does not report to you" in second_round["content"]
+    with runtime.sessions() as session:
+        assert session.scalars(select(Task)).all() == []  # nothing was created
+    [reply] = [m for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert reply["text"].startswith("I can't assign the Email Specialist")
