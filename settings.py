@@ -53,6 +53,9 @@ class Settings(BaseSettings):
     enqueue_grace_s: float = Field(default=3.0, ge=0)
     stream_update_interval_s: float = Field(default=1.0, ge=0)
     history_max_messages: int = Field(default=40, ge=2)
+    escalation_channel: str = Field(
+        default="mkt-escalations", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$"
+    )
     max_delegation_depth: int = Field(default=2, ge=1, le=5)
     max_task_turns: int = Field(default=4, ge=1, le=20)
     max_tool_rounds: int = Field(default=6, ge=1, le=20)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import commands, events
+from handlers import actions, commands, events
 from handlers.intake import Intake
 
 
@@ -12,3 +12,4 @@ def register(app: App, intake: Intake) -> None:
     """Attach every listener and middleware to the Bolt app."""
     events.register(app, intake)
     commands.register(app)
+    actions.register(app, intake)

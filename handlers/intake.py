@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
+from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import Engine
 
@@ -35,6 +36,15 @@ class Intake:
             return None
         try_enqueue_turn(self.queue, message.team_id, turn_id)
         return turn_id
+
+    def enqueue(self, function: str, *args: str) -> bool:
+        """Hand follow-up work to a job (best effort: the sweeper covers what is persisted)."""
+        try:
+            self.queue.enqueue(function, *args, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+        except RedisError:
+            logger.warning("Redis unavailable; %s not enqueued", function)
+            return False
+        return True
 
     def in_conversation(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
         """Whether the department already takes part in this thread."""

@@ -12,11 +12,11 @@ from __future__ import annotations
 import logging
 
 from bots.roster import Agent
-from bots.tools import tool_definitions
 from errors import LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
-from jobs.delegation import Delegator, enqueue_task, open_assignment_thread, persona
+from jobs.delegation import enqueue_task, open_assignment_thread, persona
+from jobs.department_tools import DepartmentTools, offered_tools
 from jobs.lease import heartbeat
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.runtime import Runtime
@@ -35,13 +35,6 @@ FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes bac
 def run_task(team_id: str, task_id: str) -> str:
     """RQ entry point: one turn of one task. Returns what happened, for the job result."""
     return TaskRunner(runtime_module.current()).run(team_id, task_id)
-
-
-def delegate_tools(rt: Runtime, agent: Agent, depth: int) -> list[dict[str, object]]:
-    """Only agents with direct reports, below the depth limit, are offered `delegate`."""
-    if not agent.manages or depth >= rt.settings.max_delegation_depth:
-        return []
-    return [tool for tool in tool_definitions() if tool["name"] == "delegate"]
 
 
 class TaskRunner:
@@ -86,13 +79,15 @@ class TaskRunner:
         with self.rt.sessions() as session:
             children = tasks.subtasks(session, task.team_id, task.id)
         synthesis = bool(children)
-        delegator = Delegator(self.rt, agent, lambda: task, (task.channel_id, task.thread_ts))
+        tools = DepartmentTools.for_turn(
+            self.rt, agent, lambda: task, (task.channel_id, task.thread_ts)
+        )
         request = LlmRequest(
             model=self.rt.settings.model_for(agent.model_tier),
             system=self.rt.prompts.system_prompt(agent),
             messages=[ChatMessage("user", self._brief(task, children))],
             max_tokens=self.rt.settings.llm_max_tokens,
-            tools=[] if synthesis else delegate_tools(self.rt, agent, task.depth),
+            tools=[] if synthesis else offered_tools(self.rt, agent, task.depth),
         )
         try:
             outcome = run_agent_loop(
@@ -100,7 +95,7 @@ class TaskRunner:
                 request,
                 writer,
                 record=lambda attempt: self._record(task, agent, attempt),
-                handle_tool=delegator.handle,
+                handle_tool=tools.handle,
             )
         except LlmGaveUp as gave_up:
             logger.warning("Task %s: Claude gave up (%s)", task.id, gave_up.reason)
@@ -108,7 +103,7 @@ class TaskRunner:
             return self._finish(task, held, TaskStatus.FAILED, FAILED_TEXT)
         text = outcome.text or "_(No answer.)_"
         writer.render(text, final=True)
-        if delegator.created:
+        if tools.created:
             return self._wait_for_subtasks(task, held)
         return self._finish(task, held, TaskStatus.DONE, text)
 
@@ -121,13 +116,19 @@ class TaskRunner:
             return brief + "\n\nDo the work and reply with the deliverable itself."
         parts = [brief, "Your team's work is in:"]
         for child in children:
-            name = self.rt.roster.get(child.assigned_to).display_name
-            parts.append(f"--- {name} ({child.status}) ---\n{child.deliverable or '(nothing)'}")
+            parts.append(f"--- {self._label(child)} ---\n{child.deliverable or '(nothing)'}")
         parts.append(
             f"Synthesise one answer for {who} from this (do not paste the pieces one after "
             "another): resolve conflicts, keep what serves the brief, say what is still open."
         )
         return "\n\n".join(parts)
+
+    def _label(self, child: Task) -> str:
+        who = self.rt.roster.by_id.get(child.assigned_to)
+        name = who.display_name if who else "a person"
+        if child.context.get("kind") == "escalation":
+            return f"Answer to your escalation, from {name}"
+        return f"{name} ({child.status})"
 
     def _wait_for_subtasks(self, task: Task, held: tasks.TaskClaim) -> str:
         with self.rt.sessions() as session:

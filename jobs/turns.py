@@ -17,12 +17,12 @@ from bots.routing import route
 from errors import LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
-from jobs.delegation import Delegator, enqueue_task
+from jobs.delegation import enqueue_task
+from jobs.department_tools import DepartmentTools, offered_tools
 from jobs.lease import heartbeat
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
-from jobs.task_turns import delegate_tools
 from jobs.usage import record_call
 from models import tasks, threads, turns
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
@@ -101,19 +101,18 @@ class TurnRunner:
             system=self.rt.prompts.system_prompt(agent),
             messages=self._conversation_so_far(conversation, turn, agent),
             max_tokens=self.rt.settings.llm_max_tokens,
-            tools=delegate_tools(self.rt, agent, depth=0),
+            tools=offered_tools(self.rt, agent, depth=0),
         )
         request_task = _RequestTask(self.rt, turn, agent)
-        delegator = Delegator(
-            self.rt, agent, request_task.ensure, (turn.channel_id, turn.thread_ts)
-        )
+        origin = (turn.channel_id, turn.thread_ts)
+        tools = DepartmentTools.for_turn(self.rt, agent, request_task.ensure, origin)
         try:
             result = run_agent_loop(
                 self.rt,
                 request,
                 writer,
                 record=lambda attempt: self._record_call(turn, agent, attempt),
-                handle_tool=delegator.handle,
+                handle_tool=tools.handle,
             )
         except LlmGaveUp as gave_up:
             logger.warning("Turn %s: Claude gave up (%s)", turn.id, gave_up.reason)

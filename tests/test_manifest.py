@@ -27,6 +27,9 @@ USED = {
     "message.groups": "groups:history",
     "message.im": "im:history",
     "/campaign": "commands",
+    "conversations.list (team channels by name)": "channels:read",
+    "chat.postMessage in team channels the app was not invited to": "chat:write.public",
+    "chat.postEphemeral": "chat:write",
 }
 EVENTS = {"app_mention", "message.channels", "message.groups", "message.im"}
 
@@ -41,6 +44,9 @@ def test_events_and_command() -> None:
     assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/campaign"]
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True  # DMs allowed
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
+    # escalation cards' buttons and modal (views.open needs no scope, only a trigger_id)
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["interactivity"]["request_url"].endswith("/slack/events")
 
 
 def test_campaign_command_acks_privately_and_keeps_the_brief(

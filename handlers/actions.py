@@ -1,0 +1,99 @@
+"""Escalation cards: Acknowledge, Decide (a short answer in a modal), Send back (guidance).
+
+Thin listeners: ack within Slack's 3 s, open the modal while the trigger_id is fresh, persist
+the answer as one guarded transition (the first answer wins), and leave the card update and
+the resumed work to a job.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from handlers.intake import Intake
+from models import tasks
+from models.work import TaskStatus
+
+logger = logging.getLogger(__name__)
+
+MODES = {
+    "escalation-decide": ("Decide", "Your decision"),
+    "escalation-send-back": ("Send back", "Guidance for the team"),
+}
+MIN_ANSWER_CHARS = 2
+ALREADY = "This escalation was already answered."
+
+
+def register(app: App, intake: Intake) -> None:
+    @app.action("escalation-acknowledge")
+    def acknowledge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        user = body["user"]["id"]
+        channel = body.get("channel", {}).get("id")
+        if channel:
+            client.chat_postEphemeral(
+                channel=channel,
+                user=user,
+                text="Noted: you acknowledged it. Decide or send it back when you are ready.",
+            )
+
+    @app.action("escalation-decide")
+    @app.action("escalation-send-back")
+    def open_answer(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        ack()
+        action = body["actions"][0]
+        task_id, team_id = str(action.get("value", "")), str(body["team"]["id"])
+        with Session(intake.engine) as session:
+            task = tasks.load_task(session, team_id, task_id)
+        if task is None or task.status != TaskStatus.ESCALATED.value:
+            client.chat_postEphemeral(
+                channel=body["channel"]["id"], user=body["user"]["id"], text=ALREADY
+            )
+            return
+        title, label = MODES[action["action_id"]]
+        client.views_open(
+            trigger_id=body["trigger_id"], view=_modal(task_id, action["action_id"], title, label)
+        )
+
+    @app.view("escalation-answer")
+    def take_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        answer = (view["state"]["values"]["answer"]["text"].get("value") or "").strip()
+        if len(answer) < MIN_ANSWER_CHARS:
+            ack(response_action="errors", errors={"answer": "Write a short answer for the team."})
+            return
+        user, team_id = body["user"]["id"], str(body["team"]["id"])
+        verb = "Decided" if meta.get("mode") == "escalation-decide" else "Sent back with guidance"
+        with Session(intake.engine) as session:
+            won = tasks.answer_escalation(
+                session, team_id, str(meta.get("task_id")), f"{verb} by <@{user}>: {answer}"
+            )
+        if not won:
+            ack(response_action="errors", errors={"answer": ALREADY})
+            return
+        ack()
+        intake.enqueue("jobs.escalation.after_human_answer", team_id, str(meta["task_id"]))
+
+
+def _modal(task_id: str, mode: str, title: str, label: str) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "callback_id": "escalation-answer",
+        "private_metadata": json.dumps({"task_id": task_id, "mode": mode}),
+        "title": {"type": "plain_text", "text": title},
+        "submit": {"type": "plain_text", "text": "Send"},
+        "close": {"type": "plain_text", "text": "Cancel"},
+        "blocks": [
+            {
+                "type": "input",
+                "block_id": "answer",
+                "label": {"type": "plain_text", "text": label},
+                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True},
+            }
+        ],
+    }

@@ -1,0 +1,165 @@
+"""Escalation to a person: the card lands in the escalation channel, a person decides in a
+modal, the card shows the decision and the waiting agent resumes with it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from jobs.runtime import Runtime
+from models.work import Task, TaskStatus
+from sandbox import slack_interactions as interactions
+from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
+from sandbox.signing import im_message_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import DM_CHANNEL, HUMAN, ServedApp, work
+
+ESCALATIONS = "C0ESCALATE"
+APPROVER = "U0EXEC"
+ESCALATE = {
+    "category": "Budget",
+    "issue": "Moving 20% of paid social to LinkedIn needs $12k more this quarter.",
+    "attempts_made": "Re-planned within the current budget; not enough.",
+    "urgency": "high",
+    "recommendation": "Approve the $12k shift for Q1.",
+    "impact": "Without it the enterprise launch loses its main channel.",
+}
+
+
+def _cmo(synthesis: bool) -> Any:
+    def match(body: dict[str, Any]) -> bool:
+        first = str(body["messages"][0]["content"][0].get("text", ""))
+        cmo = str(body["system"][1]["text"]).startswith("You are the CMO")
+        return cmo and ("Answer to your escalation" in first) == synthesis
+
+    return match
+
+
+@pytest.fixture()
+def escalation_channel(slack: SlackStandIn) -> None:
+    slack.add_channel(ESCALATIONS, "mkt-escalations")
+    slack.add_user(APPROVER, "exec")
+
+
+def _click(bolt: ServedApp, slack: SlackStandIn, card: dict[str, Any], action_id: str) -> None:
+    button = next(
+        e
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == action_id
+    )
+    payload = interactions.block_actions(
+        slack,
+        user=APPROVER,
+        channel=ESCALATIONS,
+        message_ts=card["ts"],
+        action={
+            "action_id": action_id,
+            "block_id": "escalation",
+            "type": "button",
+            "value": button["value"],
+        },
+    )
+    assert bolt.sender.send_interaction(payload).status == 200
+
+
+def _submit(bolt: ServedApp, slack: SlackStandIn, text: str) -> dict[str, Any]:
+    [modal] = slack.workspace.views.for_user(APPROVER)["modals"]
+    values = {"answer": {"text": {"type": "plain_text_input", "value": text}}}
+    response = bolt.sender.send_interaction(
+        interactions.view_submission(slack, user=APPROVER, view=modal, values=values)
+    )
+    assert response.status == 200
+    return response.json() if response.body.strip() else {}
+
+
+def test_cmo_escalates_to_a_person_who_decides_and_the_work_resumes(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    escalation_channel: None,
+) -> None:
+    claude.script_for(
+        _cmo(False),
+        ToolUseReply("escalate", ESCALATE, text_before="This needs the exec team."),
+        TextReply("I've escalated the $12k question to the exec team."),
+    )
+    claude.script_for(
+        _cmo(True), TextReply("Approved: shifting 20% of paid social to LinkedIn in Q1.")
+    )
+    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="should we move budget to LinkedIn?")
+    bolt.sender.send_event(
+        im_message_event(
+            user=HUMAN, channel=DM_CHANNEL, text="should we move budget to LinkedIn?", ts=asked
+        )
+    )
+    work(runtime)
+
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    assert card["blocks"][0]["text"]["text"] == "ESCALATION: Human · Budget"
+    assert card["username"] == "CMO"
+    fields = [f["text"] for f in card["blocks"][1]["fields"]]
+    assert fields == ["*From*\nCMO", "*To*\nthe human executive team", "*Urgency*\nHigh"]
+    with runtime.sessions() as session:
+        escalation = session.scalars(select(Task).where(Task.assigned_to == "human")).one()
+    assert escalation.status == TaskStatus.ESCALATED.value
+
+    _click(bolt, slack, card, "escalation-decide")
+    assert _submit(bolt, slack, "x") == {
+        "response_action": "errors",
+        "errors": {"answer": "Write a short answer for the team."},
+    }
+    assert _submit(bolt, slack, "Approved for Q1, report back in 30 days.") == {}
+    work(runtime)  # the card update and the CMO's resumed turn
+
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    assert not any(b["type"] == "actions" for b in card["blocks"])  # buttons gone
+    assert (
+        card["blocks"][-1]["elements"][0]["text"]
+        == f"Decided by <@{APPROVER}>: Approved for Q1, report back in 30 days."
+    )
+    replies = [m["text"] for m in slack.messages(DM_CHANNEL, asked) if m.get("bot_id")]
+    assert (
+        replies[0]
+        == "This needs the exec team.\n\nI've escalated the $12k question to the exec team."
+    )
+    assert replies[-1] == "Approved: shifting 20% of paid social to LinkedIn in Q1."
+    resumed = [r for r in claude.requests if _cmo(True)(r.body)]
+    assert (
+        len(resumed) == 1
+        and "Approved for Q1, report back in 30 days."
+        in resumed[0].body["messages"][0]["content"][0]["text"]
+    )
+
+
+def test_a_second_answer_is_refused(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    escalation_channel: None,
+) -> None:
+    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
+    claude.script_for(_cmo(True), TextReply("Done."))
+    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
+    bolt.sender.send_event(
+        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
+    )
+    work(runtime)
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    _click(bolt, slack, card, "escalation-send-back")
+    _click(bolt, slack, card, "escalation-decide")  # a second person opens the modal too
+    modals = slack.workspace.views.for_user(APPROVER)["modals"]
+    assert len(modals) == 1  # views.open replaced the first (same person in this test)
+    assert _submit(bolt, slack, "Try within budget first.") == {}
+    slack.workspace.views.stacks[APPROVER] = [modals[0]["id"]]  # the stale modal submits again
+    assert _submit(bolt, slack, "Approve it.") == {
+        "response_action": "errors",
+        "errors": {"answer": "This escalation was already answered."},
+    }
+    _click(bolt, slack, card, "escalation-decide")
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."
