@@ -11,12 +11,13 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import date
 
 from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 
 from bots.roster import Agent
-from bots.tools import Delegate, check_call, parse_call
+from bots.tools import Consult, Delegate, check_call, parse_call
 from jobs.llm import ToolUse
 from jobs.queue import enqueue_task_job, turn_queue
 from jobs.runtime import Runtime
@@ -124,30 +125,31 @@ class Delegator:
     created: list[str] = field(default_factory=list)
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
-        if use.name != "delegate":
-            return f"The {use.name} tool is not available in this turn.", True
+        """`delegate` (down to a direct report) and `consult` (across to a peer)."""
         call = parse_call(use.name, use.input)
-        if call.refusal is not None or not isinstance(call.arguments, Delegate):
-            return call.refusal or "Invalid delegate call.", True
-        refusal = check_call(call.arguments, self.caller, self.rt.roster, self.rt.authority)
+        args = call.arguments
+        if call.refusal is not None or not isinstance(args, Delegate | Consult):
+            return call.refusal or f"The {use.name} tool is not available in this turn.", True
+        refusal = check_call(args, self.caller, self.rt.roster, self.rt.authority)
+        work = _as_work(args, self.caller)
         if refusal is None:
-            refusal = self._guards(call.arguments)
+            refusal = self._guards(work.to)
         if refusal is not None:
-            logger.info("Refused delegate by %s: %s", self.caller.id, refusal)
+            logger.info("Refused %s by %s: %s", use.name, self.caller.id, refusal)
             return refusal, True
-        task = self._create(call.arguments)
+        task = self._create(work)
         open_assignment_thread(self.rt, task, self.caller, self.origin)
         enqueue_task(self.rt, task.team_id, task.id)
         self.created.append(task.id)
         assignee = self.rt.roster.get(task.assigned_to)
         return (
-            f"Assigned to {assignee.display_name} (task {task.id}); a thread is open in their "
-            "channel. Their deliverable comes back to you when it is ready: finish this turn "
+            f"Sent to {assignee.display_name} (task {task.id}); a thread is open in their "
+            "channel. Their answer comes back to you when it is ready: finish this turn "
             "by telling the requester who is on it.",
             False,
         )
 
-    def _guards(self, call: Delegate) -> str | None:
+    def _guards(self, to: str) -> str | None:
         parent = self.ensure_parent()
         limit = self.rt.settings.max_delegation_depth
         if parent.depth + 1 > limit:
@@ -157,12 +159,12 @@ class Delegator:
             )
         with self.rt.sessions() as session:
             chain = tasks.delegation_chain(session, parent.team_id, parent.id)
-        if call.to in chain:
+        if to in chain:
             path = " -> ".join(chain)
-            return f"Refused: {call.to} is already in this request's chain ({path}): a cycle."
+            return f"Refused: {to} is already in this request's chain ({path}): a cycle."
         return None
 
-    def _create(self, call: Delegate) -> Task:
+    def _create(self, work: _Work) -> Task:
         parent = self.ensure_parent()
         task = Task(
             id=new_id(),
@@ -170,14 +172,14 @@ class Delegator:
             origin_turn_id=parent.origin_turn_id,
             parent_task_id=parent.id,
             created_by=self.caller.id,
-            assigned_to=call.to,
-            title=call.title,
-            brief=call.brief,
-            priority=call.priority,
-            due_date=call.due,
+            assigned_to=work.to,
+            title=work.title,
+            brief=work.brief,
+            priority=work.priority,
+            due_date=work.due,
             depth=parent.depth + 1,
             status=TaskStatus.OPEN.value,
-            context={"project": parent.title, "requested_in": list(self.origin)},
+            context={"project": parent.title, "requested_in": list(self.origin), "kind": work.kind},
         )
         with self.rt.sessions() as session:
             session.add(task)
@@ -187,17 +189,34 @@ class Delegator:
                     team_id=parent.team_id,
                     task_id=task.id,
                     from_agent=self.caller.id,
-                    to_agents=[call.to],
-                    type="task_assignment",
-                    priority=call.priority,
+                    to_agents=[work.to],
+                    type=work.kind,
+                    priority=work.priority,
                     context={
                         "project": parent.title,
-                        "deadline": call.due.isoformat() if call.due else None,
+                        "deadline": work.due.isoformat() if work.due else None,
                     },
-                    subject=call.title,
-                    body=call.brief,
+                    subject=work.title,
+                    body=work.brief,
                     requires_response=True,
                 )
             )
             session.commit()
         return task
+
+
+@dataclass(frozen=True)
+class _Work:
+    to: str
+    title: str
+    brief: str
+    priority: str
+    due: date | None
+    kind: str  # task_assignment | consultation
+
+
+def _as_work(args: Delegate | Consult, caller: Agent) -> _Work:
+    if isinstance(args, Delegate):
+        return _Work(args.to, args.title, args.brief, args.priority, args.due, "task_assignment")
+    title = f"Question from the {caller.display_name}"
+    return _Work(args.peer, title, args.question, "normal", None, "consultation")

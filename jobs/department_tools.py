@@ -6,7 +6,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bots.roster import Agent
-from bots.tools import tool_definitions
+from bots.tools import Report, parse_call, tool_definitions
+from jobs.decisions import DecisionRecorder
 from jobs.delegation import Delegator
 from jobs.escalation import Escalator
 from jobs.llm import ToolUse
@@ -14,11 +15,18 @@ from jobs.runtime import Runtime
 from models.work import Task
 
 
-def offered_tools(rt: Runtime, agent: Agent, depth: int) -> list[dict[str, object]]:
-    """`delegate` for agents with direct reports below the depth limit; `escalate` for all."""
-    names = {"escalate"}
-    if agent.manages and depth < rt.settings.max_delegation_depth:
-        names.add("delegate")
+def offered_tools(
+    rt: Runtime, agent: Agent, depth: int, *, in_task: bool = False
+) -> list[dict[str, object]]:
+    """escalate and record_decision for all; consult, and delegate for managers, below the
+    depth limit; report when working on a delegated task."""
+    names = {"escalate", "record_decision"}
+    if in_task:
+        names.add("report")
+    if depth < rt.settings.max_delegation_depth:
+        names.add("consult")
+        if agent.manages:
+            names.add("delegate")
     return [tool for tool in tool_definitions() if tool["name"] in names]
 
 
@@ -28,13 +36,17 @@ class DepartmentTools:
 
     delegator: Delegator
     escalator: Escalator
+    decisions: DecisionRecorder
+    reported: str | None = None
 
     @classmethod
     def for_turn(
         cls, rt: Runtime, agent: Agent, ensure_parent: Callable[[], Task], origin: tuple[str, str]
     ) -> DepartmentTools:
         return cls(
-            Delegator(rt, agent, ensure_parent, origin), Escalator(rt, agent, ensure_parent, origin)
+            Delegator(rt, agent, ensure_parent, origin),
+            Escalator(rt, agent, ensure_parent, origin),
+            DecisionRecorder(rt, agent, ensure_parent, origin),
         )
 
     @property
@@ -44,6 +56,14 @@ class DepartmentTools:
     def handle(self, use: ToolUse) -> tuple[str, bool]:
         if use.name == "escalate":
             return self.escalator.handle(use)
-        if use.name == "delegate":
+        if use.name in ("delegate", "consult"):
             return self.delegator.handle(use)
-        return f"The {use.name} tool is not available here; use delegate or escalate.", True
+        if use.name == "record_decision":
+            return self.decisions.handle(use)
+        if use.name == "report":
+            call = parse_call(use.name, use.input)
+            if not isinstance(call.arguments, Report):
+                return call.refusal or "Invalid report call.", True
+            self.reported = call.arguments.result
+            return "Recorded as your deliverable. End your turn now.", False
+        return f"The {use.name} tool is not available here.", True

@@ -87,7 +87,7 @@ class TaskRunner:
             system=self.rt.prompts.system_prompt(agent),
             messages=[ChatMessage("user", self._brief(task, children))],
             max_tokens=self.rt.settings.llm_max_tokens,
-            tools=[] if synthesis else offered_tools(self.rt, agent, task.depth),
+            tools=[] if synthesis else offered_tools(self.rt, agent, task.depth, in_task=True),
         )
         try:
             outcome = run_agent_loop(
@@ -101,7 +101,7 @@ class TaskRunner:
             logger.warning("Task %s: Claude gave up (%s)", task.id, gave_up.reason)
             writer.render(FAILED_TEXT, final=True)
             return self._finish(task, held, TaskStatus.FAILED, FAILED_TEXT)
-        text = outcome.text or "_(No answer.)_"
+        text = tools.reported or outcome.text or "_(No answer.)_"
         writer.render(text, final=True)
         if tools.created:
             return self._wait_for_subtasks(task, held)

@@ -131,7 +131,7 @@ class TurnRunner:
                 text=text,
             )
             turns.finish(session, claim, TurnStatus.ANSWERED)
-        request_task.wait_for_subtasks()
+        request_task.close(waiting=bool(tools.created), answer=text)
         return TurnStatus.ANSWERED.value
 
     def _close(
@@ -248,11 +248,15 @@ class _RequestTask:
                 )
         return self.task
 
-    def wait_for_subtasks(self) -> None:
-        """After the turn: the request task waits, or is woken at once if all came back."""
+    def close(self, *, waiting: bool, answer: str) -> None:
+        """After the turn: the request task waits for its subtasks (woken at once if they all
+        came back already), or, if nothing was handed out, is done with the turn's answer."""
         if self.task is None or self.held is None:
             return
         with self.rt.sessions() as session:
+            if not waiting:
+                tasks.settle(session, self.held, TaskStatus.DONE, deliverable=answer)
+                return
             tasks.settle(session, self.held, TaskStatus.WAITING)
             woke = tasks.wake_parent_if_all_done(session, self.task.team_id, self.task.id)
         if woke:

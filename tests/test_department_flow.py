@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from jobs.runtime import Runtime
 from models.records import LlmCall
-from models.work import AgentMessage, Task, TaskStatus
+from models.work import AgentMessage, Decision, Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
@@ -140,3 +140,112 @@ def test_delegating_sideways_is_refused_with_a_reason(
         assert session.scalars(select(Task)).all() == []  # nothing was created
     [reply] = [m for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
     assert reply["text"].startswith("I can't assign the Email Specialist")
+
+
+def _ask(bolt: ServedApp, slack: SlackStandIn, text: str) -> str:
+    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+    event = app_mention_event(
+        user=HUMAN, channel=CHANNEL_CONTENT, text=f"<@{BOT_USER}> {text}", ts=asked
+    )
+    assert bolt.sender.send_event(event).status == 200
+    return asked
+
+
+def test_a_decision_within_authority_is_recorded_and_listed(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    decide = {
+        "type": "blog_post_topics",
+        "decision": "Q1 series on AI ROI",
+        "reasoning": "Our ROI calculator post had 3x average engagement.",
+        "actions": [{"assignee": "copywriter", "action": "Outline post 1", "due": "2026-12-01"}],
+    }
+    claude.script_for(
+        _is("Content Manager", synthesis=False),
+        ToolUseReply("record_decision", decide),
+        TextReply("Decided: AI ROI series."),
+    )
+    asked = _ask(bolt, slack, "content manager: pick our Q1 blog theme")
+    work(runtime)
+
+    with runtime.sessions() as session:
+        [decision] = session.scalars(select(Decision)).all()
+        [task] = session.scalars(select(Task)).all()
+    assert (decision.decision_maker, decision.type, decision.escalated) == (
+        "content_manager",
+        "blog_post_topics",
+        False,
+    )
+    assert decision.actions == [
+        {"assignee": "copywriter", "action": "Outline post 1", "due": "2026-12-01"}
+    ]
+    assert (task.status, task.deliverable) == (
+        TaskStatus.DONE.value,
+        "Decided: AI ROI series.",
+    )  # no synthesis turn
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert (
+        "*Decision* (Blog post topics): Q1 series on AI ROI\n_Why:_ Our ROI calculator post had 3x average engagement.\n• copywriter: Outline post 1 (due 2026-12-01)"
+        in texts
+    )
+    assert len(claude.requests) == 2
+
+
+def test_a_decision_outside_authority_is_refused(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    budget = {
+        "type": "budget_allocation",
+        "decision": "Move $20k to LinkedIn",
+        "reasoning": "3x engagement",
+    }
+    claude.script_for(
+        _is("Content Manager", synthesis=False),
+        ToolUseReply("record_decision", budget),
+        TextReply("That is the CMO's call; escalating."),
+    )
+    _ask(bolt, slack, "content manager: move budget to LinkedIn")
+    work(runtime)
+    result = claude.requests[1].body["messages"][-1]["content"][0]
+    assert (
+        result["is_error"] is True
+        and "escalate" in result["content"]
+        and "vp_marketing" in result["content"]
+    )
+    with runtime.sessions() as session:
+        assert session.scalars(select(Decision)).all() == []
+
+
+def test_a_specialist_consults_a_peer_and_uses_the_answer(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.script_for(
+        _is("Copywriter", synthesis=False),
+        ToolUseReply(
+            "consult",
+            {"peer": "seo_specialist", "question": "Which keyword should lead the headline?"},
+        ),
+        TextReply("Checking keywords with SEO first."),
+    )
+    claude.script_for(
+        _is("SEO Specialist", synthesis=False), TextReply("Lead with `ai marketing costs`.")
+    )
+    claude.script_for(
+        _is("Copywriter", synthesis=True), TextReply("Headline: *AI Marketing Costs, Cut in Half*")
+    )
+    asked = _ask(bolt, slack, "copywriter: a headline for the cost post")
+    work(runtime)
+
+    with runtime.sessions() as session:
+        [message] = session.scalars(select(AgentMessage)).all()
+    assert (message.type, message.from_agent, message.to_agents) == (
+        "consultation",
+        "copywriter",
+        ["seo_specialist"],
+    )
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert texts[-1] == "Headline: *AI Marketing Costs, Cut in Half*"
+    synthesis = [r for r in claude.requests if _is("Copywriter", synthesis=True)(r.body)]
+    assert (
+        "Lead with `ai marketing costs`." in synthesis[0].body["messages"][0]["content"][0]["text"]
+    )
