@@ -28,6 +28,10 @@ class DatabaseNotMigrated(StartupError):
     """The database schema is not at the newest migration."""
 
 
+class BudgetSpent(Exception):
+    """The request's LLM budget is used up: the department stops and asks a person."""
+
+
 class LlmGaveUp(Exception):
     """Claude could not be reached or kept failing after every retry."""
 

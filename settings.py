@@ -8,6 +8,7 @@ traceback and never the secret's value.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from decimal import Decimal
 from pathlib import Path
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -56,6 +57,7 @@ class Settings(BaseSettings):
     escalation_channel: str = Field(
         default="mkt-escalations", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$"
     )
+    request_budget_usd: Decimal = Field(default=Decimal("2.00"), gt=0)
     max_delegation_depth: int = Field(default=2, ge=1, le=5)
     max_task_turns: int = Field(default=4, ge=1, le=20)
     max_tool_rounds: int = Field(default=6, ge=1, le=20)

@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from errors import BudgetSpent
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, ToolUse, stream_with_retries
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyWriter
@@ -32,12 +33,16 @@ def run_agent_loop(
     *,
     record: Callable[[LlmAttempt], None],
     handle_tool: ToolHandler | None,
+    budget_left: Callable[[], bool] = lambda: True,
 ) -> LoopOutcome:
-    """Raises LlmGaveUp when Claude keeps failing (the caller says so in the thread)."""
+    """Raises LlmGaveUp when Claude keeps failing, BudgetSpent when the request's budget is
+    used up before a call (the caller stops the request and asks a person)."""
     messages = list(request.messages)
     shown = ""
     calls = 0
     for _ in range(rt.settings.max_tool_rounds):
+        if not budget_left():
+            raise BudgetSpent(shown)
         prefix = shown + "\n\n" if shown else ""
 
         def show(text: str, before: str = prefix) -> bool:

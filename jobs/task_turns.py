@@ -12,9 +12,10 @@ from __future__ import annotations
 import logging
 
 from bots.roster import Agent
-from errors import LlmGaveUp
+from errors import BudgetSpent, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
+from jobs.budget import stop_request, within_budget
 from jobs.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.department_tools import DepartmentTools, offered_tools
 from jobs.lease import heartbeat
@@ -22,13 +23,14 @@ from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, ReplyWriter
 from jobs.usage import record_call
-from models import tasks
+from models import tasks, turns
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "_On it…_"
 STOPPED_TEXT = "_I stopped working on this: it took more turns than the department allows._"
+BUDGET_TEXT = "_Stopped: the request's budget is spent._"
 FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes back as not done._"
 
 
@@ -79,6 +81,7 @@ class TaskRunner:
         with self.rt.sessions() as session:
             children = tasks.subtasks(session, task.team_id, task.id)
         synthesis = bool(children)
+        request_id = task.origin_turn_id or task.id
         tools = DepartmentTools.for_turn(
             self.rt, agent, lambda: task, (task.channel_id, task.thread_ts)
         )
@@ -96,7 +99,12 @@ class TaskRunner:
                 writer,
                 record=lambda attempt: self._record(task, agent, attempt),
                 handle_tool=tools.handle,
+                budget_left=lambda: within_budget(self.rt, task.team_id, request_id),
             )
+        except BudgetSpent:
+            writer.render(BUDGET_TEXT, final=True)
+            self._stop(task, held, request_id)
+            return "stopped"
         except LlmGaveUp as gave_up:
             logger.warning("Task %s: Claude gave up (%s)", task.id, gave_up.reason)
             writer.render(FAILED_TEXT, final=True)
@@ -122,6 +130,17 @@ class TaskRunner:
             "another): resolve conflicts, keep what serves the brief, say what is still open."
         )
         return "\n\n".join(parts)
+
+    def _stop(self, task: Task, held: tasks.TaskClaim, request_id: str) -> None:
+        with self.rt.sessions() as session:
+            tasks.settle(session, held, TaskStatus.CANCELLED, deliverable=BUDGET_TEXT)
+            turn = turns.load_turn(session, task.team_id, request_id)
+        origin = (
+            (turn.channel_id, turn.thread_ts)
+            if turn
+            else (task.channel_id or "", task.thread_ts or "")
+        )
+        stop_request(self.rt, task.team_id, request_id, origin, task.assigned_to)
 
     def _label(self, child: Task) -> str:
         who = self.rt.roster.by_id.get(child.assigned_to)

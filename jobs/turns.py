@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from bots.roster import Agent
 from bots.routing import route
-from errors import LlmGaveUp
+from errors import BudgetSpent, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
+from jobs.budget import stop_request, within_budget
 from jobs.delegation import enqueue_task
 from jobs.department_tools import DepartmentTools, offered_tools
 from jobs.lease import heartbeat
@@ -41,6 +42,7 @@ REFUSED_TEXT = (
     "Sorry, I couldn't answer this one: the AI service refused the request, which points to a "
     "setup problem on our side (the details are in the app's logs). Nothing was lost."
 )
+STOPPED_TEXT = "_Stopped: this request reached its budget (details below)._"
 GAVE_UP_TEXT = (
     "Sorry, something went wrong on our side while I was answering, and I stopped after "
     "several tries. Please ask again; if it keeps happening, tell whoever runs this app."
@@ -113,7 +115,14 @@ class TurnRunner:
                 writer,
                 record=lambda attempt: self._record_call(turn, agent, attempt),
                 handle_tool=tools.handle,
+                budget_left=lambda: within_budget(self.rt, turn.team_id, turn.id),
             )
+        except BudgetSpent:
+            writer.render(STOPPED_TEXT, final=True)
+            stop_request(self.rt, turn.team_id, turn.id, origin, agent.id)
+            with self.rt.sessions() as session:
+                turns.finish(session, claim, TurnStatus.FAILED, "budget_spent")
+            return TurnStatus.FAILED.value
         except LlmGaveUp as gave_up:
             logger.warning("Turn %s: Claude gave up (%s)", turn.id, gave_up.reason)
             refused = gave_up.reason.startswith("4") and not gave_up.reason.startswith("429")

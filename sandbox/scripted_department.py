@@ -7,6 +7,11 @@ topic and a stable hash, so a demo looks alive, tests can assert on shape, and t
 request always streams the same text. Like the real agents it only drafts: no answer says
 anything went out.
 
+Managers also run the delegation flow (sandbox/scripted_delegation.py): offered the
+`delegate` tool for work their team produces, they hand it out one report per round and then
+acknowledge; a refusal gets a plain fallback; a synthesis request gets one answer built from
+every deliverable. Task turns ("[Task from …] title" plus a brief) are read for their brief.
+
 Role templates are Slack mrkdwn. In them `{t}` is the topic ("AI analytics launch"), `{p}`
 the product ("AI analytics"), `{P}` the product capitalised, and `[[a|b]]` one alternative
 chosen by the stable hash; a trailing backslash only wraps a long line in the source.
@@ -21,7 +26,13 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
-from sandbox.claude_api import TextReply
+from sandbox.claude_api import Reply, TextReply, ToolUseReply
+from sandbox.scripted_delegation import (
+    delegation_reply,
+    is_tool_round,
+    split_task,
+    synthesis_reply,
+)
 
 T = TypeVar("T")
 CHUNK_CHARS = 24  # small SSE deltas, so a demo visibly streams
@@ -42,13 +53,15 @@ _ADDRESS = re.compile(  # "copywriter: ..." or "hey SEO specialist, ..."
     re.I,
 )
 _TOPIC_CUE = re.compile(r"\b(?:about|for|on|around|regarding|announcing|promoting)\s+(.+)", re.I)
-_TOPIC_END = re.compile(
-    r"[,.;:!?()\n]|\s[-\u2013\u2014]\s|\b(?:by|before|next|that|which|so|with|please|for|in|at|"
-    r"to|across|from|who|when|is|are|was|will|can)\b",
+_TOPIC_END = re.compile(  # "in" ends a topic unless a field follows: "AI in marketing"
+    r"[,.;:!?()\n]|\s[-\u2013\u2014]\s|\b(?:by|before|next|that|which|so|with|please|for|"
+    r"in(?!\s+(?:marketing|sales|b2b|saas|healthcare|finance|retail|education|e-?commerce|"
+    r"manufacturing)\b)|at|to|across|from|who|when|is|are|was|will|can)\b",
     re.I,
 )
 _FILLER = re.compile(
     r"^(?:(?:can|could|would) you|please|i need|we need|give me|write|draft|create|make|"
+    r"what do you think of|what(?:'s| is) your (?:take|view) on|thoughts on|"
     r"suggest|brainstorm|come up with|plan|review|need|want|some|one|two|three|four|five|\d+|"
     r"a|an|the|our|my|your|this|these|that|it|their|its|hi|hello|hey|thanks|something)(?:\s+|$)",
     re.I,
@@ -100,14 +113,27 @@ class Request:
         return [options[i] for i in order]
 
 
-def department_responder(body: dict[str, Any]) -> TextReply:
-    """Answer a Messages API body as the role its system prompt names (the CMO if none)."""
+def department_responder(body: dict[str, Any]) -> Reply:
+    """Answer a Messages API body as the role its system prompt names (the CMO if none).
+
+    A synthesis request gets the manager's synthesis; a manager offered `delegate` for work
+    its team produces delegates (a ToolUseReply per round), then acknowledges; anything else
+    is the role's own answer.
+    """
     request = read_request(body)
     writer = ROLE_WRITERS.get(request.role, cmo)
+    synthesis = synthesis_reply(body, request.role, request.text, request.topic)
+    if synthesis is not None:
+        return _text(synthesis)
     if request.previous and _is_follow_up(request.text):
-        text = _revise(request, writer)
-    else:
-        text = writer(request)
+        return _text(_revise(request, writer))
+    delegated = delegation_reply(body, request.role, request.text, request.topic)
+    if isinstance(delegated, ToolUseReply):
+        return delegated
+    return _text(delegated or writer(request))
+
+
+def _text(text: str) -> TextReply:
     return TextReply(text, chunk_chars=CHUNK_CHARS, delay_per_chunk_s=DELAY_PER_CHUNK_S)
 
 
@@ -115,9 +141,15 @@ def read_request(body: dict[str, Any]) -> Request:
     """Split the conversation into who said what; find the request, its topic, our last say."""
     turns: list[tuple[str, str]] = []  # ("human" | "agent" | "self", text)
     for message in body.get("messages") or []:
+        if is_tool_round(message):  # this turn's delegate calls: not part of the discussion
+            continue
         text = _message_text(message)
         if message.get("role") == "assistant":
             turns.append(("self", text))
+            continue
+        if task := split_task(text):  # a task turn: the brief is the request
+            brief = _clean(task.brief)
+            turns.append(("human", brief if topic_of(brief) else _clean(f"{task.title}: {brief}")))
             continue
         for part in filter(str.strip, _SEGMENT.split(text)):
             kind = "agent" if _AGENT.match(part) else "human"

@@ -251,3 +251,52 @@ def test_a_specialist_consults_a_peer_and_uses_the_answer(
     assert (
         "Lead with `ai marketing costs`." in synthesis[0].body["messages"][0]["content"][0]["text"]
     )
+
+
+def test_a_spent_budget_stops_the_request_and_asks_a_person(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
+) -> None:
+    """Guard: no request spends without bound. The specialists' first call finds the budget
+    spent: the work is cancelled, the thread says what was done, a person gets a card."""
+    from decimal import Decimal
+
+    import app as app_module
+    from jobs import runtime as runtime_module
+    from sandbox.signing import SlackRequestSender
+    from tests.conftest import SIGNING_SECRET, TEAM, make_settings, serve_app
+
+    settings = make_settings(slack, claude, database_url, request_budget_usd=Decimal("0.0001"))
+    rt = runtime_module.build_runtime(settings)
+    runtime_module.install(rt)
+    slack.add_channel("C0ESCALATE", "mkt-escalations")
+    server, url = serve_app(app_module.create_app(settings))
+    try:
+        claude.script_for(
+            _is("Content Manager", synthesis=False),
+            _delegate("copywriter", "Draft the blog post"),
+            TextReply("The Copywriter is on it."),
+        )
+        asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="content manager: a blog post")
+        event = app_mention_event(
+            user=HUMAN,
+            channel=CHANNEL_CONTENT,
+            text=f"<@{BOT_USER}> content manager: a blog post",
+            ts=asked,
+        )
+        SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM).send_event(event)
+        work(rt)
+    finally:
+        server.close()
+
+    assert len(claude.requests) == 1  # nothing ran once the first call had spent the budget
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert any(
+        t.startswith(":warning: I stopped this request: it reached its budget of $0.00")
+        for t in texts
+    )
+    [card] = [m for m in slack.messages("C0ESCALATE") if m.get("blocks")]
+    assert card["blocks"][0]["text"]["text"] == "ESCALATION: Human · Request budget reached"
+    with rt.sessions() as session:
+        statuses = {t.assigned_to: t.status for t in session.scalars(select(Task))}
+    assert statuses["content_manager"] == TaskStatus.CANCELLED.value
+    assert statuses["human"] == TaskStatus.ESCALATED.value

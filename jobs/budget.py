@@ -1,0 +1,106 @@
+"""The per-request budget: what a person's request may spend on Claude, across every agent
+it reaches; when it is spent the department stops cleanly and asks a person."""
+
+from __future__ import annotations
+
+import logging
+from decimal import Decimal
+
+from sqlalchemy import func, select, update
+
+from bots.roster import HUMAN
+from jobs.delegation import persona, team_channel_id
+from jobs.escalation import post_card
+from jobs.runtime import Runtime
+from jobs.slack_out import ReplyTarget, ReplyWriter
+from models.base import new_id
+from models.records import LlmCall
+from models.work import FINISHED, Task, TaskStatus
+
+logger = logging.getLogger(__name__)
+
+
+def spent_usd(rt: Runtime, team_id: str, turn_id: str) -> Decimal:
+    with rt.sessions() as session:
+        total = session.scalar(
+            select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
+                LlmCall.team_id == team_id, LlmCall.turn_id == turn_id
+            )
+        )
+    return Decimal(str(total or 0))
+
+
+def within_budget(rt: Runtime, team_id: str, turn_id: str) -> bool:
+    return spent_usd(rt, team_id, turn_id) < rt.settings.request_budget_usd
+
+
+def stop_request(
+    rt: Runtime, team_id: str, turn_id: str, origin: tuple[str, str], agent_id: str
+) -> None:
+    """Cancel the request's unfinished work, say so in its thread, and ask a person."""
+    with rt.sessions() as session:
+        work = list(
+            session.scalars(
+                select(Task).where(Task.team_id == team_id, Task.origin_turn_id == turn_id)
+            )
+        )
+        session.execute(
+            update(Task)
+            .where(
+                Task.team_id == team_id,
+                Task.origin_turn_id == turn_id,
+                Task.status.not_in([s.value for s in FINISHED]),
+            )
+            .values(status=TaskStatus.CANCELLED.value, lease_token=None, lease_expires_at=None)
+            .execution_options(synchronize_session=False)
+        )
+        session.commit()
+    done = [t.title for t in work if t.status == TaskStatus.DONE.value]
+    spent, budget = spent_usd(rt, team_id, turn_id), rt.settings.request_budget_usd
+    so_far = "; ".join(done) or "nothing finished yet"
+    agent = rt.roster.get(agent_id)
+    notice = (
+        f":warning: I stopped this request: it reached its budget of ${budget:.2f} "
+        f"(spent ${spent:.2f}). Done so far: {so_far}. A person has been asked whether to go on."
+    )
+    writer = ReplyWriter(
+        rt.slack,
+        rt.sessions,
+        ReplyTarget(team_id, f"b{turn_id[:31]}", *origin),
+        persona(agent),
+        min_interval_s=0,
+    )
+    writer.render(notice, final=True)
+    card = Task(
+        id=new_id(),
+        team_id=team_id,
+        origin_turn_id=turn_id,
+        created_by=agent_id,
+        assigned_to=HUMAN,
+        title="Escalation: Budget",
+        brief=notice,
+        status=TaskStatus.ESCALATED.value,
+        context={
+            "kind": "escalation",
+            "level": "Human",
+            "category": "Request budget reached",
+            "from_name": agent.display_name,
+            "to_name": "the human executive team",
+            "issue": f"The request reached its LLM budget of ${budget:.2f} (spent ${spent:.2f}).",
+            "attempts_made": f"Done so far: {so_far}.",
+            "urgency": "medium",
+            "recommendation": "Raise the budget for this request, or narrow it and ask again.",
+            "impact": "The request is stopped until someone decides.",
+        },
+    )
+    with rt.sessions() as session:
+        session.add(card)
+        session.commit()
+    channel = team_channel_id(rt, team_id, rt.settings.escalation_channel) or origin[0]
+    ts = post_card(rt, card, channel, persona(agent))
+    with rt.sessions() as session:
+        row = session.get(Task, card.id)
+        assert row is not None
+        row.channel_id, row.thread_ts = channel, ts
+        session.commit()
+    logger.warning("Request %s stopped: budget %s spent", turn_id, budget)
