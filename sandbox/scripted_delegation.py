@@ -198,7 +198,8 @@ def _cap(text: str) -> str:
 
 def _words(text: str, limit: int = MAX_ELEMENT_WORDS) -> str:
     words = text.split()
-    return " ".join(words) if len(words) <= limit else " ".join(words[:limit]) + "…"
+    short = " ".join(words) if len(words) <= limit else " ".join(words[:limit]) + "…"
+    return short + '"' if short.count('"') % 2 else short  # a cut quote is closed
 
 
 # --- reading the request ---------------------------------------------------------------------
@@ -682,7 +683,7 @@ def _team_synthesis(role: str, sections: Sequence[Section], topic: str, seed: st
         lead, *rest = done
         others = " and ".join(_name(s.agent_id or s.name) for s in rest)
         lines.append(
-            f"*Where it comes together:* {_cap(_name(lead.agent_id or lead.name))} sets the "
+            f"*Where it comes together:* {_name(lead.agent_id or lead.name)} sets the "
             f"message with {element(lead)}; {others} reuse its promise, so nothing drifts."
         )
     elif done:

@@ -3,17 +3,39 @@ deterministically, without claiming to have done what only humans do."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 import anthropic
 import pytest
+from redis import Redis
 
+import app as app_module
+from bots.authority import load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import Agent, load_roster
+from bots.tools import Delegate, check_call, parse_call, tool_definitions
+from jobs import runtime as runtime_module
 from jobs.llm import ChatMessage, LlmRequest, build_params
-from sandbox.claude_api import ScriptedClaude
+from jobs.runtime import Runtime
+from sandbox.claude_api import Reply, ScriptedClaude, TextReply, ToolUseReply
+from sandbox.scripted_delegation import copy_pick, primary_keyword
 from sandbox.scripted_department import department_responder, topic_of
+from sandbox.signing import SlackRequestSender, app_mention_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import (
+    BOT_USER,
+    CHANNEL_CONTENT,
+    HUMAN,
+    SIGNING_SECRET,
+    TEAM,
+    make_settings,
+    serve_app,
+    work,
+)
 
 ROSTER = load_roster()
 PROMPTS = PromptLibrary(ROSTER)
@@ -59,7 +81,12 @@ def body_for(agent_id: str, *turns: str) -> dict[str, Any]:
 
 
 def answer(agent_id: str, *turns: str) -> str:
-    return department_responder(body_for(agent_id, *turns)).text
+    return text_of(department_responder(body_for(agent_id, *turns)))
+
+
+def text_of(reply: Reply) -> str:
+    assert isinstance(reply, TextReply), reply
+    return reply.text
 
 
 def thread_with_follow_up(agent_id: str, follow_up: str) -> tuple[str, str]:
@@ -199,3 +226,294 @@ def test_end_to_end_through_the_real_client_streaming() -> None:
     assert sorted(options(text)) == [1, 2, 3] and "*My pick:*" in text
     assert final.stop_reason == "end_turn"
     assert claude.requests[0].body["system"][1]["text"].startswith("You are the Copywriter")
+
+
+# --- the department at work: delegation, fallbacks and synthesis ------------------------------
+
+DELEGATE = [tool for tool in tool_definitions() if tool["name"] == "delegate"]
+BLOG_POST = "content manager: we need a blog post about AI in marketing for CMOs"
+REFUSED_DEPTH = "Refused: the delegation depth limit (2) is reached. Do it yourself or escalate."
+Round = tuple[ToolUseReply, str, bool]  # (the call, its tool_result text, is_error)
+
+
+def manager_body(agent_id: str, request: str, rounds: Sequence[Round] = ()) -> dict[str, Any]:
+    """A manager's turn as the agent loop sends it: the request, then each tool round."""
+    messages = [ChatMessage("user", f"{MARIA} {request}")]
+    for number, (call, result, is_error) in enumerate(rounds):
+        use = {"type": "tool_use", "id": f"toolu_{number}", "name": call.name, "input": call.input}
+        said = ({"type": "text", "text": call.text_before},) if call.text_before else ()
+        messages += [
+            ChatMessage("assistant", "", blocks=(*said, use)),
+            ChatMessage(
+                "user",
+                "",
+                blocks=(
+                    {
+                        "type": "tool_result",
+                        "tool_use_id": f"toolu_{number}",
+                        "content": result,
+                        "is_error": is_error,
+                    },
+                ),
+            ),
+        ]
+    prompt = PROMPTS.system_prompt(ROSTER.get(agent_id))
+    return build_params(LlmRequest(MODEL, prompt, messages, max_tokens=1024, tools=DELEGATE))
+
+
+def manager_turn(
+    agent_id: str, request: str, refuse: str | None = None
+) -> tuple[list[ToolUseReply], str]:
+    """Run a manager's turn to its end, answering every delegate like jobs/delegation.py."""
+    rounds: list[Round] = []
+    for _ in range(6):  # the default max_tool_rounds
+        reply = department_responder(manager_body(agent_id, request, rounds))
+        if not isinstance(reply, ToolUseReply):
+            return [call for call, _, _ in rounds], text_of(reply)
+        refused = reply.input["to"] == refuse
+        rounds.append((reply, REFUSED_DEPTH if refused else "Assigned.", refused))
+    raise AssertionError("the manager never finished its turn")
+
+
+def task_text(requester: str, call: ToolUseReply) -> str:
+    """A delegated task's first message, laid out as jobs/task_turns.py TaskRunner._brief."""
+    args = call.input
+    return (
+        f"[Task from {requester}, priority {args['priority']}] {args['title']}\n\n"
+        f"{args['brief']}\n\nDo the work and reply with the deliverable itself."
+    )
+
+
+def task_answer(agent_id: str, text: str) -> str:
+    prompt = PROMPTS.system_prompt(ROSTER.get(agent_id))
+    body = build_params(LlmRequest(MODEL, prompt, [ChatMessage("user", text)], max_tokens=1024))
+    return text_of(department_responder(body))
+
+
+def synthesis_text(request: str, work: list[tuple[str, str, str]]) -> str:
+    """The synthesis request of a person's request task, as TaskRunner._brief lays it out."""
+    parts = [f"[Task from a person in Slack, priority normal] {request}\n\n{request}"]
+    parts.append("Your team's work is in:")
+    parts += [f"--- {name} ({status}) ---\n{text}" for name, status, text in work]
+    parts.append(
+        "Synthesise one answer for a person in Slack from this (do not paste the pieces one "
+        "after another): resolve conflicts, keep what serves the brief, say what is still open."
+    )
+    return "\n\n".join(parts)
+
+
+def test_content_manager_delegates_a_blog_post_then_says_who_is_on_what() -> None:
+    calls, ack = manager_turn("content_manager", BLOG_POST)
+
+    assert [call.input["to"] for call in calls] == ["copywriter", "seo_specialist"]
+    assert calls[0].text_before == "Assigning the draft to the Copywriter."
+    manager = ROSTER.get("content_manager")
+    for call in calls:
+        parsed = parse_call("delegate", call.input)
+        assert parsed.refusal is None and isinstance(parsed.arguments, Delegate)
+        assert check_call(parsed.arguments, manager, ROSTER, load_authority()) is None
+        assert call.input["priority"] == "normal"
+        assert "AI in marketing" in call.input["title"]
+        assert call.input["brief"].startswith("A blog post about AI in marketing, for CMOs.")
+    assert "The Copywriter is drafting" in ack and "the SEO Specialist is building" in ack
+    assert not ACTION_CLAIMS.search(ack)
+    assert not re.search(r"\b(?:done|finished|complete|attached)\b", ack, re.I)
+
+
+@pytest.mark.parametrize(
+    ("agent_id", "request_text", "assignees"),
+    [
+        ("content_manager", "a case study on Acme with graphics for finance leaders",
+         ["copywriter", "seo_specialist", "designer"]),
+        ("social_media_manager", "social posts announcing the Q3 partner program",
+         ["linkedin_manager", "twitter_manager"]),
+        ("social_media_manager", "a LinkedIn post about our onboarding checklist",
+         ["linkedin_manager"]),
+        ("campaign_manager", "a nurture sequence for lapsed trial users", ["email_specialist"]),
+        ("vp_marketing", "the AI analytics launch campaign, with an email sequence",
+         ["content_manager", "social_media_manager", "campaign_manager"]),
+        ("cmo", "a go-to-market plan for the AI analytics launch", ["vp_marketing"]),
+    ],
+)  # fmt: skip
+def test_each_manager_hands_out_what_its_team_produces(
+    agent_id: str, request_text: str, assignees: list[str]
+) -> None:
+    calls, ack = manager_turn(agent_id, request_text)
+
+    assert [call.input["to"] for call in calls] == assignees
+    assert set(assignees) <= set(ROSTER.get(agent_id).manages)
+    for assignee in assignees:
+        assert ROSTER.get(assignee).display_name in ack
+    assert not ACTION_CLAIMS.search(ack)
+
+
+def test_urgent_work_is_delegated_at_high_priority() -> None:
+    calls, ack = manager_turn(
+        "content_manager", "urgent: a blog post on AI in marketing, due Friday"
+    )
+
+    assert {call.input["priority"] for call in calls} == {"high"}
+    assert all("Due Friday." in call.input["brief"] for call in calls)
+    assert "high priority" in ack
+
+
+def test_a_refused_delegation_gets_a_plain_fallback_and_no_retry() -> None:
+    calls, text = manager_turn("content_manager", BLOG_POST, refuse="seo_specialist")
+
+    assert [call.input["to"] for call in calls] == ["copywriter", "seo_specialist"]
+    assert text.startswith("I couldn't hand the keyword plan to the SEO Specialist")
+    assert "depth limit" in text and "I won't retry it" in text
+    assert "I'll do the keyword plan myself" in text
+    assert "the Copywriter is still on the draft" in text
+    assert not ACTION_CLAIMS.search(text)
+
+
+def test_a_delegation_outside_the_team_is_escalated_instead() -> None:
+    sideways = ToolUseReply("delegate", {"to": "email_specialist", "title": "Launch email",
+                                         "brief": "The launch email for trial users."})  # fmt: skip
+    refusal = "Refused: Email Specialist does not report to you. You may delegate to copywriter."
+    body = manager_body("content_manager", BLOG_POST, [(sideways, refusal, True)])
+
+    text = text_of(department_responder(body))
+
+    assert "does not report to you" in text
+    assert "escalating it to the VP Marketing" in text and "won't retry" in text
+
+
+def test_synthesis_turns_the_draft_and_keywords_into_one_answer() -> None:
+    calls, _ = manager_turn("content_manager", BLOG_POST)
+    draft = task_answer("copywriter", task_text("Content Manager", calls[0]))
+    keywords = task_answer("seo_specialist", task_text("Content Manager", calls[1]))
+    assert SHAPES["copywriter"] in draft and "AI in marketing" in draft
+    assert SHAPES["seo_specialist"] in keywords and "AI in marketing" in keywords
+    work = [("Copywriter", "done", draft), ("SEO Specialist", "done", keywords)]
+    prompt = PROMPTS.system_prompt(ROSTER.get("content_manager"))
+    body = build_params(
+        LlmRequest(MODEL, prompt, [ChatMessage("user", synthesis_text(BLOG_POST, work))], 1024)
+    )
+
+    text = text_of(department_responder(body))
+
+    headline, keyword = copy_pick(draft), primary_keyword(keywords)
+    assert headline and keyword
+    assert f'"{headline}"' in text and f"`{keyword}`" in text  # one element from each
+    [new_headline] = re.findall(r"^\*Headline:\* (.+)$", text, re.M)
+    assert keyword in new_headline.lower() and new_headline != headline
+    assert "*Editor's note:*" in text and "*Still open:*" in text and "CMOs" in text
+    assert "*My pick:*" not in text and "*On-page checklist:*" not in text  # not pasted
+    assert 80 <= len(text.split()) <= 200
+    assert "**" not in text and not re.search(r"^#|^\|", text, re.M)
+    assert not ACTION_CLAIMS.search(text)
+
+
+def test_a_missing_deliverable_is_named_as_still_open() -> None:
+    draft = answer("copywriter", "headlines for a blog post about AI in marketing")
+    work = [("Copywriter", "done", draft), ("SEO Specialist", "failed", "_I couldn't finish._")]
+    prompt = PROMPTS.system_prompt(ROSTER.get("content_manager"))
+    body = build_params(
+        LlmRequest(MODEL, prompt, [ChatMessage("user", synthesis_text(BLOG_POST, work))], 1024)
+    )
+
+    text = text_of(department_responder(body))
+
+    assert f'"{copy_pick(draft)}"' in text
+    assert "the SEO Specialist's part didn't come back (failed)" in text
+
+
+def test_a_question_to_the_content_manager_gets_a_normal_answer() -> None:
+    request = "content manager: what do you think of our positioning?"
+
+    reply = department_responder(manager_body("content_manager", request))
+
+    assert SHAPES["content_manager"] in text_of(reply) and "positioning" in text_of(reply)
+    assert reply == department_responder(body_for("content_manager", request))
+
+
+def test_without_the_delegate_tool_a_manager_answers_itself() -> None:
+    assert SHAPES["content_manager"] in answer("content_manager", BLOG_POST)
+
+
+def test_delegation_is_deterministic() -> None:
+    body = manager_body("vp_marketing", "the AI analytics launch campaign")
+
+    assert department_responder(body) == department_responder(body)
+
+
+# --- end to end: one request through the real department flow ---------------------------------
+
+
+@dataclass
+class Department:
+    runtime: Runtime
+    sender: SlackRequestSender
+    claude: ScriptedClaude
+
+
+def unpaced_department(body: dict[str, Any]) -> Reply:
+    """department_responder without its demo pacing, so the flow test stays fast."""
+    reply = department_responder(body)
+    return (
+        dataclasses.replace(reply, delay_per_chunk_s=0.0) if isinstance(reply, TextReply) else reply
+    )
+
+
+@pytest.fixture()
+def department(slack: SlackStandIn, database_url: str, redis_conn: Redis) -> Iterator[Department]:
+    """tests/conftest.py's settings, runtime and bolt, with the scripted department as Claude."""
+    with ScriptedClaude(responder=unpaced_department) as claude:
+        settings = make_settings(slack, claude, database_url)
+        runtime = runtime_module.build_runtime(settings)
+        runtime_module.install(runtime)
+        server, url = serve_app(app_module.create_app(settings))
+        try:
+            yield Department(runtime, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM), claude)
+        finally:
+            server.close()
+
+
+def test_a_blog_post_request_runs_through_the_whole_department(
+    department: Department, slack: SlackStandIn
+) -> None:
+    mention = f"<@{BOT_USER}> {BLOG_POST}"
+    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=mention)
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=mention, ts=asked)
+    assert department.sender.send_event(event).status == 200
+
+    work(department.runtime)  # the manager's turn, both specialists, then the synthesis
+
+    origin = [m for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert [m["username"] for m in origin] == ["Content Manager"] * 4
+    ack, to_copywriter, to_seo, synthesis = (str(m["text"]) for m in origin)
+    assert ack.startswith("Assigning the draft to the Copywriter.")
+    assert "the SEO Specialist is building the keyword plan" in ack
+    assert to_copywriter.startswith(
+        "→ Assigned *Draft the blog post: AI in marketing* to Copywriter"
+    )
+    assert to_seo.startswith("→ Assigned *Keyword plan for the blog post: AI in marketing* to SEO")
+
+    assignments = [
+        m
+        for m in slack.messages(CHANNEL_CONTENT)
+        if m.get("bot_id") and m.get("thread_ts") in (None, m["ts"])
+    ]
+    assert [m["username"] for m in assignments] == ["Content Manager", "Content Manager"]
+    answers = {
+        str(m["username"]): str(m["text"])
+        for a in assignments
+        for m in slack.messages(CHANNEL_CONTENT, a["ts"])[1:]
+    }
+    assert set(answers) == {"Copywriter", "SEO Specialist"}
+    draft, keywords = answers["Copywriter"], answers["SEO Specialist"]
+    assert SHAPES["copywriter"] in draft and "AI in marketing" in draft
+    assert SHAPES["seo_specialist"] in keywords and "AI in marketing" in keywords
+
+    assert f'"{copy_pick(draft)}"' in synthesis and f"`{primary_keyword(keywords)}`" in synthesis
+    assert synthesis.startswith("*Editor's note:*") and "*Headline:*" in synthesis
+    synthesis_calls = [
+        r
+        for r in department.claude.requests
+        if "Your team's work is in:" in r.body["messages"][0]["content"][0]["text"]
+    ]
+    assert len(synthesis_calls) == 1
+    everything = [ack, synthesis, *answers.values()]
+    assert [ACTION_CLAIMS.findall(text) for text in everything] == [[] for _ in everything]

@@ -1,0 +1,140 @@
+"""An escalation climbs the whole chain (Copywriter → Content Manager → VP → CMO → a person),
+the person's answer comes back down, and each level resumes with the answer from above."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+
+from jobs.runtime import Runtime
+from models.work import Task, TaskStatus
+from sandbox import slack_interactions as interactions
+from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
+from sandbox.signing import app_mention_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import BOT_USER, CHANNEL_CONTENT, HUMAN, ServedApp, work
+
+ESCALATIONS, APPROVER = "C0ESCALATE", "U0EXEC"
+
+
+def _escalation(issue: str) -> dict[str, str]:
+    return {
+        "category": "Budget",
+        "issue": issue,
+        "attempts_made": "Checked the current plan; no room left.",
+        "urgency": "high",
+        "recommendation": "Approve $3k for paid promotion.",
+        "impact": "The post launches without promotion.",
+    }
+
+
+def _resumed(body: dict[str, Any]) -> bool:
+    return "Answer to your escalation" in str(body["messages"][0]["content"][0].get("text", ""))
+
+
+def _role(role: str, *, resumed: bool) -> Any:
+    def match(body: dict[str, Any]) -> bool:
+        first = str(body["messages"][0]["content"][0].get("text", ""))
+        mine = str(body["system"][1]["text"]).startswith(f"You are the {role} ")
+        return mine and ("Answer to your escalation" in first) == resumed
+
+    return match
+
+
+def test_an_escalation_climbs_to_a_person_and_the_answer_comes_back_down(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    slack.add_channel(ESCALATIONS, "mkt-escalations")
+    slack.add_user(APPROVER, "exec")
+    chain = ["Copywriter", "Content Manager", "VP Marketing", "CMO"]
+    for role in chain:
+        claude.script_for(
+            _role(role, resumed=False),
+            ToolUseReply("escalate", _escalation(f"{role}: we need $3k to promote the post.")),
+            TextReply(f"{role}: escalated upward."),
+        )
+        claude.script_for(
+            _role(role, resumed=True), TextReply(f"{role}: approved from above, go ahead.")
+        )
+    text = f"<@{BOT_USER}> copywriter: can we pay to promote the AI costs post?"
+    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+    bolt.sender.send_event(
+        app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
+    )
+    work(runtime)
+
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    assert card["username"] == "CMO"
+    assert card["blocks"][1]["fields"][0]["text"] == "*From*\nCMO"
+    decide = next(
+        e
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "escalation-decide"
+    )
+    payload = interactions.block_actions(
+        slack,
+        user=APPROVER,
+        channel=ESCALATIONS,
+        message_ts=card["ts"],
+        action={
+            "action_id": "escalation-decide",
+            "block_id": "escalation",
+            "type": "button",
+            "value": decide["value"],
+        },
+    )
+    assert bolt.sender.send_interaction(payload).status == 200
+    [modal] = slack.workspace.views.for_user(APPROVER)["modals"]
+    values = {"answer": {"text": {"type": "plain_text_input", "value": "Approved: $3k."}}}
+    assert (
+        bolt.sender.send_interaction(
+            interactions.view_submission(slack, user=APPROVER, view=modal, values=values)
+        ).status
+        == 200
+    )
+    work(runtime)
+
+    resumed = [r for r in claude.requests if _resumed(r.body)]
+    order = [r.body["system"][1]["text"].split(" of the")[0] for r in resumed]
+    assert order == [f"You are the {role}" for role in reversed(chain)]  # the answer came back down
+    final = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")][-1]
+    assert final == "Copywriter: approved from above, go ahead."
+    with runtime.sessions() as session:
+        statuses = {(t.assigned_to, t.status) for t in session.scalars(select(Task))}
+    assert statuses == {
+        ("copywriter", TaskStatus.DONE.value),
+        ("content_manager", TaskStatus.DONE.value),
+        ("vp_marketing", TaskStatus.DONE.value),
+        ("cmo", TaskStatus.DONE.value),
+        ("human", TaskStatus.DONE.value),
+    }
+
+
+def test_a_consultation_cycle_is_refused(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    ask_seo = {"peer": "seo_specialist", "question": "Which keyword leads?"}
+    ask_back = {"peer": "copywriter", "question": "What is the headline now?"}
+    claude.script_for(
+        _role("Copywriter", resumed=False),
+        ToolUseReply("consult", ask_seo),
+        TextReply("Asked SEO."),
+    )
+    claude.script_for(
+        _role("SEO Specialist", resumed=False),
+        ToolUseReply("consult", ask_back),
+        TextReply("Lead with `ai costs`."),
+    )
+    text = f"<@{BOT_USER}> copywriter: headline for the cost post"
+    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+    bolt.sender.send_event(
+        app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
+    )
+    work(runtime)
+
+    seo_second = [r for r in claude.requests if _role("SEO Specialist", resumed=False)(r.body)][1]
+    result = seo_second.body["messages"][-1]["content"][0]
+    assert result["is_error"] is True and "cycle" in result["content"]
