@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -459,9 +460,14 @@ def unpaced_department(body: dict[str, Any]) -> Reply:
 
 @pytest.fixture()
 def department(slack: SlackStandIn, database_url: str, redis_conn: Redis) -> Iterator[Department]:
-    """tests/conftest.py's settings, runtime and bolt, with the scripted department as Claude."""
+    """tests/conftest.py's settings, runtime and bolt, with the scripted department as Claude.
+
+    Its own queue name, so a test session running alongside on the same Redis database
+    cannot take this flow's jobs.
+    """
     with ScriptedClaude(responder=unpaced_department) as claude:
-        settings = make_settings(slack, claude, database_url)
+        queue = f"turns-department-{uuid.uuid4().hex[:8]}"
+        settings = make_settings(slack, claude, database_url, queue_name=queue)
         runtime = runtime_module.build_runtime(settings)
         runtime_module.install(runtime)
         server, url = serve_app(app_module.create_app(settings))
