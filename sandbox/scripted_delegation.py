@@ -184,7 +184,7 @@ def _pick(seed: str, slot: str, options: Sequence[T]) -> T:
 
 
 def _name(agent_id: str) -> str:
-    """ "the Copywriter", "Market Research" (a team, no article), "a human"."""
+    """How a manager names someone: "the Copywriter", "Market Research" (no article)."""
     if agent_id == HUMAN:
         return "the human team"
     agent = _roster().by_id.get(agent_id)
