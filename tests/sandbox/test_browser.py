@@ -125,3 +125,27 @@ def test_a_card_button_opens_a_modal_whose_errors_and_submit_work(
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
     context.close()
+
+
+def test_the_department_at_work_in_the_browser(page: Page) -> None:
+    """A manager delegates to two specialists; their threads appear in #mkt-content and the
+    manager's synthesis lands in the person's thread."""
+    page.get_by_test_id("user-picker").select_option("U0MARIA")
+    page.get_by_test_id("channel-mkt-content").click()
+    _send(
+        page, "@Marketing Dept content manager: we need a blog post about AI in marketing for CMOs"
+    )
+
+    assignments = page.locator('[data-testid="message"][data-username="Content Manager"]')
+    expect(assignments.filter(has_text="Draft the blog post")).to_have_count(
+        1, timeout=REPLY_TIMEOUT_MS
+    )
+    expect(assignments.filter(has_text="Keyword plan")).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    mine = page.locator('[data-testid="message"][data-username="maria"]')
+    mine.filter(has_text="we need a blog post").get_by_test_id("thread-link").click()
+    pane = page.get_by_test_id("thread-pane")
+    synthesis = pane.locator('[data-testid="message"][data-username="Content Manager"]').filter(
+        has_text="Editor's note"
+    )
+    expect(synthesis).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(pane.get_by_test_id("message-text").filter(has_text="Assigned")).to_have_count(2)
