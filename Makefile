@@ -45,6 +45,7 @@ bench: $(STAMP)
 	scripts/ensure-chromium
 	$(PY) -m bench.ack_latency
 	$(PY) -m bench.sandbox_latency
+	$(PY) -m bench.fanout
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -205,11 +205,11 @@ def _fewest_workers(n: int, results: list[ConfigResult], goal: float, latency_s:
     mine = [r for r in results if r.n == n]
     met = [r.workers for r in mine if r.worst_s <= goal]
     wave = [r for r in mine if r.one_wave]
-    text = f"goal met from {min(met)} worker processes" if met else "goal not met"
+    text = f"goal met with >= {min(met)} worker(s)" if met else "goal not met"
     if wave:
         best = min(wave, key=lambda r: r.workers)
         text += (
-            f"; all {n} specialists at once (one wave) from {best.workers} "
+            f"; all {n} specialists at once (one wave) with >= {best.workers} "
             f"(slowest {best.worst_s:.2f} s)"
         )
     if n * latency_s <= goal:
