@@ -32,6 +32,14 @@ class BudgetSpent(Exception):
     """The request's LLM budget is used up: the department stops and asks a person."""
 
 
+class GuardTripped(Exception):
+    """A runaway guard (delegation depth, a cycle, turns per task) stopped the request."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
 class LlmGaveUp(Exception):
     """Claude could not be reached or kept failing after every retry."""
 

@@ -35,9 +35,16 @@ def within_budget(rt: Runtime, team_id: str, turn_id: str) -> bool:
 
 
 def stop_request(
-    rt: Runtime, team_id: str, turn_id: str, origin: tuple[str, str], agent_id: str
+    rt: Runtime,
+    team_id: str,
+    turn_id: str,
+    origin: tuple[str, str],
+    agent_id: str,
+    reason: str | None = None,
 ) -> None:
-    """Cancel the request's unfinished work, say so in its thread, and ask a person."""
+    """Cancel the request's unfinished work, say so in its thread, and ask a person.
+
+    `reason` names the guard that tripped; without one it is the budget."""
     with rt.sessions() as session:
         work = list(
             session.scalars(
@@ -59,9 +66,10 @@ def stop_request(
     spent, budget = spent_usd(rt, team_id, turn_id), rt.settings.request_budget_usd
     so_far = "; ".join(done) or "nothing finished yet"
     agent = rt.roster.get(agent_id)
+    why = reason or f"it reached its budget of ${budget:.2f} (spent ${spent:.2f})"
     notice = (
-        f":warning: I stopped this request: it reached its budget of ${budget:.2f} "
-        f"(spent ${spent:.2f}). Done so far: {so_far}. A person has been asked whether to go on."
+        f":warning: I stopped this request: {why}. Done so far: {so_far}. "
+        "A person has been asked whether to go on."
     )
     writer = ReplyWriter(
         rt.slack,
@@ -83,10 +91,10 @@ def stop_request(
         context={
             "kind": "escalation",
             "level": "Human",
-            "category": "Request budget reached",
+            "category": "Request budget reached" if reason is None else "Runaway guard tripped",
             "from_name": agent.display_name,
             "to_name": "the human executive team",
-            "issue": f"The request reached its LLM budget of ${budget:.2f} (spent ${spent:.2f}).",
+            "issue": f"The request was stopped: {why}.",
             "attempts_made": f"Done so far: {so_far}.",
             "urgency": "medium",
             "recommendation": "Raise the budget for this request, or narrow it and ask again.",

@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bots.roster import Agent
 from bots.tools import Consult, Delegate, check_call, parse_call
+from errors import GuardTripped
 from jobs.llm import ToolUse
 from jobs.queue import enqueue_task_job, turn_queue
 from jobs.runtime import Runtime
@@ -133,7 +134,7 @@ class Delegator:
         refusal = check_call(args, self.caller, self.rt.roster, self.rt.authority)
         work = _as_work(args, self.caller)
         if refusal is None:
-            refusal = self._guards(work.to)
+            self._guards(work.to)  # raises GuardTripped: the request stops, a person is asked
         if refusal is not None:
             logger.info("Refused %s by %s: %s", use.name, self.caller.id, refusal)
             return refusal, True
@@ -149,20 +150,16 @@ class Delegator:
             False,
         )
 
-    def _guards(self, to: str) -> str | None:
+    def _guards(self, to: str) -> None:
         parent = self.ensure_parent()
         limit = self.rt.settings.max_delegation_depth
         if parent.depth + 1 > limit:
-            return (
-                f"Refused: the delegation depth limit ({limit}) is reached. "
-                "Do it yourself or escalate."
-            )
+            raise GuardTripped(f"delegation went deeper than {limit} levels")
         with self.rt.sessions() as session:
             chain = tasks.delegation_chain(session, parent.team_id, parent.id)
         if to in chain:
-            path = " -> ".join(chain)
-            return f"Refused: {to} is already in this request's chain ({path}): a cycle."
-        return None
+            path = " -> ".join([*chain, to])
+            raise GuardTripped(f"a delegation cycle ({path})")
 
     def _create(self, work: _Work) -> Task:
         parent = self.ensure_parent()

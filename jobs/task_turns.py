@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from bots.roster import Agent
-from errors import BudgetSpent, LlmGaveUp
+from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
 from jobs.budget import stop_request, within_budget
@@ -30,7 +30,7 @@ logger = logging.getLogger(__name__)
 
 PLACEHOLDER = "_On it…_"
 STOPPED_TEXT = "_I stopped working on this: it took more turns than the department allows._"
-BUDGET_TEXT = "_Stopped: the request's budget is spent._"
+BUDGET_TEXT = "_Stopped: the request hit one of the department's limits._"
 FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes back as not done._"
 
 
@@ -76,7 +76,11 @@ class TaskRunner:
         )
         if held.turn > self.rt.settings.max_task_turns:
             writer.render(STOPPED_TEXT, final=True)
-            return self._finish(task, held, TaskStatus.FAILED, STOPPED_TEXT)
+            limit = self.rt.settings.max_task_turns
+            self._stop(
+                task, held, task.origin_turn_id or task.id, f"a task took more than {limit} turns"
+            )
+            return "stopped"
         writer.render(PLACEHOLDER, final=True)
         with self.rt.sessions() as session:
             children = tasks.subtasks(session, task.team_id, task.id)
@@ -101,9 +105,10 @@ class TaskRunner:
                 handle_tool=tools.handle,
                 budget_left=lambda: within_budget(self.rt, task.team_id, request_id),
             )
-        except BudgetSpent:
+        except (BudgetSpent, GuardTripped) as stopped:
+            reason = stopped.reason if isinstance(stopped, GuardTripped) else None
             writer.render(BUDGET_TEXT, final=True)
-            self._stop(task, held, request_id)
+            self._stop(task, held, request_id, reason)
             return "stopped"
         except LlmGaveUp as gave_up:
             logger.warning("Task %s: Claude gave up (%s)", task.id, gave_up.reason)
@@ -131,7 +136,9 @@ class TaskRunner:
         )
         return "\n\n".join(parts)
 
-    def _stop(self, task: Task, held: tasks.TaskClaim, request_id: str) -> None:
+    def _stop(
+        self, task: Task, held: tasks.TaskClaim, request_id: str, reason: str | None = None
+    ) -> None:
         with self.rt.sessions() as session:
             tasks.settle(session, held, TaskStatus.CANCELLED, deliverable=BUDGET_TEXT)
             turn = turns.load_turn(session, task.team_id, request_id)
@@ -140,7 +147,7 @@ class TaskRunner:
             if turn
             else (task.channel_id or "", task.thread_ts or "")
         )
-        stop_request(self.rt, task.team_id, request_id, origin, task.assigned_to)
+        stop_request(self.rt, task.team_id, request_id, origin, task.assigned_to, reason)
 
     def _label(self, child: Task) -> str:
         who = self.rt.roster.by_id.get(child.assigned_to)

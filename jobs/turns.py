@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from bots.roster import Agent
 from bots.routing import route
-from errors import BudgetSpent, LlmGaveUp
+from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
 from jobs.budget import stop_request, within_budget
@@ -42,7 +42,7 @@ REFUSED_TEXT = (
     "Sorry, I couldn't answer this one: the AI service refused the request, which points to a "
     "setup problem on our side (the details are in the app's logs). Nothing was lost."
 )
-STOPPED_TEXT = "_Stopped: this request reached its budget (details below)._"
+STOPPED_TEXT = "_Stopped: this request hit one of the department's limits (details below)._"
 GAVE_UP_TEXT = (
     "Sorry, something went wrong on our side while I was answering, and I stopped after "
     "several tries. Please ask again; if it keeps happening, tell whoever runs this app."
@@ -117,9 +117,10 @@ class TurnRunner:
                 handle_tool=tools.handle,
                 budget_left=lambda: within_budget(self.rt, turn.team_id, turn.id),
             )
-        except BudgetSpent:
+        except (BudgetSpent, GuardTripped) as stopped:
+            reason = stopped.reason if isinstance(stopped, GuardTripped) else None
             writer.render(STOPPED_TEXT, final=True)
-            stop_request(self.rt, turn.team_id, turn.id, origin, agent.id)
+            stop_request(self.rt, turn.team_id, turn.id, origin, agent.id, reason)
             with self.rt.sessions() as session:
                 turns.finish(session, claim, TurnStatus.FAILED, "budget_spent")
             return TurnStatus.FAILED.value

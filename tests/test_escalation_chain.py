@@ -113,9 +113,10 @@ def test_an_escalation_climbs_to_a_person_and_the_answer_comes_back_down(
     }
 
 
-def test_a_consultation_cycle_is_refused(
+def test_a_consultation_cycle_stops_the_request_and_asks_a_person(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
+    slack.add_channel(ESCALATIONS, "mkt-escalations")
     ask_seo = {"peer": "seo_specialist", "question": "Which keyword leads?"}
     ask_back = {"peer": "copywriter", "question": "What is the headline now?"}
     claude.script_for(
@@ -126,7 +127,7 @@ def test_a_consultation_cycle_is_refused(
     claude.script_for(
         _role("SEO Specialist", resumed=False),
         ToolUseReply("consult", ask_back),
-        TextReply("Lead with `ai costs`."),
+        TextReply("Never sent."),
     )
     text = f"<@{BOT_USER}> copywriter: headline for the cost post"
     asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
@@ -135,6 +136,52 @@ def test_a_consultation_cycle_is_refused(
     )
     work(runtime)
 
-    seo_second = [r for r in claude.requests if _role("SEO Specialist", resumed=False)(r.body)][1]
-    result = seo_second.body["messages"][-1]["content"][0]
-    assert result["is_error"] is True and "cycle" in result["content"]
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    cycle = (
+        "I stopped this request: a delegation cycle (copywriter -> seo_specialist -> copywriter)"
+    )
+    assert any(cycle in t for t in texts)
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    assert card["blocks"][0]["text"]["text"] == "ESCALATION: Human · Runaway guard tripped"
+    with runtime.sessions() as session:
+        statuses = {t.assigned_to: t.status for t in session.scalars(select(Task))}
+    assert statuses["copywriter"] == statuses["seo_specialist"] == TaskStatus.CANCELLED.value
+    assert "Never sent." not in texts
+
+
+def test_a_delegation_deeper_than_the_limit_stops_the_request(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
+) -> None:
+    import app as app_module
+    from jobs import runtime as runtime_module
+    from sandbox.signing import SlackRequestSender
+    from tests.conftest import SIGNING_SECRET, TEAM, make_settings, serve_app
+
+    settings = make_settings(slack, claude, database_url, max_delegation_depth=1)
+    rt = runtime_module.build_runtime(settings)
+    runtime_module.install(rt)
+    server, url = serve_app(app_module.create_app(settings))
+    brief = {"to": "content_manager", "title": "Blog post", "brief": "A post for CTOs on AI costs."}
+    deeper = {"to": "copywriter", "title": "Draft", "brief": "Draft the post for CTOs."}
+    claude.script_for(
+        _role("VP Marketing", resumed=False),
+        ToolUseReply("delegate", brief),
+        TextReply("Content is on it."),
+    )
+    claude.script_for(
+        _role("Content Manager", resumed=False),
+        ToolUseReply("delegate", deeper),
+        TextReply("Never sent."),
+    )
+    try:
+        text = f"<@{BOT_USER}> vp marketing: a blog post on AI costs"
+        asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+        event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
+        SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM).send_event(event)
+        work(rt)
+    finally:
+        server.close()
+    cm_request = next(r for r in claude.requests if _role("Content Manager", resumed=False)(r.body))
+    assert "delegate" not in [t["name"] for t in cm_request.body["tools"]]  # not even offered
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert any("I stopped this request: delegation went deeper than 1 levels" in t for t in texts)
