@@ -11,7 +11,17 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, Numeric, String, Text
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from models.base import Base, TeamScoped, UTCDateTime, new_id, utcnow
@@ -99,3 +109,15 @@ class Decision(TeamScoped, Base):
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     approval_chain: Mapped[list[str]] = mapped_column(JSON, default=list)
     escalated: Mapped[bool] = mapped_column(default=False)
+
+
+class AutonomyOverride(TeamScoped, Base):
+    """A workspace's own autonomy level for one kind of action (design §1.3), over the default."""
+
+    __tablename__ = "autonomy_overrides"
+    __table_args__ = (UniqueConstraint("team_id", "action", name="uq_autonomy_overrides_action"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    action: Mapped[str] = mapped_column(String(40))
+    level: Mapped[str] = mapped_column(String(2))  # L1..L4
+    set_by: Mapped[str] = mapped_column(String(32))  # Slack user id

@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-25 19:23:00.150900
+Create Date: 2026-11-25 19:56:30.579954
 """
 
 from __future__ import annotations
@@ -19,6 +19,22 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "autonomy_overrides",
+        sa.Column("id", sa.String(length=32), nullable=False),
+        sa.Column("action", sa.String(length=40), nullable=False),
+        sa.Column("level", sa.String(length=2), nullable=False),
+        sa.Column("set_by", sa.String(length=32), nullable=False),
+        sa.Column("team_id", sa.String(length=32), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_autonomy_overrides")),
+        sa.UniqueConstraint("team_id", "action", name="uq_autonomy_overrides_action"),
+    )
+    with op.batch_alter_table("autonomy_overrides", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_autonomy_overrides_team_id"), ["team_id"], unique=False
+        )
+
     op.create_table(
         "tasks",
         sa.Column("id", sa.String(length=32), nullable=False),
@@ -125,3 +141,7 @@ def downgrade() -> None:
         batch_op.drop_index("ix_tasks_parent")
 
     op.drop_table("tasks")
+    with op.batch_alter_table("autonomy_overrides", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_autonomy_overrides_team_id"))
+
+    op.drop_table("autonomy_overrides")
