@@ -17,19 +17,7 @@ TURN_FAILURE_TTL_S = 7 * 24 * 3600
 
 def enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> None:
     """Enqueue the turn's job in one Redis round trip; raises RedisError if Redis is away."""
-    with queue.connection.pipeline() as pipeline:
-        queue.enqueue(
-            "jobs.turns.run_turn",
-            team_id,
-            turn_id,
-            job_id=turn_id,
-            job_timeout=TURN_JOB_TIMEOUT_S,
-            result_ttl=TURN_RESULT_TTL_S,
-            failure_ttl=TURN_FAILURE_TTL_S,
-            description=f"turn {turn_id}",
-            pipeline=pipeline,
-        )
-        pipeline.execute()
+    _enqueue(queue, "jobs.turns.run_turn", team_id, turn_id, job_id=turn_id)
 
 
 def task_job_id(task_id: str) -> str:
@@ -38,16 +26,21 @@ def task_job_id(task_id: str) -> str:
 
 def enqueue_task_job(queue: Queue, team_id: str, task_id: str) -> None:
     """Enqueue an agent's turn on a task (job id derived from the task id)."""
+    _enqueue(queue, "jobs.task_turns.run_task", team_id, task_id, job_id=task_job_id(task_id))
+
+
+def _enqueue(queue: Queue, function: str, team_id: str, record_id: str, *, job_id: str) -> None:
+    """One job per record, its id fixed (a duplicate enqueue replaces, never doubles)."""
     with queue.connection.pipeline() as pipeline:
         queue.enqueue(
-            "jobs.task_turns.run_task",
+            function,
             team_id,
-            task_id,
-            job_id=task_job_id(task_id),
+            record_id,
+            job_id=job_id,
             job_timeout=TURN_JOB_TIMEOUT_S,
             result_ttl=TURN_RESULT_TTL_S,
             failure_ttl=TURN_FAILURE_TTL_S,
-            description=f"task {task_id}",
+            description=f"{function.rsplit('.', 1)[-1]} {record_id}",
             pipeline=pipeline,
         )
         pipeline.execute()
