@@ -15,6 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 
 import handlers
+from bots.approvers import load_approvals
 from bots.authority import load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
@@ -73,6 +74,7 @@ def load_and_check_data(settings: Settings) -> None:
     roster = load_roster(settings.roster_path)
     PromptLibrary(roster)
     load_authority()
+    load_approvals()
     check_models_priced(settings, load_prices())
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from models import work  # noqa: F401  (registers the work tables on Base.metadata)
+from models import approvals, work  # noqa: F401  (registers their tables on Base.metadata)
 from models.records import Base
 
 config = context.config
