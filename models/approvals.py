@@ -10,7 +10,7 @@ from datetime import datetime
 from sqlalchemy import Integer, String, Text, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, TeamScoped, UTCDateTime, new_id, utcnow
+from models.base import Base, TeamScoped, UTCDateTime, guarded, new_id, utcnow
 
 
 class ApprovalStatus(enum.StrEnum):
@@ -102,18 +102,16 @@ def decide(
     """The one transition out of pending; False for the loser of a race or a stale card."""
     if to not in DECISIONS:
         raise ValueError(f"{to} is not a decision")
-    result = session.execute(
+    return guarded(
+        session,
         update(Approval)
         .where(
             Approval.team_id == team_id,
             Approval.id == approval_id,
             Approval.status == ApprovalStatus.PENDING.value,
         )
-        .values(status=to.value, decided_by=by, decided_at=utcnow(), feedback=feedback)
-        .execution_options(synchronize_session=False)
+        .values(status=to.value, decided_by=by, decided_at=utcnow(), feedback=feedback),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def due_for_reminder(session: Session, *, older_than: datetime, limit: int = 100) -> list[Approval]:
@@ -133,11 +131,9 @@ def due_for_reminder(session: Session, *, older_than: datetime, limit: int = 100
 
 def mark_reminded(session: Session, approval: Approval) -> bool:
     """Exactly one reminder per approval, however many sweeps race for it."""
-    result = session.execute(
+    return guarded(
+        session,
         update(Approval)
         .where(Approval.id == approval.id, Approval.reminded_at.is_(None))
-        .values(reminded_at=utcnow())
-        .execution_options(synchronize_session=False)
+        .values(reminded_at=utcnow()),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]

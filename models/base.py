@@ -6,7 +6,7 @@ import functools
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import Connection, DateTime, Insert, MetaData, String
+from sqlalchemy import Connection, DateTime, Insert, MetaData, String, Update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
@@ -27,6 +27,16 @@ def utcnow() -> datetime:
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+def guarded(session: Session, statement: Update) -> bool:
+    """Run one conditional UPDATE and commit; True if it changed exactly one row.
+
+    Every state transition is one of these, so racing workers or clicks have one winner.
+    """
+    result = session.execute(statement.execution_options(synchronize_session=False))
+    session.commit()
+    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 class UTCDateTime(TypeDecorator[datetime]):

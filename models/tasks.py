@@ -10,7 +10,7 @@ from datetime import timedelta
 from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
-from models.base import new_id, utcnow
+from models.base import guarded, new_id, utcnow
 from models.work import FINISHED, Task, TaskStatus
 
 
@@ -32,23 +32,22 @@ def move(
     session: Session, team_id: str, task_id: str, *, from_: tuple[TaskStatus, ...], to: TaskStatus
 ) -> bool:
     """Move a task between states if it is in one of `from_`; True for the one winner."""
-    result = session.execute(
+    return guarded(
+        session,
         update(Task)
         .where(
             Task.team_id == team_id,
             Task.id == task_id,
             Task.status.in_([status.value for status in from_]),
         )
-        .values(status=to.value)
-        .execution_options(synchronize_session=False)
+        .values(status=to.value),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def complete(session: Session, team_id: str, task_id: str, deliverable: str) -> bool:
     """The assignee reports its deliverable; only a task still being worked on can finish."""
-    result = session.execute(
+    return guarded(
+        session,
         update(Task)
         .where(
             Task.team_id == team_id,
@@ -57,11 +56,8 @@ def complete(session: Session, team_id: str, task_id: str, deliverable: str) -> 
                 [TaskStatus.OPEN.value, TaskStatus.IN_PROGRESS.value, TaskStatus.READY.value]
             ),
         )
-        .values(status=TaskStatus.DONE.value, deliverable=deliverable)
-        .execution_options(synchronize_session=False)
+        .values(status=TaskStatus.DONE.value, deliverable=deliverable),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def wake_parent_if_all_done(session: Session, team_id: str, parent_id: str) -> bool:
@@ -78,7 +74,8 @@ def wake_parent_if_all_done(session: Session, team_id: str, parent_id: str) -> b
             child.status.not_in([status.value for status in FINISHED]),
         )
     )
-    result = session.execute(
+    return guarded(
+        session,
         update(Task)
         .where(
             Task.team_id == team_id,
@@ -86,11 +83,8 @@ def wake_parent_if_all_done(session: Session, team_id: str, parent_id: str) -> b
             Task.status == TaskStatus.WAITING.value,
             ~unfinished,
         )
-        .values(status=TaskStatus.READY.value)
-        .execution_options(synchronize_session=False)
+        .values(status=TaskStatus.READY.value),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def delegation_chain(session: Session, team_id: str, task_id: str) -> list[str]:
@@ -121,7 +115,8 @@ def claim(session: Session, team_id: str, task_id: str, lease_s: float) -> TaskC
     """Take an open or ready task (or one whose worker's lease ran out) for one turn."""
     now = utcnow()
     token = uuid.uuid4().hex
-    result = session.execute(
+    won = guarded(
+        session,
         update(Task)
         .where(
             Task.team_id == team_id,
@@ -137,11 +132,9 @@ def claim(session: Session, team_id: str, task_id: str, lease_s: float) -> TaskC
             lease_expires_at=now + timedelta(seconds=lease_s),
             attempts=Task.attempts + 1,
             turns_used=Task.turns_used + 1,
-        )
-        .execution_options(synchronize_session=False)
+        ),
     )
-    session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not won:
         return None
     turn = session.scalar(select(Task.turns_used).where(Task.id == task_id)) or 1
     return TaskClaim(team_id, task_id, token, turn)
@@ -154,7 +147,8 @@ def settle(
     values: dict[str, object] = {"status": to.value, "lease_token": None, "lease_expires_at": None}
     if deliverable is not None:
         values["deliverable"] = deliverable
-    result = session.execute(
+    return guarded(
+        session,
         update(Task)
         .where(
             Task.team_id == held.team_id,
@@ -162,11 +156,8 @@ def settle(
             Task.status == TaskStatus.IN_PROGRESS.value,
             Task.lease_token == held.token,
         )
-        .values(**values)
-        .execution_options(synchronize_session=False)
+        .values(**values),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def lost_tasks(session: Session, *, grace_s: float, limit: int = 100) -> list[tuple[str, str]]:
@@ -184,16 +175,14 @@ def lost_tasks(session: Session, *, grace_s: float, limit: int = 100) -> list[tu
 
 
 def extend_lease(session: Session, held: TaskClaim, lease_s: float) -> bool:
-    result = session.execute(
+    return guarded(
+        session,
         update(Task)
         .where(
             Task.team_id == held.team_id, Task.id == held.task_id, Task.lease_token == held.token
         )
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
-        .execution_options(synchronize_session=False)
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def create_root(
@@ -234,15 +223,13 @@ def create_root(
 
 def answer_escalation(session: Session, team_id: str, task_id: str, answer: str) -> bool:
     """A person answers an escalation card; the first answer wins, a second changes nothing."""
-    result = session.execute(
+    return guarded(
+        session,
         update(Task)
         .where(
             Task.team_id == team_id,
             Task.id == task_id,
             Task.status == TaskStatus.ESCALATED.value,
         )
-        .values(status=TaskStatus.DONE.value, deliverable=answer)
-        .execution_options(synchronize_session=False)
+        .values(status=TaskStatus.DONE.value, deliverable=answer),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]

@@ -14,7 +14,7 @@ from datetime import timedelta
 from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
 from sqlalchemy.orm import Session
 
-from models.base import insert_ignoring_duplicates, new_id, utcnow
+from models.base import guarded, insert_ignoring_duplicates, new_id, utcnow
 from models.records import Turn, TurnStatus
 
 
@@ -93,7 +93,8 @@ def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim
     """Take a fresh turn, or one whose previous worker's lease ran out; None if not ours."""
     now = utcnow()
     token = uuid.uuid4().hex
-    result = session.execute(
+    won = guarded(
+        session,
         update(Turn)
         .where(
             Turn.team_id == team_id,
@@ -109,11 +110,9 @@ def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim
             lease_expires_at=now + timedelta(seconds=lease_s),
             attempts=Turn.attempts + 1,
             started_at=now,
-        )
-        .execution_options(synchronize_session=False)
+        ),
     )
-    session.commit()
-    if result.rowcount != 1:  # type: ignore[attr-defined]
+    if not won:
         return None
     attempts = session.scalar(select(Turn.attempts).where(Turn.id == turn_id))
     return Claim(team_id, turn_id, token, attempts or 1)
@@ -121,14 +120,12 @@ def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim
 
 def extend_lease(session: Session, claim: Claim, lease_s: float) -> bool:
     """Heartbeat; False means the lease was lost (taken over or finished elsewhere)."""
-    result = session.execute(
+    return guarded(
+        session,
         update(Turn)
         .where(*_held(claim))
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s))
-        .execution_options(synchronize_session=False)
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def set_agent(session: Session, turn: Turn, agent_id: str) -> None:
@@ -143,19 +140,16 @@ def set_agent(session: Session, turn: Turn, agent_id: str) -> None:
 
 def release(session: Session, claim: Claim) -> bool:
     """Give up the lease at once (the run failed); the sweeper will enqueue the turn again."""
-    result = session.execute(
-        update(Turn)
-        .where(*_held(claim))
-        .values(lease_expires_at=utcnow())
-        .execution_options(synchronize_session=False)
+    return guarded(
+        session,
+        update(Turn).where(*_held(claim)).values(lease_expires_at=utcnow()),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def finish(session: Session, claim: Claim, status: TurnStatus, error: str | None = None) -> bool:
     """Close the turn if this worker still holds it; exactly one finisher wins."""
-    result = session.execute(
+    return guarded(
+        session,
         update(Turn)
         .where(*_held(claim))
         .values(
@@ -163,11 +157,8 @@ def finish(session: Session, claim: Claim, status: TurnStatus, error: str | None
             finished_at=utcnow(),
             lease_expires_at=None,
             error=error[:200] if error else None,
-        )
-        .execution_options(synchronize_session=False)
+        ),
     )
-    session.commit()
-    return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
 
 def _held(claim: Claim) -> tuple[ColumnElement[bool], ...]:
