@@ -9,8 +9,8 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from bots.roster import HUMAN
-from jobs.delegation import persona, team_channel_id
-from jobs.escalation import post_card
+from jobs.delegation import persona
+from jobs.escalation import show_to_person
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, ReplyWriter
 from models.base import new_id
@@ -85,7 +85,7 @@ def stop_request(
         origin_turn_id=turn_id,
         created_by=agent_id,
         assigned_to=HUMAN,
-        title="Escalation: Budget",
+        title="Escalation: Budget" if reason is None else "Escalation: Runaway guard",
         brief=notice,
         status=TaskStatus.ESCALATED.value,
         context={
@@ -104,11 +104,5 @@ def stop_request(
     with rt.sessions() as session:
         session.add(card)
         session.commit()
-    channel = team_channel_id(rt, team_id, rt.settings.escalation_channel) or origin[0]
-    ts = post_card(rt, card, channel, persona(agent))
-    with rt.sessions() as session:
-        row = session.get(Task, card.id)
-        assert row is not None
-        row.channel_id, row.thread_ts = channel, ts
-        session.commit()
-    logger.warning("Request %s stopped: budget %s spent", turn_id, budget)
+    show_to_person(rt, card, agent, origin[0])
+    logger.warning("Request %s stopped: %s", turn_id, why)

@@ -218,15 +218,20 @@ class Escalator:
         return task
 
     def _to_human(self, task: Task) -> None:
-        channel = team_channel_id(self.rt, task.team_id, self.rt.settings.escalation_channel)
-        channel = channel or self.origin[0]
-        ts = post_card(self.rt, task, channel, persona(self.caller))
-        with self.rt.sessions() as session:
-            row = session.get(Task, task.id)
-            assert row is not None
-            row.channel_id, row.thread_ts = channel, ts
-            row.status = TaskStatus.ESCALATED.value  # waits for a person, not for a worker
-            session.commit()
+        show_to_person(self.rt, task, self.caller, self.origin[0])
+
+
+def show_to_person(rt: Runtime, task: Task, sender: Agent, fallback_channel: str) -> None:
+    """Post a saved escalation task as a card in the escalation channel (or, if that channel
+    does not exist, where the request came from) and leave it waiting for a person."""
+    channel = team_channel_id(rt, task.team_id, rt.settings.escalation_channel) or fallback_channel
+    ts = post_card(rt, task, channel, persona(sender))
+    with rt.sessions() as session:
+        row = session.get(Task, task.id)
+        assert row is not None
+        row.channel_id, row.thread_ts = channel, ts
+        row.status = TaskStatus.ESCALATED.value  # waits for a person, not for a worker
+        session.commit()
 
 
 def after_human_answer(team_id: str, task_id: str) -> str:
