@@ -18,7 +18,6 @@ import contextlib
 import os
 import platform
 import shlex
-import shutil
 import signal
 import statistics
 import sys
@@ -41,6 +40,7 @@ from bench._sandbox import (
     running_sandbox,
     time_python,
 )
+from sandbox.browser import CHROMIUM_ARGS, chromium_path
 
 STARTUP_RUNS = 5
 BASELINE_RUNS = 5
@@ -52,16 +52,6 @@ RUN_LINE_STEPS = [
     (NOTICE, "notice"),
     (WORKER_SPAWNED, "worker cmd"),
     (RQ_WORKER_SPAWNED, "RQ worker"),
-]
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
 ]
 VIEWPORT: ViewportSize = {"width": 1280, "height": 800}
 PERSON = "U0MARIA"
@@ -222,9 +212,10 @@ def _verdict(passed: bool) -> str:
 
 def measure_mentions(url: str, products: list[str]) -> list[MentionTiming]:
     """One Chromium page as Maria in #general; one timed mention per product."""
-    executable = shutil.which("chromium")
-    if executable is None:
-        raise BenchError("Debian's chromium is not installed (scripts/ensure-chromium)")
+    try:
+        executable = chromium_path()
+    except RuntimeError as missing:
+        raise BenchError(str(missing)) from missing
     timings: list[MentionTiming] = []
     page_errors: list[str] = []
     with sync_playwright() as playwright:

@@ -165,15 +165,21 @@ def chat_post_message(ws: Workspace, args: Args) -> Payload:
     return {"channel": channel_id, "ts": message["ts"], "message": copy.deepcopy(message)}
 
 
-def chat_update(ws: Workspace, args: Args) -> Payload:
-    """Edit a bot message in place; its persona (username/icons) stays as posted."""
+def _own_message(ws: Workspace, args: Args, *, refusal: str) -> tuple[str, str, Message]:
+    """The message `channel` + `ts` point at, if this bot posted it (others' are refused)."""
     channel_id = _channel(ws, args)
     ts = _req_str(args, "ts")
     message = ws.find_message(channel_id, ts)
     if message is None:
         raise SlackMethodError("message_not_found")
     if message.get("bot_id") != ws.identity.bot_id:
-        raise SlackMethodError("cant_update_message")
+        raise SlackMethodError(refusal)
+    return channel_id, ts, message
+
+
+def chat_update(ws: Workspace, args: Args) -> Payload:
+    """Edit a bot message in place; its persona (username/icons) stays as posted."""
+    channel_id, ts, message = _own_message(ws, args, refusal="cant_update_message")
     text, blocks = _content(args, MAX_UPDATE_TEXT_CHARS)
     metadata = _metadata(args)
     if text is not None:
@@ -197,13 +203,7 @@ def chat_update(ws: Workspace, args: Args) -> Payload:
 
 def chat_delete(ws: Workspace, args: Args) -> Payload:
     """Delete a message the bot posted (a bot token cannot delete other people's messages)."""
-    channel_id = _channel(ws, args)
-    ts = _req_str(args, "ts")
-    message = ws.find_message(channel_id, ts)
-    if message is None:
-        raise SlackMethodError("message_not_found")
-    if message.get("bot_id") != ws.identity.bot_id:
-        raise SlackMethodError("cant_delete_message")
+    channel_id, ts, _message = _own_message(ws, args, refusal="cant_delete_message")
     ws.remove_message(channel_id, ts)
     return {"channel": channel_id, "ts": ts}
 

@@ -3,7 +3,6 @@ mentions an agent or DMs the app and sees the persona's answer arrive live."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -11,28 +10,18 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from slack_sdk import WebClient
 
+from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import BOT_TOKEN
 from tests.sandbox.conftest import CARD, MARIA, Sandbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
-CHROMIUM_ARGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 REPLY_TIMEOUT_MS = 30_000
 
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
-    executable = shutil.which("chromium")
-    assert executable, "Debian's chromium must be installed (scripts/ensure-chromium)"
+    executable = chromium_path()
     with sync_playwright() as playwright:
         launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
         yield launched
