@@ -46,11 +46,13 @@ def team_channel_id(rt: Runtime, team_id: str, name: str) -> str | None:
             page = rt.slack.conversations_list(
                 types="public_channel", exclude_archived=True, limit=200, cursor=cursor
             )
-            for channel in page.get("channels") or []:
-                with rt.sessions() as session:
+            channels = page.get("channels") or []
+            with rt.sessions() as session:  # cache the whole page: other lookups will need it
+                for channel in channels:
                     threads.remember_channel_name(session, team_id, channel["id"], channel["name"])
-                if channel.get("name") == name:
-                    return str(channel["id"])
+            found = next((c["id"] for c in channels if c.get("name") == name), None)
+            if found is not None:
+                return str(found)
             cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None
