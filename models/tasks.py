@@ -44,17 +44,25 @@ def move(
     )
 
 
-def complete(session: Session, team_id: str, task_id: str, deliverable: str) -> bool:
-    """The assignee reports its deliverable; only a task still being worked on can finish."""
+WORKING = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.READY)
+
+
+def complete(
+    session: Session,
+    team_id: str,
+    task_id: str,
+    deliverable: str,
+    *,
+    from_: tuple[TaskStatus, ...] = WORKING,
+) -> bool:
+    """Finish a task with its deliverable; only from `from_` (a task still being worked on)."""
     return guarded(
         session,
         update(Task)
         .where(
             Task.team_id == team_id,
             Task.id == task_id,
-            Task.status.in_(
-                [TaskStatus.OPEN.value, TaskStatus.IN_PROGRESS.value, TaskStatus.READY.value]
-            ),
+            Task.status.in_([status.value for status in from_]),
         )
         .values(status=TaskStatus.DONE.value, deliverable=deliverable),
     )
@@ -223,13 +231,4 @@ def create_root(
 
 def answer_escalation(session: Session, team_id: str, task_id: str, answer: str) -> bool:
     """A person answers an escalation card; the first answer wins, a second changes nothing."""
-    return guarded(
-        session,
-        update(Task)
-        .where(
-            Task.team_id == team_id,
-            Task.id == task_id,
-            Task.status == TaskStatus.ESCALATED.value,
-        )
-        .values(status=TaskStatus.DONE.value, deliverable=answer),
-    )
+    return complete(session, team_id, task_id, answer, from_=(TaskStatus.ESCALATED,))
