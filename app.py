@@ -15,7 +15,7 @@ from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 
 import handlers
-from bots.approvers import load_approvals
+from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
@@ -42,7 +42,7 @@ class _QuietTokenNotice(logging.Filter):
 
 def create_app(settings: Settings) -> App:
     """The Bolt app with every listener registered; raises on bad data or schema."""
-    load_and_check_data(settings)
+    approvers = load_and_check_data(settings)
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     intake = Intake(
@@ -65,17 +65,19 @@ def create_app(settings: Settings) -> App:
         raise ConfigError(
             f"Cannot reach the Slack API at {settings.slack_api_url} ({error.reason})"
         ) from error
-    handlers.register(app, intake)
+    handlers.register(app, intake, approvers)
     return app
 
 
-def load_and_check_data(settings: Settings) -> None:
-    """Roster, prompts and prices are validated before anything listens."""
+def load_and_check_data(settings: Settings) -> ApprovalConfig:
+    """Roster, prompts, authority, approvers and prices are validated before anything listens."""
     roster = load_roster(settings.roster_path)
     PromptLibrary(roster)
-    load_authority()
-    load_approvals()
+    authority = load_authority()
+    approvers = load_approvals(settings.approvals_path)
+    check_against(approvers, roster, set(authority.autonomy))
     check_models_priced(settings, load_prices())
+    return approvers
 
 
 def serve(app: App, settings: Settings) -> None:

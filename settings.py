@@ -14,6 +14,7 @@ from pathlib import Path
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from bots.approvers import DEFAULT_APPROVALS_PATH
 from bots.roster import DEFAULT_ROSTER_PATH, ModelTier
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
@@ -43,6 +44,7 @@ class Settings(BaseSettings):
     llm_timeout_s: float = Field(default=120.0, gt=0)
 
     roster_path: Path = DEFAULT_ROSTER_PATH
+    approvals_path: Path = DEFAULT_APPROVALS_PATH
 
     redis_url: str = "redis://localhost:6379/0"
     database_url: str = "sqlite:///marketing_dept.db"
@@ -59,7 +61,9 @@ class Settings(BaseSettings):
     )
     request_budget_usd: Decimal = Field(default=Decimal("2.00"), gt=0)
     max_delegation_depth: int = Field(default=2, ge=1, le=5)
-    max_task_turns: int = Field(default=4, ge=1, le=20)
+    # A draft's task takes turns: hand out, synthesise + submit, revise (per send-back),
+    # continue after approval, wrap up.
+    max_task_turns: int = Field(default=8, ge=1, le=20)
     max_tool_rounds: int = Field(default=6, ge=1, le=20)
 
     @field_validator("slack_api_url")

@@ -9,11 +9,13 @@ from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bots.roster import Agent, Roster
 from errors import RosterError
 
 DEFAULT_APPROVALS_PATH = Path(__file__).with_name("approvals.toml")
 SLACK_USER = r"^[UW][A-Z0-9]{2,20}$"
 SLACK_GROUP = r"^S[A-Z0-9]{2,20}$"
+ESCALATION = "escalation"  # the action type of an escalation card's answer
 
 
 class ApprovalDefaults(BaseModel):
@@ -21,12 +23,15 @@ class ApprovalDefaults(BaseModel):
 
     admins: bool = True
     reminder_after_hours: float = Field(default=24, gt=0, le=24 * 30)
+    max_send_backs: int = Field(default=2, ge=0, le=10)
 
 
 class ActionApprovers(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     type: str = Field(pattern=r"^[a-z][a-z0-9_]{1,40}$")
+    label: str = Field(default="", max_length=60)
+    chain: tuple[str, ...] = ()  # agent reviewers, in order, before the person
     users: tuple[Annotated[str, Field(pattern=SLACK_USER)], ...] = ()
     groups: tuple[Annotated[str, Field(pattern=SLACK_GROUP)], ...] = ()
     admins: bool | None = None  # None: the default
@@ -43,6 +48,26 @@ class ApprovalConfig(BaseModel):
             if action.type == action_type:
                 return action
         return ActionApprovers(type=action_type)
+
+    def label(self, action_type: str) -> str:
+        return self.for_action(action_type).label or action_type.replace("_", " ").capitalize()
+
+    def reviewers(self, action_type: str, roster: Roster, submitter: Agent) -> list[str]:
+        """The agent reviewers a submitter's draft goes through: the configured chain after
+        the submitter, without anyone who reports (directly or not) to the submitter."""
+        chain = list(self.for_action(action_type).chain)
+        if submitter.id in chain:
+            chain = chain[chain.index(submitter.id) + 1 :]
+        return [r for r in chain if submitter.id not in _managers_of(roster, r)]
+
+
+def _managers_of(roster: Roster, agent_id: str) -> set[str]:
+    managers: set[str] = set()
+    current = roster.by_id.get(agent_id)
+    while current is not None and current.reports_to not in managers:
+        managers.add(current.reports_to)
+        current = roster.by_id.get(current.reports_to)
+    return managers
 
 
 @dataclass(frozen=True)
@@ -72,6 +97,23 @@ def approvers_text(config: ApprovalConfig, action_type: str) -> str:
     if admins:
         names.append("a workspace admin")
     return ", ".join(names) if names else "nobody (no approvers are configured)"
+
+
+def check_against(config: ApprovalConfig, roster: Roster, action_types: set[str]) -> None:
+    """Cross-checks with the roster and the autonomy table: one clear error at start-up."""
+    for action in config.actions:
+        if action.type not in action_types | {ESCALATION}:
+            known = ", ".join(sorted(action_types | {ESCALATION}))
+            raise RosterError(f"Approvals: unknown action type {action.type!r}; known: {known}")
+        for reviewer in action.chain:
+            if reviewer not in roster.by_id:
+                raise RosterError(
+                    f"Approvals: reviewer {reviewer!r} of {action.type} is not in the roster"
+                )
+        if len(set(action.chain)) != len(action.chain):
+            raise RosterError(f"Approvals: a reviewer appears twice in the {action.type} chain")
+        if action.type == ESCALATION and action.chain:
+            raise RosterError("Approvals: escalations have no agent reviewers (chain = [])")
 
 
 def load_approvals(path: Path = DEFAULT_APPROVALS_PATH) -> ApprovalConfig:

@@ -76,12 +76,44 @@ class RecordDecision(_Tool):
     actions: list[DecisionAction] = Field(default_factory=list, max_length=20)
 
 
+class SubmitForApproval(_Tool):
+    """Put a finished draft in front of its approvers: the department's reviewers and then a
+    person, as the autonomy level of this kind of action requires. You get the decision
+    (approved, changes requested with feedback, or rejected) in a later turn."""
+
+    action_type: str = Field(description="Kind of action, e.g. blog_post, campaign_email")
+    title: str = Field(min_length=3, max_length=150)
+    draft: str = Field(
+        min_length=20, max_length=12000, description="The complete draft, as it would go out"
+    )
+    on_approval: str = Field(
+        min_length=5,
+        max_length=500,
+        description="What happens once it is approved, e.g. who you hand it to next",
+    )
+    drafted_by: str | None = Field(
+        default=None, description="Agent id of who wrote the draft, if not you"
+    )
+
+
+class Review(_Tool):
+    """Your verdict on the draft you are reviewing: approve it (it goes on to the next
+    reviewer or a person), or send it back to its author with specific feedback."""
+
+    verdict: Literal["approve", "send_back"]
+    feedback: str = Field(
+        min_length=3, max_length=2000, description="What to change, or a short note for the next"
+    )
+
+
 TOOLS: dict[str, type[_Tool]] = {
     "delegate": Delegate,
     "consult": Consult,
     "report": Report,
     "escalate": Escalate,
     "record_decision": RecordDecision,
+    "submit_for_approval": SubmitForApproval,
+    "review": Review,
 }
 
 

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from handlers import actions, commands, events
+from bots.approvers import ApprovalConfig
+from handlers import actions, approvals, commands, events
 from handlers.intake import Intake
 
 
-def register(app: App, intake: Intake) -> None:
+def register(app: App, intake: Intake, approvers: ApprovalConfig) -> None:
     """Attach every listener and middleware to the Bolt app."""
     events.register(app, intake)
     commands.register(app)
-    actions.register(app, intake)
+    actions.register(app, intake, approvers)
+    approvals.register(app, intake, approvers)

@@ -13,9 +13,12 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
+from bots.approvers import ESCALATION, ApprovalConfig, approvers_text
 from handlers.intake import Intake
+from handlers.people import LOOKUP_FAILED, may_decide
 from models import tasks
 from models.work import TaskStatus
 
@@ -29,7 +32,16 @@ MIN_ANSWER_CHARS = 2
 ALREADY = "This escalation was already answered."
 
 
-def register(app: App, intake: Intake) -> None:
+def register(app: App, intake: Intake, approvers: ApprovalConfig) -> None:
+    def refusal(client: WebClient, user: str) -> str | None:
+        """None if this person may answer escalations; otherwise what to tell them."""
+        try:
+            if may_decide(client, approvers, ESCALATION, user):
+                return None
+        except SlackApiError as error:
+            return LOOKUP_FAILED.format(error=error.response.get("error"))
+        return f"Only {approvers_text(approvers, ESCALATION)} can answer escalations."
+
     @app.action("escalation-acknowledge")
     def acknowledge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
@@ -55,19 +67,31 @@ def register(app: App, intake: Intake) -> None:
                 channel=body["channel"]["id"], user=body["user"]["id"], text=ALREADY
             )
             return
+        refused = refusal(client, body["user"]["id"])
+        if refused is not None:
+            client.chat_postEphemeral(
+                channel=body["channel"]["id"], user=body["user"]["id"], text=refused
+            )
+            return
         title, label = MODES[action["action_id"]]
         client.views_open(
             trigger_id=body["trigger_id"], view=_modal(task_id, action["action_id"], title, label)
         )
 
     @app.view("escalation-answer")
-    def take_answer(ack: Ack, body: dict[str, Any], view: dict[str, Any]) -> None:
+    def take_answer(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
+    ) -> None:
         meta = json.loads(view.get("private_metadata") or "{}")
         answer = (view["state"]["values"]["answer"]["text"].get("value") or "").strip()
         if len(answer) < MIN_ANSWER_CHARS:
             ack(response_action="errors", errors={"answer": "Write a short answer for the team."})
             return
         user, team_id = body["user"]["id"], str(body["team"]["id"])
+        refused = refusal(client, user)
+        if refused is not None:
+            ack(response_action="errors", errors={"answer": refused})
+            return
         verb = "Decided" if meta.get("mode") == "escalation-decide" else "Sent back with guidance"
         with Session(intake.engine) as session:
             won = tasks.answer_escalation(

@@ -37,10 +37,13 @@ class Intake:
         try_enqueue_turn(self.queue, message.team_id, turn_id)
         return turn_id
 
-    def enqueue(self, function: str, *args: str) -> bool:
-        """Hand follow-up work to a job (best effort: the sweeper covers what is persisted)."""
+    def enqueue(self, function: str, *args: str, job_id: str | None = None) -> bool:
+        """Hand follow-up work to a job (best effort: the sweeper covers what is persisted).
+        A fixed `job_id` makes a repeated enqueue replace the job instead of doubling it."""
         try:
-            self.queue.enqueue(function, *args, result_ttl=3600, failure_ttl=7 * 24 * 3600)
+            self.queue.enqueue(
+                function, *args, job_id=job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600
+            )
         except RedisError:
             logger.warning("Redis unavailable; %s not enqueued", function)
             return False

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from bots.roster import Agent
 from bots.tools import Report, parse_call, tool_definitions
+from jobs.approvals import Submitter
 from jobs.decisions import DecisionRecorder
 from jobs.delegation import Delegator
 from jobs.escalation import Escalator
@@ -18,9 +19,9 @@ from models.work import Task
 def offered_tools(
     rt: Runtime, agent: Agent, depth: int, *, in_task: bool = False
 ) -> list[dict[str, object]]:
-    """escalate and record_decision for all; consult, and delegate for managers, below the
-    depth limit; report when working on a delegated task."""
-    names = {"escalate", "record_decision"}
+    """escalate, record_decision and submit_for_approval for all; consult, and delegate for
+    managers, below the depth limit; report when working on a delegated task."""
+    names = {"escalate", "record_decision", "submit_for_approval"}
     if in_task:
         names.add("report")
     if depth < rt.settings.max_delegation_depth:
@@ -37,6 +38,7 @@ class DepartmentTools:
     delegator: Delegator
     escalator: Escalator
     decisions: DecisionRecorder
+    submitter: Submitter
     reported: str | None = None
 
     @classmethod
@@ -47,11 +49,12 @@ class DepartmentTools:
             Delegator(rt, agent, ensure_parent, origin),
             Escalator(rt, agent, ensure_parent, origin),
             DecisionRecorder(rt, agent, ensure_parent, origin),
+            Submitter(rt, agent, ensure_parent, origin),
         )
 
     @property
     def created(self) -> list[str]:
-        return self.delegator.created + self.escalator.created
+        return self.delegator.created + self.escalator.created + self.submitter.created
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
         if use.name == "escalate":
@@ -60,6 +63,8 @@ class DepartmentTools:
             return self.delegator.handle(use)
         if use.name == "record_decision":
             return self.decisions.handle(use)
+        if use.name == "submit_for_approval":
+            return self.submitter.handle(use)
         if use.name == "report":
             call = parse_call(use.name, use.input)
             if not isinstance(call.arguments, Report):

@@ -29,6 +29,11 @@ def enqueue_task_job(queue: Queue, team_id: str, task_id: str) -> None:
     _enqueue(queue, "jobs.task_turns.run_task", team_id, task_id, job_id=task_job_id(task_id))
 
 
+def enqueue_job(queue: Queue, function: str, team_id: str, record_id: str, *, job_id: str) -> None:
+    """Any other per-record job (after a decision, a reminder), its id fixed."""
+    _enqueue(queue, function, team_id, record_id, job_id=job_id)
+
+
 def _enqueue(queue: Queue, function: str, team_id: str, record_id: str, *, job_id: str) -> None:
     """One job per record, its id fixed (a duplicate enqueue replaces, never doubles)."""
     with queue.connection.pipeline() as pipeline:

@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 )
 from sqlalchemy.orm import Session, sessionmaker
 
+from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import AuthorityMatrix, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
@@ -36,6 +37,7 @@ class Runtime:
     settings: Settings
     roster: Roster
     authority: AuthorityMatrix
+    approvals: ApprovalConfig
     prompts: PromptLibrary
     prices: PriceTable
     sessions: sessionmaker[Session]
@@ -100,12 +102,16 @@ def build_runtime(settings: Settings) -> Runtime:
     roster = load_roster(settings.roster_path)
     prices = load_prices()
     check_models_priced(settings, prices)
+    authority = load_authority()
+    approvals = load_approvals(settings.approvals_path)
+    check_against(approvals, roster, set(authority.autonomy))
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     return Runtime(
         settings=settings,
         roster=roster,
-        authority=load_authority(),
+        authority=authority,
+        approvals=approvals,
         prompts=PromptLibrary(roster),
         prices=prices,
         sessions=make_sessionmaker(engine),

@@ -8,6 +8,7 @@ dead worker's job only after minutes; a person in Slack will not wait that long.
 from __future__ import annotations
 
 import logging
+from datetime import timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
@@ -16,20 +17,36 @@ from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.queue import enqueue_task_job, enqueue_turn, task_job_id, turn_queue
-from models import tasks, turns
+from jobs.queue import enqueue_job, enqueue_task_job, enqueue_turn, task_job_id, turn_queue
+from models import approvals, tasks, turns
+from models.base import utcnow
 
 logger = logging.getLogger(__name__)
 
 
 def sweep(
-    sessions: sessionmaker[Session], connection: Redis, queue_name: str, *, grace_s: float
+    sessions: sessionmaker[Session],
+    connection: Redis,
+    queue_name: str,
+    *,
+    grace_s: float,
+    remind_after: timedelta | None = None,
 ) -> list[str]:
-    """Re-enqueue every lost turn once; returns their ids. Safe to run anywhere, any time."""
+    """Re-enqueue every lost turn, task and decision follow-up once, and queue the reminder
+    of each approval left pending longer than `remind_after`; returns the job ids. Safe to
+    run anywhere, any time."""
     with sessions() as session:
         lost = turns.lost_turns(session, grace_s=grace_s)
         lost_work = tasks.lost_tasks(session, grace_s=grace_s)
+        followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
+        due = (
+            approvals.due_for_reminder(session, older_than=utcnow() - remind_after)
+            if remind_after is not None
+            else []
+        )
     queue = turn_queue(connection, queue_name)
+    records = [("jobs.approvals.after_decision", "approval", t, a) for t, a in followups]
+    records += [("jobs.approvals.remind", "remind", a.team_id, a.id) for a in due]
     requeued = []
     for team_id, turn_id in lost:
         if _waiting_in_queue(connection, turn_id):
@@ -41,6 +58,12 @@ def sweep(
             continue
         enqueue_task_job(queue, team_id, task_id)
         requeued.append(task_job_id(task_id))
+    for function, prefix, team_id, record_id in records:
+        job_id = f"{prefix}-{record_id}"
+        if _waiting_in_queue(connection, job_id):
+            continue
+        enqueue_job(queue, function, team_id, record_id, job_id=job_id)
+        requeued.append(job_id)
     if requeued:
         logger.info("Sweeper re-enqueued %d turn(s): %s", len(requeued), ", ".join(requeued))
     return requeued
@@ -59,11 +82,18 @@ def _waiting_in_queue(connection: Redis, job_id: str) -> bool:
 
 
 def sweep_safely(
-    sessions: sessionmaker[Session], connection: Redis, queue_name: str, *, grace_s: float
+    sessions: sessionmaker[Session],
+    connection: Redis,
+    queue_name: str,
+    *,
+    grace_s: float,
+    remind_after: timedelta | None = None,
 ) -> int:
     """One sweep that never raises: an outage is logged and the next sweep tries again."""
     try:
-        return len(sweep(sessions, connection, queue_name, grace_s=grace_s))
+        return len(
+            sweep(sessions, connection, queue_name, grace_s=grace_s, remind_after=remind_after)
+        )
     except (RedisError, SQLAlchemyError) as error:
         logger.warning("Sweep skipped: %s", type(error).__name__)
         return 0

@@ -15,15 +15,18 @@ from bots.roster import Agent
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
+from jobs.approvals import continuation_brief
 from jobs.budget import stop_request, within_budget
 from jobs.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.department_tools import DepartmentTools, offered_tools
 from jobs.lease import heartbeat
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
+from jobs.reviews import review_step
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, ReplyWriter
 from jobs.usage import record_call
-from models import tasks, turns
+from models import approvals, tasks, turns
+from models.approvals import Approval, ApprovalStatus
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -81,20 +84,23 @@ class TaskRunner:
                 task, held, task.origin_turn_id or task.id, f"a task took more than {limit} turns"
             )
             return "stopped"
+        if task.context.get("kind") == "approval":
+            return review_step(self.rt, task, held, writer)
         writer.render(PLACEHOLDER, final=True)
         with self.rt.sessions() as session:
             children = tasks.subtasks(session, task.team_id, task.id)
-        synthesis = bool(children)
+            history = approvals.versions(session, task.team_id, task.id)
         request_id = task.origin_turn_id or task.id
         tools = DepartmentTools.for_turn(
             self.rt, agent, lambda: task, (task.channel_id, task.thread_ts)
         )
+        brief, offered = self._brief_and_tools(task, agent, children, history)
         request = LlmRequest(
             model=self.rt.settings.model_for(agent.model_tier),
             system=self.rt.prompts.system_prompt(agent),
-            messages=[ChatMessage("user", self._brief(task, children))],
+            messages=[ChatMessage("user", brief)],
             max_tokens=self.rt.settings.llm_max_tokens,
-            tools=[] if synthesis else offered_tools(self.rt, agent, task.depth, in_task=True),
+            tools=offered,
         )
         try:
             outcome = run_agent_loop(
@@ -119,6 +125,28 @@ class TaskRunner:
         if tools.created:
             return self._wait_for_subtasks(task, held)
         return self._finish(task, held, TaskStatus.DONE, text)
+
+    def _brief_and_tools(
+        self, task: Task, agent: Agent, children: list[Task], history: list[Approval]
+    ) -> tuple[str, list[dict[str, object]]]:
+        """First turn: the brief, every tool. After an approval step: what was decided and
+        the tools to go on (or none, once rejected). Synthesis: submitting for approval only,
+        unless a version was approved already."""
+        every = offered_tools(self.rt, agent, task.depth, in_task=True)
+        latest = children[-1] if children else None
+        if latest is not None and latest.context.get("kind") == "approval" and history:
+            decided = history[-1]
+            brief = continuation_brief(self.rt, task, decided)
+            if decided.status == ApprovalStatus.APPROVED.value:
+                return brief, [t for t in every if t["name"] != "submit_for_approval"]
+            if decided.status == ApprovalStatus.CHANGES_REQUESTED.value:
+                return brief, [t for t in every if t["name"] == "submit_for_approval"]
+            return brief, []
+        brief = self._brief(task, children)
+        if not children:
+            return brief, every
+        approved = any(a.status == ApprovalStatus.APPROVED.value for a in history)
+        return brief, [] if approved else [t for t in every if t["name"] == "submit_for_approval"]
 
     def _brief(self, task: Task, children: list[Task]) -> str:
         requester = self.rt.roster.by_id.get(task.created_by)
@@ -154,6 +182,8 @@ class TaskRunner:
         name = who.display_name if who else "a person"
         if child.context.get("kind") == "escalation":
             return f"Answer to your escalation, from {name}"
+        if child.context.get("kind") == "approval":
+            return "Approval of your draft"
         return f"{name} ({child.status})"
 
     def _wait_for_subtasks(self, task: Task, held: tasks.TaskClaim) -> str:

@@ -16,6 +16,7 @@ import os
 import signal
 import sys
 import time
+from datetime import timedelta
 from multiprocessing.process import BaseProcess
 from types import FrameType
 
@@ -78,6 +79,7 @@ class Supervisor:
                 rt.redis,
                 self.settings.queue_name,
                 grace_s=self.settings.enqueue_grace_s,
+                remind_after=timedelta(hours=rt.approvals.defaults.reminder_after_hours),
             )
             self._restart_dead()
             self._sleep(self.settings.sweep_interval_s)

@@ -232,3 +232,18 @@ def create_root(
 def answer_escalation(session: Session, team_id: str, task_id: str, answer: str) -> bool:
     """A person answers an escalation card; the first answer wins, a second changes nothing."""
     return complete(session, team_id, task_id, answer, from_=(TaskStatus.ESCALATED,))
+
+
+def pass_on(session: Session, held: TaskClaim, assigned_to: str, to: TaskStatus) -> bool:
+    """End this turn by handing the task to someone else (the next reviewer, or a person)."""
+    return guarded(
+        session,
+        update(Task)
+        .where(
+            Task.team_id == held.team_id,
+            Task.id == held.task_id,
+            Task.status == TaskStatus.IN_PROGRESS.value,
+            Task.lease_token == held.token,
+        )
+        .values(assigned_to=assigned_to, status=to.value, lease_token=None, lease_expires_at=None),
+    )

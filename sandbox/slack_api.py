@@ -175,6 +175,10 @@ class SlackStandIn:
         """Create a workspace member that `users.info` and `chat.postEphemeral` will know."""
         self._workspace.add_user(user_id, name, is_admin=is_admin)
 
+    def add_usergroup(self, group_id: str, handle: str, members: list[str]) -> None:
+        """A user group whose members `usergroups.users.list` returns."""
+        self._workspace.add_usergroup(group_id, handle, members)
+
     def add_message(
         self, channel: str, *, user: str, text: str, thread_ts: str | None = None
     ) -> str:

@@ -331,6 +331,16 @@ def users_info(ws: Workspace, args: Args) -> Payload:
     return {"user": copy.deepcopy(ws.users[user_id])}
 
 
+def usergroups_users_list(ws: Workspace, args: Args) -> Payload:
+    """Members of a user group (approvers may be configured as groups)."""
+    group_id = _req_str(args, "usergroup")
+    with ws.lock:
+        group = ws.usergroups.get(group_id)
+        if group is None:
+            raise SlackMethodError("no_such_subteam")
+        return {"users": list(group["users"])}
+
+
 METHODS: dict[str, MethodHandler] = {
     "auth.test": auth_test,
     "chat.postMessage": chat_post_message,
@@ -343,4 +353,5 @@ METHODS: dict[str, MethodHandler] = {
     "conversations.replies": conversations_replies,
     "assistant.threads.setStatus": assistant_threads_set_status,
     "users.info": users_info,
+    "usergroups.users.list": usergroups_users_list,
 }

@@ -49,6 +49,7 @@ class Workspace:
         self.lock = threading.RLock()
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
+        self.usergroups: dict[str, dict[str, Any]] = {}
         self._messages: dict[str, list[Message]] = {}
         self._ephemerals: dict[str, list[Message]] = {}
         self._last_ts_us = 0
@@ -106,6 +107,11 @@ class Workspace:
         }
         with self.lock:
             self.users[user_id] = user
+
+    def add_usergroup(self, group_id: str, handle: str, members: list[str]) -> None:
+        """A user group (`@handle`) that `usergroups.users.list` will answer for."""
+        with self.lock:
+            self.usergroups[group_id] = {"id": group_id, "handle": handle, "users": list(members)}
 
     def knows_user(self, user_id: str) -> bool:
         """A user exists if it was added or is the other side of a registered DM."""

@@ -46,7 +46,7 @@ def test_an_escalation_climbs_to_a_person_and_the_answer_comes_back_down(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     slack.add_channel(ESCALATIONS, "mkt-escalations")
-    slack.add_user(APPROVER, "exec")
+    slack.add_user(APPROVER, "exec", is_admin=True)
     chain = ["Copywriter", "Content Manager", "VP Marketing", "CMO"]
     for role in chain:
         claude.script_for(

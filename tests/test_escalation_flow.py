@@ -40,7 +40,7 @@ def _cmo(synthesis: bool) -> Any:
 @pytest.fixture()
 def escalation_channel(slack: SlackStandIn) -> None:
     slack.add_channel(ESCALATIONS, "mkt-escalations")
-    slack.add_user(APPROVER, "exec")
+    slack.add_user(APPROVER, "exec", is_admin=True)
 
 
 def _click(bolt: ServedApp, slack: SlackStandIn, card: dict[str, Any], action_id: str) -> None:

@@ -30,6 +30,8 @@ USED = {
     "conversations.list (team channels by name)": "channels:read",
     "chat.postMessage in team channels the app was not invited to": "chat:write.public",
     "chat.postEphemeral": "chat:write",
+    "users.info (may this person approve: admins)": "users:read",
+    "usergroups.users.list (approvers as user groups)": "usergroups:read",
 }
 EVENTS = {"app_mention", "message.channels", "message.groups", "message.im"}
 

@@ -30,7 +30,15 @@ def test_definitions_are_byte_stable_and_match_the_models() -> None:
     first, second = tool_definitions(), tool_definitions()
     assert json.dumps(first) == json.dumps(second)
     names = [d["name"] for d in first]
-    assert names == ["delegate", "consult", "report", "escalate", "record_decision"]
+    assert names == [
+        "delegate",
+        "consult",
+        "report",
+        "escalate",
+        "record_decision",
+        "submit_for_approval",
+        "review",
+    ]
     delegate = first[0]["input_schema"]
     assert set(delegate["required"]) == {"to", "title", "brief"}
     assert delegate["additionalProperties"] is False

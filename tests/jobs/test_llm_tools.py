@@ -68,6 +68,8 @@ def test_a_tool_round_trip(claude: ScriptedClaude) -> None:
         "report",
         "escalate",
         "record_decision",
+        "submit_for_approval",
+        "review",
     ]
     assert second.usage.cache_read_tokens > 0  # tools + system prefix read from the cache
 

@@ -18,13 +18,26 @@ from models.approvals import (
     due_for_reminder,
     mark_reminded,
     propose,
+    set_card,
 )
+from models.work import Decision, Task
 
 TEAM = "T1"
 
 
 def _propose(session: Session, draft: str = "Draft v1") -> Approval:
-    return propose(
+    if session.get(Task, "task1") is None:  # the task that waits for the decision
+        session.add(
+            Task(
+                id="task1",
+                team_id=TEAM,
+                created_by="human",
+                assigned_to="content_manager",
+                title="Blog post",
+                brief="Write it",
+            )
+        )
+    approval = propose(
         session,
         team_id=TEAM,
         subject_id="task1",
@@ -33,6 +46,8 @@ def _propose(session: Session, draft: str = "Draft v1") -> Approval:
         draft=draft,
         drafted_by="copywriter",
     )
+    set_card(session, approval, f"17000000{approval.version}.000100")
+    return approval
 
 
 def test_two_approvers_clicking_at_once_make_one_transition(
@@ -54,6 +69,9 @@ def test_two_approvers_clicking_at_once_make_one_transition(
         stored = session.get(Approval, approval.id)
         assert stored is not None and stored.status == ApprovalStatus.APPROVED.value
         assert stored.decided_by in {"U1", "U2", "U3"} and stored.decided_at is not None
+        [record] = session.scalars(select(Decision)).all()  # one decision record, the winner's
+        assert (record.decision_maker, record.decision) == (stored.decided_by, "Approved")
+        assert record.type == "approval_blog_post" and record.context == "Blog post (version 1)"
 
 
 def test_a_new_version_supersedes_the_old_card(sessions: sessionmaker[Session]) -> None:
