@@ -163,3 +163,37 @@ def test_a_second_answer_is_refused(
     }
     _click(bolt, slack, card, "escalation-decide")
     assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."
+
+
+def test_only_approvers_may_answer_an_escalation(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    escalation_channel: None,
+) -> None:
+    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
+    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
+    bolt.sender.send_event(
+        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
+    )
+    work(runtime)
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    slack.add_user("U0INTERN", "intern")
+    button = card["blocks"][-1]["elements"][1]
+    payload = interactions.block_actions(
+        slack,
+        user="U0INTERN",
+        channel=ESCALATIONS,
+        message_ts=card["ts"],
+        action={"action_id": "escalation-decide", "block_id": "escalation", "type": "button"}
+        | {"value": button["value"]},
+    )
+    assert bolt.sender.send_interaction(payload).status == 200
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == (
+        "Only a workspace admin can answer escalations."
+    )
+    assert slack.workspace.views.for_user("U0INTERN")["modals"] == []
+    with runtime.sessions() as session:
+        escalation = session.scalars(select(Task).where(Task.assigned_to == "human")).one()
+    assert escalation.status == TaskStatus.ESCALATED.value
