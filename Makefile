@@ -46,6 +46,7 @@ bench: $(STAMP)
 	$(PY) -m bench.ack_latency
 	$(PY) -m bench.sandbox_latency
 	$(PY) -m bench.fanout
+	$(PY) -m bench.approval_clicks
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -12,6 +12,7 @@ import logging
 import math
 import multiprocessing
 import os
+import re
 import signal
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -56,7 +57,7 @@ def build_app(kind: AppKind, settings: Settings) -> object:
         import app as app_module
 
         return app_module.create_app(settings)
-    from slack_bolt import App
+    from slack_bolt import Ack, App
 
     from jobs.runtime import slack_client
 
@@ -74,6 +75,10 @@ def build_app(kind: AppKind, settings: Settings) -> object:
     @bare.event("message")
     def ignore_message() -> None:
         return None
+
+    @bare.action(re.compile(".*"))
+    def ack_click(ack: Ack) -> None:
+        ack()
 
     return bare
 

@@ -230,6 +230,35 @@ def to_person(rt: Runtime, approval: Approval) -> None:
         approvals.set_card(session, approval, ts)
 
 
+def expire_approvals(rt: Runtime, team_id: str, subject_ids: list[str]) -> None:
+    """The work behind these drafts was stopped: pending approvals close without a decision
+    and their cards say so, so nobody approves work that no longer runs."""
+    with rt.sessions() as session:
+        pending = [
+            a
+            for subject in subject_ids
+            for a in approvals.versions(session, team_id, subject)
+            if a.status == ApprovalStatus.PENDING.value
+        ]
+        expired = [a.id for a in pending if approvals.expire(session, team_id, a.id)]
+        closed = [approvals.load(session, team_id, approval_id) for approval_id in expired]
+    for approval in closed:
+        if approval is None or approval.card_ts is None or approval.channel_id is None:
+            continue
+        label = rt.approvals.label(approval.action_type)
+        try:
+            rt.slack_best_effort.chat_update(
+                channel=approval.channel_id,
+                ts=approval.card_ts,
+                text=cards.card_text(approval, label),
+                blocks=cards.card_blocks(
+                    approval, rt.roster, label, state=cards.state_line(approval, rt.roster)
+                ),
+            )
+        except SlackApiError as error:
+            logger.info("Expired card %s not updated: %s", approval.id, error.response.get("error"))
+
+
 def outcome_text(approval: Approval, rt: Runtime) -> str:
     """What the submitter is told (the step task's deliverable)."""
     verb = {
@@ -333,8 +362,10 @@ def continuation_brief(rt: Runtime, task: Task, decided: Approval) -> str:
     """The submitter's turn after a decision: go on, revise, or close."""
     label = rt.approvals.label(decided.action_type)
     by = cards.who(decided.decided_by or "", rt.roster)
+    requester = rt.roster.by_id.get(task.created_by)
+    who = requester.display_name if requester else "a person in Slack"
     head = (
-        f"[Task, priority {task.priority}] {task.title}\n\n{task.brief}\n\n"
+        f"[Task from {who}, priority {task.priority}] {task.title}\n\n{task.brief}\n\n"
         f"Your {label} “{decided.title}” (version {decided.version}) was sent for approval."
     )
     if decided.status == ApprovalStatus.APPROVED.value:

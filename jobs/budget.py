@@ -9,6 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from bots.roster import HUMAN
+from jobs.approvals import expire_approvals
 from jobs.delegation import persona
 from jobs.escalation import show_to_person
 from jobs.runtime import Runtime
@@ -62,6 +63,7 @@ def stop_request(
             .execution_options(synchronize_session=False)
         )
         session.commit()
+    expire_approvals(rt, team_id, [t.id for t in work])
     done = [t.title for t in work if t.status == TaskStatus.DONE.value]
     spent, budget = spent_usd(rt, team_id, turn_id), rt.settings.request_budget_usd
     so_far = "; ".join(done) or "nothing finished yet"

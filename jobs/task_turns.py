@@ -183,7 +183,7 @@ class TaskRunner:
         if child.context.get("kind") == "escalation":
             return f"Answer to your escalation, from {name}"
         if child.context.get("kind") == "approval":
-            return "Approval of your draft"
+            return f"Approval of your draft ({child.status})"
         return f"{name} ({child.status})"
 
     def _wait_for_subtasks(self, task: Task, held: tasks.TaskClaim) -> str:

@@ -43,8 +43,8 @@ BOT_USER = "U0BOT"
 BOT_TOKEN = "xoxb-sandbox"
 SANDBOX_DIR = Path(".sandbox")
 PEOPLE = [
-    Person("U0MARIA", "maria", "Maria (marketing lead)"),
-    Person("U0SAM", "sam", "Sam (colleague)"),
+    Person("U0MARIA", "maria", "Maria (marketing lead, approves)", is_admin=True),
+    Person("U0SAM", "sam", "Sam (colleague, may not approve)"),
 ]
 REDIS_DB = 5  # keeps the sandbox's jobs apart on a Redis that serves other things
 WORKER_PROCESSES = 2
@@ -52,12 +52,13 @@ WORKER_STOP_S = 30
 WORKER_READY_S = 30
 
 
-def channels(roster: Roster) -> list[SandboxChannel]:
-    """#general, every team channel of the roster, and a DM with the app per person."""
+def channels(roster: Roster, escalations: str = "mkt-escalations") -> list[SandboxChannel]:
+    """#general, every team channel of the roster, the escalation channel, and a DM with the
+    app per person."""
     named = [SandboxChannel("C0GENERAL", "general")]
-    named += [
-        SandboxChannel(f"C0{c.name.upper().replace('-', '')}", c.name) for c in roster.channels
-    ]
+    names = [c.name for c in roster.channels]
+    names += [escalations] if escalations not in names else []
+    named += [SandboxChannel(f"C0{name.upper().replace('-', '')}", name) for name in names]
     return named + [SandboxChannel(f"D0{p.name.upper()}", "", True, p.id) for p in PEOPLE]
 
 
@@ -148,8 +149,8 @@ def run(settings: Settings) -> int:
             SlackStandIn(bot_token=BOT_TOKEN, team_id=TEAM, bot_user_id=BOT_USER)
         )
         for person in PEOPLE:
-            slack.add_user(person.id, person.name)
-        all_channels = channels(roster)
+            slack.add_user(person.id, person.name, is_admin=person.is_admin)
+        all_channels = channels(roster, settings.escalation_channel)
         for channel in all_channels:
             slack.add_channel(channel.id, channel.name, is_im=channel.is_im, user=channel.user)
         scripted = settings.anthropic_api_key is None

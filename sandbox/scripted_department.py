@@ -11,6 +11,8 @@ Managers also run the delegation flow (sandbox/scripted_delegation.py): offered 
 `delegate` tool for work their team produces, they hand it out one report per round and then
 acknowledge; a refusal gets a plain fallback; a synthesis request gets one answer built from
 every deliverable. Task turns ("[Task from …] title" plus a brief) are read for their brief.
+Approval flows (drafts submitted, reviews, decisions) are sandbox/scripted_approvals.py;
+escalations (legal questions, big spend) sandbox/scripted_escalation.py.
 
 Role templates are Slack mrkdwn. In them `{t}` is the topic ("AI analytics launch"), `{p}`
 the product ("AI analytics"), `{P}` the product capitalised, and `[[a|b]]` one alternative
@@ -27,12 +29,14 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
+from sandbox.scripted_approvals import approval_reply
 from sandbox.scripted_delegation import (
     delegation_reply,
     is_tool_round,
     split_task,
     synthesis_reply,
 )
+from sandbox.scripted_escalation import escalation_reply
 
 T = TypeVar("T")
 CHUNK_CHARS = 24  # small SSE deltas, so a demo visibly streams
@@ -122,6 +126,12 @@ def department_responder(body: dict[str, Any]) -> Reply:
     """
     request = read_request(body)
     writer = ROLE_WRITERS.get(request.role, cmo)
+    approving = approval_reply(body, request.role, request.topic, request.text)
+    if approving is not None:
+        return approving
+    escalating = escalation_reply(body, request.role, request.text)
+    if escalating is not None:
+        return escalating
     synthesis = synthesis_reply(body, request.role, request.text, request.topic)
     if synthesis is not None:
         return _text(synthesis)

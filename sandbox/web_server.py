@@ -42,6 +42,7 @@ class Person:
     id: str
     name: str
     real_name: str
+    is_admin: bool = False  # workspace admins may approve drafts (bots/approvals.toml)
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,14 @@ from sqlalchemy import select
 
 import app as app_module
 from jobs.approval_cards import INLINE_CHARS
+from jobs.budget import stop_request
 from jobs.llm import ToolUse
 from jobs.reviews import Verdict
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models.approvals import Approval
 from models.autonomy import set_autonomy
+from models.work import Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
@@ -255,3 +257,38 @@ def test_a_decision_taken_while_redis_was_away_is_followed_up_by_the_sweeper(
     [card] = _cards(slack, asked)
     assert _state(card).startswith(f":white_check_mark: Approved by <@{LEE}>")
     assert any("It was APPROVED" in _first(r.body) for r in claude.requests)
+
+
+def test_a_stopped_request_expires_its_pending_card(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    asked, card = _submitted(bolt, runtime, slack, claude)
+    with runtime.sessions() as session:
+        root = session.scalars(select(Task).where(Task.parent_task_id.is_(None))).one()
+    assert root.origin_turn_id is not None
+    stop_request(
+        runtime, TEAM, root.origin_turn_id, (CHANNEL_CONTENT, asked), "content_manager", "test"
+    )
+    [card] = _cards(slack, asked)
+    assert _state(card).startswith(":hourglass: Expired without a decision at <!date^")
+    [record] = _decisions(runtime)
+    assert (record.decision_maker, record.decision) == ("department", "Expired without a decision")
+    with runtime.sessions() as session:
+        approval_id = session.scalars(select(Approval.id)).one()
+    stale = card | {"blocks": _with_buttons(card, approval_id)}
+    _click(bolt, slack, stale, "approval-approve", LEE)
+    assert slack.ephemerals(CHANNEL_CONTENT)[-1]["text"] == (
+        "This approval was closed without a decision. Nothing changed."
+    )
+    assert len(_decisions(runtime)) == 1
+
+
+def _with_buttons(card: dict[str, Any], approval_id: str) -> list[dict[str, Any]]:
+    """The card as an out-of-date client still shows it: with an Approve button."""
+    button = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": "Approve"},
+        "action_id": "approval-approve",
+        "value": approval_id,
+    }
+    return [*card["blocks"], {"type": "actions", "block_id": "approval", "elements": [button]}]

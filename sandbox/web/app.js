@@ -135,10 +135,35 @@ function buildEphemeral(eph) {
   return row;
 }
 
+/** Requests a newcomer can try with one click: each runs a real flow of the department. */
+const EXAMPLES = [
+  ['A blog post, through review to your approval', 'content manager: we need a blog post about AI in marketing for CMOs'],
+  ['Three taglines', 'copywriter: three taglines for our AI analytics launch'],
+  ['A question for the people above (escalation)', 'cmo: is our GDPR consent banner copy compliant for the EU launch?'],
+];
+
 function buildIntro(ch) {
-  return element('div', 'intro', {}, ch.is_im
+  const intro = element('div', 'intro', {}, ch.is_im
     ? `<h3>${escapeHtml(bot().name)}</h3><p>This is your direct message with the marketing department. No @mention needed — just ask.</p>`
     : `<h3># ${escapeHtml(ch.name)}</h3><p>This is the very beginning of <b>#${escapeHtml(ch.name)}</b>. Mention <span class="mention">@${escapeHtml(bot().name)}</span> to ask the department.</p>`);
+  const prefix = ch.is_im ? '' : `@${bot().name} `;
+  const examples = element('div', 'try', { 'data-testid': 'try' }, '<span>Try:</span>');
+  for (const [label, text] of EXAMPLES) {
+    const chip = element('button', 'try-chip', { type: 'button', 'data-testid': 'try-example', title: prefix + text });
+    chip.textContent = label;
+    chip.addEventListener('click', () => tryExample(prefix + text));
+    examples.append(chip);
+  }
+  intro.append(examples);
+  return intro;
+}
+
+/** Put an example in the composer (the person still presses Enter, as in Slack). */
+function tryExample(text) {
+  const textarea = $('main-composer').querySelector('textarea');
+  textarea.value = text;
+  textarea.dispatchEvent(new Event('input', { bubbles: true }));
+  textarea.focus();
 }
 
 /**

@@ -113,12 +113,24 @@ function linkHtml(url, labelHtml) {
   return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${labelHtml || escapeHtml(url)}</a>`;
 }
 
+/** `<!date^unix^{time}|fallback>`: shown in the reader's own time zone, as Slack does. */
+function dateHtml(target, fallback) {
+  const [, seconds, format = '{date_short} {time}'] = target.split('^');
+  const when = new Date(Number(seconds) * 1000);
+  if (!Number.isFinite(when.getTime())) return escapeHtml(fallback || '');
+  const time = when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+  const date = when.toLocaleDateString([], { month: 'short', day: 'numeric', year: 'numeric' });
+  const shown = format.replace(/\{time\}/g, time).replace(/\{date(?:_short|_long|_num)?\}/g, date);
+  return `<time datetime="${escapeHtml(when.toISOString())}">${escapeHtml(shown)}</time>`;
+}
+
 /** `<@U…>`, `<#C…|name>`, `<!here>`, `<url|label>`; null leaves the text literal. */
 function renderSpecial(inner) {
   const [target, label] = inner.split('|', 2);
   const plainLabel = label !== undefined ? unescapeSlack(label) : undefined;
   if (target.startsWith('@')) return mentionHtml(target.slice(1), plainLabel);
   if (target.startsWith('#')) return channelRefHtml(target.slice(1), plainLabel);
+  if (target.startsWith('!date^')) return dateHtml(target, plainLabel);
   if (target.startsWith('!')) {
     const shown = plainLabel || `@${target.slice(1).split('^')[0]}`;
     return `<span class="mention">${escapeHtml(shown)}</span>`;

@@ -7,13 +7,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from slack_sdk import WebClient
 
 from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import BOT_TOKEN
-from tests.sandbox.conftest import CARD, MARIA, Sandbox
+from tests.sandbox.conftest import CARD, MARIA, SAM, Sandbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 REPLY_TIMEOUT_MS = 30_000
@@ -138,3 +138,126 @@ def test_the_department_at_work_in_the_browser(page: Page) -> None:
     )
     expect(synthesis).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(pane.get_by_test_id("message-text").filter(has_text="Assigned")).to_have_count(2)
+
+
+# --- approvals and escalations through the page -----------------------------------------------
+
+BLOG_REQUEST = "@Marketing Dept content manager: we need a blog post about AI in marketing for CMOs"
+
+
+def _open_my_thread(page: Page, user_name: str, text: str) -> Locator:
+    mine = page.locator(f'[data-testid="message"][data-username="{user_name}"]').filter(
+        has_text=text
+    )
+    link = mine.get_by_test_id("thread-link")
+    expect(link).to_be_visible(timeout=REPLY_TIMEOUT_MS)
+    link.click()
+    return page.get_by_test_id("thread-pane")
+
+
+def _approval_card(pane: Locator, version: int = 1) -> Locator:
+    """The approval card of `version` in the thread pane, once the reviews are through."""
+    card = (
+        pane.locator('[data-testid="message"][data-username="Content Manager"]')
+        .filter(has=pane.page.get_by_test_id("block-header").filter(has_text="Approval:"))
+        .filter(has_text=f"Blog post · version {version} ·")
+    )
+    expect(card).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    return card
+
+
+def _button(card: Locator, action_id: str) -> Locator:
+    return card.locator(f'[data-testid="block-button"][data-action-id="{action_id}"]')
+
+
+def _ask_for_the_blog_post(page: Page, user: str = MARIA) -> Locator:
+    page.get_by_test_id("user-picker").select_option(user)
+    page.get_by_test_id("channel-mkt-content").click()
+    _send(page, BLOG_REQUEST)
+    return _open_my_thread(page, "maria" if user == MARIA else "sam", "we need a blog post")
+
+
+def test_the_blog_post_flow_to_its_approval_card_and_one_click(page: Page) -> None:
+    """What a newcomer does without reading anything: pick the first example, press Enter,
+    wait for the card, click Approve."""
+    page.get_by_test_id("channel-mkt-content").click()
+    page.get_by_test_id("try-example").first.click()
+    composer = page.get_by_test_id("composer")
+    expect(composer).to_have_value(BLOG_REQUEST)
+    composer.press("Enter")
+    pane = _open_my_thread(page, "maria", "we need a blog post")
+    card = _approval_card(pane)
+    expect(card).to_contain_text("drafted by Copywriter")
+    expect(card).to_contain_text("Director of Communications: On-brand")
+    expect(card).to_contain_text("On approval:")
+    _button(card, "approval-approve").click()
+
+    expect(card).to_contain_text("Approved by @maria", timeout=REPLY_TIMEOUT_MS)
+    expect(_button(card, "approval-approve")).to_have_count(0)
+    wrap_up = pane.get_by_test_id("message-text").filter(has_text="Wrap-up")
+    expect(wrap_up).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(wrap_up).to_contain_text("Promotion:")
+
+
+def test_request_changes_through_the_modal_gives_version_2(page: Page) -> None:
+    pane = _ask_for_the_blog_post(page)
+    first = _approval_card(pane)
+    _button(first, "approval-request-changes").click()
+    modal = page.get_by_test_id("modal")
+    expect(modal).to_have_attribute("data-callback-id", "approval-decision")
+    field = modal.locator('[data-testid="modal-input"][data-block-id="feedback"]')
+    error = modal.locator('[data-testid="modal-error"][data-block-id="feedback"]')
+    modal.get_by_test_id("modal-submit").click()  # empty: Slack's own check, in the client
+    expect(error).to_have_text("Please fill out this required field.")
+    field.fill("ok")  # too short to act on: the app answers with an error for this input
+    modal.get_by_test_id("modal-submit").click()
+    expect(error).to_have_text("Say what should change, so the author can revise it.")
+    field.fill("Add a call to action at the end.")
+    modal.get_by_test_id("modal-submit").click()
+    expect(page.get_by_test_id("modal")).to_have_count(0)
+
+    second = _approval_card(pane, version=2)
+    expect(second).to_contain_text("Try it this week")
+    expect(first).to_contain_text("Changes requested by @maria")
+    expect(first).to_contain_text("Superseded by version 2")
+    expect(_button(first, "approval-approve")).to_have_count(0)
+
+
+def test_a_colleague_who_may_not_approve_sees_the_refusal(page: Page) -> None:
+    _approval_card(_ask_for_the_blog_post(page))
+    page.get_by_test_id("user-picker").select_option(SAM)  # Sam opens the same thread
+    page.get_by_test_id("channel-mkt-content").click()
+    pane = _open_my_thread(page, "maria", "we need a blog post")
+    card = _approval_card(pane)
+    _button(card, "approval-approve").click()
+    refusal = pane.get_by_test_id("ephemeral").filter(has_text="Only a workspace admin")
+    expect(refusal).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(refusal).to_contain_text("Only visible to you")
+    expect(_button(card, "approval-approve")).to_be_visible()  # nothing changed
+
+
+def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
+    page.get_by_test_id("user-picker").select_option(MARIA)
+    page.get_by_test_id("channel-dm").click()
+    _send(page, "Is our GDPR consent banner copy compliant for the EU launch?")
+    page.get_by_test_id("channel-mkt-escalations").click()
+    card = page.get_by_test_id("message").filter(
+        has=page.get_by_test_id("block-header").filter(has_text="ESCALATION: Human")
+    )
+    expect(card).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(card).to_contain_text("Legal / compliance")
+    card.locator('[data-testid="block-button"][data-action-id="escalation-decide"]').click()
+    modal = page.get_by_test_id("modal")
+    expect(modal).to_have_attribute("data-callback-id", "escalation-answer")
+    modal.locator('[data-testid="modal-input"][data-block-id="answer"]').fill(
+        "Legal reviewed it: ship with the updated consent wording."
+    )
+    modal.get_by_test_id("modal-submit").click()
+    expect(page.get_by_test_id("modal")).to_have_count(0)
+    expect(card).to_contain_text("Decided by @maria", timeout=REPLY_TIMEOUT_MS)
+
+    page.get_by_test_id("channel-dm").click()
+    pane = _open_my_thread(page, "maria", "GDPR consent banner")
+    answer = pane.get_by_test_id("message-text").filter(has_text="Answer from above")
+    expect(answer).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(answer).to_contain_text("ship with the updated consent wording")

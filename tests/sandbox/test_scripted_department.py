@@ -485,11 +485,16 @@ def test_a_blog_post_request_runs_through_the_whole_department(
     event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=mention, ts=asked)
     assert department.sender.send_event(event).status == 200
 
-    work(department.runtime)  # the manager's turn, both specialists, then the synthesis
+    work(department.runtime)  # the manager's turn, both specialists, the synthesis, reviews
 
     origin = [m for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
-    assert [m["username"] for m in origin] == ["Content Manager"] * 4
-    ack, to_copywriter, to_seo, synthesis = (str(m["text"]) for m in origin)
+    assert [m["username"] for m in origin] == ["Content Manager"] * 4 + [
+        "Director of Communications",
+        "VP Marketing",
+        "Content Manager",  # the approval card, waiting for a person
+    ]
+    ack, to_copywriter, to_seo, synthesis = (str(m["text"]) for m in origin[:4])
+    card = origin[-1]["blocks"]
     assert ack.startswith("Assigning the draft to the Copywriter.")
     assert "the SEO Specialist is building the keyword plan" in ack
     assert to_copywriter.startswith(
@@ -513,12 +518,15 @@ def test_a_blog_post_request_runs_through_the_whole_department(
     assert SHAPES["copywriter"] in draft and "AI in marketing" in draft
     assert SHAPES["seo_specialist"] in keywords and "AI in marketing" in keywords
 
-    assert f'"{copy_pick(draft)}"' in synthesis and f"`{primary_keyword(keywords)}`" in synthesis
-    assert synthesis.startswith("*Editor's note:*") and "*Headline:*" in synthesis
+    assert f"`{primary_keyword(keywords)}`" in synthesis
+    assert synthesis.startswith("*Editor's note:*") and "Sending it for approval" in synthesis
+    headline = card[2]["text"]["text"].splitlines()[0]
+    assert str(copy_pick(draft)).split()[0] in headline  # the Copywriter's pick leads the post
     synthesis_calls = [
         r
         for r in department.claude.requests
         if "Your team's work is in:" in r.body["messages"][0]["content"][0]["text"]
+        and len(r.body["messages"]) == 1  # a turn's first round (the second has the result)
     ]
     assert len(synthesis_calls) == 1
     everything = [ack, synthesis, *answers.values()]

@@ -1,0 +1,74 @@
+"""The scripted department escalates what is not its to decide, as the design says: legal and
+compliance questions, and spending of $10k or more, go up the reporting line with the
+escalation format (issue, attempts, urgency, recommendation, impact) until a person gets the
+card; the answer from above comes back down and each level says what happens now."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from sandbox.claude_api import Reply, TextReply, ToolUseReply
+from sandbox.scripted_delegation import _first_user_text
+
+ANSWER_MARK = "--- Answer to your escalation"
+LEGAL = re.compile(
+    r"\b(?:legal|lawyers?|compliance|compliant|gdpr|ccpa|regulat\w*|lawsuit|trademark)\b", re.I
+)
+BIG_SPEND = re.compile(r"\$\s?(?:\d{2,}\s?k\b|\d{2,3},\d{3}\b|\d+(?:\.\d+)?\s?m\b)", re.I)
+_ANSWER = re.compile(rf"{ANSWER_MARK}, from [^-\n]+ ---\n(?P<answer>.*?)(?:\n\n|$)", re.S)
+
+
+def escalation_reply(body: dict[str, Any], role: str, ask: str) -> Reply | None:
+    """The escalate call, its acknowledgement, the answer passed down; else None."""
+    first = _first_user_text(body)
+    if ANSWER_MARK in first:
+        found = _ANSWER.search(first)
+        answer = found.group("answer").strip() if found else "an answer came back"
+        return _text(
+            f"*Answer from above:* {answer}\n*What happens now:* we go ahead on exactly that "
+            "basis; I'll brief the team and keep this thread updated."
+        )
+    legal, spend = LEGAL.search(ask), BIG_SPEND.search(ask)
+    if not (legal or spend) or not _offers(body, "escalate"):
+        return None
+    if _answered(body):
+        return _text(
+            "This is above my authority, so I've escalated it with a recommendation; "
+            "the answer comes back to this thread."
+        )
+    topic = " ".join(ask.split()[:30])
+    category = "Legal / compliance" if legal else "Budget"
+    return ToolUseReply(
+        "escalate",
+        {
+            "category": category,
+            "issue": f"{topic} (needs a decision above my level)",
+            "attempts_made": "Checked our guidelines and the current plan; neither covers it.",
+            "urgency": "high",
+            "recommendation": (
+                "Have legal review the claim before anything is published."
+                if legal
+                else "Approve a smaller first phase and expand on results."
+            ),
+            "impact": "The work waits on this answer; the timeline slips by a day per day.",
+        },
+        text_before=f"This needs a decision above my level ({category.lower()}).",
+    )
+
+
+def _answered(body: dict[str, Any]) -> bool:
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        for block in content if isinstance(content, list) else []:
+            if isinstance(block, dict) and block.get("type") == "tool_result":
+                return True
+    return False
+
+
+def _offers(body: dict[str, Any], tool: str) -> bool:
+    return any(isinstance(t, dict) and t.get("name") == tool for t in body.get("tools") or [])
+
+
+def _text(text: str) -> TextReply:
+    return TextReply(text, chunk_chars=24, delay_per_chunk_s=0.03)
