@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 MIN_FEEDBACK_CHARS = 3
 GONE = "This approval card is no longer valid."
+MODAL_FAILED = "Slack could not open the form"
 
 
 def register(app: App, intake: Intake, config: ApprovalConfig) -> None:
@@ -38,6 +39,14 @@ def register(app: App, intake: Intake, config: ApprovalConfig) -> None:
             text=text,
             thread_ts=message.get("thread_ts"),
         )
+
+    def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+        """A trigger id lives 3 s; if Slack refuses the modal, the person hears why."""
+        try:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
+        except SlackApiError as error:
+            reason = error.response.get("error")
+            refuse(client, body, f"{MODAL_FAILED} ({reason}). Nothing changed; click again.")
 
     def check(client: WebClient, body: dict[str, Any]) -> Approval | None:
         """The open approval this click is about, or None after telling the person why not."""
@@ -82,7 +91,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig) -> None:
         mode = (
             "changes" if body["actions"][0]["action_id"] == cards.ACTIONS["changes"] else "reject"
         )
-        client.views_open(trigger_id=body["trigger_id"], view=cards.decision_modal(approval, mode))
+        open_modal(client, body, cards.decision_modal(approval, mode))
 
     @app.action(cards.ACTIONS["view"])
     def view_draft(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
@@ -95,7 +104,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig) -> None:
             refuse(client, body, GONE)
             return
         label = config.label(approval.action_type)
-        client.views_open(trigger_id=body["trigger_id"], view=cards.draft_modal(approval, label))
+        open_modal(client, body, cards.draft_modal(approval, label))
 
     @app.view("approval-decision")
     def take_decision(

@@ -292,3 +292,19 @@ def _with_buttons(card: dict[str, Any], approval_id: str) -> list[dict[str, Any]
         "value": approval_id,
     }
     return [*card["blocks"], {"type": "actions", "block_id": "approval", "elements": [button]}]
+
+
+def test_a_modal_slack_refuses_to_open_is_explained(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    _asked, card = _submitted(bolt, runtime, slack, claude)
+    slack.fail_next("views.open", status=200, error="expired_trigger_id")
+    _click(bolt, slack, card, "approval-reject", LEE)
+    assert slack.ephemerals(CHANNEL_CONTENT)[-1]["text"] == (
+        "Slack could not open the form (expired_trigger_id). Nothing changed; click again."
+    )
+    assert slack.workspace.views.for_user(LEE)["modals"] == []
+    _click(bolt, slack, card, "approval-reject", LEE)  # the second click opens it
+    [modal] = slack.workspace.views.for_user(LEE)["modals"]
+    assert modal["callback_id"] == "approval-decision"
+    assert _decisions(runtime) == []
