@@ -8,8 +8,8 @@ the real tools (`submit_for_approval`, `review`, `consult`).
 - A reviewer reads the draft and approves it with a note in its own voice; a draft still full
   of hype words is sent back by the Director of Communications (brand voice).
 - Approved: the author hands on (the Content Manager consults the Social Media Manager about
-  promotion). Changes requested: it revises along the feedback and submits again. Rejected:
-  it closes the work and says so.
+  promotion and the Campaign Manager about the newsletter). Changes requested: it revises
+  along the feedback and submits again. Rejected: it closes the work and says so.
 """
 
 from __future__ import annotations
@@ -124,21 +124,34 @@ def blog_draft(headline: str, topic: str, audience: str, keyword: str) -> str:
     )
 
 
+HANDOFFS = (  # who the Content Manager hands an approved post to, one consult per round
+    (
+        "social_media_manager",
+        "Please plan this week's promotion of our new blog post about {topic}: a LinkedIn post "
+        "and an X thread that link to it. Its title: “{title}”.",
+        "Approved. Handing promotion to Social Media now.",
+    ),
+    (
+        "campaign_manager",
+        "Please add our new blog post about {topic} to Thursday's newsletter, with a one-line "
+        "teaser and the link. Its title: “{title}”.",
+        "And the newsletter to the Campaign Manager.",
+    ),
+)
+
+
 def _approved(body: dict[str, Any], first: str, answered: list[str], topic: str) -> Reply:
     title = _title(first)
-    if answered or not _offers(body, "consult"):
+    if len(answered) >= len(HANDOFFS) or not _offers(body, "consult"):
         return _text(
-            f"Approved, thank you. “{title}” is ready to publish; the Social Media Manager "
-            "is planning its promotion and I'll share the schedule here."
+            f"“{title}” is ready to publish; Social Media is planning its promotion and the "
+            "Campaign Manager is putting it in Thursday's newsletter. I'll share both here."
         )
+    peer, question, said = HANDOFFS[len(answered)]
     return ToolUseReply(
         "consult",
-        {
-            "peer": "social_media_manager",
-            "question": f"Please plan this week's promotion of our new blog post about {topic}: "
-            f"a LinkedIn post and an X thread that link to it. Its title: “{title}”.",
-        },
-        text_before="Approved. Handing promotion to Social Media now.",
+        {"peer": peer, "question": question.format(topic=topic, title=title)},
+        text_before=said,
     )
 
 
@@ -195,12 +208,16 @@ def _closed(first: str) -> str:
 
 
 def _wrap_up(sections: list[Any]) -> str:
-    social = next((s for s in sections if s.agent_id == "social_media_manager"), None)
+    done = {s.agent_id: s for s in sections if s.done}
     lines = ["*Wrap-up:* the post is approved and ready to publish."]
-    if social is not None and social.done:
-        cadence = re.search(r"\*Cadence:\* (.+)", social.text)
+    if "social_media_manager" in done:
+        cadence = re.search(r"\*Cadence:\* (.+)", done["social_media_manager"].text)
         plan = cadence.group(1) if cadence else "the Social Media Manager's plan is in its thread."
         lines.append(f"*Promotion:* {plan}")
+    if "campaign_manager" in done:
+        lines.append(
+            "*Newsletter:* in Thursday's issue; the Campaign Manager's draft is in its thread."
+        )
     lines.append("*Next:* a person publishes it; Analytics reports on it after two weeks.")
     return "\n".join(lines)
 
