@@ -23,12 +23,18 @@ from errors import ConfigError, StartupError
 from handlers.intake import Intake
 from jobs.pricing import load_prices
 from jobs.queue import turn_queue
-from jobs.runtime import check_models_priced, redis_client, slack_client
+from jobs.runtime import (
+    check_models_priced,
+    redis_client,
+    slack_best_effort_client,
+    slack_client,
+)
 from models.db import assert_migrated, make_engine
 from settings import Settings, describe_error, missing_slack_settings
 
 logger = logging.getLogger("app")
 EVENTS_PATH = "/slack/events"
+LOOKUP_TIMEOUT_S = 2
 SANDBOX_MODE = 3  # `app.py --check` exit status: no Slack credentials, the sandbox will run
 
 
@@ -65,7 +71,9 @@ def create_app(settings: Settings) -> App:
         raise ConfigError(
             f"Cannot reach the Slack API at {settings.slack_api_url} ({error.reason})"
         ) from error
-    handlers.register(app, intake, approvers)
+    # Who is clicking is asked of Slack inside the 3 s a click may take: no Retry-After waits.
+    lookup = slack_best_effort_client(settings, timeout_s=LOOKUP_TIMEOUT_S)
+    handlers.register(app, intake, approvers, lookup)
     return app
 
 

@@ -13,12 +13,11 @@ from typing import Any
 
 from slack_bolt import Ack, App
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION, ApprovalConfig, approvers_text
 from handlers.intake import Intake
-from handlers.people import LOOKUP_FAILED, may_decide
+from handlers.people import LookupFailed, may_decide
 from models import tasks
 from models.work import TaskStatus
 
@@ -32,14 +31,14 @@ MIN_ANSWER_CHARS = 2
 ALREADY = "This escalation was already answered."
 
 
-def register(app: App, intake: Intake, approvers: ApprovalConfig) -> None:
-    def refusal(client: WebClient, user: str) -> str | None:
+def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebClient) -> None:
+    def refusal(user: str) -> str | None:
         """None if this person may answer escalations; otherwise what to tell them."""
         try:
-            if may_decide(client, approvers, ESCALATION, user):
+            if may_decide(lookup, approvers, ESCALATION, user):
                 return None
-        except SlackApiError as error:
-            return LOOKUP_FAILED.format(error=error.response.get("error"))
+        except LookupFailed as failed:
+            return failed.message
         return f"Only {approvers_text(approvers, ESCALATION)} can answer escalations."
 
     @app.action("escalation-acknowledge")
@@ -67,7 +66,7 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig) -> None:
                 channel=body["channel"]["id"], user=body["user"]["id"], text=ALREADY
             )
             return
-        refused = refusal(client, body["user"]["id"])
+        refused = refusal(body["user"]["id"])
         if refused is not None:
             client.chat_postEphemeral(
                 channel=body["channel"]["id"], user=body["user"]["id"], text=refused
@@ -88,7 +87,7 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig) -> None:
             ack(response_action="errors", errors={"answer": "Write a short answer for the team."})
             return
         user, team_id = body["user"]["id"], str(body["team"]["id"])
-        refused = refusal(client, user)
+        refused = refusal(user)
         if refused is not None:
             ack(response_action="errors", errors={"answer": refused})
             return

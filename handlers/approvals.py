@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ApprovalConfig, approvers_text
 from handlers.intake import Intake
-from handlers.people import LOOKUP_FAILED, may_decide
+from handlers.people import LookupFailed, may_decide
 from jobs import approval_cards as cards
 from models import approvals
 from models.approvals import Approval, ApprovalStatus
@@ -30,7 +30,7 @@ GONE = "This approval card is no longer valid."
 MODAL_FAILED = "Slack could not open the form"
 
 
-def register(app: App, intake: Intake, config: ApprovalConfig) -> None:
+def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient) -> None:
     def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
         message = body.get("message") or {}
         client.chat_postEphemeral(
@@ -58,9 +58,9 @@ def register(app: App, intake: Intake, config: ApprovalConfig) -> None:
             refuse(client, body, problem or GONE)
             return None
         try:
-            allowed = may_decide(client, config, approval.action_type, user)
-        except SlackApiError as error:
-            refuse(client, body, LOOKUP_FAILED.format(error=error.response.get("error")))
+            allowed = may_decide(lookup, config, approval.action_type, user)
+        except LookupFailed as failed:
+            refuse(client, body, failed.message)
             return None
         if not allowed:
             who = approvers_text(config, approval.action_type)
@@ -126,10 +126,9 @@ def register(app: App, intake: Intake, config: ApprovalConfig) -> None:
             ack(response_action="errors", errors={"feedback": problem or GONE})
             return
         try:
-            allowed = may_decide(client, config, approval.action_type, user)
-        except SlackApiError as error:
-            failed = LOOKUP_FAILED.format(error=error.response.get("error"))
-            ack(response_action="errors", errors={"feedback": failed})
+            allowed = may_decide(lookup, config, approval.action_type, user)
+        except LookupFailed as failed:
+            ack(response_action="errors", errors={"feedback": failed.message})
             return
         if not allowed:
             who = approvers_text(config, approval.action_type)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bots.approvers import ApprovalConfig, Person, may_approve
 
@@ -15,8 +16,25 @@ LOOKUP_FAILED = (
 )
 
 
+class LookupFailed(Exception):
+    """Slack could not tell us who is clicking; the message says why (never a secret)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.message = LOOKUP_FAILED.format(error=reason)
+
+
 def may_decide(client: WebClient, config: ApprovalConfig, action_type: str, user_id: str) -> bool:
-    """Raises SlackApiError when Slack cannot tell us (the caller says so, changing nothing)."""
+    """Raises LookupFailed when Slack cannot tell us (the caller says so, changing nothing)."""
+    try:
+        return _may_decide(client, config, action_type, user_id)
+    except SlackApiError as error:
+        raise LookupFailed(str(error.response.get("error"))) from error
+    except OSError as error:  # timeouts, refused connections
+        raise LookupFailed("no answer from Slack") from error
+
+
+def _may_decide(client: WebClient, config: ApprovalConfig, action_type: str, user_id: str) -> bool:
     rule = config.for_action(action_type)
     if user_id in rule.users:
         return True

@@ -61,13 +61,14 @@ def slack_client(settings: Settings) -> WebClient:
     )
 
 
-def slack_best_effort_client(settings: Settings) -> WebClient:
+def slack_best_effort_client(settings: Settings, *, timeout_s: int = 30) -> WebClient:
     """For reads we can do without (conversations.replies is 1 request/minute for apps
     outside the Marketplace): never make a person wait a minute for a Retry-After."""
     token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
     return WebClient(
         token=token,
         base_url=settings.slack_api_url,
+        timeout=timeout_s,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
     )
 
