@@ -53,7 +53,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient
         team_id, user = str(body["team"]["id"]), str(body["user"]["id"])
         with Session(intake.engine) as session:
             approval = approvals.load(session, team_id, str(body["actions"][0].get("value")))
-            problem = closed_reason(session, approval)
+            problem = closed_reason(session, approval, user)
         if problem is not None or approval is None:
             refuse(client, body, problem or GONE)
             return None
@@ -79,7 +79,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient
             return
         with Session(intake.engine) as session:
             latest = approvals.load(session, team_id, approval.id)
-            refuse(client, body, closed_reason(session, latest) or GONE)
+            refuse(client, body, closed_reason(session, latest, user) or GONE)
 
     @app.action(cards.ACTIONS["changes"])
     @app.action(cards.ACTIONS["reject"])
@@ -121,7 +121,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient
         team_id, user = str(body["team"]["id"]), str(body["user"]["id"])
         with Session(intake.engine) as session:
             approval = approvals.load(session, team_id, approval_id)
-            problem = closed_reason(session, approval)
+            problem = closed_reason(session, approval, user)
         if problem is not None or approval is None:
             ack(response_action="errors", errors={"feedback": problem or GONE})
             return
@@ -142,7 +142,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient
             latest = approvals.load(session, team_id, approval_id)
             ack(
                 response_action="errors",
-                errors={"feedback": closed_reason(session, latest) or GONE},
+                errors={"feedback": closed_reason(session, latest, user) or GONE},
             )
 
 
@@ -164,8 +164,8 @@ def decide(
     return won
 
 
-def closed_reason(session: Session, approval: Approval | None) -> str | None:
-    """None while the card can still be decided on; otherwise what to tell the clicker."""
+def closed_reason(session: Session, approval: Approval | None, user: str) -> str | None:
+    """None while the card can still be decided on; otherwise what to tell `user`."""
     if approval is None:
         return GONE
     newest = approvals.versions(session, approval.team_id, approval.subject_id)[-1]
@@ -179,6 +179,8 @@ def closed_reason(session: Session, approval: Approval | None) -> str | None:
             return "This draft is still with the department's reviewers. Nothing changed."
         return None
     by = f"<@{approval.decided_by}>" if approval.decided_by else "someone"
+    if approval.decided_by == user:
+        by = "you"
     verb = {
         ApprovalStatus.APPROVED.value: "approved",
         ApprovalStatus.CHANGES_REQUESTED.value: "sent back for changes",
