@@ -9,6 +9,8 @@ PORT, a fresh temporary directory, no DATABASE_URL or REDIS_URL), five times, an
 import baselines run in the same run, so readers see what share is import cost.
 Part 2 keeps one sandbox running, opens the page in Chromium (1280x800), and times ten
 mentions from pressing Enter to the thread link, and to the persona's first streamed text.
+Part 3 runs the blog-post flow a newcomer would (bench/_blog_flow.py): the first example,
+Enter, the approval card after two agent reviews, one Approve click, the wrap-up.
 """
 
 from __future__ import annotations
@@ -28,6 +30,7 @@ from types import FrameType
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, ViewportSize, expect, sync_playwright
 
+from bench._blog_flow import FlowTiming, measure_flow, print_flows
 from bench._sandbox import (
     NOTICE,
     PAGE_ANSWERING,
@@ -103,6 +106,7 @@ PERSONA_DONE_JS = """(selector) => {
 class Options:
     runs: int
     mentions: int
+    flows: int
 
 
 @dataclass(frozen=True)
@@ -146,8 +150,9 @@ def parse_options(argv: list[str] | None) -> Options:
         metavar=f"1..{len(PRODUCTS)}",
         help="timed mentions (part 2)",
     )
+    parser.add_argument("--flows", type=int, default=3, help="blog-post flows (part 3)")
     args = parser.parse_args(argv)
-    return Options(max(1, args.runs), args.mentions)
+    return Options(max(1, args.runs), args.mentions, max(1, args.flows))
 
 
 def run_startups(runs: int) -> list[SandboxRun]:
@@ -274,6 +279,24 @@ def measure_mention(page: Page, product: str) -> MentionTiming:
     return MentionTiming(product, link_s, text_s, int(shown.json_value()))
 
 
+def measure_flows(url: str, count: int) -> list[FlowTiming]:
+    """Each flow in a fresh page of one browser, one after another, on one sandbox."""
+    try:
+        executable = chromium_path()
+    except RuntimeError as missing:
+        raise BenchError(str(missing)) from missing
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
+        try:
+            return [measure_flow(browser, url, number) for number in range(count)]
+        except PlaywrightError as error:
+            message = str(error).splitlines()[0]
+            raise BenchError(f"the blog-post flow did not work: {message}") from error
+        finally:
+            with contextlib.suppress(PlaywrightError):
+                browser.close()
+
+
 def print_mention_summary(timings: list[MentionTiming]) -> None:
     print(f"\n  over {len(timings)} mentions (ms):{'':24}p50     max")
     for label, values in (
@@ -305,6 +328,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"  sandbox up in {run.milestones[PAGE_ANSWERING]:.2f} s at {run.url}")
             timings = measure_mentions(run.url, PRODUCTS[: options.mentions])
         print_mention_summary(timings)
+        print("\nPart 3: the blog-post flow a newcomer runs (first example, Enter, Approve)")
+        with running_sandbox() as run:
+            flows = measure_flows(run.url, options.flows)
+        print_flows(flows)
     except BenchError as error:
         print(f"\nbenchmark broken: {error}", file=sys.stderr)
         return 1
