@@ -156,7 +156,7 @@ def decide(
         )
     if won:
         intake.enqueue(
-            "jobs.approvals.after_decision",
+            "jobs.approval_posts.after_decision",
             approval.team_id,
             approval.id,
             job_id=f"approval-{approval.id}",

@@ -1,10 +1,11 @@
-"""The `submit_for_approval` tool and what follows a decision.
+"""The `submit_for_approval` tool, and the brief its submitter gets once a decision is in.
 
 A submitted draft becomes an approval record (one per version) and a task for its current
 step: an agent reviewer's turn (`jobs/reviews.py`), or, at the end of the chain, a card in
-the submitter's thread that waits for a person. The autonomy level decides whether anyone
-is asked at all (L4: approved at once and recorded). The decision completes the step's task,
-and the fan-in wakes the submitter, whose next turn continues, revises or closes the work.
+the submitter's thread that waits for a person (`jobs/approval_posts.py`). The autonomy level
+decides whether anyone is asked at all (L4: approved at once and recorded). The decision
+completes the step's task, and the fan-in wakes the submitter, whose next turn continues,
+revises or closes the work.
 """
 
 from __future__ import annotations
@@ -12,21 +13,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
 
-from slack_sdk.errors import SlackApiError
-
-from bots.approvers import approvers_text
 from bots.roster import HUMAN, Agent
 from bots.tools import SubmitForApproval, parse_call
 from jobs import approval_cards as cards
-from jobs.delegation import enqueue_task, persona
+from jobs.approval_posts import mark_superseded, to_person
+from jobs.delegation import enqueue_task
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
-from models import approvals, posts, tasks
+from models import approvals, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.autonomy import autonomy_level
-from models.base import new_id, utcnow
+from models.base import new_id
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -174,188 +172,6 @@ def resume_step(earlier: list[Approval], chain: list[str], agents: dict[str, Age
     if decided_by in agents:
         return chain.index(decided_by) if decided_by in chain else 0
     return len(chain)
-
-
-def mark_superseded(rt: Runtime, earlier: list[Approval], newest: int) -> None:
-    """Older cards say a newer version exists (best effort: their buttons are dead anyway)."""
-    for old in earlier:
-        if old.card_ts is None or old.channel_id is None:
-            continue
-        with rt.sessions() as session:
-            current = approvals.load(session, old.team_id, old.id)
-        if current is None:
-            continue
-        label = rt.approvals.label(current.action_type)
-        state = cards.state_line(current, rt.roster, superseded_by=newest)
-        try:
-            rt.slack_best_effort.chat_update(
-                channel=old.channel_id,
-                ts=old.card_ts,
-                text=cards.card_text(current, label),
-                blocks=cards.card_blocks(current, rt.roster, label, state=state),
-            )
-        except SlackApiError as error:
-            logger.info("Card %s not marked superseded: %s", old.id, error.response.get("error"))
-
-
-def to_person(rt: Runtime, approval: Approval) -> None:
-    """Post (once) the card in the submitter's thread; the caller then leaves the step's task
-    waiting for a person. Until it does, the task is runnable, so a crash in between ends
-    with the sweeper re-running the step, which finds the card and finishes the move."""
-    assert approval.channel_id is not None and approval.thread_ts is not None
-    submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
-    label = rt.approvals.label(approval.action_type)
-    who = persona(submitter)
-    with rt.sessions() as session:
-        record, _existed = posts.claim_part(
-            session,
-            team_id=approval.team_id,
-            turn_id=f"p{approval.id[:31]}",
-            part=0,
-            channel_id=approval.channel_id,
-            thread_ts=approval.thread_ts,
-        )
-        ts = record.ts
-        if ts is None:
-            response = rt.slack.chat_postMessage(
-                channel=approval.channel_id,
-                thread_ts=approval.thread_ts,
-                text=cards.card_text(approval, label),
-                blocks=cards.card_blocks(approval, rt.roster, label),
-                username=who.username,
-                icon_emoji=who.icon_emoji,
-            )
-            ts = str(response["ts"])
-            posts.save_ts(session, record, ts)
-        approvals.set_card(session, approval, ts)
-
-
-def expire_approvals(rt: Runtime, team_id: str, subject_ids: list[str]) -> None:
-    """The work behind these drafts was stopped: pending approvals close without a decision
-    and their cards say so, so nobody approves work that no longer runs."""
-    with rt.sessions() as session:
-        pending = [
-            a
-            for subject in subject_ids
-            for a in approvals.versions(session, team_id, subject)
-            if a.status == ApprovalStatus.PENDING.value
-        ]
-        expired = [a.id for a in pending if approvals.expire(session, team_id, a.id)]
-        closed = [approvals.load(session, team_id, approval_id) for approval_id in expired]
-    for approval in closed:
-        if approval is None or approval.card_ts is None or approval.channel_id is None:
-            continue
-        label = rt.approvals.label(approval.action_type)
-        try:
-            rt.slack_best_effort.chat_update(
-                channel=approval.channel_id,
-                ts=approval.card_ts,
-                text=cards.card_text(approval, label),
-                blocks=cards.card_blocks(
-                    approval, rt.roster, label, state=cards.state_line(approval, rt.roster)
-                ),
-            )
-        except SlackApiError as error:
-            logger.info("Expired card %s not updated: %s", approval.id, error.response.get("error"))
-
-
-def outcome_text(approval: Approval, rt: Runtime) -> str:
-    """What the submitter is told (the step task's deliverable)."""
-    verb = {
-        ApprovalStatus.APPROVED.value: "Approved",
-        ApprovalStatus.CHANGES_REQUESTED.value: "Changes requested",
-        ApprovalStatus.REJECTED.value: "Rejected",
-        ApprovalStatus.EXPIRED.value: "Expired without a decision",
-    }.get(approval.status, approval.status)
-    by = cards.who(approval.decided_by or "", rt.roster)
-    text = f"{verb} by {by} (version {approval.version})"
-    return f"{text}: {approval.feedback}" if approval.feedback else text
-
-
-def after_decision(team_id: str, approval_id: str) -> str:
-    """RQ job after a person's decision: the card shows it, the submitter's work goes on.
-    Safe to run twice: the card edit is the same, the task completes once."""
-    from jobs import runtime as runtime_module
-
-    rt = runtime_module.current()
-    with rt.sessions() as session:
-        approval = approvals.load(session, team_id, approval_id)
-    if approval is None or approval.status == ApprovalStatus.PENDING.value:
-        return "nothing to do"
-    label = rt.approvals.label(approval.action_type)
-    if approval.card_ts is not None and approval.channel_id is not None:
-        rt.slack.chat_update(
-            channel=approval.channel_id,
-            ts=approval.card_ts,
-            text=cards.card_text(approval, label),
-            blocks=cards.card_blocks(
-                approval, rt.roster, label, state=cards.state_line(approval, rt.roster)
-            ),
-        )
-    if approval.task_id is None:
-        return approval.status
-    with rt.sessions() as session:
-        tasks.complete(
-            session,
-            team_id,
-            approval.task_id,
-            outcome_text(approval, rt),
-            from_=(TaskStatus.ESCALATED, *tasks.WORKING),
-        )
-        woke = tasks.wake_parent_if_all_done(session, team_id, approval.subject_id)
-    if woke:
-        enqueue_task(rt, team_id, approval.subject_id)
-    return approval.status
-
-
-def due_reminders(rt: Runtime) -> list[tuple[str, str]]:
-    """(team, approval) pairs whose card has waited longer than the configured time."""
-    after = timedelta(hours=rt.approvals.defaults.reminder_after_hours)
-    with rt.sessions() as session:
-        due = approvals.due_for_reminder(session, older_than=utcnow() - after)
-    return [(a.team_id, a.id) for a in due]
-
-
-def remind(team_id: str, approval_id: str) -> str:
-    """RQ job: one reminder in the card's thread, naming who can approve."""
-    from jobs import runtime as runtime_module
-
-    rt = runtime_module.current()
-    with rt.sessions() as session:
-        approval = approvals.load(session, team_id, approval_id)
-        if approval is None or approval.status != ApprovalStatus.PENDING.value:
-            return "nothing to do"
-        if approval.reminded_at is not None or approval.card_ts is None:
-            return "already reminded"
-    assert approval.channel_id is not None
-    submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
-    who = persona(submitter)
-    since = cards.slack_time(approval.created_at)
-    text = (
-        f":alarm_clock: Reminder: *{approval.title}* (version {approval.version}) has been "
-        f"waiting for approval since {since}. "
-        f"{approvers_text(rt.approvals, approval.action_type)} can decide on the card above."
-    )
-    with rt.sessions() as session:
-        record, _existed = posts.claim_part(
-            session,
-            team_id=team_id,
-            turn_id=f"r{approval.id[:31]}",
-            part=0,
-            channel_id=approval.channel_id,
-            thread_ts=approval.thread_ts or approval.card_ts,
-        )
-        if record.ts is None:
-            response = rt.slack.chat_postMessage(
-                channel=approval.channel_id,
-                thread_ts=approval.thread_ts or approval.card_ts,
-                text=text,
-                username=who.username,
-                icon_emoji=who.icon_emoji,
-            )
-            posts.save_ts(session, record, str(response["ts"]))
-        approvals.mark_reminded(session, approval)
-    return "reminded"
 
 
 def continuation_brief(rt: Runtime, task: Task, decided: Approval) -> str:

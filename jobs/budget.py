@@ -9,7 +9,7 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from bots.roster import HUMAN
-from jobs.approvals import expire_approvals
+from jobs.approval_posts import expire_approvals
 from jobs.delegation import persona
 from jobs.escalation import show_to_person
 from jobs.runtime import Runtime

@@ -16,7 +16,7 @@ from bots.roster import HUMAN, Agent
 from bots.tools import Review, parse_call, tool_definitions
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs.agent_loop import run_agent_loop
-from jobs.approvals import outcome_text, to_person
+from jobs.approval_posts import outcome_text, to_person
 from jobs.budget import within_budget
 from jobs.delegation import enqueue_task
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, ToolUse

@@ -308,3 +308,20 @@ def test_a_modal_slack_refuses_to_open_is_explained(
     [modal] = slack.workspace.views.for_user(LEE)["modals"]
     assert modal["callback_id"] == "approval-decision"
     assert _decisions(runtime) == []
+
+
+def test_a_card_that_cannot_be_edited_does_not_hold_up_the_work(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Someone deleted the card after clicking: the decision still drives the work on."""
+    claude.script_for(_is("Content Manager", "It was APPROVED"), TextReply("Scheduled."))
+    _asked, card = _submitted(bolt, runtime, slack, claude)
+    _click(bolt, slack, card, "approval-approve", LEE)
+    slack.fail_next("chat.update", status=200, error="message_not_found")
+    work(runtime)
+    assert any("It was APPROVED" in _first(r.body) for r in claude.requests)
+    with runtime.sessions() as session:
+        root = session.scalars(select(Task).where(Task.parent_task_id.is_(None))).one()
+    assert root.status == "done"
+    args = (runtime.sessions, runtime.redis, runtime.settings.queue_name)
+    assert sweep(*args, grace_s=0) == []  # nothing left for the sweeper to retry
