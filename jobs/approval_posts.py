@@ -14,7 +14,8 @@ from bots.approvers import approvers_text
 from jobs import approval_cards as cards
 from jobs.delegation import enqueue_task, persona
 from jobs.runtime import Runtime
-from models import approvals, posts, tasks
+from jobs.slack_out import ReplyTarget, post_once
+from models import approvals, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.work import TaskStatus
 
@@ -62,28 +63,17 @@ def to_person(rt: Runtime, approval: Approval) -> None:
     assert approval.channel_id is not None and approval.thread_ts is not None
     submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
     label = rt.approvals.label(approval.action_type)
-    who = persona(submitter)
+    ts = post_once(
+        rt.slack,
+        rt.sessions,
+        ReplyTarget(
+            approval.team_id, f"p{approval.id[:31]}", approval.channel_id, approval.thread_ts
+        ),
+        persona(submitter),
+        cards.card_text(approval, label),
+        cards.card_blocks(approval, rt.roster, label),
+    )
     with rt.sessions() as session:
-        record, _existed = posts.claim_part(
-            session,
-            team_id=approval.team_id,
-            turn_id=f"p{approval.id[:31]}",
-            part=0,
-            channel_id=approval.channel_id,
-            thread_ts=approval.thread_ts,
-        )
-        ts = record.ts
-        if ts is None:
-            response = rt.slack.chat_postMessage(
-                channel=approval.channel_id,
-                thread_ts=approval.thread_ts,
-                text=cards.card_text(approval, label),
-                blocks=cards.card_blocks(approval, rt.roster, label),
-                username=who.username,
-                icon_emoji=who.icon_emoji,
-            )
-            ts = str(response["ts"])
-            posts.save_ts(session, record, ts)
         approvals.set_card(session, approval, ts)
 
 
@@ -164,23 +154,14 @@ def remind(team_id: str, approval_id: str) -> str:
         f"waiting for approval since {since}. "
         f"{approvers_text(rt.approvals, approval.action_type)} can decide on the card above."
     )
+    thread = approval.thread_ts or approval.card_ts
+    post_once(
+        rt.slack,
+        rt.sessions,
+        ReplyTarget(team_id, f"r{approval.id[:31]}", approval.channel_id, thread),
+        who,
+        text,
+    )
     with rt.sessions() as session:
-        record, _existed = posts.claim_part(
-            session,
-            team_id=team_id,
-            turn_id=f"r{approval.id[:31]}",
-            part=0,
-            channel_id=approval.channel_id,
-            thread_ts=approval.thread_ts or approval.card_ts,
-        )
-        if record.ts is None:
-            response = rt.slack.chat_postMessage(
-                channel=approval.channel_id,
-                thread_ts=approval.thread_ts or approval.card_ts,
-                text=text,
-                username=who.username,
-                icon_emoji=who.icon_emoji,
-            )
-            posts.save_ts(session, record, str(response["ts"]))
         approvals.mark_reminded(session, approval)
     return "reminded"

@@ -20,8 +20,7 @@ from bots.tools import Escalate, parse_call
 from jobs.delegation import enqueue_task, open_assignment_thread, persona, team_channel_id
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
-from jobs.slack_out import Persona
-from models import posts
+from jobs.slack_out import Persona, ReplyTarget, post_once
 from models.base import new_id
 from models.work import AgentMessage, Task, TaskStatus
 
@@ -102,26 +101,14 @@ def card_text(task: Task) -> str:
 
 def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
     """Post (once) the card for a human-level escalation; returns its ts."""
-    with rt.sessions() as session:
-        record, _existed = posts.claim_part(
-            session,
-            team_id=task.team_id,
-            turn_id=f"e{task.id[:31]}",
-            part=0,
-            channel_id=channel,
-            thread_ts="",
-        )
-        if record.ts is not None:
-            return record.ts
-        response = rt.slack.chat_postMessage(
-            channel=channel,
-            text=card_text(task),
-            blocks=card_blocks(task),
-            username=who.username,
-            icon_emoji=who.icon_emoji,
-        )
-        posts.save_ts(session, record, str(response["ts"]))
-        return str(response["ts"])
+    return post_once(
+        rt.slack,
+        rt.sessions,
+        ReplyTarget(task.team_id, f"e{task.id[:31]}", channel, None),
+        who,
+        card_text(task),
+        card_blocks(task),
+    )
 
 
 @dataclass

@@ -218,3 +218,41 @@ class ReplyWriter:
             cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
             if not cursor:
                 return None
+
+
+def post_once(
+    client: WebClient,
+    sessions: sessionmaker[Session],
+    target: ReplyTarget,
+    persona: Persona,
+    text: str,
+    blocks: list[dict[str, Any]] | None = None,
+) -> str:
+    """Post one message (a card, a reminder) at most once per key; returns its ts.
+
+    The key is `target.turn_id`; a re-run finds the saved ts and posts nothing. (Between the
+    post and saving its ts a dying worker can still leave a second copy: a narrow window.)
+    """
+    with sessions() as session:
+        record, _existed = posts.claim_part(
+            session,
+            team_id=target.team_id,
+            turn_id=target.turn_id,
+            part=0,
+            channel_id=target.channel_id,
+            thread_ts=target.thread_ts or "",
+        )
+        if record.ts is not None:
+            return record.ts
+        extra: dict[str, Any] = {"blocks": blocks} if blocks is not None else {}
+        if target.thread_ts:
+            extra["thread_ts"] = target.thread_ts
+        response = client.chat_postMessage(
+            channel=target.channel_id,
+            text=text,
+            username=persona.username,
+            icon_emoji=persona.icon_emoji,
+            **extra,
+        )
+        posts.save_ts(session, record, str(response["ts"]))
+        return str(response["ts"])
