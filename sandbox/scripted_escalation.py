@@ -16,6 +16,9 @@ LEGAL = re.compile(
     r"\b(?:legal|lawyers?|compliance|compliant|gdpr|ccpa|regulat\w*|lawsuit|trademark)\b", re.I
 )
 BIG_SPEND = re.compile(r"\$\s?(?:\d{2,}\s?k\b|\d{2,3},\d{3}\b|\d+(?:\.\d+)?\s?m\b)", re.I)
+QUESTION = re.compile(
+    r"^(?:[\w ]{0,30}:\s*)?(?:is|are|can|could|may|should|do|does|will|would)\b", re.I
+)
 _ANSWER = re.compile(rf"{ANSWER_MARK}, from [^-\n]+ ---\n(?P<answer>.*?)(?:\n\n|$)", re.S)
 
 
@@ -30,7 +33,8 @@ def escalation_reply(body: dict[str, Any], role: str, ask: str) -> Reply | None:
             "basis; I'll brief the team and keep this thread updated."
         )
     legal, spend = LEGAL.search(ask), BIG_SPEND.search(ask)
-    if not (legal or spend) or not _offers(body, "escalate"):
+    asking = "?" in ask or QUESTION.match(ask.strip()) is not None  # a blog post *about* GDPR
+    if not (legal or spend) or not asking or not _offers(body, "escalate"):  # is no question
         return None
     if _answered(body):
         return _text(
