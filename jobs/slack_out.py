@@ -14,6 +14,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_sdk import WebClient
@@ -28,6 +29,8 @@ PART_MAX_CHARS = 3500
 MAX_INTERIM_INTERVAL_S = 10.0  # Slack renders ~4,000 chars of message text comfortably
 METADATA_EVENT = "department_reply"
 REPLIES_PAGE = 100
+RECOVERY_PAGES = 10  # at most 1,000 messages searched for a lost post
+RECOVERY_SLACK_S = 120.0  # a lost post follows its record; this margin covers clock skew
 
 
 @dataclass(frozen=True)
@@ -155,7 +158,7 @@ class ReplyWriter:
             )
             ts = record.ts
             if ts is None and existed:
-                ts = self._find_in_slack(index)
+                ts = self._find_in_slack(index, record.created_at)
             if ts is None:
                 ts = self._post(index, text)
                 self._sent[index] = text
@@ -178,46 +181,44 @@ class ReplyWriter:
         )
         return str(response["ts"])
 
-    def _find_in_slack(self, index: int) -> str | None:
-        """Recover a message an earlier attempt posted but never recorded (it died in between).
+    def _find_in_slack(self, index: int, since: datetime) -> str | None:
+        return find_posted(self._client, self._target, index, since)
 
-        Only replies can be found this way; a top-level post (an assignment brief) that died
-        in that window would be posted again.
-        """
-        if self._target.thread_ts is None:
+
+def find_posted(client: WebClient, target: ReplyTarget, part: int, since: datetime) -> str | None:
+    """Recover a message an earlier attempt posted but never recorded (it died in between),
+    by the key it carries in its metadata: a reply among its thread's replies, a top-level
+    post among the channel's messages since its record was made. Rare, so the read's rate
+    limit (history and replies are slow tiers for most apps) is acceptable here."""
+    if target.thread_ts is not None:
+        method, kwargs = client.conversations_replies, {"ts": target.thread_ts}
+    else:
+        oldest = f"{since.timestamp() - RECOVERY_SLACK_S:.6f}"
+        method, kwargs = client.conversations_history, {"oldest": oldest}
+    cursor: str | None = None
+    for _ in range(RECOVERY_PAGES):
+        page: dict[str, Any] = {"channel": target.channel_id, "include_all_metadata": True}
+        page |= kwargs | {"limit": REPLIES_PAGE} | ({"cursor": cursor} if cursor else {})
+        try:
+            response = method(**page)
+        except SlackApiError as error:  # e.g. thread_not_found: the parent was deleted
+            logger.warning(
+                "Cannot look for %s's message: %s", target.turn_id, error.response.get("error")
+            )
             return None
-        cursor: str | None = None
-        while True:
-            kwargs: dict[str, Any] = {
-                "channel": self._target.channel_id,
-                "ts": self._target.thread_ts,
-                "include_all_metadata": True,
-                "limit": REPLIES_PAGE,
-            }
-            if cursor:
-                kwargs["cursor"] = cursor
-            try:
-                response = self._client.conversations_replies(**kwargs)
-            except SlackApiError as error:  # e.g. thread_not_found: the parent was deleted
-                logger.warning(
-                    "Cannot look for turn %s's reply: %s",
-                    self._target.turn_id,
-                    error.response.get("error"),
-                )
-                return None
-            messages: list[dict[str, Any]] = response.get("messages") or []
-            for message in messages:
-                metadata = message.get("metadata") or {}
-                payload = metadata.get("event_payload") or {}
-                if (
-                    metadata.get("event_type") == METADATA_EVENT
-                    and payload.get("turn_id") == self._target.turn_id
-                    and payload.get("part") == index
-                ):
-                    return str(message["ts"])
-            cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
+        for message in response.get("messages") or []:
+            metadata = message.get("metadata") or {}
+            payload = metadata.get("event_payload") or {}
+            if (
+                metadata.get("event_type") == METADATA_EVENT
+                and payload.get("turn_id") == target.turn_id
+                and payload.get("part") == part
+            ):
+                return str(message["ts"])
+        cursor = (response.get("response_metadata") or {}).get("next_cursor") or None
+        if not cursor:
+            return None
+    return None
 
 
 def post_once(
@@ -230,11 +231,12 @@ def post_once(
 ) -> str:
     """Post one message (a card, a reminder) at most once per key; returns its ts.
 
-    The key is `target.turn_id`; a re-run finds the saved ts and posts nothing. (Between the
-    post and saving its ts a dying worker can still leave a second copy: a narrow window.)
+    The key is `target.turn_id`, saved in `slack_posts` and carried in the message's
+    metadata: a re-run finds the saved ts, or (the worker died between posting and saving)
+    the message itself in Slack, and posts nothing.
     """
     with sessions() as session:
-        record, _existed = posts.claim_part(
+        record, existed = posts.claim_part(
             session,
             team_id=target.team_id,
             turn_id=target.turn_id,
@@ -242,8 +244,13 @@ def post_once(
             channel_id=target.channel_id,
             thread_ts=target.thread_ts or "",
         )
-        if record.ts is not None:
-            return record.ts
+        found = record.ts or (
+            find_posted(client, target, 0, record.created_at) if existed else None
+        )
+        if found is not None:
+            if record.ts is None:
+                posts.save_ts(session, record, found)
+            return found
         extra: dict[str, Any] = {"blocks": blocks} if blocks is not None else {}
         if target.thread_ts:
             extra["thread_ts"] = target.thread_ts
@@ -252,6 +259,10 @@ def post_once(
             text=text,
             username=persona.username,
             icon_emoji=persona.icon_emoji,
+            metadata={
+                "event_type": METADATA_EVENT,
+                "event_payload": {"turn_id": target.turn_id, "part": 0},
+            },
             **extra,
         )
         posts.save_ts(session, record, str(response["ts"]))

@@ -289,6 +289,38 @@ def conversations_replies(ws: Workspace, args: Args) -> Payload:
     return payload
 
 
+def conversations_history(ws: Workspace, args: Args) -> Payload:
+    """Top-level messages, newest first; `oldest` bounds the search; metadata when asked for."""
+    channel_id = _channel(ws, args)
+    oldest = _opt_str(args, "oldest")
+    top = [
+        m
+        for m in reversed(ws.channel_messages(channel_id))
+        if m.get("thread_ts") in (None, m["ts"])
+        and (oldest is None or ts_key(m["ts"]) > ts_key(_as_ts(oldest)))
+    ]
+    cursor = _opt_str(args, "cursor")
+    start = 0
+    if cursor:
+        next_ts = _decode_cursor(cursor)
+        start = next((i for i, m in enumerate(top) if ts_key(m["ts"]) <= ts_key(next_ts)), len(top))
+    limit = _limit(args)
+    page = top[start : start + limit]
+    if not flag(args.get("include_all_metadata")):
+        for item in page:
+            item.pop("metadata", None)
+    payload: Payload = {"messages": page, "has_more": start + limit < len(top)}
+    if payload["has_more"]:
+        cursor = base64.b64encode(f"next_ts:{top[start + limit]['ts']}".encode()).decode()
+        payload["response_metadata"] = {"next_cursor": cursor}
+    return payload
+
+
+def _as_ts(value: str) -> str:
+    """`oldest` may be given as "1700000000" or "1700000000.000100"."""
+    return value if "." in value else f"{value}.000000"
+
+
 def _limit(args: Args) -> int:
     raw = args.get("limit")
     if raw in (None, ""):
@@ -299,9 +331,7 @@ def _limit(args: Args) -> int:
         raise SlackMethodError("invalid_limit") from None
 
 
-def _cursor_start(thread: list[Message], cursor: str | None) -> int:
-    if not cursor:
-        return 0
+def _decode_cursor(cursor: str) -> str:
     try:
         decoded = base64.b64decode(cursor, validate=True).decode()
     except (binascii.Error, UnicodeDecodeError):
@@ -309,6 +339,13 @@ def _cursor_start(thread: list[Message], cursor: str | None) -> int:
     prefix, _, next_ts = decoded.partition(":")
     if prefix != "next_ts" or ts_key(next_ts) < (0, 0):
         raise SlackMethodError("invalid_cursor")
+    return next_ts
+
+
+def _cursor_start(thread: list[Message], cursor: str | None) -> int:
+    if not cursor:
+        return 0
+    next_ts = _decode_cursor(cursor)
     return next(
         (i for i, m in enumerate(thread) if ts_key(m["ts"]) >= ts_key(next_ts)), len(thread)
     )
@@ -351,6 +388,7 @@ METHODS: dict[str, MethodHandler] = {
     "conversations.info": conversations_info,
     "conversations.list": conversations_list,
     "conversations.replies": conversations_replies,
+    "conversations.history": conversations_history,
     "assistant.threads.setStatus": assistant_threads_set_status,
     "users.info": users_info,
     "usergroups.users.list": usergroups_users_list,

@@ -24,6 +24,7 @@ USED = {
     "app_mention": "app_mentions:read",
     "message.channels": "channels:history",
     "conversations.replies (thread context, reply recovery)": "channels:history",
+    "conversations.history (recovering a top-level post a dead worker made)": "channels:history",
     "message.groups": "groups:history",
     "message.im": "im:history",
     "/campaign": "commands",

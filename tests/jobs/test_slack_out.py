@@ -11,6 +11,7 @@ from jobs.slack_out import (
     Persona,
     ReplyTarget,
     ReplyWriter,
+    post_once,
     split_text,
 )
 from models import posts
@@ -131,3 +132,62 @@ def test_a_rate_limited_interim_edit_is_skipped_not_waited_out(
     writer.render("Draft with more words.", final=True)
     [reply] = slack.messages(CHANNEL_GENERAL, thread)[1:]
     assert reply["text"] == "Draft with more words."
+
+
+def _orphan(rt: Runtime, key: str, thread_ts: str | None, text: str) -> str:
+    """What a worker that died between posting and saving the ts leaves behind."""
+    with rt.sessions() as session:
+        posts.claim_part(
+            session,
+            team_id=TEAM,
+            turn_id=key,
+            part=0,
+            channel_id=CHANNEL_GENERAL,
+            thread_ts=thread_ts or "",
+        )
+    extra = {"thread_ts": thread_ts} if thread_ts else {}
+    posted = rt.slack.chat_postMessage(
+        channel=CHANNEL_GENERAL,
+        text=text,
+        metadata={"event_type": METADATA_EVENT, "event_payload": {"turn_id": key, "part": 0}},
+        **extra,
+    )
+    return str(posted["ts"])
+
+
+def test_a_top_level_post_is_recovered_too(runtime: Runtime, slack: SlackStandIn) -> None:
+    """An assignment brief (a new thread) posted by a worker that then died: adopted."""
+    for n in range(120):  # newer traffic in the channel: the search pages back through it
+        runtime.slack.chat_postMessage(channel=CHANNEL_GENERAL, text=f"chatter {n}")
+    orphan = _orphan(runtime, "abrief1", None, "*Draft the post* → Copywriter")
+    for n in range(120):
+        runtime.slack.chat_postMessage(channel=CHANNEL_GENERAL, text=f"more chatter {n}")
+    before = len(slack.calls_to("chat.postMessage"))
+    writer = ReplyWriter(
+        runtime.slack,
+        runtime.sessions,
+        ReplyTarget(TEAM, "abrief1", CHANNEL_GENERAL, None),
+        PERSONA,
+        min_interval_s=0,
+    )
+    writer.render("*Draft the post* → Copywriter", final=True)
+    assert len(slack.calls_to("chat.postMessage")) == before
+    assert writer.first_ts == orphan
+
+
+def test_a_card_is_posted_once_even_if_its_worker_died(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    thread = _parent(slack, runtime)
+    target = ReplyTarget(TEAM, "pcard1", CHANNEL_GENERAL, thread)
+    orphan = _orphan(runtime, "pcard1", thread, "Approval needed")
+    before = len(slack.calls_to("chat.postMessage"))
+    blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Approve?"}}]
+    assert post_once(runtime.slack, runtime.sessions, target, PERSONA, "Approval", blocks) == orphan
+    assert post_once(runtime.slack, runtime.sessions, target, PERSONA, "Approval", blocks) == orphan
+    assert len(slack.calls_to("chat.postMessage")) == before
+    fresh = ReplyTarget(TEAM, "pcard2", CHANNEL_GENERAL, thread)
+    ts = post_once(runtime.slack, runtime.sessions, fresh, PERSONA, "Approval", blocks)
+    [card] = [m for m in slack.messages(CHANNEL_GENERAL, thread) if m["ts"] == ts]
+    assert card["blocks"] == blocks and card["thread_ts"] == thread
+    assert card["metadata"]["event_payload"] == {"turn_id": "pcard2", "part": 0}

@@ -315,6 +315,30 @@ def test_replies_paginate_with_cursors(client: WebClient) -> None:
     assert bad.response["error"] == "invalid_cursor"
 
 
+def test_history_is_top_level_newest_first_and_pages_back(client: WebClient) -> None:
+    first = client.chat_postMessage(channel=CHANNEL, text="old")["ts"]
+    meta = {"event_type": "department_reply", "event_payload": {"turn_id": "t1", "part": 0}}
+    for n in range(4):
+        ts = client.chat_postMessage(channel=CHANNEL, text=f"top {n}", metadata=meta)["ts"]
+        client.chat_postMessage(channel=CHANNEL, text=f"reply {n}", thread_ts=ts)
+
+    pages: list[list[str]] = []
+    cursor: str | None = None
+    while True:
+        page = client.conversations_history(
+            channel=CHANNEL, oldest=first, limit=3, cursor=cursor, include_all_metadata=True
+        )
+        pages.append([m["text"] for m in page["messages"]])
+        cursor = (page.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            break
+    assert pages == [["top 3", "top 2", "top 1"], ["top 0"]]  # "old" is not after `oldest`
+    newest = client.conversations_history(channel=CHANNEL, limit=1)["messages"][0]
+    assert newest["text"] == "top 3" and "metadata" not in newest  # only when asked for
+    with_meta = client.conversations_history(channel=CHANNEL, limit=1, include_all_metadata=True)
+    assert with_meta["messages"][0]["metadata"] == meta
+
+
 def test_replies_to_an_unknown_ts_is_thread_not_found(client: WebClient) -> None:
     refused = slack_error(lambda: client.conversations_replies(channel=CHANNEL, ts="1.000001"))
 
