@@ -15,8 +15,8 @@ from bots.tools import SubmitForApproval, parse_call
 from jobs.runtime import Runtime
 from models.approvals import Approval
 from models.work import Task, TaskStatus
-from sandbox.claude_api import ScriptedClaude
-from sandbox.scripted_approvals import HYPE, blog_draft, revise
+from sandbox.claude_api import ScriptedClaude, ToolUseReply
+from sandbox.scripted_approvals import HYPE, approval_reply, blog_draft, revise
 from sandbox.scripted_department import department_responder
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, ServedApp, work
@@ -107,3 +107,24 @@ def test_revisions_follow_the_feedback() -> None:
 def _load(runtime: Runtime) -> list[Approval]:
     with runtime.sessions() as session:
         return list(session.scalars(select(Approval).order_by(Approval.version)))
+
+
+def test_the_director_of_communications_sends_hype_back() -> None:
+    hyped = blog_draft("AI Marketing", "AI marketing", "CMOs", "ai marketing").replace(
+        "small, boring wins", "revolutionary, game-changing wins"
+    )
+    brief = (
+        "[Approval review, step 1 of 2, then a person] Blog post “AI Marketing”, version 1, "
+        f"drafted by Copywriter.\n\nOn approval: publish.\n\n--- Draft ---\n\n{hyped}\n\n"
+        "--- End of draft ---\n\nReview it."
+    )
+    body = {"messages": [{"role": "user", "content": [{"type": "text", "text": brief}]}]}
+    sent_back = approval_reply(body, "director_comms", "AI marketing", brief)
+    assert isinstance(sent_back, ToolUseReply) and sent_back.input["verdict"] == "send_back"
+    assert "game-changing, revolutionary" in sent_back.input["feedback"]
+    approved = approval_reply(body, "vp_marketing", "AI marketing", brief)
+    assert isinstance(approved, ToolUseReply) and approved.input["verdict"] == "approve"
+    calm = brief.replace("revolutionary, game-changing wins", "small, boring wins")
+    calm_body = {"messages": [{"role": "user", "content": [{"type": "text", "text": calm}]}]}
+    kept = approval_reply(calm_body, "director_comms", "AI marketing", calm)
+    assert isinstance(kept, ToolUseReply) and kept.input["verdict"] == "approve"
