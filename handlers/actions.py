@@ -19,6 +19,7 @@ from bots.approvers import ESCALATION, ApprovalConfig, approvers_text
 from handlers.intake import Intake
 from handlers.people import LookupFailed, may_decide
 from models import tasks
+from models.db import write_guard
 from models.work import TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -44,14 +45,26 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebCli
     @app.action("escalation-acknowledge")
     def acknowledge(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
         ack()
-        user = body["user"]["id"]
-        channel = body.get("channel", {}).get("id")
-        if channel:
-            client.chat_postEphemeral(
-                channel=channel,
-                user=user,
-                text="Noted: you acknowledged it. Decide or send it back when you are ready.",
-            )
+        user, team_id = str(body["user"]["id"]), str(body["team"]["id"])
+        channel, task_id = body["channel"]["id"], str(body["actions"][0].get("value", ""))
+        refused = refusal(user)
+        if refused is not None:
+            client.chat_postEphemeral(channel=channel, user=user, text=refused)
+            return
+        with write_guard(intake.engine), Session(intake.engine) as session:
+            noted = tasks.acknowledge(session, team_id, task_id, user)
+            task = tasks.load_task(session, team_id, task_id)
+        if task is None or task.status != TaskStatus.ESCALATED.value:
+            client.chat_postEphemeral(channel=channel, user=user, text=ALREADY)
+            return
+        if noted:
+            intake.enqueue("jobs.escalation.after_acknowledgement", team_id, task_id)
+        client.chat_postEphemeral(
+            channel=channel,
+            user=user,
+            text="Noted: the card shows you acknowledged it. Decide or send it back when you "
+            "are ready.",
+        )
 
     @app.action("escalation-decide")
     @app.action("escalation-send-back")

@@ -68,6 +68,11 @@ def card_blocks(task: Task, state: str | None = None) -> list[dict[str, Any]]:
     if state is not None:
         blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": state[:3000]}]})
         return blocks
+    seen = fields.get("acknowledged_by") or []
+    if seen:
+        names = ", ".join(f"<@{user}>" for user in seen)
+        line = f":eyes: Acknowledged by {names}; waiting for a decision."
+        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line[:3000]}]})
     blocks.append(
         {
             "type": "actions",
@@ -219,6 +224,23 @@ def show_to_person(rt: Runtime, task: Task, sender: Agent, fallback_channel: str
         row.channel_id, row.thread_ts = channel, ts
         row.status = TaskStatus.ESCALATED.value  # waits for a person, not for a worker
         session.commit()
+
+
+def after_acknowledgement(team_id: str, task_id: str) -> str:
+    """RQ job: the card shows who acknowledged it (buttons stay until someone answers)."""
+    from jobs import runtime as runtime_module
+    from models import tasks
+
+    rt = runtime_module.current()
+    with rt.sessions() as session:
+        task = tasks.load_task(session, team_id, task_id)
+    if task is None or task.status != TaskStatus.ESCALATED.value or task.thread_ts is None:
+        return "nothing to do"
+    assert task.channel_id is not None
+    rt.slack.chat_update(
+        channel=task.channel_id, ts=task.thread_ts, text=card_text(task), blocks=card_blocks(task)
+    )
+    return "shown"
 
 
 def after_human_answer(team_id: str, task_id: str) -> str:

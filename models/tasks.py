@@ -117,6 +117,7 @@ class TaskClaim:
 
 
 RUNNABLE = (TaskStatus.OPEN.value, TaskStatus.READY.value)
+ACKNOWLEDGE_TRIES = 5
 
 
 def claim(session: Session, team_id: str, task_id: str, lease_s: float) -> TaskClaim | None:
@@ -247,3 +248,35 @@ def pass_on(session: Session, held: TaskClaim, assigned_to: str, to: TaskStatus)
         )
         .values(assigned_to=assigned_to, status=to.value, lease_token=None, lease_expires_at=None),
     )
+
+
+def acknowledge(session: Session, team_id: str, task_id: str, user_id: str) -> bool:
+    """A person saw an escalation and will answer: noted once per person, only while open.
+
+    Optimistic: the context is rewritten only if the row is unchanged since it was read
+    (its `updated_at`), else read again, so two people acknowledging at once are both kept.
+    """
+    for _ in range(ACKNOWLEDGE_TRIES):
+        task = session.scalar(
+            select(Task)
+            .where(Task.team_id == team_id, Task.id == task_id)
+            .execution_options(populate_existing=True)
+        )
+        if task is None or task.status != TaskStatus.ESCALATED.value:
+            return False
+        seen = [str(u) for u in task.context.get("acknowledged_by", [])]
+        if user_id in seen:
+            return False
+        if guarded(
+            session,
+            update(Task)
+            .where(
+                Task.team_id == team_id,
+                Task.id == task_id,
+                Task.status == TaskStatus.ESCALATED.value,
+                Task.updated_at == task.updated_at,
+            )
+            .values(context={**task.context, "acknowledged_by": [*seen, user_id]}),
+        ):
+            return True
+    return False

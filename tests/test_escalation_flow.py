@@ -197,3 +197,49 @@ def test_only_approvers_may_answer_an_escalation(
     with runtime.sessions() as session:
         escalation = session.scalars(select(Task).where(Task.assigned_to == "human")).one()
     assert escalation.status == TaskStatus.ESCALATED.value
+
+
+def test_acknowledging_shows_on_the_card_and_keeps_it_open(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    escalation_channel: None,
+) -> None:
+    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
+    claude.script_for(_cmo(True), TextReply("Going ahead."))
+    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
+    bolt.sender.send_event(
+        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
+    )
+    work(runtime)
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    _click(bolt, slack, card, "escalation-acknowledge")
+    _click(bolt, slack, card, "escalation-acknowledge")  # a second click adds nothing
+    work(runtime)
+
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    lines = [e["text"] for b in card["blocks"] if b["type"] == "context" for e in b["elements"]]
+    assert lines == [f":eyes: Acknowledged by <@{APPROVER}>; waiting for a decision."]
+    assert card["blocks"][-1]["type"] == "actions"  # still open for an answer
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"].startswith("Noted: the card shows you")
+
+    _click(bolt, slack, card, "escalation-decide")
+    assert _submit(bolt, slack, "Go ahead within budget.") == {}
+    work(runtime)
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    assert card["blocks"][-1]["elements"][0]["text"] == (
+        f"Decided by <@{APPROVER}>: Go ahead within budget."
+    )
+    with runtime.sessions() as session:
+        answered = session.scalars(select(Task).where(Task.assigned_to == "human")).one()
+    stale = interactions.block_actions(  # a client that missed the update still has buttons
+        slack,
+        user=APPROVER,
+        channel=ESCALATIONS,
+        message_ts=card["ts"],
+        action={"action_id": "escalation-acknowledge", "block_id": "escalation"}
+        | {"type": "button", "value": answered.id},
+    )
+    assert bolt.sender.send_interaction(stale).status == 200
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."

@@ -159,3 +159,25 @@ def test_messages_and_decisions_keep_the_protocol_fields(sessions: sessionmaker[
             and message.context["project"] == "Q4 blog"
         )
         assert decision.actions[0]["assignee"] == "email_specialist" and decision.escalated is False
+
+
+def test_two_people_acknowledging_at_once_are_both_kept(sessions: sessionmaker[Session]) -> None:
+    with sessions() as session:
+        card = _task(session, assigned_to="human", status=TaskStatus.ESCALATED.value)
+        done = _task(session, assigned_to="human", status=TaskStatus.DONE.value)
+    barrier = threading.Barrier(2)
+
+    def acknowledge(user: str) -> bool:
+        with sessions() as session:
+            barrier.wait()
+            return tasks.acknowledge(session, TEAM, card.id, user)
+
+    with concurrent.futures.ThreadPoolExecutor(max_workers=2) as pool:
+        assert list(pool.map(acknowledge, ["U1", "U2"])) == [True, True]
+    with sessions() as session:
+        assert tasks.acknowledge(session, TEAM, card.id, "U1") is False  # once per person
+        assert tasks.acknowledge(session, TEAM, done.id, "U1") is False  # answered already
+        assert tasks.acknowledge(session, "T_OTHER", card.id, "U3") is False
+        stored = tasks.load_task(session, TEAM, card.id)
+        assert stored is not None
+        assert sorted(stored.context["acknowledged_by"]) == ["U1", "U2"]
