@@ -22,6 +22,7 @@ from jobs.delegation import enqueue_task
 from jobs.department_tools import DepartmentTools, offered_tools
 from jobs.lease import heartbeat
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
+from jobs.queue import try_enqueue_turn, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
 from jobs.usage import record_call
@@ -76,7 +77,7 @@ class TurnRunner:
 
         with heartbeat(extend, lease_s, f"turn {turn_id}"):
             try:
-                return self._answer(turn, claim)
+                status = self._answer(turn, claim)
             except Exception:
                 # Slack or the database failed under us: hand the turn back now so the sweeper
                 # retries it at its next pass (MAX_TURN_ATTEMPTS bounds the retries).
@@ -84,6 +85,17 @@ class TurnRunner:
                 with self.rt.sessions() as session:
                     turns.release(session, claim)
                 raise
+        self._hand_on(turn)
+        return status
+
+    def _hand_on(self, turn: Turn) -> None:
+        """A follow-up that arrived while this turn ran waited for it: start it now."""
+        with self.rt.sessions() as session:
+            following = turns.next_in_thread(session, turn)
+        if following is not None:
+            try_enqueue_turn(
+                turn_queue(self.rt.redis, self.rt.settings.queue_name), turn.team_id, following
+            )
 
     def _answer(self, turn: Turn, claim: turns.Claim) -> str:
         agent, conversation = self._resolve_agent(turn)

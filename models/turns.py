@@ -11,11 +11,11 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select, update
+from sqlalchemy.orm import Session, aliased
 
 from models.base import guarded, insert_ignoring_duplicates, new_id, utcnow
-from models.records import Turn, TurnStatus
+from models.records import OPEN_STATUSES, Turn, TurnStatus
 
 
 @dataclass(frozen=True)
@@ -90,9 +90,19 @@ def load_turn(session: Session, team_id: str, turn_id: str) -> Turn | None:
 
 
 def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim | None:
-    """Take a fresh turn, or one whose previous worker's lease ran out; None if not ours."""
+    """Take a fresh turn, or one whose previous worker's lease ran out; None if not ours, or
+    if an earlier message of its thread is still unanswered: a thread's messages are answered
+    one at a time, in order, so each answer sees the one before it."""
     now = utcnow()
     token = uuid.uuid4().hex
+    earlier = aliased(Turn)
+    waiting_behind = exists().where(
+        earlier.team_id == Turn.team_id,
+        earlier.channel_id == Turn.channel_id,
+        earlier.thread_ts == Turn.thread_ts,
+        earlier.message_ts < Turn.message_ts,
+        earlier.status.in_([s.value for s in OPEN_STATUSES]),
+    )
     won = guarded(
         session,
         update(Turn)
@@ -103,6 +113,7 @@ def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim
                 Turn.status == TurnStatus.RECEIVED.value,
                 and_(Turn.status == TurnStatus.RUNNING.value, Turn.lease_expires_at < now),
             ),
+            ~waiting_behind,
         )
         .values(
             status=TurnStatus.RUNNING.value,
@@ -116,6 +127,21 @@ def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim
         return None
     attempts = session.scalar(select(Turn.attempts).where(Turn.id == turn_id))
     return Claim(team_id, turn_id, token, attempts or 1)
+
+
+def next_in_thread(session: Session, turn: Turn) -> str | None:
+    """The thread's earliest message still waiting for its turn (after `turn` finished)."""
+    return session.scalar(
+        select(Turn.id)
+        .where(
+            Turn.team_id == turn.team_id,
+            Turn.channel_id == turn.channel_id,
+            Turn.thread_ts == turn.thread_ts,
+            Turn.status == TurnStatus.RECEIVED.value,
+        )
+        .order_by(Turn.message_ts)
+        .limit(1)
+    )
 
 
 def extend_lease(session: Session, claim: Claim, lease_s: float) -> bool:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import concurrent.futures
+import dataclasses
 from datetime import UTC, datetime, timedelta
 
 from freezegun import freeze_time
@@ -97,3 +98,21 @@ def test_unenqueued_turns_are_found_after_the_grace_period(sessions: sessionmake
         assert turns.lost_turns(session, grace_s=3) == []
     with freeze_time(start + timedelta(seconds=4)), sessions() as session:
         assert turns.lost_turns(session, grace_s=3) == [("T1", turn_id)]
+
+
+def test_a_threads_messages_are_claimed_in_order(sessions: sessionmaker[Session]) -> None:
+    root = "1700000000.000100"
+    first = _record(sessions, _message("Ev1", root))
+    follow_up = dataclasses.replace(_message("Ev2", root), message_ts="1700000009.000100")
+    elsewhere = _record(sessions, _message("Ev3", "1700000005.000100"))  # another thread
+    second = _record(sessions, follow_up)
+    assert first and second and elsewhere
+    with sessions() as session:
+        assert turns.claim(session, "T1", second, lease_s=30) is None  # the first is unanswered
+        assert turns.claim(session, "T1", elsewhere, lease_s=30) is not None  # not held up
+        held = turns.claim(session, "T1", first, lease_s=30)
+        assert held is not None
+        first_turn = turns.load_turn(session, "T1", first)
+        assert first_turn is not None and turns.next_in_thread(session, first_turn) == second
+        assert turns.finish(session, held, TurnStatus.FAILED, "gave up")  # failed still ends it
+        assert turns.claim(session, "T1", second, lease_s=30) is not None

@@ -1,0 +1,105 @@
+"""A thread's messages are answered one at a time, in order: a follow-up sent while the
+first answer is still streaming waits for it, and then sees it (real worker processes)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from models import turns
+from models.records import Turn, TurnStatus
+from sandbox.claude_api import ScriptedClaude, TextReply
+from sandbox.signing import app_mention_event
+from sandbox.slack_api import SlackStandIn
+from settings import Settings
+from tests.conftest import (
+    BOT_USER,
+    CHANNEL_GENERAL,
+    HUMAN,
+    ServedApp,
+    WorkerProcess,
+    db_sessions,
+    start_worker,
+    wait_until,
+)
+
+FIRST = " ".join(f"Principle {n}: lead with the outcome." for n in range(1, 21))
+SECOND = "Of those, start with principle 1."
+
+
+def _last_user_text(body: dict[str, Any]) -> str:
+    content = body["messages"][-1]["content"]
+    return str(content if isinstance(content, str) else content[-1].get("text", ""))
+
+
+def _asks(words: str) -> Any:
+    return lambda body: words in _last_user_text(body)
+
+
+def test_a_follow_up_waits_for_the_answer_before_it(
+    bolt: ServedApp,
+    settings: Settings,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    workers: list[WorkerProcess],
+    tmp_path: Path,
+) -> None:
+    claude.script_for(
+        _asks("launch principles"), TextReply(FIRST, chunk_chars=20, delay_per_chunk_s=0.05)
+    )
+    claude.script_for(_asks("which one first"), TextReply(SECOND))
+    workers.append(start_worker(settings, tmp_path / "workers.log", processes=2))
+    text = f"<@{BOT_USER}> cmo: our launch principles?"
+    thread = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text)
+    bolt.sender.send_event(
+        app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=thread)
+    )
+    assert wait_until(lambda: len(claude.requests) == 1, 30), workers[0].output()
+    text = f"<@{BOT_USER}> which one first?"
+    follow_up = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text, thread_ts=thread)
+    bolt.sender.send_event(  # while the first answer streams, a second worker is free
+        app_mention_event(
+            user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=follow_up, thread_ts=thread
+        )
+    )
+
+    def answered() -> bool:
+        return any(m.get("text") == SECOND for m in slack.messages(CHANNEL_GENERAL, thread))
+
+    assert wait_until(answered, 60), workers[0].output()
+    [second] = [r for r in claude.requests if _asks("which one first")(r.body)]
+    history = " ".join(str(m["content"]) for m in second.body["messages"])
+    assert FIRST in history  # the follow-up's turn saw the whole first answer
+    with db_sessions(settings.database_url)() as session:
+        rows = list(session.scalars(select(Turn).order_by(Turn.message_ts)))
+    assert [r.status for r in rows] == [TurnStatus.ANSWERED.value] * 2
+    first_turn, second_turn = rows
+    assert first_turn.finished_at is not None and second_turn.started_at is not None
+    assert second_turn.started_at >= first_turn.finished_at
+
+
+def test_a_waiting_follow_up_is_not_claimed_until_the_turn_before_it_ends(
+    settings: Settings, bolt: ServedApp, slack: SlackStandIn
+) -> None:
+    thread = f"{int(time.time()) - 60}.000100"
+    for ts, text in ((thread, "first"), (f"{int(time.time()) - 50}.000100", "second")):
+        bolt.sender.send_event(
+            app_mention_event(
+                user=HUMAN,
+                channel=CHANNEL_GENERAL,
+                text=f"<@{BOT_USER}> {text}",
+                ts=ts,
+                thread_ts=thread,
+            )
+        )
+    with db_sessions(settings.database_url)() as session:
+        first, second = session.scalars(select(Turn).order_by(Turn.message_ts)).all()
+        held = turns.claim(session, first.team_id, first.id, 30)
+        assert held is not None
+        assert turns.claim(session, second.team_id, second.id, 30) is None  # waits its turn
+        assert turns.next_in_thread(session, first) == second.id
+        assert turns.finish(session, held, TurnStatus.ANSWERED)
+        assert turns.claim(session, second.team_id, second.id, 30) is not None
