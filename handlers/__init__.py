@@ -6,7 +6,7 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bots.approvers import ApprovalConfig
-from handlers import actions, approvals, commands, events
+from handlers import actions, approvals, commands, events, home
 from handlers.intake import Intake
 
 
@@ -17,3 +17,4 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebCli
     commands.register(app)
     actions.register(app, intake, approvers, lookup)
     approvals.register(app, intake, approvers, lookup)
+    home.register(app, intake)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import secrets
+import time
 import uuid
 from typing import Any
 
@@ -108,3 +109,15 @@ def channel_message_event(
     )
     event["channel_type"] = channel_type
     return event
+
+
+def app_home_opened_event(*, user: str, channel: str, tab: str = "home") -> dict[str, Any]:
+    """`app_home_opened` as Slack sends it when a person opens the app's Home (or Messages)
+    tab; `channel` is the person's DM with the app."""
+    return {
+        "type": "app_home_opened",
+        "user": user,
+        "channel": channel,
+        "tab": tab,
+        "event_ts": f"{time.time():.6f}",
+    }

@@ -28,6 +28,7 @@ from sandbox.signing import (
     im_message_event,
 )
 from sandbox.slack_api import Change, SlackStandIn
+from sandbox.slack_events import app_home_opened_event
 
 logger = logging.getLogger(__name__)
 
@@ -95,6 +96,16 @@ class Workspace:
                     logger.warning("App answered %s to a sandbox event", response.status)
                     return {"ok": False, "error": f"the app answered HTTP {response.status}"}
         return {"ok": True, "ts": ts}
+
+    def open_home(self, user: str) -> dict[str, Any]:
+        """The person opened the App Home tab: Slack tells the app with `app_home_opened`."""
+        dm = next((c for c in self.channels if c.is_im and c.user == user), None)
+        if dm is None:
+            return {"ok": False, "error": "user_not_found"}
+        response = self.sender.send_event(app_home_opened_event(user=user, channel=dm.id))
+        if response.status != HTTPStatus.OK:
+            return {"ok": False, "error": f"the app answered HTTP {response.status}"}
+        return {"ok": True}
 
     def act(self, user: str, request: dict[str, Any]) -> dict[str, Any]:
         """A click in a message, a modal or the Home tab, delivered as `block_actions`."""
@@ -211,6 +222,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 b.get("thread_ts") or None,
             ),
             "/api/action": lambda b: workspace.act(str(b.get("user", "")), b),
+            "/api/home": lambda b: workspace.open_home(str(b.get("user", ""))),
             "/api/submit": lambda b: workspace.submit(
                 str(b.get("user", "")), str(b.get("view_id", "")), dict(b.get("values") or {})
             ),

@@ -34,7 +34,7 @@ USED = {
     "users.info (may this person approve: admins)": "users:read",
     "usergroups.users.list (approvers as user groups)": "usergroups:read",
 }
-EVENTS = {"app_mention", "message.channels", "message.groups", "message.im"}
+EVENTS = {"app_mention", "message.channels", "message.groups", "message.im", "app_home_opened"}
 
 
 def test_scopes_are_exactly_those_used() -> None:

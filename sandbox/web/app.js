@@ -366,6 +366,9 @@ function openHome() {
   renderSidebar();
   renderHome();
   refreshViews();
+  // As in Slack: opening the tab sends `app_home_opened`; the app publishes, the SSE feed
+  // ("views" changes) brings the new view in.
+  postJSON('/api/home', { user: state.me }).catch(() => {});
 }
 
 function openThread(ts) {
@@ -392,7 +395,7 @@ function switchUser(userId) {
   localStorage.setItem(USER_STORAGE_KEY, userId);
   state.unread.clear();
   resetViews(); // modals and Home are per person
-  if (state.page === 'home') return renderSidebar();
+  if (state.page === 'home') return openHome();
   const current = channel(state.channelId);
   // Another person's DM is not ours to see: move to our own DM instead.
   openChannel(isVisibleChannel(current) ? current.id : myDm()?.id || defaultChannelId());

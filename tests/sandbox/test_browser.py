@@ -197,6 +197,14 @@ def test_the_blog_post_flow_to_its_approval_card_and_one_click(page: Page) -> No
     wrap_up = pane.get_by_test_id("message-text").filter(has_text="Wrap-up")
     expect(wrap_up).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(wrap_up).to_contain_text("Promotion:")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "test_the_blog_post_flow_thread.png"))
+
+    page.get_by_test_id("nav-home").click()  # the audit trail in the App Home tab
+    home = page.locator("#home-view")
+    expect(home).to_contain_text("Decisions (audit trail)", timeout=REPLY_TIMEOUT_MS)
+    expect(home).to_contain_text("Approved: Go from questions")
+    expect(home).to_contain_text("Nothing is waiting for a person right now.")
 
 
 def test_request_changes_through_the_modal_gives_version_2(page: Page) -> None:

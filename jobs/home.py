@@ -1,0 +1,121 @@
+"""The App Home tab: what is waiting for a person's decision, and the department's audit trail
+(its latest decision records: approvals, rejections, agents' decisions), published per person
+with `views.publish` whenever they open the tab. A job, so the listener only acks."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
+
+from jobs import approval_cards as cards
+from jobs.runtime import Runtime
+from models.approvals import Approval, ApprovalStatus
+from models.work import Decision
+
+logger = logging.getLogger(__name__)
+
+PENDING_SHOWN = 10
+DECISIONS_SHOWN = 15
+MARKS = {
+    "Approved": ":white_check_mark:",
+    "Changes requested": ":pencil2:",
+    "Rejected": ":x:",
+    "Expired without a decision": ":hourglass:",
+}
+
+
+def publish_home(team_id: str, user_id: str) -> str:
+    """RQ job: render and publish this person's Home tab (safe to repeat: it replaces it)."""
+    from jobs import runtime as runtime_module
+
+    rt = runtime_module.current()
+    rt.slack.views_publish(user_id=user_id, view=home_view(rt, team_id))
+    return "published"
+
+
+def home_view(rt: Runtime, team_id: str) -> dict[str, Any]:
+    with rt.sessions() as session:
+        pending = list(
+            session.scalars(
+                select(Approval)
+                .where(
+                    Approval.team_id == team_id,
+                    Approval.status == ApprovalStatus.PENDING.value,
+                    Approval.card_ts.is_not(None),
+                )
+                .order_by(Approval.created_at.desc())
+                .limit(PENDING_SHOWN)
+            )
+        )
+        decisions = list(
+            session.scalars(
+                select(Decision)
+                .where(Decision.team_id == team_id)
+                .order_by(Decision.created_at.desc())
+                .limit(DECISIONS_SHOWN)
+            )
+        )
+    blocks: list[dict[str, Any]] = [
+        _header("Waiting for a decision"),
+        *(_pending(rt, a) for a in pending),
+    ]
+    if not pending:
+        blocks.append(_context("Nothing is waiting for a person right now."))
+    blocks += [
+        {"type": "divider"},
+        _header("Decisions (audit trail)"),
+        *(_decision(rt, d) for d in decisions),
+    ]
+    if not decisions:
+        blocks.append(_context("No decisions recorded yet."))
+    return {"type": "home", "blocks": blocks}
+
+
+def _pending(rt: Runtime, approval: Approval) -> dict[str, Any]:
+    label = rt.approvals.label(approval.action_type)
+    link = _permalink(rt, approval)
+    where = f" · <{link}|open the card>" if link else ""
+    text = (
+        f"*{approval.title}*\n{label} · version {approval.version} · waiting since "
+        f"{cards.slack_time(approval.created_at)}{where}"
+    )
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _decision(rt: Runtime, decision: Decision) -> dict[str, Any]:
+    """An approval's outcome, or a decision an agent recorded within its authority."""
+    who = cards.who(decision.decision_maker, rt.roster)
+    when = cards.slack_time(decision.created_at)
+    why = f"\n_{decision.reasoning}_" if decision.reasoning else ""
+    if decision.type.startswith("approval_"):
+        mark = MARKS.get(decision.decision, ":memo:")
+        text = f"{mark} *{decision.decision}*: {decision.context} · by {who} · {when}{why}"
+    else:
+        known = {rule.type: rule.label for rule in rt.authority.decisions}
+        label = known.get(decision.type, decision.type)
+        text = f":memo: *{label}*: {decision.decision} · by {who} · {when}{why}"
+    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+
+
+def _permalink(rt: Runtime, approval: Approval) -> str | None:
+    if approval.channel_id is None or approval.card_ts is None:
+        return None
+    try:
+        response = rt.slack_best_effort.chat_getPermalink(
+            channel=approval.channel_id, message_ts=approval.card_ts
+        )
+    except SlackApiError as error:
+        logger.info("No permalink for card %s: %s", approval.id, error.response.get("error"))
+        return None
+    return str(response.get("permalink") or "") or None
+
+
+def _header(text: str) -> dict[str, Any]:
+    return {"type": "header", "text": {"type": "plain_text", "text": text}}
+
+
+def _context(text: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
