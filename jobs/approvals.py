@@ -159,8 +159,23 @@ class Submitter:
                 task_id=task_id,
                 where=self.origin,
             )
+        self._close_superseded_steps(earlier, approval.version)
         mark_superseded(self.rt, earlier, approval.version)
         return approval
+
+    def _close_superseded_steps(self, earlier: list[Approval], newest: int) -> None:
+        """A version still pending when the next one came is over: its step task must not
+        keep the submitter waiting (a review running on it ends by itself, as stale)."""
+        with self.rt.sessions() as session:
+            for old in earlier:
+                if old.status == ApprovalStatus.PENDING.value and old.task_id is not None:
+                    tasks.complete(
+                        session,
+                        old.team_id,
+                        old.task_id,
+                        f"Superseded by version {newest}",
+                        from_=(TaskStatus.OPEN, TaskStatus.READY, TaskStatus.ESCALATED),
+                    )
 
 
 def resume_step(earlier: list[Approval], chain: list[str], agents: dict[str, Agent]) -> int:

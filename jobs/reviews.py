@@ -71,6 +71,11 @@ def review_step(rt: Runtime, task: Task, held: tasks.TaskClaim, writer: ReplyWri
     ):
         with rt.sessions() as session:  # superseded or decided meanwhile: the step is over
             tasks.settle(session, held, TaskStatus.DONE, deliverable="Closed without review.")
+            woke = task.parent_task_id is not None and tasks.wake_parent_if_all_done(
+                session, task.team_id, task.parent_task_id
+            )
+        if woke and task.parent_task_id is not None:  # it may have been the last one out
+            enqueue_task(rt, task.team_id, task.parent_task_id)
         return "stale"
     if approval.at_human_step:  # a crash after the last review: finish handing it on
         return _to_person(rt, approval, held)

@@ -325,3 +325,32 @@ def test_a_card_that_cannot_be_edited_does_not_hold_up_the_work(
     assert root.status == "done"
     args = (runtime.sessions, runtime.redis, runtime.settings.queue_name)
     assert sweep(*args, grace_s=0) == []  # nothing left for the sweeper to retry
+
+
+def test_a_version_resubmitted_before_anyone_decided_replaces_the_first(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """The author sends version 2 while version 1's card still waits: version 1's card says
+    it was superseded, and deciding version 2 lets the author go on."""
+    claude.script_for(
+        _is("Content Manager"),
+        ToolUseReply("submit_for_approval", SUBMIT),
+        ToolUseReply("submit_for_approval", SUBMIT | {"draft": SUBMIT["draft"] + " Updated."}),
+        TextReply("Version 2 is up."),
+    )
+    claude.script_for(_is("Content Manager", "It was APPROVED"), TextReply("Scheduled."))
+    asked = _ask(bolt, slack)
+    work(runtime)
+    first, second = _cards(slack, asked)
+    assert "Superseded by version 2" in _state(first)
+    _click(bolt, slack, second, "approval-approve", LEE)
+    work(runtime)
+    assert any("It was APPROVED" in _first(r.body) for r in claude.requests)
+    with runtime.sessions() as session:
+        root = session.scalars(select(Task).where(Task.parent_task_id.is_(None))).one()
+        steps = session.scalars(select(Task).where(Task.parent_task_id == root.id)).all()
+    assert root.status == "done"
+    assert sorted(t.deliverable or "" for t in steps) == [
+        f"Approved by <@{LEE}> (version 2)",
+        "Superseded by version 2",
+    ]
