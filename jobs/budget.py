@@ -14,8 +14,10 @@ from jobs.delegation import persona
 from jobs.escalation import show_to_person
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, ReplyWriter
+from models import tasks, turns
 from models.base import new_id
 from models.records import LlmCall
+from models.tasks import TaskClaim
 from models.work import FINISHED, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -108,3 +110,18 @@ def stop_request(
         session.commit()
     show_to_person(rt, card, agent, origin[0])
     logger.warning("Request %s stopped: %s", turn_id, why)
+
+
+def stop_task_request(
+    rt: Runtime, task: Task, held: TaskClaim, reason: str | None, *, note: str
+) -> None:
+    """A task's turn tripped the budget or a guard: end the turn (cancelled, `note` as its
+    deliverable) and stop the whole request it belongs to, in the request's own thread."""
+    request_id = task.origin_turn_id or task.id
+    with rt.sessions() as session:
+        tasks.settle(session, held, TaskStatus.CANCELLED, deliverable=note)
+        turn = turns.load_turn(session, task.team_id, request_id)
+    origin = (
+        (turn.channel_id, turn.thread_ts) if turn else (task.channel_id or "", task.thread_ts or "")
+    )
+    stop_request(rt, task.team_id, request_id, origin, task.assigned_to, reason)

@@ -17,7 +17,7 @@ from bots.tools import Review, parse_call, tool_definitions
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs.agent_loop import run_agent_loop
 from jobs.approval_posts import outcome_text, to_person
-from jobs.budget import within_budget
+from jobs.budget import stop_task_request, within_budget
 from jobs.delegation import enqueue_task
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, ToolUse
 from jobs.runtime import Runtime
@@ -30,6 +30,7 @@ from models.work import Task, TaskStatus
 logger = logging.getLogger(__name__)
 
 NO_VERDICT = "gave no verdict"
+STOPPED_TEXT = "_Review stopped: the request hit one of the department's limits._"
 
 
 @dataclass
@@ -110,10 +111,15 @@ def review_step(rt: Runtime, task: Task, held: tasks.TaskClaim, writer: ReplyWri
             handle_tool=verdict.handle,
             budget_left=lambda: within_budget(rt, task.team_id, request_id),
         )
-    except (BudgetSpent, GuardTripped, LlmGaveUp) as stopped:
-        logger.warning("Review of %s stopped: %s", approval.id, type(stopped).__name__)
+    except (BudgetSpent, GuardTripped) as stopped:  # the request stops: its card expires
+        reason = stopped.reason if isinstance(stopped, GuardTripped) else None
+        writer.render(STOPPED_TEXT, final=True)
+        stop_task_request(rt, task, held, reason, note=STOPPED_TEXT)
+        return "stopped"
+    except LlmGaveUp as gave_up:  # Claude is down: a person still gets to decide
+        logger.warning("Review of %s not done: %s", approval.id, gave_up.reason)
         verdict.verdict = None
-        text = "could not review (the turn was stopped)"
+        text = "could not review (the AI service kept failing)"
     else:
         text = outcome.text
     writer.render(text or "_(Reviewed.)_", final=True)

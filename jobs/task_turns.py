@@ -16,7 +16,7 @@ from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
 from jobs.approvals import continuation_brief
-from jobs.budget import stop_request, within_budget
+from jobs.budget import stop_task_request, within_budget
 from jobs.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.department_tools import DepartmentTools, offered_tools
 from jobs.lease import heartbeat
@@ -25,7 +25,7 @@ from jobs.reviews import review_step
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, ReplyWriter
 from jobs.usage import record_call
-from models import approvals, tasks, turns
+from models import approvals, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.work import Task, TaskStatus
 
@@ -80,9 +80,7 @@ class TaskRunner:
         if held.turn > self.rt.settings.max_task_turns:
             writer.render(STOPPED_TEXT, final=True)
             limit = self.rt.settings.max_task_turns
-            self._stop(
-                task, held, task.origin_turn_id or task.id, f"a task took more than {limit} turns"
-            )
+            self._stop(task, held, f"a task took more than {limit} turns")
             return "stopped"
         if task.context.get("kind") == "approval":
             return review_step(self.rt, task, held, writer)
@@ -114,7 +112,7 @@ class TaskRunner:
         except (BudgetSpent, GuardTripped) as stopped:
             reason = stopped.reason if isinstance(stopped, GuardTripped) else None
             writer.render(BUDGET_TEXT, final=True)
-            self._stop(task, held, request_id, reason)
+            self._stop(task, held, reason)
             return "stopped"
         except LlmGaveUp as gave_up:
             logger.warning("Task %s: Claude gave up (%s)", task.id, gave_up.reason)
@@ -164,18 +162,8 @@ class TaskRunner:
         )
         return "\n\n".join(parts)
 
-    def _stop(
-        self, task: Task, held: tasks.TaskClaim, request_id: str, reason: str | None = None
-    ) -> None:
-        with self.rt.sessions() as session:
-            tasks.settle(session, held, TaskStatus.CANCELLED, deliverable=BUDGET_TEXT)
-            turn = turns.load_turn(session, task.team_id, request_id)
-        origin = (
-            (turn.channel_id, turn.thread_ts)
-            if turn
-            else (task.channel_id or "", task.thread_ts or "")
-        )
-        stop_request(self.rt, task.team_id, request_id, origin, task.assigned_to, reason)
+    def _stop(self, task: Task, held: tasks.TaskClaim, reason: str | None = None) -> None:
+        stop_task_request(self.rt, task, held, reason, note=BUDGET_TEXT)
 
     def _label(self, child: Task) -> str:
         who = self.rt.roster.by_id.get(child.assigned_to)

@@ -415,3 +415,46 @@ def test_a_rate_limited_lookup_answers_at_once_instead_of_waiting(
     assert [a.status for a in _approvals(runtime)] == ["pending"]
     _click(bolt, slack, card, "approval-approve", MARIA)  # a moment later it works
     assert [a.status for a in _approvals(runtime)] == ["approved"]
+
+
+def test_a_review_that_finds_the_budget_spent_stops_the_request(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
+) -> None:
+    """The reviewer's first call finds the request's budget spent: the work stops cleanly,
+    the draft never reaches a card, its approval expires, and a person is asked."""
+    from decimal import Decimal
+
+    from jobs.turns import run_turn
+    from models.records import LlmCall, Turn
+
+    _script_chain(claude)
+    asked = _ask(bolt, slack)
+    with runtime.sessions() as session:
+        turn = session.scalars(select(Turn)).one()
+    assert run_turn(turn.team_id, turn.id) == "answered"  # the submission; the review is queued
+    with runtime.sessions() as session:  # meanwhile the request has spent its budget
+        session.add(
+            LlmCall(
+                team_id=turn.team_id,
+                turn_id=turn.id,
+                agent_id="content_manager",
+                model="claude-sonnet-5-5",
+                status="ok",
+                cost_usd=runtime.settings.request_budget_usd + Decimal(1),
+            )
+        )
+        session.commit()
+    work(runtime)
+
+    assert _review_turns(claude) == []  # the reviewer never called Claude
+    assert _cards(slack, asked) == []
+    [approval] = _approvals(runtime)
+    assert approval.status == "expired"
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert "_Review stopped: the request hit one of the department's limits._" in texts
+    assert any(
+        t.startswith(":warning: I stopped this request: it reached its budget") for t in texts
+    )
+    with runtime.sessions() as session:
+        statuses = sorted(t.status for t in session.scalars(select(Task)))
+    assert statuses == ["cancelled", "cancelled", "escalated"]  # request, review step, the card
