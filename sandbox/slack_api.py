@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
 from sandbox.slack_methods import METHODS, SlackMethodError
+from sandbox.slack_socket import SocketModeServer
 from sandbox.slack_views import VIEW_METHODS
 from sandbox.slack_workspace import Identity, Message, Workspace
 
@@ -115,6 +116,7 @@ class SlackStandIn:
         self._lock = threading.Lock()
         self._changed = threading.Condition()
         self._changes: list[Change] = []
+        self._socket_mode: tuple[str, SocketModeServer] | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -278,7 +280,17 @@ class SlackStandIn:
         logger.debug("slack stand-in %s %s -> %s", verb, method, reply.status)
         return reply
 
+    def socket_mode(self, app_token: str) -> SocketModeServer:
+        """Accept Socket Mode connections for this app-level token (`xapp-…`); the caller
+        closes the returned server."""
+        server = SocketModeServer()
+        with self._lock:
+            self._socket_mode = (app_token, server)
+        return server
+
     def _dispatch(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
+        if method == "apps.connections.open":
+            return self._open_connection(token)
         handler = METHODS.get(method) or VIEW_METHODS.get(method)
         if handler is None:
             return Reply(404, {"ok": False, "error": "unknown_method"})
@@ -303,6 +315,19 @@ class SlackStandIn:
             # A stand-in bug must fail the caller loudly, not hang it on a dropped socket.
             logger.exception("slack stand-in failed answering %s", method)
             return Reply(500, {"ok": False, "error": "fatal_error"})
+
+    def _open_connection(self, token: str | None) -> Reply:
+        """Slack hands out a WebSocket URL only for the app-level token."""
+        with self._lock:
+            configured = self._socket_mode
+        if not token:
+            return Reply(200, {"ok": False, "error": "not_authed"})
+        if configured is None or token != configured[0]:
+            error = (
+                "not_allowed_token_type" if token == self._identity.bot_token else "invalid_auth"
+            )
+            return Reply(200, {"ok": False, "error": error})
+        return Reply(200, {"ok": True, "url": configured[1].url})
 
     def _take_failure(self, method: str) -> _Failure | None:
         with self._lock:
