@@ -21,7 +21,7 @@ from jobs.approval_posts import mark_superseded, to_person
 from jobs.delegation import enqueue_task
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
-from models import approvals, tasks
+from models import approvals, tasks, turns
 from models.approvals import Approval, ApprovalStatus
 from models.autonomy import autonomy_level
 from models.base import new_id
@@ -68,7 +68,7 @@ class Submitter:
                     from_=(TaskStatus.OPEN,),
                     to=TaskStatus.ESCALATED,
                 )
-            where = "a person (approval card in this thread)"
+            where = "a person (an approval card in the requester's thread)"
         else:
             enqueue_task(self.rt, approval.team_id, str(approval.task_id))
             names = [self.rt.roster.get(r).display_name for r in approval.chain[approval.step :]]
@@ -157,11 +157,20 @@ class Submitter:
                 step=step,
                 approval_id=approval_id,
                 task_id=task_id,
-                where=self.origin,
+                where=self._request_thread(parent),
             )
         self._close_superseded_steps(earlier, approval.version)
         mark_superseded(self.rt, earlier, approval.version)
         return approval
+
+    def _request_thread(self, parent: Task) -> tuple[str, str]:
+        """Where the person asked: the card goes there (reviews stay in the submitter's
+        thread), so a specialist's draft does not wait unseen in a team channel."""
+        if parent.origin_turn_id is None:
+            return self.origin
+        with self.rt.sessions() as session:
+            turn = turns.load_turn(session, parent.team_id, parent.origin_turn_id)
+        return (turn.channel_id, turn.thread_ts) if turn is not None else self.origin
 
     def _close_superseded_steps(self, earlier: list[Approval], newest: int) -> None:
         """A version still pending when the next one came is over: its step task must not

@@ -458,3 +458,51 @@ def test_a_review_that_finds_the_budget_spent_stops_the_request(
     with runtime.sessions() as session:
         statuses = sorted(t.status for t in session.scalars(select(Task)))
     assert statuses == ["cancelled", "cancelled", "escalated"]  # request, review step, the card
+
+
+def test_a_specialists_draft_is_reviewed_in_its_thread_and_decided_in_the_requesters(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
+) -> None:
+    """The Copywriter submits from its assignment thread: the Content Manager, the Director
+    of Communications and the VP review there; the card waits in the person's own thread."""
+    claude.script_for(
+        _is("Content Manager"),
+        ToolUseReply(
+            "delegate",
+            {
+                "to": "copywriter",
+                "title": "Draft the post",
+                "brief": "The AI costs post, 600 words.",
+            },
+        ),
+        TextReply("The Copywriter is drafting it."),
+    )
+    claude.script_for(
+        _is("Copywriter", "Draft the post"),
+        ToolUseReply("submit_for_approval", SUBMIT | {"drafted_by": None}),
+        TextReply("Submitted for approval."),
+    )
+    for role in ("Content Manager", "Director of Communications", "VP Marketing"):
+        claude.script_for(_is(role, "[Approval review"), *_review("approve", f"{role}: fine."))
+    claude.script_for(_is("Copywriter", "It was APPROVED"), TextReply("Final copy delivered."))
+    claude.script_for(_is("Content Manager", "Your team's work is in"), TextReply("Shipped."))
+    asked = _ask(bolt, slack)
+    work(runtime)
+
+    [card] = _cards(slack, asked)  # in the person's thread
+    assert "drafted by *Copywriter*" in json.dumps(card["blocks"], ensure_ascii=False)
+    assert card["username"] == "Copywriter"
+    with runtime.sessions() as session:
+        brief = session.scalars(select(Task).where(Task.assigned_to == "copywriter")).one()
+    assert brief.thread_ts != asked
+    reviews = [
+        m["username"]
+        for m in slack.messages(CHANNEL_CONTENT, brief.thread_ts)
+        if str(m.get("text", "")).startswith("Review done")
+    ]
+    assert reviews == ["Content Manager", "Director of Communications", "VP Marketing"]
+
+    _click(bolt, slack, card, "approval-approve", MARIA)
+    work(runtime)
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert texts[-1] == "Shipped."
