@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from bots.roster import Roster
+from jobs.blocks import button, context, header
 from models.approvals import Approval, ApprovalStatus
 
 INLINE_CHARS = 2800  # a section's text may hold 3,000
@@ -76,26 +77,17 @@ def card_blocks(
     if approval.submitted_by and approval.submitted_by != approval.drafted_by:
         byline += f" · submitted by *{submitted}*"
     blocks: list[dict[str, Any]] = [
-        {
-            "type": "header",
-            "text": {"type": "plain_text", "text": f"Approval: {approval.title}"[:150]},
-        },
-        {"type": "context", "elements": [{"type": "mrkdwn", "text": byline[:3000]}]},
+        header(f"Approval: {approval.title}"),
+        context(byline),
         {"type": "section", "text": {"type": "mrkdwn", "text": _inline_draft(approval.draft)}},
     ]
     long_draft = len(approval.draft) > INLINE_CHARS
     if long_draft:
         blocks.append(
-            {
-                "type": "context",
-                "elements": [
-                    {
-                        "type": "mrkdwn",
-                        "text": f"Showing the opening {_shown(approval.draft):,} of "
-                        f"{len(approval.draft):,} characters: *Read the full draft* shows it all.",
-                    }
-                ],
-            }
+            context(
+                f"Showing the opening {_shown(approval.draft):,} of {len(approval.draft):,} "
+                "characters: *Read the full draft* shows it all."
+            )
         )
     if approval.notes:
         lines = [_note_line(note, roster) for note in approval.notes]
@@ -115,30 +107,23 @@ def card_blocks(
     elements: list[dict[str, Any]] = []
     if state is None:
         elements = [
-            _button("Approve", ACTIONS["approve"], approval.id, style="primary"),
-            _button("Request changes", ACTIONS["changes"], approval.id),
-            _button("Reject", ACTIONS["reject"], approval.id, style="danger"),
+            button("Approve", ACTIONS["approve"], approval.id, style="primary"),
+            button("Request changes", ACTIONS["changes"], approval.id),
+            button("Reject", ACTIONS["reject"], approval.id, style="danger"),
         ]
     if long_draft:
-        elements.append(_button("Read the full draft", ACTIONS["view"], approval.id))
+        elements.append(button("Read the full draft", ACTIONS["view"], approval.id))
     if elements:
         blocks.append({"type": "actions", "block_id": "approval", "elements": elements})
     if state is not None:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": state}]})
+        blocks.append(context(state))
     return blocks
 
 
 def draft_modal(approval: Approval, label: str) -> dict[str, Any]:
     """The whole draft, in sections of at most SECTION_CHARS, split at paragraph breaks."""
     chunks = split_text(approval.draft, SECTION_CHARS)[: MODAL_BLOCKS - 1]
-    blocks: list[dict[str, Any]] = [
-        {
-            "type": "context",
-            "elements": [
-                {"type": "mrkdwn", "text": f"{label} · version {approval.version}"[:3000]}
-            ],
-        }
-    ]
+    blocks: list[dict[str, Any]] = [context(f"{label} · version {approval.version}")]
     blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks]
     return {
         "type": "modal",
@@ -211,15 +196,3 @@ def _note_line(note: dict[str, Any], roster: Roster) -> str:
         str(note.get("verdict")), "•"
     )
     return f"{mark} *{who(str(note.get('by', '')), roster)}*: {note.get('text', '')}"[:600]
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button

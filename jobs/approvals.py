@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypedDict
 
 from bots.roster import HUMAN, Agent
 from bots.tools import SubmitForApproval, parse_call
@@ -30,6 +31,19 @@ from models.work import Task, TaskStatus
 logger = logging.getLogger(__name__)
 
 AUTONOMOUS = "L4"
+
+
+class DraftFields(TypedDict):
+    """What every version records about its draft (keyword arguments of `propose`)."""
+
+    team_id: str
+    subject_id: str
+    action_type: str
+    title: str
+    draft: str
+    drafted_by: str
+    submitted_by: str
+    on_approval: str
 
 
 @dataclass
@@ -94,18 +108,7 @@ class Submitter:
 
     def _autonomous(self, parent: Task, args: SubmitForApproval, label: str) -> str:
         with self.rt.sessions() as session:
-            approval = approvals.propose(
-                session,
-                team_id=parent.team_id,
-                subject_id=parent.id,
-                action_type=args.action_type,
-                title=args.title,
-                draft=args.draft,
-                drafted_by=args.drafted_by or self.caller.id,
-                submitted_by=self.caller.id,
-                on_approval=args.on_approval,
-                where=self.origin,
-            )
+            approval = approvals.propose(session, **self._draft(parent, args), where=self.origin)
             approvals.decide(
                 session,
                 parent.team_id,
@@ -145,14 +148,7 @@ class Submitter:
             )
             approval = approvals.propose(
                 session,
-                team_id=parent.team_id,
-                subject_id=parent.id,
-                action_type=args.action_type,
-                title=args.title,
-                draft=args.draft,
-                drafted_by=args.drafted_by or self.caller.id,
-                submitted_by=self.caller.id,
-                on_approval=args.on_approval,
+                **self._draft(parent, args),
                 chain=chain,
                 step=step,
                 approval_id=approval_id,
@@ -162,6 +158,19 @@ class Submitter:
         self._close_superseded_steps(earlier, approval.version)
         mark_superseded(self.rt, earlier, approval.version)
         return approval
+
+    def _draft(self, parent: Task, args: SubmitForApproval) -> DraftFields:
+        """What every version records about its draft, whoever decides on it."""
+        return {
+            "team_id": parent.team_id,
+            "subject_id": parent.id,
+            "action_type": args.action_type,
+            "title": args.title,
+            "draft": args.draft,
+            "drafted_by": args.drafted_by or self.caller.id,
+            "submitted_by": self.caller.id,
+            "on_approval": args.on_approval,
+        }
 
     def _request_thread(self, parent: Task) -> tuple[str, str]:
         """Where the person asked: the card goes there (reviews stay in the submitter's

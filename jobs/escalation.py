@@ -17,6 +17,7 @@ from typing import Any
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_call
+from jobs.blocks import button, context
 from jobs.delegation import enqueue_task, open_assignment_thread, persona, team_channel_id
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
@@ -66,37 +67,25 @@ def card_blocks(task: Task, state: str | None = None) -> list[dict[str, Any]]:
             }
         )
     if state is not None:
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": state[:3000]}]})
+        blocks.append(context(state))
         return blocks
     seen = fields.get("acknowledged_by") or []
     if seen:
         names = ", ".join(f"<@{user}>" for user in seen)
         line = f":eyes: Acknowledged by {names}; waiting for a decision."
-        blocks.append({"type": "context", "elements": [{"type": "mrkdwn", "text": line[:3000]}]})
+        blocks.append(context(line))
     blocks.append(
         {
             "type": "actions",
             "block_id": "escalation",
             "elements": [
-                _button("Acknowledge", "escalation-acknowledge", task.id),
-                _button("Decide", "escalation-decide", task.id, style="primary"),
-                _button("Send back", "escalation-send-back", task.id),
+                button("Acknowledge", "escalation-acknowledge", task.id),
+                button("Decide", "escalation-decide", task.id, style="primary"),
+                button("Send back", "escalation-send-back", task.id),
             ],
         }
     )
     return blocks
-
-
-def _button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
-    button: dict[str, Any] = {
-        "type": "button",
-        "text": {"type": "plain_text", "text": text},
-        "action_id": action_id,
-        "value": value,
-    }
-    if style:
-        button["style"] = style
-    return button
 
 
 def card_text(task: Task) -> str:
@@ -226,40 +215,47 @@ def show_to_person(rt: Runtime, task: Task, sender: Agent, fallback_channel: str
         session.commit()
 
 
-def after_acknowledgement(team_id: str, task_id: str) -> str:
-    """RQ job: the card shows who acknowledged it (buttons stay until someone answers)."""
+def _card_in(status: TaskStatus, team_id: str, task_id: str) -> tuple[Runtime, Task] | None:
+    """The runtime and the escalation task, if it is in `status` and its card was posted."""
     from jobs import runtime as runtime_module
     from models import tasks
 
     rt = runtime_module.current()
     with rt.sessions() as session:
         task = tasks.load_task(session, team_id, task_id)
-    if task is None or task.status != TaskStatus.ESCALATED.value or task.thread_ts is None:
-        return "nothing to do"
-    assert task.channel_id is not None
+    if task is None or task.status != status.value or task.thread_ts is None:
+        return None
+    return rt, task
+
+
+def _edit_card(rt: Runtime, task: Task, state: str | None = None) -> None:
+    assert task.channel_id is not None and task.thread_ts is not None
     rt.slack.chat_update(
-        channel=task.channel_id, ts=task.thread_ts, text=card_text(task), blocks=card_blocks(task)
+        channel=task.channel_id,
+        ts=task.thread_ts,
+        text=card_text(task),
+        blocks=card_blocks(task, state=state),
     )
+
+
+def after_acknowledgement(team_id: str, task_id: str) -> str:
+    """RQ job: the card shows who acknowledged it (buttons stay until someone answers)."""
+    found = _card_in(TaskStatus.ESCALATED, team_id, task_id)
+    if found is None:
+        return "nothing to do"
+    _edit_card(*found)
     return "shown"
 
 
 def after_human_answer(team_id: str, task_id: str) -> str:
     """RQ job: show the answer on the card and resume the work that waited for it."""
-    from jobs import runtime as runtime_module
     from models import tasks
 
-    rt = runtime_module.current()
-    with rt.sessions() as session:
-        task = tasks.load_task(session, team_id, task_id)
-    if task is None or task.status != TaskStatus.DONE.value or task.thread_ts is None:
+    found = _card_in(TaskStatus.DONE, team_id, task_id)
+    if found is None:
         return "nothing to do"
-    assert task.channel_id is not None
-    rt.slack.chat_update(
-        channel=task.channel_id,
-        ts=task.thread_ts,
-        text=card_text(task),
-        blocks=card_blocks(task, state=task.deliverable or "Answered."),
-    )
+    rt, task = found
+    _edit_card(rt, task, state=task.deliverable or "Answered.")
     if task.parent_task_id is None:
         return "answered"
     with rt.sessions() as session:

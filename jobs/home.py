@@ -11,6 +11,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from jobs import approval_cards as cards
+from jobs.blocks import context, header
 from jobs.runtime import Runtime
 from models.approvals import Approval, ApprovalStatus
 from models.work import Decision
@@ -59,18 +60,18 @@ def home_view(rt: Runtime, team_id: str) -> dict[str, Any]:
             )
         )
     blocks: list[dict[str, Any]] = [
-        _header("Waiting for a decision"),
+        header("Waiting for a decision"),
         *(_pending(rt, a) for a in pending),
     ]
     if not pending:
-        blocks.append(_context("Nothing is waiting for a person right now."))
+        blocks.append(context("Nothing is waiting for a person right now."))
     blocks += [
         {"type": "divider"},
-        _header("Decisions (audit trail)"),
+        header("Decisions (audit trail)"),
         *(_decision(rt, d) for d in decisions),
     ]
     if not decisions:
-        blocks.append(_context("No decisions recorded yet."))
+        blocks.append(context("No decisions recorded yet."))
     return {"type": "home", "blocks": blocks}
 
 
@@ -111,11 +112,3 @@ def _permalink(rt: Runtime, approval: Approval) -> str | None:
         logger.info("No permalink for card %s: %s", approval.id, error.response.get("error"))
         return None
     return str(response.get("permalink") or "") or None
-
-
-def _header(text: str) -> dict[str, Any]:
-    return {"type": "header", "text": {"type": "plain_text", "text": text}}
-
-
-def _context(text: str) -> dict[str, Any]:
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text}]}
