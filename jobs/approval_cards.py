@@ -12,7 +12,7 @@ from typing import Any
 
 from bots.roster import Roster
 from jobs.blocks import button, context, header
-from models.approvals import Approval, ApprovalStatus
+from models.approvals import DECISION_LABELS, Approval, ApprovalStatus
 
 INLINE_CHARS = 2800  # a section's text may hold 3,000
 SECTION_CHARS = 2900
@@ -23,12 +23,14 @@ ACTIONS = {
     "reject": "approval-reject",
     "view": "approval-view-draft",
 }
-VERBS = {
-    ApprovalStatus.APPROVED.value: ":white_check_mark: Approved",
-    ApprovalStatus.CHANGES_REQUESTED.value: ":pencil2: Changes requested",
-    ApprovalStatus.REJECTED.value: ":x: Rejected",
-    ApprovalStatus.EXPIRED.value: ":hourglass: Expired without a decision",
+MARKS = {
+    ApprovalStatus.APPROVED: ":white_check_mark:",
+    ApprovalStatus.CHANGES_REQUESTED: ":pencil2:",
+    ApprovalStatus.REJECTED: ":x:",
+    ApprovalStatus.EXPIRED: ":hourglass:",
 }
+VERBS = {status.value: f"{mark} {DECISION_LABELS[status]}" for status, mark in MARKS.items()}
+LABEL_MARKS = {DECISION_LABELS[status]: mark for status, mark in MARKS.items()}  # by record
 
 
 def slack_time(moment: datetime) -> str:

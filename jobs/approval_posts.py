@@ -16,7 +16,7 @@ from jobs.delegation import enqueue_task, persona
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, post_once
 from models import approvals, tasks
-from models.approvals import Approval, ApprovalStatus
+from models.approvals import DECISION_LABELS, Approval, ApprovalStatus
 from models.work import TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -96,12 +96,7 @@ def expire_approvals(rt: Runtime, team_id: str, subject_ids: list[str]) -> None:
 
 def outcome_text(approval: Approval, rt: Runtime) -> str:
     """What the submitter is told (the step task's deliverable)."""
-    verb = {
-        ApprovalStatus.APPROVED.value: "Approved",
-        ApprovalStatus.CHANGES_REQUESTED.value: "Changes requested",
-        ApprovalStatus.REJECTED.value: "Rejected",
-        ApprovalStatus.EXPIRED.value: "Expired without a decision",
-    }.get(approval.status, approval.status)
+    verb = DECISION_LABELS.get(ApprovalStatus(approval.status), approval.status)
     by = cards.who(approval.decided_by or "", rt.roster)
     text = f"{verb} by {by} (version {approval.version})"
     return f"{text}: {approval.feedback}" if approval.feedback else text

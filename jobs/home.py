@@ -20,12 +20,6 @@ logger = logging.getLogger(__name__)
 
 PENDING_SHOWN = 10
 DECISIONS_SHOWN = 15
-MARKS = {
-    "Approved": ":white_check_mark:",
-    "Changes requested": ":pencil2:",
-    "Rejected": ":x:",
-    "Expired without a decision": ":hourglass:",
-}
 
 
 def publish_home(team_id: str, user_id: str) -> str:
@@ -92,7 +86,7 @@ def _decision(rt: Runtime, decision: Decision) -> dict[str, Any]:
     when = cards.slack_time(decision.created_at)
     why = f"\n_{decision.reasoning}_" if decision.reasoning else ""
     if decision.type.startswith("approval_"):
-        mark = MARKS.get(decision.decision, ":memo:")
+        mark = cards.LABEL_MARKS.get(decision.decision, ":memo:")
         text = f"{mark} *{decision.decision}*: {decision.context} · by {who} · {when}{why}"
     else:
         known = {rule.type: rule.label for rule in rt.authority.decisions}

@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models.base import guarded, new_id, utcnow
@@ -158,14 +158,17 @@ def settle(
         values["deliverable"] = deliverable
     return guarded(
         session,
-        update(Task)
-        .where(
-            Task.team_id == held.team_id,
-            Task.id == held.task_id,
-            Task.status == TaskStatus.IN_PROGRESS.value,
-            Task.lease_token == held.token,
-        )
-        .values(**values),
+        update(Task).where(*_held(held)).values(**values),
+    )
+
+
+def _held(held: TaskClaim) -> tuple[ColumnElement[bool], ...]:
+    """The task as this turn's lease holder left it: in progress, with our token."""
+    return (
+        Task.team_id == held.team_id,
+        Task.id == held.task_id,
+        Task.status == TaskStatus.IN_PROGRESS.value,
+        Task.lease_token == held.token,
     )
 
 
@@ -240,12 +243,7 @@ def pass_on(session: Session, held: TaskClaim, assigned_to: str, to: TaskStatus)
     return guarded(
         session,
         update(Task)
-        .where(
-            Task.team_id == held.team_id,
-            Task.id == held.task_id,
-            Task.status == TaskStatus.IN_PROGRESS.value,
-            Task.lease_token == held.token,
-        )
+        .where(*_held(held))
         .values(assigned_to=assigned_to, status=to.value, lease_token=None, lease_expires_at=None),
     )
 
