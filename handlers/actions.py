@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 from bots.approvers import ESCALATION, ApprovalConfig, approvers_text
 from handlers.intake import Intake
 from handlers.people import LookupFailed, may_decide
+from jobs.escalation import ANSWER_VERBS, answer_text
 from models import tasks
 from models.db import write_guard
 from models.work import TaskStatus
@@ -104,10 +105,11 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebCli
         if refused is not None:
             ack(response_action="errors", errors={"answer": refused})
             return
-        verb = "Decided" if meta.get("mode") == "escalation-decide" else "Sent back with guidance"
+        decided, sent_back = ANSWER_VERBS
+        verb = decided if meta.get("mode") == "escalation-decide" else sent_back
         with Session(intake.engine) as session:
             won = tasks.answer_escalation(
-                session, team_id, str(meta.get("task_id")), f"{verb} by <@{user}>: {answer}"
+                session, team_id, str(meta.get("task_id")), answer_text(verb, user, answer)
             )
         if not won:
             ack(response_action="errors", errors={"answer": ALREADY})

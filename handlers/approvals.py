@@ -19,6 +19,7 @@ from bots.approvers import ApprovalConfig, approvers_text
 from handlers.intake import Intake
 from handlers.people import LookupFailed, may_decide
 from jobs import approval_cards as cards
+from jobs.slack_text import Text, is_user_id, md, mention
 from models import approvals
 from models.approvals import Approval, ApprovalStatus
 from models.db import write_guard
@@ -178,7 +179,8 @@ def closed_reason(session: Session, approval: Approval | None, user: str) -> str
         if not approval.at_human_step:
             return "This draft is still with the department's reviewers. Nothing changed."
         return None
-    by = f"<@{approval.decided_by}>" if approval.decided_by else "someone"
+    decided_by = approval.decided_by or ""
+    by: Text = mention(decided_by) if is_user_id(decided_by) else decided_by or "someone"
     if approval.decided_by == user:
         by = "you"
     verb = {
@@ -188,5 +190,7 @@ def closed_reason(session: Session, approval: Approval | None, user: str) -> str
     }.get(approval.status)
     if verb is None:
         return "This approval was closed without a decision. Nothing changed."
-    when = f" at {cards.slack_time(approval.decided_at)}" if approval.decided_at else ""
-    return f"Already {verb} by {by}{when}. Nothing changed."
+    when = (
+        md(" at {time}", time=cards.slack_time(approval.decided_at)) if approval.decided_at else ""
+    )
+    return md("Already {verb} by {by}{when}. Nothing changed.", verb=verb, by=by, when=when).text

@@ -10,6 +10,8 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
+from jobs.slack_text import from_slack, join, md
+
 USAGE = (
     "Tell me what to launch, for whom and by when, e.g. "
     "`/campaign awareness push for our AI analytics feature, enterprise CTOs, live in 3 weeks`."
@@ -24,9 +26,13 @@ NOT_YET = (
 def register(app: App) -> None:
     @app.command("/campaign")
     def handle_campaign(ack: Ack, command: dict[str, Any]) -> None:
-        brief = (command.get("text") or "").strip()
+        brief = from_slack(command.get("text") or "").strip()
         if not brief:
             ack(response_type="ephemeral", text=USAGE)
             return
-        quoted = "\n".join(f"> {line}" for line in brief.splitlines())
-        ack(response_type="ephemeral", text=f"{NOT_YET}\n{quoted}")
+        # The person's own words, escaped: a quoted `<!channel>` stays text.
+        quoted = join("\n", [md("> {line}", line=line) for line in brief.splitlines()])
+        ack(
+            response_type="ephemeral",
+            text=md("{intro}\n{quoted}", intro=NOT_YET, quoted=quoted).text,
+        )

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from handlers.intake import Intake
+from jobs.slack_text import from_slack
 from models.turns import InboundMessage
 
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -53,11 +54,6 @@ def _team_id(body: dict[str, Any], event: dict[str, Any], context: BoltContext) 
     return str(context.team_id or body.get("team_id") or event.get("team") or "")
 
 
-def _unescape(text: str) -> str:
-    """Slack escapes &, < and > in message text; the agents read what the person typed."""
-    return text.replace("&lt;", "<").replace("&gt;", ">").replace("&amp;", "&")
-
-
 def _inbound(
     body: dict[str, Any], event: dict[str, Any], context: BoltContext, *, source: str
 ) -> InboundMessage:
@@ -73,5 +69,5 @@ def _inbound(
         thread_ts=event.get("thread_ts") or event["ts"],
         message_ts=event["ts"],
         user_id=event["user"],
-        text=_unescape(text).strip() or "(no text)",
+        text=from_slack(text).strip() or "(no text)",
     )

@@ -12,6 +12,18 @@ from typing import Any
 
 from bots.roster import Roster
 from jobs.blocks import button, context, header
+from jobs.slack_text import (
+    Mrkdwn,
+    Text,
+    date,
+    escape,
+    is_user_id,
+    md,
+    mention,
+    mrkdwn_text,
+    safe_cut,
+    unescape,
+)
 from models.approvals import DECISION_LABELS, Approval, ApprovalStatus
 
 INLINE_CHARS = 2800  # a section's text may hold 3,000
@@ -33,79 +45,90 @@ VERBS = {status.value: f"{mark} {DECISION_LABELS[status]}" for status, mark in M
 LABEL_MARKS = {DECISION_LABELS[status]: mark for status, mark in MARKS.items()}  # by record
 
 
-def slack_time(moment: datetime) -> str:
+def slack_time(moment: datetime) -> Mrkdwn:
     """Shown in each reader's own time zone by Slack; the fallback is UTC."""
-    return f"<!date^{int(moment.timestamp())}^{{time}}|{moment:%H:%M} UTC>"
+    return date(moment)
 
 
-def who(decided_by: str, roster: Roster) -> str:
+def who(decided_by: str, roster: Roster) -> Text:
+    """For a card: an agent's name (raw text), or a person's mention built here."""
     agent = roster.by_id.get(decided_by)
     if agent is not None:
         return agent.display_name
-    if decided_by.startswith(("U", "W")):
-        return f"<@{decided_by}>"
+    if is_user_id(decided_by):
+        return mention(decided_by)
     return decided_by
 
 
-def state_line(approval: Approval, roster: Roster, *, superseded_by: int | None = None) -> str:
+def named(decided_by: str, roster: Roster) -> str:
+    """For a model to read: an agent's name, or a person as `<@U…>` (the form people have in
+    the messages it reads). Escaped like any text wherever it is shown."""
+    shown = who(decided_by, roster)
+    return shown.text if isinstance(shown, Mrkdwn) else shown
+
+
+def state_line(approval: Approval, roster: Roster, *, superseded_by: int | None = None) -> Mrkdwn:
     """'Approved by @maria at 14:02', with the feedback or reason when there is one."""
-    parts = []
+    parts: list[str] = []
     if approval.status in VERBS:
-        line = VERBS[approval.status]
+        line = escape(VERBS[approval.status])
         if approval.decided_by and approval.status != ApprovalStatus.EXPIRED.value:
-            line += f" by {who(approval.decided_by, roster)}"
+            line += md(" by {who}", who=who(approval.decided_by, roster)).text
         if approval.decided_at is not None:
-            line += f" at {slack_time(approval.decided_at)}"
+            line += md(" at {when}", when=slack_time(approval.decided_at)).text
         if approval.feedback:
-            line += f": {approval.feedback}"
+            line += md(": {feedback}", feedback=approval.feedback).text
         parts.append(line)
     if superseded_by is not None or approval.status == ApprovalStatus.SUPERSEDED.value:
         newer = f"version {superseded_by}" if superseded_by else "a newer version"
         parts.append(f":arrows_counterclockwise: Superseded by {newer}; use the newest card.")
-    return "\n".join(parts)[:2900] or "Closed."
+    return Mrkdwn("\n".join(parts)).cut(2900) or Mrkdwn("Closed.")
 
 
-def card_text(approval: Approval, label: str) -> str:
-    return f"Approval needed: {label} “{approval.title}” (version {approval.version})"[:3000]
+def card_text(approval: Approval, label: str) -> Mrkdwn:
+    return md(
+        "Approval needed: {label} “{title}” (version {version})",
+        label=label,
+        title=approval.title,
+        version=approval.version,
+    ).cut(3000)
 
 
 def card_blocks(
-    approval: Approval, roster: Roster, label: str, *, state: str | None = None
+    approval: Approval, roster: Roster, label: str, *, state: Text | None = None
 ) -> list[dict[str, Any]]:
     """The card; with `state` the buttons are replaced by that line (decided, superseded)."""
     drafted = who(approval.drafted_by, roster)
     submitted = who(approval.submitted_by, roster)
-    byline = f"{label} · version {approval.version} · drafted by *{drafted}*"
+    byline = md(
+        "{label} · version {version} · drafted by *{drafted}*",
+        label=label,
+        version=approval.version,
+        drafted=drafted,
+    )
     if approval.submitted_by and approval.submitted_by != approval.drafted_by:
-        byline += f" · submitted by *{submitted}*"
+        byline = md("{byline} · submitted by *{submitted}*", byline=byline, submitted=submitted)
+    draft = escape(approval.draft)
     blocks: list[dict[str, Any]] = [
         header(f"Approval: {approval.title}"),
         context(byline),
-        {"type": "section", "text": {"type": "mrkdwn", "text": _inline_draft(approval.draft)}},
+        {"type": "section", "text": mrkdwn_text(Mrkdwn(_inline_draft(draft)))},
     ]
-    long_draft = len(approval.draft) > INLINE_CHARS
+    long_draft = len(draft) > INLINE_CHARS
     if long_draft:
         blocks.append(
             context(
-                f"Showing the opening {_shown(approval.draft):,} of {len(approval.draft):,} "
+                f"Showing the opening {_shown(draft):,} of {len(approval.draft):,} "
                 "characters: *Read the full draft* shows it all."
             )
         )
     if approval.notes:
-        lines = [_note_line(note, roster) for note in approval.notes]
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": ("*Reviews*\n" + "\n".join(lines))[:3000]},
-            }
-        )
+        lines = "\n".join(_note_line(note, roster).text for note in approval.notes)
+        reviews = Mrkdwn("*Reviews*\n" + lines).cut(3000)
+        blocks.append({"type": "section", "text": mrkdwn_text(reviews)})
     if approval.on_approval:
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*On approval:* {approval.on_approval}"[:3000]},
-            }
-        )
+        on_approval = md("*On approval:* {what}", what=approval.on_approval).cut(3000)
+        blocks.append({"type": "section", "text": mrkdwn_text(on_approval)})
     elements: list[dict[str, Any]] = []
     if state is None:
         elements = [
@@ -124,7 +147,7 @@ def card_blocks(
 
 def draft_modal(approval: Approval, label: str) -> dict[str, Any]:
     """The whole draft, in sections of at most SECTION_CHARS, split at paragraph breaks."""
-    chunks = split_text(approval.draft, SECTION_CHARS)[: MODAL_BLOCKS - 1]
+    chunks = split_text(escape(approval.draft), SECTION_CHARS)[: MODAL_BLOCKS - 1]
     blocks: list[dict[str, Any]] = [context(f"{label} · version {approval.version}")]
     blocks += [{"type": "section", "text": {"type": "mrkdwn", "text": c}} for c in chunks]
     return {
@@ -151,9 +174,13 @@ def decision_modal(approval: Approval, mode: str) -> dict[str, Any]:
         "optional": not changes,
     }
     intro = (
-        f"The author revises *{approval.title}* and posts version {approval.version + 1}."
+        md(
+            "The author revises *{title}* and posts version {next}.",
+            title=approval.title,
+            next=approval.version + 1,
+        )
         if changes
-        else f"*{approval.title}* will be closed and the requester told."
+        else md("*{title}* will be closed and the requester told.", title=approval.title)
     )
     return {
         "type": "modal",
@@ -162,12 +189,13 @@ def decision_modal(approval: Approval, mode: str) -> dict[str, Any]:
         "title": {"type": "plain_text", "text": "Request changes" if changes else "Reject draft"},
         "submit": {"type": "plain_text", "text": "Send" if changes else "Reject"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [{"type": "section", "text": {"type": "mrkdwn", "text": intro[:3000]}}, block],
+        "blocks": [{"type": "section", "text": mrkdwn_text(intro.cut(3000))}, block],
     }
 
 
 def split_text(text: str, limit: int) -> list[str]:
-    """Pieces of at most `limit` characters, cut at a paragraph or line break when possible."""
+    """Pieces of escaped text of at most `limit` characters, cut at a paragraph or line
+    break when possible, never inside an entity."""
     pieces = []
     rest = text
     while len(rest) > limit:
@@ -175,7 +203,7 @@ def split_text(text: str, limit: int) -> list[str]:
         if cut < limit // 2:
             cut = rest.rfind(" ", 0, limit)
         if cut < limit // 2:
-            cut = limit
+            cut = safe_cut(rest, limit)
         pieces.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip("\n ")
     if rest:
@@ -184,17 +212,20 @@ def split_text(text: str, limit: int) -> list[str]:
 
 
 def _inline_draft(draft: str) -> str:
+    """The escaped draft, or its opening when it is too long for the card."""
     if len(draft) <= INLINE_CHARS:
         return draft
     return split_text(draft, INLINE_CHARS - 2)[0] + " …"
 
 
 def _shown(draft: str) -> int:
-    return len(split_text(draft, INLINE_CHARS - 2)[0])
+    """How many of the draft's own characters the card shows (entities count as one)."""
+    return len(unescape(split_text(draft, INLINE_CHARS - 2)[0]))
 
 
-def _note_line(note: dict[str, Any], roster: Roster) -> str:
+def _note_line(note: dict[str, Any], roster: Roster) -> Mrkdwn:
     mark = {"approve": ":white_check_mark:", "none": ":grey_question:"}.get(
         str(note.get("verdict")), "•"
     )
-    return f"{mark} *{who(str(note.get('by', '')), roster)}*: {note.get('text', '')}"[:600]
+    by = who(str(note.get("by", "")), roster)
+    return md("{mark} *{by}*: {text}", mark=mark, by=by, text=str(note.get("text", ""))).cut(600)

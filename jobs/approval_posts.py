@@ -15,6 +15,7 @@ from jobs import approval_cards as cards
 from jobs.delegation import enqueue_task, persona
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, post_once
+from jobs.slack_text import Mrkdwn, md
 from models import approvals, tasks
 from models.approvals import DECISION_LABELS, Approval, ApprovalStatus
 from models.work import TaskStatus
@@ -40,7 +41,7 @@ def refresh_card(
         client.chat_update(
             channel=approval.channel_id,
             ts=approval.card_ts,
-            text=cards.card_text(approval, label),
+            text=cards.card_text(approval, label).text,
             blocks=cards.card_blocks(approval, rt.roster, label, state=state),
         )
     except SlackApiError as error:
@@ -95,9 +96,10 @@ def expire_approvals(rt: Runtime, team_id: str, subject_ids: list[str]) -> None:
 
 
 def outcome_text(approval: Approval, rt: Runtime) -> str:
-    """What the submitter is told (the step task's deliverable)."""
+    """What the submitter is told (the step task's deliverable): text a model reads, so a
+    person is named as `<@U…>`, as in the messages it reads; escaped wherever it is shown."""
     verb = DECISION_LABELS.get(ApprovalStatus(approval.status), approval.status)
-    by = cards.who(approval.decided_by or "", rt.roster)
+    by = cards.named(approval.decided_by or "", rt.roster)
     text = f"{verb} by {by} (version {approval.version})"
     return f"{text}: {approval.feedback}" if approval.feedback else text
 
@@ -143,11 +145,13 @@ def remind(team_id: str, approval_id: str) -> str:
     assert approval.channel_id is not None
     submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
     who = persona(submitter)
-    since = cards.slack_time(approval.created_at)
-    text = (
-        f":alarm_clock: Reminder: *{approval.title}* (version {approval.version}) has been "
-        f"waiting for approval since {since}. "
-        f"{approvers_text(rt.approvals, approval.action_type)} can decide on the card above."
+    text = md(
+        ":alarm_clock: Reminder: *{title}* (version {version}) has been waiting for approval "
+        "since {since}. {approvers} can decide on the card above.",
+        title=approval.title,
+        version=approval.version,
+        since=cards.slack_time(approval.created_at),
+        approvers=Mrkdwn(approvers_text(rt.approvals, approval.action_type)),
     )
     thread = approval.thread_ts or approval.card_ts
     post_once(

@@ -210,7 +210,7 @@ def resume_step(earlier: list[Approval], chain: list[str], agents: dict[str, Age
 def continuation_brief(rt: Runtime, task: Task, decided: Approval) -> str:
     """The submitter's turn after a decision: go on, revise, or close."""
     label = rt.approvals.label(decided.action_type)
-    by = cards.who(decided.decided_by or "", rt.roster)
+    by = cards.named(decided.decided_by or "", rt.roster)
     requester = rt.roster.by_id.get(task.created_by)
     who = requester.display_name if requester else "a person in Slack"
     head = (

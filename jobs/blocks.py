@@ -1,8 +1,14 @@
-"""Block Kit pieces the department's cards and views share (buttons, context lines)."""
+"""Block Kit pieces the department's cards and views share (buttons, context lines).
+
+Buttons and headers are plain_text: Slack parses no markup in them, so they take raw text
+and are not escaped (escaping would show `&amp;`). Context lines are mrkdwn: raw text is
+escaped, `Mrkdwn` built with `jobs.slack_text` goes as it is."""
 
 from __future__ import annotations
 
 from typing import Any
+
+from jobs.slack_text import Text, as_mrkdwn
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:
@@ -18,9 +24,10 @@ def button(text: str, action_id: str, value: str, style: str | None = None) -> d
     return made
 
 
-def context(text: str) -> dict[str, Any]:
+def context(text: Text) -> dict[str, Any]:
     """A small grey line (Slack allows 3,000 characters in it)."""
-    return {"type": "context", "elements": [{"type": "mrkdwn", "text": text[:3000]}]}
+    shown = as_mrkdwn(text).cut(3000).text
+    return {"type": "context", "elements": [{"type": "mrkdwn", "text": shown}]}
 
 
 def header(text: str) -> dict[str, Any]:

@@ -74,7 +74,7 @@ def stop_request(
     notice = (
         f":warning: I stopped this request: {why}. Done so far: {so_far}. "
         "A person has been asked whether to go on."
-    )
+    )  # raw text: task titles are the agents' words; escaped where it is shown
     writer = ReplyWriter(
         rt.slack,
         rt.sessions,

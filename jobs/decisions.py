@@ -13,18 +13,25 @@ from jobs.delegation import persona
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
 from jobs.slack_out import ReplyTarget, ReplyWriter
+from jobs.slack_text import Mrkdwn, join, md
 from models.base import new_id
 from models.work import Decision, Task
 
 logger = logging.getLogger(__name__)
 
 
-def decision_text(decision: Decision, label: str) -> str:
-    lines = [f"*Decision* ({label}): {decision.decision}", f"_Why:_ {decision.reasoning}"]
+def decision_text(decision: Decision, label: str) -> Mrkdwn:
+    """The decision as listed in the thread; every piece of it is the agent's text."""
+    lines = [
+        md("*Decision* ({label}): {decision}", label=label, decision=decision.decision),
+        md("_Why:_ {why}", why=decision.reasoning),
+    ]
     for action in decision.actions:
         due = f" (due {action['due']})" if action.get("due") else ""
-        lines.append(f"• {action['assignee']}: {action['action']}{due}")
-    return "\n".join(lines)
+        lines.append(
+            md("• {who}: {what}{due}", who=action["assignee"], what=action["action"], due=due)
+        )
+    return join("\n", lines)
 
 
 @dataclass

@@ -23,6 +23,7 @@ from jobs.llm import ToolUse
 from jobs.queue import enqueue_task_job, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
+from jobs.slack_text import link, md
 from models import tasks, threads
 from models.base import new_id
 from models.work import AgentMessage, Task, TaskStatus
@@ -67,11 +68,17 @@ def open_assignment_thread(
     """Post the brief in the assignee's team channel and link both threads (idempotent)."""
     assignee = rt.roster.get(task.assigned_to)
     channel = team_channel_id(rt, task.team_id, assignee.team_channel) or origin[0]
-    origin_link = _permalink(rt, origin[0], origin[1])
+    origin_link = link(_permalink(rt, origin[0], origin[1]), "this thread")
     due = f" · due {task.due_date.isoformat()}" if task.due_date else ""
-    brief = (
-        f"*{task.title}* → {assignee.display_name} {assignee.icon_emoji}\n{task.brief}\n"
-        f"_Priority {task.priority}{due}. Requested in <{origin_link}|this thread>._"
+    brief = md(
+        "*{title}* → {name} {icon}\n{brief}\n_Priority {priority}{due}. Requested in {link}._",
+        title=task.title,
+        name=assignee.display_name,
+        icon=assignee.icon_emoji,
+        brief=task.brief,
+        priority=task.priority,
+        due=due,
+        link=origin_link,
     )
     post = ReplyWriter(
         rt.slack,
@@ -89,9 +96,13 @@ def open_assignment_thread(
         row.channel_id, row.thread_ts = channel, thread_ts
         session.commit()
     task.channel_id, task.thread_ts = channel, thread_ts
-    link = _permalink(rt, channel, thread_ts)
-    who = f"{assignee.display_name} {assignee.icon_emoji}"
-    note = f"→ Assigned *{task.title}* to {who}: <{link}|assignment thread>"
+    note = md(
+        "→ Assigned *{title}* to {name} {icon}: {link}",
+        title=task.title,
+        name=assignee.display_name,
+        icon=assignee.icon_emoji,
+        link=link(_permalink(rt, channel, thread_ts), "assignment thread"),
+    )
     back = ReplyWriter(
         rt.slack,
         rt.sessions,

@@ -10,6 +10,7 @@ escalation task, and the fan-in resumes the work that was waiting for it.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -22,12 +23,15 @@ from jobs.delegation import enqueue_task, open_assignment_thread, persona, team_
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, post_once
+from jobs.slack_text import Mrkdwn, Text, as_mrkdwn, join, md, mention, mrkdwn_text
 from models.base import new_id
 from models.work import AgentMessage, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
 
 HUMAN_LEVEL = "Human"
+ANSWER_VERBS = ("Decided", "Sent back with guidance")
+_ANSWER = re.compile(rf"({'|'.join(ANSWER_VERBS)}) by <@([UW][A-Z0-9]+)>: (.*)", re.DOTALL)
 CARD_ACTIONS = ("escalation-acknowledge", "escalation-decide", "escalation-send-back")
 
 
@@ -39,8 +43,11 @@ def level_name(rt: Runtime, target: str) -> str:
     ]
 
 
-def card_blocks(task: Task, state: str | None = None) -> list[dict[str, Any]]:
-    """The escalation card (design §3.4 format); `state` replaces the buttons once answered."""
+def card_blocks(task: Task, state: Text | None = None) -> list[dict[str, Any]]:
+    """The escalation card (design §3.4 format); `state` replaces the buttons once answered.
+
+    Every field is the agent's (or a stopped request's) text, escaped; the header is
+    plain_text, which Slack shows as it is."""
     fields = task.context
     header = f"ESCALATION: {fields['level']} · {fields['category']}"[:150]
     blocks: list[dict[str, Any]] = [
@@ -48,9 +55,9 @@ def card_blocks(task: Task, state: str | None = None) -> list[dict[str, Any]]:
         {
             "type": "section",
             "fields": [
-                {"type": "mrkdwn", "text": f"*From*\n{fields['from_name']}"},
-                {"type": "mrkdwn", "text": f"*To*\n{fields['to_name']}"},
-                {"type": "mrkdwn", "text": f"*Urgency*\n{fields['urgency'].title()}"},
+                mrkdwn_text(md("*From*\n{v}", v=fields["from_name"])),
+                mrkdwn_text(md("*To*\n{v}", v=fields["to_name"])),
+                mrkdwn_text(md("*Urgency*\n{v}", v=fields["urgency"].title())),
             ],
         },
     ]
@@ -60,20 +67,17 @@ def card_blocks(task: Task, state: str | None = None) -> list[dict[str, Any]]:
         ("Recommendation", "recommendation"),
         ("Impact", "impact"),
     ):
-        blocks.append(
-            {
-                "type": "section",
-                "text": {"type": "mrkdwn", "text": f"*{label}*\n{fields[key]}"[:3000]},
-            }
-        )
+        text = md("*{label}*\n{v}", label=label, v=str(fields[key])).cut(3000)
+        blocks.append({"type": "section", "text": mrkdwn_text(text)})
     if state is not None:
         blocks.append(context(state))
         return blocks
     seen = fields.get("acknowledged_by") or []
     if seen:
-        names = ", ".join(f"<@{user}>" for user in seen)
-        line = f":eyes: Acknowledged by {names}; waiting for a decision."
-        blocks.append(context(line))
+        names = join(", ", [mention(user) for user in seen])
+        blocks.append(
+            context(md(":eyes: Acknowledged by {names}; waiting for a decision.", names=names))
+        )
     blocks.append(
         {
             "type": "actions",
@@ -88,9 +92,26 @@ def card_blocks(task: Task, state: str | None = None) -> list[dict[str, Any]]:
     return blocks
 
 
-def card_text(task: Task) -> str:
+def card_text(task: Task) -> Mrkdwn:
     fields = task.context
-    return f"Escalation from {fields['from_name']}: {fields['issue']}"[:3000]
+    return md("Escalation from {who}: {issue}", who=fields["from_name"], issue=fields["issue"]).cut(
+        3000
+    )
+
+
+def answer_text(verb: str, user_id: str, answer: str) -> str:
+    """A person's answer as the waiting agent reads it (the escalation task's deliverable)."""
+    return f"{verb} by <@{user_id}>: {answer}"
+
+
+def answer_state(deliverable: str) -> Mrkdwn:
+    """The answer on the card: who answered as a mention our code builds, their words escaped
+    (the inverse of `answer_text`; anything else is shown as text)."""
+    found = _ANSWER.fullmatch(deliverable)
+    if found is None:
+        return as_mrkdwn(deliverable)
+    verb, user_id, answer = found.groups()
+    return md("{verb} by {who}: {answer}", verb=verb, who=mention(user_id), answer=answer)
 
 
 def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
@@ -228,12 +249,12 @@ def _card_in(status: TaskStatus, team_id: str, task_id: str) -> tuple[Runtime, T
     return rt, task
 
 
-def _edit_card(rt: Runtime, task: Task, state: str | None = None) -> None:
+def _edit_card(rt: Runtime, task: Task, state: Text | None = None) -> None:
     assert task.channel_id is not None and task.thread_ts is not None
     rt.slack.chat_update(
         channel=task.channel_id,
         ts=task.thread_ts,
-        text=card_text(task),
+        text=card_text(task).text,
         blocks=card_blocks(task, state=state),
     )
 
@@ -255,7 +276,7 @@ def after_human_answer(team_id: str, task_id: str) -> str:
     if found is None:
         return "nothing to do"
     rt, task = found
-    _edit_card(rt, task, state=task.deliverable or "Answered.")
+    _edit_card(rt, task, state=answer_state(task.deliverable or "Answered."))
     if task.parent_task_id is None:
         return "answered"
     with rt.sessions() as session:

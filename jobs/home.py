@@ -13,6 +13,7 @@ from sqlalchemy import select
 from jobs import approval_cards as cards
 from jobs.blocks import context, header
 from jobs.runtime import Runtime
+from jobs.slack_text import link, md, mrkdwn_text
 from models.approvals import Approval, ApprovalStatus
 from models.work import Decision
 
@@ -71,28 +72,47 @@ def home_view(rt: Runtime, team_id: str) -> dict[str, Any]:
 
 def _pending(rt: Runtime, approval: Approval) -> dict[str, Any]:
     label = rt.approvals.label(approval.action_type)
-    link = _permalink(rt, approval)
-    where = f" · <{link}|open the card>" if link else ""
-    text = (
-        f"*{approval.title}*\n{label} · version {approval.version} · waiting since "
-        f"{cards.slack_time(approval.created_at)}{where}"
+    permalink = _permalink(rt, approval)
+    where = md(" · {card}", card=link(permalink, "open the card")) if permalink else ""
+    text = md(
+        "*{title}*\n{label} · version {version} · waiting since {since}{where}",
+        title=approval.title,
+        label=label,
+        version=approval.version,
+        since=cards.slack_time(approval.created_at),
+        where=where,
     )
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+    return {"type": "section", "text": mrkdwn_text(text.cut(3000))}
 
 
 def _decision(rt: Runtime, decision: Decision) -> dict[str, Any]:
     """An approval's outcome, or a decision an agent recorded within its authority."""
     who = cards.who(decision.decision_maker, rt.roster)
     when = cards.slack_time(decision.created_at)
-    why = f"\n_{decision.reasoning}_" if decision.reasoning else ""
+    why = md("\n_{why}_", why=decision.reasoning) if decision.reasoning else ""
     if decision.type.startswith("approval_"):
         mark = cards.LABEL_MARKS.get(decision.decision, ":memo:")
-        text = f"{mark} *{decision.decision}*: {decision.context} · by {who} · {when}{why}"
+        text = md(
+            "{mark} *{decision}*: {about} · by {who} · {when}{why}",
+            mark=mark,
+            decision=decision.decision,
+            about=decision.context,
+            who=who,
+            when=when,
+            why=why,
+        )
     else:
         known = {rule.type: rule.label for rule in rt.authority.decisions}
         label = known.get(decision.type, decision.type)
-        text = f":memo: *{label}*: {decision.decision} · by {who} · {when}{why}"
-    return {"type": "section", "text": {"type": "mrkdwn", "text": text[:3000]}}
+        text = md(
+            ":memo: *{label}*: {decision} · by {who} · {when}{why}",
+            label=label,
+            decision=decision.decision,
+            who=who,
+            when=when,
+            why=why,
+        )
+    return {"type": "section", "text": mrkdwn_text(text.cut(3000))}
 
 
 def _permalink(rt: Runtime, approval: Approval) -> str | None:

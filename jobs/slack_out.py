@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.slack_text import Text, as_mrkdwn, safe_cut
 from models import posts
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,8 @@ class ReplyTarget:
 
 
 def split_text(text: str, limit: int = PART_MAX_CHARS) -> list[str]:
-    """Cut at paragraph, then line, then word boundaries; never lose a character."""
+    """Cut escaped mrkdwn at paragraph, then line, then word boundaries; never lose a
+    character, never cut an entity (`&am|p;`) or a link in two."""
     parts: list[str] = []
     rest = text
     while len(rest) > limit:
@@ -58,6 +60,7 @@ def split_text(text: str, limit: int = PART_MAX_CHARS) -> list[str]:
         cut = max(window.rfind("\n\n"), window.rfind("\n"), window.rfind(" "))
         if cut < limit // 2:
             cut = limit
+        cut = safe_cut(rest, cut) or limit
         parts.append(rest[:cut].rstrip())
         rest = rest[cut:].lstrip("\n ")
     parts.append(rest)
@@ -95,13 +98,15 @@ class ReplyWriter:
     def first_ts(self) -> str | None:
         return self._ts.get(0)
 
-    def render(self, text: str, *, final: bool = False) -> bool:
-        """Show `text` as the reply; interim renders are throttled. True if Slack was called."""
+    def render(self, text: Text, *, final: bool = False) -> bool:
+        """Show `text` (raw text is escaped here, `Mrkdwn` goes as it is) as the reply;
+        interim renders are throttled. True if Slack was called."""
         now = self._clock()
         if not final and now - self._last_render < self._min_interval_s:
             return False
         self._last_render = now
-        shown = text if final else text + " ▍"
+        escaped = as_mrkdwn(text).text
+        shown = escaped if final else escaped + " ▍"
         parts = split_text(shown)
         for index, part in enumerate(parts):
             if not self._show_part(index, part, final=final):
@@ -226,10 +231,12 @@ def post_once(
     sessions: sessionmaker[Session],
     target: ReplyTarget,
     persona: Persona,
-    text: str,
+    text: Text,
     blocks: list[dict[str, Any]] | None = None,
 ) -> str:
     """Post one message (a card, a reminder) at most once per key; returns its ts.
+
+    `text` is escaped unless it is `Mrkdwn`; `blocks` are built with `jobs.slack_text`.
 
     The key is `target.turn_id`, saved in `slack_posts` and carried in the message's
     metadata: a re-run finds the saved ts, or (the worker died between posting and saving)
@@ -256,7 +263,7 @@ def post_once(
             extra["thread_ts"] = target.thread_ts
         response = client.chat_postMessage(
             channel=target.channel_id,
-            text=text,
+            text=as_mrkdwn(text).text,
             username=persona.username,
             icon_emoji=persona.icon_emoji,
             metadata={

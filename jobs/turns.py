@@ -25,6 +25,7 @@ from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.queue import try_enqueue_turn, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
+from jobs.slack_text import from_slack
 from jobs.usage import record_call
 from models import tasks, threads, turns
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
@@ -218,7 +219,8 @@ class TurnRunner:
                 if message.get("bot_id") or not message.get("user") or message.get("subtype"):
                     continue
                 if message["ts"] < turn.message_ts:
-                    earlier.append((message["ts"], message["user"], str(message.get("text", ""))))
+                    text = from_slack(str(message.get("text", "")))
+                    earlier.append((message["ts"], message["user"], text))
         except SlackApiError as error:
             logger.info(
                 "Thread context for turn %s not read: %s", turn.id, error.response.get("error")
