@@ -12,10 +12,11 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from bots.approvers import SLACK_USER
 from bots.authority import AuthorityMatrix, check_decision
 from bots.roster import HUMAN, Agent, Roster
 
@@ -59,6 +60,12 @@ class Escalate(_Tool):
     urgency: Urgency
     recommendation: str = Field(min_length=3, max_length=2000)
     impact: str = Field(min_length=3, max_length=2000)
+    mention: list[Annotated[str, Field(pattern=SLACK_USER)]] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Slack user ids (U…) to notify if this reaches a person: only the "
+        "requester or people who wrote in the request's thread",
+    )
 
 
 class DecisionAction(_Tool):

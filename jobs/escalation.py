@@ -15,6 +15,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy import select
+
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_call
@@ -24,7 +26,9 @@ from jobs.llm import ToolUse
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, post_once
 from jobs.slack_text import Mrkdwn, Text, as_mrkdwn, join, md, mention, mrkdwn_text
+from models import turns
 from models.base import new_id
+from models.records import Conversation, ConversationMessage
 from models.work import AgentMessage, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -72,6 +76,10 @@ def card_blocks(task: Task, state: Text | None = None) -> list[dict[str, Any]]:
     if state is not None:
         blocks.append(context(state))
         return blocks
+    notify = fields.get("mention") or []
+    if notify:
+        names = join(", ", [mention(user) for user in notify])
+        blocks.append(context(md(":bell: For the attention of {names}", names=names)))
     seen = fields.get("acknowledged_by") or []
     if seen:
         names = join(", ", [mention(user) for user in seen])
@@ -93,10 +101,18 @@ def card_blocks(task: Task, state: Text | None = None) -> list[dict[str, Any]]:
 
 
 def card_text(task: Task) -> Mrkdwn:
+    """The message text (notifications show it): the people the agent asked to notify, by the
+    mentions our code builds from the checked ids, then the agent's words, escaped."""
     fields = task.context
-    return md("Escalation from {who}: {issue}", who=fields["from_name"], issue=fields["issue"]).cut(
-        3000
+    notify = [mention(user) for user in fields.get("mention") or []]
+    for_whom = md(" for {names}", names=join(", ", notify)) if notify else ""
+    text = md(
+        "Escalation from {who}{for_whom}: {issue}",
+        who=fields["from_name"],
+        for_whom=for_whom,
+        issue=fields["issue"],
     )
+    return text.cut(3000)
 
 
 def answer_text(verb: str, user_id: str, answer: str) -> str:
@@ -140,6 +156,10 @@ class Escalator:
         call = parse_call(use.name, use.input)
         if call.refusal is not None or not isinstance(call.arguments, Escalate):
             return call.refusal or "Invalid escalate call.", True
+        refusal = self._check_mentions(call.arguments.mention)
+        if refusal is not None:
+            logger.info("Refused escalate by %s: %s", self.caller.id, refusal)
+            return refusal, True
         task = self._create(call.arguments)
         target = self.caller.reports_to
         if target == HUMAN:
@@ -154,6 +174,21 @@ class Escalator:
             f"Escalated to {where} (task {task.id}). Their answer comes back to you; finish this "
             "turn by telling the requester it is escalated and why.",
             False,
+        )
+
+    def _check_mentions(self, wanted: list[str]) -> str | None:
+        """An agent may notify only people its request involves (the requester and those who
+        wrote in its thread): never anyone in the workspace, never a channel."""
+        if not wanted:
+            return None
+        involved = people_involved(self.rt, self.ensure_parent())
+        strangers = [user for user in wanted if user not in involved]
+        if not strangers:
+            return None
+        allowed = ", ".join(sorted(involved)) or "nobody"
+        return (
+            f"Refused: {', '.join(strangers)} is not part of this request; mention may name "
+            f"only {allowed}. Nothing was escalated."
         )
 
     def _create(self, call: Escalate) -> Task:
@@ -221,6 +256,25 @@ class Escalator:
 
     def _to_human(self, task: Task) -> None:
         show_to_person(self.rt, task, self.caller, self.origin[0])
+
+
+def people_involved(rt: Runtime, task: Task) -> set[str]:
+    """The people a request involves: who asked, and who wrote in the thread it was asked in."""
+    with rt.sessions() as session:
+        turn = turns.load_turn(session, task.team_id, task.origin_turn_id or "")
+        if turn is None:
+            return set()
+        wrote = session.scalars(
+            select(ConversationMessage.user_id)
+            .join(Conversation, Conversation.id == ConversationMessage.conversation_id)
+            .where(
+                Conversation.team_id == task.team_id,
+                Conversation.channel_id == turn.channel_id,
+                Conversation.thread_ts == turn.thread_ts,
+                ConversationMessage.role == "user",
+            )
+        )
+        return {turn.user_id, *(user for user in wrote if user)}
 
 
 def show_to_person(rt: Runtime, task: Task, sender: Agent, fallback_channel: str) -> None:
