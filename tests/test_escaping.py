@@ -92,6 +92,7 @@ def _assert_only_code_markup(texts: list[str], people: set[str]) -> list[str]:
     ]
     assert strangers == []
     joined = "\n".join(texts)
+    assert "Mrkdwn(" not in joined  # a safe piece formatted into a plain string by mistake
     for special in ("<!channel>", "<!here>", "<!everyone>", f"<@{EVIL}>", "<https://evil"):
         assert special not in joined
     return pieces

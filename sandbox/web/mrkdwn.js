@@ -126,7 +126,10 @@ function dateHtml(target, fallback) {
 
 /** `<@U…>`, `<#C…|name>`, `<!here>`, `<url|label>`; null leaves the text literal. */
 function renderSpecial(inner) {
-  const [target, label] = inner.split('|', 2);
+  // Slack reads everything after the first `|` as the label (split's limit would drop the rest).
+  const bar = inner.indexOf('|');
+  const target = bar === -1 ? inner : inner.slice(0, bar);
+  const label = bar === -1 ? undefined : inner.slice(bar + 1);
   const plainLabel = label !== undefined ? unescapeSlack(label) : undefined;
   if (target.startsWith('@')) return mentionHtml(target.slice(1), plainLabel);
   if (target.startsWith('#')) return channelRefHtml(target.slice(1), plainLabel);

@@ -116,6 +116,32 @@ def test_a_card_button_opens_a_modal_whose_errors_and_submit_work(
     context.close()
 
 
+def test_escaped_text_shows_as_typed_and_only_real_markup_links(
+    browser: Browser, page_api: str, slack: SlackStandIn
+) -> None:
+    """As in Slack: `&lt;!here&gt;` is the text "<!here>", not a mention; a link's label
+    keeps everything after the first `|`."""
+    wire = (
+        "&lt;!here&gt; R&amp;D for &lt;@U0EVIL&gt; at &lt;https://evil.example|approve&gt; · "
+        "<https://sandbox.slack.com/archives/C0GENERAL/p1|this a|b thread>"
+    )
+    WebClient(token=BOT_TOKEN, base_url=slack.url).chat_postMessage(channel="C0GENERAL", text=wire)
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    page = context.new_page()
+    page.goto(page_api)
+    page.get_by_test_id("channel-general").click()
+    shown = page.get_by_test_id("message-text").filter(has_text="R&D")
+    expect(shown).to_have_text(
+        "<!here> R&D for <@U0EVIL> at <https://evil.example|approve> · this a|b thread"
+    )
+    expect(shown.locator(".mention")).to_have_count(0)
+    expect(shown.locator("a")).to_have_count(1)
+    expect(shown.locator("a")).to_have_attribute(
+        "href", "https://sandbox.slack.com/archives/C0GENERAL/p1"
+    )
+    context.close()
+
+
 def test_the_department_at_work_in_the_browser(page: Page) -> None:
     """A manager delegates to two specialists; their threads appear in #mkt-content and the
     manager's synthesis lands in the person's thread."""
