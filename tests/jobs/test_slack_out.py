@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import time
 
 from jobs.runtime import Runtime
@@ -14,6 +15,7 @@ from jobs.slack_out import (
     post_once,
     split_text,
 )
+from jobs.slack_text import unescape
 from models import posts
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_GENERAL, TEAM
@@ -191,3 +193,21 @@ def test_a_card_is_posted_once_even_if_its_worker_died(
     [card] = [m for m in slack.messages(CHANNEL_GENERAL, thread) if m["ts"] == ts]
     assert card["blocks"] == blocks and card["thread_ts"] == thread
     assert card["metadata"]["event_payload"] == {"turn_id": "pcard2", "part": 0}
+
+
+def test_a_streamed_reply_is_escaped_and_split_within_the_limit_on_the_wire(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    """Escaping makes the text longer (`&` is `&amp;` on the wire): the parts must still fit
+    and no part may end inside an entity; the reader sees every character as written."""
+    thread = _parent(slack, runtime)
+    raw = "&&&<<>>" * 1000  # 7,000 characters, 29,000 escaped, no place to break a line
+    writer = _writer(runtime, thread)
+    writer.render(raw[:3000])  # an interim render, with the cursor
+    writer.render(raw, final=True)
+    replies = [str(m["text"]) for m in slack.messages(CHANNEL_GENERAL, thread)[1:]]
+    assert len(replies) > 8 and all(len(text) <= PART_MAX_CHARS for text in replies)
+    assert all(re.fullmatch(r"(&amp;|&lt;|&gt;)+", text) for text in replies)
+    assert unescape("".join(replies)) == raw
+    edits = [c.args["text"] for c in slack.calls_to("chat.update")]
+    assert edits and all(len(text) <= 4000 for text in edits)
