@@ -52,6 +52,11 @@ class Mrkdwn:
     def __bool__(self) -> bool:
         return bool(self.text)
 
+    def __format__(self, spec: str) -> str:
+        # An f-string would turn safe mrkdwn back into a plain `str` (escaped again later, or
+        # shown as "Mrkdwn(…)"): combine pieces with `md` or `join`, or send `.text`.
+        raise TypeError("format Mrkdwn with md() or join(), or use .text")
+
 
 Text = str | Mrkdwn  # a `str` is raw text (escaped on the way out), a `Mrkdwn` is not touched
 

@@ -32,6 +32,11 @@ def test_an_ampersand_is_escaped_once_however_the_pieces_are_combined() -> None:
     assert as_mrkdwn(combined) is combined  # already safe: not escaped again
 
 
+def test_safe_mrkdwn_cannot_slip_into_an_f_string() -> None:
+    with pytest.raises(TypeError, match="md"):
+        f"by {mention('U0MARIA')}"
+
+
 def test_only_real_user_ids_become_mentions_and_only_real_links_links() -> None:
     with pytest.raises(ValueError, match="not a Slack user id"):
         mention("here")
