@@ -9,6 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jobs.queue import turn_queue
+from jobs.runtime import Runtime
+from jobs.turns import run_turn
 from models import turns
 from models.records import Turn, TurnStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
@@ -24,6 +27,7 @@ from tests.conftest import (
     db_sessions,
     start_worker,
     wait_until,
+    work,
 )
 
 FIRST = " ".join(f"Principle {n}: lead with the outcome." for n in range(1, 21))
@@ -51,7 +55,10 @@ def test_a_follow_up_waits_for_the_answer_before_it(
         _asks("launch principles"), TextReply(FIRST, chunk_chars=20, delay_per_chunk_s=0.05)
     )
     claude.script_for(_asks("which one first"), TextReply(SECOND))
-    workers.append(start_worker(settings, tmp_path / "workers.log", processes=2))
+    # The sweeper would rescue a follow-up nobody handed on, a sweep later; slowed right
+    # down, only the finishing turn's hand-on can start it within this test.
+    slow_sweeper = settings.model_copy(update={"sweep_interval_s": 600.0})
+    workers.append(start_worker(slow_sweeper, tmp_path / "workers.log", processes=2))
     text = f"<@{BOT_USER}> cmo: our launch principles?"
     thread = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text)
     bolt.sender.send_event(
@@ -103,3 +110,39 @@ def test_a_waiting_follow_up_is_not_claimed_until_the_turn_before_it_ends(
         assert turns.next_in_thread(session, first) == second.id
         assert turns.finish(session, held, TurnStatus.ANSWERED)
         assert turns.claim(session, second.team_id, second.id, 30) is not None
+
+
+def test_a_finishing_turn_hands_on_to_the_follow_up_waiting_in_its_thread(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """No sweeper runs here: the follow-up's own job came while the first turn was still
+    open and was skipped, so only the first turn's hand-on can put it back on the queue."""
+    claude.script_for(_asks("launch principles"), TextReply(FIRST))
+    claude.script_for(_asks("which one first"), TextReply(SECOND))
+    thread = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text="launch principles?")
+    follow_up = slack.add_message(
+        CHANNEL_GENERAL, user=HUMAN, text="which one first?", thread_ts=thread
+    )
+    for ts, text in ((thread, "cmo: our launch principles?"), (follow_up, "which one first?")):
+        event = app_mention_event(
+            user=HUMAN,
+            channel=CHANNEL_GENERAL,
+            text=f"<@{BOT_USER}> {text}",
+            ts=ts,
+            thread_ts=thread,
+        )
+        assert bolt.sender.send_event(event).status == 200
+    with runtime.sessions() as session:
+        first, second = session.scalars(select(Turn).order_by(Turn.message_ts)).all()
+    queue = turn_queue(runtime.redis, runtime.settings.queue_name)
+    queue.empty()  # both jobs were taken by workers: the follow-up's first
+
+    assert run_turn(second.team_id, second.id) == f"skipped:{TurnStatus.RECEIVED.value}"
+    assert run_turn(first.team_id, first.id) == TurnStatus.ANSWERED.value
+    assert queue.job_ids == [second.id]  # handed on by the turn that finished
+
+    work(runtime)
+    with runtime.sessions() as session:
+        assert session.get(Turn, second.id).status == TurnStatus.ANSWERED.value  # type: ignore[union-attr]
+    answers = [m["text"] for m in slack.messages(CHANNEL_GENERAL, thread) if m.get("bot_id")]
+    assert answers == [FIRST, SECOND]
