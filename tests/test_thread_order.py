@@ -137,12 +137,18 @@ def test_a_finishing_turn_hands_on_to_the_follow_up_waiting_in_its_thread(
     queue = turn_queue(runtime.redis, runtime.settings.queue_name)
     queue.empty()  # both jobs were taken by workers: the follow-up's first
 
-    assert run_turn(second.team_id, second.id) == f"skipped:{TurnStatus.RECEIVED.value}"
-    assert run_turn(first.team_id, first.id) == TurnStatus.ANSWERED.value
-    assert queue.job_ids == [second.id]  # handed on by the turn that finished
+    def status(turn: Turn) -> str:
+        with runtime.sessions() as session:
+            return str(session.scalars(select(Turn.status).where(Turn.id == turn.id)).one())
+
+    run_turn(second.team_id, second.id)  # waits behind the first: nothing happens
+    assert (status(first), status(second)) == ("received", "received")
+    run_turn(first.team_id, first.id)
+    assert (status(first), status(second)) == ("answered", "received")
+    handed_on = queue.get_jobs()  # put on the queue by the turn that finished
+    assert len(handed_on) == 1 and second.id in handed_on[0].args
 
     work(runtime)
-    with runtime.sessions() as session:
-        assert session.get(Turn, second.id).status == TurnStatus.ANSWERED.value  # type: ignore[union-attr]
+    assert status(second) == TurnStatus.ANSWERED.value
     answers = [m["text"] for m in slack.messages(CHANNEL_GENERAL, thread) if m.get("bot_id")]
     assert answers == [FIRST, SECOND]
