@@ -73,16 +73,20 @@ def test_a_follow_up_waits_for_the_answer_before_it(
         )
     )
 
-    def answered() -> bool:
-        return any(m.get("text") == SECOND for m in slack.messages(CHANNEL_GENERAL, thread))
+    sessions = db_sessions(settings.database_url)
 
-    assert wait_until(answered, 60), workers[0].output()
+    def both_answered() -> bool:  # the reply is posted just before its turn is finished
+        with sessions() as session:
+            statuses = session.scalars(select(Turn.status)).all()
+        return list(statuses) == [TurnStatus.ANSWERED.value] * 2
+
+    assert wait_until(both_answered, 60), workers[0].output()
+    assert any(m.get("text") == SECOND for m in slack.messages(CHANNEL_GENERAL, thread))
     [second] = [r for r in claude.requests if _asks("which one first")(r.body)]
     history = " ".join(str(m["content"]) for m in second.body["messages"])
     assert FIRST in history  # the follow-up's turn saw the whole first answer
-    with db_sessions(settings.database_url)() as session:
+    with sessions() as session:
         rows = list(session.scalars(select(Turn).order_by(Turn.message_ts)))
-    assert [r.status for r in rows] == [TurnStatus.ANSWERED.value] * 2
     first_turn, second_turn = rows
     assert first_turn.finished_at is not None and second_turn.started_at is not None
     assert second_turn.started_at >= first_turn.finished_at
