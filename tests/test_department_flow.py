@@ -305,8 +305,10 @@ def _ask_for_a_post(slack: SlackStandIn, sender: SlackRequestSender) -> str:
 def test_a_spent_budget_stops_the_request_and_asks_a_person(
     slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
 ) -> None:
-    """Guard: no request spends without bound. The specialists' first call finds the budget
-    spent: the work is cancelled, the thread says what was done, a person gets a card."""
+    """Guard: no request spends without bound. The manager's first call already spends the
+    budget, so its next round is never called (this trips in the manager's own turn; the
+    next test covers a specialist's task turn): the work is cancelled, the thread says what
+    was done, a person gets a card."""
     with _budgeted(slack, claude, database_url, "0.0001") as (rt, sender):
         claude.script_for(
             _is("Content Manager", synthesis=False),
