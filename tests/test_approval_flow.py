@@ -121,11 +121,14 @@ def _payload(
     )
 
 
-def _submit(bolt: ServedApp, slack: SlackStandIn, user: str, text: str) -> dict[str, Any]:
+def _submit(
+    bolt: ServedApp, slack: SlackStandIn, user: str, text: str, *, by: str | None = None
+) -> dict[str, Any]:
+    """Submit `user`'s open modal; `by` someone else sends it as that person."""
     [modal] = slack.workspace.views.for_user(user)["modals"]
     values = {"feedback": {"text": {"type": "plain_text_input", "value": text}}}
     response = bolt.sender.send_interaction(
-        interactions.view_submission(slack, user=user, view=modal, values=values)
+        interactions.view_submission(slack, user=by or user, view=modal, values=values)
     )
     assert response.status == 200
     return response.json() if response.body.strip() else {}
@@ -321,6 +324,29 @@ def test_a_colleague_who_may_not_approve_is_told_who_can(
     assert _decisions(runtime) == []
     [card] = _cards(slack, asked)
     assert any(b["type"] == "actions" for b in card["blocks"])  # still open for Maria
+
+
+def test_a_decision_modal_submitted_by_someone_who_may_not_decide_changes_nothing(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
+) -> None:
+    """The submission is checked again, not only the click that opened the modal: Sam sends
+    the Request changes and the Reject modals Maria opened, and nothing is decided."""
+    claude.script_for(_is("Content Manager", "It was REJECTED"), TextReply("Closed."))
+    asked, card = _to_the_card(bolt, runtime, slack, claude)
+    refused = {
+        "response_action": "errors",
+        "errors": {"feedback": "Only a workspace admin can decide on this."},
+    }
+    for action in ("approval-request-changes", "approval-reject"):
+        _click(bolt, slack, card, action, MARIA)
+        assert _submit(bolt, slack, MARIA, "Not on costs, please.", by=SAM) == refused
+        assert [a.status for a in _approvals(runtime)] == ["pending"]
+        assert _decisions(runtime) == []
+        assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
+    [card] = _cards(slack, asked)
+    assert any(b["type"] == "actions" for b in card["blocks"])  # still open for Maria
+    assert _submit(bolt, slack, MARIA, "Not on costs this quarter.") == {}  # Maria still can
+    assert [(a.status, a.decided_by) for a in _approvals(runtime)] == [("rejected", MARIA)]
 
 
 def test_double_click_racing_approvers_and_a_retried_interaction_make_one_transition(

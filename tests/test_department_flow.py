@@ -3,17 +3,32 @@ in threads of their team channel, and the manager's synthesis answers the person
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
+from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
+import app as app_module
+from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
 from models.records import LlmCall
 from models.work import AgentMessage, Decision, Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from sandbox.signing import app_mention_event
+from sandbox.signing import SlackRequestSender, app_mention_event
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import BOT_USER, CHANNEL_CONTENT, HUMAN, ServedApp, work
+from tests.conftest import (
+    BOT_USER,
+    CHANNEL_CONTENT,
+    HUMAN,
+    SIGNING_SECRET,
+    TEAM,
+    ServedApp,
+    make_settings,
+    serve_app,
+    work,
+)
 
 REQUEST = (
     'content manager: we need a blog post "5 Ways AI Reduces Marketing Costs" '
@@ -22,6 +37,12 @@ REQUEST = (
 DRAFT = "*5 Ways AI Reduces Marketing Costs*\n1. Automate reporting…"
 KEYWORDS = "Primary: `ai marketing costs`; secondary: `marketing automation roi`."
 SYNTHESIS = "Here is the post, with `ai marketing costs` in the H1 and intro."
+LONG_DRAFT = "AI cuts reporting time. " * 850  # about 5,000 output tokens
+OVERSPEND_DECISION = {
+    "type": "blog_post_topics",
+    "decision": "Lead with reporting costs",
+    "reasoning": "It is the cost readers feel most.",
+}
 
 
 def _role(body: dict[str, Any]) -> str:
@@ -253,40 +274,49 @@ def test_a_specialist_consults_a_peer_and_uses_the_answer(
     )
 
 
-def test_a_spent_budget_stops_the_request_and_asks_a_person(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
-) -> None:
-    """Guard: no request spends without bound. The specialists' first call finds the budget
-    spent: the work is cancelled, the thread says what was done, a person gets a card."""
-    from decimal import Decimal
-
-    import app as app_module
-    from jobs import runtime as runtime_module
-    from sandbox.signing import SlackRequestSender
-    from tests.conftest import SIGNING_SECRET, TEAM, make_settings, serve_app
-
-    settings = make_settings(slack, claude, database_url, request_budget_usd=Decimal("0.0001"))
+@contextlib.contextmanager
+def _budgeted(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, budget_usd: str
+) -> Iterator[tuple[Runtime, SlackRequestSender]]:
+    """The app and a runtime whose requests may each spend `budget_usd` on Claude."""
+    settings = make_settings(slack, claude, database_url, request_budget_usd=Decimal(budget_usd))
     rt = runtime_module.build_runtime(settings)
     runtime_module.install(rt)
     slack.add_channel("C0ESCALATE", "mkt-escalations")
     server, url = serve_app(app_module.create_app(settings))
     try:
+        yield rt, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
+    finally:
+        server.close()
+
+
+def _ask_for_a_post(slack: SlackStandIn, sender: SlackRequestSender) -> str:
+    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="content manager: a blog post")
+    event = app_mention_event(
+        user=HUMAN,
+        channel=CHANNEL_CONTENT,
+        text=f"<@{BOT_USER}> content manager: a blog post",
+        ts=asked,
+    )
+    assert sender.send_event(event).status == 200
+    return asked
+
+
+def test_a_spent_budget_stops_the_request_and_asks_a_person(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
+) -> None:
+    """Guard: no request spends without bound. The manager's first call already spends the
+    budget, so its next round is never called (this trips in the manager's own turn; the
+    next test covers a specialist's task turn): the work is cancelled, the thread says what
+    was done, a person gets a card."""
+    with _budgeted(slack, claude, database_url, "0.0001") as (rt, sender):
         claude.script_for(
             _is("Content Manager", synthesis=False),
             _delegate("copywriter", "Draft the blog post"),
             TextReply("The Copywriter is on it."),
         )
-        asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="content manager: a blog post")
-        event = app_mention_event(
-            user=HUMAN,
-            channel=CHANNEL_CONTENT,
-            text=f"<@{BOT_USER}> content manager: a blog post",
-            ts=asked,
-        )
-        SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM).send_event(event)
+        asked = _ask_for_a_post(slack, sender)
         work(rt)
-    finally:
-        server.close()
 
     assert len(claude.requests) == 1  # nothing ran once the first call had spent the budget
     texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
@@ -300,3 +330,46 @@ def test_a_spent_budget_stops_the_request_and_asks_a_person(
         statuses = {t.assigned_to: t.status for t in session.scalars(select(Task))}
     assert statuses["content_manager"] == TaskStatus.CANCELLED.value
     assert statuses["human"] == TaskStatus.ESCALATED.value
+
+
+def test_a_specialist_who_overspends_is_stopped_in_its_own_task_turn(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
+) -> None:
+    """The budget holds in task turns, not only in the manager's turn: the manager's turn
+    (about $0.015) stays well within $0.05, the Copywriter's first call (about $0.13, a long
+    draft on Opus) goes over it, so its next round is never called and the request stops."""
+    with _budgeted(slack, claude, database_url, "0.05") as (rt, sender):
+        claude.script_for(
+            _is("Content Manager", synthesis=False),
+            _delegate("copywriter", "Draft the blog post"),
+            TextReply("The Copywriter is on it."),
+        )
+        claude.script_for(
+            _is("Copywriter", synthesis=False),
+            ToolUseReply("record_decision", OVERSPEND_DECISION, text_before=LONG_DRAFT),
+            TextReply("Final draft."),
+        )
+        claude.script_for(_is("Content Manager", synthesis=True), TextReply(SYNTHESIS))
+        asked = _ask_for_a_post(slack, sender)
+        work(rt)
+
+    with rt.sessions() as session:
+        calls = session.scalars(select(LlmCall).order_by(LlmCall.created_at)).all()
+        statuses = {t.assigned_to: t.status for t in session.scalars(select(Task))}
+    spent_by = [c.agent_id for c in calls]
+    assert spent_by == ["content_manager", "content_manager", "copywriter"]
+    manager_usd = sum(c.cost_usd for c in calls if c.agent_id == "content_manager")
+    assert manager_usd < rt.settings.request_budget_usd <= sum(c.cost_usd for c in calls)
+    assert statuses == {
+        "content_manager": TaskStatus.CANCELLED.value,
+        "copywriter": TaskStatus.CANCELLED.value,
+        "human": TaskStatus.ESCALATED.value,
+    }
+    texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+    assert SYNTHESIS not in texts
+    assert any(
+        t.startswith(":warning: I stopped this request: it reached its budget of $0.05")
+        for t in texts
+    )
+    [card] = [m for m in slack.messages("C0ESCALATE") if m.get("blocks")]
+    assert card["blocks"][0]["text"]["text"] == "ESCALATION: Human · Request budget reached"

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from rq import Queue
 from sqlalchemy import select
 
 from jobs.runtime import Runtime
@@ -18,6 +19,7 @@ from tests.conftest import DM_CHANNEL, HUMAN, ServedApp, work
 
 ESCALATIONS = "C0ESCALATE"
 APPROVER = "U0EXEC"
+INTERN = "U0INTERN"  # a colleague who may not answer escalations
 ESCALATE = {
     "category": "Budget",
     "issue": "Moving 20% of paid social to LinkedIn needs $12k more this quarter.",
@@ -66,11 +68,14 @@ def _click(bolt: ServedApp, slack: SlackStandIn, card: dict[str, Any], action_id
     assert bolt.sender.send_interaction(payload).status == 200
 
 
-def _submit(bolt: ServedApp, slack: SlackStandIn, text: str) -> dict[str, Any]:
+def _submit(
+    bolt: ServedApp, slack: SlackStandIn, text: str, *, by: str = APPROVER
+) -> dict[str, Any]:
+    """Submit the approver's open modal; `by` someone else sends it as that person."""
     [modal] = slack.workspace.views.for_user(APPROVER)["modals"]
     values = {"answer": {"text": {"type": "plain_text_input", "value": text}}}
     response = bolt.sender.send_interaction(
-        interactions.view_submission(slack, user=APPROVER, view=modal, values=values)
+        interactions.view_submission(slack, user=by, view=modal, values=values)
     )
     assert response.status == 200
     return response.json() if response.body.strip() else {}
@@ -243,3 +248,75 @@ def test_acknowledging_shows_on_the_card_and_keeps_it_open(
     )
     assert bolt.sender.send_interaction(stale).status == 200
     assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."
+
+
+def _escalated_card(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> dict[str, Any]:
+    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
+    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
+    bolt.sender.send_event(
+        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
+    )
+    work(runtime)
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    return card
+
+
+def _escalation(runtime: Runtime) -> Task:
+    with runtime.sessions() as session:
+        return session.scalars(select(Task).where(Task.assigned_to == "human")).one()
+
+
+def test_a_non_approver_cannot_acknowledge(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    escalation_channel: None,
+) -> None:
+    card = _escalated_card(bolt, runtime, slack, claude)
+    slack.add_user(INTERN, "intern")
+    payload = interactions.block_actions(
+        slack,
+        user=INTERN,
+        channel=ESCALATIONS,
+        message_ts=card["ts"],
+        action={"action_id": "escalation-acknowledge", "block_id": "escalation"}
+        | {"type": "button", "value": _escalation(runtime).id},
+    )
+    assert bolt.sender.send_interaction(payload).status == 200
+    refusal = slack.ephemerals(ESCALATIONS)[-1]
+    assert (refusal["user"], refusal["text"]) == (
+        INTERN,
+        "Only a workspace admin can answer escalations.",
+    )
+    escalation = _escalation(runtime)
+    assert escalation.status == TaskStatus.ESCALATED.value
+    assert escalation.context.get("acknowledged_by", []) == []
+    assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
+    [unchanged] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    assert unchanged["blocks"] == card["blocks"]
+
+
+def test_a_non_approver_cannot_submit_the_answer_modal(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    escalation_channel: None,
+) -> None:
+    """The modal re-checks who submits: a view_submission is its own request, and the
+    check made when the button was clicked says nothing about who sends this one."""
+    card = _escalated_card(bolt, runtime, slack, claude)
+    slack.add_user(INTERN, "intern")
+    _click(bolt, slack, card, "escalation-decide")  # the approver opens the modal
+    assert _submit(bolt, slack, "Approve the $12k.", by=INTERN) == {
+        "response_action": "errors",
+        "errors": {"answer": "Only a workspace admin can answer escalations."},
+    }
+    escalation = _escalation(runtime)
+    assert (escalation.status, escalation.deliverable) == (TaskStatus.ESCALATED.value, None)
+    assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
+    assert _submit(bolt, slack, "Approved for Q1.") == {}  # the approver still can
+    assert _escalation(runtime).status == TaskStatus.DONE.value

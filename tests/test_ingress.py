@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import concurrent.futures
+import logging
+import re
 import time
 
+import pytest
 from sqlalchemy import func, select
 
+from handlers import events
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models.records import Turn, TurnStatus
@@ -81,16 +85,36 @@ def test_concurrent_duplicate_deliveries_still_make_one_turn(
 
 
 def test_mention_and_message_events_for_one_message_make_one_turn(
-    bolt: ServedApp, runtime: Runtime
+    bolt: ServedApp,
+    runtime: Runtime,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
-    """Slack sends app_mention and message.channels (different event ids) for one message."""
-    mention = _mention(ts=f"{NOW - 30}.000100")
-    plain = channel_message_event(
-        user=HUMAN, channel=CHANNEL_GENERAL, text=str(mention["text"]), ts=f"{NOW - 30}.000100"
+    """Slack sends app_mention and message.channels (different event ids) for one message.
+
+    The message listener drops a copy that mentions anyone, so on its own that filter, not
+    the database, would make this one turn. Here the filter is taken out of the way and the
+    copy reaches the INSERT: the (team, channel, message ts) unique key alone keeps one turn.
+    """
+    monkeypatch.setattr(events, "_USER_MENTION", re.compile(r"(?!)"))  # matches nothing
+    caplog.set_level(logging.INFO, logger="handlers.intake")
+    reply_ts, text = f"{NOW - 30}.000100", f"<@{BOT_USER}> and a subject line?"
+    mention = app_mention_event(
+        user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=reply_ts, thread_ts=THREAD
     )
-    assert bolt.sender.send_event(mention).status == 200
-    assert bolt.sender.send_event(plain).status == 200
-    assert _count_turns(runtime) == 1
+    copy = channel_message_event(
+        user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=reply_ts, thread_ts=THREAD
+    )
+    assert bolt.sender.send_event(mention, event_id="Ev0MENTION").status == 200
+    assert bolt.sender.send_event(copy, event_id="Ev0MESSAGE").status == 200
+
+    with runtime.sessions() as session:
+        rows = session.scalars(select(Turn)).all()
+    assert [(r.event_id, r.source, r.message_ts) for r in rows] == [
+        ("Ev0MENTION", "app_mention", reply_ts)
+    ]
+    assert _queued(runtime) == 1
+    assert "Duplicate delivery of Ev0MESSAGE ignored" in caplog.messages  # it reached the key
 
 
 def test_bad_signature_is_rejected_and_nothing_is_enqueued(
