@@ -61,15 +61,18 @@ class Sandbox:
         return [m for m in thread if m.get("bot_id")]
 
 
-def start_sandbox(tmp_path: Path) -> Sandbox:
+def start_sandbox(
+    tmp_path: Path, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
+) -> Sandbox:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ANTHROPIC_"))}
     env |= {"PORT": str(port), "PYTHONUNBUFFERED": "1"}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
+    env |= extra_env or {}
     log = tmp_path / "sandbox.log"
     process = subprocess.Popen(
-        [sys.executable, str(REPO / "app.py")],
+        [sys.executable, str(REPO / "app.py"), *args],
         cwd=tmp_path,
         env=env,
         stdout=log.open("w"),
@@ -85,6 +88,11 @@ def start_sandbox(tmp_path: Path) -> Sandbox:
 def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
     running = start_sandbox(tmp_path)
     yield running
+    stop_sandbox(running)
+
+
+def stop_sandbox(running: Sandbox) -> None:
+    """Ctrl-C, as a person would; a sandbox that ignores it is killed."""
     if running.process.poll() is None:
         running.process.send_signal(signal.SIGINT)
         try:
