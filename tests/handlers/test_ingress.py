@@ -8,11 +8,16 @@ import time
 from urllib.parse import urlencode
 
 import pytest
+from redis import Redis
 
+import app as app_module
+from errors import ConfigError
 from handlers.ingress import LOGGED_BODY_CHARS
 from jobs.runtime import Runtime
+from sandbox.claude_api import ScriptedClaude
 from sandbox.signing import app_mention_event
-from tests.conftest import BOT_USER, CHANNEL_GENERAL, HUMAN, ServedApp
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import BOT_USER, CHANNEL_GENERAL, HUMAN, ServedApp, make_settings
 
 JSON = "application/json"
 FORM = "application/x-www-form-urlencoded"
@@ -81,3 +86,14 @@ def test_a_bad_signature_logs_the_timestamp_and_first_bytes_only(
     [refusal] = [r.getMessage() for r in caplog.records if "bad Slack signature" in r.getMessage()]
     assert f"timestamp {now}," in refusal
     assert repr(body.decode()[:LOGGED_BODY_CHARS]) in refusal
+
+
+def test_an_http_app_never_verifies_with_an_empty_signing_secret(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: Redis
+) -> None:
+    """Bolt would fall back to SLACK_SIGNING_SECRET from the environment, then to "", and
+    accept any request signed with the empty key: building such an app is a start-up error."""
+    for empty in ("", "  "):
+        settings = make_settings(slack, claude, database_url, slack_signing_secret=empty)
+        with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is empty"):
+            app_module.create_app(settings)
