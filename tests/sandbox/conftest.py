@@ -33,8 +33,9 @@ from tests.conftest import (
 
 REPO = Path(__file__).resolve().parents[2]
 # Measured 65 s to "Sandbox ready" with 7 test suites sharing 2 cores (load average 10);
-# wait_until returns as soon as it is ready, so a quiet machine does not wait for this.
-READY_TIMEOUT_S = 120
+# wait_until returns as soon as it is ready. Below pytest-timeout's 120 s per test, so a
+# sandbox that never gets ready is still stopped here.
+READY_TIMEOUT_S = 100
 
 
 @dataclass
@@ -82,9 +83,15 @@ def start_sandbox(
         text=True,
     )
     running = Sandbox(process, f"http://127.0.0.1:{port}", log)
-    if not wait_until(lambda: "Sandbox ready" in log.read_text(), READY_TIMEOUT_S):
-        stop_sandbox(running)  # else its workers outlive the test
-        pytest.fail(f"The sandbox was not ready after {READY_TIMEOUT_S} s:\n{log.read_text()}")
+    try:
+        ready = wait_until(lambda: "Sandbox ready" in log.read_text(), READY_TIMEOUT_S)
+    except BaseException:  # pytest-timeout's Failed, Ctrl-C
+        ready = False
+        raise
+    finally:
+        if not ready:
+            stop_sandbox(running)  # else its workers outlive the test
+    assert ready, f"The sandbox was not ready after {READY_TIMEOUT_S} s:\n{log.read_text()}"
     return running
 
 
