@@ -17,13 +17,16 @@ setup: $(STAMP)
 migrate: $(STAMP)
 	$(PY) -m models.migrate
 
-# The product: the Slack app and its workers (Ctrl-C stops both).
-# The product: with Slack credentials the Slack app and its workers; without, the local
-# sandbox (app.py starts everything itself). Ctrl-C stops it all.
-run: migrate
-	@$(PY) app.py --check; status=$$?; \
+# The product: with Slack credentials the Slack app and its workers (HTTP or Socket Mode);
+# with no Slack credential at all, the local sandbox, which brings its own database and Redis
+# db (so nothing is migrated here). A half-set Slack configuration stops with one line.
+# Ctrl-C stops it all.
+run: $(STAMP)
+	@$(PY) app.py --mode >/dev/null; status=$$?; \
 	if [ $$status -eq 3 ]; then exec $(PY) app.py; fi; \
 	[ $$status -eq 0 ] || exit $$status; \
+	$(PY) -m models.migrate || exit $$?; \
+	$(PY) app.py --check || exit $$?; \
 	$(PY) -m jobs.worker --check || exit $$?; \
 	trap 'kill 0' INT TERM EXIT; $(PY) -m jobs.worker & $(PY) app.py
 

@@ -1,6 +1,7 @@
 """Wiring only: Settings → Bolt app → listeners → HTTP (waitress) or Socket Mode.
 
 `python app.py` runs the Slack-facing app. Workers run separately (`python -m jobs.worker`).
+With no Slack credential set at all, or with `--sandbox`, it runs the local sandbox instead.
 """
 
 from __future__ import annotations
@@ -11,7 +12,6 @@ from urllib.error import URLError
 
 from pydantic import ValidationError
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.error import BoltError
 
 import handlers
@@ -20,6 +20,7 @@ from bots.authority import load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
 from errors import ConfigError, StartupError
+from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
 from jobs.pricing import load_prices
 from jobs.queue import turn_queue
@@ -30,12 +31,13 @@ from jobs.runtime import (
     slack_client,
 )
 from models.db import assert_migrated, make_engine
-from settings import Settings, describe_error, missing_slack_settings
+from settings import Settings, SlackMode, describe_error, slack_mode
 
 logger = logging.getLogger("app")
-EVENTS_PATH = "/slack/events"
 LOOKUP_TIMEOUT_S = 2
-SANDBOX_MODE = 3  # `app.py --check` exit status: no Slack credentials, the sandbox will run
+# `app.py --mode` / `--check` exit status: no Slack credentials (or --sandbox), the sandbox
+# will run. `--mode` only says which mode (`make run` asks before it migrates anything).
+SANDBOX_MODE = 3
 
 
 class _QuietTokenNotice(logging.Filter):
@@ -47,7 +49,11 @@ class _QuietTokenNotice(logging.Filter):
 
 
 def create_app(settings: Settings) -> App:
-    """The Bolt app with every listener registered; raises on bad data or schema."""
+    """The Bolt app with every listener registered; raises on bad data, schema or Slack
+    settings (an HTTP app never verifies with an empty signing secret)."""
+    mode = slack_mode(settings)
+    if mode is SlackMode.SANDBOX:
+        raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
     approvers = load_and_check_data(settings)
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
@@ -55,12 +61,16 @@ def create_app(settings: Settings) -> App:
         engine=engine,
         queue=turn_queue(redis_client(settings), settings.queue_name),
     )
-    secret = settings.slack_signing_secret
+    # Socket Mode requests come over our own WebSocket: there is no signature to check.
+    secret = settings.slack_signing_secret if mode is SlackMode.HTTP else None
+    signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
     try:
         app = App(
             client=slack_client(settings),
-            signing_secret=secret.get_secret_value() if secret else None,
+            signing_secret=signing_secret,
+            request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
+            before_authorize=QuietRequestVerification(signing_secret) if secret else None,
             # Persist before answering Slack: if the database write fails Slack gets a 500
             # and retries, instead of a 200 for a request we then lose.
             process_before_response=True,
@@ -99,7 +109,7 @@ def serve(app: App, settings: Settings) -> None:
 
     logger.info("Listening on http://0.0.0.0:%d%s", settings.port, EVENTS_PATH)
     waitress.serve(
-        SlackRequestHandler(app, path=EVENTS_PATH),
+        wsgi_handler(app),
         host="0.0.0.0",
         port=settings.port,
         threads=settings.http_threads,
@@ -110,6 +120,14 @@ def serve(app: App, settings: Settings) -> None:
 def run_sandbox(settings: Settings) -> int:
     from sandbox import launcher
 
+    if "--sandbox" not in sys.argv:
+        print(
+            "No Slack credentials, so starting the local sandbox. To connect a workspace set "
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_BOT_TOKEN and "
+            "SLACK_APP_TOKEN (Socket Mode), in the environment or in .env; create the app "
+            "from manifest.yml. See .env.example for every setting.",
+            file=sys.stderr,
+        )
     try:
         return launcher.run(settings)
     except StartupError as error:
@@ -122,30 +140,26 @@ def main() -> int:
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
+        mode = SlackMode.SANDBOX if "--sandbox" in sys.argv else slack_mode(settings)
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
         return 2
-    missing = missing_slack_settings(settings)
-    if missing and "--check" in sys.argv:
-        return SANDBOX_MODE
-    if missing:
-        print(
-            "No Slack credentials: to connect a workspace set "
-            + " and ".join(missing)
-            + " (from your Slack app's OAuth & Permissions and Basic Information pages; "
-            "create the app from manifest.yml), in the environment or in .env. "
-            "See .env.example for every setting.",
-            file=sys.stderr,
-        )
-        print("Starting the local sandbox instead.", file=sys.stderr)
-        return run_sandbox(settings)
+    except ConfigError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+    if "--mode" in sys.argv:
+        print(mode)
+    if mode is SlackMode.SANDBOX:
+        return SANDBOX_MODE if {"--check", "--mode"} & set(sys.argv) else run_sandbox(settings)
+    if "--mode" in sys.argv:
+        return 0
     try:
         app = create_app(settings)
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
     if "--check" in sys.argv:
-        print("Configuration OK")
+        print(f"Configuration OK ({mode})")
         return 0
     serve(app, settings)
     return 0

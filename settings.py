@@ -9,21 +9,74 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from enum import StrEnum
 from pathlib import Path
+from typing import Any
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    DotEnvSettingsSource,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from bots.approvers import DEFAULT_APPROVALS_PATH
 from bots.roster import DEFAULT_ROSTER_PATH, ModelTier
+from errors import ConfigError
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
+# The credentials that decide how the app meets Slack (`slack_mode`).
+SLACK_CREDENTIALS = ("slack_bot_token", "slack_signing_secret", "slack_app_token")
+
+
+class SlackMode(StrEnum):
+    HTTP = "HTTP mode"  # Events API requests on PORT, verified with the signing secret
+    SOCKET = "Socket Mode"  # a WebSocket opened with the app-level token; no signing secret
+    SANDBOX = "the sandbox"  # no Slack at all: the local stand-ins (sandbox/launcher.py)
+
+
+class _EmptySlackCredentials(PydanticBaseSettingsSource):
+    """`env_ignore_empty` turns `SLACK_SIGNING_SECRET=` into "unset", which would quietly mean
+    "no Slack, run the sandbox" (or an HMAC with an empty key). This lowest-priority source
+    hands a present-but-empty Slack credential on as "" so `slack_mode` can name it."""
+
+    def __init__(self, settings_cls: type[BaseSettings], env_file: Any) -> None:
+        super().__init__(settings_cls)
+        self._sources = (
+            EnvSettingsSource(settings_cls, env_ignore_empty=False),
+            DotEnvSettingsSource(settings_cls, env_file=env_file, env_ignore_empty=False),
+        )
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:
+        return None, field_name, False  # unused: __call__ reads the two sources whole
+
+    def __call__(self) -> dict[str, Any]:
+        empty: dict[str, Any] = {}
+        for source in self._sources:
+            values = source()
+            empty |= {name: "" for name in SLACK_CREDENTIALS if values.get(name) == ""}
+        return empty
 
 
 class Settings(BaseSettings):
     """Process configuration. Secrets are `SecretStr` so they never print by accident."""
 
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", env_ignore_empty=True)
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        env_file = getattr(dotenv_settings, "env_file", None)
+        empty = _EmptySlackCredentials(settings_cls, env_file)
+        return init_settings, env_settings, dotenv_settings, file_secret_settings, empty
 
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
@@ -118,11 +171,35 @@ def describe_error(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
-def missing_slack_settings(settings: Settings) -> list[str]:
-    """The Slack settings a real workspace needs and that are not set."""
-    missing = []
-    if settings.slack_bot_token is None:
-        missing.append("SLACK_BOT_TOKEN")
-    if settings.slack_signing_secret is None:
-        missing.append("SLACK_SIGNING_SECRET")
-    return missing
+def slack_mode(settings: Settings) -> SlackMode:
+    """How the app meets Slack, from which credentials are set (an empty one counts as set).
+
+    None of them → the sandbox. SLACK_APP_TOKEN → Socket Mode (bot + app token). Otherwise →
+    HTTP (bot token + signing secret). A partial set is a `ConfigError` naming what is missing
+    for the mode it looks like: guessing "sandbox" would quietly run the department against
+    whatever else is configured, and an empty signing secret would verify with an empty key.
+    """
+    values = {name: getattr(settings, name) for name in SLACK_CREDENTIALS}
+    if all(value is None for value in values.values()):
+        return SlackMode.SANDBOX
+    mode = SlackMode.HTTP if values["slack_app_token"] is None else SlackMode.SOCKET
+    needed = ["slack_bot_token"]
+    needed += ["slack_signing_secret"] if mode is SlackMode.HTTP else ["slack_app_token"]
+    problems = [_credential_problem(name, values[name]) for name in needed]
+    missing = [problem for problem in problems if problem]
+    if missing:
+        raise ConfigError(
+            f"Slack is half configured: {mode} needs "
+            + " and ".join(name.upper() for name in needed)
+            + f", but {', '.join(missing)}. Unset every SLACK_ credential (or run "
+            "`python app.py --sandbox`) for the local sandbox; see .env.example."
+        )
+    return mode
+
+
+def _credential_problem(name: str, value: SecretStr | None) -> str | None:
+    if value is None:
+        return f"{name.upper()} is not set"
+    if not value.get_secret_value().strip():
+        return f"{name.upper()} is empty"
+    return None

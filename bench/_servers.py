@@ -85,8 +85,9 @@ def build_app(kind: AppKind, settings: Settings) -> object:
 
 def _serve(kind: AppKind, settings: Settings, workdir: str, ready: Connection) -> None:
     """Child process body: build the app, report the port, serve until terminated."""
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
     from waitress.server import create_server
+
+    from handlers.ingress import wsgi_handler
 
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the parent's; it stops us
     os.chdir(workdir)
@@ -94,7 +95,7 @@ def _serve(kind: AppKind, settings: Settings, workdir: str, ready: Connection) -
     # "Task queue depth is N" on every request: 20 connections > 8 threads, by design here.
     logging.getLogger("waitress.queue").setLevel(logging.ERROR)
     app = build_app(kind, settings)
-    handler = SlackRequestHandler(app, path=EVENTS_PATH)  # type: ignore[arg-type]
+    handler = wsgi_handler(app)  # type: ignore[arg-type]
     server = create_server(handler, host="127.0.0.1", port=0, threads=SERVER_THREADS)
     ready.send(int(server.effective_port))
     ready.close()

@@ -1,4 +1,5 @@
-"""`python app.py` with no Slack credentials: the whole department on this machine.
+"""`python app.py` with no Slack credentials (or `--sandbox`): the whole department on this
+machine, with a database and a Redis db of its own whatever DATABASE_URL and REDIS_URL say.
 
 Starts, in one process tree: Redis (the running one, or a fresh redis-server), the Slack
 stand-in, the scripted Claude (unless ANTHROPIC_API_KEY is set), the real Bolt app, the real
@@ -23,12 +24,13 @@ from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from redis import Redis
+from redis import ConnectionPool, Redis
 from rq import Queue, Worker
 from waitress.server import create_server
 
 from bots.roster import Roster, load_roster
 from errors import ConfigError
+from handlers.ingress import wsgi_handler
 from models.db import upgrade
 from sandbox.claude_api import ScriptedClaude
 from sandbox.scripted_department import department_responder
@@ -46,6 +48,7 @@ PEOPLE = [
     Person("U0MARIA", "maria", "Maria (marketing lead, approves)", is_admin=True),
     Person("U0SAM", "sam", "Sam (colleague, may not approve)"),
 ]
+LOCAL_REDIS_PORT = 6379
 REDIS_DB = 5  # keeps the sandbox's jobs apart on a Redis that serves other things
 WORKER_PROCESSES = 2
 WORKER_STOP_S = 30
@@ -70,12 +73,12 @@ def free_port() -> int:
 
 @contextlib.contextmanager
 def redis_url(settings: Settings) -> Iterator[str]:
-    """A Redis to use: REDIS_URL if set, the machine's if it answers, else a fresh server."""
-    if "redis_url" in settings.model_fields_set:
-        yield settings.redis_url
-        return
-    if _pings("redis://127.0.0.1:6379/0"):
-        yield f"redis://127.0.0.1:6379/{REDIS_DB}"
+    """A Redis db of the sandbox's own: db REDIS_DB of the machine's Redis if it answers (and
+    REDIS_URL does not name that very db), else a fresh server. Never REDIS_URL itself: the
+    sandbox's workers must not meet a real deployment's queue, locks or limits."""
+    local = f"redis://127.0.0.1:{LOCAL_REDIS_PORT}/{REDIS_DB}"
+    if _pings(local) and not _same_redis_db(settings.redis_url, local):
+        yield local
         return
     binary = shutil.which("redis-server")
     if binary is None:
@@ -103,6 +106,16 @@ def redis_url(settings: Settings) -> Iterator[str]:
         server.wait(timeout=10)
 
 
+def _same_redis_db(first: str, second: str) -> bool:
+    def where(url: str) -> tuple[object, ...]:
+        kwargs = ConnectionPool.from_url(url).connection_kwargs
+        host = kwargs.get("host")
+        host = "127.0.0.1" if host in ("localhost", "::1") else host
+        return (host, kwargs.get("port", 6379), kwargs.get("path"), int(kwargs.get("db") or 0))
+
+    return where(first) == where(second)
+
+
 def _pings(url: str) -> bool:
     try:
         return bool(Redis.from_url(url, socket_connect_timeout=0.3).ping())
@@ -113,13 +126,13 @@ def _pings(url: str) -> bool:
 def sandbox_settings(
     settings: Settings, slack: SlackStandIn, claude_url: str | None, redis: str
 ) -> Settings:
-    """The real settings with Slack (and, without a key, Claude) pointed at the stand-ins."""
-    database = settings.database_url
-    if "database_url" not in settings.model_fields_set:
-        SANDBOX_DIR.mkdir(exist_ok=True)
-        path = SANDBOX_DIR / "sandbox.db"
-        path.unlink(missing_ok=True)  # the stand-in's Slack starts empty each time; so does this
-        database = f"sqlite:///{path.resolve()}"
+    """The real settings with Slack (and, without a key, Claude) pointed at the stand-ins, and
+    a database of the sandbox's own: never DATABASE_URL, whose real turns, tasks and reminders
+    its sweeper would otherwise pick up and answer into the stand-in."""
+    SANDBOX_DIR.mkdir(exist_ok=True)
+    path = SANDBOX_DIR / "sandbox.db"
+    path.unlink(missing_ok=True)  # the stand-in's Slack starts empty each time; so does this
+    database = f"sqlite:///{path.resolve()}"
     update: dict[str, Any] = {
         "slack_bot_token": SecretStr(BOT_TOKEN),
         "slack_signing_secret": SecretStr(secrets.token_hex(16)),
@@ -161,7 +174,7 @@ def run(settings: Settings) -> int:
         local = sandbox_settings(settings, slack, claude_url, redis)
         upgrade(local.database_url)
         bolt = create_server(
-            _wsgi(app_module.create_app(local)), host="127.0.0.1", port=0, threads=8
+            wsgi_handler(app_module.create_app(local)), host="127.0.0.1", port=0, threads=8
         )
         threading.Thread(target=_run_quietly, args=(bolt,), daemon=True).start()
         stack.callback(bolt.close)
@@ -221,12 +234,6 @@ def _agents(roster: Roster) -> list[dict[str, Any]]:
         }
         for a in roster.agents
     ]
-
-
-def _wsgi(app: Any) -> Any:
-    from slack_bolt.adapter.wsgi import SlackRequestHandler
-
-    return SlackRequestHandler(app, path="/slack/events")
 
 
 def _run_quietly(server: Any) -> None:

@@ -29,6 +29,7 @@ from sandbox.signing import (
 )
 from sandbox.slack_api import Change, SlackStandIn
 from sandbox.slack_events import app_home_opened_event
+from sandbox.web_guard import refusal
 
 logger = logging.getLogger(__name__)
 
@@ -194,6 +195,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
         logger.debug("sandbox web: " + format, *args)
 
     def do_GET(self) -> None:
+        if self._refused(changes_state=False):
+            return
         parts = urlsplit(self.path)
         query = {key: values[0] for key, values in parse_qs(parts.query).items()}
         routes: dict[str, Callable[[dict[str, str]], None]] = {
@@ -213,6 +216,8 @@ class SandboxHandler(BaseHTTPRequestHandler):
             self._static(parts.path)
 
     def do_POST(self) -> None:
+        if self._refused(changes_state=True):
+            return
         workspace = self.workspace
         routes: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
             "/api/send": lambda b: workspace.send(
@@ -242,6 +247,17 @@ class SandboxHandler(BaseHTTPRequestHandler):
             result = {"ok": False, "error": "invalid_json"}
         ok = result.get("ok") or "errors" in result  # validation errors are an answer, not a fault
         self._json(result, HTTPStatus.OK if ok else HTTPStatus.BAD_REQUEST)
+
+    def _refused(self, changes_state: bool) -> bool:
+        """Refuse (with a 4xx naming why) what does not come from the page itself."""
+        address: Any = self.server.server_address  # (host, port) of an AF_INET server
+        refused = refusal(self.headers, str(address[0]), int(address[1]), changes_state)
+        if refused is None:
+            return False
+        logger.warning("Sandbox page refused a request: %s", refused.error)
+        self.close_connection = True  # the unread body must not be taken for the next request
+        self._json({"ok": False, "error": refused.error}, refused.status)
+        return True
 
     def _messages(self, query: dict[str, str]) -> None:
         messages = self.workspace.slack.messages(query.get("channel", ""))

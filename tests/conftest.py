@@ -21,11 +21,11 @@ import pytest
 from redis import Redis
 from rq import SimpleWorker
 from slack_bolt import App
-from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy.orm import Session, sessionmaker
 from waitress.server import create_server
 
 import app as app_module
+from handlers.ingress import wsgi_handler
 from jobs import runtime as runtime_module
 from jobs.queue import turn_queue
 from jobs.runtime import Runtime
@@ -141,9 +141,7 @@ def _run_until_closed(server: Any) -> None:
 
 
 def serve_app(app: App) -> tuple[Any, str]:
-    server = create_server(
-        SlackRequestHandler(app, path="/slack/events"), host="127.0.0.1", port=0, threads=8
-    )
+    server = create_server(wsgi_handler(app), host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
     thread.start()
     return server, f"http://127.0.0.1:{server.effective_port}/slack/events"

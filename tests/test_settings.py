@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
-from settings import Settings, describe_error, missing_slack_settings
+from errors import ConfigError
+from settings import Settings, SlackMode, describe_error, slack_mode
 
 
 def test_defaults_and_slash_added(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -16,7 +17,7 @@ def test_defaults_and_slash_added(monkeypatch: pytest.MonkeyPatch) -> None:
     assert settings.redis_url == "redis://localhost:6379/0"
     assert settings.database_url.startswith("sqlite:///")
     assert settings.model_for("haiku") == "claude-haiku-5-5"
-    assert missing_slack_settings(settings) == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+    assert slack_mode(settings) is SlackMode.SANDBOX
 
 
 @pytest.mark.parametrize(
@@ -52,3 +53,104 @@ def test_dotenv_file_is_read(tmp_path: object) -> None:
     Path(".env").write_text("PORT=4100\nQUEUE_NAME=other\n")
     settings = Settings()
     assert (settings.port, settings.queue_name) == (4100, "other")
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": "s"}, SlackMode.HTTP),
+        ({"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}, SlackMode.SOCKET),
+        # Socket Mode needs no signing secret, so an empty one is no obstacle either
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1", "SLACK_SIGNING_SECRET": ""},
+            SlackMode.SOCKET,
+        ),
+        ({"SLACK_API_URL": "http://127.0.0.1:9/api/"}, SlackMode.SANDBOX),  # not a credential
+    ],
+)
+def test_the_credentials_set_decide_the_mode(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], mode: SlackMode
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert slack_mode(Settings()) is mode
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1"},
+            "HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
+            "but SLACK_SIGNING_SECRET is not set",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_SIGNING_SECRET": ""},
+            "HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
+            "but SLACK_SIGNING_SECRET is empty",
+        ),
+        (
+            {"SLACK_SIGNING_SECRET": "   "},
+            "HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
+            "but SLACK_BOT_TOKEN is not set, SLACK_SIGNING_SECRET is empty",
+        ),
+        (
+            {"SLACK_APP_TOKEN": "xapp-1"},
+            "Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, but SLACK_BOT_TOKEN is not set",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": ""},
+            "Socket Mode needs SLACK_BOT_TOKEN and SLACK_APP_TOKEN, but SLACK_APP_TOKEN is empty",
+        ),
+        # An empty credential is a credential that was meant to be filled in, not "no Slack"
+        (
+            {"SLACK_SIGNING_SECRET": ""},
+            "HTTP mode needs SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET, "
+            "but SLACK_BOT_TOKEN is not set, SLACK_SIGNING_SECRET is empty",
+        ),
+    ],
+)
+def test_a_partial_slack_configuration_is_named_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, env: dict[str, str], message: str
+) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError) as error:
+        slack_mode(Settings())
+    text = str(error.value)
+    assert text.startswith(f"Slack is half configured: {message}. ")
+    assert "`python app.py --sandbox`" in text and len(text.splitlines()) == 1
+    assert "xoxb-1" not in text and "xapp-1" not in text
+
+
+def test_an_empty_signing_secret_in_dotenv_is_not_unset(tmp_path: object) -> None:
+    from pathlib import Path
+
+    Path(".env").write_text("SLACK_BOT_TOKEN=xoxb-1\nSLACK_SIGNING_SECRET=\n")
+    settings = Settings()
+    assert settings.slack_signing_secret is not None
+    with pytest.raises(ConfigError, match="SLACK_SIGNING_SECRET is empty"):
+        slack_mode(settings)
+
+
+def test_a_value_in_the_environment_beats_an_empty_one_in_dotenv(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from pathlib import Path
+
+    Path(".env").write_text("SLACK_BOT_TOKEN=\nSLACK_SIGNING_SECRET=\n")
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-1")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "s")
+    settings = Settings()
+    assert settings.slack_bot_token is not None
+    assert settings.slack_bot_token.get_secret_value() == "xoxb-1"
+    assert slack_mode(settings) is SlackMode.HTTP
+
+
+def test_env_example_copied_as_is_runs_the_sandbox() -> None:
+    """`cp .env.example .env` before filling anything in is not a half-set Slack."""
+    from pathlib import Path
+
+    example = Path(__file__).resolve().parent.parent / ".env.example"
+    Path(".env").write_text(example.read_text())
+    assert slack_mode(Settings()) is SlackMode.SANDBOX

@@ -6,16 +6,18 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 from models.db import upgrade
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import BOT_TOKEN
+from tests.conftest import BOT_TOKEN, REDIS_TEST_URL
 
 REPO = Path(__file__).resolve().parent.parent
 BASE_ENV = {"PATH": "/usr/bin:/bin", "HOME": "/tmp"}
 
 
 def _run(
-    module_args: list[str], env: dict[str, str], cwd: Path
+    module_args: list[str], env: dict[str, str], cwd: Path, timeout_s: float = 60
 ) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, *module_args],
@@ -23,7 +25,7 @@ def _run(
         env={**BASE_ENV, **env},
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=timeout_s,
     )
 
 
@@ -32,6 +34,8 @@ def test_app_check_without_slack_credentials_reports_sandbox_mode(tmp_path: Path
     result = _run([str(REPO / "app.py"), "--check"], {}, tmp_path)
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
+    mode = _run([str(REPO / "app.py"), "--mode"], {}, tmp_path)
+    assert (mode.returncode, mode.stdout.strip()) == (3, "the sandbox")
 
 
 def test_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
@@ -56,8 +60,62 @@ def test_app_check_passes_when_everything_is_in_place(tmp_path: Path, slack: Sla
         "SLACK_API_URL": slack.url,
     }
     result = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
-    assert (result.returncode, result.stdout.strip()) == (0, "Configuration OK"), result.stderr
+    assert (result.returncode, result.stdout.strip()) == (0, "Configuration OK (HTTP mode)"), (
+        result.stderr
+    )
     assert [call.method for call in slack.calls_to("auth.test")] == ["auth.test"]
+
+
+def test_socket_mode_needs_no_signing_secret(tmp_path: Path, slack: SlackStandIn) -> None:
+    url = f"sqlite:///{tmp_path}/ok.db"
+    upgrade(url)
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_APP_TOKEN": "xapp-1-test",
+        "DATABASE_URL": url,
+        "SLACK_API_URL": slack.url,
+    }
+    result = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
+    assert (result.returncode, result.stdout.strip()) == (0, "Configuration OK (Socket Mode)"), (
+        result.stderr
+    )
+    mode = _run([str(REPO / "app.py"), "--mode"], env, tmp_path)
+    assert (mode.returncode, mode.stdout.strip()) == (0, "Socket Mode")
+
+
+@pytest.mark.parametrize(
+    ("env", "args", "missing"),
+    [
+        ({"SLACK_BOT_TOKEN": "xoxb-secret-value"}, [], "SLACK_SIGNING_SECRET is not set"),
+        (
+            {"SLACK_BOT_TOKEN": "xoxb-secret-value", "SLACK_SIGNING_SECRET": ""},
+            ["--check"],
+            "SLACK_SIGNING_SECRET is empty",
+        ),
+        ({"SLACK_APP_TOKEN": "xapp-secret-value"}, ["--mode"], "SLACK_BOT_TOKEN is not set"),
+    ],
+    ids=["bot-token-only", "empty-signing-secret", "app-token-only"],
+)
+def test_a_partial_slack_configuration_never_starts_the_sandbox(
+    tmp_path: Path, env: dict[str, str], args: list[str], missing: str
+) -> None:
+    """Not the sandbox (which would run against DATABASE_URL's data) and not an app that
+    verifies with an empty key: one line naming what is missing, nothing touched."""
+    env |= {"DATABASE_URL": f"sqlite:///{tmp_path}/real.db", "REDIS_URL": REDIS_TEST_URL}
+    result = _run([str(REPO / "app.py"), *args], env, tmp_path, timeout_s=45)
+    assert result.returncode == 2, result.stderr
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("Slack is half configured:") and missing in line
+    assert "secret-value" not in result.stderr + result.stdout
+    assert not (tmp_path / "real.db").exists()
+    assert not (tmp_path / ".sandbox").exists()
+
+
+def test_an_empty_signing_secret_in_dotenv_stops_start_up(tmp_path: Path) -> None:
+    (tmp_path / ".env").write_text("SLACK_BOT_TOKEN=xoxb-secret-value\nSLACK_SIGNING_SECRET=\n")
+    result = _run([str(REPO / "app.py"), "--check"], {}, tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_SIGNING_SECRET is empty" in result.stderr
 
 
 def test_app_with_a_wrong_token_or_unreachable_slack_says_so(

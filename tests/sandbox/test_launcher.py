@@ -6,15 +6,22 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+from pathlib import Path
 
-from tests.conftest import wait_until
-from tests.sandbox.conftest import Sandbox
+from redis import Redis
+from rq import Worker
+
+from sandbox.launcher import REDIS_DB, redis_url, sandbox_settings
+from sandbox.slack_api import SlackStandIn
+from settings import Settings
+from tests.conftest import REDIS_TEST_URL, wait_until
+from tests.sandbox.conftest import Sandbox, start_sandbox, stop_sandbox
 
 
 def test_mention_in_the_sandbox_gets_a_persona_reply(sandbox: Sandbox) -> None:
     log = sandbox.log.read_text()
-    assert "No Slack credentials: to connect a workspace set SLACK_BOT_TOKEN" in log
-    assert "Starting the local sandbox instead." in log
+    assert "No Slack credentials, so starting the local sandbox." in log
+    assert "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode)" in log
     boot = sandbox.get("/api/bootstrap")
     assert boot["scripted"] is True
     assert {c["name"] for c in boot["channels"]} >= {"general", "mkt-content", "mkt-social"}
@@ -78,3 +85,43 @@ def _alive(pid: int) -> bool:
         return False
     with open(f"/proc/{pid}/stat") as stat:
         return stat.read().split()[2] != "Z"
+
+
+def test_the_sandbox_flag_never_uses_the_configured_database_or_redis(tmp_path: Path) -> None:
+    """`--sandbox` with a whole deployment configured: the sandbox runs on a database and a
+    Redis db of its own, so the real data's turns, tasks and reminders stay untouched."""
+    real_db = tmp_path / "real.db"
+    env = {
+        "SLACK_BOT_TOKEN": "xoxb-real",
+        "SLACK_SIGNING_SECRET": "real-secret",
+        "DATABASE_URL": f"sqlite:///{real_db}",
+        "REDIS_URL": REDIS_TEST_URL,
+    }
+    configured_redis = Redis.from_url(REDIS_TEST_URL)
+    configured_redis.flushdb()
+    running = start_sandbox(tmp_path, env, ("--sandbox",))
+    try:
+        assert running.get("/api/bootstrap")["workspace"]["team_id"] == "T0SANDBOX"
+        assert not real_db.exists()
+        assert Worker.count(connection=configured_redis) == 0
+        assert configured_redis.dbsize() == 0
+        assert (tmp_path / ".sandbox" / "sandbox.db").exists()
+    finally:
+        stop_sandbox(running)
+
+
+def test_sandbox_settings_ignore_database_url_and_redis_url(
+    tmp_path: Path, slack: SlackStandIn
+) -> None:
+    configured = Settings(
+        database_url="postgresql+psycopg://prod@db.example/marketing",
+        redis_url=f"redis://localhost:6379/{REDIS_DB}",  # the very db the sandbox would pick
+    )
+    local = sandbox_settings(configured, slack, None, "redis://127.0.0.1:1/0")
+    assert local.database_url == f"sqlite:///{(tmp_path / '.sandbox' / 'sandbox.db').resolve()}"
+    assert local.redis_url == "redis://127.0.0.1:1/0"
+    with redis_url(configured) as chosen:
+        assert not chosen.startswith("redis://127.0.0.1:6379/")  # a private server instead
+        assert Redis.from_url(chosen).ping()
+    with redis_url(Settings(redis_url=REDIS_TEST_URL)) as chosen:
+        assert chosen == f"redis://127.0.0.1:6379/{REDIS_DB}"

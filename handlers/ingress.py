@@ -1,0 +1,64 @@
+"""Where Slack's HTTP requests come in: Bolt's WSGI adapter and its signature check, with two
+mends that production (`app.py serve`), the sandbox and the tests share.
+
+- A body that is not a JSON object (an Events API body, or an interactivity `payload=`) is a
+  400 with one log line. Bolt's adapter parses the body before anything else and raises, so
+  waitress would answer 500 and log a traceback for every such request.
+- A request with a bad signature is logged by its timestamp and first bytes only. Bolt's own
+  check logs the whole body, and a forged or misrouted body may carry anything.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.middleware.request_verification import RequestVerification
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
+
+logger = logging.getLogger(__name__)
+
+EVENTS_PATH = "/slack/events"
+# Enough to tell a JSON body from a form body; an Events API body starts `{"token":"`, so
+# more would begin to show the (legacy) verification token.
+LOGGED_BODY_CHARS = 8
+
+
+class QuietRequestVerification(RequestVerification):
+    """Bolt's signature check, logging a refusal without the body."""
+
+    def _debug_log_error(self, signature: str, timestamp: str, body: str) -> None:
+        self.logger.info(
+            "Refused a request with a bad Slack signature (timestamp %s, %d chars, starts %r)",
+            timestamp,
+            len(body),
+            body[:LOGGED_BODY_CHARS],
+        )
+
+
+class SlackWsgiHandler(SlackRequestHandler):
+    """Bolt's WSGI adapter; an unparsable body is the sender's fault (400), not ours (500)."""
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        try:
+            bolt_request = BoltRequest(
+                body=request.get_body(), query=request.query_string, headers=request.get_headers()
+            )
+        # Only parsing happens here: JSONDecodeError, UnicodeDecodeError, a bad length, or a
+        # body that is JSON but no object (Bolt then calls `.get` on a list, a str, None…).
+        except (ValueError, TypeError, AttributeError, KeyError) as error:
+            return _bad_request(type(error).__name__)
+        return self.app.dispatch(bolt_request)
+
+
+def _bad_request(what: str) -> BoltResponse:
+    logger.warning("Refused a Slack request whose body is not a JSON object (%s)", what)
+    return BoltResponse(status=400, body={"error": "invalid request body"})
+
+
+def wsgi_handler(app: App) -> SlackWsgiHandler:
+    """The WSGI application that serves `app` on EVENTS_PATH."""
+    return SlackWsgiHandler(app, path=EVENTS_PATH)
