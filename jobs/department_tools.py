@@ -45,11 +45,12 @@ class DepartmentTools:
     def for_turn(
         cls, rt: Runtime, agent: Agent, ensure_parent: Callable[[], Task], origin: tuple[str, str]
     ) -> DepartmentTools:
+        submitter = Submitter(rt, agent, ensure_parent, origin)
         return cls(
             Delegator(rt, agent, ensure_parent, origin),
             Escalator(rt, agent, ensure_parent, origin),
-            DecisionRecorder(rt, agent, ensure_parent, origin),
-            Submitter(rt, agent, ensure_parent, origin),
+            DecisionRecorder(rt, agent, ensure_parent, origin, submitter.ask_person),
+            submitter,
         )
 
     @property
