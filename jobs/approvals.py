@@ -65,7 +65,6 @@ class Submitter:
             return call.refusal or "Invalid submit_for_approval call.", True
         refusal = self._check(args)
         if refusal is not None:
-            logger.info("Refused submission by %s: %s", self.caller.id, refusal)
             return refusal, True
         parent = self.ensure_parent()
         with self.rt.sessions() as session:
@@ -112,6 +111,13 @@ class Submitter:
             return refusal
         if args.drafted_by is not None and args.drafted_by not in self.rt.roster.by_id:
             return f"Refused: there is no agent {args.drafted_by!r} (drafted_by)."
+        if args.drafted_by not in (None, self.caller.id, *self.caller.manages):
+            # Whoever drafted it must not end up reviewing it: a draft is yours or a report's.
+            mine = ", ".join(self.caller.manages) or "nobody"
+            return (
+                f"Refused: drafted_by must be you or one of your direct reports ({mine}); "
+                f"{args.drafted_by} does not report to you."
+            )
         return None
 
     def _autonomous(self, parent: Task, args: SubmitForApproval, label: str) -> str:

@@ -64,7 +64,6 @@ class DecisionRecorder:
             names = ", ".join(unknown)
             refusal = f"Refused: unknown assignee(s) {names}; use agent ids from the directory."
         if refusal is not None:
-            logger.info("Refused decision by %s: %s", self.caller.id, refusal)
             return refusal, True
         task = self.ensure_parent()
         with self.rt.sessions() as session:
