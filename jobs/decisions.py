@@ -25,6 +25,7 @@ from models.base import new_id
 from models.work import Decision, Task
 
 logger = logging.getLogger(__name__)
+DRAFT_CHARS = 12000  # what a submitted draft may hold (bots/tools.py SubmitForApproval)
 
 
 def decision_text(decision: Decision, label: str) -> Mrkdwn:
@@ -54,15 +55,7 @@ class DecisionRecorder:
         args = call.arguments
         if call.refusal is not None or not isinstance(args, RecordDecision):
             return call.refusal or "Invalid record_decision call.", True
-        refusal = check_call(args, self.caller, self.rt.roster, self.rt.authority)
-        unknown = [
-            a.assignee
-            for a in args.actions
-            if a.assignee not in self.rt.roster.by_id and a.assignee != HUMAN
-        ]
-        if refusal is None and unknown:
-            names = ", ".join(unknown)
-            refusal = f"Refused: unknown assignee(s) {names}; use agent ids from the directory."
+        refusal = self._refusal(args)
         if refusal is not None:
             return refusal, True
         task = self.ensure_parent()
@@ -78,6 +71,21 @@ class DecisionRecorder:
                 requester or "nobody",
             )
             return self._as_card(args, requester), False
+        return self._record(task, args, requester), False
+
+    def _refusal(self, args: RecordDecision) -> str | None:
+        refusal = check_call(args, self.caller, self.rt.roster, self.rt.authority)
+        unknown = [
+            a.assignee
+            for a in args.actions
+            if a.assignee not in self.rt.roster.by_id and a.assignee != HUMAN
+        ]
+        if refusal is None and unknown:
+            names = ", ".join(unknown)
+            refusal = f"Refused: unknown assignee(s) {names}; use agent ids from the directory."
+        return refusal
+
+    def _record(self, task: Task, args: RecordDecision, requester: str) -> str:
         decision = Decision(
             id=new_id(),
             team_id=task.team_id,
@@ -101,7 +109,7 @@ class DecisionRecorder:
             self.rt.slack, self.rt.sessions, target, persona(self.caller), min_interval_s=0
         )
         writer.render(decision_text(decision, label), final=True)
-        return f"Recorded decision {decision.id} and listed it in the thread.", False
+        return f"Recorded decision {decision.id} and listed it in the thread."
 
     def _may_approve(self, decision_type: str, user_id: str) -> bool:
         """Whether the person who asked may approve this decision type themselves; if Slack
@@ -116,14 +124,14 @@ class DecisionRecorder:
 
     def _as_card(self, args: RecordDecision, requester: str) -> str:
         label = self.rt.authority.rule(args.type).label
-        lines = [args.decision, "", f"Why: {args.reasoning}"]
+        lines = [f"{label}, as the {self.caller.display_name} would decide it:", args.decision]
+        lines += ["", f"Why: {args.reasoning}"]
         lines += [f"- {a.assignee}: {a.action}" for a in args.actions]
-        draft = "\n".join(lines)
         submitted = self.ask_person(
             SubmitForApproval(
                 action_type=args.type,
                 title=f"{label}: {args.decision}"[:150],
-                draft=draft.ljust(20),
+                draft="\n".join(lines)[:DRAFT_CHARS],
                 on_approval="the decision stands and its actions go ahead",
             )
         )

@@ -202,3 +202,20 @@ def test_decision_types_that_need_a_person_may_have_approvers() -> None:
             load_roster(),
             authority.approval_types,
         )
+
+
+@pytest.mark.usefixtures("people")
+def test_the_longest_decision_still_fits_on_a_card(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """A decision may hold more text than a draft; the card gets all it can hold."""
+    longest = BUDGET | {
+        "decision": "D" * 2000,
+        "reasoning": "R" * 3000,
+        "actions": [{"assignee": "vp_marketing", "action": "A" * 500}] * 20,
+    }
+    outcome = _ask(runtime, slack, claude, GUEST, "cmo", call_line("record_decision", **longest))
+    [(text, is_error)] = outcome.results
+    assert not is_error and text.startswith("Not recorded yet")
+    [approval] = _approvals(runtime)
+    assert len(approval.draft) == 12000 and approval.draft.startswith("Budget allocation, as")
