@@ -17,8 +17,10 @@ from bots.roster import load_roster
 from errors import RosterError
 from jobs.runtime import Runtime
 from jobs.task_turns import TaskRunner
+from jobs.turns import TurnRunner
 from models import approvals
 from models.approvals import Approval, ApprovalStatus
+from models.records import Turn
 from models.work import Decision, Task
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
@@ -219,3 +221,35 @@ def test_the_longest_decision_still_fits_on_a_card(
     assert not is_error and text.startswith("Not recorded yet")
     [approval] = _approvals(runtime)
     assert len(approval.draft) == 12000 and approval.draft.startswith("Budget allocation, as")
+
+
+@pytest.mark.usefixtures("people")
+def test_a_guest_asking_the_cmo_in_a_channel_gets_a_card_not_a_decision(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """The person's own turn (jobs/turns), not a task: the request task it makes on the
+    first tool call carries the turn, so the guest is known as the one who asked."""
+    text = "\n".join(["CMO: record this budget call.", call_line("record_decision", **BUDGET)])
+    ts = slack.add_message(CHANNEL_GENERAL, user=GUEST, text=text)
+    turn = Turn(
+        team_id=TEAM,
+        event_id="Ev0BUDGET",
+        source="app_mention",
+        channel_id=CHANNEL_GENERAL,
+        thread_ts=ts,
+        message_ts=ts,
+        user_id=GUEST,
+        text=text,
+    )
+    with runtime.sessions() as session:
+        session.add(turn)
+        session.commit()
+    assert TurnRunner(runtime).run(TEAM, turn.id) == "answered"
+    assert _decisions(runtime) == []
+    [approval] = _approvals(runtime)
+    assert (approval.action_type, approval.requested_by, approval.submitted_by) == (
+        "budget_allocation",
+        GUEST,
+        "cmo",
+    )
+    assert approval.card_ts in {m["ts"] for m in slack.messages(CHANNEL_GENERAL, ts)}
