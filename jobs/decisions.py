@@ -25,6 +25,11 @@ from models.base import new_id
 from models.work import Decision, Task
 
 logger = logging.getLogger(__name__)
+# What the agent is told to do once a person approved its decision: the approval is the
+# record (a decision record by the approver), so recording it again would ask again.
+APPROVED_DECISION = (
+    "it is on record as the approver's decision, so do not record it again; carry out its actions"
+)
 DRAFT_CHARS = 12000  # what a submitted draft may hold (bots/tools.py SubmitForApproval)
 
 
@@ -132,7 +137,7 @@ class DecisionRecorder:
                 action_type=args.type,
                 title=f"{label}: {args.decision}"[:150],
                 draft="\n".join(lines)[:DRAFT_CHARS],
-                on_approval="the decision stands and its actions go ahead",
+                on_approval=APPROVED_DECISION,
             )
         )
         asker = f"<@{requester}>" if requester else "nobody in particular"
