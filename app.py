@@ -16,7 +16,7 @@ from slack_bolt.error import BoltError
 
 import handlers
 from bots.approvers import ApprovalConfig, check_against, load_approvals
-from bots.authority import load_authority
+from bots.authority import check_submitters, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
 from errors import ConfigError, StartupError
@@ -93,7 +93,8 @@ def load_and_check_data(settings: Settings) -> ApprovalConfig:
     PromptLibrary(roster)
     authority = load_authority()
     approvers = load_approvals(settings.approvals_path)
-    check_against(approvers, roster, set(authority.autonomy))
+    check_submitters(authority, roster)
+    check_against(approvers, roster, authority.approval_types)
     check_models_priced(settings, load_prices())
     return approvers
 

@@ -49,6 +49,7 @@ class DecisionRule(BaseModel):
     vp: Role = "none"
     cmo: Role = "none"
     human: Role = "none"
+    needs_person: bool = False  # stands only if the requester may approve it, else a card
 
     def role(self, level: Level) -> Role:
         role: Role = getattr(self, level)
@@ -72,6 +73,28 @@ class AuthorityMatrix(BaseModel):
     levels: dict[str, tuple[Level, ...]]
     decisions: tuple[DecisionRule, ...] = Field(min_length=1)
     autonomy: dict[str, Autonomy]
+    submitters: dict[str, tuple[str, ...]] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _submitted_types_exist(self) -> AuthorityMatrix:
+        for agent_id, types in self.submitters.items():
+            unknown = sorted(set(types) - set(self.autonomy))
+            if unknown:
+                known = ", ".join(sorted(self.autonomy))
+                raise ValueError(
+                    f"submitters.{agent_id}: unknown action type(s) {unknown}; known: {known}"
+                )
+        return self
+
+    @property
+    def approval_types(self) -> set[str]:
+        """Every action type a person may be asked to approve: the autonomy table's, and the
+        decision types that need a person."""
+        return set(self.autonomy) | {rule.type for rule in self.decisions if rule.needs_person}
+
+    def may_submit(self, agent_id: str) -> tuple[str, ...]:
+        """The action types this agent may submit for approval (none if it is not listed)."""
+        return self.submitters.get(agent_id, ())
 
     @model_validator(mode="after")
     def _unique_and_ordered(self) -> AuthorityMatrix:
@@ -130,6 +153,33 @@ def check_decision(
     else:
         reason = f"At your level you {role} on {rule.label.lower()}; the {final} decides: escalate"
     return Verdict(False, reason, escalate_to=agent.reports_to)
+
+
+def check_submitters(matrix: AuthorityMatrix, roster: Roster) -> None:
+    """Every agent named in [submitters] is in the roster: one clear error at start-up."""
+    for agent_id in matrix.submitters:
+        if agent_id not in roster.by_id:
+            raise RosterError(f"Authority: submitters names {agent_id!r}, who is not in the roster")
+
+
+def check_submission(matrix: AuthorityMatrix, agent: Agent, action_type: str) -> str | None:
+    """None if `agent` may submit this action type; otherwise the refusal, naming what it may
+    use (the model picks the type, so a blog post labelled routine_email must not pass)."""
+    allowed = matrix.may_submit(agent.id)
+    if action_type in allowed:
+        return None
+    if action_type not in matrix.autonomy:
+        known = ", ".join(allowed) or "none"
+        return f"Refused: unknown action type {action_type!r}; you may submit {known}."
+    if not allowed:
+        return (
+            f"Refused: the {agent.display_name} submits nothing for approval; hand the draft to "
+            "your manager (report or escalate)."
+        )
+    return (
+        f"Refused: the {agent.display_name} may not submit {action_type}; use one of "
+        f"{', '.join(allowed)} (the type must say what the draft is)."
+    )
 
 
 def load_authority(path: Path = DEFAULT_AUTHORITY_PATH) -> AuthorityMatrix:

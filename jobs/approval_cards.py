@@ -108,6 +108,7 @@ def card_blocks(
     )
     if approval.submitted_by and approval.submitted_by != approval.drafted_by:
         byline = md("{byline} · submitted by *{submitted}*", byline=byline, submitted=submitted)
+    byline = md("{byline} · type `{type}`", byline=byline, type=approval.action_type)
     draft = escape(approval.draft)
     blocks: list[dict[str, Any]] = [
         header(f"Approval: {approval.title}"),

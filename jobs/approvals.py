@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
+from bots.authority import check_submission
 from bots.roster import HUMAN, Agent
 from bots.tools import SubmitForApproval, parse_call
 from jobs import approval_cards as cards
@@ -44,6 +45,7 @@ class DraftFields(TypedDict):
     drafted_by: str
     submitted_by: str
     on_approval: str
+    requested_by: str
 
 
 @dataclass
@@ -63,7 +65,6 @@ class Submitter:
             return call.refusal or "Invalid submit_for_approval call.", True
         refusal = self._check(args)
         if refusal is not None:
-            logger.info("Refused submission by %s: %s", self.caller.id, refusal)
             return refusal, True
         parent = self.ensure_parent()
         with self.rt.sessions() as session:
@@ -71,6 +72,16 @@ class Submitter:
         label = self.rt.approvals.label(args.action_type)
         if level == AUTONOMOUS:
             return self._autonomous(parent, args, label), False
+        return self._to_approvers(parent, args, label), False
+
+    def ask_person(self, args: SubmitForApproval) -> str:
+        """An agent's decision that needs a person: a card for the decision type's approvers
+        instead of a record (the submitters list and autonomy levels do not apply: a decision
+        type that needs a person is never autonomous)."""
+        label = self.rt.approvals.label(args.action_type)
+        return self._to_approvers(self.ensure_parent(), args, label)
+
+    def _to_approvers(self, parent: Task, args: SubmitForApproval, label: str) -> str:
         approval = self._propose(parent, args)
         if approval.at_human_step:
             to_person(self.rt, approval)
@@ -91,19 +102,22 @@ class Submitter:
         return (
             f"Submitted {label} “{approval.title}” as version {approval.version} for approval "
             f"by {where}. The decision comes back to you in a later turn; end this turn by "
-            "telling the requester in a sentence that it is with the approvers.",
-            False,
+            "telling the requester in a sentence that it is with the approvers."
         )
 
     def _check(self, args: SubmitForApproval) -> str | None:
-        known = self.rt.authority.autonomy
-        if args.action_type not in known:
-            return (
-                f"Refused: unknown action type {args.action_type!r}; "
-                f"use one of {', '.join(sorted(known))}."
-            )
+        refusal = check_submission(self.rt.authority, self.caller, args.action_type)
+        if refusal is not None:
+            return refusal
         if args.drafted_by is not None and args.drafted_by not in self.rt.roster.by_id:
             return f"Refused: there is no agent {args.drafted_by!r} (drafted_by)."
+        if args.drafted_by not in (None, self.caller.id, *self.caller.manages):
+            # Whoever drafted it must not end up reviewing it: a draft is yours or a report's.
+            mine = ", ".join(self.caller.manages) or "nobody"
+            return (
+                f"Refused: drafted_by must be you or one of your direct reports ({mine}); "
+                f"{args.drafted_by} does not report to you."
+            )
         return None
 
     def _autonomous(self, parent: Task, args: SubmitForApproval, label: str) -> str:
@@ -170,7 +184,12 @@ class Submitter:
             "drafted_by": args.drafted_by or self.caller.id,
             "submitted_by": self.caller.id,
             "on_approval": args.on_approval,
+            "requested_by": self._requester(parent),
         }
+
+    def _requester(self, parent: Task) -> str:
+        with self.rt.sessions() as session:
+            return turns.requester(session, parent.team_id, parent.origin_turn_id)
 
     def _request_thread(self, parent: Task) -> tuple[str, str]:
         """Where the person asked: the card goes there (reviews stay in the submitter's

@@ -149,7 +149,6 @@ class Delegator:
         if refusal is None:
             self._guards(work.to)  # raises GuardTripped: the request stops, a person is asked
         if refusal is not None:
-            logger.info("Refused %s by %s: %s", use.name, self.caller.id, refusal)
             return refusal, True
         task = self._create(work)
         open_assignment_thread(self.rt, task, self.caller, self.origin)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -14,6 +15,8 @@ from jobs.escalation import Escalator
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
 from models.work import Task
+
+logger = logging.getLogger(__name__)
 
 
 def offered_tools(
@@ -45,11 +48,12 @@ class DepartmentTools:
     def for_turn(
         cls, rt: Runtime, agent: Agent, ensure_parent: Callable[[], Task], origin: tuple[str, str]
     ) -> DepartmentTools:
+        submitter = Submitter(rt, agent, ensure_parent, origin)
         return cls(
             Delegator(rt, agent, ensure_parent, origin),
             Escalator(rt, agent, ensure_parent, origin),
-            DecisionRecorder(rt, agent, ensure_parent, origin),
-            Submitter(rt, agent, ensure_parent, origin),
+            DecisionRecorder(rt, agent, ensure_parent, origin, submitter.ask_person),
+            submitter,
         )
 
     @property
@@ -57,6 +61,15 @@ class DepartmentTools:
         return self.delegator.created + self.escalator.created + self.submitter.created
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
+        """One call, answered; every refusal is logged with its reason (the audit trail of
+        what a model tried and was not allowed to do)."""
+        text, is_error = self._route(use)
+        if is_error:
+            caller = self.delegator.caller.id
+            logger.info("Refused %s by %s: %s", use.name, caller, text)
+        return text, is_error
+
+    def _route(self, use: ToolUse) -> tuple[str, bool]:
         if use.name == "escalate":
             return self.escalator.handle(use)
         if use.name in ("delegate", "consult"):

@@ -158,7 +158,6 @@ class Escalator:
             return call.refusal or "Invalid escalate call.", True
         refusal = self._check_mentions(call.arguments.mention)
         if refusal is not None:
-            logger.info("Refused escalate by %s: %s", self.caller.id, refusal)
             return refusal, True
         task = self._create(call.arguments)
         target = self.caller.reports_to

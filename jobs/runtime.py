@@ -19,7 +19,7 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy.orm import Session, sessionmaker
 
 from bots.approvers import ApprovalConfig, check_against, load_approvals
-from bots.authority import AuthorityMatrix, load_authority
+from bots.authority import AuthorityMatrix, check_submitters, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
@@ -105,7 +105,8 @@ def build_runtime(settings: Settings) -> Runtime:
     check_models_priced(settings, prices)
     authority = load_authority()
     approvals = load_approvals(settings.approvals_path)
-    check_against(approvals, roster, set(authority.autonomy))
+    check_submitters(authority, roster)
+    check_against(approvals, roster, authority.approval_types)
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     return Runtime(

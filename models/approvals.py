@@ -54,6 +54,7 @@ class Approval(TeamScoped, Base):
     drafted_by: Mapped[str] = mapped_column(String(40))
     submitted_by: Mapped[str] = mapped_column(String(40), default="")
     on_approval: Mapped[str] = mapped_column(Text, default="")
+    requested_by: Mapped[str] = mapped_column(String(32), default="")  # the Slack user who asked
     chain: Mapped[list[str]] = mapped_column(JSON, default=list)
     step: Mapped[int] = mapped_column(Integer, default=0)
     notes: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
@@ -82,6 +83,7 @@ def propose(
     drafted_by: str,
     submitted_by: str = "",
     on_approval: str = "",
+    requested_by: str = "",
     chain: list[str] | None = None,
     step: int = 0,
     approval_id: str | None = None,
@@ -118,6 +120,7 @@ def propose(
         drafted_by=drafted_by,
         submitted_by=submitted_by or drafted_by,
         on_approval=on_approval,
+        requested_by=requested_by,
         chain=list(chain or []),
         step=step,
         notes=[],
@@ -202,6 +205,7 @@ def _close(
             reasoning=feedback or "",
             approval_chain=[*reviewed, by],
             escalated=False,
+            requested_by=approval.requested_by,
         )
     )
     session.commit()

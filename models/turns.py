@@ -89,6 +89,15 @@ def load_turn(session: Session, team_id: str, turn_id: str) -> Turn | None:
     return session.scalar(select(Turn).where(Turn.team_id == team_id, Turn.id == turn_id))
 
 
+def requester(session: Session, team_id: str, turn_id: str | None) -> str:
+    """The Slack user whose message started a request ("" when no person did): every task
+    of the request carries its turn id, so whoever acts on it knows on whose behalf."""
+    if turn_id is None:
+        return ""
+    user = session.scalar(select(Turn.user_id).where(Turn.team_id == team_id, Turn.id == turn_id))
+    return user or ""
+
+
 def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim | None:
     """Take a fresh turn, or one whose previous worker's lease ran out; None if not ours, or
     if an earlier message of its thread is still unanswered: a thread's messages are answered

@@ -109,6 +109,8 @@ class Decision(TeamScoped, Base):
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSON, default=list)
     approval_chain: Mapped[list[str]] = mapped_column(JSON, default=list)
     escalated: Mapped[bool] = mapped_column(default=False)
+    # The Slack user whose request led to it ("" when no person asked, e.g. a sweep).
+    requested_by: Mapped[str] = mapped_column(String(32), default="")
 
 
 class AutonomyOverride(TeamScoped, Base):

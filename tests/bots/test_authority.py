@@ -6,7 +6,13 @@ from pathlib import Path
 
 import pytest
 
-from bots.authority import DEFAULT_AUTHORITY_PATH, check_decision, level_of, load_authority
+from bots.authority import (
+    DEFAULT_AUTHORITY_PATH,
+    check_decision,
+    check_submission,
+    level_of,
+    load_authority,
+)
 from bots.roster import load_roster
 from errors import RosterError
 
@@ -75,3 +81,41 @@ def test_a_broken_matrix_stops_start_up(tmp_path: Path) -> None:
     path.write_text(text.replace('blog_post = "L3"', 'blog_post = "L9"'))
     with pytest.raises(RosterError, match="invalid"):
         load_authority(path)
+
+
+@pytest.mark.parametrize(
+    ("agent_id", "action_type", "refusal"),
+    [
+        ("content_manager", "blog_post", None),
+        ("twitter_manager", "daily_social_post", None),
+        (
+            "content_manager",
+            "routine_email",
+            "Refused: the Content Manager may not submit routine_email; use one of blog_post "
+            "(the type must say what the draft is).",
+        ),
+        (
+            "designer",
+            "blog_post",
+            "Refused: the Designer submits nothing for approval; hand the draft to your manager "
+            "(report or escalate).",
+        ),
+        (
+            "campaign_manager",
+            "memo",
+            "Refused: unknown action type 'memo'; you may submit campaign_email, routine_email.",
+        ),
+    ],
+)
+def test_each_agent_submits_only_its_own_action_types(
+    agent_id: str, action_type: str, refusal: str | None
+) -> None:
+    assert check_submission(MATRIX, ROSTER.get(agent_id), action_type) == refusal
+
+
+def test_only_some_decisions_need_a_person() -> None:
+    assert {r.type for r in MATRIX.decisions if r.needs_person} == {
+        "budget_allocation",
+        "legal_compliance",
+    }
+    assert {"budget_allocation", "blog_post"} <= MATRIX.approval_types
