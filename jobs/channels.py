@@ -12,7 +12,9 @@ invite the app; the work goes on where the request was made, so nothing is lost.
 from __future__ import annotations
 
 import contextlib
+import contextlib
 import logging
+from collections.abc import Iterator
 
 from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
@@ -91,6 +93,19 @@ def ensure_member(rt: Runtime, team_id: str, channel_id: str) -> bool:
     with contextlib.suppress(RedisError):
         rt.redis.set(key, "1", ex=MEMBERSHIP_TTL_S)
     return True
+
+
+@contextlib.contextmanager
+def posting_to(rt: Runtime, team_id: str, channel_id: str) -> Iterator[None]:
+    """Around a post: `not_in_channel` (the app was removed since it joined) forgets the
+    membership, so the retry of the job joins again instead of failing until it expires."""
+    try:
+        yield
+    except SlackApiError as error:
+        if error.response.get("error") == "not_in_channel":
+            with contextlib.suppress(RedisError):
+                rt.redis.delete(_member_key(team_id, channel_id))
+        raise
 
 
 def ask_to_invite(

@@ -19,7 +19,7 @@ from slack_sdk.errors import SlackApiError
 from bots.roster import Agent
 from bots.tools import Consult, Delegate, check_call, parse_call
 from errors import GuardTripped
-from jobs import placement
+from jobs import channels, placement
 from jobs.llm import ToolUse
 from jobs.queue import enqueue_task_job, turn_queue
 from jobs.runtime import Runtime
@@ -62,7 +62,8 @@ def open_assignment_thread(
         persona(assigner),
         min_interval_s=0,
     )
-    post.render(brief, final=True)
+    with channels.posting_to(rt, task.team_id, channel):
+        post.render(brief, final=True)
     thread_ts = post.first_ts
     assert thread_ts is not None
     with rt.sessions() as session:

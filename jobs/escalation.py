@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_call
-from jobs import placement
+from jobs import channels, placement
 from jobs.blocks import button, context
 from jobs.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.llm import ToolUse
@@ -283,7 +283,8 @@ def show_to_person(rt: Runtime, task: Task, sender: Agent, origin: tuple[str, st
     or a channel the app cannot join, where the request came from: `jobs/placement.py`) and
     leave it waiting for a person."""
     channel = placement.channel_for(rt, task, rt.settings.escalation_channel, origin)
-    ts = post_card(rt, task, channel, persona(sender))
+    with channels.posting_to(rt, task.team_id, channel):
+        ts = post_card(rt, task, channel, persona(sender))
     with rt.sessions() as session:
         row = session.get(Task, task.id)
         assert row is not None

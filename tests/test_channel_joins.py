@@ -4,6 +4,8 @@ to the requester asking to invite it while the work goes on where it was asked."
 
 from __future__ import annotations
 
+import pytest
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 
 from jobs import channels
@@ -134,3 +136,15 @@ def test_membership_is_remembered_across_workers(runtime: Runtime, slack: SlackS
     assert len(slack.calls_to("conversations.join")) == 1
     slack.add_channel("C0SECRET", "secret", is_private=True, is_member=False)
     assert not channels.ensure_member(runtime, TEAM, "C0SECRET")
+
+
+def test_a_channel_the_app_was_removed_from_is_joined_again_on_the_retry(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    assert channels.ensure_member(runtime, TEAM, CHANNEL_CONTENT)  # remembered as joined
+    slack.add_channel(CHANNEL_CONTENT, "mkt-content", is_member=False)  # then removed
+    with pytest.raises(SlackApiError), channels.posting_to(runtime, TEAM, CHANNEL_CONTENT):
+        runtime.slack.chat_postMessage(channel=CHANNEL_CONTENT, text="brief")
+    assert channels.ensure_member(runtime, TEAM, CHANNEL_CONTENT)
+    assert len(slack.calls_to("conversations.join")) == 2
+    runtime.slack.chat_postMessage(channel=CHANNEL_CONTENT, text="brief")
