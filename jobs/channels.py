@@ -12,7 +12,6 @@ invite the app; the work goes on where the request was made, so nothing is lost.
 from __future__ import annotations
 
 import contextlib
-import contextlib
 import logging
 from collections.abc import Iterator
 
