@@ -108,7 +108,7 @@ def stop_request(
     with rt.sessions() as session:
         session.add(card)
         session.commit()
-    show_to_person(rt, card, agent, origin[0])
+    show_to_person(rt, card, agent, origin)
     logger.warning("Request %s stopped: %s", turn_id, why)
 
 

@@ -19,12 +19,13 @@ from slack_sdk.errors import SlackApiError
 from bots.roster import Agent
 from bots.tools import Consult, Delegate, check_call, parse_call
 from errors import GuardTripped
+from jobs import channels, placement
 from jobs.llm import ToolUse
 from jobs.queue import enqueue_task_job, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
 from jobs.slack_text import link, md
-from models import tasks, threads
+from models import tasks
 from models.base import new_id
 from models.work import AgentMessage, Task, TaskStatus
 
@@ -35,39 +36,13 @@ def persona(agent: Agent) -> Persona:
     return Persona(agent.display_name, agent.icon_emoji)
 
 
-def team_channel_id(rt: Runtime, team_id: str, name: str) -> str | None:
-    """A channel's id by name: cached, else looked up once with conversations.list."""
-    with rt.sessions() as session:
-        cached = threads.cached_channel_id(session, team_id, name)
-    if cached is not None:
-        return cached
-    cursor: str | None = None
-    try:
-        while True:
-            page = rt.slack.conversations_list(
-                types="public_channel", exclude_archived=True, limit=200, cursor=cursor
-            )
-            channels = page.get("channels") or []
-            with rt.sessions() as session:  # cache the whole page: other lookups will need it
-                for channel in channels:
-                    threads.remember_channel_name(session, team_id, channel["id"], channel["name"])
-            found = next((c["id"] for c in channels if c.get("name") == name), None)
-            if found is not None:
-                return str(found)
-            cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
-            if not cursor:
-                return None
-    except SlackApiError as error:
-        logger.warning("Cannot list channels: %s", error.response.get("error"))
-        return None
-
-
 def open_assignment_thread(
     rt: Runtime, task: Task, assigner: Agent, origin: tuple[str, str]
 ) -> None:
-    """Post the brief in the assignee's team channel and link both threads (idempotent)."""
+    """Post the brief in the assignee's team channel (in the origin conversation if that is
+    private: `jobs/placement.py`) and link both threads (idempotent)."""
     assignee = rt.roster.get(task.assigned_to)
-    channel = team_channel_id(rt, task.team_id, assignee.team_channel) or origin[0]
+    channel = placement.channel_for(rt, task, assignee.team_channel, origin)
     origin_link = link(_permalink(rt, origin[0], origin[1]), "this thread")
     due = f" · due {task.due_date.isoformat()}" if task.due_date else ""
     brief = md(
@@ -87,7 +62,8 @@ def open_assignment_thread(
         persona(assigner),
         min_interval_s=0,
     )
-    post.render(brief, final=True)
+    with channels.posting_to(rt, task.team_id, channel):
+        post.render(brief, final=True)
     thread_ts = post.first_ts
     assert thread_ts is not None
     with rt.sessions() as session:

@@ -20,8 +20,9 @@ from sqlalchemy import select
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_call
+from jobs import channels, placement
 from jobs.blocks import button, context
-from jobs.delegation import enqueue_task, open_assignment_thread, persona, team_channel_id
+from jobs.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.llm import ToolUse
 from jobs.runtime import Runtime
 from jobs.slack_out import Persona, ReplyTarget, post_once
@@ -254,7 +255,7 @@ class Escalator:
         return task
 
     def _to_human(self, task: Task) -> None:
-        show_to_person(self.rt, task, self.caller, self.origin[0])
+        show_to_person(self.rt, task, self.caller, self.origin)
 
 
 def people_involved(rt: Runtime, task: Task) -> set[str]:
@@ -276,11 +277,13 @@ def people_involved(rt: Runtime, task: Task) -> set[str]:
         return {turn.user_id, *(user for user in wrote if user)}
 
 
-def show_to_person(rt: Runtime, task: Task, sender: Agent, fallback_channel: str) -> None:
-    """Post a saved escalation task as a card in the escalation channel (or, if that channel
-    does not exist, where the request came from) and leave it waiting for a person."""
-    channel = team_channel_id(rt, task.team_id, rt.settings.escalation_channel) or fallback_channel
-    ts = post_card(rt, task, channel, persona(sender))
+def show_to_person(rt: Runtime, task: Task, sender: Agent, origin: tuple[str, str]) -> None:
+    """Post a saved escalation task as a card in the escalation channel (or, for private work
+    or a channel the app cannot join, where the request came from: `jobs/placement.py`) and
+    leave it waiting for a person."""
+    channel = placement.channel_for(rt, task, rt.settings.escalation_channel, origin)
+    with channels.posting_to(rt, task.team_id, channel):
+        ts = post_card(rt, task, channel, persona(sender))
     with rt.sessions() as session:
         row = session.get(Task, task.id)
         assert row is not None

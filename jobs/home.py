@@ -1,6 +1,8 @@
-"""The App Home tab: what is waiting for a person's decision, and the department's audit trail
-(its latest decision records: approvals, rejections, agents' decisions), published per person
-with `views.publish` whenever they open the tab. A job, so the listener only acks."""
+"""The App Home tab, built for the person viewing it: the cards waiting for a decision they may
+make, and the audit trail (approvals, rejections, agents' decisions) of work they can see
+(`jobs/audience.py`: not what others asked in DMs or private channels they are not in; a
+guest sees only their own). Published with `views.publish` whenever they open the tab. A
+job, so the listener only acks."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from jobs import approval_cards as cards
+from jobs.audience import Viewer, origins
 from jobs.blocks import context, header
 from jobs.runtime import Runtime
 from jobs.slack_text import link, md, mrkdwn_text
@@ -21,6 +24,7 @@ logger = logging.getLogger(__name__)
 
 PENDING_SHOWN = 10
 DECISIONS_SHOWN = 15
+SCANNED = 200  # latest records read to find what this person may see
 
 
 def publish_home(team_id: str, user_id: str) -> str:
@@ -28,13 +32,15 @@ def publish_home(team_id: str, user_id: str) -> str:
     from jobs import runtime as runtime_module
 
     rt = runtime_module.current()
-    rt.slack.views_publish(user_id=user_id, view=home_view(rt, team_id))
+    rt.slack.views_publish(user_id=user_id, view=home_view(rt, team_id, user_id))
     return "published"
 
 
-def home_view(rt: Runtime, team_id: str) -> dict[str, Any]:
+def home_view(rt: Runtime, team_id: str, user_id: str) -> dict[str, Any]:
+    """The Home view for `user_id`: only what they may decide and what they can see."""
+    viewer = Viewer.of(rt, team_id, user_id)
     with rt.sessions() as session:
-        pending = list(
+        waiting = list(
             session.scalars(
                 select(Approval)
                 .where(
@@ -43,17 +49,23 @@ def home_view(rt: Runtime, team_id: str) -> dict[str, Any]:
                     Approval.card_ts.is_not(None),
                 )
                 .order_by(Approval.created_at.desc())
-                .limit(PENDING_SHOWN)
+                .limit(SCANNED)
             )
         )
-        decisions = list(
+        recorded = list(
             session.scalars(
                 select(Decision)
                 .where(Decision.team_id == team_id)
                 .order_by(Decision.created_at.desc())
-                .limit(DECISIONS_SHOWN)
+                .limit(SCANNED)
             )
         )
+        work = {a.subject_id for a in waiting} | {d.task_id for d in recorded if d.task_id}
+        asked = origins(session, team_id, work)
+    pending = [
+        a for a in waiting if viewer.sees(asked.get(a.subject_id)) and viewer.decides(a.action_type)
+    ][:PENDING_SHOWN]
+    decisions = [d for d in recorded if viewer.sees(asked.get(d.task_id or ""))][:DECISIONS_SHOWN]
     blocks: list[dict[str, Any]] = [
         header("Waiting for a decision"),
         *(_pending(rt, a) for a in pending),

@@ -185,9 +185,11 @@ class TurnRunner:
         if cached is not None:
             return cached
         info = self.rt.slack.conversations_info(channel=turn.channel_id)
-        name = (info.get("channel") or {}).get("name")
-        if isinstance(name, str):
-            threads.remember_channel_name(session, turn.team_id, turn.channel_id, name)
+        channel = info.get("channel") or {}
+        name = channel.get("name")
+        if isinstance(name, str):  # privacy too: placing private work needs no second call
+            private = bool(channel.get("is_private"))
+            threads.remember_channel_name(session, turn.team_id, turn.channel_id, name, private)
             return name
         return None
 

@@ -125,7 +125,8 @@ class LlmCall(TeamScoped, Base):
 
 
 class ChannelInfo(TeamScoped, Base):
-    """Channel names by id, so routing to a channel's lead needs no Slack call per turn."""
+    """Channel names (and privacy) by id, so routing to a channel's lead and placing private
+    work need no Slack call per turn."""
 
     __tablename__ = "channel_info"
     __table_args__ = (UniqueConstraint("team_id", "channel_id", name="uq_channel_info_channel"),)
@@ -133,4 +134,5 @@ class ChannelInfo(TeamScoped, Base):
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     channel_id: Mapped[str] = mapped_column(String(32))
     name: Mapped[str] = mapped_column(String(80))
+    is_private: Mapped[bool | None] = mapped_column(default=None)  # None: not asked yet
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)

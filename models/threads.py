@@ -151,7 +151,22 @@ def cached_channel_id(session: Session, team_id: str, name: str) -> str | None:
     return row.channel_id
 
 
-def remember_channel_name(session: Session, team_id: str, channel_id: str, name: str) -> None:
+def cached_privacy(session: Session, team_id: str, channel_id: str) -> bool | None:
+    """Whether a channel is private, as last seen (None: never asked, or asked too long ago)."""
+    row = session.scalar(
+        select(ChannelInfo).where(
+            ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id
+        )
+    )
+    if row is None or utcnow() - row.updated_at > CHANNEL_NAME_TTL:
+        return None
+    return row.is_private
+
+
+def remember_channel_name(
+    session: Session, team_id: str, channel_id: str, name: str, is_private: bool | None = None
+) -> None:
+    """Cache a channel's name and, when known, whether it is private."""
     row = session.scalar(
         select(ChannelInfo).where(
             ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id
@@ -160,10 +175,16 @@ def remember_channel_name(session: Session, team_id: str, channel_id: str, name:
     if row is None:
         try:
             with session.begin_nested():
-                session.add(ChannelInfo(team_id=team_id, channel_id=channel_id, name=name))
+                session.add(
+                    ChannelInfo(
+                        team_id=team_id, channel_id=channel_id, name=name, is_private=is_private
+                    )
+                )
         except IntegrityError:
             pass
     else:
         row.name = name
+        if is_private is not None:
+            row.is_private = is_private
         row.updated_at = utcnow()
     session.commit()

@@ -166,16 +166,37 @@ class SlackStandIn:
     # -- set-up and inspection ---------------------------------------------------------------
 
     def add_channel(
-        self, channel_id: str, name: str, *, is_im: bool = False, user: str | None = None
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_im: bool = False,
+        user: str | None = None,
+        is_private: bool = False,
+        is_member: bool = True,
+        members: list[str] | None = None,
     ) -> None:
-        """Create a channel, or with `is_im=True` the bot's DM with `user` (DMs have no name)."""
+        """Create a channel, or with `is_im=True` the bot's DM with `user` (DMs have no name).
+        `is_member=False`: the bot is not in it (it must join, or be invited, to post);
+        `members`: the people in it, as `conversations.members` lists them."""
         if is_im and not user:
             raise ValueError("a DM (is_im=True) needs the user it is with")
-        self._workspace.add_channel(channel_id, name, is_im=is_im, user=user)
+        self._workspace.add_channel(
+            channel_id,
+            name,
+            is_im=is_im,
+            user=user,
+            is_private=is_private,
+            is_member=is_member,
+            members=members,
+        )
 
-    def add_user(self, user_id: str, name: str, *, is_admin: bool = False) -> None:
-        """Create a workspace member that `users.info` and `chat.postEphemeral` will know."""
-        self._workspace.add_user(user_id, name, is_admin=is_admin)
+    def add_user(
+        self, user_id: str, name: str, *, is_admin: bool = False, is_guest: bool = False
+    ) -> None:
+        """Create a workspace member (or a guest) that `users.info` and `chat.postEphemeral`
+        will know."""
+        self._workspace.add_user(user_id, name, is_admin=is_admin, is_guest=is_guest)
 
     def add_usergroup(self, group_id: str, handle: str, members: list[str]) -> None:
         """A user group whose members `usergroups.users.list` returns."""

@@ -14,6 +14,7 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
+from sandbox import slack_membership as membership
 from sandbox.block_kit import MAX_BLOCKS_TEXT_CHARS, blocks_text_length, validate_blocks
 from sandbox.slack_workspace import SANDBOX_DOMAIN, Message, Workspace, ts_key
 
@@ -64,11 +65,26 @@ def flag(value: object) -> bool:
     return bool(value)
 
 
-def _channel(ws: Workspace, args: Args, name: str = "channel", *, allow_names: bool = False) -> str:
+def _channel(
+    ws: Workspace,
+    args: Args,
+    name: str = "channel",
+    *,
+    allow_names: bool = False,
+    member: bool = False,
+) -> str:
+    """The channel's id; `member=True` where Slack needs the bot in it (post, read)."""
     ref = _opt_str(args, name)
     channel_id = ws.resolve_channel(ref, allow_names=allow_names) if ref else None
     if channel_id is None:
         raise SlackMethodError("channel_not_found")
+    try:
+        if member:
+            membership.check_member(ws, channel_id)
+        else:
+            membership.check_visible(ws, channel_id)
+    except membership.NotVisible as refused:
+        raise SlackMethodError(refused.error) from None
     return channel_id
 
 
@@ -146,7 +162,7 @@ def auth_test(ws: Workspace, args: Args) -> Payload:
 
 def chat_post_message(ws: Workspace, args: Args) -> Payload:
     """Post a bot message (optionally a thread reply with a persona and metadata)."""
-    channel_id = _channel(ws, args, allow_names=True)
+    channel_id = _channel(ws, args, allow_names=True, member=True)
     text, blocks = _content(args, MAX_POST_TEXT_CHARS)
     metadata = _metadata(args)
     me = ws.identity
@@ -247,11 +263,34 @@ def conversations_info(ws: Workspace, args: Args) -> Payload:
     return {"channel": copy.deepcopy(ws.channels[channel_id])}
 
 
+def conversations_join(ws: Workspace, args: Args) -> Payload:
+    """Join a public channel (private ones need an invitation)."""
+    channel_id = _channel(ws, args)
+    try:
+        return membership.join(ws, channel_id)
+    except membership.NotVisible as refused:
+        raise SlackMethodError(refused.error) from None
+
+
+def conversations_members(ws: Workspace, args: Args) -> Payload:
+    """The people in a conversation, and the bot if it is in it (one page)."""
+    channel_id = _channel(ws, args)
+    with ws.lock:
+        people = list(ws.members.get(channel_id, []))
+        if ws.channels[channel_id]["is_member"]:
+            people.append(ws.identity.bot_user_id)
+    return {"members": people, "response_metadata": {"next_cursor": ""}}
+
+
 def conversations_list(ws: Workspace, args: Args) -> Payload:
     """List conversations of the requested types (default public channels), paged by id."""
     wanted = set((_opt_str(args, "types") or "public_channel").split(","))
-    kinds = {"public_channel": lambda c: not c["is_im"], "im": lambda c: bool(c["is_im"])}
-    unknown = wanted - set(kinds) - {"private_channel", "mpim"}
+    kinds: dict[str, Callable[[dict[str, Any]], bool]] = {
+        "public_channel": lambda c: not c["is_im"] and not c["is_private"],
+        "private_channel": lambda c: bool(not c["is_im"] and c["is_private"] and c["is_member"]),
+        "im": lambda c: bool(c["is_im"]),
+    }
+    unknown = wanted - set(kinds) - {"mpim"}
     if unknown:
         raise SlackMethodError("invalid_types")
     matching = [
@@ -269,7 +308,7 @@ def conversations_list(ws: Workspace, args: Args) -> Payload:
 
 def conversations_replies(ws: Workspace, args: Args) -> Payload:
     """Page through a thread, parent first; metadata only when asked for."""
-    channel_id = _channel(ws, args)
+    channel_id = _channel(ws, args, member=True)
     ts = _req_str(args, "ts")
     message = ws.find_message(channel_id, ts)
     if message is None:
@@ -291,7 +330,7 @@ def conversations_replies(ws: Workspace, args: Args) -> Payload:
 
 def conversations_history(ws: Workspace, args: Args) -> Payload:
     """Top-level messages, newest first; `oldest` bounds the search; metadata when asked for."""
-    channel_id = _channel(ws, args)
+    channel_id = _channel(ws, args, member=True)
     oldest = _opt_str(args, "oldest")
     top = [
         m
@@ -386,7 +425,9 @@ METHODS: dict[str, MethodHandler] = {
     "chat.postEphemeral": chat_post_ephemeral,
     "chat.getPermalink": chat_get_permalink,
     "conversations.info": conversations_info,
+    "conversations.join": conversations_join,
     "conversations.list": conversations_list,
+    "conversations.members": conversations_members,
     "conversations.replies": conversations_replies,
     "conversations.history": conversations_history,
     "assistant.threads.setStatus": assistant_threads_set_status,

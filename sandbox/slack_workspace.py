@@ -50,6 +50,7 @@ class Workspace:
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
         self.usergroups: dict[str, dict[str, Any]] = {}
+        self.members: dict[str, list[str]] = {}  # people in each channel (the bot apart)
         self._messages: dict[str, list[Message]] = {}
         self._ephemerals: dict[str, list[Message]] = {}
         self._last_ts_us = 0
@@ -67,8 +68,19 @@ class Workspace:
             seconds, micros = divmod(self._last_ts_us, 1_000_000)
             return f"{seconds}.{micros:06d}"
 
-    def add_channel(self, channel_id: str, name: str, *, is_im: bool, user: str | None) -> None:
-        """Create a conversation shaped like `conversations.info` returns it."""
+    def add_channel(
+        self,
+        channel_id: str,
+        name: str,
+        *,
+        is_im: bool,
+        user: str | None,
+        is_private: bool = False,
+        is_member: bool = True,
+        members: list[str] | None = None,
+    ) -> None:
+        """Create a conversation shaped like `conversations.info` returns it; `is_member` says
+        whether the bot is in it (a DM always has the bot), `members` who else is."""
         channel: dict[str, Any] = {
             "id": channel_id,
             "created": int(time.time()),
@@ -76,21 +88,29 @@ class Workspace:
             "is_group": False,
             "is_im": is_im,
             "is_mpim": False,
-            "is_private": False,
+            "is_private": is_private or is_im,
             "is_archived": False,
-            "is_member": True,
+            "is_member": is_member or is_im,
             "context_team_id": self.identity.team_id,
         }
         if is_im:
             channel.update(user=user, is_user_deleted=False)
         else:
             channel.update(name=name, name_normalized=name.lower())
+        people = [user] if is_im and user else list(members or [])
         with self.lock:
             self.channels[channel_id] = channel
+            self.members[channel_id] = people
             self._messages.setdefault(channel_id, [])
 
     def add_user(
-        self, user_id: str, name: str, *, is_admin: bool = False, is_bot: bool = False
+        self,
+        user_id: str,
+        name: str,
+        *,
+        is_admin: bool = False,
+        is_bot: bool = False,
+        is_guest: bool = False,
     ) -> None:
         """Create a user shaped like `users.info` returns it."""
         user = {
@@ -102,6 +122,7 @@ class Workspace:
             "is_admin": is_admin,
             "is_owner": False,
             "is_bot": is_bot,
+            "is_restricted": is_guest,  # a multi-channel guest
             "is_app_user": False,
             "profile": {"real_name": name, "display_name": name, "team": self.identity.team_id},
         }

@@ -1,5 +1,6 @@
-"""Escalation to a person: the card lands in the escalation channel, a person decides in a
-modal, the card shows the decision and the waiting agent resumes with it."""
+"""Escalation to a person: the card of work asked in a public channel lands in the escalation
+channel (joined first), a person decides in a modal, the card shows the decision and the
+waiting agent resumes with it. (Private work keeps its cards private: tests/test_privacy.py.)"""
 
 from __future__ import annotations
 
@@ -13,9 +14,9 @@ from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from sandbox.signing import im_message_event
+from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import DM_CHANNEL, HUMAN, ServedApp, work
+from tests.conftest import BOT_USER, CHANNEL_GENERAL, HUMAN, ServedApp, work
 
 ESCALATIONS = "C0ESCALATE"
 APPROVER = "U0EXEC"
@@ -41,8 +42,17 @@ def _cmo(synthesis: bool) -> Any:
 
 @pytest.fixture()
 def escalation_channel(slack: SlackStandIn) -> None:
-    slack.add_channel(ESCALATIONS, "mkt-escalations")
+    slack.add_channel(ESCALATIONS, "mkt-escalations", is_member=False)  # joined on first card
     slack.add_user(APPROVER, "exec", is_admin=True)
+
+
+def ask(bolt: ServedApp, slack: SlackStandIn, question: str) -> str:
+    """A person asks the department in #general (public); returns the message's ts."""
+    text = f"<@{BOT_USER}> {question}"
+    asked = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text)
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=asked)
+    assert bolt.sender.send_event(event).status == 200
+    return asked
 
 
 def _click(bolt: ServedApp, slack: SlackStandIn, card: dict[str, Any], action_id: str) -> None:
@@ -96,12 +106,7 @@ def test_cmo_escalates_to_a_person_who_decides_and_the_work_resumes(
     claude.script_for(
         _cmo(True), TextReply("Approved: shifting 20% of paid social to LinkedIn in Q1.")
     )
-    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="should we move budget to LinkedIn?")
-    bolt.sender.send_event(
-        im_message_event(
-            user=HUMAN, channel=DM_CHANNEL, text="should we move budget to LinkedIn?", ts=asked
-        )
-    )
+    asked = ask(bolt, slack, "should we move budget to LinkedIn?")
     work(runtime)
 
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
@@ -127,7 +132,7 @@ def test_cmo_escalates_to_a_person_who_decides_and_the_work_resumes(
         card["blocks"][-1]["elements"][0]["text"]
         == f"Decided by <@{APPROVER}>: Approved for Q1, report back in 30 days."
     )
-    replies = [m["text"] for m in slack.messages(DM_CHANNEL, asked) if m.get("bot_id")]
+    replies = [m["text"] for m in slack.messages(CHANNEL_GENERAL, asked) if m.get("bot_id")]
     assert (
         replies[0]
         == "This needs the exec team.\n\nI've escalated the $12k question to the exec team."
@@ -150,10 +155,7 @@ def test_a_second_answer_is_refused(
 ) -> None:
     claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
     claude.script_for(_cmo(True), TextReply("Done."))
-    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
-    bolt.sender.send_event(
-        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
-    )
+    ask(bolt, slack, "budget?")
     work(runtime)
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     _click(bolt, slack, card, "escalation-send-back")
@@ -178,10 +180,7 @@ def test_only_approvers_may_answer_an_escalation(
     escalation_channel: None,
 ) -> None:
     claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
-    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
-    bolt.sender.send_event(
-        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
-    )
+    ask(bolt, slack, "budget?")
     work(runtime)
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     slack.add_user("U0INTERN", "intern")
@@ -213,10 +212,7 @@ def test_acknowledging_shows_on_the_card_and_keeps_it_open(
 ) -> None:
     claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
     claude.script_for(_cmo(True), TextReply("Going ahead."))
-    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
-    bolt.sender.send_event(
-        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
-    )
+    ask(bolt, slack, "budget?")
     work(runtime)
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     _click(bolt, slack, card, "escalation-acknowledge")
@@ -254,10 +250,7 @@ def _escalated_card(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> dict[str, Any]:
     claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
-    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
-    bolt.sender.send_event(
-        im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
-    )
+    ask(bolt, slack, "budget?")
     work(runtime)
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     return card

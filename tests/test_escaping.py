@@ -17,7 +17,7 @@ from jobs.slack_text import escape
 from models.approvals import Approval
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from sandbox.signing import app_mention_event, im_message_event
+from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_events import app_home_opened_event
 from tests.conftest import (
@@ -31,7 +31,14 @@ from tests.conftest import (
     work,
 )
 from tests.test_approval_flow import LEE, MARIA, _cards, _click, _is, _review, people
-from tests.test_escalation_flow import APPROVER, ESCALATE, ESCALATIONS, _submit, escalation_channel
+from tests.test_escalation_flow import (
+    APPROVER,
+    ESCALATE,
+    ESCALATIONS,
+    _submit,
+    ask,
+    escalation_channel,
+)
 from tests.test_escalation_flow import _click as _click_escalation
 
 __all__ = ["escalation_channel", "people"]  # fixtures, used by name
@@ -172,10 +179,7 @@ def test_an_escalation_card_notifies_only_the_people_code_checked(
     )
     claude.script_for(_role("CMO", "Answer to your escalation"), TextReply(ATTACK))
     question = "should we &lt;!channel&gt; move budget?"
-    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text=question)
-    bolt.sender.send_event(
-        im_message_event(user=HUMAN, channel=DM_CHANNEL, text=question, ts=asked)
-    )
+    asked = ask(bolt, slack, question)
     work(runtime)
 
     refused = json.dumps(claude.requests[1].body["messages"][-1]["content"])
@@ -199,7 +203,7 @@ def test_an_escalation_card_notifies_only_the_people_code_checked(
     )
     texts = [t for t in _wire(slack) if not t.startswith("ESCALATION: ")]  # plain_text header
     _assert_only_code_markup(texts, people={HUMAN, APPROVER})
-    replies = [m["text"] for m in slack.messages(DM_CHANNEL, asked) if m.get("bot_id")]
+    replies = [m["text"] for m in slack.messages(CHANNEL_GENERAL, asked) if m.get("bot_id")]
     assert replies[-1] == escape(ATTACK)
 
 

@@ -271,9 +271,11 @@ def test_a_colleague_who_may_not_approve_sees_the_refusal(page: Page) -> None:
 
 
 def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
+    """Asked in a public channel, the card goes to #mkt-escalations (a DM's would stay in the
+    DM: tests/test_privacy.py)."""
     page.get_by_test_id("user-picker").select_option(MARIA)
-    page.get_by_test_id("channel-dm").click()
-    _send(page, "Is our GDPR consent banner copy compliant for the EU launch?")
+    page.get_by_test_id("channel-general").click()
+    _send(page, "@Marketing Dept Is our GDPR consent banner copy compliant for the EU launch?")
     page.get_by_test_id("channel-mkt-escalations").click()
     card = page.get_by_test_id("message").filter(
         has=page.get_by_test_id("block-header").filter(has_text="ESCALATION: Human")
@@ -290,7 +292,7 @@ def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
     expect(page.get_by_test_id("modal")).to_have_count(0)
     expect(card).to_contain_text("Decided by @maria", timeout=REPLY_TIMEOUT_MS)
 
-    page.get_by_test_id("channel-dm").click()
+    page.get_by_test_id("channel-general").click()
     pane = _open_my_thread(page, "maria", "GDPR consent banner")
     answer = pane.get_by_test_id("message-text").filter(has_text="Answer from above")
     expect(answer).to_have_count(1, timeout=REPLY_TIMEOUT_MS)

@@ -1,0 +1,233 @@
+"""Private work stays private: what is asked in a DM or a private channel keeps its assignment
+threads and escalation cards in that conversation, and the App Home tab shows each person only
+the cards they may decide and the decisions on work they can see."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from jobs.home import home_view
+from jobs.runtime import Runtime
+from models.approvals import Approval
+from models.base import new_id
+from models.records import Turn
+from models.work import Decision, Task
+from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
+from sandbox.signing import app_mention_event, im_message_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import (
+    BOT_USER,
+    CHANNEL_CONTENT,
+    CHANNEL_GENERAL,
+    DM_CHANNEL,
+    HUMAN,
+    TEAM,
+    ServedApp,
+    work,
+)
+from tests.test_department_flow import DRAFT, KEYWORDS, REQUEST, SYNTHESIS, _delegate, _is
+from tests.test_escalation_flow import ESCALATE, ESCALATIONS, _cmo, escalation_channel
+
+__all__ = ["escalation_channel"]  # the fixture, used by name
+
+PRIVATE = "C0PRIVATE"  # a private channel the app and HUMAN are in
+COLLEAGUE = "U0COLLEAGUE"  # a member, in no private conversation of HUMAN's
+INSIDER = "U0INSIDER"  # a member of the private channel
+GUEST = "U0GUEST"
+EXEC = "U0EXEC2"  # a workspace admin: may decide every card
+
+
+def _script_blog_post(claude: ScriptedClaude) -> None:
+    claude.script_for(
+        _is("Content Manager", synthesis=False),
+        _delegate("copywriter", "Draft the blog post"),
+        _delegate("seo_specialist", "Keyword research"),
+        TextReply("On it."),
+    )
+    claude.script_for(_is("Copywriter", synthesis=False), TextReply(DRAFT))
+    claude.script_for(_is("SEO Specialist", synthesis=False), TextReply(KEYWORDS))
+    claude.script_for(_is("Content Manager", synthesis=True), TextReply(SYNTHESIS))
+
+
+def _bot_posts(slack: SlackStandIn, channel: str) -> list[dict[str, Any]]:
+    return [m for m in slack.messages(channel) if m.get("bot_id")]
+
+
+def _top_level(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+
+
+def test_a_dm_request_keeps_its_briefs_out_of_the_team_channel(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    _script_blog_post(claude)
+    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text=REQUEST)
+    event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text=REQUEST, ts=asked)
+    assert bolt.sender.send_event(event).status == 200
+    work(runtime)
+
+    assert _bot_posts(slack, CHANNEL_CONTENT) == []  # the team channel saw nothing
+    assert _bot_posts(slack, CHANNEL_GENERAL) == []
+    assert slack.calls_to("conversations.join") == []
+    briefs = _top_level(_bot_posts(slack, DM_CHANNEL))
+    assert [b["text"].split(" → ")[0] for b in briefs] == [
+        "*Draft the blog post*",
+        "*Keyword research*",
+    ]
+    answers = {
+        m["username"]: m["text"] for b in briefs for m in slack.messages(DM_CHANNEL, b["ts"])[1:]
+    }
+    assert answers == {"Copywriter": DRAFT, "SEO Specialist": KEYWORDS}
+    replies = [m["text"] for m in slack.messages(DM_CHANNEL, asked) if m.get("bot_id")]
+    assert replies[-1] == SYNTHESIS
+    with runtime.sessions() as session:
+        placed = {t.channel_id for t in session.query(Task).filter(Task.depth == 1)}
+    assert placed == {DM_CHANNEL}
+
+
+def test_a_private_channel_request_stays_there_and_its_privacy_is_read_once(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    slack.add_channel(PRIVATE, "launch-secret", is_private=True, members=[HUMAN])
+    _script_blog_post(claude)
+    text = f"<@{BOT_USER}> {REQUEST}"
+    asked = slack.add_message(PRIVATE, user=HUMAN, text=text)
+    event = app_mention_event(user=HUMAN, channel=PRIVATE, text=text, ts=asked)
+    assert bolt.sender.send_event(event).status == 200
+    work(runtime)
+
+    assert _bot_posts(slack, CHANNEL_CONTENT) == []
+    assert len(_top_level(_bot_posts(slack, PRIVATE))) == 2  # both assignment threads
+    # privacy is read once (while routing) and cached on the channel's record
+    infos = [c for c in slack.calls_to("conversations.info") if c.args.get("channel") == PRIVATE]
+    assert len(infos) == 1
+
+
+def test_a_dm_escalation_card_stays_in_the_dm(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    escalation_channel: None,
+) -> None:
+    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
+    asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
+    event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
+    assert bolt.sender.send_event(event).status == 200
+    work(runtime)
+
+    assert slack.messages(ESCALATIONS) == []
+    assert slack.calls_to("conversations.join") == []  # the escalation channel was not needed
+    [card] = [m for m in slack.messages(DM_CHANNEL) if m.get("blocks")]
+    assert card["blocks"][0]["text"]["text"] == "ESCALATION: Human · Budget"
+
+
+def _work(
+    runtime: Runtime,
+    *,
+    channel: str,
+    user: str,
+    decided: str,
+    pending: str | None = None,
+) -> None:
+    """A request (turn + task) with one recorded decision and, if asked, a waiting card."""
+    turn = Turn(
+        id=new_id(),
+        team_id=TEAM,
+        event_id=new_id(),
+        source="message.im" if channel.startswith("D") else "app_mention",
+        channel_id=channel,
+        is_dm=channel.startswith("D"),
+        thread_ts=new_id(),
+        message_ts=new_id(),
+        user_id=user,
+        text="a request",
+        status="answered",
+    )
+    task = Task(
+        id=new_id(),
+        team_id=TEAM,
+        origin_turn_id=turn.id,
+        created_by="human",
+        assigned_to="cmo",
+        title="A request",
+        brief="",
+    )
+    decision = Decision(
+        team_id=TEAM,
+        task_id=task.id,
+        decision_maker="cmo",
+        type="budget_allocation",
+        decision=decided,
+        reasoning=f"why {decided}",
+    )
+    with runtime.sessions() as session:
+        session.add_all([turn, task])
+        session.flush()
+        session.add(decision)
+        if pending is not None:
+            session.add(
+                Approval(
+                    team_id=TEAM,
+                    subject_id=task.id,
+                    action_type="blog_post",
+                    version=1,
+                    title=pending,
+                    draft="draft",
+                    drafted_by="copywriter",
+                    channel_id=channel,
+                    thread_ts=turn.thread_ts,
+                    card_ts=turn.thread_ts,
+                )
+            )
+        session.commit()
+
+
+@pytest.fixture()
+def workspace(slack: SlackStandIn, runtime: Runtime) -> None:
+    slack.add_channel(PRIVATE, "launch-secret", is_private=True, members=[HUMAN, INSIDER])
+    slack.add_user(HUMAN, "human")
+    slack.add_user(COLLEAGUE, "colleague")
+    slack.add_user(INSIDER, "insider")
+    slack.add_user(GUEST, "guest", is_guest=True)
+    slack.add_user(EXEC, "exec", is_admin=True)
+    _work(runtime, channel=CHANNEL_GENERAL, user=COLLEAGUE, decided="PUBLIC-DECISION")
+    _work(runtime, channel=DM_CHANNEL, user=HUMAN, decided="DM-DECISION", pending="DM-CARD")
+    _work(runtime, channel=PRIVATE, user=HUMAN, decided="PRIVATE-DECISION", pending="PRIV-CARD")
+    _work(runtime, channel=CHANNEL_GENERAL, user=GUEST, decided="GUEST-DECISION")
+
+
+def _home(runtime: Runtime, user: str) -> str:
+    return json.dumps(home_view(runtime, TEAM, user)["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("viewer", "seen"),
+    [
+        (HUMAN, {"PUBLIC", "DM", "PRIVATE", "GUEST"}),  # their own DM and private channel
+        (INSIDER, {"PUBLIC", "PRIVATE", "GUEST"}),  # in the private channel, not in the DM
+        (COLLEAGUE, {"PUBLIC", "GUEST"}),  # public work only
+        (GUEST, {"GUEST"}),  # a guest sees only their own requests
+    ],
+)
+def test_home_shows_decisions_on_work_the_viewer_can_see(
+    runtime: Runtime, workspace: None, viewer: str, seen: set[str]
+) -> None:
+    home = _home(runtime, viewer)
+    shown = {name for name in ("PUBLIC", "DM", "PRIVATE", "GUEST") if f"{name}-DECISION" in home}
+    assert shown == seen
+    for hidden in {"PUBLIC", "DM", "PRIVATE", "GUEST"} - seen:
+        assert f"why {hidden}-DECISION" not in home  # no reasoning either
+
+
+def test_home_shows_waiting_cards_only_to_who_may_decide_and_can_see_them(
+    runtime: Runtime, slack: SlackStandIn, workspace: None
+) -> None:
+    slack.add_user(INSIDER, "insider", is_admin=True)  # an admin may decide blog posts
+    insider, admin_outside = _home(runtime, INSIDER), _home(runtime, EXEC)
+    assert "PRIV-CARD" in insider and "DM-CARD" not in insider
+    assert "PRIV-CARD" not in admin_outside and "DM-CARD" not in admin_outside
+    assert "DM-CARD" not in _home(runtime, HUMAN)  # can see it, may not decide it
