@@ -19,7 +19,7 @@ from jobs.approvals import continuation_brief
 from jobs.budget import stop_task_request, within_budget
 from jobs.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.department_tools import DepartmentTools, offered_tools
-from jobs.lease import heartbeat
+from jobs.lease_runner import LeasedWork, claim, run_held
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.reviews import review_step
 from jobs.runtime import Runtime
@@ -37,6 +37,9 @@ BUDGET_TEXT = "_Stopped: the request hit one of the department's limits._"
 FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes back as not done._"
 
 
+TASK_LEASES = LeasedWork("task", tasks.claim, tasks.extend_lease, tasks.release)
+
+
 def run_task(team_id: str, task_id: str) -> str:
     """RQ entry point: one turn of one task. Returns what happened, for the job result."""
     return TaskRunner(runtime_module.current()).run(team_id, task_id)
@@ -48,18 +51,14 @@ class TaskRunner:
 
     def run(self, team_id: str, task_id: str) -> str:
         lease_s = self.rt.settings.turn_lease_s
+        held = claim(self.rt.sessions, TASK_LEASES, team_id, task_id, lease_s)
         with self.rt.sessions() as session:
-            held = tasks.claim(session, team_id, task_id, lease_s)
             task = tasks.load_task(session, team_id, task_id)
         if task is None or held is None:
             return "skipped"
-
-        def extend() -> bool:
-            with self.rt.sessions() as session:
-                return tasks.extend_lease(session, held, lease_s)
-
-        with heartbeat(extend, lease_s, f"task {task_id}"):
-            return self._work(task, held)
+        return run_held(
+            self.rt.sessions, TASK_LEASES, held, lease_s, task_id, lambda: self._work(task, held)
+        )
 
     def _work(self, task: Task, held: tasks.TaskClaim) -> str:
         agent = self.rt.roster.get(task.assigned_to)
