@@ -86,8 +86,10 @@ class Supervisor:
         )
         while not self.stopping:
             self._sweep(rt)
-            if self._restart_dead(rt.sessions):
-                self._sweep(rt)  # the dead child's work goes back to the queue now
+            dead = self._reap_dead(rt.sessions)
+            if dead:
+                self._sweep(rt)  # the dead child's work is queued for the live ones now
+                self._respawn(dead)
             self._sleep(self.settings.sweep_interval_s)
         for child in self.children:
             child.join(timeout=30)
@@ -108,20 +110,22 @@ class Supervisor:
             remind_after=timedelta(hours=rt.approvals.defaults.reminder_after_hours),
         )
 
-    def _restart_dead(self, sessions: sessionmaker[Session]) -> bool:
-        """Give back each dead child's leases and start a new child; True if one had died."""
-        died = False
-        for index, child in enumerate(self.children):
-            if child.is_alive():
-                continue
-            died = True
+    def _reap_dead(self, sessions: sessionmaker[Session]) -> list[int]:
+        """Give back each dead child's leases at once; the indexes of the dead children."""
+        dead = [index for index, child in enumerate(self.children) if not child.is_alive()]
+        for index in dead:
+            child = self.children[index]
             logger.warning("Worker process %s exited (%s)", child.pid, child.exitcode)
             if child.pid is not None:
                 _release_holder(sessions, holder_name(socket.gethostname(), child.pid))
-            if not self.stopping:
-                time.sleep(RESTART_DELAY_S)
-                self.children[index] = self._spawn()
-        return died
+        return dead
+
+    def _respawn(self, dead: list[int]) -> None:
+        for index in dead:
+            if self.stopping:
+                return
+            time.sleep(RESTART_DELAY_S)
+            self.children[index] = self._spawn()
 
     def _release_dead_on_host(self, sessions: sessionmaker[Session]) -> None:
         """After a crash of the whole worker command: leases of this host's processes that
