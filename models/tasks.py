@@ -114,6 +114,7 @@ class TaskClaim:
     task_id: str
     token: str
     turn: int  # 1 for the first turn, 2 for the synthesis after subtasks, ...
+    retries: int = 0  # runs beyond one per turn over the task's life (dead or failed runs)
 
 
 RUNNABLE = (TaskStatus.OPEN.value, TaskStatus.READY.value)
@@ -150,10 +151,10 @@ def claim(
     )
     if not won:
         return None
-    turn = session.scalar(
-        select(Task.turns_used).where(Task.team_id == team_id, Task.id == task_id)
-    )
-    return TaskClaim(team_id, task_id, token, turn or 1)
+    row = session.execute(
+        select(Task.turns_used, Task.attempts).where(Task.team_id == team_id, Task.id == task_id)
+    ).one()
+    return TaskClaim(team_id, task_id, token, row.turns_used or 1, row.attempts - row.turns_used)
 
 
 def release(session: Session, held: TaskClaim) -> bool:

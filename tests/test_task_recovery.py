@@ -104,6 +104,30 @@ def test_the_sweeper_takes_back_a_task_whose_lease_ran_out(
     assert [m["text"] for m in _bot_messages(slack, task)] == [TAGLINE]
 
 
+def test_a_task_that_keeps_failing_is_failed_and_says_so(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Retries of a task turn are bounded like a turn's: no sweep every 5 s forever."""
+    from jobs.task_turns import GAVE_UP_TEXT, MAX_TASK_RETRIES
+
+    task = _task(
+        runtime,
+        slack,
+        status=TaskStatus.IN_PROGRESS.value,
+        turns_used=1,
+        attempts=1 + MAX_TASK_RETRIES,  # the first run and every allowed retry died
+        lease_token="dead",
+        lease_expires_at=utcnow() - timedelta(seconds=1),
+    )
+    assert _sweep(runtime) == [task_job_id(task.id)]
+    work(runtime)
+
+    failed = _reload(runtime, task.id)
+    assert (failed.status, failed.deliverable) == (TaskStatus.FAILED.value, GAVE_UP_TEXT)
+    assert [m["text"] for m in _bot_messages(slack, task)] == [GAVE_UP_TEXT]
+    assert claude.requests == [] and _sweep(runtime) == []
+
+
 def _held_by(rt: Runtime, slack: SlackStandIn, holder: str) -> Task:
     return _task(
         rt,
