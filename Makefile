@@ -50,6 +50,7 @@ bench: $(STAMP)
 	$(PY) -m bench.sandbox_latency
 	$(PY) -m bench.fanout
 	$(PY) -m bench.approval_clicks
+	$(PY) -m bench.recovery
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -104,7 +104,7 @@ class Settings(BaseSettings):
     queue_name: str = "turns"
     worker_processes: int = Field(default=4, ge=1, le=64)
 
-    turn_lease_s: float = Field(default=45.0, gt=0)
+    turn_lease_s: float = Field(default=20.0, gt=0)  # heartbeat every quarter
     sweep_interval_s: float = Field(default=5.0, gt=0)
     enqueue_grace_s: float = Field(default=3.0, ge=0)
     stream_update_interval_s: float = Field(default=1.0, ge=0)

@@ -19,7 +19,7 @@ from jobs.approvals import continuation_brief
 from jobs.budget import stop_task_request, within_budget
 from jobs.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.department_tools import DepartmentTools, offered_tools
-from jobs.lease import heartbeat
+from jobs.lease_runner import LeasedWork, claim, run_held
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.reviews import review_step
 from jobs.runtime import Runtime
@@ -35,6 +35,18 @@ PLACEHOLDER = "_On it…_"
 STOPPED_TEXT = "_I stopped working on this: it took more turns than the department allows._"
 BUDGET_TEXT = "_Stopped: the request hit one of the department's limits._"
 FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes back as not done._"
+GAVE_UP_TEXT = (
+    "_I couldn't finish this: it failed on our side several times. It goes back as not done._"
+)
+MAX_TASK_RETRIES = 3  # failed or killed runs of a task before it is failed (and its parent woken)
+
+
+TASK_LEASES = LeasedWork("task", tasks.claim, tasks.extend_lease, tasks.release)
+
+
+def _post_key(task: Task, held: tasks.TaskClaim) -> str:
+    """The idempotency key of a task turn's reply: the same for every retry of that turn."""
+    return f"t{held.turn:02d}{task.id[:29]}"
 
 
 def run_task(team_id: str, task_id: str) -> str:
@@ -48,27 +60,25 @@ class TaskRunner:
 
     def run(self, team_id: str, task_id: str) -> str:
         lease_s = self.rt.settings.turn_lease_s
+        held = claim(self.rt.sessions, TASK_LEASES, team_id, task_id, lease_s)
         with self.rt.sessions() as session:
-            held = tasks.claim(session, team_id, task_id, lease_s)
             task = tasks.load_task(session, team_id, task_id)
         if task is None or held is None:
             return "skipped"
-
-        def extend() -> bool:
-            with self.rt.sessions() as session:
-                return tasks.extend_lease(session, held, lease_s)
-
-        with heartbeat(extend, lease_s, f"task {task_id}"):
-            return self._work(task, held)
+        return run_held(
+            self.rt.sessions, TASK_LEASES, held, lease_s, task_id, lambda: self._work(task, held)
+        )
 
     def _work(self, task: Task, held: tasks.TaskClaim) -> str:
+        if held.retries > MAX_TASK_RETRIES:
+            return self._give_up(task, held)
         agent = self.rt.roster.get(task.assigned_to)
         if task.thread_ts is None:  # the delegating worker died before opening the thread
             creator = self.rt.roster.by_id.get(task.created_by, agent)
             origin = task.context.get("requested_in") or [task.channel_id, task.thread_ts]
             open_assignment_thread(self.rt, task, creator, (str(origin[0]), str(origin[1])))
         assert task.channel_id is not None and task.thread_ts is not None
-        key = f"t{held.turn:02d}{task.id[:29]}"
+        key = _post_key(task, held)
         writer = ReplyWriter(
             self.rt.slack,
             self.rt.sessions,
@@ -123,6 +133,23 @@ class TaskRunner:
         if tools.created:
             return self._wait_for_subtasks(task, held)
         return self._finish(task, held, TaskStatus.DONE, text)
+
+    def _give_up(self, task: Task, held: tasks.TaskClaim) -> str:
+        """Retries are bounded like a turn's: the task fails, its manager goes on without it
+        (the thread is told if it can still be written to)."""
+        agent = self.rt.roster.by_id.get(task.assigned_to)
+        if agent is not None and task.channel_id is not None and task.thread_ts is not None:
+            target = ReplyTarget(
+                task.team_id, _post_key(task, held), task.channel_id, task.thread_ts
+            )
+            writer = ReplyWriter(
+                self.rt.slack, self.rt.sessions, target, persona(agent), min_interval_s=0
+            )
+            try:
+                writer.render(GAVE_UP_TEXT, final=True)
+            except Exception:
+                logger.exception("Task %s: could not say it gave up in its thread", task.id)
+        return self._finish(task, held, TaskStatus.FAILED, GAVE_UP_TEXT)
 
     def _brief_and_tools(
         self, task: Task, agent: Agent, children: list[Task], history: list[Approval]

@@ -16,11 +16,12 @@ from bots.roster import Agent
 from bots.routing import route
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
+from jobs import unreachable
 from jobs.agent_loop import run_agent_loop
 from jobs.budget import stop_request, within_budget
 from jobs.delegation import enqueue_task
 from jobs.department_tools import DepartmentTools, offered_tools
-from jobs.lease import heartbeat
+from jobs.lease_runner import LeasedWork, claim, run_held
 from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
 from jobs.queue import try_enqueue_turn, turn_queue
 from jobs.runtime import Runtime
@@ -28,6 +29,7 @@ from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
 from jobs.slack_text import from_slack
 from jobs.usage import record_call
 from models import tasks, threads, turns
+from models.leases import this_process
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
 from models.work import Task, TaskStatus
 
@@ -51,6 +53,17 @@ GAVE_UP_TEXT = (
 )
 
 
+def _extend_turn(session: Session, held: turns.Claim, lease_s: float) -> bool:
+    """Keep the turn held, and the request task it made, if any (it is the turn's work)."""
+    if not turns.extend_lease(session, held, lease_s):
+        return False
+    tasks.extend_request_lease(session, held.team_id, held.turn_id, this_process(), lease_s)
+    return True
+
+
+TURN_LEASES = LeasedWork("turn", turns.claim, _extend_turn, turns.release)
+
+
 def run_turn(team_id: str, turn_id: str) -> str:
     """RQ entry point: answer one turn. Returns the turn's status for the job result."""
     return TurnRunner(runtime_module.current()).run(team_id, turn_id)
@@ -61,31 +74,20 @@ class TurnRunner:
         self.rt = rt
 
     def run(self, team_id: str, turn_id: str) -> str:
-        settings = self.rt.settings
+        lease_s = self.rt.settings.turn_lease_s
+        held = claim(self.rt.sessions, TURN_LEASES, team_id, turn_id, lease_s)
         with self.rt.sessions() as session:
-            claim = turns.claim(session, team_id, turn_id, settings.turn_lease_s)
             turn = turns.load_turn(session, team_id, turn_id)
         if turn is None:
             logger.warning("Turn %s not found for team %s", turn_id, team_id)
             return "missing"
-        if claim is None:
+        if held is None:
             return f"skipped:{turn.status}"
-        lease_s = settings.turn_lease_s
-
-        def extend() -> bool:
-            with self.rt.sessions() as session:
-                return turns.extend_lease(session, claim, lease_s)
-
-        with heartbeat(extend, lease_s, f"turn {turn_id}"):
-            try:
-                status = self._answer(turn, claim)
-            except Exception:
-                # Slack or the database failed under us: hand the turn back now so the sweeper
-                # retries it at its next pass (MAX_TURN_ATTEMPTS bounds the retries).
-                logger.exception("Turn %s failed; releasing it for a retry", turn_id)
-                with self.rt.sessions() as session:
-                    turns.release(session, claim)
-                raise
+        # Slack or the database failing under the turn gives the lease back for a retry
+        # (MAX_TURN_ATTEMPTS bounds the retries).
+        status = run_held(
+            self.rt.sessions, TURN_LEASES, held, lease_s, turn_id, lambda: self._reach(turn, held)
+        )
         self._hand_on(turn)
         return status
 
@@ -98,9 +100,25 @@ class TurnRunner:
                 turn_queue(self.rt.redis, self.rt.settings.queue_name), turn.team_id, following
             )
 
-    def _answer(self, turn: Turn, claim: turns.Claim) -> str:
-        agent, conversation = self._resolve_agent(turn)
-        writer = ReplyWriter(
+    def _reach(self, turn: Turn, claim: turns.Claim) -> str:
+        """Answer, unless the thread's channel is gone for the app: no retry would change
+        that, so the turn fails at once and the person is told in a DM (jobs/unreachable.py)."""
+        try:
+            if claim.attempts > MAX_TURN_ATTEMPTS:
+                return self._give_up(turn, claim)
+            return self._answer(turn, claim)
+        except SlackApiError as error:
+            if not unreachable.is_unreachable(error):
+                raise
+            logger.warning("Turn %s: its channel is unreachable (%s)", turn.id, error)
+            with self.rt.sessions() as session:
+                turns.finish(session, claim, TurnStatus.FAILED, "channel_unreachable")
+            notice = unreachable.notice(turn.channel_id)
+            unreachable.tell_requester(self.rt.slack, turn.user_id, notice)
+            return TurnStatus.FAILED.value
+
+    def _writer(self, turn: Turn, agent: Agent) -> ReplyWriter:
+        return ReplyWriter(
             self.rt.slack,
             self.rt.sessions,
             ReplyTarget(turn.team_id, turn.id, turn.channel_id, turn.thread_ts),
@@ -108,8 +126,24 @@ class TurnRunner:
             min_interval_s=self.rt.settings.stream_update_interval_s,
             interim_client=self.rt.slack_best_effort,
         )
-        if claim.attempts > MAX_TURN_ATTEMPTS:
+
+    def _give_up(self, turn: Turn, claim: turns.Claim) -> str:
+        """Past MAX_TURN_ATTEMPTS runs: say so in the thread, spend nothing more. If even that
+        fails, the turn still ends here (the person is told in a DM if possible)."""
+        try:
+            agent, _ = self._resolve_agent(turn)
+            writer = self._writer(turn, agent)
             return self._close(writer, claim, TurnStatus.FAILED, GAVE_UP_TEXT, "too_many_attempts")
+        except Exception:
+            logger.exception("Turn %s: could not say it gave up in its thread", turn.id)
+        with self.rt.sessions() as session:
+            turns.finish(session, claim, TurnStatus.FAILED, "too_many_attempts")
+        unreachable.tell_requester(self.rt.slack, turn.user_id, GAVE_UP_TEXT)
+        return TurnStatus.FAILED.value
+
+    def _answer(self, turn: Turn, claim: turns.Claim) -> str:
+        agent, conversation = self._resolve_agent(turn)
+        writer = self._writer(turn, agent)
         writer.render(PLACEHOLDER, final=True)
         request = LlmRequest(
             model=self.rt.settings.model_for(agent.model_tier),
@@ -271,6 +305,7 @@ class _RequestTask:
                     channel_id=self.turn.channel_id,
                     thread_ts=self.turn.thread_ts,
                     lease_s=self.rt.settings.turn_lease_s,
+                    holder=this_process(),
                 )
         return self.task
 

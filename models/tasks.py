@@ -7,7 +7,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
 from models.base import guarded, new_id, utcnow
@@ -114,14 +114,19 @@ class TaskClaim:
     task_id: str
     token: str
     turn: int  # 1 for the first turn, 2 for the synthesis after subtasks, ...
+    retries: int = 0  # runs beyond one per turn over the task's life (dead or failed runs)
 
 
 RUNNABLE = (TaskStatus.OPEN.value, TaskStatus.READY.value)
 ACKNOWLEDGE_TRIES = 5
 
 
-def claim(session: Session, team_id: str, task_id: str, lease_s: float) -> TaskClaim | None:
-    """Take an open or ready task (or one whose worker's lease ran out) for one turn."""
+def claim(
+    session: Session, team_id: str, task_id: str, lease_s: float, holder: str
+) -> TaskClaim | None:
+    """Take an open or ready task for its next turn, or retry the turn whose worker's lease
+    ran out (or was given back). Only a new turn counts against the task's allowed turns: a
+    retry keeps the turn number, so it edits that turn's own posts and costs no turn."""
     now = utcnow()
     token = uuid.uuid4().hex
     won = guarded(
@@ -139,14 +144,23 @@ def claim(session: Session, team_id: str, task_id: str, lease_s: float) -> TaskC
             status=TaskStatus.IN_PROGRESS.value,
             lease_token=token,
             lease_expires_at=now + timedelta(seconds=lease_s),
+            lease_holder=holder,
             attempts=Task.attempts + 1,
-            turns_used=Task.turns_used + 1,
+            turns_used=Task.turns_used + case((Task.status.in_(RUNNABLE), 1), else_=0),
         ),
     )
     if not won:
         return None
-    turn = session.scalar(select(Task.turns_used).where(Task.id == task_id)) or 1
-    return TaskClaim(team_id, task_id, token, turn)
+    row = session.execute(
+        select(Task.turns_used, Task.attempts).where(Task.team_id == team_id, Task.id == task_id)
+    ).one()
+    return TaskClaim(team_id, task_id, token, row.turns_used or 1, row.attempts - row.turns_used)
+
+
+def release(session: Session, held: TaskClaim) -> bool:
+    """Give the lease back at once (the turn failed); the sweeper re-enqueues the task and
+    the next claim retries the same turn."""
+    return guarded(session, update(Task).where(*_held(held)).values(lease_expires_at=utcnow()))
 
 
 def settle(
@@ -197,6 +211,25 @@ def extend_lease(session: Session, held: TaskClaim, lease_s: float) -> bool:
     )
 
 
+def extend_request_lease(
+    session: Session, team_id: str, turn_id: str, holder: str, lease_s: float
+) -> bool:
+    """The turn's heartbeat also keeps the request task it made (create_root) held: that task
+    is worked on by the turn, not by a task turn, until the turn ends."""
+    return guarded(
+        session,
+        update(Task)
+        .where(
+            Task.team_id == team_id,
+            Task.origin_turn_id == turn_id,
+            Task.parent_task_id.is_(None),
+            Task.status == TaskStatus.IN_PROGRESS.value,
+            Task.lease_holder == holder,
+        )
+        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)),
+    )
+
+
 def create_root(
     session: Session,
     *,
@@ -208,6 +241,7 @@ def create_root(
     channel_id: str,
     thread_ts: str,
     lease_s: float,
+    holder: str,
 ) -> tuple[Task, TaskClaim]:
     """The task behind a person's request, made when its agent first delegates; the turn's
     worker holds it until the turn ends (then it waits for the subtasks)."""
@@ -227,6 +261,7 @@ def create_root(
         turns_used=1,
         lease_token=token,
         lease_expires_at=utcnow() + timedelta(seconds=lease_s),
+        lease_holder=holder,
     )
     session.add(task)
     session.commit()

@@ -98,8 +98,11 @@ def requester(session: Session, team_id: str, turn_id: str | None) -> str:
     return user or ""
 
 
-def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim | None:
-    """Take a fresh turn, or one whose previous worker's lease ran out; None if not ours, or
+def claim(
+    session: Session, team_id: str, turn_id: str, lease_s: float, holder: str
+) -> Claim | None:
+    """Take a fresh turn, or one whose previous worker's lease ran out (or was given back);
+    `holder` names this worker process (models/leases.py). None if not ours, or
     if an earlier message of its thread is still unanswered: a thread's messages are answered
     one at a time, in order, so each answer sees the one before it."""
     now = utcnow()
@@ -128,6 +131,7 @@ def claim(session: Session, team_id: str, turn_id: str, lease_s: float) -> Claim
             status=TurnStatus.RUNNING.value,
             lease_token=token,
             lease_expires_at=now + timedelta(seconds=lease_s),
+            lease_holder=holder,
             attempts=Turn.attempts + 1,
             started_at=now,
         ),

@@ -71,6 +71,7 @@ class Task(TeamScoped, Base):
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    lease_holder: Mapped[str | None] = mapped_column(String(80), default=None)  # "host:pid"
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 

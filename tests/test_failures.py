@@ -14,7 +14,7 @@ from models.records import LlmCall, Turn, TurnStatus
 from sandbox.claude_api import ErrorReply, MidStreamError, ScriptedClaude, TextReply
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import BOT_USER, CHANNEL_GENERAL, HUMAN, ServedApp, work
+from tests.conftest import BOT_USER, CHANNEL_GENERAL, DM_CHANNEL, HUMAN, ServedApp, work
 
 THREAD = f"{int(time.time()) - 60}.000100"
 
@@ -169,3 +169,46 @@ def test_a_turn_that_keeps_crashing_is_failed_with_a_message(
     turn, calls = _turn_and_calls(runtime)
     assert (turn.status, turn.error) == (TurnStatus.FAILED.value, "too_many_attempts")
     assert calls == [] and claude.requests == []  # no more spending on a doomed turn
+
+
+def test_a_channel_the_app_was_removed_from_ends_the_turn_and_the_person_is_told(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """`channel_not_found` will not change on a retry: the turn fails at once instead of
+    going back to the sweeper every few seconds forever, and the person hears in a DM."""
+    from jobs.sweeper import sweep
+
+    slack.fail_next("conversations.info", status=200, error="channel_not_found", times=50)
+    _ask(bolt)
+    work(runtime)
+
+    turn, calls = _turn_and_calls(runtime)
+    assert (turn.status, turn.error, turn.attempts) == (
+        TurnStatus.FAILED.value,
+        "channel_unreachable",
+        1,
+    )
+    assert sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=0) == []
+    assert calls == [] and claude.requests == []
+    [notice] = [m for m in slack.messages(DM_CHANNEL) if m.get("bot_id")]
+    assert f"<#{CHANNEL_GENERAL}>" in notice["text"] and "Invite me back" in notice["text"]
+    assert _bot_messages(slack) == []
+
+
+def test_a_turn_that_cannot_even_say_it_gave_up_still_ends(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Past MAX_TURN_ATTEMPTS the turn ends even when its thread cannot be written to."""
+    from jobs.turns import GAVE_UP_TEXT, MAX_TURN_ATTEMPTS
+
+    _ask(bolt)
+    with runtime.sessions() as session:
+        turn = session.scalars(select(Turn)).one()
+        turn.attempts = MAX_TURN_ATTEMPTS
+        session.commit()
+    slack.fail_next("conversations.info", status=500, error="internal_error", times=50)
+    work(runtime)
+
+    turn, _ = _turn_and_calls(runtime)
+    assert (turn.status, turn.error) == (TurnStatus.FAILED.value, "too_many_attempts")
+    assert [m["text"] for m in slack.messages(DM_CHANNEL) if m.get("bot_id")] == [GAVE_UP_TEXT]

@@ -108,12 +108,12 @@ def test_a_waiting_follow_up_is_not_claimed_until_the_turn_before_it_ends(
         )
     with db_sessions(settings.database_url)() as session:
         first, second = session.scalars(select(Turn).order_by(Turn.message_ts)).all()
-        held = turns.claim(session, first.team_id, first.id, 30)
+        held = turns.claim(session, first.team_id, first.id, 30, "w:1")
         assert held is not None
-        assert turns.claim(session, second.team_id, second.id, 30) is None  # waits its turn
+        assert turns.claim(session, second.team_id, second.id, 30, "w:1") is None  # waits its turn
         assert turns.next_in_thread(session, first) == second.id
         assert turns.finish(session, held, TurnStatus.ANSWERED)
-        assert turns.claim(session, second.team_id, second.id, 30) is not None
+        assert turns.claim(session, second.team_id, second.id, 30, "w:1") is not None
 
 
 def test_a_finishing_turn_hands_on_to_the_follow_up_waiting_in_its_thread(

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
+import signal
 import time
 from pathlib import Path
 
 from sqlalchemy import select
 
+from models.db import upgrade
+from models.leases import pid_of
 from models.records import LlmCall, Turn, TurnStatus
+from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import SlackRequestSender, app_mention_event
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import (
     BOT_USER,
+    CHANNEL_CONTENT,
     CHANNEL_GENERAL,
     HUMAN,
     SIGNING_SECRET,
@@ -100,6 +106,74 @@ def test_worker_killed_mid_turn_posts_the_answer_exactly_once(
     assert turn.attempts == 2
     assert len(claude.requests) == 2
     assert [c.status for c in calls] == ["ok"]  # the killed attempt never finished to be recorded
+
+
+RECOVERY_TARGET_S = 10.0  # from a worker process's death to its work answered again
+
+
+def _task(database_url: str, task_id: str | None = None) -> Task:
+    with db_sessions(database_url)() as session:
+        query = select(Task) if task_id is None else select(Task).where(Task.id == task_id)
+        task = session.scalars(query).one()
+        session.expunge(task)
+        return task
+
+
+def test_a_task_turn_killed_mid_stream_is_answered_again_within_seconds_as_the_same_turn(
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    database_url: str,
+    redis_conn: object,
+    workers: list[WorkerProcess],
+    tmp_path: Path,
+) -> None:
+    """SIGKILL the worker process in the middle of a specialist's task turn. The lease (20 s)
+    is far from running out: the supervisor gives it back as it restarts the process."""
+    settings = make_settings(slack, claude, database_url, stream_update_interval_s=0.1)
+    assert settings.turn_lease_s >= 2 * RECOVERY_TARGET_S
+    upgrade(database_url)
+    thread = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="Ten launch principles")
+    with db_sessions(database_url)() as session:
+        session.add(
+            Task(
+                team_id=TEAM,
+                created_by="content_manager",
+                assigned_to="copywriter",
+                title="Launch principles",
+                brief="Ten launch principles.",
+                channel_id=CHANNEL_CONTENT,
+                thread_ts=thread,
+                depth=1,
+            )
+        )
+        session.commit()
+    slow = TextReply(ANSWER, chunk_chars=20, delay_per_chunk_s=0.1)  # ~9 s of streaming
+    claude.enqueue(slow, TextReply(ANSWER, chunk_chars=200))
+    worker = start_worker(settings, tmp_path / "worker.log")  # its sweeper enqueues the task
+    workers.append(worker)
+
+    def streaming() -> bool:
+        return any(ANSWER[:40] in str(c.args.get("text")) for c in slack.calls_to("chat.update"))
+
+    assert wait_until(streaming, 60), worker.output()
+    holder = _task(database_url).lease_holder
+    pid = pid_of(holder or "")
+    assert pid is not None and pid != worker.process.pid  # a worker process, not the supervisor
+    os.kill(pid, signal.SIGKILL)
+    killed_at = time.monotonic()
+
+    def done() -> bool:
+        return _task(database_url).status == TaskStatus.DONE.value
+
+    assert wait_until(done, 60), worker.output()
+    recovery_s = time.monotonic() - killed_at
+    assert recovery_s <= RECOVERY_TARGET_S, (recovery_s, worker.output())
+
+    bot_messages = [m for m in slack.messages(CHANNEL_CONTENT, thread) if m.get("bot_id")]
+    assert [m["text"] for m in bot_messages] == [ANSWER]  # the retry edited its own placeholder
+    task = _task(database_url)
+    assert (task.turns_used, task.attempts) == (1, 2)  # no allowed turn spent on the retry
+    assert len(claude.requests) == 2
 
 
 def test_worker_survives_redis_going_away_and_picks_the_work_back_up(

@@ -13,6 +13,8 @@ from models import turns
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 
+H = "test:1"  # the lease holder (host:pid)
+
 
 def _message(
     event_id: str = "Ev1", ts: str = "1700000000.000100", team: str = "T1"
@@ -50,7 +52,7 @@ def test_concurrent_claims_have_exactly_one_winner(sessions: sessionmaker[Sessio
 
     def try_claim(_: int) -> turns.Claim | None:
         with sessions() as session:
-            return turns.claim(session, "T1", turn_id, lease_s=30)
+            return turns.claim(session, "T1", turn_id, lease_s=30, holder=H)
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=8) as pool:
         results = list(pool.map(try_claim, range(8)))
@@ -62,7 +64,7 @@ def test_wrong_team_cannot_claim(sessions: sessionmaker[Session]) -> None:
     turn_id = _record(sessions, _message())
     assert turn_id is not None
     with sessions() as session:
-        assert turns.claim(session, "T_OTHER", turn_id, lease_s=30) is None
+        assert turns.claim(session, "T_OTHER", turn_id, lease_s=30, holder=H) is None
         assert turns.load_turn(session, "T_OTHER", turn_id) is None
 
 
@@ -73,12 +75,12 @@ def test_expired_lease_is_taken_over_and_the_old_holder_cannot_finish(
     assert turn_id is not None
     start = datetime(2026, 11, 25, 12, 0, tzinfo=UTC)
     with freeze_time(start), sessions() as session:
-        old = turns.claim(session, "T1", turn_id, lease_s=30)
+        old = turns.claim(session, "T1", turn_id, lease_s=30, holder=H)
         assert old is not None
-        assert turns.claim(session, "T1", turn_id, lease_s=30) is None  # lease still held
+        assert turns.claim(session, "T1", turn_id, lease_s=30, holder=H) is None  # lease still held
     with freeze_time(start + timedelta(seconds=31)), sessions() as session:
         assert turns.lost_turns(session, grace_s=5) == [("T1", turn_id)]
-        new = turns.claim(session, "T1", turn_id, lease_s=30)
+        new = turns.claim(session, "T1", turn_id, lease_s=30, holder=H)
         assert new is not None and new.attempts == 2
         assert turns.extend_lease(session, old, 30) is False
         assert turns.finish(session, old, TurnStatus.ANSWERED) is False
@@ -108,11 +110,15 @@ def test_a_threads_messages_are_claimed_in_order(sessions: sessionmaker[Session]
     second = _record(sessions, follow_up)
     assert first and second and elsewhere
     with sessions() as session:
-        assert turns.claim(session, "T1", second, lease_s=30) is None  # the first is unanswered
-        assert turns.claim(session, "T1", elsewhere, lease_s=30) is not None  # not held up
-        held = turns.claim(session, "T1", first, lease_s=30)
+        assert (
+            turns.claim(session, "T1", second, lease_s=30, holder=H) is None
+        )  # the first is unanswered
+        assert (
+            turns.claim(session, "T1", elsewhere, lease_s=30, holder=H) is not None
+        )  # not held up
+        held = turns.claim(session, "T1", first, lease_s=30, holder=H)
         assert held is not None
         first_turn = turns.load_turn(session, "T1", first)
         assert first_turn is not None and turns.next_in_thread(session, first_turn) == second
         assert turns.finish(session, held, TurnStatus.FAILED, "gave up")  # failed still ends it
-        assert turns.claim(session, "T1", second, lease_s=30) is not None
+        assert turns.claim(session, "T1", second, lease_s=30, holder=H) is not None

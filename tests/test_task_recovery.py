@@ -1,0 +1,183 @@
+"""Task recovery: a task turn that fails gives its lease back, the sweeper picks up a task
+whose lease ran out, a supervisor gives back the leases of a worker process that died, and a
+retried task turn edits its own post and costs none of the task's allowed turns."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import socket
+from datetime import timedelta
+from typing import Any
+
+from jobs.queue import enqueue_task_job, task_job_id, turn_queue
+from jobs.runtime import Runtime
+from jobs.sweeper import sweep
+from jobs.worker import Supervisor
+from models.base import utcnow
+from models.leases import holder_name
+from models.work import Task, TaskStatus
+from sandbox.claude_api import ScriptedClaude, TextReply
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, work
+
+TAGLINE = "Analytics that answer before you ask."
+
+
+def _task(rt: Runtime, slack: SlackStandIn, **values: Any) -> Task:
+    thread = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="A tagline for the launch")
+    task = Task(
+        team_id=TEAM,
+        created_by="content_manager",
+        assigned_to="copywriter",
+        title="Launch tagline",
+        brief="One tagline for the analytics launch.",
+        channel_id=CHANNEL_CONTENT,
+        thread_ts=thread,
+        depth=1,
+        **values,
+    )
+    with rt.sessions() as session:
+        session.add(task)
+        session.commit()
+        session.refresh(task)
+        session.expunge(task)
+    return task
+
+
+def _reload(rt: Runtime, task_id: str) -> Task:
+    with rt.sessions() as session:
+        task = session.get(Task, task_id)
+        assert task is not None
+        return task
+
+
+def _bot_messages(slack: SlackStandIn, task: Task) -> list[dict[str, Any]]:
+    return [m for m in slack.messages(CHANNEL_CONTENT, task.thread_ts) if m.get("bot_id")]
+
+
+def _sweep(rt: Runtime) -> list[str]:
+    return sweep(rt.sessions, rt.redis, rt.settings.queue_name, grace_s=60)
+
+
+def test_a_failing_task_turn_gives_its_lease_back_and_its_retry_costs_no_turn(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    task = _task(runtime, slack)
+    claude.enqueue(TextReply(TAGLINE))
+    slack.fail_next("chat.postMessage", status=500, error="internal_error", times=3)
+    enqueue_task_job(turn_queue(runtime.redis, runtime.settings.queue_name), TEAM, task.id)
+    work(runtime)  # the placeholder cannot be posted: the run raises
+
+    failed = _reload(runtime, task.id)
+    assert failed.status == TaskStatus.IN_PROGRESS.value
+    assert failed.lease_expires_at is not None and failed.lease_expires_at <= utcnow()
+    assert _sweep(runtime) == [task_job_id(task.id)]  # at the next pass, not a lease later
+    work(runtime)
+
+    done = _reload(runtime, task.id)
+    assert (done.status, done.deliverable) == (TaskStatus.DONE.value, TAGLINE)
+    assert (done.turns_used, done.attempts) == (1, 2)  # the retry was the same turn
+    assert [m["text"] for m in _bot_messages(slack, task)] == [TAGLINE]
+
+
+def test_the_sweeper_takes_back_a_task_whose_lease_ran_out(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """A specialist's worker died mid-task (its lease ran out): the task is run again."""
+    task = _task(
+        runtime,
+        slack,
+        status=TaskStatus.IN_PROGRESS.value,
+        turns_used=1,
+        attempts=1,
+        lease_token="dead",
+        lease_holder="gone-host:1",
+        lease_expires_at=utcnow() - timedelta(seconds=1),
+    )
+    claude.enqueue(TextReply(TAGLINE))
+    assert _sweep(runtime) == [task_job_id(task.id)]
+    work(runtime)
+
+    done = _reload(runtime, task.id)
+    assert (done.status, done.turns_used) == (TaskStatus.DONE.value, 1)
+    assert [m["text"] for m in _bot_messages(slack, task)] == [TAGLINE]
+
+
+def test_a_task_that_keeps_failing_is_failed_and_says_so(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Retries of a task turn are bounded like a turn's: no sweep every 5 s forever."""
+    from jobs.task_turns import GAVE_UP_TEXT, MAX_TASK_RETRIES
+
+    task = _task(
+        runtime,
+        slack,
+        status=TaskStatus.IN_PROGRESS.value,
+        turns_used=1,
+        attempts=1 + MAX_TASK_RETRIES,  # the first run and every allowed retry died
+        lease_token="dead",
+        lease_expires_at=utcnow() - timedelta(seconds=1),
+    )
+    assert _sweep(runtime) == [task_job_id(task.id)]
+    work(runtime)
+
+    failed = _reload(runtime, task.id)
+    assert (failed.status, failed.deliverable) == (TaskStatus.FAILED.value, GAVE_UP_TEXT)
+    assert [m["text"] for m in _bot_messages(slack, task)] == [GAVE_UP_TEXT]
+    assert claude.requests == [] and _sweep(runtime) == []
+
+
+def _held_by(rt: Runtime, slack: SlackStandIn, holder: str) -> Task:
+    return _task(
+        rt,
+        slack,
+        status=TaskStatus.IN_PROGRESS.value,
+        lease_token=holder.replace(":", "")[:32],
+        lease_holder=holder,
+        lease_expires_at=utcnow() + timedelta(seconds=60),
+    )
+
+
+def _dead_pid() -> int:
+    child = multiprocessing.get_context("fork").Process(target=int)
+    child.start()
+    child.join()
+    assert child.pid is not None
+    return child.pid
+
+
+def test_the_supervisor_gives_back_a_dead_childs_leases_at_once(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    host = socket.gethostname()
+    child = multiprocessing.get_context("fork").Process(target=int)
+    child.start()
+    child.join()
+    assert child.pid is not None
+    dead = _held_by(runtime, slack, holder_name(host, child.pid))
+    alive = _held_by(runtime, slack, holder_name(host, os.getpid()))
+    supervisor = Supervisor(runtime.settings, processes=1)
+    supervisor.children = [child]
+
+    assert supervisor._reap_dead(runtime.sessions) == [0]  # and no new process is started
+
+    assert _reload(runtime, dead.id).lease_expires_at <= utcnow()  # type: ignore[operator]
+    assert _reload(runtime, alive.id).lease_expires_at > utcnow()  # type: ignore[operator]
+    assert _sweep(runtime) == [task_job_id(dead.id)]
+
+
+def test_a_starting_supervisor_gives_back_leases_of_this_hosts_dead_processes(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    host = socket.gethostname()
+    dead = _held_by(runtime, slack, holder_name(host, _dead_pid()))
+    alive = _held_by(runtime, slack, holder_name(host, os.getpid()))
+    elsewhere = _held_by(runtime, slack, holder_name(f"not-{host}", _dead_pid()))
+
+    Supervisor(runtime.settings, processes=1)._release_dead_on_host(runtime.sessions)
+
+    now = utcnow()
+    assert _reload(runtime, dead.id).lease_expires_at <= now  # type: ignore[operator]
+    assert _reload(runtime, alive.id).lease_expires_at > now  # type: ignore[operator]
+    assert _reload(runtime, elsewhere.id).lease_expires_at > now  # type: ignore[operator]
