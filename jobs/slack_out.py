@@ -21,6 +21,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.edit_budget import EditBudget
 from jobs.slack_text import Text, as_mrkdwn, safe_cut
 from models import posts
 
@@ -80,11 +81,14 @@ class ReplyWriter:
         min_interval_s: float,
         clock: Callable[[], float] = time.monotonic,
         interim_client: WebClient | None = None,
+        budget: EditBudget | None = None,
     ) -> None:
         self._client = client
         # Interim edits are best effort: rate limited, they are skipped and spaced out instead
         # of waiting out Retry-After (the final text always goes through `client`).
         self._interim_client = interim_client or client
+        # The workspace's chat.update budget, shared with every other worker (None: unbounded).
+        self._budget = budget
         self._sessions = sessions
         self._target = target
         self._persona = persona
@@ -137,6 +141,8 @@ class ReplyWriter:
             return True
         ts = self._ts.get(index) or self._adopt_or_post(index, text)
         if self._sent.get(index) != text:
+            if not self._within_budget(final=final):
+                return False
             client = self._client if final else self._interim_client
             try:
                 client.chat_update(channel=self._target.channel_id, ts=ts, text=text)
@@ -150,6 +156,14 @@ class ReplyWriter:
                 return False
         self._sent[index] = text
         return True
+
+    def _within_budget(self, *, final: bool) -> bool:
+        """An interim edit over the workspace's budget is skipped (the next one carries the
+        text); a final edit waits for its token and always goes."""
+        if self._budget is None or self._budget.take(final=final):
+            return True
+        logger.debug("Interim edit of %s skipped: edit budget spent", self._target.turn_id)
+        return False
 
     def _adopt_or_post(self, index: int, text: str) -> str:
         with self._sessions() as session:

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bots.roster import Agent
 from bots.routing import route
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
+from jobs import edit_budget
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
 from jobs.budget import stop_request, within_budget
@@ -107,6 +108,7 @@ class TurnRunner:
             Persona(agent.display_name, agent.icon_emoji),
             min_interval_s=self.rt.settings.stream_update_interval_s,
             interim_client=self.rt.slack_best_effort,
+            budget=edit_budget.for_team(self.rt, turn.team_id),
         )
         if claim.attempts > MAX_TURN_ATTEMPTS:
             return self._close(writer, claim, TurnStatus.FAILED, GAVE_UP_TEXT, "too_many_attempts")
