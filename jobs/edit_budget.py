@@ -10,10 +10,10 @@ one bucket per team in Redis, refilled at `SLACK_CHAT_UPDATE_PER_MINUTE`.
 - A final edit (a reply's complete text) waits for a token, at most `FINAL_WAIT_MAX_S`, and
   then goes anyway: the final text is never lost to the budget.
 
-The bucket holds at most a quarter of a minute's budget, so any 60 s window sees at most
-1.25 times the rate (40/min → ≤ 50, Slack's floor for Tier 3). Refill uses Redis's own clock
-(`TIME`), so workers on hosts with skewed clocks share one timeline; the take is one Lua
-script, so two workers never spend the same token.
+The setting is a ceiling for any minute: the bucket holds a sixth of it (a burst when edits
+start) and refills at the rest, so no 60 s window sees more than `per_minute` edits. Refill
+uses Redis's own clock (`TIME`), so workers on hosts with skewed clocks share one timeline;
+the take is one Lua script, so two workers never spend the same token.
 """
 
 from __future__ import annotations
@@ -73,7 +73,12 @@ class EditBudget:
 
     @property
     def capacity(self) -> float:
-        return float(max(1, self.per_minute // 4))
+        return float(max(1, self.per_minute // 6))
+
+    @property
+    def rate(self) -> float:
+        """Tokens a second: a full bucket plus a minute's refill is `per_minute`."""
+        return max(1.0, self.per_minute - self.capacity) / 60.0
 
     def take(self, *, final: bool) -> bool:
         """True if this edit may go now. Interim: at once or never. Final: waits for a token
@@ -101,9 +106,8 @@ class EditBudget:
             self.sleep(min(wait_s, left))
 
     def _try(self, needed: float) -> tuple[bool, float]:
-        rate = self.per_minute / 60.0
         taken, wait_ms = self.redis.eval(
-            _TAKE, 1, KEY.format(team_id=self.team_id), repr(rate), repr(self.capacity), needed
+            _TAKE, 1, KEY.format(team_id=self.team_id), repr(self.rate), repr(self.capacity), needed
         )
         return bool(taken), max(0.01, int(wait_ms) / 1000.0)
 

@@ -262,7 +262,7 @@ def test_interim_edits_over_the_workspace_budget_are_skipped_the_final_one_goes(
     """Another worker spent the workspace's chat.update budget: this reply's interim edits
     are skipped (no call), its final edit waits for a token and carries the whole text."""
     thread = _parent(slack, runtime)
-    budget = EditBudget(redis_conn, TEAM, per_minute=120)  # 2 a second, bucket of 30
+    budget = EditBudget(redis_conn, TEAM, per_minute=120)  # a bucket of 20, 100 more a minute
     while budget.take(final=False):  # the other worker's edits
         pass
     target = ReplyTarget(TEAM, "turn17", CHANNEL_GENERAL, thread)
