@@ -1,7 +1,8 @@
 """Eight replies streaming at once into one workspace: chat.update calls against its budget.
 
 `python -m bench.stream_budget` prints its numbers; it is not a test and exits 0 on a missed
-goal. Needs Redis on 127.0.0.1:6379 (it uses db 14 and flushes it).
+goal. Needs Redis on 127.0.0.1:6379 (it uses db 14 and flushes it; `--redis-url` for
+another db, e.g. while other benchmarks run).
 
 Measured: eight signed app_mentions are sent to the real app at once; `python -m jobs.worker
 --processes 8` answers them, each reply streamed by the scripted Claude for about
@@ -22,7 +23,16 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-from bench._env import BOT_USER, CHANNEL, HUMAN, SIGNING_SECRET, TEAM, BenchEnv, bench_env
+from bench._env import (
+    BOT_USER,
+    CHANNEL,
+    HUMAN,
+    REDIS_BENCH_URL,
+    SIGNING_SECRET,
+    TEAM,
+    BenchEnv,
+    bench_env,
+)
 from bench._fanout_world import worker_command
 from bench._servers import served
 from sandbox.claude_api import TextReply
@@ -70,6 +80,7 @@ def run(env: BenchEnv, label: str, per_minute: int, stream_s: float) -> Run:
         slack_chat_update_per_minute=per_minute,
         worker_processes=REPLIES,
         enqueue_grace_s=0.0,
+        queue_name="bench-stream-budget",
     )
     workdir = str(env.workdir)
     expected: dict[str, str] = {}  # asked ts -> the reply's complete text
@@ -118,10 +129,11 @@ def run(env: BenchEnv, label: str, per_minute: int, stream_s: float) -> Run:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stream-s", type=float, default=75.0, help="how long each reply streams")
+    parser.add_argument("--redis-url", default=REDIS_BENCH_URL, help="a Redis db to flush and use")
     args = parser.parse_args(argv)
     print(f"{REPLIES} replies streaming at once, each ~{args.stream_s:.0f} s, one workspace")
     print(f"python {platform.python_version()} on {platform.machine()}")
-    with bench_env() as env:
+    with bench_env(args.redis_url) as env:
         runs = [
             run(env, "shared", BUDGET_PER_MINUTE, args.stream_s),
             run(env, "baseline", UNBOUNDED_PER_MINUTE, args.stream_s),
