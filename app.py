@@ -22,6 +22,7 @@ from bots.roster import load_roster
 from errors import ConfigError, StartupError
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
+from handlers.people import People
 from jobs.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import (
@@ -82,7 +83,11 @@ def create_app(settings: Settings) -> App:
             f"Cannot reach the Slack API at {settings.slack_api_url} ({error.reason})"
         ) from error
     # Who is clicking is asked of Slack inside the 3 s a click may take: no Retry-After waits.
-    lookup = slack_best_effort_client(settings, timeout_s=LOOKUP_TIMEOUT_S)
+    lookup = People(
+        slack_best_effort_client(settings, timeout_s=LOOKUP_TIMEOUT_S),
+        intake.queue.connection,
+        settings.slack_people_cache_s,
+    )
     handlers.register(app, intake, approvers, lookup)
     return app
 

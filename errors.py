@@ -46,3 +46,14 @@ class LlmGaveUp(Exception):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class SlackReadRateLimited(Exception):
+    """A recovery read (conversations.history / .replies) got a 429. Some apps may read
+    history once a minute: the job fails now and is retried later, instead of holding a
+    worker for the Retry-After."""
+
+    def __init__(self, method: str, retry_after_s: int | None) -> None:
+        super().__init__(f"{method} rate limited (Retry-After {retry_after_s})")
+        self.method = method
+        self.retry_after_s = retry_after_s

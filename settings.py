@@ -108,6 +108,11 @@ class Settings(BaseSettings):
     sweep_interval_s: float = Field(default=5.0, gt=0)
     enqueue_grace_s: float = Field(default=3.0, ge=0)
     stream_update_interval_s: float = Field(default=1.0, ge=0)
+    # Slack limits chat.update per workspace (Tier 3, 50+/min), not per worker: every worker's
+    # streaming edits share this budget, the most any minute sees (jobs/edit_budget.py).
+    slack_chat_update_per_minute: int = Field(default=40, ge=6, le=600)
+    # Who may decide (users.info, usergroups.users.list) is remembered this long per workspace.
+    slack_people_cache_s: int = Field(default=60, ge=0, le=3600)
     history_max_messages: int = Field(default=40, ge=2)
     escalation_channel: str = Field(
         default="mkt-escalations", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$"

@@ -41,6 +41,7 @@ class BenchEnv:
     slack: SlackStandIn
     claude: ScriptedClaude
     redis: Redis
+    redis_url: str = REDIS_BENCH_URL
 
     def settings_for(self, db_name: str, **extra: Any) -> Settings:
         """Settings pointing at a freshly migrated SQLite file of its own."""
@@ -52,7 +53,7 @@ class BenchEnv:
             "slack_api_url": self.slack.url,
             "anthropic_api_key": "bench-key",
             "anthropic_base_url": self.claude.base_url,
-            "redis_url": REDIS_BENCH_URL,
+            "redis_url": self.redis_url,
             "database_url": url,
         }
         values.update(extra)
@@ -60,12 +61,13 @@ class BenchEnv:
 
 
 @contextlib.contextmanager
-def bench_env() -> Iterator[BenchEnv]:
-    """Start everything; on exit (also on Ctrl-C) stop it, flush Redis, restore the cwd."""
+def bench_env(redis_url: str = REDIS_BENCH_URL) -> Iterator[BenchEnv]:
+    """Start everything; on exit (also on Ctrl-C) stop it, flush Redis, restore the cwd.
+    `redis_url`: another db when other benchmarks may run at the same time."""
     for name in SETTING_NAMES:
         os.environ.pop(name, None)  # our own process only; children inherit the clean env
     previous_cwd = Path.cwd()
-    redis = Redis.from_url(REDIS_BENCH_URL)
+    redis = Redis.from_url(redis_url)
     redis.flushdb()
     slack = SlackStandIn(bot_token=BOT_TOKEN, team_id=TEAM, bot_user_id=BOT_USER)
     slack.add_user(HUMAN, "maria")
@@ -74,7 +76,7 @@ def bench_env() -> Iterator[BenchEnv]:
         os.chdir(tmp)
         try:
             with slack, ScriptedClaude() as claude:
-                yield BenchEnv(Path(tmp), slack, claude, redis)
+                yield BenchEnv(Path(tmp), slack, claude, redis, redis_url)
         finally:
             os.chdir(previous_cwd)
             redis.flushdb()

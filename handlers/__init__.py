@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from slack_bolt import App
-from slack_sdk import WebClient
 
 from bots.approvers import ApprovalConfig
 from handlers import actions, approvals, commands, events, home
 from handlers.intake import Intake
+from handlers.people import People
 
 
-def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebClient) -> None:
+def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People) -> None:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
-    clicking (users.info, usergroups.users.list) without waiting out rate limits."""
+    clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s."""
     events.register(app, intake)
     commands.register(app)
     actions.register(app, intake, approvers, lookup)

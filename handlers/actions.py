@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION, ApprovalConfig, approvers_text
 from handlers.intake import Intake
-from handlers.people import LookupFailed, may_decide
+from handlers.people import LookupFailed, People, may_decide
 from jobs.escalation import ANSWER_VERBS, answer_text
 from models import tasks
 from models.db import write_guard
@@ -33,11 +33,11 @@ MIN_ANSWER_CHARS = 2
 ALREADY = "This escalation was already answered."
 
 
-def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebClient) -> None:
-    def refusal(user: str) -> str | None:
+def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People) -> None:
+    def refusal(team_id: str, user: str) -> str | None:
         """None if this person may answer escalations; otherwise what to tell them."""
         try:
-            if may_decide(lookup, approvers, ESCALATION, user):
+            if may_decide(lookup, team_id, approvers, ESCALATION, user):
                 return None
         except LookupFailed as failed:
             return failed.message
@@ -48,7 +48,7 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebCli
         ack()
         user, team_id = str(body["user"]["id"]), str(body["team"]["id"])
         channel, task_id = body["channel"]["id"], str(body["actions"][0].get("value", ""))
-        refused = refusal(user)
+        refused = refusal(team_id, user)
         if refused is not None:
             client.chat_postEphemeral(channel=channel, user=user, text=refused)
             return
@@ -80,7 +80,7 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebCli
                 channel=body["channel"]["id"], user=body["user"]["id"], text=ALREADY
             )
             return
-        refused = refusal(body["user"]["id"])
+        refused = refusal(team_id, body["user"]["id"])
         if refused is not None:
             client.chat_postEphemeral(
                 channel=body["channel"]["id"], user=body["user"]["id"], text=refused
@@ -101,7 +101,7 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: WebCli
             ack(response_action="errors", errors={"answer": "Write a short answer for the team."})
             return
         user, team_id = body["user"]["id"], str(body["team"]["id"])
-        refused = refusal(user)
+        refused = refusal(team_id, user)
         if refused is not None:
             ack(response_action="errors", errors={"answer": refused})
             return

@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ApprovalConfig, approvers_text
 from handlers.intake import Intake
-from handlers.people import LookupFailed, may_decide
+from handlers.people import LookupFailed, People, may_decide
 from jobs import approval_cards as cards
 from jobs.slack_text import Text, is_user_id, md, mention
 from models import approvals
@@ -31,7 +31,7 @@ GONE = "This approval card is no longer valid."
 MODAL_FAILED = "Slack could not open the form"
 
 
-def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient) -> None:
+def register(app: App, intake: Intake, config: ApprovalConfig, lookup: People) -> None:
     def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
         message = body.get("message") or {}
         client.chat_postEphemeral(
@@ -59,7 +59,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient
             refuse(client, body, problem or GONE)
             return None
         try:
-            allowed = may_decide(lookup, config, approval.action_type, user)
+            allowed = may_decide(lookup, team_id, config, approval.action_type, user)
         except LookupFailed as failed:
             refuse(client, body, failed.message)
             return None
@@ -127,7 +127,7 @@ def register(app: App, intake: Intake, config: ApprovalConfig, lookup: WebClient
             ack(response_action="errors", errors={"feedback": problem or GONE})
             return
         try:
-            allowed = may_decide(lookup, config, approval.action_type, user)
+            allowed = may_decide(lookup, team_id, config, approval.action_type, user)
         except LookupFailed as failed:
             ack(response_action="errors", errors={"feedback": failed.message})
             return

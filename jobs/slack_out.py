@@ -19,8 +19,11 @@ from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
 
+from errors import SlackReadRateLimited
+from jobs.edit_budget import EditBudget
 from jobs.slack_text import Text, as_mrkdwn, safe_cut
 from models import posts
 
@@ -29,8 +32,9 @@ logger = logging.getLogger(__name__)
 PART_MAX_CHARS = 3500
 MAX_INTERIM_INTERVAL_S = 10.0  # Slack renders ~4,000 chars of message text comfortably
 METADATA_EVENT = "department_reply"
-REPLIES_PAGE = 100
-RECOVERY_PAGES = 10  # at most 1,000 messages searched for a lost post
+# History and replies give apps outside the Marketplace 15 messages a call, 1 call a minute.
+RECOVERY_PAGE = 15
+RECOVERY_PAGES = 10  # at most 150 messages searched for a lost post
 RECOVERY_SLACK_S = 120.0  # a lost post follows its record; this margin covers clock skew
 
 
@@ -80,11 +84,14 @@ class ReplyWriter:
         min_interval_s: float,
         clock: Callable[[], float] = time.monotonic,
         interim_client: WebClient | None = None,
+        budget: EditBudget | None = None,
     ) -> None:
         self._client = client
         # Interim edits are best effort: rate limited, they are skipped and spaced out instead
         # of waiting out Retry-After (the final text always goes through `client`).
         self._interim_client = interim_client or client
+        # The workspace's chat.update budget, shared with every other worker (None: unbounded).
+        self._budget = budget
         self._sessions = sessions
         self._target = target
         self._persona = persona
@@ -137,6 +144,8 @@ class ReplyWriter:
             return True
         ts = self._ts.get(index) or self._adopt_or_post(index, text)
         if self._sent.get(index) != text:
+            if not self._within_budget(final=final):
+                return False
             client = self._client if final else self._interim_client
             try:
                 client.chat_update(channel=self._target.channel_id, ts=ts, text=text)
@@ -150,6 +159,14 @@ class ReplyWriter:
                 return False
         self._sent[index] = text
         return True
+
+    def _within_budget(self, *, final: bool) -> bool:
+        """An interim edit over the workspace's budget is skipped (the next one carries the
+        text); a final edit waits for its token and always goes."""
+        if self._budget is None or self._budget.take(final=final):
+            return True
+        logger.debug("Interim edit of %s skipped: edit budget spent", self._target.turn_id)
+        return False
 
     def _adopt_or_post(self, index: int, text: str) -> str:
         with self._sessions() as session:
@@ -193,20 +210,23 @@ class ReplyWriter:
 def find_posted(client: WebClient, target: ReplyTarget, part: int, since: datetime) -> str | None:
     """Recover a message an earlier attempt posted but never recorded (it died in between),
     by the key it carries in its metadata: a reply among its thread's replies, a top-level
-    post among the channel's messages since its record was made. Rare, so the read's rate
-    limit (history and replies are slow tiers for most apps) is acceptable here."""
+    post among the channel's messages since its record was made. Rare; pages of 15 (the
+    most some apps may read), and a 429 is not waited out (1 read a minute for some apps):
+    it raises SlackReadRateLimited, the job fails and is retried later."""
+    reader = no_wait_client(client)
     if target.thread_ts is not None:
-        method, kwargs = client.conversations_replies, {"ts": target.thread_ts}
+        method, kwargs = reader.conversations_replies, {"ts": target.thread_ts}
     else:
         oldest = f"{since.timestamp() - RECOVERY_SLACK_S:.6f}"
-        method, kwargs = client.conversations_history, {"oldest": oldest}
+        method, kwargs = reader.conversations_history, {"oldest": oldest}
     cursor: str | None = None
     for _ in range(RECOVERY_PAGES):
         page: dict[str, Any] = {"channel": target.channel_id, "include_all_metadata": True}
-        page |= kwargs | {"limit": REPLIES_PAGE} | ({"cursor": cursor} if cursor else {})
+        page |= kwargs | {"limit": RECOVERY_PAGE} | ({"cursor": cursor} if cursor else {})
         try:
             response = method(**page)
         except SlackApiError as error:  # e.g. thread_not_found: the parent was deleted
+            raise_if_rate_limited(error)
             logger.warning(
                 "Cannot look for %s's message: %s", target.turn_id, error.response.get("error")
             )
@@ -224,6 +244,23 @@ def find_posted(client: WebClient, target: ReplyTarget, part: int, since: dateti
         if not cursor:
             return None
     return None
+
+
+def no_wait_client(client: WebClient) -> WebClient:
+    """`client` without its 429 retry handler: a read that would wait a minute fails now."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=client.timeout,
+        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
+    )
+
+
+def raise_if_rate_limited(error: SlackApiError) -> None:
+    if error.response.status_code == 429:
+        retry_after = error.response.headers.get("Retry-After")
+        method = str(error.response.api_url).rsplit("/", 1)[-1]
+        raise SlackReadRateLimited(method, int(retry_after) if retry_after else None) from error
 
 
 def post_once(

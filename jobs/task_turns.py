@@ -13,6 +13,7 @@ import logging
 
 from bots.roster import Agent
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
+from jobs import edit_budget
 from jobs import runtime as runtime_module
 from jobs.agent_loop import run_agent_loop
 from jobs.approvals import continuation_brief
@@ -86,6 +87,7 @@ class TaskRunner:
             persona(agent),
             min_interval_s=self.rt.settings.stream_update_interval_s,
             interim_client=self.rt.slack_best_effort,
+            budget=edit_budget.for_team(self.rt, task.team_id),
         )
         if held.turn > self.rt.settings.max_task_turns:
             writer.render(STOPPED_TEXT, final=True)

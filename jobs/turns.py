@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 from bots.roster import Agent
 from bots.routing import route
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
+from jobs import edit_budget, unreachable
 from jobs import runtime as runtime_module
-from jobs import unreachable
 from jobs.agent_loop import run_agent_loop
 from jobs.budget import stop_request, within_budget
 from jobs.delegation import enqueue_task
@@ -125,6 +125,7 @@ class TurnRunner:
             Persona(agent.display_name, agent.icon_emoji),
             min_interval_s=self.rt.settings.stream_update_interval_s,
             interim_client=self.rt.slack_best_effort,
+            budget=edit_budget.for_team(self.rt, turn.team_id),
         )
 
     def _give_up(self, turn: Turn, claim: turns.Claim) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
+from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
 from sandbox.slack_socket import SocketModeServer
 from sandbox.slack_views import VIEW_METHODS
@@ -117,6 +118,8 @@ class SlackStandIn:
         self._changed = threading.Condition()
         self._changes: list[Change] = []
         self._socket_mode: tuple[str, SocketModeServer] | None = None
+        # Every admitted call counted per team and method; `limits.limit(...)` enforces.
+        self.limits = RateLimits()
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -282,6 +285,7 @@ class SlackStandIn:
         with self._lock:
             self._calls.clear()
             self._failures.clear()
+        self.limits.reset()
         self._workspace.forget_content()
 
     # -- answering ---------------------------------------------------------------------------
@@ -323,6 +327,10 @@ class SlackStandIn:
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after_s)} if failure.status == 429 else {}
             return Reply(failure.status, {"ok": False, "error": failure.error}, headers)
+        retry_after = self.limits.admit(self._identity.team_id, method)
+        if retry_after is not None:
+            headers = {"Retry-After": str(retry_after)}
+            return Reply(429, {"ok": False, "error": "ratelimited"}, headers)
         try:
             with self._workspace.lock:
                 return Reply(200, {"ok": True, **handler(self._workspace, args)})

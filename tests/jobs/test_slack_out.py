@@ -5,6 +5,11 @@ from __future__ import annotations
 import re
 import time
 
+import pytest
+from redis import Redis
+
+from errors import SlackReadRateLimited
+from jobs.edit_budget import KEY, EditBudget
 from jobs.runtime import Runtime
 from jobs.slack_out import (
     METADATA_EVENT,
@@ -211,3 +216,67 @@ def test_a_streamed_reply_is_escaped_and_split_within_the_limit_on_the_wire(
     assert unescape("".join(replies)) == raw
     edits = [c.args["text"] for c in slack.calls_to("chat.update")]
     assert edits and all(len(text) <= 4000 for text in edits)
+
+
+def test_recovery_reads_pages_of_15(runtime: Runtime, slack: SlackStandIn) -> None:
+    """History and replies give some apps 15 messages a call: ask for no more."""
+    thread = _parent(slack, runtime)
+    for n in range(40):
+        runtime.slack.chat_postMessage(channel=CHANNEL_GENERAL, thread_ts=thread, text=f"r{n}")
+    orphan = _orphan(runtime, "turn15", thread, "half an answer")
+    _writer(runtime, thread, "turn15").render("The whole answer.", final=True)
+    reads = slack.calls_to("conversations.replies")
+    assert len(reads) == 3 and all(int(c.args["limit"]) == 15 for c in reads)
+    assert slack.messages(CHANNEL_GENERAL, thread)[-1]["ts"] == orphan
+
+
+@pytest.mark.parametrize("thread", [True, False])
+def test_a_rate_limited_recovery_read_fails_at_once_for_a_later_retry(
+    runtime: Runtime, slack: SlackStandIn, thread: bool
+) -> None:
+    """A 429 on the read that prevents a double post is not waited out (Retry-After 60 s,
+    although `rt.slack` waits out 429s elsewhere), and nothing is posted meanwhile."""
+    parent = _parent(slack, runtime) if thread else None
+    _orphan(runtime, "turn16", parent, "half an answer")
+    method = "conversations.replies" if thread else "conversations.history"
+    slack.fail_next(method, status=429, retry_after_s=60)
+    before = len(slack.calls_to("chat.postMessage"))
+    started = time.monotonic()
+    with pytest.raises(SlackReadRateLimited) as limited:
+        post_once(
+            runtime.slack,
+            runtime.sessions,
+            ReplyTarget(TEAM, "turn16", CHANNEL_GENERAL, parent),
+            PERSONA,
+            "Approval",
+        )
+    assert time.monotonic() - started < 5
+    assert (limited.value.method, limited.value.retry_after_s) == (method, 60)
+    assert len(slack.calls_to("chat.postMessage")) == before
+    assert len(slack.calls_to(method)) == 1
+
+
+def test_interim_edits_over_the_workspace_budget_are_skipped_the_final_one_goes(
+    runtime: Runtime, slack: SlackStandIn, redis_conn: Redis
+) -> None:
+    """Another worker spent the workspace's chat.update budget: this reply's interim edits
+    are skipped (no call), its final edit waits for a token and carries the whole text."""
+    thread = _parent(slack, runtime)
+    budget = EditBudget(redis_conn, TEAM, per_minute=120)  # a bucket of 20, 100 more a minute
+    while budget.take(final=False):  # the other worker's edits
+        pass
+    target = ReplyTarget(TEAM, "turn17", CHANNEL_GENERAL, thread)
+    writer = ReplyWriter(
+        runtime.slack, runtime.sessions, target, PERSONA, min_interval_s=0, budget=budget
+    )
+    writer.render("_On it…_", final=True)  # the placeholder is a post, not an edit
+    before = len(slack.calls_to("chat.update"))
+    writer.render("Draft")
+    writer.render("Draft with more")
+    assert len(slack.calls_to("chat.update")) == before  # skipped: no token left
+    seconds, micros = redis_conn.time()  # the reserve for final edits spent too: it waits
+    redis_conn.hset(KEY.format(team_id=TEAM), mapping={"tokens": 0, "at": seconds + micros / 1e6})
+    writer.render("Draft with more words, complete.", final=True)
+    assert len(slack.calls_to("chat.update")) == before + 1
+    [reply] = slack.messages(CHANNEL_GENERAL, thread)[1:]
+    assert reply["text"] == "Draft with more words, complete."

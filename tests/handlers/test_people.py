@@ -1,0 +1,65 @@
+"""Who may decide: Slack's answers are cached per workspace for SLACK_PEOPLE_CACHE_S."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from redis import Redis
+from slack_sdk import WebClient
+
+from bots.approvers import ApprovalConfig, load_approvals
+from handlers.people import People, may_decide
+from jobs.runtime import Runtime
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import TEAM
+
+ADMIN, WRITER = "U0ADMIN", "U0WRITER"
+GROUP = "S0WRITERS"
+
+
+def _config(tmp_path: Path) -> ApprovalConfig:
+    path = tmp_path / "approvals.toml"
+    path.write_text(
+        "[defaults]\nadmins = true\nreminder_after_hours = 24\nmax_send_backs = 2\n\n"
+        '[[actions]]\ntype = "blog_post"\nlabel = "Blog post"\nchain = []\n'
+        f'users = []\ngroups = ["{GROUP}"]\n'
+    )
+    return load_approvals(path)
+
+
+def _people(runtime: Runtime, redis_conn: Redis, cache_s: int = 60) -> People:
+    return People(
+        WebClient(token=runtime.slack.token, base_url=runtime.slack.base_url), redis_conn, cache_s
+    )
+
+
+def test_a_second_click_does_not_ask_slack_again(
+    runtime: Runtime, slack: SlackStandIn, redis_conn: Redis, tmp_path: Path
+) -> None:
+    slack.add_user(ADMIN, "ada", is_admin=True)
+    slack.add_user(WRITER, "wes")
+    slack.add_usergroup(GROUP, "writers", [WRITER])
+    config, people = _config(tmp_path), _people(runtime, redis_conn)
+
+    for _ in range(3):
+        assert may_decide(people, TEAM, config, "blog_post", ADMIN) is True
+        assert may_decide(people, TEAM, config, "blog_post", WRITER) is True
+
+    assert len(slack.calls_to("users.info")) == 2  # once per person
+    assert len(slack.calls_to("usergroups.users.list")) == 1  # once per group
+    assert 0 < redis_conn.ttl(f"slack:people:{TEAM}:admin:{ADMIN}") <= 60
+
+
+def test_the_cache_is_kept_per_workspace_and_can_be_off(
+    runtime: Runtime, slack: SlackStandIn, redis_conn: Redis, tmp_path: Path
+) -> None:
+    slack.add_user(ADMIN, "ada", is_admin=True)
+    config = _config(tmp_path)
+    people = _people(runtime, redis_conn)
+    assert may_decide(people, TEAM, config, "blog_post", ADMIN)
+    assert may_decide(people, "T0OTHER", config, "blog_post", ADMIN)  # another workspace asks
+    assert len(slack.calls_to("users.info")) == 2
+    off = _people(runtime, redis_conn, cache_s=0)
+    assert may_decide(off, "T0THIRD", config, "blog_post", ADMIN)
+    assert may_decide(off, "T0THIRD", config, "blog_post", ADMIN)
+    assert len(slack.calls_to("users.info")) == 4
