@@ -77,7 +77,9 @@ class Viewer:
         """Whether this person may decide cards of this kind (False when Slack cannot say)."""
         if action_type not in self._decides:
             try:
-                allowed = may_decide(self.rt.slack, self.rt.approvals, action_type, self.user_id)
+                allowed = may_decide(
+                    self.rt.people, self.team_id, self.rt.approvals, action_type, self.user_id
+                )
             except LookupFailed:
                 allowed = False
             self._decides[action_type] = allowed and not self.is_guest

@@ -67,7 +67,7 @@ class DecisionRecorder:
         with self.rt.sessions() as session:
             requester = turns.requester(session, task.team_id, task.origin_turn_id)
         if self.rt.authority.rule(args.type).needs_person and not self._may_approve(
-            args.type, requester
+            task.team_id, args.type, requester
         ):
             logger.info(
                 "Decision %s by %s on behalf of %r goes to the approvers",
@@ -116,13 +116,13 @@ class DecisionRecorder:
         writer.render(decision_text(decision, label), final=True)
         return f"Recorded decision {decision.id} and listed it in the thread."
 
-    def _may_approve(self, decision_type: str, user_id: str) -> bool:
+    def _may_approve(self, team_id: str, decision_type: str, user_id: str) -> bool:
         """Whether the person who asked may approve this decision type themselves; if Slack
         cannot tell us, they may not (the card lets an approver decide)."""
         if not user_id:
             return False
         try:
-            return may_decide(self.rt.slack, self.rt.approvals, decision_type, user_id)
+            return may_decide(self.rt.people, team_id, self.rt.approvals, decision_type, user_id)
         except LookupFailed as failed:
             logger.warning("Cannot check approver %s: %s", user_id, failed.message)
             return False

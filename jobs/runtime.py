@@ -23,6 +23,7 @@ from bots.authority import AuthorityMatrix, check_submitters, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
+from handlers.people import People
 from jobs.pricing import PriceTable, load_prices
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
@@ -45,6 +46,11 @@ class Runtime:
     slack_best_effort: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
     claude: anthropic.Anthropic
     redis: Redis
+
+    @property
+    def people(self) -> People:
+        """Who may decide, asked of Slack through the same short-lived Redis cache as clicks."""
+        return People(self.slack_best_effort, self.redis, self.settings.slack_people_cache_s)
 
 
 def slack_client(settings: Settings) -> WebClient:
