@@ -7,6 +7,7 @@ reloads what it needs from the database by id.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import anthropic
 from redis import Redis
@@ -23,10 +24,12 @@ from bots.authority import AuthorityMatrix, check_submitters, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
-from handlers.people import People
 from jobs.pricing import PriceTable, load_prices
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
+
+if TYPE_CHECKING:
+    from handlers.people import People
 
 SLACK_RATE_LIMIT_RETRIES = 5
 SLACK_SERVER_ERROR_RETRIES = 2
@@ -50,6 +53,8 @@ class Runtime:
     @property
     def people(self) -> People:
         """Who may decide, asked of Slack through the same short-lived Redis cache as clicks."""
+        from handlers.people import People  # handlers.people imports this module
+
         return People(self.slack_best_effort, self.redis, self.settings.slack_people_cache_s)
 
 
