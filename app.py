@@ -22,8 +22,7 @@ from bots.roster import load_roster
 from errors import ConfigError, StartupError
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
-from handlers.people import People
-from jobs.pricing import load_prices
+from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import (
     check_models_priced,
@@ -31,6 +30,7 @@ from jobs.runtime import (
     slack_best_effort_client,
     slack_client,
 )
+from jobs.slack.people import People
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, describe_error, slack_mode
 

@@ -109,7 +109,7 @@ class Settings(BaseSettings):
     enqueue_grace_s: float = Field(default=3.0, ge=0)
     stream_update_interval_s: float = Field(default=1.0, ge=0)
     # Slack limits chat.update per workspace (Tier 3, 50+/min), not per worker: every worker's
-    # streaming edits share this budget, the most any minute sees (jobs/edit_budget.py).
+    # streaming edits share this budget, the most any minute sees (jobs/slack/edit_budget.py).
     slack_chat_update_per_minute: int = Field(default=40, ge=6, le=600)
     # Who may decide (users.info, usergroups.users.list) is remembered this long per workspace.
     slack_people_cache_s: int = Field(default=60, ge=0, le=3600)

@@ -34,7 +34,9 @@ SPECIALISTS = (
     "linkedin_manager",
     "twitter_manager",
 )
-SYNTHESIS_MARK = "Your team's work is in"  # jobs/task_turns.py writes it into a synthesis brief
+SYNTHESIS_MARK = (
+    "Your team's work is in"  # jobs/agent/task_turns.py writes it into a synthesis brief
+)
 WORKER_STOP_TIMEOUT_S = 15.0
 
 

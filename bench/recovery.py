@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench._env import CHANNEL, HUMAN, TEAM, BenchEnv, bench_env
 from bench._pickup import worker_command
-from jobs.lease_runner import HEARTBEATS_PER_LEASE
+from jobs.agent.lease import HEARTBEATS_PER_LEASE
 from models import turns
 from models.base import utcnow
 from models.db import make_engine, make_sessionmaker

@@ -7,7 +7,7 @@ from slack_bolt import App
 from bots.approvers import ApprovalConfig
 from handlers import actions, approvals, commands, events, home
 from handlers.intake import Intake
-from handlers.people import People
+from jobs.slack.people import People
 
 
 def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People) -> None:

@@ -17,8 +17,8 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION, ApprovalConfig, approvers_text
 from handlers.intake import Intake
-from handlers.people import LookupFailed, People, may_decide
-from jobs.escalation import ANSWER_VERBS, answer_text
+from jobs.department.escalation import ANSWER_VERBS, answer_text
+from jobs.slack.people import LookupFailed, People, may_decide
 from models import tasks
 from models.db import write_guard
 from models.work import TaskStatus
@@ -59,7 +59,7 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People
             client.chat_postEphemeral(channel=channel, user=user, text=ALREADY)
             return
         if noted:
-            intake.enqueue("jobs.escalation.after_acknowledgement", team_id, task_id)
+            intake.enqueue("jobs.department.escalation.after_acknowledgement", team_id, task_id)
         client.chat_postEphemeral(
             channel=channel,
             user=user,
@@ -115,7 +115,9 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People
             ack(response_action="errors", errors={"answer": ALREADY})
             return
         ack()
-        intake.enqueue("jobs.escalation.after_human_answer", team_id, str(meta["task_id"]))
+        intake.enqueue(
+            "jobs.department.escalation.after_human_answer", team_id, str(meta["task_id"])
+        )
 
 
 def _modal(task_id: str, mode: str, title: str, label: str) -> dict[str, Any]:

@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ApprovalConfig, approvers_text
 from handlers.intake import Intake
-from handlers.people import LookupFailed, People, may_decide
-from jobs import approval_cards as cards
-from jobs.slack_text import Text, is_user_id, md, mention
+from jobs.approvals import cards
+from jobs.slack.people import LookupFailed, People, may_decide
+from jobs.slack.text import Text, is_user_id, md, mention
 from models import approvals
 from models.approvals import Approval, ApprovalStatus
 from models.db import write_guard
@@ -157,7 +157,7 @@ def decide(
         )
     if won:
         intake.enqueue(
-            "jobs.approval_posts.after_decision",
+            "jobs.approvals.posts.after_decision",
             approval.team_id,
             approval.id,
             job_id=f"approval-{approval.id}",

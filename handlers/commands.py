@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from jobs.slack_text import from_slack, join, md
+from jobs.slack.text import from_slack, join, md
 
 USAGE = (
     "Tell me what to launch, for whom and by when, e.g. "

@@ -8,7 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from handlers.intake import Intake
-from jobs.slack_text import from_slack
+from jobs.slack.text import from_slack
 from models.turns import InboundMessage
 
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")

@@ -16,4 +16,6 @@ def register(app: App, intake: Intake) -> None:
             return  # the Messages tab is the DM with the app
         team_id, user = str(body.get("team_id") or ""), str(event.get("user") or "")
         if team_id and user:  # one job per person: repeated opens replace it
-            intake.enqueue("jobs.home.publish_home", team_id, user, job_id=f"home-{team_id}-{user}")
+            intake.enqueue(
+                "jobs.slack.home.publish_home", team_id, user, job_id=f"home-{team_id}-{user}"
+            )

@@ -17,7 +17,7 @@ TURN_FAILURE_TTL_S = 7 * 24 * 3600
 
 def enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> None:
     """Enqueue the turn's job in one Redis round trip; raises RedisError if Redis is away."""
-    _enqueue(queue, "jobs.turns.run_turn", team_id, turn_id, job_id=turn_id)
+    _enqueue(queue, "jobs.agent.turns.run_turn", team_id, turn_id, job_id=turn_id)
 
 
 def task_job_id(task_id: str) -> str:
@@ -26,7 +26,7 @@ def task_job_id(task_id: str) -> str:
 
 def enqueue_task_job(queue: Queue, team_id: str, task_id: str) -> None:
     """Enqueue an agent's turn on a task (job id derived from the task id)."""
-    _enqueue(queue, "jobs.task_turns.run_task", team_id, task_id, job_id=task_job_id(task_id))
+    _enqueue(queue, "jobs.agent.task_turns.run_task", team_id, task_id, job_id=task_job_id(task_id))
 
 
 def enqueue_job(queue: Queue, function: str, team_id: str, record_id: str, *, job_id: str) -> None:

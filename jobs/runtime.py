@@ -24,12 +24,12 @@ from bots.authority import AuthorityMatrix, check_submitters, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
-from jobs.pricing import PriceTable, load_prices
+from jobs.claude.pricing import PriceTable, load_prices
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
 if TYPE_CHECKING:
-    from handlers.people import People
+    from jobs.slack.people import People
 
 SLACK_RATE_LIMIT_RETRIES = 5
 SLACK_SERVER_ERROR_RETRIES = 2
@@ -53,7 +53,7 @@ class Runtime:
     @property
     def people(self) -> People:
         """Who may decide, asked of Slack through the same short-lived Redis cache as clicks."""
-        from handlers.people import People  # handlers.people imports this module
+        from jobs.slack.people import People  # jobs.slack.people imports this module
 
         return People(self.slack_best_effort, self.redis, self.settings.slack_people_cache_s)
 

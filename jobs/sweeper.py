@@ -45,8 +45,8 @@ def sweep(
             else []
         )
     queue = turn_queue(connection, queue_name)
-    records = [("jobs.approval_posts.after_decision", "approval", t, a) for t, a in followups]
-    records += [("jobs.approval_posts.remind", "remind", a.team_id, a.id) for a in due]
+    records = [("jobs.approvals.posts.after_decision", "approval", t, a) for t, a in followups]
+    records += [("jobs.approvals.posts.remind", "remind", a.team_id, a.id) for a in due]
     requeued = []
     for team_id, turn_id in lost:
         if _waiting_in_queue(connection, turn_id):

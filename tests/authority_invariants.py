@@ -20,9 +20,9 @@ from sqlalchemy import select
 
 from bots.authority import check_decision
 from bots.roster import HUMAN
-from jobs.escalation import people_involved
+from jobs.agent.task_turns import TaskRunner
+from jobs.department.escalation import people_involved
 from jobs.runtime import Runtime
-from jobs.task_turns import TaskRunner
 from models.approvals import Approval, ApprovalStatus
 from models.base import new_id
 from models.records import Turn, TurnStatus

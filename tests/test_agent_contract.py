@@ -10,7 +10,7 @@ import pytest
 from bots.prompts import PromptLibrary
 from bots.roster import Agent, load_roster
 from jobs.runtime import Runtime
-from jobs.slack_out import PART_MAX_CHARS
+from jobs.slack.post_once import PART_MAX_CHARS
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn

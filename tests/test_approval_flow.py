@@ -450,7 +450,7 @@ def test_a_review_that_finds_the_budget_spent_stops_the_request(
     the draft never reaches a card, its approval expires, and a person is asked."""
     from decimal import Decimal
 
-    from jobs.turns import run_turn
+    from jobs.agent.turns import run_turn
     from models.records import LlmCall, Turn
 
     _script_chain(claude)

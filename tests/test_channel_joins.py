@@ -8,9 +8,9 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 
-from jobs import channels
-from jobs.delegation import open_assignment_thread
+from jobs.department.delegation import open_assignment_thread
 from jobs.runtime import Runtime
+from jobs.slack import channels
 from models.base import new_id
 from models.records import SlackPost, Turn
 from models.work import Task

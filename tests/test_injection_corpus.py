@@ -19,9 +19,9 @@ from pathlib import Path
 import pytest
 from redis import Redis
 
-from handlers.people import LookupFailed, may_decide
 from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
+from jobs.slack.people import LookupFailed, may_decide
 from models.approvals import Approval
 from models.db import upgrade
 from sandbox.claude_api import ScriptedClaude

@@ -108,7 +108,7 @@ def test_a_task_that_keeps_failing_is_failed_and_says_so(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     """Retries of a task turn are bounded like a turn's: no sweep every 5 s forever."""
-    from jobs.task_turns import GAVE_UP_TEXT, MAX_TASK_RETRIES
+    from jobs.agent.task_turns import GAVE_UP_TEXT, MAX_TASK_RETRIES
 
     task = _task(
         runtime,

@@ -9,9 +9,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jobs.agent.turns import run_turn
 from jobs.queue import turn_queue
 from jobs.runtime import Runtime
-from jobs.turns import run_turn
 from models import turns
 from models.records import Turn, TurnStatus
 from sandbox.claude_api import ScriptedClaude, TextReply

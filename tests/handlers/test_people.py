@@ -8,8 +8,8 @@ from redis import Redis
 from slack_sdk import WebClient
 
 from bots.approvers import ApprovalConfig, load_approvals
-from handlers.people import People, may_decide
 from jobs.runtime import Runtime
+from jobs.slack.people import People, may_decide
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import TEAM
 

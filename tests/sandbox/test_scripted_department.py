@@ -20,7 +20,7 @@ from bots.prompts import PromptLibrary
 from bots.roster import Agent, load_roster
 from bots.tools import Delegate, check_call, parse_call, tool_definitions
 from jobs import runtime as runtime_module
-from jobs.llm import ChatMessage, LlmRequest, build_params
+from jobs.claude.client import ChatMessage, LlmRequest, build_params
 from jobs.runtime import Runtime
 from sandbox.claude_api import Reply, ScriptedClaude, TextReply, ToolUseReply
 from sandbox.scripted_delegation import copy_pick, primary_keyword
@@ -265,7 +265,7 @@ def manager_body(agent_id: str, request: str, rounds: Sequence[Round] = ()) -> d
 def manager_turn(
     agent_id: str, request: str, refuse: str | None = None
 ) -> tuple[list[ToolUseReply], str]:
-    """Run a manager's turn to its end, answering every delegate like jobs/delegation.py."""
+    """Run a manager turn to its end, answering each delegate as jobs.department.delegation does."""
     rounds: list[Round] = []
     for _ in range(6):  # the default max_tool_rounds
         reply = department_responder(manager_body(agent_id, request, rounds))
@@ -277,7 +277,7 @@ def manager_turn(
 
 
 def task_text(requester: str, call: ToolUseReply) -> str:
-    """A delegated task's first message, laid out as jobs/task_turns.py TaskRunner._brief."""
+    """A delegated task's first message, laid out as jobs/agent/task_turns.py TaskRunner._brief."""
     args = call.input
     return (
         f"[Task from {requester}, priority {args['priority']}] {args['title']}\n\n"

@@ -14,9 +14,9 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.people import LookupFailed, may_decide
-from jobs import placement
 from jobs.runtime import Runtime
+from jobs.slack import placement
+from jobs.slack.people import LookupFailed, may_decide
 from models.records import Turn
 from models.work import Task
 

@@ -5,7 +5,7 @@ cards in that same conversation (each as a new message there, which starts its o
 never in a team channel or the escalation channel, where others would read the brief. Work
 from a public channel goes to the assignee's team channel (or the escalation channel), which
 the app joins first; if it cannot, the work stays where it was asked. Approval cards always go
-in the requester's own thread (`jobs/approvals.py`), so they follow the same rule.
+in the requester's own thread (`jobs/approvals/submit.py`), so they follow the same rule.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
-from jobs import channels
 from jobs.runtime import Runtime
+from jobs.slack import channels
 from models import threads, turns
 from models.records import Turn
 from models.work import Task

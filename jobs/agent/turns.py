@@ -1,7 +1,7 @@
 """The agent turn: the RQ job that answers one request in its Slack thread.
 
 Safe to run twice: the lease makes a second concurrent run a no-op, a re-run after a crash
-edits the messages the first run posted (see jobs/slack_out.py), and the turn's final
+edits the messages the first run posted (see jobs/slack/post_once.py), and the turn's final
 status is one guarded transition.
 """
 
@@ -15,19 +15,19 @@ from sqlalchemy.orm import Session
 from bots.roster import Agent
 from bots.routing import route
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
-from jobs import edit_budget, unreachable
 from jobs import runtime as runtime_module
-from jobs.agent_loop import run_agent_loop
-from jobs.budget import stop_request, within_budget
-from jobs.delegation import enqueue_task
-from jobs.department_tools import DepartmentTools, offered_tools
-from jobs.lease_runner import LeasedWork, claim, run_held
-from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
+from jobs.agent.lease import LeasedWork, claim, run_held
+from jobs.agent.loop import run_agent_loop
+from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
+from jobs.claude.usage import record_call
+from jobs.department.budget import stop_request, within_budget
+from jobs.department.delegation import enqueue_task
+from jobs.department.tools import DepartmentTools, offered_tools
 from jobs.queue import try_enqueue_turn, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
-from jobs.slack_text import from_slack
-from jobs.usage import record_call
+from jobs.slack import edit_budget, unreachable
+from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
+from jobs.slack.text import from_slack
 from models import tasks, threads, turns
 from models.leases import this_process
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
@@ -102,7 +102,7 @@ class TurnRunner:
 
     def _reach(self, turn: Turn, claim: turns.Claim) -> str:
         """Answer, unless the thread's channel is gone for the app: no retry would change
-        that, so the turn fails at once and the person is told in a DM (jobs/unreachable.py)."""
+        that, so the turn fails at once and the person is told in a DM (jobs/slack/unreachable)."""
         try:
             if claim.attempts > MAX_TURN_ATTEMPTS:
                 return self._give_up(turn, claim)

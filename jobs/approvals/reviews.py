@@ -15,14 +15,14 @@ from dataclasses import dataclass
 from bots.roster import HUMAN, Agent
 from bots.tools import Review, parse_call, tool_definitions
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
-from jobs.agent_loop import run_agent_loop
-from jobs.approval_posts import outcome_text, to_person
-from jobs.budget import stop_task_request, within_budget
-from jobs.delegation import enqueue_task
-from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, ToolUse
+from jobs.agent.loop import run_agent_loop
+from jobs.approvals.posts import outcome_text, to_person
+from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse
+from jobs.claude.usage import record_call
+from jobs.department.budget import stop_task_request, within_budget
+from jobs.department.delegation import enqueue_task
 from jobs.runtime import Runtime
-from jobs.slack_out import ReplyWriter
-from jobs.usage import record_call
+from jobs.slack.post_once import ReplyWriter
 from models import approvals, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.work import Task, TaskStatus

@@ -2,13 +2,13 @@
 
 Buttons and headers are plain_text: Slack parses no markup in them, so they take raw text
 and are not escaped (escaping would show `&amp;`). Context lines are mrkdwn: raw text is
-escaped, `Mrkdwn` built with `jobs.slack_text` goes as it is."""
+escaped, `Mrkdwn` built with `jobs.slack.text` goes as it is."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from jobs.slack_text import Text, as_mrkdwn
+from jobs.slack.text import Text, as_mrkdwn
 
 
 def button(text: str, action_id: str, value: str, style: str | None = None) -> dict[str, Any]:

@@ -13,7 +13,7 @@ import logging
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from jobs.slack_text import Mrkdwn, Text, as_mrkdwn, md
+from jobs.slack.text import Mrkdwn, Text, as_mrkdwn, md
 
 logger = logging.getLogger(__name__)
 

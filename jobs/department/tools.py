@@ -8,11 +8,11 @@ from dataclasses import dataclass
 
 from bots.roster import Agent
 from bots.tools import Report, parse_call, tool_definitions
-from jobs.approvals import Submitter
-from jobs.decisions import DecisionRecorder
-from jobs.delegation import Delegator
-from jobs.escalation import Escalator
-from jobs.llm import ToolUse
+from jobs.approvals.submit import Submitter
+from jobs.claude.client import ToolUse
+from jobs.department.decisions import DecisionRecorder
+from jobs.department.delegation import Delegator
+from jobs.department.escalation import Escalator
 from jobs.runtime import Runtime
 from models.work import Task
 

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 
 from bots.roster import HUMAN, Agent
 from bots.tools import RecordDecision, SubmitForApproval, check_call, parse_call
-from handlers.people import LookupFailed, may_decide
-from jobs.delegation import persona
-from jobs.llm import ToolUse
+from jobs.claude.client import ToolUse
+from jobs.department.delegation import persona
 from jobs.runtime import Runtime
-from jobs.slack_out import ReplyTarget, ReplyWriter
-from jobs.slack_text import Mrkdwn, join, md
+from jobs.slack.people import LookupFailed, may_decide
+from jobs.slack.post_once import ReplyTarget, ReplyWriter
+from jobs.slack.text import Mrkdwn, join, md
 from models import turns
 from models.base import new_id
 from models.work import Decision, Task

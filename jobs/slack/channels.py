@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 
 from jobs.runtime import Runtime
-from jobs.slack_text import md
+from jobs.slack.text import md
 from models import threads
 
 logger = logging.getLogger(__name__)

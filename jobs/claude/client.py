@@ -17,7 +17,7 @@ import anthropic
 
 from bots.prompts import SystemPrompt
 from errors import LlmGaveUp
-from jobs.pricing import Usage
+from jobs.claude.pricing import Usage
 
 RETRYABLE_STATUS = frozenset({408, 409, 429, 500, 502, 503, 504, 529})
 RETRYABLE_ERROR_TYPES = frozenset({"overloaded_error", "api_error", "rate_limit_error"})

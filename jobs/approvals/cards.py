@@ -11,8 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from bots.roster import Roster
-from jobs.blocks import button, context, header
-from jobs.slack_text import (
+from jobs.slack.blocks import button, context, header
+from jobs.slack.text import (
     Mrkdwn,
     Text,
     date,

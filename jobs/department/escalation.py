@@ -20,13 +20,13 @@ from sqlalchemy import select
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_call
-from jobs import channels, placement
-from jobs.blocks import button, context
-from jobs.delegation import enqueue_task, open_assignment_thread, persona
-from jobs.llm import ToolUse
+from jobs.claude.client import ToolUse
+from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.runtime import Runtime
-from jobs.slack_out import Persona, ReplyTarget, post_once
-from jobs.slack_text import Mrkdwn, Text, as_mrkdwn, join, md, mention, mrkdwn_text
+from jobs.slack import channels, placement
+from jobs.slack.blocks import button, context
+from jobs.slack.post_once import Persona, ReplyTarget, post_once
+from jobs.slack.text import Mrkdwn, Text, as_mrkdwn, join, md, mention, mrkdwn_text
 from models import turns
 from models.base import new_id
 from models.records import Conversation, ConversationMessage
@@ -279,7 +279,7 @@ def people_involved(rt: Runtime, task: Task) -> set[str]:
 
 def show_to_person(rt: Runtime, task: Task, sender: Agent, origin: tuple[str, str]) -> None:
     """Post a saved escalation task as a card in the escalation channel (or, for private work
-    or a channel the app cannot join, where the request came from: `jobs/placement.py`) and
+    or a channel the app cannot join, where the request came from: `jobs/slack/placement.py`) and
     leave it waiting for a person."""
     channel = placement.channel_for(rt, task, rt.settings.escalation_channel, origin)
     with channels.posting_to(rt, task.team_id, channel):

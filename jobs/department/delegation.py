@@ -19,12 +19,12 @@ from slack_sdk.errors import SlackApiError
 from bots.roster import Agent
 from bots.tools import Consult, Delegate, check_call, parse_call
 from errors import GuardTripped
-from jobs import channels, placement
-from jobs.llm import ToolUse
+from jobs.claude.client import ToolUse
 from jobs.queue import enqueue_task_job, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack_out import Persona, ReplyTarget, ReplyWriter
-from jobs.slack_text import link, md
+from jobs.slack import channels, placement
+from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
+from jobs.slack.text import link, md
 from models import tasks
 from models.base import new_id
 from models.work import AgentMessage, Task, TaskStatus
@@ -40,7 +40,7 @@ def open_assignment_thread(
     rt: Runtime, task: Task, assigner: Agent, origin: tuple[str, str]
 ) -> None:
     """Post the brief in the assignee's team channel (in the origin conversation if that is
-    private: `jobs/placement.py`) and link both threads (idempotent)."""
+    private: `jobs/slack/placement.py`) and link both threads (idempotent)."""
     assignee = rt.roster.get(task.assigned_to)
     channel = placement.channel_for(rt, task, assignee.team_channel, origin)
     origin_link = link(_permalink(rt, origin[0], origin[1]), "this thread")

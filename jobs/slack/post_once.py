@@ -23,8 +23,8 @@ from slack_sdk.http_retry.builtin_handlers import ConnectionErrorRetryHandler
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import SlackReadRateLimited
-from jobs.edit_budget import EditBudget
-from jobs.slack_text import Text, as_mrkdwn, safe_cut
+from jobs.slack.edit_budget import EditBudget
+from jobs.slack.text import Text, as_mrkdwn, safe_cut
 from models import posts
 
 logger = logging.getLogger(__name__)
@@ -273,7 +273,7 @@ def post_once(
 ) -> str:
     """Post one message (a card, a reminder) at most once per key; returns its ts.
 
-    `text` is escaped unless it is `Mrkdwn`; `blocks` are built with `jobs.slack_text`.
+    `text` is escaped unless it is `Mrkdwn`; `blocks` are built with `jobs.slack.text`.
 
     The key is `target.turn_id`, saved in `slack_posts` and carried in the message's
     metadata: a re-run finds the saved ts, or (the worker died between posting and saving)

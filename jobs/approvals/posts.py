@@ -11,11 +11,11 @@ import logging
 from slack_sdk.errors import SlackApiError
 
 from bots.approvers import approvers_text
-from jobs import approval_cards as cards
-from jobs.delegation import enqueue_task, persona
+from jobs.approvals import cards
+from jobs.department.delegation import enqueue_task, persona
 from jobs.runtime import Runtime
-from jobs.slack_out import ReplyTarget, post_once
-from jobs.slack_text import Mrkdwn, md
+from jobs.slack.post_once import ReplyTarget, post_once
+from jobs.slack.text import Mrkdwn, md
 from models import approvals, tasks
 from models.approvals import DECISION_LABELS, Approval, ApprovalStatus
 from models.work import TaskStatus

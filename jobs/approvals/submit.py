@@ -1,8 +1,8 @@
 """The `submit_for_approval` tool, and the brief its submitter gets once a decision is in.
 
 A submitted draft becomes an approval record (one per version) and a task for its current
-step: an agent reviewer's turn (`jobs/reviews.py`), or, at the end of the chain, a card in
-the submitter's thread that waits for a person (`jobs/approval_posts.py`). The autonomy level
+step: an agent reviewer's turn (`jobs/approvals/reviews.py`), or, at the end of the chain, a card in
+the submitter's thread that waits for a person (`jobs/approvals/posts.py`). The autonomy level
 decides whether anyone is asked at all (L4: approved at once and recorded). The decision
 completes the step's task, and the fan-in wakes the submitter, whose next turn continues,
 revises or closes the work.
@@ -18,10 +18,10 @@ from typing import TypedDict
 from bots.authority import check_submission
 from bots.roster import HUMAN, Agent
 from bots.tools import SubmitForApproval, parse_call
-from jobs import approval_cards as cards
-from jobs.approval_posts import mark_superseded, to_person
-from jobs.delegation import enqueue_task
-from jobs.llm import ToolUse
+from jobs.approvals import cards
+from jobs.approvals.posts import mark_superseded, to_person
+from jobs.claude.client import ToolUse
+from jobs.department.delegation import enqueue_task
 from jobs.runtime import Runtime
 from models import approvals, tasks, turns
 from models.approvals import Approval, ApprovalStatus

@@ -13,19 +13,19 @@ import logging
 
 from bots.roster import Agent
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
-from jobs import edit_budget
 from jobs import runtime as runtime_module
-from jobs.agent_loop import run_agent_loop
-from jobs.approvals import continuation_brief
-from jobs.budget import stop_task_request, within_budget
-from jobs.delegation import enqueue_task, open_assignment_thread, persona
-from jobs.department_tools import DepartmentTools, offered_tools
-from jobs.lease_runner import LeasedWork, claim, run_held
-from jobs.llm import ChatMessage, LlmAttempt, LlmRequest
-from jobs.reviews import review_step
+from jobs.agent.lease import LeasedWork, claim, run_held
+from jobs.agent.loop import run_agent_loop
+from jobs.approvals.reviews import review_step
+from jobs.approvals.submit import continuation_brief
+from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
+from jobs.claude.usage import record_call
+from jobs.department.budget import stop_task_request, within_budget
+from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
+from jobs.department.tools import DepartmentTools, offered_tools
 from jobs.runtime import Runtime
-from jobs.slack_out import ReplyTarget, ReplyWriter
-from jobs.usage import record_call
+from jobs.slack import edit_budget
+from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from models import approvals, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.work import Task, TaskStatus

@@ -9,11 +9,11 @@ from decimal import Decimal
 from sqlalchemy import func, select, update
 
 from bots.roster import HUMAN
-from jobs.approval_posts import expire_approvals
-from jobs.delegation import persona
-from jobs.escalation import show_to_person
+from jobs.approvals.posts import expire_approvals
+from jobs.department.delegation import persona
+from jobs.department.escalation import show_to_person
 from jobs.runtime import Runtime
-from jobs.slack_out import ReplyTarget, ReplyWriter
+from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from models import tasks, turns
 from models.base import new_id
 from models.records import LlmCall

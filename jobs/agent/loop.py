@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from errors import BudgetSpent
-from jobs.llm import ChatMessage, LlmAttempt, LlmRequest, ToolUse, stream_with_retries
+from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse, stream_with_retries
 from jobs.runtime import Runtime
-from jobs.slack_out import ReplyWriter
+from jobs.slack.post_once import ReplyWriter
 
 ToolHandler = Callable[[ToolUse], tuple[str, bool]]  # -> (tool_result text, is_error)
 ROUNDS_SPENT_NOTE = "_(I stopped here: I reached the limit of tool calls for one turn.)_"

@@ -3,7 +3,7 @@ to the task and the agent that made it."""
 
 from __future__ import annotations
 
-from jobs.llm import LlmAttempt
+from jobs.claude.client import LlmAttempt
 from jobs.runtime import Runtime
 from models.records import LlmCall
 

@@ -1,0 +1,1 @@
+"""Approvals: the submit tool, agent reviews, the cards and their follow-ups."""

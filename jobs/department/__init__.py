@@ -1,0 +1,1 @@
+"""The department's tools: delegation and consults, escalation, decisions, the request budget."""
