@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION, ApprovalConfig, approvers_text
 from handlers.intake import Intake
-from jobs.department.escalation import ANSWER_VERBS, answer_text
 from jobs.slack.people import LookupFailed, People, may_decide
 from models import tasks
 from models.db import write_guard
+from models.kinds import EscalationAnswer
 from models.work import TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -105,12 +105,10 @@ def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People
         if refused is not None:
             ack(response_action="errors", errors={"answer": refused})
             return
-        decided, sent_back = ANSWER_VERBS
-        verb = decided if meta.get("mode") == "escalation-decide" else sent_back
+        decided = meta.get("mode") == "escalation-decide"
+        said = EscalationAnswer(verdict="decided" if decided else "sent_back", by=user, text=answer)
         with Session(intake.engine) as session:
-            won = tasks.answer_escalation(
-                session, team_id, str(meta.get("task_id")), answer_text(verb, user, answer)
-            )
+            won = tasks.answer_escalation(session, team_id, str(meta.get("task_id")), said)
         if not won:
             ack(response_action="errors", errors={"answer": ALREADY})
             return
