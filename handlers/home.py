@@ -17,5 +17,5 @@ def register(app: App, intake: Intake) -> None:
         team_id, user = str(body.get("team_id") or ""), str(event.get("user") or "")
         if team_id and user:  # one job per person: repeated opens replace it
             intake.enqueue(
-                "jobs.slack.home.publish_home", team_id, user, job_id=f"home-{team_id}-{user}"
+                "jobs.home.publish.publish_home", team_id, user, job_id=f"home-{team_id}-{user}"
             )

@@ -14,10 +14,10 @@ from redis import Redis
 from sqlalchemy import select
 
 import app as app_module
+from jobs.agent.reviews import Verdict
+from jobs.agent.stop import stop_request
 from jobs.approvals.cards import INLINE_CHARS
-from jobs.approvals.reviews import Verdict
 from jobs.claude.client import ToolUse
-from jobs.department.budget import stop_request
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models.approvals import Approval

@@ -9,8 +9,8 @@ from typing import Any
 
 import pytest
 
+from jobs.home.publish import home_view
 from jobs.runtime import Runtime
-from jobs.slack.home import home_view
 from models.approvals import Approval
 from models.base import new_id
 from models.kinds import RequestDetails

@@ -1,1 +1,2 @@
-"""The agent turn: the runner for person turns and task turns, the tool loop, the lease."""
+"""The agent turn: person turns, task turns and review turns, the tool loop and the tools it
+routes to, the lease, and stopping a request."""

@@ -16,13 +16,13 @@ from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
-from jobs.approvals.reviews import review_step
+from jobs.agent.reviews import review_step
+from jobs.agent.stop import stop_task_request
+from jobs.agent.tools import DepartmentTools, offered_tools
 from jobs.approvals.submit import continuation_brief
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
-from jobs.claude.usage import record_call
-from jobs.department.budget import stop_task_request, within_budget
+from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
-from jobs.department.tools import DepartmentTools, offered_tools
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
 from jobs.slack.post_once import ReplyTarget, ReplyWriter

@@ -18,11 +18,11 @@ from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
+from jobs.agent.stop import stop_request
+from jobs.agent.tools import DepartmentTools, offered_tools
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
-from jobs.claude.usage import record_call
-from jobs.department.budget import stop_request, within_budget
+from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
-from jobs.department.tools import DepartmentTools, offered_tools
 from jobs.queue import try_enqueue_turn, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget, unreachable

@@ -1,1 +1,2 @@
-"""Approvals: the submit tool, agent reviews, the cards and their follow-ups."""
+"""Approvals: the submit tool, the cards, and what follows a decision (agent reviews are turns:
+`jobs/agent/reviews.py`)."""

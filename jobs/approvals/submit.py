@@ -1,7 +1,7 @@
 """The `submit_for_approval` tool, and the brief its submitter gets once a decision is in.
 
 A submitted draft becomes an approval record (one per version) and a task for its current
-step: an agent reviewer's turn (`jobs/approvals/reviews.py`), or, at the end of the chain, a card in
+step: an agent reviewer's turn (`jobs/agent/reviews.py`), or, at the end of the chain, a card in
 the submitter's thread that waits for a person (`jobs/approvals/posts.py`). The autonomy level
 decides whether anyone is asked at all (L4: approved at once and recorded). The decision
 completes the step's task, and the fan-in wakes the submitter, whose next turn continues,

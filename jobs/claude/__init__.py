@@ -1,1 +1,1 @@
-"""Claude: the Messages API wrapper, prices and the usage record of every call."""
+"""Claude: the Messages API wrapper, prices, and the usage and spend of every call."""

@@ -1,7 +1,11 @@
 """Every Claude call priced and attributed: to the person's request and, for department work,
-to the task and the agent that made it."""
+to the task and the agent that made it; and what a request has spent against its budget."""
 
 from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
 
 from jobs.claude.client import LlmAttempt
 from jobs.runtime import Runtime
@@ -37,3 +41,17 @@ def record_call(
             )
         )
         session.commit()
+
+
+def spent_usd(rt: Runtime, team_id: str, turn_id: str) -> Decimal:
+    with rt.sessions() as session:
+        total = session.scalar(
+            select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
+                LlmCall.team_id == team_id, LlmCall.turn_id == turn_id
+            )
+        )
+    return Decimal(str(total or 0))
+
+
+def within_budget(rt: Runtime, team_id: str, turn_id: str) -> bool:
+    return spent_usd(rt, team_id, turn_id) < rt.settings.request_budget_usd

@@ -1,1 +1,1 @@
-"""The department's tools: delegation and consults, escalation, decisions, the request budget."""
+"""The department's work between agents: delegation and consults, escalation, decisions."""

@@ -1,1 +1,2 @@
-"""Slack output: escaped text, posting once, streaming edits, Block Kit pieces, placement, Home."""
+"""Slack output: escaped text, Block Kit pieces, posting once, streaming edits, where work goes,
+channels and people."""

@@ -1,15 +1,15 @@
-"""The per-request budget: what a person's request may spend on Claude, across every agent
-it reaches; when it is spent the department stops cleanly and asks a person."""
+"""Stopping a request: when its budget is spent or a runaway guard trips, the department
+cancels the unfinished work, expires its cards, says so in the thread and asks a person."""
 
 from __future__ import annotations
 
 import logging
-from decimal import Decimal
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 
 from bots.roster import HUMAN
 from jobs.approvals.posts import expire_approvals
+from jobs.claude.usage import spent_usd
 from jobs.department.delegation import persona
 from jobs.department.escalation import new_card, show_to_person
 from jobs.runtime import Runtime
@@ -17,25 +17,10 @@ from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from models import tasks, turns
 from models.base import new_id
 from models.kinds import EscalationDetails
-from models.records import LlmCall
 from models.tasks import TaskClaim
 from models.work import FINISHED, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
-
-
-def spent_usd(rt: Runtime, team_id: str, turn_id: str) -> Decimal:
-    with rt.sessions() as session:
-        total = session.scalar(
-            select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
-                LlmCall.team_id == team_id, LlmCall.turn_id == turn_id
-            )
-        )
-    return Decimal(str(total or 0))
-
-
-def within_budget(rt: Runtime, team_id: str, turn_id: str) -> bool:
-    return spent_usd(rt, team_id, turn_id) < rt.settings.request_budget_usd
 
 
 def stop_request(

@@ -1,6 +1,6 @@
 """The App Home tab, built for the person viewing it: the cards waiting for a decision they may
 make, and the audit trail (approvals, rejections, agents' decisions) of work they can see
-(`jobs/slack/audience.py`: not what others asked in DMs or private channels they are not in; a
+(`jobs/home/audience.py`: not what others asked in DMs or private channels they are not in; a
 guest sees only their own). Published with `views.publish` whenever they open the tab. A
 job, so the listener only acks."""
 
@@ -13,8 +13,8 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from jobs.approvals import cards
+from jobs.home.audience import Viewer, origins
 from jobs.runtime import Runtime
-from jobs.slack.audience import Viewer, origins
 from jobs.slack.blocks import context, header
 from jobs.slack.text import link, md, mrkdwn_text
 from models.approvals import Approval, ApprovalStatus

@@ -16,10 +16,10 @@ from bots.roster import HUMAN, Agent
 from bots.tools import Review, parse_call, tool_definitions
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs.agent.loop import run_agent_loop
+from jobs.agent.stop import stop_task_request
 from jobs.approvals.posts import outcome_text, to_person
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse
-from jobs.claude.usage import record_call
-from jobs.department.budget import stop_task_request, within_budget
+from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
 from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyWriter
