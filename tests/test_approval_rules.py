@@ -14,6 +14,7 @@ from redis import Redis
 from sqlalchemy import select
 
 import app as app_module
+from jobs.approvals.autonomy import set_autonomy
 from jobs.approvals.cards import INLINE_CHARS
 from jobs.approvals.reviews import Verdict
 from jobs.claude.client import ToolUse
@@ -21,7 +22,6 @@ from jobs.department.budget import stop_request
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models.approvals import Approval
-from models.autonomy import set_autonomy
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import SlackRequestSender
