@@ -97,9 +97,12 @@ class Supervisor(WorkerPool):
     def start_workers(
         self, burst: bool = True, _sleep: float = 0, logging_level: str = "INFO"
     ) -> None:
+        """RQ's, then one line saying so (operators and bench/sandbox_latency.py read it)."""
         super().start_workers(burst, _sleep, logging_level)
         logger.info(
-            "Started %d worker process(es) on queue %r", self.num_workers, self.queues[0].name
+            "Started %d worker process(es) on queue %r",
+            self.num_workers,
+            self.rt.settings.queue_name,
         )
 
     def check_workers(self, respawn: bool = True) -> None:
