@@ -135,7 +135,7 @@ def run_sandbox(settings: Settings) -> int:
             file=sys.stderr,
         )
     try:
-        return launcher.run(settings)
+        return launcher.run(settings, create_app)
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2

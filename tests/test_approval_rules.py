@@ -16,12 +16,12 @@ from sqlalchemy import select
 import app as app_module
 from jobs.agent.reviews import Verdict
 from jobs.agent.stop import stop_request
+from jobs.approvals.autonomy import set_autonomy
 from jobs.approvals.cards import INLINE_CHARS
 from jobs.claude.client import ToolUse
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models.approvals import Approval
-from models.autonomy import set_autonomy
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import SlackRequestSender

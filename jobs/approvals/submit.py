@@ -19,13 +19,13 @@ from bots.authority import check_submission
 from bots.roster import HUMAN, Agent
 from bots.tools import SubmitForApproval, parse_call
 from jobs.approvals import cards
+from jobs.approvals.autonomy import autonomy_level
 from jobs.approvals.posts import mark_superseded, to_person
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import enqueue_task
 from jobs.runtime import Runtime
 from models import approvals, tasks, turns
 from models.approvals import Approval, ApprovalStatus
-from models.autonomy import autonomy_level
 from models.base import new_id
 from models.kinds import ApprovalStepDetails
 from models.work import Task, TaskStatus
