@@ -1,9 +1,9 @@
 """A deterministic stand-in for the department's agents, for the offline sandbox and demos.
 
-`ScriptedClaude(responder=department_responder)` answers every request the way the role
-named in the system prompt would: a Copywriter gives options and a pick, an SEO Specialist
-gives keywords without invented volumes, and so on. Answers are built from the request's
-topic and a stable hash, so a demo looks alive, tests can assert on shape, and the same
+`ScriptedClaude(responder=department_responder)` answers every request the way its agent
+would (the agent id line `bots.prompts` ends the role block with, not the prompt's wording):
+a Copywriter gives options and a pick, an SEO Specialist gives keywords without invented
+volumes, and so on. Answers are built from the request's topic and a stable hash, so a demo looks alive, tests can assert on shape, and the same
 request always streams the same text. Like the real agents it only drafts: no answer says
 anything went out.
 
@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
+from bots.prompts import agent_id_in
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
 from sandbox.scripted_approvals import approval_reply
 from sandbox.scripted_delegation import (
@@ -45,9 +46,6 @@ MAX_TOPIC_WORDS = 6
 MAX_FOLLOW_UP_WORDS = 12  # anything longer is a new request, not a revision
 TIGHT_WORDS = 90  # "shorter" keeps about half of a full answer
 FALLBACK_TOPIC = "brief"
-ROLE_ID_EXCEPTIONS = {"director_of_communications": "director_comms"}  # else name -> snake
-
-_ROLE_LINE = re.compile(r"^You are the (?P<name>.+?) of the marketing department\.", re.M)
 _SEGMENT = re.compile(r"(?=\[<@[A-Z0-9]+>\]|\[[^\]\n]+ said in this thread\])")
 _HUMAN = re.compile(r"^\[<@[A-Z0-9]+>\]\s*")
 _AGENT = re.compile(r"^\[[^\]\n]+ said in this thread\]\s*")
@@ -207,12 +205,12 @@ def _clean(text: str) -> str:
 
 
 def _role_id(system: object) -> str:
+    """The agent the product built the system prompt for (its role block's agent-id line),
+    whatever the prompt files say; the CMO for a prompt without one."""
     blocks = system if isinstance(system, list) else [{"text": system}]
     for block in reversed(blocks):
-        match = _ROLE_LINE.search(str(block.get("text", "")) if isinstance(block, dict) else "")
-        if match:
-            role = "_".join(match.group("name").lower().split())
-            role = ROLE_ID_EXCEPTIONS.get(role, role)
+        role = agent_id_in(str(block.get("text", ""))) if isinstance(block, dict) else None
+        if role is not None:
             return role if role in ROLE_WRITERS else "cmo"
     return "cmo"
 
