@@ -3,9 +3,9 @@
 `ScriptedClaude(responder=department_responder)` answers every request the way its agent
 would (the agent id line `bots.prompts` ends the role block with, not the prompt's wording):
 a Copywriter gives options and a pick, an SEO Specialist gives keywords without invented
-volumes, and so on. Answers are built from the request's topic and a stable hash, so a demo looks alive, tests can assert on shape, and the same
-request always streams the same text. Like the real agents it only drafts: no answer says
-anything went out.
+volumes, and so on. Answers are built from the request's topic and a stable hash, so a demo
+looks alive, tests can assert on shape, and the same request always streams the same text.
+Like the real agents it only drafts: no answer says anything went out.
 
 Managers also run the delegation flow (sandbox/scripted_delegation.py): offered the
 `delegate` tool for work their team produces, they hand it out one report per round and then
