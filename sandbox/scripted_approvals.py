@@ -29,7 +29,6 @@ from sandbox.scripted_delegation import (
     with_keyword,
 )
 
-REVIEW_MARK = "[Approval review"
 APPROVED_MARK = "It was APPROVED"
 CHANGES_MARK = "asked for CHANGES"
 CLOSED_MARKS = ("It was REJECTED", "It was not decided")
@@ -37,7 +36,6 @@ APPROVAL_SECTION = "Approval of your draft"
 HYPE = re.compile(r"\b(?:revolutionary|game-?changing|disrupt\w*|best-in-class|synerg\w*)\b", re.I)
 _TITLE = re.compile(r"“(?P<title>[^”]+)” \(version (?P<version>\d+)\)")
 _OLD_DRAFT = re.compile(r"--- Your version \d+ ---\n(?P<draft>.*?)\n--- End ---", re.S)
-_REVIEW_DRAFT = re.compile(r"--- Draft ---\n\n(?P<draft>.*?)\n\n--- End of draft ---", re.S)
 _ABOUT = re.compile(r"\b(?:about|on|for)\s+(.+?)(?:[.,;:!?\n]|$)", re.I)
 _FEEDBACK = re.compile(rf"{CHANGES_MARK}: (?P<feedback>.+?)\n\n--- Your version", re.S)
 
@@ -46,7 +44,7 @@ def approval_reply(body: dict[str, Any], role: str, topic: str, ask: str) -> Rep
     """This role's move in an approval flow, or None when the request is not part of one."""
     first = _first_user_text(body)
     answered = _tool_results(body)
-    if REVIEW_MARK in first:
+    if _offers_only(body, "review"):  # a review step: the product offers that tool alone
         return _review(role, first, answered)
     if APPROVED_MARK in first:
         return _approved(body, first, answered, _task_topic(first))
@@ -253,8 +251,7 @@ def _review(role: str, first: str, answered: list[str]) -> Reply:
             "Approved; passing it on.",
         ),
     )
-    draft = _REVIEW_DRAFT.search(first)
-    hype = HYPE.findall(draft.group("draft") if draft else "")
+    hype = HYPE.findall(first)  # the draft, its title and earlier notes: hype anywhere counts
     send_back = role == "director_comms" and bool(hype)
     if answered:
         return _text("Sent back to the author with my notes." if send_back else after)
@@ -286,6 +283,11 @@ def _tool_results(body: dict[str, Any]) -> list[str]:
 
 def _offers(body: dict[str, Any], tool: str) -> bool:
     return any(isinstance(t, dict) and t.get("name") == tool for t in body.get("tools") or [])
+
+
+def _offers_only(body: dict[str, Any], tool: str) -> bool:
+    offered = [t.get("name") for t in body.get("tools") or [] if isinstance(t, dict)]
+    return offered == [tool]
 
 
 def _task_topic(first: str) -> str:

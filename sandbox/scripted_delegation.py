@@ -402,7 +402,9 @@ def _instead(role: str, rounds: list[Round], refused: Round) -> str:
     if kept:
         lines.append(f"Nothing else changes: {'; '.join(kept)}.")
     agent = _roster().by_id.get(role)
-    elsewhere = re.search(r"does not report to you|there is no agent|manage nobody", reason)
+    # Not ours to hand out (no such agent, not a report of ours): the roster says so, whatever
+    # the refusal's wording. Anything else (depth, cycles) the manager can do itself.
+    elsewhere = agent is not None and refused.to not in agent.manages
     if elsewhere and agent is not None:
         lines.append(
             f"I won't retry it. Instead I'm escalating it to {_name(agent.reports_to)}, who can "
