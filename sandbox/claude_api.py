@@ -10,9 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import logging
-import re
 import socket
 import threading
 import time
@@ -24,6 +24,8 @@ from types import TracebackType
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
+from bots.prompts import agent_id_in
+from bots.roster import Roster, load_roster
 from sandbox import claude_wire as wire
 
 logger = logging.getLogger(__name__)
@@ -453,11 +455,6 @@ def _pace(reply: _Answerable) -> tuple[int, float, float]:
 
 # --- default responder ----------------------------------------------------------------------
 
-_ROLE = re.compile(
-    r"^\s*You are (?:the |an? )?(?P<role>[A-Za-z][\w&/ -]*?)"
-    r"(?=[,.;:(]|\s+(?:for|at|of|in|on|who|and|with)\b|$)",
-    re.IGNORECASE,
-)
 _ANGLES = (  # (keyword in the role, what that role would suggest)
     ("copy", "lead with the customer's problem, keep it short and end on one call to action."),
     ("design", "build it around one focal image and a headline readable at thumbnail size."),
@@ -470,7 +467,8 @@ _DEFAULT_ANGLE = "start with who it's for and what we want them to do, then pick
 
 
 def default_responder(body: dict[str, Any]) -> Reply:
-    """A short, plausible, deterministic answer in the voice of the role the system names.
+    """A short, plausible, deterministic answer in the voice of the agent the request is for
+    (the agent-id line our system prompts end their role block with; no role otherwise).
 
     Used when no script is left, so the sandbox can be clicked through without writing one.
     """
@@ -483,10 +481,19 @@ def default_responder(body: dict[str, Any]) -> Reply:
 
 
 def _role(system: object) -> str:
-    if isinstance(system, list):
-        system = "\n".join(str(b.get("text", "")) for b in system if isinstance(b, dict))
-    match = _ROLE.match(system) if isinstance(system, str) else None
-    return match.group("role").strip() if match else ""
+    """The agent's display name, found by id, not by reading the prompt's wording."""
+    blocks = system if isinstance(system, list) else [{"text": system}]
+    for block in blocks:
+        agent_id = agent_id_in(str(block.get("text", ""))) if isinstance(block, dict) else None
+        if agent_id is not None:
+            agent = _roster().by_id.get(agent_id)
+            return agent.display_name if agent else agent_id
+    return ""
+
+
+@functools.cache
+def _roster() -> Roster:
+    return load_roster()
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
