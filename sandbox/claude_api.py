@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
-import functools
 import json
 import logging
 import socket
@@ -24,9 +23,8 @@ from types import TracebackType
 from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
-from bots.prompts import agent_id_in
-from bots.roster import Roster, load_roster
 from sandbox import claude_wire as wire
+from sandbox.product_turns import agent_of, roster
 
 logger = logging.getLogger(__name__)
 
@@ -472,7 +470,7 @@ def default_responder(body: dict[str, Any]) -> Reply:
 
     Used when no script is left, so the sandbox can be clicked through without writing one.
     """
-    role = _role(body.get("system"))
+    role = _role(body)
     angle = next((line for key, line in _ANGLES if key in role.lower()), _DEFAULT_ANGLE)
     topic = _last_user_text(body.get("messages") or [])
     opener = f"{role} here. " if role else ""
@@ -480,20 +478,11 @@ def default_responder(body: dict[str, Any]) -> Reply:
     return TextReply(f"{opener}{subject}: my suggestion is to {angle}")
 
 
-def _role(system: object) -> str:
+def _role(body: dict[str, Any]) -> str:
     """The agent's display name, found by id, not by reading the prompt's wording."""
-    blocks = system if isinstance(system, list) else [{"text": system}]
-    for block in blocks:
-        agent_id = agent_id_in(str(block.get("text", ""))) if isinstance(block, dict) else None
-        if agent_id is not None:
-            agent = _roster().by_id.get(agent_id)
-            return agent.display_name if agent else agent_id
-    return ""
-
-
-@functools.cache
-def _roster() -> Roster:
-    return load_roster()
+    agent_id = agent_of(body)
+    agent = roster().by_id.get(agent_id) if agent_id is not None else None
+    return agent.display_name if agent else (agent_id or "")
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:
