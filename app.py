@@ -95,7 +95,7 @@ def create_app(settings: Settings) -> App:
 def load_and_check_data(settings: Settings) -> ApprovalConfig:
     """Roster, prompts, authority, approvers and prices are validated before anything listens."""
     roster = load_roster(settings.roster_path)
-    PromptLibrary(roster)
+    PromptLibrary(roster, settings.prompts_dir)
     authority = load_authority()
     approvers = load_approvals(settings.approvals_path)
     check_submitters(authority, roster)

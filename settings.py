@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from bots.approvers import DEFAULT_APPROVALS_PATH
+from bots.prompts import DEFAULT_PROMPTS_DIR
 from bots.roster import DEFAULT_ROSTER_PATH, ModelTier
 from errors import ConfigError
 
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
 
     roster_path: Path = DEFAULT_ROSTER_PATH
     approvals_path: Path = DEFAULT_APPROVALS_PATH
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR  # department.md and one <agent id>.md per agent
 
     redis_url: str = "redis://localhost:6379/0"
     database_url: str = "sqlite:///marketing_dept.db"

@@ -125,7 +125,7 @@ def build_runtime(settings: Settings) -> Runtime:
         roster=roster,
         authority=authority,
         approvals=approvals,
-        prompts=PromptLibrary(roster),
+        prompts=PromptLibrary(roster, settings.prompts_dir),
         prices=prices,
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),

@@ -113,12 +113,11 @@ def test_the_director_of_communications_sends_hype_back() -> None:
     hyped = blog_draft("AI Marketing", "AI marketing", "CMOs", "ai marketing").replace(
         "small, boring wins", "revolutionary, game-changing wins"
     )
-    brief = (
-        "[Approval review, step 1 of 2, then a person] Blog post “AI Marketing”, version 1, "
-        f"drafted by Copywriter.\n\nOn approval: publish.\n\n--- Draft ---\n\n{hyped}\n\n"
-        "--- End of draft ---\n\nReview it."
-    )
+    # A review step is known by its only tool, `review`, whatever the brief's framing says.
+    brief = f"Blog post “AI Marketing”, version 1.\n\nOn approval: publish.\n\n{hyped}"
+    review = [{"name": "review"}]
     body = {"messages": [{"role": "user", "content": [{"type": "text", "text": brief}]}]}
+    body["tools"] = review
     sent_back = approval_reply(body, "director_comms", "AI marketing", brief)
     assert isinstance(sent_back, ToolUseReply) and sent_back.input["verdict"] == "send_back"
     assert "game-changing, revolutionary" in sent_back.input["feedback"]
@@ -126,5 +125,6 @@ def test_the_director_of_communications_sends_hype_back() -> None:
     assert isinstance(approved, ToolUseReply) and approved.input["verdict"] == "approve"
     calm = brief.replace("revolutionary, game-changing wins", "small, boring wins")
     calm_body = {"messages": [{"role": "user", "content": [{"type": "text", "text": calm}]}]}
+    calm_body["tools"] = review
     kept = approval_reply(calm_body, "director_comms", "AI marketing", calm)
     assert isinstance(kept, ToolUseReply) and kept.input["verdict"] == "approve"
