@@ -390,9 +390,9 @@ def runtime(_module_dir: Path, slack: SlackStandIn, claude: ScriptedClaude) -> I
     Redis.from_url(REDIS_TEST_URL).flushdb()
 
 
-def _may_approve(rt: Runtime, action_type: str, user: str) -> bool:
+def _may_approve(rt: Runtime, team_id: str, action_type: str, user: str) -> bool:
     try:
-        return may_decide(rt.slack, rt.approvals, action_type, user)
+        return may_decide(rt.people, team_id, rt.approvals, action_type, user)
     except LookupFailed:
         return False
 
@@ -444,7 +444,7 @@ def test_injected_request_breaks_no_rule(
         if is_error:
             assert f"Refused {tool} by {case.agent}: {text}" in logged
     assert claude.requests[-1].reply is not None
-    assert violations(runtime, team, lambda a, u: _may_approve(runtime, a, u)) == []
+    assert violations(runtime, team, lambda a, u: _may_approve(runtime, team, a, u)) == []
     _assert_leaves(runtime, team, case, before, outcome.task_id)
     _assert_nobody_notified(slack, outcome.thread)
 

@@ -152,12 +152,11 @@ def _orphan(rt: Runtime, key: str, thread_ts: str | None, text: str) -> str:
             channel_id=CHANNEL_GENERAL,
             thread_ts=thread_ts or "",
         )
-    extra = {"thread_ts": thread_ts} if thread_ts else {}
     posted = rt.slack.chat_postMessage(
         channel=CHANNEL_GENERAL,
         text=text,
         metadata={"event_type": METADATA_EVENT, "event_payload": {"turn_id": key, "part": 0}},
-        **extra,
+        thread_ts=thread_ts or None,
     )
     return str(posted["ts"])
 

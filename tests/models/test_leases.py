@@ -44,7 +44,7 @@ def _task(session: Session, status: TaskStatus = TaskStatus.OPEN) -> str:
 
 def _expires(session: Session, table: type[Turn] | type[Task], row_id: str) -> object:
     session.expire_all()
-    row = session.get(table, row_id)
+    row = session.get(Turn, row_id) if table is Turn else session.get(Task, row_id)
     assert row is not None
     return row.lease_expires_at
 
