@@ -318,7 +318,7 @@ def test_a_colleague_who_may_not_approve_is_told_who_can(
     for action in ("approval-approve", "approval-reject"):
         _click(bolt, slack, card, action, SAM)
         [refusal] = [e for e in slack.ephemerals(CHANNEL_CONTENT) if e["user"] == SAM][-1:]
-        assert refusal["text"] == "Only a workspace admin can approve this. Nothing changed."
+        assert refusal["text"] == "Only a workspace admin can decide on this. Nothing changed."
     assert slack.workspace.views.for_user(SAM)["modals"] == []  # no modal opened for Sam
     assert [a.status for a in _approvals(runtime)] == ["pending"]
     assert _decisions(runtime) == []
@@ -335,7 +335,7 @@ def test_a_decision_modal_submitted_by_someone_who_may_not_decide_changes_nothin
     asked, card = _to_the_card(bolt, runtime, slack, claude)
     refused = {
         "response_action": "errors",
-        "errors": {"feedback": "Only a workspace admin can decide on this."},
+        "errors": {"feedback": "Only a workspace admin can decide on this. Nothing changed."},
     }
     for action in ("approval-request-changes", "approval-reject"):
         _click(bolt, slack, card, action, MARIA)

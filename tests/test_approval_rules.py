@@ -104,7 +104,7 @@ def test_approvers_by_user_id_and_by_group_and_admins_switched_off(
     _asked, card = _submitted(bolt, runtime, slack, claude)
     _click(bolt, slack, card, "approval-approve", MARIA)  # an admin, but admins may not here
     assert slack.ephemerals(CHANNEL_CONTENT)[-1]["text"] == (
-        f"Only <@{LEE}>, <!subteam^{LEADS}> can approve this. Nothing changed."
+        f"Only <@{LEE}>, <!subteam^{LEADS}> can decide on this. Nothing changed."
     )
     runtime.redis.delete(*runtime.redis.keys("slack:people:*"))  # past SLACK_PEOPLE_CACHE_S
     slack.fail_next("usergroups.users.list", status=200, error="missing_scope")
