@@ -16,7 +16,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION
-from handlers.context import services
+from handlers.context import Services, services
 from jobs.department.escalation import ANSWER_VERBS, answer_text
 from jobs.queue import AFTER_ACKNOWLEDGEMENT, AFTER_HUMAN_ANSWER
 from models import tasks
@@ -94,25 +94,27 @@ def handle_answer(
     if len(answer) < MIN_ANSWER_CHARS:
         ack(response_action="errors", errors={"answer": "Write a short answer for the team."})
         return
-    found = services(context)
-    user, team_id, task_id = (
-        str(body["user"]["id"]),
-        str(body["team"]["id"]),
-        str(meta.get("task_id")),
-    )
+    found, user, team_id = services(context), str(body["user"]["id"]), str(body["team"]["id"])
     refused = found.refusal(team_id, ESCALATION, user)
     if refused is not None:
         ack(response_action="errors", errors={"answer": refused})
         return
-    decided, sent_back = ANSWER_VERBS
-    verb = decided if meta.get("mode") == "escalation-decide" else sent_back
-    with Session(found.intake.engine) as session:
-        won = tasks.answer_escalation(session, team_id, task_id, answer_text(verb, user, answer))
-    if not won:
+    task_id = str(meta.get("task_id"))
+    if not _record_answer(found, team_id, task_id, user, str(meta.get("mode")), answer):
         ack(response_action="errors", errors={"answer": ALREADY})
         return
     ack()
     found.intake.enqueue(AFTER_HUMAN_ANSWER, team_id, task_id)
+
+
+def _record_answer(
+    found: Services, team_id: str, task_id: str, user: str, mode: str, answer: str
+) -> bool:
+    """One guarded transition: whether this answer is the first (and so the one kept)."""
+    decided, sent_back = ANSWER_VERBS
+    verb = decided if mode == "escalation-decide" else sent_back
+    with Session(found.intake.engine) as session:
+        return tasks.answer_escalation(session, team_id, task_id, answer_text(verb, user, answer))
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
