@@ -18,6 +18,7 @@ from jobs.approvals.cards import INLINE_CHARS
 from jobs.approvals.reviews import Verdict
 from jobs.claude.client import ToolUse
 from jobs.department.budget import stop_request
+from jobs.queue import REMIND_APPROVERS
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models.approvals import Approval
@@ -42,6 +43,7 @@ from tests.test_approval_flow import (
     MARIA,
     SAM,
     SUBMIT,
+    _approvals,
     _ask,
     _cards,
     _click,
@@ -134,7 +136,8 @@ def test_one_reminder_for_a_card_left_waiting(
         assert sweep(*args, grace_s=0, remind_after=remind_after) == []
     with freeze_time(start + timedelta(hours=4, minutes=1)):
         [job] = sweep(*args, grace_s=0, remind_after=remind_after)
-        assert job.startswith("remind-")
+        [approval] = _approvals(runtime)
+        assert job == REMIND_APPROVERS.job_id(TEAM, approval.id)
         assert sweep(*args, grace_s=0, remind_after=remind_after) == []  # queued once
         work(runtime)
         assert sweep(*args, grace_s=0, remind_after=remind_after) == []  # reminded once
