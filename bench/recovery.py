@@ -34,6 +34,7 @@ from jobs.agent.lease import HEARTBEATS_PER_LEASE
 from models import turns
 from models.base import utcnow
 from models.db import make_engine, make_sessionmaker
+from models.kinds import AssignmentDetails
 from models.leases import pid_of
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
@@ -96,6 +97,7 @@ def _new_task(env: BenchEnv, sessions: sessionmaker[Session]) -> str:
         channel_id=CHANNEL,
         thread_ts=thread,
         depth=1,
+        details=AssignmentDetails(project="Launch", requested_in=(CHANNEL, thread)),
     )
     with sessions() as session:
         session.add(task)

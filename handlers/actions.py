@@ -17,10 +17,10 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION
 from handlers.context import Services, services
-from jobs.department.escalation import ANSWER_VERBS, answer_text
 from jobs.queue import AFTER_ACKNOWLEDGEMENT, AFTER_HUMAN_ANSWER
 from models import tasks
 from models.db import write_guard
+from models.kinds import EscalationAnswer
 from models.work import TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -111,10 +111,10 @@ def _record_answer(
     found: Services, team_id: str, task_id: str, user: str, mode: str, answer: str
 ) -> bool:
     """One guarded transition: whether this answer is the first (and so the one kept)."""
-    decided, sent_back = ANSWER_VERBS
-    verb = decided if mode == "escalation-decide" else sent_back
+    decided = mode == "escalation-decide"
+    said = EscalationAnswer(verdict="decided" if decided else "sent_back", by=user, text=answer)
     with Session(found.intake.engine) as session:
-        return tasks.answer_escalation(session, team_id, task_id, answer_text(verb, user, answer))
+        return tasks.answer_escalation(session, team_id, task_id, said)
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:

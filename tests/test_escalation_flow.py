@@ -10,6 +10,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
+from jobs.department.escalation import escalation_of
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox import slack_interactions as interactions
@@ -286,7 +287,7 @@ def test_a_non_approver_cannot_acknowledge(
     )
     escalation = _escalation(runtime)
     assert escalation.status == TaskStatus.ESCALATED.value
-    assert escalation.context.get("acknowledged_by", []) == []
+    assert escalation_of(escalation).acknowledged_by == []
     assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
     [unchanged] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     assert unchanged["blocks"] == card["blocks"]

@@ -460,7 +460,7 @@ def _assert_leaves(rt: Runtime, team: str, case: Case, before: State, task_id: s
     [(_id, status, step, decided_by, action_type)] = after.approvals
     assert (status, step, decided_by) == ("pending", 0, None)
     kinds = sorted(t[2] for t in after.tasks)
-    assert kinds == ["approval", "request"]
+    assert kinds == ["approval_step", "request"]
     if case.leaves == "card":
         assert action_type == "budget_allocation"
         with rt.sessions() as session:

@@ -15,6 +15,7 @@ from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from jobs.worker import Supervisor
 from models.base import utcnow
+from models.kinds import AssignmentDetails
 from models.leases import holder_name
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
@@ -35,6 +36,7 @@ def _task(rt: Runtime, slack: SlackStandIn, **values: Any) -> Task:
         channel_id=CHANNEL_CONTENT,
         thread_ts=thread,
         depth=1,
+        details=AssignmentDetails(project="Launch", requested_in=(CHANNEL_CONTENT, thread)),
         **values,
     )
     with rt.sessions() as session:

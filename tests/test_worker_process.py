@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from models.db import upgrade
+from models.kinds import AssignmentDetails
 from models.leases import pid_of
 from models.records import LlmCall, Turn, TurnStatus
 from models.work import Task, TaskStatus
@@ -144,6 +145,7 @@ def test_a_task_turn_killed_mid_stream_is_answered_again_within_seconds_as_the_s
                 channel_id=CHANNEL_CONTENT,
                 thread_ts=thread,
                 depth=1,
+                details=AssignmentDetails(project="Launch", requested_in=(CHANNEL_CONTENT, thread)),
             )
         )
         session.commit()

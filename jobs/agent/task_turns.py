@@ -28,6 +28,14 @@ from jobs.slack import edit_budget
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from models import approvals, tasks
 from models.approvals import Approval, ApprovalStatus
+from models.kinds import (
+    ApprovalStepDetails,
+    AssignmentDetails,
+    ConsultDetails,
+    EscalationDetails,
+    Origin,
+    TaskDetails,
+)
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -74,10 +82,10 @@ class TaskRunner:
         if held.retries > MAX_TASK_RETRIES:
             return self._give_up(task, held)
         agent = self.rt.roster.get(task.assigned_to)
+        details = task.details
         if task.thread_ts is None:  # the delegating worker died before opening the thread
             creator = self.rt.roster.by_id.get(task.created_by, agent)
-            origin = task.context.get("requested_in") or [task.channel_id, task.thread_ts]
-            open_assignment_thread(self.rt, task, creator, (str(origin[0]), str(origin[1])))
+            open_assignment_thread(self.rt, task, creator, _requested_in(task, details))
         assert task.channel_id is not None and task.thread_ts is not None
         key = _post_key(task, held)
         writer = ReplyWriter(
@@ -94,8 +102,8 @@ class TaskRunner:
             limit = self.rt.settings.max_task_turns
             self._stop(task, held, f"a task took more than {limit} turns")
             return "stopped"
-        if task.context.get("kind") == "approval":
-            return review_step(self.rt, task, held, writer)
+        if isinstance(details, ApprovalStepDetails):
+            return review_step(self.rt, task, details, held, writer)
         writer.render(PLACEHOLDER, final=True)
         with self.rt.sessions() as session:
             children = tasks.subtasks(session, task.team_id, task.id)
@@ -161,7 +169,7 @@ class TaskRunner:
         unless a version was approved already."""
         every = offered_tools(self.rt, agent, task.depth, in_task=True)
         latest = children[-1] if children else None
-        if latest is not None and latest.context.get("kind") == "approval" and history:
+        if latest is not None and isinstance(latest.details, ApprovalStepDetails) and history:
             decided = history[-1]
             brief = continuation_brief(self.rt, task, decided)
             if decided.status == ApprovalStatus.APPROVED.value:
@@ -197,11 +205,13 @@ class TaskRunner:
     def _label(self, child: Task) -> str:
         who = self.rt.roster.by_id.get(child.assigned_to)
         name = who.display_name if who else "a person"
-        if child.context.get("kind") == "escalation":
-            return f"Answer to your escalation, from {name}"
-        if child.context.get("kind") == "approval":
-            return f"Approval of your draft ({child.status})"
-        return f"{name} ({child.status})"
+        match child.details:
+            case EscalationDetails():
+                return f"Answer to your escalation, from {name}"
+            case ApprovalStepDetails():
+                return f"Approval of your draft ({child.status})"
+            case _:
+                return f"{name} ({child.status})"
 
     def _wait_for_subtasks(self, task: Task, held: tasks.TaskClaim) -> str:
         with self.rt.sessions() as session:
@@ -231,3 +241,13 @@ class TaskRunner:
             agent_id=agent.id,
             attempt=attempt,
         )
+
+
+def _requested_in(task: Task, details: TaskDetails) -> Origin:
+    """Where the work was asked for, to link a late-opened assignment thread back to it."""
+    if (
+        isinstance(details, AssignmentDetails | ConsultDetails | EscalationDetails)
+        and details.requested_in is not None
+    ):
+        return details.requested_in
+    return (task.channel_id or "", task.thread_ts or "")

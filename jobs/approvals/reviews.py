@@ -25,6 +25,7 @@ from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyWriter
 from models import approvals, tasks
 from models.approvals import Approval, ApprovalStatus
+from models.kinds import ApprovalStepDetails
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -61,10 +62,12 @@ class Verdict:
         return "Recorded: sent back to the author with your feedback. End your turn.", False
 
 
-def review_step(rt: Runtime, task: Task, held: tasks.TaskClaim, writer: ReplyWriter) -> str:
+def review_step(
+    rt: Runtime, task: Task, step: ApprovalStepDetails, held: tasks.TaskClaim, writer: ReplyWriter
+) -> str:
     """One turn of an approval step's task; returns what happened (the job's result)."""
     with rt.sessions() as session:
-        approval = approvals.load(session, task.team_id, str(task.context.get("approval_id")))
+        approval = approvals.load(session, task.team_id, step.approval_id)
     if (
         approval is None
         or approval.status != ApprovalStatus.PENDING.value

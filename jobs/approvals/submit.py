@@ -27,6 +27,7 @@ from models import approvals, tasks, turns
 from models.approvals import Approval, ApprovalStatus
 from models.autonomy import autonomy_level
 from models.base import new_id
+from models.kinds import ApprovalStepDetails
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -157,7 +158,7 @@ class Submitter:
                     status=TaskStatus.OPEN.value,
                     channel_id=self.origin[0],
                     thread_ts=self.origin[1],
-                    context={"kind": "approval", "approval_id": approval_id},
+                    details=ApprovalStepDetails(approval_id=approval_id),
                 )
             )
             approval = approvals.propose(

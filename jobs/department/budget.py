@@ -11,11 +11,12 @@ from sqlalchemy import func, select, update
 from bots.roster import HUMAN
 from jobs.approvals.posts import expire_approvals
 from jobs.department.delegation import persona
-from jobs.department.escalation import show_to_person
+from jobs.department.escalation import new_card, show_to_person
 from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from models import tasks, turns
 from models.base import new_id
+from models.kinds import EscalationDetails
 from models.records import LlmCall
 from models.tasks import TaskClaim
 from models.work import FINISHED, Task, TaskStatus
@@ -92,18 +93,19 @@ def stop_request(
         title="Escalation: Budget" if reason is None else "Escalation: Runaway guard",
         brief=notice,
         status=TaskStatus.ESCALATED.value,
-        context={
-            "kind": "escalation",
-            "level": "Human",
-            "category": "Request budget reached" if reason is None else "Runaway guard tripped",
-            "from_name": agent.display_name,
-            "to_name": "the human executive team",
-            "issue": f"The request was stopped: {why}.",
-            "attempts_made": f"Done so far: {so_far}.",
-            "urgency": "medium",
-            "recommendation": "Raise the budget for this request, or narrow it and ask again.",
-            "impact": "The request is stopped until someone decides.",
-        },
+        details=EscalationDetails(
+            card=new_card(
+                rt,
+                HUMAN,
+                category="Request budget reached" if reason is None else "Runaway guard tripped",
+                from_name=agent.display_name,
+                urgency="medium",
+                issue=f"The request was stopped: {why}.",
+                attempts_made=f"Done so far: {so_far}.",
+                recommendation="Raise the budget for this request, or narrow it and ask again.",
+                impact="The request is stopped until someone decides.",
+            )
+        ),
     )
     with rt.sessions() as session:
         session.add(card)

@@ -26,6 +26,7 @@ from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.text import link, md
 from models import tasks
 from models.base import new_id
+from models.kinds import AssignmentDetails, ConsultDetails
 from models.work import AgentMessage, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -160,7 +161,7 @@ class Delegator:
             due_date=work.due,
             depth=parent.depth + 1,
             status=TaskStatus.OPEN.value,
-            context={"project": parent.title, "requested_in": list(self.origin), "kind": work.kind},
+            details=work.kind(project=parent.title, requested_in=self.origin),
         )
         with self.rt.sessions() as session:
             session.add(task)
@@ -171,7 +172,7 @@ class Delegator:
                     task_id=task.id,
                     from_agent=self.caller.id,
                     to_agents=[work.to],
-                    type=work.kind,
+                    type=work.message_type,
                     priority=work.priority,
                     context={
                         "project": parent.title,
@@ -193,11 +194,20 @@ class _Work:
     brief: str
     priority: str
     due: date | None
-    kind: str  # task_assignment | consultation
+    kind: type[AssignmentDetails | ConsultDetails]
+    message_type: str  # the protocol's message type (design §3.2)
 
 
 def _as_work(args: Delegate | Consult, caller: Agent) -> _Work:
     if isinstance(args, Delegate):
-        return _Work(args.to, args.title, args.brief, args.priority, args.due, "task_assignment")
+        return _Work(
+            args.to,
+            args.title,
+            args.brief,
+            args.priority,
+            args.due,
+            AssignmentDetails,
+            "task_assignment",
+        )
     title = f"Question from the {caller.display_name}"
-    return _Work(args.peer, title, args.question, "normal", None, "consultation")
+    return _Work(args.peer, title, args.question, "normal", None, ConsultDetails, "consultation")

@@ -10,7 +10,6 @@ escalation task, and the fan-in resumes the work that was waiting for it.
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -20,23 +19,23 @@ from sqlalchemy import select
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_call
+from errors import BadTaskContext
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.blocks import button, context
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
-from jobs.slack.text import Mrkdwn, Text, as_mrkdwn, join, md, mention, mrkdwn_text
+from jobs.slack.text import Mrkdwn, as_mrkdwn, join, md, mention, mrkdwn_text
 from models import turns
 from models.base import new_id
+from models.kinds import EscalationAnswer, EscalationCard, EscalationDetails
 from models.records import Conversation, ConversationMessage
 from models.work import AgentMessage, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
 
 HUMAN_LEVEL = "Human"
-ANSWER_VERBS = ("Decided", "Sent back with guidance")
-_ANSWER = re.compile(rf"({'|'.join(ANSWER_VERBS)}) by <@([UW][A-Z0-9]+)>: (.*)", re.DOTALL)
 CARD_ACTIONS = ("escalation-acknowledge", "escalation-decide", "escalation-send-back")
 
 
@@ -48,42 +47,53 @@ def level_name(rt: Runtime, target: str) -> str:
     ]
 
 
-def card_blocks(task: Task, state: Text | None = None) -> list[dict[str, Any]]:
-    """The escalation card (design §3.4 format); `state` replaces the buttons once answered.
+def escalation_of(task: Task) -> EscalationDetails:
+    """The task's escalation details; a task of another kind here is a bug, said plainly."""
+    details = task.details
+    if not isinstance(details, EscalationDetails):
+        raise BadTaskContext(f"Task {task.id} is a {details.kind}, not an escalation")
+    return details
+
+
+def card_blocks(task: Task) -> list[dict[str, Any]]:
+    """The escalation card (design §3.4 format); once answered, the answer replaces the
+    buttons.
 
     Every field is the agent's (or a stopped request's) text, escaped; the header is
     plain_text, which Slack shows as it is."""
-    fields = task.context
-    header = f"ESCALATION: {fields['level']} · {fields['category']}"[:150]
+    details = escalation_of(task)
+    card = details.card
+    header = f"ESCALATION: {card.level} · {card.category}"[:150]
     blocks: list[dict[str, Any]] = [
         {"type": "header", "text": {"type": "plain_text", "text": header}},
         {
             "type": "section",
             "fields": [
-                mrkdwn_text(md("*From*\n{v}", v=fields["from_name"])),
-                mrkdwn_text(md("*To*\n{v}", v=fields["to_name"])),
-                mrkdwn_text(md("*Urgency*\n{v}", v=fields["urgency"].title())),
+                mrkdwn_text(md("*From*\n{v}", v=card.from_name)),
+                mrkdwn_text(md("*To*\n{v}", v=card.to_name)),
+                mrkdwn_text(md("*Urgency*\n{v}", v=card.urgency.title())),
             ],
         },
     ]
-    for label, key in (
-        ("Issue", "issue"),
-        ("Attempts made", "attempts_made"),
-        ("Recommendation", "recommendation"),
-        ("Impact", "impact"),
+    for label, value in (
+        ("Issue", card.issue),
+        ("Attempts made", card.attempts_made),
+        ("Recommendation", card.recommendation),
+        ("Impact", card.impact),
     ):
-        text = md("*{label}*\n{v}", label=label, v=str(fields[key])).cut(3000)
+        text = md("*{label}*\n{v}", label=label, v=value).cut(3000)
         blocks.append({"type": "section", "text": mrkdwn_text(text)})
+    state = answer_state(details.answer) if details.answer is not None else None
+    if state is None and task.status == TaskStatus.DONE.value:
+        state = as_mrkdwn(task.deliverable or "Answered.")  # answered by no card: an agent
     if state is not None:
         blocks.append(context(state))
         return blocks
-    notify = fields.get("mention") or []
-    if notify:
-        names = join(", ", [mention(user) for user in notify])
+    if details.mention:
+        names = join(", ", [mention(user) for user in details.mention])
         blocks.append(context(md(":bell: For the attention of {names}", names=names)))
-    seen = fields.get("acknowledged_by") or []
-    if seen:
-        names = join(", ", [mention(user) for user in seen])
+    if details.acknowledged_by:
+        names = join(", ", [mention(user) for user in details.acknowledged_by])
         blocks.append(
             context(md(":eyes: Acknowledged by {names}; waiting for a decision.", names=names))
         )
@@ -104,31 +114,66 @@ def card_blocks(task: Task, state: Text | None = None) -> list[dict[str, Any]]:
 def card_text(task: Task) -> Mrkdwn:
     """The message text (notifications show it): the people the agent asked to notify, by the
     mentions our code builds from the checked ids, then the agent's words, escaped."""
-    fields = task.context
-    notify = [mention(user) for user in fields.get("mention") or []]
+    details = escalation_of(task)
+    notify = [mention(user) for user in details.mention]
     for_whom = md(" for {names}", names=join(", ", notify)) if notify else ""
     text = md(
         "Escalation from {who}{for_whom}: {issue}",
-        who=fields["from_name"],
+        who=details.card.from_name,
         for_whom=for_whom,
-        issue=fields["issue"],
+        issue=details.card.issue,
     )
     return text.cut(3000)
 
 
-def answer_text(verb: str, user_id: str, answer: str) -> str:
-    """A person's answer as the waiting agent reads it (the escalation task's deliverable)."""
-    return f"{verb} by <@{user_id}>: {answer}"
+def answer_state(answer: EscalationAnswer) -> Mrkdwn:
+    """The answer on the card: who answered as a mention our code builds, their words
+    escaped."""
+    return md(
+        "{verb} by {who}: {answer}", verb=answer.verb, who=mention(answer.by), answer=answer.text
+    )
 
 
-def answer_state(deliverable: str) -> Mrkdwn:
-    """The answer on the card: who answered as a mention our code builds, their words escaped
-    (the inverse of `answer_text`; anything else is shown as text)."""
-    found = _ANSWER.fullmatch(deliverable)
-    if found is None:
-        return as_mrkdwn(deliverable)
-    verb, user_id, answer = found.groups()
-    return md("{verb} by {who}: {answer}", verb=verb, who=mention(user_id), answer=answer)
+def new_card(
+    rt: Runtime,
+    target: str,
+    *,
+    category: str,
+    from_name: str,
+    urgency: str,
+    issue: str,
+    attempts_made: str,
+    recommendation: str,
+    impact: str,
+) -> EscalationCard:
+    """The card for an agent's escalation or a stopped request's: the level and the
+    recipient's name follow from whom it goes to (an agent id, or HUMAN)."""
+    to_name = "the human executive team" if target == HUMAN else rt.roster.get(target).display_name
+    return EscalationCard(
+        level=level_name(rt, target),
+        category=category,
+        from_name=from_name,
+        to_name=to_name,
+        urgency=urgency,
+        issue=issue,
+        attempts_made=attempts_made,
+        recommendation=recommendation,
+        impact=impact,
+    )
+
+
+def card_brief(card: EscalationCard) -> str:
+    """The escalation as the agent above reads it (its task's brief)."""
+    return "\n".join(
+        f"{label}: {value}"
+        for label, value in (
+            ("ISSUE", card.issue),
+            ("ATTEMPTS MADE", card.attempts_made),
+            ("URGENCY", card.urgency),
+            ("RECOMMENDATION", card.recommendation),
+            ("IMPACT", card.impact),
+        )
+    )
 
 
 def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
@@ -194,28 +239,18 @@ class Escalator:
     def _create(self, call: Escalate) -> Task:
         parent = self.ensure_parent()
         target = self.caller.reports_to
-        to_name = (
-            "the human executive team"
-            if target == HUMAN
-            else self.rt.roster.get(target).display_name
+        card = new_card(
+            self.rt,
+            target,
+            category=call.category,
+            from_name=self.caller.display_name,
+            urgency=call.urgency,
+            issue=call.issue,
+            attempts_made=call.attempts_made,
+            recommendation=call.recommendation,
+            impact=call.impact,
         )
-        context = call.model_dump() | {
-            "kind": "escalation",
-            "level": level_name(self.rt, target),
-            "from_name": self.caller.display_name,
-            "to_name": to_name,
-            "requested_in": list(self.origin),
-        }
-        brief = "\n".join(
-            f"{label}: {context[key]}"
-            for label, key in (
-                ("ISSUE", "issue"),
-                ("ATTEMPTS MADE", "attempts_made"),
-                ("URGENCY", "urgency"),
-                ("RECOMMENDATION", "recommendation"),
-                ("IMPACT", "impact"),
-            )
-        )
+        brief = card_brief(card)
         task = Task(
             id=new_id(),
             team_id=parent.team_id,
@@ -232,7 +267,7 @@ class Escalator:
             if call.urgency == "high"
             else "normal",
             status=TaskStatus.OPEN.value,
-            context=context,
+            details=EscalationDetails(card=card, requested_in=self.origin, mention=call.mention),
         )
         with self.rt.sessions() as session:
             session.add(task)
@@ -305,13 +340,13 @@ def _card_in(status: TaskStatus, team_id: str, task_id: str) -> tuple[Runtime, T
     return rt, task
 
 
-def _edit_card(rt: Runtime, task: Task, state: Text | None = None) -> None:
+def _edit_card(rt: Runtime, task: Task) -> None:
     assert task.channel_id is not None and task.thread_ts is not None
     rt.slack.chat_update(
         channel=task.channel_id,
         ts=task.thread_ts,
         text=card_text(task).text,
-        blocks=card_blocks(task, state=state),
+        blocks=card_blocks(task),
     )
 
 
@@ -332,7 +367,7 @@ def after_human_answer(team_id: str, task_id: str) -> str:
     if found is None:
         return "nothing to do"
     rt, task = found
-    _edit_card(rt, task, state=answer_state(task.deliverable or "Answered."))
+    _edit_card(rt, task)
     if task.parent_task_id is None:
         return "answered"
     with rt.sessions() as session:

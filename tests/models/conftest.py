@@ -27,16 +27,20 @@ def _postgres_available() -> bool:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[sessionmaker[Session]]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind the product supports (not migrated)."""
     if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path / 'turns.db'}"
-    else:
-        if not _postgres_available():
-            pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
-        url = POSTGRES_URL
-        with create_engine(url).begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
-    upgrade(url)
-    engine = make_engine(url)
+        return f"sqlite:///{tmp_path / 'turns.db'}"
+    if not _postgres_available():
+        pytest.skip(f"PostgreSQL not reachable at {POSTGRES_URL}")
+    with create_engine(POSTGRES_URL).begin() as connection:
+        connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+    return POSTGRES_URL
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
     yield make_sessionmaker(engine)
     engine.dispose()
