@@ -25,6 +25,7 @@ from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
+from jobs.queue import check_job_refs
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
@@ -118,6 +119,7 @@ def build_runtime(settings: Settings) -> Runtime:
     approvals = load_approvals(settings.approvals_path)
     check_submitters(authority, roster)
     check_against(approvals, roster, authority.approval_types)
+    check_job_refs()
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     return Runtime(

@@ -4,7 +4,7 @@ approvers. Shared by the prompt-injection corpus and the requester tests.
 `CompromisedModel` is a scripted Claude responder that obeys its brief: every line
 `CALL <tool> <json>` in the request becomes a tool call with exactly those arguments, in
 order, and the turn then ends. `run_request` puts a person's request in front of one agent and
-runs that agent's real task turn (jobs/task_turns → jobs/agent_loop → jobs/department_tools)
+runs that agent's real task turn (jobs/agent/task_turns → jobs/agent/loop → jobs/agent/tools)
 against the real database, the Slack stand-in and the scripted Claude over HTTP.
 """
 

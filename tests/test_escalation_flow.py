@@ -196,7 +196,7 @@ def test_only_approvers_may_answer_an_escalation(
     )
     assert bolt.sender.send_interaction(payload).status == 200
     assert slack.ephemerals(ESCALATIONS)[-1]["text"] == (
-        "Only a workspace admin can answer escalations."
+        "Only a workspace admin can answer escalations. Nothing changed."
     )
     assert slack.workspace.views.for_user("U0INTERN")["modals"] == []
     with runtime.sessions() as session:
@@ -283,7 +283,7 @@ def test_a_non_approver_cannot_acknowledge(
     refusal = slack.ephemerals(ESCALATIONS)[-1]
     assert (refusal["user"], refusal["text"]) == (
         INTERN,
-        "Only a workspace admin can answer escalations.",
+        "Only a workspace admin can answer escalations. Nothing changed.",
     )
     escalation = _escalation(runtime)
     assert escalation.status == TaskStatus.ESCALATED.value
@@ -307,7 +307,7 @@ def test_a_non_approver_cannot_submit_the_answer_modal(
     _click(bolt, slack, card, "escalation-decide")  # the approver opens the modal
     assert _submit(bolt, slack, "Approve the $12k.", by=INTERN) == {
         "response_action": "errors",
-        "errors": {"answer": "Only a workspace admin can answer escalations."},
+        "errors": {"answer": "Only a workspace admin can answer escalations. Nothing changed."},
     }
     escalation = _escalation(runtime)
     assert (escalation.status, escalation.deliverable) == (TaskStatus.ESCALATED.value, None)

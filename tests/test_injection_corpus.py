@@ -1,6 +1,6 @@
 """The prompt-injection corpus: a compromised model calls the department's tools with whatever
 arguments a request tells it to. Each case goes through the real tool path (a task turn →
-jobs/agent_loop → jobs/department_tools) with the tool calls coming from the scripted Claude
+jobs/agent/loop → jobs/agent/tools) with the tool calls coming from the scripted Claude
 over HTTP through the real anthropic client. Goal: 0 violations of the authority matrix, the
 reviewer chains or the approvers; every refusal says why and is logged.
 

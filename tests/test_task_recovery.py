@@ -16,7 +16,7 @@ from rq import Queue
 from rq.worker_pool import WorkerData
 
 from jobs.agent.task_turns import GAVE_UP_TEXT, MAX_TASK_RETRIES
-from jobs.queue import enqueue_task_job, task_job_id, turn_queue
+from jobs.queue import RUN_TASK, enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from jobs.worker import Supervisor
@@ -74,13 +74,15 @@ def test_a_failing_task_turn_gives_its_lease_back_and_its_retry_costs_no_turn(
     task = _task(runtime, slack)
     claude.enqueue(TextReply(TAGLINE))
     slack.fail_next("chat.postMessage", status=500, error="internal_error", times=3)
-    enqueue_task_job(turn_queue(runtime.redis, runtime.settings.queue_name), TEAM, task.id)
+    enqueue(turn_queue(runtime.redis, runtime.settings.queue_name), RUN_TASK, TEAM, task.id)
     work(runtime)  # the placeholder cannot be posted: the run raises
 
     failed = _reload(runtime, task.id)
     assert failed.status == TaskStatus.IN_PROGRESS.value
     assert failed.lease_expires_at is not None and failed.lease_expires_at <= utcnow()
-    assert _sweep(runtime) == [task_job_id(task.id)]  # at the next pass, not a lease later
+    assert _sweep(runtime) == [
+        RUN_TASK.job_id(TEAM, task.id)
+    ]  # at the next pass, not a lease later
     work(runtime)
 
     done = _reload(runtime, task.id)
@@ -107,7 +109,7 @@ def test_the_sweeper_takes_back_a_task_whose_lease_ran_out_until_its_retries_run
         lease_expires_at=utcnow() - timedelta(seconds=1),
     )
     claude.enqueue(TextReply(TAGLINE))
-    assert _sweep(runtime) == [task_job_id(task.id)]
+    assert _sweep(runtime) == [RUN_TASK.job_id(TEAM, task.id)]
     work(runtime)
 
     gives_up = runs_before > MAX_TASK_RETRIES
@@ -158,9 +160,8 @@ def test_the_supervisor_gives_back_a_dead_childs_leases_at_once(
     assert supervisor.worker_dict == {}
     assert _reload(runtime, dead.id).lease_expires_at <= utcnow()  # type: ignore[operator]
     assert _reload(runtime, alive.id).lease_expires_at > utcnow()  # type: ignore[operator]
-    assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == [
-        task_job_id(dead.id)
-    ]
+    queue = Queue(runtime.settings.queue_name, connection=runtime.redis)
+    assert queue.job_ids == [RUN_TASK.job_id(TEAM, dead.id)]
 
 
 def test_a_starting_supervisor_gives_back_leases_of_this_hosts_dead_processes(

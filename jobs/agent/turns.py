@@ -23,7 +23,7 @@ from jobs.agent.tools import DepartmentTools, offered_tools
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
-from jobs.queue import try_enqueue_turn, turn_queue
+from jobs.queue import RUN_TURN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget, unreachable
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
@@ -96,9 +96,8 @@ class TurnRunner:
         with self.rt.sessions() as session:
             following = turns.next_in_thread(session, turn)
         if following is not None:
-            try_enqueue_turn(
-                turn_queue(self.rt.redis, self.rt.settings.queue_name), turn.team_id, following
-            )
+            queue = turn_queue(self.rt.redis, self.rt.settings.queue_name)
+            try_enqueue(queue, RUN_TURN, turn.team_id, following)
 
     def _reach(self, turn: Turn, claim: turns.Claim) -> str:
         """Answer, unless the thread's channel is gone for the app: no retry would change

@@ -13,14 +13,13 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
-from redis.exceptions import RedisError
 from slack_sdk.errors import SlackApiError
 
 from bots.roster import Agent
 from bots.tools import Consult, Delegate, check_call, parse_call
 from errors import GuardTripped
 from jobs.claude.client import ToolUse
-from jobs.queue import enqueue_task_job, turn_queue
+from jobs.queue import RUN_TASK, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
@@ -92,10 +91,7 @@ def open_assignment_thread(
 
 def enqueue_task(rt: Runtime, team_id: str, task_id: str) -> None:
     """Queue the assignee's turn; with Redis away the sweeper queues it later."""
-    try:
-        enqueue_task_job(turn_queue(rt.redis, rt.settings.queue_name), team_id, task_id)
-    except RedisError:
-        logger.warning("Redis unavailable; task %s left for the sweeper", task_id)
+    try_enqueue(turn_queue(rt.redis, rt.settings.queue_name), RUN_TASK, team_id, task_id)
 
 
 def _permalink(rt: Runtime, channel: str, ts: str) -> str:

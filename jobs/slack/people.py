@@ -19,7 +19,7 @@ from redis.exceptions import RedisError
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
-from bots.approvers import ApprovalConfig, Person, may_approve
+from bots.approvers import ESCALATION, ApprovalConfig, Person, approvers_text, may_approve
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +28,11 @@ LOOKUP_FAILED = (
     "try again in a moment."
 )
 ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
+NOT_YOURS = "Only {who} can {what}. Nothing changed."
+# What a refused person may not do: the verb is neutral for approvals, since the click may
+# have been Request changes or Reject as well as Approve.
+ESCALATION_WHAT = "answer escalations"
+APPROVAL_WHAT = "decide on this"
 
 
 class LookupFailed(Exception):
@@ -89,6 +94,21 @@ def may_decide(
         raise LookupFailed(str(error.response.get("error"))) from error
     except OSError as error:  # timeouts, refused connections
         raise LookupFailed("no answer from Slack") from error
+
+
+def refusal_to_decide(
+    people: People, team_id: str, config: ApprovalConfig, action_type: str, user_id: str
+) -> str | None:
+    """The one check behind every click and modal on an approval or escalation card: None
+    when `user_id` may decide, otherwise what to tell them (who may, or that Slack could not
+    say). Asked again on a modal's submission: that is a request of its own."""
+    try:
+        if may_decide(people, team_id, config, action_type, user_id):
+            return None
+    except LookupFailed as failed:
+        return failed.message
+    what = ESCALATION_WHAT if action_type == ESCALATION else APPROVAL_WHAT
+    return NOT_YOURS.format(who=approvers_text(config, action_type), what=what)
 
 
 def _may_decide(
