@@ -10,9 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from bots.advisor_config import DEFAULT_ADVISOR_PATH, AdvisorConfig, load_advisor_config
+from bots import advisor_config, patterns
+from bots.advisor_config import AdvisorConfig, load_advisor_config
 from bots.authority import AuthorityMatrix
-from bots.patterns import DEFAULT_PATTERNS_PATH, PatternLibrary, check_templates, load_patterns
+from bots.patterns import PatternLibrary, check_templates, load_patterns
 from bots.roster import Roster
 
 
@@ -25,11 +26,12 @@ class CampaignData:
 def load_campaign_data(
     roster: Roster,
     matrix: AuthorityMatrix,
-    advisor_path: Path = DEFAULT_ADVISOR_PATH,
-    patterns_path: Path = DEFAULT_PATTERNS_PATH,
+    advisor_path: Path | None = None,
+    patterns_path: Path | None = None,
 ) -> CampaignData:
-    """Both files, validated and checked against the department (`ConfigError` otherwise)."""
-    advisor = load_advisor_config(advisor_path)
-    patterns = load_patterns(patterns_path)
-    check_templates(patterns, roster, matrix, advisor.plans)
-    return CampaignData(advisor, patterns)
+    """Both files (the packaged ones unless given), validated and checked against the
+    department; a `ConfigError` names the file and the entry otherwise."""
+    advisor = load_advisor_config(advisor_path or advisor_config.DEFAULT_ADVISOR_PATH)
+    library = load_patterns(patterns_path or patterns.DEFAULT_PATTERNS_PATH)
+    check_templates(library, roster, matrix, advisor.plans)
+    return CampaignData(advisor, library)

@@ -7,9 +7,10 @@ missing. Stricter gates a plan already has are kept: asking more is allowed, ask
 The rule, per step (run on a plan `check_plan` accepted):
 - an autonomy action type: L4 no gate; L3 and L2 a person approves the step's output
   (after); L1 is human-led, so a person approves before the agent acts (before);
-- a decision type: if the step's agent may decide it (`check_decision`), no gate, unless the
-  type is `needs_person` (a person approves after); otherwise the nearest manager up the
-  agent's chain at the level that decides approves after, or a person when that is human.
+- a decision type marked `needs_person` (budget allocation, legal): a person approves after;
+- another decision type: no gate if the step's agent may decide it (`check_decision`);
+  otherwise the nearest manager up the agent's chain at the level that decides approves
+  after, or a person when that level is human.
 """
 
 from __future__ import annotations
@@ -31,11 +32,11 @@ def required_gate(step: Step, roster: Roster, matrix: AuthorityMatrix) -> Gate |
         reason = f"{step.action_type} is {autonomy}: a person approves"
         return Gate(approver=PERSON, when=when, reason=reason)
     rule = matrix.rule(step.action_type)
+    if rule.needs_person:
+        return Gate(approver=PERSON, reason=f"{rule.label} needs a person's approval")
     agent = roster.get(step.agent)
     verdict = check_decision(matrix, roster, agent, step.action_type)
     if verdict.allowed:
-        if rule.needs_person:
-            return Gate(approver=PERSON, reason=f"{rule.label} needs a person's approval")
         return None
     approver = _approver_at(roster, agent, rule.final_level)
     return Gate(approver=approver, reason=verdict.reason)
