@@ -122,20 +122,14 @@ def decide(
     reasons = [_summary(score, approach, config.bands, factors)]
     reasons += [signal.reason for signal in fired]
     match = match_pattern(factors, library.patterns, config.matching)
-    history = (histories or {}).get(match.pattern.id) if match else None
     pattern_hours: float | None = None
     if match:
-        agrees = match.pattern.approach == approach
-        rule = config.confidence
-        confidence += rule.pattern_agrees if agrees else -rule.pattern_disagrees
-        reasons.append(_pattern_reason(match, agrees))
+        history = (histories or {}).get(match.pattern.id)
+        adjustment, pattern_reasons = _pattern_effect(match, approach, config.confidence, history)
+        confidence += adjustment
+        reasons += pattern_reasons
         pattern_hours = history.adjusted_hours(match.pattern) if history else None
         pattern_hours = pattern_hours or match.pattern.estimated_hours
-    if match and history:
-        confidence += history.confidence_delta
-        reasons.append(
-            f"{history.line(match.pattern).capitalize()} ({history.confidence_delta:+.2f})"
-        )
     floor, ceiling = config.confidence.floor, config.confidence.ceiling
     return Decision(
         approach=approach,
@@ -166,6 +160,20 @@ def _summary(score: float, approach: Approach, bands: Bands, factors: AnalyzeReq
             f"and {bands.workflow_engine:g})"
         )
     return f"Complexity {score:g} reaches {bands.workflow_engine:g}: the workflow engine"
+
+
+def _pattern_effect(
+    match: PatternMatch, approach: Approach, rule: Confidence, history: PatternHistory | None
+) -> tuple[float, list[str]]:
+    """The matched pattern's change to the confidence, and the reasons that explain it."""
+    agrees = match.pattern.approach == approach
+    adjustment = rule.pattern_agrees if agrees else -rule.pattern_disagrees
+    reasons = [_pattern_reason(match, agrees)]
+    if history:
+        adjustment += history.confidence_delta
+        line = history.line(match.pattern)
+        reasons.append(f"{line[0].upper()}{line[1:]} ({history.confidence_delta:+.2f})")
+    return adjustment, reasons
 
 
 def _pattern_reason(match: PatternMatch, agrees: bool) -> str:

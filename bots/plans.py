@@ -17,6 +17,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from bots.tools import tool_definition
+
 ID_PATTERN = r"^[a-z][a-z0-9_\-]{0,39}$"
 VARIABLE_PATTERN = r"^[a-z][a-z0-9_]{0,39}$"
 PERSON = "person"  # a gate's approver when a person (per bots/approvals.toml) must approve
@@ -232,3 +234,18 @@ class Plan(_Strict):
                 update = {"steps": tuple(map(change, phase.all_steps()))}
             phases.append(phase.model_copy(update=update))
         return self.model_copy(update={"phases": tuple(phases)})
+
+
+PROPOSE_PLAN = "propose_plan"
+
+
+class ProposePlan(Plan):
+    """Propose the campaign's plan: named phases, each sequential, parallel, conditional (on a
+    declared campaign variable) or continuous (every N hours until the end date). Every step is
+    one agent's action with its action type and due date. The department checks the plan and
+    adds the approval gates its rules require."""
+
+
+def propose_plan_tool() -> dict[str, Any]:
+    """The `propose_plan` tool definition (byte-stable); its input is checked by check_plan."""
+    return tool_definition(PROPOSE_PLAN, ProposePlan)

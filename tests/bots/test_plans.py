@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import json
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ import pytest
 from bots.advisor_config import load_advisor_config
 from bots.authority import load_authority
 from bots.plan_checks import check_plan, problems_text
-from bots.plans import ConditionalPhase, Plan, parse_condition
+from bots.plans import ConditionalPhase, Plan, parse_condition, propose_plan_tool
 from bots.roster import load_roster
 
 ROSTER = load_roster()
@@ -213,3 +214,14 @@ def test_a_checked_plan_keeps_the_parsed_condition() -> None:
     assert isinstance(phase, ConditionalPhase)
     assert phase.parsed.evaluate({"lead_score": 71}) is True
     assert check.plan.start == date(2026, 3, 2)
+
+
+def test_the_propose_plan_tool_is_byte_stable_and_knows_the_phase_kinds() -> None:
+    first, second = propose_plan_tool(), propose_plan_tool()
+    assert json.dumps(first) == json.dumps(second)
+    assert first["name"] == "propose_plan"
+    schema = first["input_schema"]
+    mapping = schema["properties"]["phases"]["items"]["discriminator"]["mapping"]
+    assert sorted(mapping) == ["conditional", "continuous", "parallel", "sequential"]
+    assert schema["$defs"]["Step"]["additionalProperties"] is False
+    assert "action_type" in schema["$defs"]["Step"]["required"]
