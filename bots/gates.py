@@ -15,16 +15,22 @@ The rule, per step (run on a plan `check_plan` accepted):
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Literal
 
 from bots.authority import LEVELS, AuthorityMatrix, check_decision, level_of
 from bots.plans import PERSON, Gate, Plan, Step
 from bots.roster import HUMAN, Agent, Roster
 
+Levels = Mapping[str, str] | None  # action type -> L1..L4, a workspace's overrides
 
-def required_gate(step: Step, roster: Roster, matrix: AuthorityMatrix) -> Gate | None:
-    """The gate this step needs, with its reason, or None when it may run unapproved."""
-    autonomy = matrix.autonomy.get(step.action_type)
+
+def required_gate(
+    step: Step, roster: Roster, matrix: AuthorityMatrix, levels: Levels = None
+) -> Gate | None:
+    """The gate this step needs, with its reason, or None when it may run unapproved.
+    `levels` are a workspace's own autonomy levels (models/autonomy.py), over the defaults."""
+    autonomy = (levels or {}).get(step.action_type) or matrix.autonomy.get(step.action_type)
     if autonomy is not None:
         if autonomy == "L4":
             return None
@@ -78,12 +84,14 @@ def describe(gate: Gate) -> str:
     return f"approval by {who} {gate.when} the step"
 
 
-def with_gates(plan: Plan, roster: Roster, matrix: AuthorityMatrix) -> tuple[Plan, list[str]]:
+def with_gates(
+    plan: Plan, roster: Roster, matrix: AuthorityMatrix, levels: Levels = None
+) -> tuple[Plan, list[str]]:
     """The plan with every required gate in place, and a note for each gate added."""
     notes: list[str] = []
 
     def gate(step: Step) -> Step:
-        needed = required_gate(step, roster, matrix)
+        needed = required_gate(step, roster, matrix, levels)
         if needed is None or satisfies(step.gate, needed, roster):
             return step
         notes.append(f"step {step.id!r}: added {describe(needed)} ({needed.reason})")
@@ -92,11 +100,13 @@ def with_gates(plan: Plan, roster: Roster, matrix: AuthorityMatrix) -> tuple[Pla
     return plan.map_steps(gate), notes
 
 
-def missing_gates(plan: Plan, roster: Roster, matrix: AuthorityMatrix) -> list[str]:
+def missing_gates(
+    plan: Plan, roster: Roster, matrix: AuthorityMatrix, levels: Levels = None
+) -> list[str]:
     """Problems for each step whose gate is missing or weaker than required."""
     problems = []
     for _, _, step in plan.steps():
-        needed = required_gate(step, roster, matrix)
+        needed = required_gate(step, roster, matrix, levels)
         if needed is not None and not satisfies(step.gate, needed, roster):
             problems.append(f"step {step.id!r} needs {describe(needed)}: {needed.reason}")
     return problems

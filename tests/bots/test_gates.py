@@ -108,3 +108,11 @@ def test_stricter_gates_are_kept_and_weaker_ones_raised() -> None:
         "publish": ("content_manager", "after"),
     }
     assert len(notes) == 1
+
+
+def test_a_workspace_s_own_autonomy_levels_decide_the_gates() -> None:
+    plan = _template("content_piece")
+    relaxed, notes = with_gates(plan, ROSTER, MATRIX, {"blog_post": "L4"})
+    assert _gates(relaxed)["write"] is None and notes == []
+    stricter, _ = with_gates(plan, ROSTER, MATRIX, {"blog_post": "L1"})
+    assert _gates(stricter)["write"] == (PERSON, "before")
