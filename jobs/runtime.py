@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import AuthorityMatrix, check_submitters, load_authority
+from bots.campaign_data import load_campaign_data
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
@@ -120,6 +121,7 @@ def build_runtime(settings: Settings) -> Runtime:
     check_submitters(authority, roster)
     check_against(approvals, roster, authority.approval_types)
     check_job_refs()
+    load_campaign_data(roster, authority)  # advisor.toml, patterns.toml: stop on a bad file
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     return Runtime(
