@@ -17,6 +17,13 @@ from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION
 from handlers.context import Services, services
+from jobs.department.escalation_cards import (
+    ACKNOWLEDGE,
+    ANSWER_CALLBACK,
+    DECIDE,
+    SEND_BACK,
+    answer_modal,
+)
 from jobs.queue import AFTER_ACKNOWLEDGEMENT, AFTER_HUMAN_ANSWER
 from models import tasks
 from models.db import write_guard
@@ -25,20 +32,16 @@ from models.work import TaskStatus
 
 logger = logging.getLogger(__name__)
 
-MODES = {
-    "escalation-decide": ("Decide", "Your decision"),
-    "escalation-send-back": ("Send back", "Guidance for the team"),
-}
 MIN_ANSWER_CHARS = 2
 ALREADY = "This escalation was already answered."
 NOTED = "Noted: the card shows you acknowledged it. Decide or send it back when you are ready."
 
 
 def register(app: App) -> None:
-    app.action("escalation-acknowledge")(handle_acknowledge)
-    app.action("escalation-decide")(handle_open_answer)
-    app.action("escalation-send-back")(handle_open_answer)
-    app.view("escalation-answer")(handle_answer)
+    app.action(ACKNOWLEDGE)(handle_acknowledge)
+    app.action(DECIDE)(handle_open_answer)
+    app.action(SEND_BACK)(handle_open_answer)
+    app.view(ANSWER_CALLBACK)(handle_answer)
 
 
 def handle_acknowledge(
@@ -80,8 +83,7 @@ def handle_open_answer(
     if refused is not None:
         _tell(client, body, refused)
         return
-    title, label = MODES[action["action_id"]]
-    view = _modal(task_id, action["action_id"], title, label)
+    view = answer_modal(task_id, action["action_id"])
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
@@ -111,7 +113,7 @@ def _record_answer(
     found: Services, team_id: str, task_id: str, user: str, mode: str, answer: str
 ) -> bool:
     """One guarded transition: whether this answer is the first (and so the one kept)."""
-    decided = mode == "escalation-decide"
+    decided = mode == DECIDE
     said = EscalationAnswer(verdict="decided" if decided else "sent_back", by=user, text=answer)
     with Session(found.intake.engine) as session:
         return tasks.answer_escalation(session, team_id, task_id, said)
@@ -120,22 +122,3 @@ def _record_answer(
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:
     """An ephemeral to the person who clicked, where they clicked."""
     client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"], text=text)
-
-
-def _modal(task_id: str, mode: str, title: str, label: str) -> dict[str, Any]:
-    return {
-        "type": "modal",
-        "callback_id": "escalation-answer",
-        "private_metadata": json.dumps({"task_id": task_id, "mode": mode}),
-        "title": {"type": "plain_text", "text": title},
-        "submit": {"type": "plain_text", "text": "Send"},
-        "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "answer",
-                "label": {"type": "plain_text", "text": label},
-                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True},
-            }
-        ],
-    }

@@ -10,7 +10,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
-from jobs.department.escalation import escalation_of
+from jobs.department.escalation_cards import escalation_of
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox import slack_interactions as interactions
