@@ -60,7 +60,7 @@ def _review_turns(claude: ScriptedClaude) -> list[Any]:
     return [
         r
         for r in claude.requests
-        if "[Approval review" in _first(r.body) and len(r.body["messages"]) == 1
+        if "<approval_review " in _first(r.body) and len(r.body["messages"]) == 1
     ]
 
 
@@ -156,10 +156,10 @@ def _script_chain(claude: ScriptedClaude) -> None:
         TextReply("It is with the approvers now."),
     )
     claude.script_for(
-        _is("Director of Communications", "[Approval review"), *_review("approve", "On-brand.")
+        _is("Director of Communications", "<approval_review "), *_review("approve", "On-brand.")
     )
     claude.script_for(
-        _is("VP Marketing", "[Approval review"), *_review("approve", "Right for our audience.")
+        _is("VP Marketing", "<approval_review "), *_review("approve", "Right for our audience.")
     )
 
 
@@ -389,11 +389,11 @@ def test_the_director_of_communications_sends_the_draft_back(
         TextReply("With the approvers."),
     )
     claude.script_for(
-        _is("Director of Communications", "[Approval review"),
+        _is("Director of Communications", "<approval_review "),
         *_review("send_back", "Too salesy in the intro; lead with the reader's problem."),
         *_review("approve", "Better: the reader's problem comes first."),
     )
-    claude.script_for(_is("VP Marketing", "[Approval review"), *_review("approve", "Good."))
+    claude.script_for(_is("VP Marketing", "<approval_review "), *_review("approve", "Good."))
     claude.script_for(
         _is("Content Manager", 'outcome="changes"'),
         ToolUseReply("submit_for_approval", SUBMIT | {"draft": DRAFT_V2}),
@@ -510,7 +510,7 @@ def test_a_specialists_draft_is_reviewed_in_its_thread_and_decided_in_the_reques
         TextReply("Submitted for approval."),
     )
     for role in ("Content Manager", "Director of Communications", "VP Marketing"):
-        claude.script_for(_is(role, "[Approval review"), *_review("approve", f"{role}: fine."))
+        claude.script_for(_is(role, "<approval_review "), *_review("approve", f"{role}: fine."))
     claude.script_for(_is("Copywriter", 'outcome="approved"'), TextReply("Final copy delivered."))
     claude.script_for(_is("Content Manager", "<deliverable "), TextReply("Shipped."))
     asked = _ask(bolt, slack)

@@ -230,9 +230,9 @@ def test_an_approval_card_its_modals_reminder_outcome_and_home_carry_no_markup(
         TextReply(ATTACK),
     )
     claude.script_for(
-        _is("Director of Communications", "[Approval review"), *_review("approve", ATTACK)
+        _is("Director of Communications", "<approval_review "), *_review("approve", ATTACK)
     )
-    claude.script_for(_is("VP Marketing", "[Approval review"), *_review("approve", "<!here> ok"))
+    claude.script_for(_is("VP Marketing", "<approval_review "), *_review("approve", "<!here> ok"))
     claude.script_for(_is("Content Manager", 'outcome="approved"'), TextReply(ATTACK))
     text = f"<@{BOT_USER}> content manager: write the blog post on {ASKED}"
     asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)

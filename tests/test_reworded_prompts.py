@@ -17,7 +17,7 @@ from redis import Redis
 from sqlalchemy import select
 
 from bots.prompts import DEFAULT_PROMPTS_DIR
-from jobs.agent import task_turns
+from jobs.agent import reviews, task_turns
 from jobs.approvals import submit
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
@@ -57,6 +57,7 @@ def reword(text: str) -> str:
 INSTRUCTIONS = {
     task_turns: ("DO_THE_WORK", "TEAM_WORK", "SYNTHESISE"),
     submit: ("ON_APPROVED", "ON_CHANGES", "ON_CLOSED"),
+    reviews: ("REVIEW_AS",),
 }
 
 
@@ -182,6 +183,8 @@ def test_a_delegation_fans_in_to_an_approval_that_one_click_moves_on(
     assert texts[-1].startswith("*Wrap-up:* the post is approved and ready to publish.")
     firsts = [str(r.body["messages"][0]["content"][0]["text"]) for r in claude.requests]
     assert any(reworded_framing["ON_APPROVED"] in first for first in firsts)
+    as_director = reworded_framing["REVIEW_AS"].format(reviewer="Director of Communications")
+    assert any(as_director in first for first in firsts)
 
 
 def test_changes_give_a_revision_and_a_rejection_closes_it(

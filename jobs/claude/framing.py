@@ -148,6 +148,32 @@ def approval_decision(
     return tag("approval_decision", *children, attrs=attrs)
 
 
+def approval_review(
+    *,
+    action: str,
+    step: int,
+    steps: int,
+    version: int,
+    drafted_by: str,
+    title: str,
+    on_approval: str,
+    notes: list[tuple[str, str]],
+    draft: str,
+) -> Frame:
+    """A draft in front of a reviewer: which step of how many (a person decides after the
+    last), what it is, what happens on approval, the earlier reviewers' notes, the draft."""
+    earlier = [tag("earlier_review", text, attrs={"by": by}) for by, text in notes]
+    attrs: dict[str, AttrValue] = {
+        "action": action,
+        "step": step,
+        "of": steps,
+        "version": version,
+        "drafted_by": drafted_by,
+    }
+    children = [tag("title", title), tag("on_approval", on_approval), *earlier, tag("draft", draft)]
+    return tag("approval_review", *children, attrs=attrs)
+
+
 def person_said(user_id: str, text: str) -> Frame:
     """A person's message in a thread (`user`: their Slack id)."""
     return tag("message", text, attrs={"speaker": "human", "user": user_id})
