@@ -20,6 +20,7 @@ from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
 from jobs.agent.stop import stop_request
 from jobs.agent.tools import DepartmentTools, offered_tools
+from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
@@ -270,8 +271,8 @@ class TurnRunner:
         if row.role == "assistant":
             speaker = self.rt.roster.by_id.get(row.agent_id or "")
             name = speaker.display_name if speaker else "Another agent"
-            return ChatMessage("user", f"[{name} said in this thread]\n{row.text}")
-        return ChatMessage("user", f"[<@{row.user_id}>] {row.text}")
+            return ChatMessage("user", framing.agent_said(row.agent_id or "", name, row.text))
+        return ChatMessage("user", framing.person_said(row.user_id or "", row.text))
 
     def _record_call(self, turn: Turn, agent: Agent, attempt: LlmAttempt) -> None:
         record_call(

@@ -21,6 +21,7 @@ from bots.tools import SubmitForApproval, parse_call
 from jobs.approvals import cards
 from jobs.approvals.autonomy import autonomy_level
 from jobs.approvals.posts import mark_superseded, to_person
+from jobs.claude import framing
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import enqueue_task
 from jobs.runtime import Runtime
@@ -227,32 +228,40 @@ def resume_step(earlier: list[Approval], chain: list[str], agents: dict[str, Age
     return len(chain)
 
 
+# The instruction sentences after a decision's frame, by outcome (the frames carry the data).
+ON_APPROVED = (
+    "Your draft was approved. Now do what you said happens on approval: use your tools to "
+    "hand the work on, then say in one or two sentences what happens next."
+)
+ON_CHANGES = (
+    "Revise the draft to address every point of the feedback, then call submit_for_approval "
+    "again with the complete revised draft (same action type and title). Say in one sentence "
+    "what you changed."
+)
+ON_CLOSED = (
+    "Do not revise it. Close this: tell the requester in two sentences what was rejected and "
+    "why, and that the task is closed."
+)
+OUTCOMES = {
+    ApprovalStatus.APPROVED.value: "approved",
+    ApprovalStatus.CHANGES_REQUESTED.value: "changes",
+    ApprovalStatus.REJECTED.value: "rejected",
+}
+
+
 def continuation_brief(rt: Runtime, task: Task, decided: Approval) -> str:
-    """The submitter's turn after a decision: go on, revise, or close."""
-    label = rt.approvals.label(decided.action_type)
-    by = cards.named(decided.decided_by or "", rt.roster)
-    requester = rt.roster.by_id.get(task.created_by)
-    who = requester.display_name if requester else "a person in Slack"
-    head = (
-        f"[Task from {who}, priority {task.priority}] {task.title}\n\n{task.brief}\n\n"
-        f"Your {label} “{decided.title}” (version {decided.version}) was sent for approval."
+    """The submitter's turn after a decision: the task and the decision as frames, then what
+    to do: go on, revise, or close."""
+    outcome = OUTCOMES.get(decided.status, "not_decided")
+    decision = framing.approval_decision(
+        outcome=outcome,
+        action=rt.approvals.label(decided.action_type),
+        version=decided.version,
+        decided_by=cards.named(decided.decided_by or "", rt.roster),
+        title=decided.title,
+        feedback=(decided.feedback or "") if outcome == "changes" else decided.feedback or None,
+        draft=decided.draft if outcome == "changes" else None,
+        on_approval=decided.on_approval if outcome == "approved" else None,
     )
-    if decided.status == ApprovalStatus.APPROVED.value:
-        return (
-            f"{head}\nIt was APPROVED by {by}.\n\nNow do what you said happens on approval: "
-            f"{decided.on_approval}\nUse your tools to hand the work on, then say in one or two "
-            "sentences what happens next."
-        )
-    if decided.status == ApprovalStatus.CHANGES_REQUESTED.value:
-        return (
-            f"{head}\n{by} asked for CHANGES: {decided.feedback}\n\n--- Your version "
-            f"{decided.version} ---\n{decided.draft}\n--- End ---\n\nRevise the draft to address "
-            "every point, then call submit_for_approval again with the complete revised draft "
-            "(same action type and title). Say in one sentence what you changed."
-        )
-    reason = f" Reason: {decided.feedback}" if decided.feedback else " No reason was given."
-    verdict = "REJECTED" if decided.status == ApprovalStatus.REJECTED.value else "not decided"
-    return (
-        f"{head}\nIt was {verdict} by {by}.{reason}\n\nDo not revise it. Close this: tell the "
-        "requester in two sentences what was rejected and why, and that the task is closed."
-    )
+    ask = {"approved": ON_APPROVED, "changes": ON_CHANGES}.get(outcome, ON_CLOSED)
+    return framing.join(framing.task_header(rt.roster, task), decision, ask)

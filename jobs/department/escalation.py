@@ -18,9 +18,10 @@ from sqlalchemy import select
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_call
+from jobs.claude import framing
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
-from jobs.department.escalation_cards import card_blocks, card_text
+from jobs.department.escalation_cards import card_blocks, card_text, escalation_of
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
@@ -82,6 +83,19 @@ def card_brief(card: EscalationCard) -> str:
             ("RECOMMENDATION", card.recommendation),
             ("IMPACT", card.impact),
         )
+    )
+
+
+def answer_frame(task: Task, answered_by: str) -> framing.Frame:
+    """The answer as the waiting agent reads it in its synthesis: a person's verdict and id
+    as attributes (their words as the text), or the agent above's answer."""
+    answer = escalation_of(task).answer
+    return framing.escalation_answer(
+        answered_by=answered_by,
+        status=task.status,
+        text=answer.text if answer else task.deliverable or "(no answer yet)",
+        verdict=answer.verdict if answer else None,
+        user=answer.by if answer else None,
     )
 
 
