@@ -8,13 +8,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
-from sqlalchemy import ColumnElement, and_, case, exists, or_, select, update
+from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from errors import BadTaskContext
-from models import kinds
+from models import kinds, leases
 from models.base import guarded, new_id, utcnow
 from models.kinds import EscalationAnswer, EscalationDetails, RequestDetails
+from models.leases import RUNNABLE_TASKS, TASKS, Lease
 from models.work import FINISHED, Task, TaskStatus
 
 
@@ -111,17 +112,17 @@ def delegation_chain(session: Session, team_id: str, task_id: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class TaskClaim:
+class TaskClaim(Lease):
     """Proof that this worker holds a task's lease for one of its turns."""
 
-    team_id: str
-    task_id: str
-    token: str
     turn: int  # 1 for the first turn, 2 for the synthesis after subtasks, ...
     retries: int = 0  # runs beyond one per turn over the task's life (dead or failed runs)
 
+    @property
+    def task_id(self) -> str:
+        return self.row_id
 
-RUNNABLE = (TaskStatus.OPEN.value, TaskStatus.READY.value)
+
 ACKNOWLEDGE_TRIES = 5
 
 
@@ -131,40 +132,22 @@ def claim(
     """Take an open or ready task for its next turn, or retry the turn whose worker's lease
     ran out (or was given back). Only a new turn counts against the task's allowed turns: a
     retry keeps the turn number, so it edits that turn's own posts and costs no turn."""
-    now = utcnow()
-    token = uuid.uuid4().hex
-    won = guarded(
+    new_turn = case((Task.status.in_(RUNNABLE_TASKS), 1), else_=0)  # 0: a retry
+    token = leases.claim(
         session,
-        update(Task)
-        .where(
-            Task.team_id == team_id,
-            Task.id == task_id,
-            or_(
-                Task.status.in_(RUNNABLE),
-                and_(Task.status == TaskStatus.IN_PROGRESS.value, Task.lease_expires_at < now),
-            ),
-        )
-        .values(
-            status=TaskStatus.IN_PROGRESS.value,
-            lease_token=token,
-            lease_expires_at=now + timedelta(seconds=lease_s),
-            lease_holder=holder,
-            attempts=Task.attempts + 1,
-            turns_used=Task.turns_used + case((Task.status.in_(RUNNABLE), 1), else_=0),
-        ),
+        TASKS,
+        team_id,
+        task_id,
+        lease_s,
+        holder,
+        values={"turns_used": new_turn + Task.turns_used},
     )
-    if not won:
+    if token is None:
         return None
     row = session.execute(
         select(Task.turns_used, Task.attempts).where(Task.team_id == team_id, Task.id == task_id)
     ).one()
     return TaskClaim(team_id, task_id, token, row.turns_used or 1, row.attempts - row.turns_used)
-
-
-def release(session: Session, held: TaskClaim) -> bool:
-    """Give the lease back at once (the turn failed); the sweeper re-enqueues the task and
-    the next claim retries the same turn."""
-    return guarded(session, update(Task).where(*_held(held)).values(lease_expires_at=utcnow()))
 
 
 def settle(
@@ -176,42 +159,7 @@ def settle(
         values["deliverable"] = deliverable
     return guarded(
         session,
-        update(Task).where(*_held(held)).values(**values),
-    )
-
-
-def _held(held: TaskClaim) -> tuple[ColumnElement[bool], ...]:
-    """The task as this turn's lease holder left it: in progress, with our token."""
-    return (
-        Task.team_id == held.team_id,
-        Task.id == held.task_id,
-        Task.status == TaskStatus.IN_PROGRESS.value,
-        Task.lease_token == held.token,
-    )
-
-
-def lost_tasks(session: Session, *, grace_s: float, limit: int = 100) -> list[tuple[str, str]]:
-    """(team, task) pairs to (re-)enqueue: runnable for a while, or their worker's lease ran out."""
-    now = utcnow()
-    stale = and_(Task.status.in_(RUNNABLE), Task.updated_at < now - timedelta(seconds=grace_s))
-    expired = and_(Task.status == TaskStatus.IN_PROGRESS.value, Task.lease_expires_at < now)
-    rows = session.execute(
-        select(Task.team_id, Task.id)
-        .where(or_(stale, expired))
-        .order_by(Task.created_at)
-        .limit(limit)
-    )
-    return [(team_id, task_id) for team_id, task_id in rows]
-
-
-def extend_lease(session: Session, held: TaskClaim, lease_s: float) -> bool:
-    return guarded(
-        session,
-        update(Task)
-        .where(
-            Task.team_id == held.team_id, Task.id == held.task_id, Task.lease_token == held.token
-        )
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)),
+        update(Task).where(*leases.held(TASKS, held)).values(**values),
     )
 
 
@@ -295,7 +243,7 @@ def pass_on(session: Session, held: TaskClaim, assigned_to: str, to: TaskStatus)
     return guarded(
         session,
         update(Task)
-        .where(*_held(held))
+        .where(*leases.held(TASKS, held))
         .values(assigned_to=assigned_to, status=to.value, lease_token=None, lease_expires_at=None),
     )
 

@@ -36,6 +36,7 @@ from models.kinds import (
     Origin,
     TaskDetails,
 )
+from models.leases import TASKS
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -50,7 +51,7 @@ GAVE_UP_TEXT = (
 MAX_TASK_RETRIES = 3  # failed or killed runs of a task before it is failed (and its parent woken)
 
 
-TASK_LEASES = LeasedWork("task", tasks.claim, tasks.extend_lease, tasks.release)
+TASK_LEASES = LeasedWork(TASKS, tasks.claim)
 
 
 def _post_key(task: Task, held: tasks.TaskClaim) -> str:
