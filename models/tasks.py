@@ -7,6 +7,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.orm import Session, aliased
@@ -14,9 +15,9 @@ from sqlalchemy.orm import Session, aliased
 from errors import BadTaskContext
 from models import kinds, leases
 from models.base import guarded, new_id, utcnow
-from models.kinds import EscalationAnswer, EscalationDetails, RequestDetails
+from models.kinds import EscalationAnswer, EscalationDetails, RequestDetails, TaskDetails
 from models.leases import RUNNABLE_TASKS, TASKS, Lease
-from models.work import FINISHED, Task, TaskStatus
+from models.work import FINISHED, AgentMessage, Task, TaskStatus
 
 
 def load_task(session: Session, team_id: str, task_id: str) -> Task | None:
@@ -37,16 +38,7 @@ def move(
     session: Session, team_id: str, task_id: str, *, from_: tuple[TaskStatus, ...], to: TaskStatus
 ) -> bool:
     """Move a task between states if it is in one of `from_`; True for the one winner."""
-    return guarded(
-        session,
-        update(Task)
-        .where(
-            Task.team_id == team_id,
-            Task.id == task_id,
-            Task.status.in_([status.value for status in from_]),
-        )
-        .values(status=to.value),
-    )
+    return _move(session, team_id, task_id, from_, status=to.value)
 
 
 WORKING = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.READY)
@@ -61,6 +53,14 @@ def complete(
     from_: tuple[TaskStatus, ...] = WORKING,
 ) -> bool:
     """Finish a task with its deliverable; only from `from_` (a task still being worked on)."""
+    return _move(
+        session, team_id, task_id, from_, status=TaskStatus.DONE.value, deliverable=deliverable
+    )
+
+
+def _move(
+    session: Session, team_id: str, task_id: str, from_: tuple[TaskStatus, ...], **values: object
+) -> bool:
     return guarded(
         session,
         update(Task)
@@ -69,7 +69,7 @@ def complete(
             Task.id == task_id,
             Task.status.in_([status.value for status in from_]),
         )
-        .values(status=TaskStatus.DONE.value, deliverable=deliverable),
+        .values(**values),
     )
 
 
@@ -98,6 +98,56 @@ def wake_parent_if_all_done(session: Session, team_id: str, parent_id: str) -> b
         )
         .values(status=TaskStatus.READY.value),
     )
+
+
+def subtask_of(
+    parent: Task,
+    *,
+    created_by: str,
+    assigned_to: str,
+    details: TaskDetails,
+    task_id: str | None = None,
+    **fields: Any,
+) -> Task:
+    """A new open task under `parent` (a delegation, a consultation, an escalation, an
+    approval step): it belongs to the same request and sits one level deeper, which the
+    delegation depth guard counts. `fields` are the task's own (title, brief, priority...)."""
+    return Task(
+        id=task_id or new_id(),
+        team_id=parent.team_id,
+        origin_turn_id=parent.origin_turn_id,
+        parent_task_id=parent.id,
+        created_by=created_by,
+        assigned_to=assigned_to,
+        depth=parent.depth + 1,
+        status=TaskStatus.OPEN.value,
+        details=details,
+        **fields,
+    )
+
+
+def add_handed_over(
+    session: Session, task: Task, message_type: str, context: dict[str, Any]
+) -> None:
+    """Persist a new task together with the protocol message (design §3.2) from its creator
+    to its assignee that hands it over: the brief, to be answered."""
+    session.add(task)
+    session.flush()  # the message row refers to the task row
+    session.add(
+        AgentMessage(
+            team_id=task.team_id,
+            task_id=task.id,
+            from_agent=task.created_by,
+            to_agents=[task.assigned_to],
+            type=message_type,
+            priority=task.priority,
+            context=context,
+            subject=task.title,
+            body=task.brief,
+            requires_response=True,
+        )
+    )
+    session.commit()
 
 
 def delegation_chain(session: Session, team_id: str, task_id: str) -> list[str]:
