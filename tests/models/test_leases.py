@@ -119,3 +119,21 @@ def test_holder_names_are_host_and_pid() -> None:
     assert leases.pid_of("box:42") == 42
     assert leases.pid_of("box:x") is None
     assert len(leases.holder_name("h" * 200, 123456)) == leases.HOLDER_MAX_CHARS
+
+
+def test_only_the_current_holder_extends_a_task_lease_and_only_while_it_runs(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The held-condition is one for every table: a heartbeat of a lease taken over, or of a
+    task completed elsewhere while it was held, changes nothing and stops the beat."""
+    with sessions() as session:
+        task_id = _task(session)
+        first = tasks.claim(session, TEAM, task_id, 60, DEAD)
+        assert first is not None and leases.extend(session, TASKS, first, 60)
+        assert leases.release(session, TASKS, first)
+        retry = tasks.claim(session, TEAM, task_id, 60, OTHER)
+        assert retry is not None
+        assert not leases.extend(session, TASKS, first, 60)  # taken over
+        assert leases.extend(session, TASKS, retry, 60)
+        assert tasks.complete(session, TEAM, task_id, "done elsewhere")
+        assert not leases.extend(session, TASKS, retry, 60)  # finished, though its token stays
