@@ -38,6 +38,7 @@ from models.kinds import (
     Origin,
     TaskDetails,
 )
+from models.leases import TASKS
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -59,7 +60,7 @@ SYNTHESISE = (
 MAX_TASK_RETRIES = 3  # failed or killed runs of a task before it is failed (and its parent woken)
 
 
-TASK_LEASES = LeasedWork("task", tasks.claim, tasks.extend_lease, tasks.release)
+TASK_LEASES = LeasedWork(TASKS, tasks.claim)
 
 
 def _post_key(task: Task, held: tasks.TaskClaim) -> str:

@@ -11,19 +11,19 @@ revises or closes the work.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
 from bots.authority import check_submission
 from bots.roster import HUMAN, Agent
-from bots.tools import SubmitForApproval, parse_call
+from bots.tools import SubmitForApproval, parse_as
 from jobs.approvals import cards
 from jobs.approvals.autonomy import autonomy_level
 from jobs.approvals.posts import mark_superseded, to_person
 from jobs.claude import framing
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import enqueue_task
+from jobs.department.tool_handler import ToolHandler
 from jobs.runtime import Runtime
 from models import approvals, tasks, turns
 from models.approvals import Approval, ApprovalStatus
@@ -51,20 +51,15 @@ class DraftFields(TypedDict):
 
 
 @dataclass
-class Submitter:
+class Submitter(ToolHandler):
     """Handles a turn's `submit_for_approval` calls."""
 
-    rt: Runtime
-    caller: Agent
-    ensure_parent: Callable[[], Task]
-    origin: tuple[str, str]
     created: list[str] = field(default_factory=list)
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
-        call = parse_call(use.name, use.input)
-        args = call.arguments
-        if call.refusal is not None or not isinstance(args, SubmitForApproval):
-            return call.refusal or "Invalid submit_for_approval call.", True
+        args = parse_as(use.name, use.input, SubmitForApproval)
+        if isinstance(args, str):
+            return args, True
         refusal = self._check(args)
         if refusal is not None:
             return refusal, True
@@ -146,20 +141,16 @@ class Submitter:
         task_id, approval_id = new_id(), new_id()
         with self.rt.sessions() as session:
             session.add(
-                Task(
-                    id=task_id,
-                    team_id=parent.team_id,
-                    origin_turn_id=parent.origin_turn_id,
-                    parent_task_id=parent.id,
+                tasks.subtask_of(
+                    parent,
                     created_by=self.caller.id,
                     assigned_to=chain[step] if step < len(chain) else HUMAN,
+                    details=ApprovalStepDetails(approval_id=approval_id),
+                    task_id=task_id,
                     title=f"Approval: {args.title}"[:150],
                     brief=f"{args.action_type}: {args.title}",
-                    depth=parent.depth + 1,
-                    status=TaskStatus.OPEN.value,
                     channel_id=self.origin[0],
                     thread_ts=self.origin[1],
-                    details=ApprovalStepDetails(approval_id=approval_id),
                 )
             )
             approval = approvals.propose(
