@@ -22,8 +22,7 @@ from bots.roster import load_roster
 from errors import ConfigError, StartupError
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
-from handlers.people import People
-from jobs.pricing import load_prices
+from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import (
     check_models_priced,
@@ -31,6 +30,7 @@ from jobs.runtime import (
     slack_best_effort_client,
     slack_client,
 )
+from jobs.slack.people import People
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, describe_error, slack_mode
 
@@ -95,7 +95,7 @@ def create_app(settings: Settings) -> App:
 def load_and_check_data(settings: Settings) -> ApprovalConfig:
     """Roster, prompts, authority, approvers and prices are validated before anything listens."""
     roster = load_roster(settings.roster_path)
-    PromptLibrary(roster)
+    PromptLibrary(roster, settings.prompts_dir)
     authority = load_authority()
     approvers = load_approvals(settings.approvals_path)
     check_submitters(authority, roster)
@@ -135,7 +135,7 @@ def run_sandbox(settings: Settings) -> int:
             file=sys.stderr,
         )
     try:
-        return launcher.run(settings)
+        return launcher.run(settings, create_app)
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2

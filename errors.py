@@ -57,3 +57,8 @@ class SlackReadRateLimited(Exception):
         super().__init__(f"{method} rate limited (Retry-After {retry_after_s})")
         self.method = method
         self.retry_after_s = retry_after_s
+
+
+class BadTaskContext(Exception):
+    """A task's stored context is not one of the task kinds (`models/kinds.py`): an old row a
+    migration missed, or a corrupt one. Raised on load, naming the task."""

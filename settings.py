@@ -23,6 +23,7 @@ from pydantic_settings import (
 )
 
 from bots.approvers import DEFAULT_APPROVALS_PATH
+from bots.prompts import DEFAULT_PROMPTS_DIR
 from bots.roster import DEFAULT_ROSTER_PATH, ModelTier
 from errors import ConfigError
 
@@ -98,6 +99,7 @@ class Settings(BaseSettings):
 
     roster_path: Path = DEFAULT_ROSTER_PATH
     approvals_path: Path = DEFAULT_APPROVALS_PATH
+    prompts_dir: Path = DEFAULT_PROMPTS_DIR  # department.md and one <agent id>.md per agent
 
     redis_url: str = "redis://localhost:6379/0"
     database_url: str = "sqlite:///marketing_dept.db"
@@ -109,7 +111,7 @@ class Settings(BaseSettings):
     enqueue_grace_s: float = Field(default=3.0, ge=0)
     stream_update_interval_s: float = Field(default=1.0, ge=0)
     # Slack limits chat.update per workspace (Tier 3, 50+/min), not per worker: every worker's
-    # streaming edits share this budget, the most any minute sees (jobs/edit_budget.py).
+    # streaming edits share this budget, the most any minute sees (jobs/slack/edit_budget.py).
     slack_chat_update_per_minute: int = Field(default=40, ge=6, le=600)
     # Who may decide (users.info, usergroups.users.list) is remembered this long per workspace.
     slack_people_cache_s: int = Field(default=60, ge=0, le=3600)

@@ -16,7 +16,7 @@ from slack_bolt import App, BoltRequest
 from bench._env import BOT_USER, CHANNEL, HUMAN, SIGNING_SECRET, TEAM, BenchEnv
 from bench._load import Delivery, mentions, percentile
 from bench._servers import build_app
-from jobs.queue import enqueue_turn, turn_queue
+from jobs.queue import RUN_TURN, enqueue, turn_queue
 from jobs.runtime import redis_client
 from models import turns
 from models.db import make_engine
@@ -83,7 +83,7 @@ def measure(env: BenchEnv) -> dict[str, list[float]]:
         "real app:     verify + dispatch + ack": _dispatch_times(real, "BR"),
         "  of which: persist (record_inbound)": _time_each(messages, persist),
         "  of which: enqueue (RQ, Redis)": _time_each(
-            turn_ids, lambda tid: enqueue_turn(queue, TEAM, tid)
+            turn_ids, lambda tid: enqueue(queue, RUN_TURN, TEAM, tid)
         ),
     }
 

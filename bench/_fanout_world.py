@@ -7,21 +7,13 @@ manager can delegate to up to eight of them in one turn.
 
 from __future__ import annotations
 
-import contextlib
 import json
-import os
-import signal
-import subprocess
-import sys
 import tomllib
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from bench._env import settings_env
 from bots.roster import DEFAULT_ROSTER_PATH, Agent, Roster, load_roster
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from settings import Settings
 
 MANAGER = "cmo"
 SPECIALISTS = (
@@ -34,8 +26,9 @@ SPECIALISTS = (
     "linkedin_manager",
     "twitter_manager",
 )
-SYNTHESIS_MARK = "Your team's work is in"  # jobs/task_turns.py writes it into a synthesis brief
-WORKER_STOP_TIMEOUT_S = 15.0
+SYNTHESIS_MARK = (
+    "Your team's work is in"  # jobs/agent/task_turns.py writes it into a synthesis brief
+)
 
 
 def write_fanout_roster(path: Path) -> Roster:
@@ -124,38 +117,3 @@ def script_fanout(
     synthesis = f"The spring launch plan ({tag}), from {n} specialists' work."
     claude.script_for(_matcher(manager, tag, synthesis=True), TextReply(synthesis))
     return synthesis
-
-
-@contextlib.contextmanager
-def worker_command(
-    settings: Settings, workdir: Path, processes: int
-) -> Iterator[subprocess.Popen[bytes]]:
-    """`python -m jobs.worker --processes N` in its own session; stopped on exit, always."""
-    log_path = workdir / f"worker-{processes}.log"
-    with log_path.open("ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "jobs.worker", "--processes", str(processes)],
-            cwd=workdir,  # never the repo: no .env is read
-            env=settings_env(settings),
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # Ctrl-C reaches only us; we stop it below
-        )
-        try:
-            yield process
-        finally:
-            stop_process_group(process)
-
-
-def stop_process_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGTERM the supervisor (it stops its workers), SIGKILL the group if it lingers."""
-    with contextlib.suppress(ProcessLookupError):
-        os.kill(process.pid, signal.SIGTERM)
-    try:
-        process.wait(WORKER_STOP_TIMEOUT_S)
-    except subprocess.TimeoutExpired:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(process.pid, signal.SIGKILL)
-        process.wait(WORKER_STOP_TIMEOUT_S)
-    with contextlib.suppress(ProcessLookupError):  # a forked worker that outlived its parent
-        os.killpg(process.pid, signal.SIGKILL)

@@ -7,13 +7,8 @@ pick-up latency rather than a growing backlog. A few warm-up turns run first, un
 
 from __future__ import annotations
 
-import contextlib
-import os
-import signal
-import subprocess
-import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -22,13 +17,13 @@ from rq import Worker
 from rq.job import Job
 from sqlalchemy import select
 
-from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv, settings_env
+from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv
 from bench._load import Delivery, mentions, percentile
 from bench._servers import served
 from models.db import make_engine, make_sessionmaker
 from models.records import Turn, TurnStatus
 from sandbox.signing import SlackRequestSender
-from settings import Settings
+from sandbox.worker_command import worker_command
 
 WORKER_PROCESSES = 2
 WARMUP_TURNS = 10
@@ -36,7 +31,6 @@ P50_GOAL_MS = 50.0
 WORKERS_UP_TIMEOUT_S = 60.0
 ANSWERED_TIMEOUT_S = 90.0
 POLL_INTERVAL_S = 0.1
-WORKER_STOP_TIMEOUT_S = 15.0
 DONE = (TurnStatus.ANSWERED.value, TurnStatus.FAILED.value)
 
 
@@ -48,30 +42,6 @@ class PickupResult:
     statuses: dict[str, int] = field(default_factory=dict)
     segments_s: dict[str, list[float]] = field(default_factory=dict)
     worker_log: str = ""
-
-
-@contextlib.contextmanager
-def worker_command(settings: Settings, workdir: str) -> Iterator[subprocess.Popen[bytes]]:
-    """`python -m jobs.worker --processes 2` in its own session; stopped on exit, always."""
-    log = open(os.path.join(workdir, "worker.log"), "ab")  # noqa: SIM115 - closed below
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jobs.worker", "--processes", str(WORKER_PROCESSES)],
-        cwd=workdir,  # never the repo: no .env is read
-        env=settings_env(settings),
-        stdout=log,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    try:
-        yield process
-    finally:
-        os.kill(process.pid, signal.SIGTERM)  # the supervisor stops its workers itself
-        try:
-            process.wait(WORKER_STOP_TIMEOUT_S)
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(WORKER_STOP_TIMEOUT_S)
-        log.close()
 
 
 def wait_until(predicate: Callable[[], bool], timeout_s: float) -> bool:
@@ -119,7 +89,7 @@ def run_pickup(env: BenchEnv, count: int, rate: float) -> PickupResult:
 
     with (
         served("real", settings, str(env.workdir)) as real,
-        worker_command(settings, str(env.workdir)),
+        worker_command(settings, env.workdir / "worker.log", WORKER_PROCESSES),
     ):
         if not wait_until(lambda: _workers_up(env.redis), WORKERS_UP_TIMEOUT_S):
             raise RuntimeError("the worker processes did not register with RQ")

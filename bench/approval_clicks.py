@@ -30,7 +30,9 @@ from bench._env import BOT_USER, CHANNEL, SIGNING_SECRET, TEAM, BenchEnv, bench_
 from bench._load import summary_ms
 from bench._servers import HOW_SERVED, AppKind, served
 from models.approvals import Approval, ApprovalStatus, propose, set_card
+from models.base import new_id
 from models.db import make_engine, make_sessionmaker
+from models.kinds import ApprovalStepDetails, RequestDetails
 from models.work import Decision, Task, TaskStatus
 from sandbox.signing import SlackRequestSender
 from settings import Settings
@@ -72,9 +74,11 @@ def seed_cards(settings: Settings, count: int, tag: str) -> list[str]:
                 status=TaskStatus.WAITING.value,
                 channel_id=CHANNEL,
                 thread_ts=f"1700000000.{n:06d}",
+                details=RequestDetails(),
             )
             session.add(parent)
             session.flush()
+            approval_id = new_id()
             step = Task(
                 team_id=TEAM,
                 parent_task_id=parent.id,
@@ -85,7 +89,7 @@ def seed_cards(settings: Settings, count: int, tag: str) -> list[str]:
                 status=TaskStatus.ESCALATED.value,
                 channel_id=CHANNEL,
                 thread_ts=parent.thread_ts,
-                context={"kind": "approval"},
+                details=ApprovalStepDetails(approval_id=approval_id),
             )
             session.add(step)
             session.flush()
@@ -98,6 +102,7 @@ def seed_cards(settings: Settings, count: int, tag: str) -> list[str]:
                 draft="A short draft about AI in marketing, ready for a decision.",
                 drafted_by="copywriter",
                 task_id=step.id,
+                approval_id=approval_id,
                 where=(CHANNEL, str(parent.thread_ts)),
             )
             set_card(session, approval, f"1700000001.{n:06d}")

@@ -29,12 +29,13 @@ from rq.registry import StartedJobRegistry
 
 from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv, bench_env
 from bench._fanout_request import Timeline, run_request
-from bench._fanout_world import MANAGER, SPECIALISTS, worker_command, write_fanout_roster
+from bench._fanout_world import MANAGER, SPECIALISTS, write_fanout_roster
 from bench._pickup import wait_until
 from bench._servers import served
 from bots.roster import Roster
 from models.db import make_engine, make_sessionmaker
 from sandbox.signing import SlackRequestSender
+from sandbox.worker_command import worker_command
 
 GOAL_MAX_N = 4  # the goal is set for N <= 4; larger N is shown against it for information
 STREAM_UPDATE_INTERVAL_S = 0.05
@@ -149,7 +150,7 @@ def run_config(
     try:
         with (
             served("real", settings, str(env.workdir)) as app,
-            worker_command(settings, env.workdir, workers),
+            worker_command(settings, env.workdir / f"worker-{workers}.log", workers),
         ):
             up = wait_until(lambda: _workers_up(env.redis, workers), WORKERS_UP_TIMEOUT_S)
             if not up:

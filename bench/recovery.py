@@ -1,7 +1,8 @@
 """How soon a dead worker's turn is answered again, and what the lease heartbeat costs.
 
 `python -m bench.recovery` (or `make bench`) prints its numbers; it is not a test and exits
-0 on a missed goal. Needs Redis on 127.0.0.1:6379 (it uses db 14 and flushes it).
+0 on a missed goal. Needs Redis on 127.0.0.1:6379 (it uses db 14 and flushes it; `--redis-url`
+for a db of its own).
 
 Part 1 runs the real worker command (a supervisor and 2 worker processes), lets a turn and
 a task turn stream, SIGKILLs the worker process holding each (its pid is in the lease
@@ -17,7 +18,6 @@ import argparse
 import os
 import platform
 import shlex
-import signal
 import statistics
 import sys
 import time
@@ -28,17 +28,17 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench._env import CHANNEL, HUMAN, TEAM, BenchEnv, bench_env
-from bench._pickup import worker_command
-from jobs.lease_runner import HEARTBEATS_PER_LEASE
+from bench._env import CHANNEL, HUMAN, REDIS_BENCH_URL, TEAM, BenchEnv, bench_env
+from jobs.agent.lease import HEARTBEATS_PER_LEASE
 from models import turns
 from models.base import utcnow
 from models.db import make_engine, make_sessionmaker
-from models.leases import pid_of
+from models.kinds import AssignmentDetails
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 from models.work import Task, TaskStatus
 from sandbox.claude_api import TextReply
+from sandbox.worker_command import kill_lease_holder, worker_command
 from settings import Settings
 
 CHILD_DEATH_GOAL_S = 10.0
@@ -54,6 +54,7 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--rounds", type=int, default=3, help="kills per kind of work")
     parser.add_argument("--host-rounds", type=int, default=1, help="host-gone runs")
+    parser.add_argument("--redis-url", default=REDIS_BENCH_URL, help="a Redis db to flush and use")
     return parser.parse_args(argv)
 
 
@@ -96,6 +97,7 @@ def _new_task(env: BenchEnv, sessions: sessionmaker[Session]) -> str:
         channel_id=CHANNEL,
         thread_ts=thread,
         depth=1,
+        details=AssignmentDetails(project="Launch", requested_in=(CHANNEL, thread)),
     )
     with sessions() as session:
         session.add(task)
@@ -119,9 +121,7 @@ def kill_and_time(env: BenchEnv, sessions: sessionmaker[Session], kind: str) -> 
     done = TurnStatus.ANSWERED.value if kind == "turn" else TaskStatus.DONE.value
     if not _wait(lambda: len(env.slack.calls_to("chat.update")) > updates + 1):
         return float("nan")
-    pid = pid_of(getattr(_row(sessions, table, row_id), "lease_holder", None) or "")
-    assert pid is not None
-    os.kill(pid, signal.SIGKILL)
+    kill_lease_holder(getattr(_row(sessions, table, row_id), "lease_holder", None))
     killed = time.monotonic()
     if not _wait(lambda: getattr(_row(sessions, table, row_id), "status", None) == done):
         return float("nan")
@@ -182,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"command: {shlex.join(sys.orig_argv)}")
     print(f"python:  {platform.python_implementation()} {sys.version.split()[0]}")
     print(f"cpus:    {os.cpu_count()} ({platform.machine()}, load {os.getloadavg()[0]:.1f})")
-    with bench_env() as env:
+    with bench_env(options.redis_url) as env:
         # A queue of its own: a job taken by another checkout's worker on this Redis would
         # be dropped there ("turn not found") and only come back at a later sweep.
         queue = f"bench-recovery-{os.getpid()}"
@@ -192,15 +192,12 @@ def main(argv: list[str] | None = None) -> int:
         sessions = make_sessionmaker(make_engine(settings.database_url))
         lease_s, sweep_s = settings.turn_lease_s, settings.sweep_interval_s
         print(f"settings: TURN_LEASE_S={lease_s:g}, SWEEP_INTERVAL_S={sweep_s:g}\n")
-        with worker_command(settings, str(env.workdir)):
+        with worker_command(settings, env.workdir / "worker.log", processes=2):
             turn_s = [kill_and_time(env, sessions, "turn") for _ in range(options.rounds)]
             task_s = [kill_and_time(env, sessions, "task") for _ in range(options.rounds)]
             host_s = [
                 host_gone_and_time(env, sessions, lease_s) for _ in range(options.host_rounds)
             ]
-        import shutil
-
-        shutil.copy(env.workdir / "worker.log", "/tmp/recovery_worker.log")
         print("Part 1: a worker process SIGKILLed mid-stream, kill → answered again")
         print(_line("turn", turn_s, CHILD_DEATH_GOAL_S))
         print(_line("task turn", task_s, CHILD_DEATH_GOAL_S))

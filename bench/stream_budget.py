@@ -33,10 +33,10 @@ from bench._env import (
     BenchEnv,
     bench_env,
 )
-from bench._fanout_world import worker_command
 from bench._servers import served
 from sandbox.claude_api import TextReply
 from sandbox.signing import SlackRequestSender, app_mention_event
+from sandbox.worker_command import worker_command
 
 REPLIES = 8
 BUDGET_PER_MINUTE = 40
@@ -85,7 +85,10 @@ def run(env: BenchEnv, label: str, per_minute: int, stream_s: float) -> Run:
     workdir = str(env.workdir)
     expected: dict[str, str] = {}  # asked ts -> the reply's complete text
     mentions: list[dict[str, Any]] = []
-    with served("real", settings, workdir) as app, worker_command(settings, env.workdir, REPLIES):
+    with (
+        served("real", settings, workdir) as app,
+        worker_command(settings, env.workdir / f"worker-{REPLIES}.log", REPLIES),
+    ):
         sender = SlackRequestSender(app.url, SIGNING_SECRET, team_id=TEAM)
         time.sleep(3.0)  # let the worker processes come up and register
         for n in range(REPLIES):

@@ -14,6 +14,10 @@ from errors import RosterError
 
 DEFAULT_PROMPTS_DIR = Path(__file__).resolve().parent.parent / "prompts"
 PREAMBLE_FILE = "department.md"
+# The role block's last line, written here and not in prompts/: the tools name agents by id,
+# so the model learns its own, and a stand-in (the sandbox's scripted department) can tell
+# which agent a request is for however the prompt files are worded.
+AGENT_ID_PREFIX = "Your agent id in the department's tools: "
 
 
 @dataclass(frozen=True)
@@ -34,7 +38,14 @@ class PromptLibrary:
         self._department = self._preamble.rstrip() + "\n\n" + directory(roster)
 
     def system_prompt(self, agent: Agent) -> SystemPrompt:
-        return SystemPrompt(self._department, self._roles[agent.id].rstrip() + "\n")
+        role = self._roles[agent.id].rstrip() + f"\n\n{AGENT_ID_PREFIX}{agent.id}\n"
+        return SystemPrompt(self._department, role)
+
+
+def agent_id_in(role_prompt: str) -> str | None:
+    """The agent id a role block was built for (its last line), None for any other text."""
+    last = role_prompt.rstrip().rpartition("\n")[2]
+    return last.removeprefix(AGENT_ID_PREFIX) if last.startswith(AGENT_ID_PREFIX) else None
 
 
 def _read(path: Path) -> str:

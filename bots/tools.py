@@ -126,15 +126,16 @@ TOOLS: dict[str, type[_Tool]] = {
 
 def tool_definitions() -> list[dict[str, Any]]:
     """Anthropic tool definitions, in a fixed order with sorted keys (a stable cache prefix)."""
-    definitions = []
-    for name, model in TOOLS.items():
-        schema = json.loads(json.dumps(model.model_json_schema(), sort_keys=True))
-        schema.pop("title", None)
-        schema.pop("description", None)
-        definitions.append(
-            {"name": name, "description": (model.__doc__ or "").strip(), "input_schema": schema}
-        )
-    return definitions
+    return [tool_definition(name, model) for name, model in TOOLS.items()]
+
+
+def tool_definition(name: str, model: type[BaseModel]) -> dict[str, Any]:
+    """One tool's definition from its model: the docstring is the description and the schema
+    has sorted keys, so the bytes Claude sees only change when the model does."""
+    schema = json.loads(json.dumps(model.model_json_schema(), sort_keys=True))
+    schema.pop("title", None)
+    schema.pop("description", None)
+    return {"name": name, "description": (model.__doc__ or "").strip(), "input_schema": schema}
 
 
 @dataclass(frozen=True)

@@ -6,15 +6,20 @@ from slack_bolt import App
 
 from bots.approvers import ApprovalConfig
 from handlers import actions, approvals, commands, events, home
+from handlers.context import Services
 from handlers.intake import Intake
-from handlers.people import People
+from jobs.queue import check_job_refs
+from jobs.slack.people import People
 
 
 def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People) -> None:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
-    clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s."""
-    events.register(app, intake)
+    clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
+    The jobs the listeners enqueue are resolved first: a renamed one stops start-up."""
+    check_job_refs()
+    app.use(Services(intake, approvers, lookup).provide)
+    events.register(app)
     commands.register(app)
-    actions.register(app, intake, approvers, lookup)
-    approvals.register(app, intake, approvers, lookup)
-    home.register(app, intake)
+    actions.register(app)
+    approvals.register(app)
+    home.register(app)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
-from bots.approvers import ApprovalConfig, approvers_text
+from handlers.context import Services, services
 from handlers.intake import Intake
-from handlers.people import LookupFailed, People, may_decide
-from jobs import approval_cards as cards
-from jobs.slack_text import Text, is_user_id, md, mention
+from jobs.approvals import cards
+from jobs.queue import AFTER_DECISION
+from jobs.slack.text import Text, is_user_id, md, mention
 from models import approvals
 from models.approvals import Approval, ApprovalStatus
 from models.db import write_guard
@@ -29,140 +29,135 @@ logger = logging.getLogger(__name__)
 MIN_FEEDBACK_CHARS = 3
 GONE = "This approval card is no longer valid."
 MODAL_FAILED = "Slack could not open the form"
+NO_FEEDBACK = "Say what should change, so the author can revise it."
 
 
-def register(app: App, intake: Intake, config: ApprovalConfig, lookup: People) -> None:
-    def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
-        message = body.get("message") or {}
-        client.chat_postEphemeral(
-            channel=body["channel"]["id"],
-            user=body["user"]["id"],
-            text=text,
-            thread_ts=message.get("thread_ts"),
-        )
+def register(app: App) -> None:
+    app.action(cards.ACTIONS["approve"])(handle_approve)
+    app.action(cards.ACTIONS["changes"])(handle_open_decision)
+    app.action(cards.ACTIONS["reject"])(handle_open_decision)
+    app.action(cards.ACTIONS["view"])(handle_view_draft)
+    app.view("approval-decision")(handle_decision)
 
-    def open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
-        """A trigger id lives 3 s; if Slack refuses the modal, the person hears why."""
-        try:
-            client.views_open(trigger_id=body["trigger_id"], view=view)
-        except SlackApiError as error:
-            reason = error.response.get("error")
-            refuse(client, body, f"{MODAL_FAILED} ({reason}). Nothing changed; click again.")
 
-    def check(client: WebClient, body: dict[str, Any]) -> Approval | None:
-        """The open approval this click is about, or None after telling the person why not."""
-        team_id, user = str(body["team"]["id"]), str(body["user"]["id"])
-        with Session(intake.engine) as session:
-            approval = approvals.load(session, team_id, str(body["actions"][0].get("value")))
-            problem = closed_reason(session, approval, user)
-        if problem is not None or approval is None:
-            refuse(client, body, problem or GONE)
-            return None
-        try:
-            allowed = may_decide(lookup, team_id, config, approval.action_type, user)
-        except LookupFailed as failed:
-            refuse(client, body, failed.message)
-            return None
-        if not allowed:
-            who = approvers_text(config, approval.action_type)
-            refuse(client, body, f"Only {who} can approve this. Nothing changed.")
-            return None
-        return approval
+def handle_approve(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """Approve is one click: no modal, the decision is taken here."""
+    ack()
+    team_id, approval_id, user = _clicked(body)
+    found = services(context)
+    approval = decidable(found, team_id, approval_id, user)
+    if isinstance(approval, str):
+        _refuse(client, body, approval)
+        return
+    problem = decide(found.intake, approval, ApprovalStatus.APPROVED, user, None)
+    if problem is not None:
+        _refuse(client, body, problem)
 
-    @app.action(cards.ACTIONS["approve"])
-    def approve(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+
+def handle_open_decision(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Request changes and Reject ask for feedback first, in a modal."""
+    ack()
+    team_id, approval_id, user = _clicked(body)
+    approval = decidable(services(context), team_id, approval_id, user)
+    if isinstance(approval, str):
+        _refuse(client, body, approval)
+        return
+    changes = body["actions"][0]["action_id"] == cards.ACTIONS["changes"]
+    _open_modal(client, body, cards.decision_modal(approval, "changes" if changes else "reject"))
+
+
+def handle_view_draft(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """Anyone who sees the card may read the whole draft; no decision is taken."""
+    ack()
+    team_id, approval_id, _ = _clicked(body)
+    found = services(context)
+    with Session(found.intake.engine) as session:
+        approval = approvals.load(session, team_id, approval_id)
+    if approval is None:
+        _refuse(client, body, GONE)
+        return
+    label = found.approvers.label(approval.action_type)
+    _open_modal(client, body, cards.draft_modal(approval, label))
+
+
+def handle_decision(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """The modal's submission is a request of its own: the card and the person are checked
+    again, not only the click that opened it."""
+    approval_id, _, mode = str(view.get("private_metadata") or "").partition(":")
+    text = (view["state"]["values"]["feedback"]["text"].get("value") or "").strip()
+    if mode == "changes" and len(text) < MIN_FEEDBACK_CHARS:
+        ack(response_action="errors", errors={"feedback": NO_FEEDBACK})
+        return
+    found, user = services(context), str(body["user"]["id"])
+    approval = decidable(found, str(body["team"]["id"]), approval_id, user)
+    if isinstance(approval, str):
+        ack(response_action="errors", errors={"feedback": approval})
+        return
+    to = ApprovalStatus.CHANGES_REQUESTED if mode == "changes" else ApprovalStatus.REJECTED
+    problem = decide(found.intake, approval, to, user, text or None)
+    if problem is None:
         ack()
-        approval = check(client, body)
-        if approval is None:
-            return
-        team_id, user = approval.team_id, str(body["user"]["id"])
-        if decide(intake, approval, ApprovalStatus.APPROVED, user, None):
-            return
-        with Session(intake.engine) as session:
-            latest = approvals.load(session, team_id, approval.id)
-            refuse(client, body, closed_reason(session, latest, user) or GONE)
+    else:
+        ack(response_action="errors", errors={"feedback": problem})
 
-    @app.action(cards.ACTIONS["changes"])
-    @app.action(cards.ACTIONS["reject"])
-    def open_decision(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        approval = check(client, body)
-        if approval is None:
-            return
-        mode = (
-            "changes" if body["actions"][0]["action_id"] == cards.ACTIONS["changes"] else "reject"
-        )
-        open_modal(client, body, cards.decision_modal(approval, mode))
 
-    @app.action(cards.ACTIONS["view"])
-    def view_draft(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        ack()
-        with Session(intake.engine) as session:
-            approval = approvals.load(
-                session, str(body["team"]["id"]), str(body["actions"][0].get("value"))
-            )
-        if approval is None:
-            refuse(client, body, GONE)
-            return
-        label = config.label(approval.action_type)
-        open_modal(client, body, cards.draft_modal(approval, label))
-
-    @app.view("approval-decision")
-    def take_decision(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient
-    ) -> None:
-        approval_id, _, mode = str(view.get("private_metadata") or "").partition(":")
-        text = (view["state"]["values"]["feedback"]["text"].get("value") or "").strip()
-        if mode == "changes" and len(text) < MIN_FEEDBACK_CHARS:
-            ack(
-                response_action="errors",
-                errors={"feedback": "Say what should change, so the author can revise it."},
-            )
-            return
-        team_id, user = str(body["team"]["id"]), str(body["user"]["id"])
-        with Session(intake.engine) as session:
-            approval = approvals.load(session, team_id, approval_id)
-            problem = closed_reason(session, approval, user)
-        if problem is not None or approval is None:
-            ack(response_action="errors", errors={"feedback": problem or GONE})
-            return
-        try:
-            allowed = may_decide(lookup, team_id, config, approval.action_type, user)
-        except LookupFailed as failed:
-            ack(response_action="errors", errors={"feedback": failed.message})
-            return
-        if not allowed:
-            who = approvers_text(config, approval.action_type)
-            ack(response_action="errors", errors={"feedback": f"Only {who} can decide on this."})
-            return
-        to = ApprovalStatus.CHANGES_REQUESTED if mode == "changes" else ApprovalStatus.REJECTED
-        if decide(intake, approval, to, user, text or None):
-            ack()
-            return
-        with Session(intake.engine) as session:
-            latest = approvals.load(session, team_id, approval_id)
-            ack(
-                response_action="errors",
-                errors={"feedback": closed_reason(session, latest, user) or GONE},
-            )
+def decidable(found: Services, team_id: str, approval_id: str, user: str) -> Approval | str:
+    """The open approval `user` may decide on, or what to tell them instead."""
+    with Session(found.intake.engine) as session:
+        approval = approvals.load(session, team_id, approval_id)
+        problem = closed_reason(session, approval, user)
+    if problem is not None or approval is None:
+        return problem or GONE
+    return found.refusal(team_id, approval.action_type, user) or approval
 
 
 def decide(
     intake: Intake, approval: Approval, to: ApprovalStatus, user: str, feedback: str | None
-) -> bool:
-    """The guarded transition (with its decision record), then the job that acts on it."""
+) -> str | None:
+    """The guarded transition (with its decision record), then the job that acts on it.
+    None when this decision won; otherwise what to tell `user` (who decided first, and when)."""
     with write_guard(intake.engine), Session(intake.engine) as session:
         won = approvals.decide(
             session, approval.team_id, approval.id, to, by=user, feedback=feedback
         )
     if won:
-        intake.enqueue(
-            "jobs.approval_posts.after_decision",
-            approval.team_id,
-            approval.id,
-            job_id=f"approval-{approval.id}",
-        )
-    return won
+        intake.enqueue(AFTER_DECISION, approval.team_id, approval.id)
+        return None
+    with Session(intake.engine) as session:
+        latest = approvals.load(session, approval.team_id, approval.id)
+        return closed_reason(session, latest, user) or GONE
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str, str, str]:
+    """(team, approval id, user) of a click on a card's button."""
+    approval_id = str(body["actions"][0].get("value"))
+    return str(body["team"]["id"]), approval_id, str(body["user"]["id"])
+
+
+def _refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """An ephemeral to the person who clicked, in the card's thread."""
+    message = body.get("message") or {}
+    client.chat_postEphemeral(
+        channel=body["channel"]["id"],
+        user=body["user"]["id"],
+        text=text,
+        thread_ts=message.get("thread_ts"),
+    )
+
+
+def _open_modal(client: WebClient, body: dict[str, Any], view: dict[str, Any]) -> None:
+    """A trigger id lives 3 s; if Slack refuses the modal, the person hears why."""
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+    except SlackApiError as error:
+        reason = error.response.get("error")
+        _refuse(client, body, f"{MODAL_FAILED} ({reason}). Nothing changed; click again.")
 
 
 def closed_reason(session: Session, approval: Approval | None, user: str) -> str | None:

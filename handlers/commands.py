@@ -10,7 +10,7 @@ from typing import Any
 
 from slack_bolt import Ack, App
 
-from jobs.slack_text import from_slack, join, md
+from jobs.slack.text import from_slack, join, md
 
 USAGE = (
     "Tell me what to launch, for whom and by when, e.g. "
@@ -24,15 +24,17 @@ NOT_YET = (
 
 
 def register(app: App) -> None:
-    @app.command("/campaign")
-    def handle_campaign(ack: Ack, command: dict[str, Any]) -> None:
-        brief = from_slack(command.get("text") or "").strip()
-        if not brief:
-            ack(response_type="ephemeral", text=USAGE)
-            return
-        # The person's own words, escaped: a quoted `<!channel>` stays text.
-        quoted = join("\n", [md("> {line}", line=line) for line in brief.splitlines()])
-        ack(
-            response_type="ephemeral",
-            text=md("{intro}\n{quoted}", intro=NOT_YET, quoted=quoted).text,
-        )
+    app.command("/campaign")(handle_campaign)
+
+
+def handle_campaign(ack: Ack, command: dict[str, Any]) -> None:
+    brief = from_slack(command.get("text") or "").strip()
+    if not brief:
+        ack(response_type="ephemeral", text=USAGE)
+        return
+    # The person's own words, escaped: a quoted `<!channel>` stays text.
+    quoted = join("\n", [md("> {line}", line=line) for line in brief.splitlines()])
+    ack(
+        response_type="ephemeral",
+        text=md("{intro}\n{quoted}", intro=NOT_YET, quoted=quoted).text,
+    )

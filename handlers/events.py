@@ -7,8 +7,8 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
-from handlers.intake import Intake
-from jobs.slack_text import from_slack
+from handlers.context import services
+from jobs.slack.text import from_slack
 from models.turns import InboundMessage
 
 _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
@@ -16,30 +16,32 @@ _USER_MENTION = re.compile(r"<@([A-Z0-9]+)(?:\|[^>]*)?>")
 _PERSON_SUBTYPES = frozenset({None, "file_share", "thread_broadcast"})
 
 
-def register(app: App, intake: Intake) -> None:
-    @app.event("app_mention")
-    def handle_app_mention(
-        body: dict[str, Any], event: dict[str, Any], context: BoltContext
-    ) -> None:
-        if _is_from_person(event):
-            intake.accept(_inbound(body, event, context, source="app_mention"))
+def register(app: App) -> None:
+    app.event("app_mention")(handle_app_mention)
+    app.event("message")(handle_message)
 
-    @app.event("message")
-    def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
-        if not _is_from_person(event):
-            return
-        if event.get("channel_type") == "im":
-            intake.accept(_inbound(body, event, context, source="message.im"))
-            return
-        thread_ts = event.get("thread_ts")
-        mentions = set(_USER_MENTION.findall(event.get("text") or ""))
-        if thread_ts is None or mentions:
-            # Top-level chatter is not for us; a mention of us arrives as app_mention, and a
-            # message naming someone else is addressed to them.
-            return
-        team_id = _team_id(body, event, context)
-        if intake.in_conversation(team_id, event["channel"], thread_ts):
-            intake.accept(_inbound(body, event, context, source="message.thread"))
+
+def handle_app_mention(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    if _is_from_person(event):
+        services(context).intake.accept(_inbound(body, event, context, source="app_mention"))
+
+
+def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltContext) -> None:
+    if not _is_from_person(event):
+        return
+    intake = services(context).intake
+    if event.get("channel_type") == "im":
+        intake.accept(_inbound(body, event, context, source="message.im"))
+        return
+    thread_ts = event.get("thread_ts")
+    mentions = set(_USER_MENTION.findall(event.get("text") or ""))
+    if thread_ts is None or mentions:
+        # Top-level chatter is not for us; a mention of us arrives as app_mention, and a
+        # message naming someone else is addressed to them.
+        return
+    team_id = _team_id(body, event, context)
+    if intake.in_conversation(team_id, event["channel"], thread_ts):
+        intake.accept(_inbound(body, event, context, source="message.thread"))
 
 
 def _is_from_person(event: dict[str, Any]) -> bool:

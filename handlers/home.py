@@ -4,16 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext
 
-from handlers.intake import Intake
+from handlers.context import services
+from jobs.queue import PUBLISH_HOME
 
 
-def register(app: App, intake: Intake) -> None:
-    @app.event("app_home_opened")
-    def home_opened(event: dict[str, Any], body: dict[str, Any]) -> None:
-        if event.get("tab") != "home":
-            return  # the Messages tab is the DM with the app
-        team_id, user = str(body.get("team_id") or ""), str(event.get("user") or "")
-        if team_id and user:  # one job per person: repeated opens replace it
-            intake.enqueue("jobs.home.publish_home", team_id, user, job_id=f"home-{team_id}-{user}")
+def register(app: App) -> None:
+    app.event("app_home_opened")(handle_home_opened)
+
+
+def handle_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    if event.get("tab") != "home":
+        return  # the Messages tab is the DM with the app
+    team_id, user = str(body.get("team_id") or ""), str(event.get("user") or "")
+    if team_id and user:  # one job per person: repeated opens replace it
+        services(context).intake.enqueue(PUBLISH_HOME, team_id, user)

@@ -10,11 +10,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 
-from redis.exceptions import RedisError
 from rq import Queue
 from sqlalchemy import Engine
 
-from jobs.queue import try_enqueue_turn
+from jobs.queue import RUN_TURN, JobRef, try_enqueue
 from models import turns
 from models.db import write_guard
 from models.turns import InboundMessage
@@ -34,20 +33,13 @@ class Intake:
         if turn_id is None:
             logger.info("Duplicate delivery of %s ignored", message.event_id)
             return None
-        try_enqueue_turn(self.queue, message.team_id, turn_id)
+        try_enqueue(self.queue, RUN_TURN, message.team_id, turn_id)
         return turn_id
 
-    def enqueue(self, function: str, *args: str, job_id: str | None = None) -> bool:
-        """Hand follow-up work to a job (best effort: the sweeper covers what is persisted).
-        A fixed `job_id` makes a repeated enqueue replace the job instead of doubling it."""
-        try:
-            self.queue.enqueue(
-                function, *args, job_id=job_id, result_ttl=3600, failure_ttl=7 * 24 * 3600
-            )
-        except RedisError:
-            logger.warning("Redis unavailable; %s not enqueued", function)
-            return False
-        return True
+    def enqueue(self, ref: JobRef, team_id: str, record_id: str) -> bool:
+        """Hand follow-up work to a job (best effort: the sweeper covers what it can find in
+        the database; Redis away is logged, never a failed click)."""
+        return try_enqueue(self.queue, ref, team_id, record_id)
 
     def in_conversation(self, team_id: str, channel_id: str, thread_ts: str) -> bool:
         """Whether the department already takes part in this thread."""

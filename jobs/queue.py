@@ -1,64 +1,129 @@
-"""Putting turns on the RQ queue: one job per turn, its id the turn's id."""
+"""The one way work reaches the RQ queue: a typed reference per kind of job.
+
+A `JobRef` names the function a worker runs, the rule that gives each job its fixed id (a
+repeated enqueue replaces the job, it never adds a second one) and its timeout and TTLs. Each
+function is named by its dotted path, declared here once: every job module imports this one,
+so naming them by the callable would be an import cycle. `check_job_refs` resolves every path
+at start-up (the worker's runtime, the Slack app's `handlers.register`) and in a test, so a
+renamed or moved job function stops start-up instead of failing jobs at run time.
+
+Every job takes the same two arguments, the workspace and one record's id (rq's rule: pass
+references, the job reloads the state).
+"""
 
 from __future__ import annotations
 
+import importlib
+import inspect
 import logging
+from dataclasses import dataclass
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
 
+from errors import ConfigError
+
 logger = logging.getLogger(__name__)
 
-TURN_JOB_TIMEOUT_S = 15 * 60
-TURN_RESULT_TTL_S = 24 * 3600
-TURN_FAILURE_TTL_S = 7 * 24 * 3600
+WEEK_S = 7 * 24 * 3600
 
 
-def enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> None:
-    """Enqueue the turn's job in one Redis round trip; raises RedisError if Redis is away."""
-    _enqueue(queue, "jobs.turns.run_turn", team_id, turn_id, job_id=turn_id)
+@dataclass(frozen=True)
+class Limits:
+    """How long a job may run and how long Redis keeps what it left behind."""
+
+    timeout_s: int
+    result_ttl_s: int
+    failure_ttl_s: int
 
 
-def task_job_id(task_id: str) -> str:
-    return f"task-{task_id}"
+# An agent's turn streams Claude through several tool rounds: minutes, not seconds. Its
+# result stays a day (the benchmark and an operator read a turn's job stamps).
+AGENT_WORK = Limits(timeout_s=15 * 60, result_ttl_s=24 * 3600, failure_ttl_s=WEEK_S)
+# Card edits and Home views: a few Slack calls, each of which may wait out a 429 or two.
+FOLLOW_UP = Limits(timeout_s=5 * 60, result_ttl_s=3600, failure_ttl_s=WEEK_S)
 
 
-def enqueue_task_job(queue: Queue, team_id: str, task_id: str) -> None:
-    """Enqueue an agent's turn on a task (job id derived from the task id)."""
-    _enqueue(queue, "jobs.task_turns.run_task", team_id, task_id, job_id=task_job_id(task_id))
+@dataclass(frozen=True)
+class JobRef:
+    """One kind of job. `id_rule` is a `str.format` template over `team_id` and `record_id`."""
+
+    function: str
+    id_rule: str
+    limits: Limits
+
+    @property
+    def name(self) -> str:
+        return self.function.rsplit(".", 1)[-1]
+
+    def job_id(self, team_id: str, record_id: str) -> str:
+        return self.id_rule.format(team_id=team_id, record_id=record_id)
 
 
-def enqueue_job(queue: Queue, function: str, team_id: str, record_id: str, *, job_id: str) -> None:
-    """Any other per-record job (after a decision, a reminder), its id fixed."""
-    _enqueue(queue, function, team_id, record_id, job_id=job_id)
+RUN_TURN = JobRef("jobs.agent.turns.run_turn", "{record_id}", AGENT_WORK)
+RUN_TASK = JobRef("jobs.agent.task_turns.run_task", "task-{record_id}", AGENT_WORK)
+AFTER_DECISION = JobRef("jobs.approvals.posts.after_decision", "approval-{record_id}", FOLLOW_UP)
+REMIND_APPROVERS = JobRef("jobs.approvals.posts.remind", "remind-{record_id}", FOLLOW_UP)
+AFTER_ACKNOWLEDGEMENT = JobRef(
+    "jobs.department.escalation.after_acknowledgement", "acknowledged-{record_id}", FOLLOW_UP
+)
+AFTER_HUMAN_ANSWER = JobRef(
+    "jobs.department.escalation.after_human_answer", "answered-{record_id}", FOLLOW_UP
+)
+PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_id}", FOLLOW_UP)
+
+JOB_REFS = (
+    RUN_TURN,
+    RUN_TASK,
+    AFTER_DECISION,
+    REMIND_APPROVERS,
+    AFTER_ACKNOWLEDGEMENT,
+    AFTER_HUMAN_ANSWER,
+    PUBLISH_HOME,
+)
 
 
-def _enqueue(queue: Queue, function: str, team_id: str, record_id: str, *, job_id: str) -> None:
-    """One job per record, its id fixed (a duplicate enqueue replaces, never doubles)."""
+def enqueue(queue: Queue, ref: JobRef, team_id: str, record_id: str) -> str:
+    """Enqueue in one Redis round trip; the job's id. Raises RedisError if Redis is away."""
+    job_id = ref.job_id(team_id, record_id)
     with queue.connection.pipeline() as pipeline:
         queue.enqueue(
-            function,
+            ref.function,
             team_id,
             record_id,
             job_id=job_id,
-            job_timeout=TURN_JOB_TIMEOUT_S,
-            result_ttl=TURN_RESULT_TTL_S,
-            failure_ttl=TURN_FAILURE_TTL_S,
-            description=f"{function.rsplit('.', 1)[-1]} {record_id}",
+            job_timeout=ref.limits.timeout_s,
+            result_ttl=ref.limits.result_ttl_s,
+            failure_ttl=ref.limits.failure_ttl_s,
+            description=f"{ref.name} {record_id}",
             pipeline=pipeline,
         )
         pipeline.execute()
+    return job_id
 
 
-def try_enqueue_turn(queue: Queue, team_id: str, turn_id: str) -> bool:
-    """Enqueue if Redis answers; otherwise leave the turn for the sweeper and say so."""
+def try_enqueue(queue: Queue, ref: JobRef, team_id: str, record_id: str) -> bool:
+    """Enqueue if Redis answers; otherwise log and say so. For work whose record is already
+    persisted: the sweeper finds it and enqueues it later."""
     try:
-        enqueue_turn(queue, team_id, turn_id)
+        enqueue(queue, ref, team_id, record_id)
     except RedisError:
-        logger.warning("Redis unavailable; turn %s left for the sweeper", turn_id)
+        logger.warning("Redis unavailable; %s %s left for the sweeper", ref.name, record_id)
         return False
     return True
+
+
+def check_job_refs(refs: tuple[JobRef, ...] = JOB_REFS) -> None:
+    """Import every job function now and check it takes (team_id, record_id): a renamed or
+    moved job stops start-up with a ConfigError naming it."""
+    for ref in refs:
+        module_name, _, attribute = ref.function.rpartition(".")
+        try:
+            function = getattr(importlib.import_module(module_name), attribute)
+            inspect.signature(function).bind("team_id", "record_id")
+        except (ImportError, AttributeError, TypeError, ValueError) as error:
+            raise ConfigError(f"Job {ref.function} cannot be run: {error}") from error
 
 
 def turn_queue(connection: Redis, name: str) -> Queue:

@@ -21,15 +21,17 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import AuthorityMatrix, check_submitters, load_authority
+from bots.campaign_data import load_campaign_data
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
-from jobs.pricing import PriceTable, load_prices
+from jobs.claude.pricing import PriceTable, load_prices
+from jobs.queue import check_job_refs
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
 if TYPE_CHECKING:
-    from handlers.people import People
+    from jobs.slack.people import People
 
 SLACK_RATE_LIMIT_RETRIES = 5
 SLACK_SERVER_ERROR_RETRIES = 2
@@ -53,7 +55,7 @@ class Runtime:
     @property
     def people(self) -> People:
         """Who may decide, asked of Slack through the same short-lived Redis cache as clicks."""
-        from handlers.people import People  # handlers.people imports this module
+        from jobs.slack.people import People  # jobs.slack.people imports this module
 
         return People(self.slack_best_effort, self.redis, self.settings.slack_people_cache_s)
 
@@ -118,6 +120,8 @@ def build_runtime(settings: Settings) -> Runtime:
     approvals = load_approvals(settings.approvals_path)
     check_submitters(authority, roster)
     check_against(approvals, roster, authority.approval_types)
+    check_job_refs()
+    load_campaign_data(roster, authority)  # advisor.toml, patterns.toml: stop on a bad file
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     return Runtime(
@@ -125,7 +129,7 @@ def build_runtime(settings: Settings) -> Runtime:
         roster=roster,
         authority=authority,
         approvals=approvals,
-        prompts=PromptLibrary(roster),
+        prompts=PromptLibrary(roster, settings.prompts_dir),
         prices=prices,
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),

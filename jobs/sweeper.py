@@ -17,7 +17,15 @@ from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from jobs.queue import enqueue_job, enqueue_task_job, enqueue_turn, task_job_id, turn_queue
+from jobs.queue import (
+    AFTER_DECISION,
+    REMIND_APPROVERS,
+    RUN_TASK,
+    RUN_TURN,
+    JobRef,
+    enqueue,
+    turn_queue,
+)
 from models import approvals, tasks, turns
 from models.base import utcnow
 
@@ -45,27 +53,17 @@ def sweep(
             else []
         )
     queue = turn_queue(connection, queue_name)
-    records = [("jobs.approval_posts.after_decision", "approval", t, a) for t, a in followups]
-    records += [("jobs.approval_posts.remind", "remind", a.team_id, a.id) for a in due]
+    lost_jobs: list[tuple[JobRef, str, str]] = [(RUN_TURN, t, r) for t, r in lost]
+    lost_jobs += [(RUN_TASK, t, r) for t, r in lost_work]
+    lost_jobs += [(AFTER_DECISION, t, a) for t, a in followups]
+    lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
     requeued = []
-    for team_id, turn_id in lost:
-        if _waiting_in_queue(connection, turn_id):
+    for ref, team_id, record_id in lost_jobs:
+        if _waiting_in_queue(connection, ref.job_id(team_id, record_id)):
             continue
-        enqueue_turn(queue, team_id, turn_id)
-        requeued.append(turn_id)
-    for team_id, task_id in lost_work:
-        if _waiting_in_queue(connection, task_job_id(task_id)):
-            continue
-        enqueue_task_job(queue, team_id, task_id)
-        requeued.append(task_job_id(task_id))
-    for function, prefix, team_id, record_id in records:
-        job_id = f"{prefix}-{record_id}"
-        if _waiting_in_queue(connection, job_id):
-            continue
-        enqueue_job(queue, function, team_id, record_id, job_id=job_id)
-        requeued.append(job_id)
+        requeued.append(enqueue(queue, ref, team_id, record_id))
     if requeued:
-        logger.info("Sweeper re-enqueued %d turn(s): %s", len(requeued), ", ".join(requeued))
+        logger.info("Sweeper re-enqueued %d job(s): %s", len(requeued), ", ".join(requeued))
     return requeued
 
 

@@ -1,20 +1,19 @@
 """`python -m jobs.worker`: the worker command (RQ workers plus the turn sweeper).
 
-A supervisor process forks N worker processes (each an RQ `SimpleWorker`: no fork per job,
-so a job starts within milliseconds of being enqueued), restarts any that die, and runs the
-sweeper every few seconds. It keeps running while Redis is away and picks the work back up
-when it returns.
+RQ's `WorkerPool` forks N worker processes (each an RQ `SimpleWorker`: no fork per job, so a
+job starts within milliseconds of being enqueued), restarts any that die and passes a stop on
+to them. On top of it, the supervisor runs the sweeper every few seconds, and keeps running
+while Redis is away (the workers reconnect and pick the work back up when it returns).
 
 Leases name the worker process holding them ("host:pid", models/leases.py). When a child
 dies, the supervisor gives back that child's leases and sweeps at once, so its turn is
-running again within seconds, not a lease length later; a supervisor starting after a crash
-gives back the leases of this host's processes that no longer exist.
+running again within a second or two, not a lease length later; a supervisor starting after
+a crash gives back the leases of this host's processes that no longer exist.
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import logging
 import multiprocessing
 import os
@@ -24,11 +23,11 @@ import sys
 import time
 from datetime import timedelta
 from multiprocessing.process import BaseProcess
-from types import FrameType
 
 from pydantic import ValidationError
 from redis.exceptions import RedisError
 from rq import SimpleWorker
+from rq.worker_pool import WorkerData, WorkerPool
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -42,19 +41,23 @@ from settings import Settings, describe_error
 
 logger = logging.getLogger("jobs.worker")
 REDIS_RETRY_CAP_S = 10.0
-RESTART_DELAY_S = 1.0
 
 
-def run_worker_process(queue_name: str) -> None:
-    """One RQ worker; reconnects with backoff while Redis is unreachable."""
+def run_worker_process(queue_name: str, name: str) -> None:
+    """One RQ worker in a process forked from the supervisor; reconnects with backoff while
+    Redis is unreachable (RQ's own retry covers only a worker already working)."""
+    # Until RQ installs its handlers, a stop ends this process at once: it holds no work
+    # yet, and the supervisor's handlers it inherited belong to the supervisor.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _setup_logging()
     runtime_module.forget_inherited()
     rt = runtime_module.current()
     delay = 0.2
     while True:
         try:
-            worker = SimpleWorker([turn_queue(rt.redis, queue_name)], connection=rt.redis)
-            worker.work(logging_level="WARNING")
+            queue = turn_queue(rt.redis, queue_name)
+            SimpleWorker([queue], name=name, connection=rt.redis).work(logging_level="WARNING")
             return
         except RedisError as error:
             logger.warning(
@@ -64,74 +67,72 @@ def run_worker_process(queue_name: str) -> None:
             delay = min(REDIS_RETRY_CAP_S, delay * 2)
 
 
-class Supervisor:
-    def __init__(self, settings: Settings, processes: int) -> None:
-        self.settings = settings
-        self.processes = processes
-        self.children: list[BaseProcess] = []
-        self.stopping = False
-        # Forked from a supervisor that has imported everything and runs no threads, a worker
-        # starts in milliseconds instead of re-importing for a second and a half; it builds its
-        # own clients and connections (runtime.forget_inherited).
-        self.context = multiprocessing.get_context("fork")
+class Supervisor(WorkerPool):
+    """RQ's `WorkerPool` keeps N workers alive and stops them; this adds the sweeper and gives
+    back a dead child's leases. Its loop checks the children about once a second."""
+
+    def __init__(self, rt: runtime_module.Runtime, processes: int) -> None:
+        super().__init__([rt.settings.queue_name], rt.redis, num_workers=processes)
+        self.rt = rt
+        self.next_sweep_at = 0.0  # monotonic seconds; 0: at the next check
 
     def run(self) -> None:
-        rt = runtime_module.current()  # validates roster, prices and schema before starting
-        signal.signal(signal.SIGTERM, self._stop)
-        signal.signal(signal.SIGINT, self._stop)
-        self._release_dead_on_host(rt.sessions)
-        self.children = [self._spawn() for _ in range(self.processes)]
+        """Until SIGTERM or SIGINT; then the workers finish their running jobs first."""
+        self._release_dead_on_host()
+        self.start(logging_level="WARNING")
+
+    def get_worker_process(
+        self, name: str, burst: bool, _sleep: float = 0, logging_level: str = "INFO"
+    ) -> BaseProcess:
+        """Our entry point instead of RQ's `run_worker`: the child must drop the database
+        connections it inherited (runtime.forget_inherited) and wait for Redis if it is away;
+        RQ's would die and be forked again every second, and start an RQ scheduler (we
+        schedule no jobs)."""
+        # Forked from a supervisor that has imported everything and runs no threads, a worker
+        # starts in milliseconds instead of re-importing for a second and a half.
+        return multiprocessing.get_context("fork").Process(
+            target=run_worker_process, args=(self.rt.settings.queue_name, name), name=name
+        )
+
+    def start_workers(
+        self, burst: bool = True, _sleep: float = 0, logging_level: str = "INFO"
+    ) -> None:
+        """RQ's, then one line saying so (operators and bench/sandbox_latency.py read it)."""
+        super().start_workers(burst, _sleep, logging_level)
         logger.info(
-            "Started %d worker process(es) on queue %r", self.processes, self.settings.queue_name
-        )
-        while not self.stopping:
-            self._sweep(rt)
-            dead = self._reap_dead(rt.sessions)
-            if dead:
-                self._sweep(rt)  # the dead child's work is queued for the live ones now
-                self._respawn(dead)
-            self._sleep(self.settings.sweep_interval_s)
-        for child in self.children:
-            child.join(timeout=30)
-
-    def _spawn(self) -> BaseProcess:
-        child = self.context.Process(
-            target=run_worker_process, args=(self.settings.queue_name,), daemon=False
-        )
-        child.start()
-        return child
-
-    def _sweep(self, rt: runtime_module.Runtime) -> None:
-        sweep_safely(
-            rt.sessions,
-            rt.redis,
-            self.settings.queue_name,
-            grace_s=self.settings.enqueue_grace_s,
-            remind_after=timedelta(hours=rt.approvals.defaults.reminder_after_hours),
+            "Started %d worker process(es) on queue %r",
+            self.num_workers,
+            self.rt.settings.queue_name,
         )
 
-    def _reap_dead(self, sessions: sessionmaker[Session]) -> list[int]:
-        """Give back each dead child's leases at once; the indexes of the dead children."""
-        dead = [index for index, child in enumerate(self.children) if not child.is_alive()]
-        for index in dead:
-            child = self.children[index]
-            logger.warning("Worker process %s exited (%s)", child.pid, child.exitcode)
-            if child.pid is not None:
-                _release_holder(sessions, holder_name(socket.gethostname(), child.pid))
-        return dead
+    def check_workers(self, respawn: bool = True) -> None:
+        """RQ's reap and respawn, then a sweep when one is due."""
+        super().check_workers(respawn)
+        if self.status != self.Status.STOPPED and time.monotonic() >= self.next_sweep_at:
+            self.next_sweep_at = time.monotonic() + self.rt.settings.sweep_interval_s
+            sweep_safely(
+                self.rt.sessions,
+                self.rt.redis,
+                self.rt.settings.queue_name,
+                grace_s=self.rt.settings.enqueue_grace_s,
+                remind_after=timedelta(hours=self.rt.approvals.defaults.reminder_after_hours),
+            )
 
-    def _respawn(self, dead: list[int]) -> None:
-        for index in dead:
-            if self.stopping:
-                return
-            time.sleep(RESTART_DELAY_S)
-            self.children[index] = self._spawn()
+    def handle_dead_worker(self, worker_data: WorkerData) -> None:
+        """Give the dead child's leases back at once and sweep right after (this check), so
+        its turn is queued for the live workers now rather than when its lease runs out."""
+        super().handle_dead_worker(worker_data)
+        logger.warning(
+            "Worker process %s exited (%s)", worker_data.pid, worker_data.process.exitcode
+        )
+        _release_holder(self.rt.sessions, holder_name(socket.gethostname(), worker_data.pid))
+        self.next_sweep_at = 0.0
 
-    def _release_dead_on_host(self, sessions: sessionmaker[Session]) -> None:
+    def _release_dead_on_host(self) -> None:
         """After a crash of the whole worker command: leases of this host's processes that
         are gone are given back at once (a holder whose pid is alive is left alone)."""
         try:
-            with sessions() as session:
+            with self.rt.sessions() as session:
                 holders = leases.holders_on_host(session, socket.gethostname())
         except SQLAlchemyError as error:
             logger.warning("Leases of dead processes not checked: %s", type(error).__name__)
@@ -139,27 +140,7 @@ class Supervisor:
         for holder in holders:
             pid = leases.pid_of(holder)
             if pid is not None and not _alive(pid):
-                _release_holder(sessions, holder)
-
-    def _sleep(self, seconds: float) -> None:
-        """Until the next sweep, or sooner when a child dies (its turn should not wait)."""
-        deadline = time.monotonic() + seconds
-        while not self.stopping and time.monotonic() < deadline:
-            if not all(child.is_alive() for child in self.children):
-                return
-            time.sleep(min(0.1, seconds))
-
-    def _stop(self, signum: int, _frame: FrameType | None) -> None:
-        logger.info("Stopping workers (signal %d); running turns finish first", signum)
-        self.stopping = True
-        if signum == signal.SIGINT:
-            # Ctrl-C reaches the whole terminal process group, the workers included; a second
-            # signal from here would turn RQ's warm shutdown into a cold one.
-            return
-        for child in self.children:
-            if child.is_alive() and child.pid is not None:
-                with contextlib.suppress(ProcessLookupError):
-                    os.kill(child.pid, signal.SIGTERM)
+                _release_holder(self.rt.sessions, holder)
 
 
 def _release_holder(sessions: sessionmaker[Session], holder: str) -> None:
@@ -197,7 +178,7 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging()
     try:
         settings = Settings()
-        runtime_module.install(runtime_module.build_runtime(settings))
+        rt = runtime_module.build_runtime(settings)
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
         return 2
@@ -207,7 +188,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.check:
         print("Worker configuration OK")
         return 0
-    Supervisor(settings, args.processes or settings.worker_processes).run()
+    # Installed so that each forked worker finds it and lets go of its pooled database
+    # connections (runtime.forget_inherited) instead of sharing the supervisor's.
+    runtime_module.install(rt)
+    Supervisor(rt, args.processes or settings.worker_processes).run()
     return 0
 
 

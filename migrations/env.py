@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 from models import approvals, work  # noqa: F401  (registers their tables on Base.metadata)
-from models.records import Base
+from models.base import Base
 
 config = context.config
 

@@ -1,44 +1,31 @@
-"""Autonomy levels per workspace: the defaults of bots/authority.toml, overridden per team."""
+"""Autonomy overrides: the levels a workspace set for some of its actions.
+
+Only the records. Which actions exist, which levels are allowed and what applies when a
+workspace set nothing is the department's policy (bots/authority.toml), applied by
+jobs/approvals/autonomy.py.
+"""
 
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bots.authority import AuthorityMatrix
 from models.work import AutonomyOverride
 
-LEVELS = ("L1", "L2", "L3", "L4")
 
-
-class AutonomyError(ValueError):
-    """An unknown action or level: the override is refused and nothing changes."""
-
-
-def autonomy_level(session: Session, matrix: AuthorityMatrix, team_id: str, action: str) -> str:
-    """The level that applies to `action` in this workspace."""
-    if action not in matrix.autonomy:
-        raise AutonomyError(
-            f"Unknown action {action!r}; known: {', '.join(sorted(matrix.autonomy))}"
-        )
-    override = session.scalar(
-        select(AutonomyOverride.level).where(
-            AutonomyOverride.team_id == team_id, AutonomyOverride.action == action
+def workspace_overrides(session: Session, team_id: str) -> dict[str, str]:
+    """Action → level, for the actions this workspace overrode (one row each)."""
+    rows = session.execute(
+        select(AutonomyOverride.action, AutonomyOverride.level).where(
+            AutonomyOverride.team_id == team_id
         )
     )
-    return override or matrix.autonomy[action]
+    return {action: level for action, level in rows}
 
 
-def set_autonomy(
-    session: Session, matrix: AuthorityMatrix, team_id: str, action: str, level: str, user_id: str
-) -> None:
-    """Set a workspace's level for one action (validated; one row per team and action)."""
-    if action not in matrix.autonomy:
-        raise AutonomyError(
-            f"Unknown action {action!r}; known: {', '.join(sorted(matrix.autonomy))}"
-        )
-    if level not in LEVELS:
-        raise AutonomyError(f"Autonomy level must be one of {', '.join(LEVELS)}, not {level!r}")
+def save_override(session: Session, team_id: str, action: str, level: str, user_id: str) -> None:
+    """Set (or change) this workspace's level for one action, recording who set it; the
+    caller has checked the action and the level against the policy."""
     row = session.scalar(
         select(AutonomyOverride).where(
             AutonomyOverride.team_id == team_id, AutonomyOverride.action == action

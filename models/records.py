@@ -13,14 +13,13 @@ from models.base import Base, TeamScoped, UTCDateTime, new_id, utcnow
 
 
 class TurnStatus(enum.StrEnum):
-    RECEIVED = "received"  # persisted; not yet known to be in the queue
-    QUEUED = "queued"  # an RQ job with the turn's id exists
+    RECEIVED = "received"  # persisted; its RQ job may or may not exist (the sweeper checks)
     RUNNING = "running"  # a worker holds the lease
     ANSWERED = "answered"
     FAILED = "failed"
 
 
-OPEN_STATUSES = (TurnStatus.RECEIVED, TurnStatus.QUEUED, TurnStatus.RUNNING)
+OPEN_STATUSES = (TurnStatus.RECEIVED, TurnStatus.RUNNING)
 
 
 class Turn(TeamScoped, Base):
@@ -49,7 +48,6 @@ class Turn(TeamScoped, Base):
     lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lease_holder: Mapped[str | None] = mapped_column(String(80), default=None)  # "host:pid"
-    enqueued_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     started_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     error: Mapped[str | None] = mapped_column(String(200), default=None)

@@ -4,13 +4,17 @@ instant still wake their manager's synthesis exactly once (the fan-in)."""
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import ColumnElement, and_, case, exists, or_, select, update
 from sqlalchemy.orm import Session, aliased
 
+from errors import BadTaskContext
+from models import kinds
 from models.base import guarded, new_id, utcnow
+from models.kinds import EscalationAnswer, EscalationDetails, RequestDetails
 from models.work import FINISHED, Task, TaskStatus
 
 
@@ -255,6 +259,7 @@ def create_root(
         title=title[:150],
         brief=brief,
         status=TaskStatus.IN_PROGRESS.value,
+        details=RequestDetails(),
         channel_id=channel_id,
         thread_ts=thread_ts,
         attempts=1,
@@ -268,9 +273,21 @@ def create_root(
     return task, TaskClaim(team_id, task.id, token, 1)
 
 
-def answer_escalation(session: Session, team_id: str, task_id: str, answer: str) -> bool:
-    """A person answers an escalation card; the first answer wins, a second changes nothing."""
-    return complete(session, team_id, task_id, answer, from_=(TaskStatus.ESCALATED,))
+def answer_escalation(
+    session: Session, team_id: str, task_id: str, answer: EscalationAnswer
+) -> bool:
+    """A person answers an escalation card; the first answer wins, a second changes nothing.
+
+    The answer is kept as data on the task (the card renders it) and, as the waiting agent
+    reads it, as the deliverable."""
+    return _rewrite_escalation(
+        session,
+        team_id,
+        task_id,
+        lambda card: card.model_copy(update={"answer": answer}),
+        status=TaskStatus.DONE,
+        deliverable=answer.for_agent(),
+    )
 
 
 def pass_on(session: Session, held: TaskClaim, assigned_to: str, to: TaskStatus) -> bool:
@@ -284,11 +301,29 @@ def pass_on(session: Session, held: TaskClaim, assigned_to: str, to: TaskStatus)
 
 
 def acknowledge(session: Session, team_id: str, task_id: str, user_id: str) -> bool:
-    """A person saw an escalation and will answer: noted once per person, only while open.
+    """A person saw an escalation and will answer: noted once per person, only while open."""
 
-    Optimistic: the context is rewritten only if the row is unchanged since it was read
-    (its `updated_at`), else read again, so two people acknowledging at once are both kept.
-    """
+    def noted(card: EscalationDetails) -> EscalationDetails | None:
+        if user_id in card.acknowledged_by:
+            return None
+        return card.model_copy(update={"acknowledged_by": [*card.acknowledged_by, user_id]})
+
+    return _rewrite_escalation(session, team_id, task_id, noted)
+
+
+def _rewrite_escalation(
+    session: Session,
+    team_id: str,
+    task_id: str,
+    change: Callable[[EscalationDetails], EscalationDetails | None],
+    **values: object,
+) -> bool:
+    """Rewrite an open (escalated) escalation's details, and set `values`, in one guarded
+    UPDATE; `change` returning None means there is nothing to do.
+
+    Optimistic: the row is rewritten only if it is unchanged since it was read (its
+    `updated_at`), else read again, so two people acknowledging at once are both kept and an
+    answer never drops an acknowledgement that landed meanwhile."""
     for _ in range(ACKNOWLEDGE_TRIES):
         task = session.scalar(
             select(Task)
@@ -297,8 +332,11 @@ def acknowledge(session: Session, team_id: str, task_id: str, user_id: str) -> b
         )
         if task is None or task.status != TaskStatus.ESCALATED.value:
             return False
-        seen = [str(u) for u in task.context.get("acknowledged_by", [])]
-        if user_id in seen:
+        details = task.details
+        if not isinstance(details, EscalationDetails):
+            raise BadTaskContext(f"Task {task_id} is a {details.kind}, not an escalation")
+        changed = change(details)
+        if changed is None:
             return False
         if guarded(
             session,
@@ -309,7 +347,7 @@ def acknowledge(session: Session, team_id: str, task_id: str, user_id: str) -> b
                 Task.status == TaskStatus.ESCALATED.value,
                 Task.updated_at == task.updated_at,
             )
-            .values(context={**task.context, "acknowledged_by": [*seen, user_id]}),
+            .values(context=kinds.dump(changed), **values),
         ):
             return True
     return False

@@ -24,7 +24,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
+from models import kinds
 from models.base import Base, TeamScoped, UTCDateTime, new_id, utcnow
+from models.kinds import TaskDetails
 
 
 class TaskStatus(enum.StrEnum):
@@ -52,14 +54,14 @@ class Task(TeamScoped, Base):
     parent_task_id: Mapped[str | None] = mapped_column(ForeignKey("tasks.id"), default=None)
     created_by: Mapped[str] = mapped_column(String(40))  # agent id, or "human"
     assigned_to: Mapped[str] = mapped_column(String(40))
-    collaborators: Mapped[list[str]] = mapped_column(JSON, default=list)
     title: Mapped[str] = mapped_column(String(150))
     brief: Mapped[str] = mapped_column(Text)
     status: Mapped[str] = mapped_column(String(16), default=TaskStatus.OPEN.value)
     priority: Mapped[str] = mapped_column(String(8), default="normal")
     due_date: Mapped[date | None] = mapped_column(Date, default=None)
     depends_on: Mapped[list[str]] = mapped_column(JSON, default=list)
-    context: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    # What the task is about, by kind: read and written as `details` (models/kinds.py).
+    context: Mapped[dict[str, Any]] = mapped_column(JSON)
     requirements: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     deliverable: Mapped[str | None] = mapped_column(Text, default=None)
     approval_required: Mapped[bool] = mapped_column(default=False)
@@ -73,6 +75,16 @@ class Task(TeamScoped, Base):
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lease_holder: Mapped[str | None] = mapped_column(String(80), default=None)  # "host:pid"
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
+
+    @property
+    def details(self) -> TaskDetails:
+        """The task's kind and what goes with it; raises `BadTaskContext` for a row of no
+        known shape."""
+        return kinds.load(self.id, self.context)
+
+    @details.setter
+    def details(self, value: TaskDetails) -> None:
+        self.context = kinds.dump(value)
 
 
 class AgentMessage(TeamScoped, Base):

@@ -12,7 +12,6 @@ import contextlib
 import dataclasses
 import json
 import logging
-import re
 import socket
 import threading
 import time
@@ -25,6 +24,7 @@ from typing import Any, TypeAlias
 from urllib.parse import urlsplit
 
 from sandbox import claude_wire as wire
+from sandbox.product_turns import agent_of, roster
 
 logger = logging.getLogger(__name__)
 
@@ -453,11 +453,6 @@ def _pace(reply: _Answerable) -> tuple[int, float, float]:
 
 # --- default responder ----------------------------------------------------------------------
 
-_ROLE = re.compile(
-    r"^\s*You are (?:the |an? )?(?P<role>[A-Za-z][\w&/ -]*?)"
-    r"(?=[,.;:(]|\s+(?:for|at|of|in|on|who|and|with)\b|$)",
-    re.IGNORECASE,
-)
 _ANGLES = (  # (keyword in the role, what that role would suggest)
     ("copy", "lead with the customer's problem, keep it short and end on one call to action."),
     ("design", "build it around one focal image and a headline readable at thumbnail size."),
@@ -470,11 +465,12 @@ _DEFAULT_ANGLE = "start with who it's for and what we want them to do, then pick
 
 
 def default_responder(body: dict[str, Any]) -> Reply:
-    """A short, plausible, deterministic answer in the voice of the role the system names.
+    """A short, plausible, deterministic answer in the voice of the agent the request is for
+    (the agent-id line our system prompts end their role block with; no role otherwise).
 
     Used when no script is left, so the sandbox can be clicked through without writing one.
     """
-    role = _role(body.get("system"))
+    role = _role(body)
     angle = next((line for key, line in _ANGLES if key in role.lower()), _DEFAULT_ANGLE)
     topic = _last_user_text(body.get("messages") or [])
     opener = f"{role} here. " if role else ""
@@ -482,11 +478,11 @@ def default_responder(body: dict[str, Any]) -> Reply:
     return TextReply(f"{opener}{subject}: my suggestion is to {angle}")
 
 
-def _role(system: object) -> str:
-    if isinstance(system, list):
-        system = "\n".join(str(b.get("text", "")) for b in system if isinstance(b, dict))
-    match = _ROLE.match(system) if isinstance(system, str) else None
-    return match.group("role").strip() if match else ""
+def _role(body: dict[str, Any]) -> str:
+    """The agent's display name, found by id, not by reading the prompt's wording."""
+    agent_id = agent_of(body)
+    agent = roster().by_id.get(agent_id) if agent_id is not None else None
+    return agent.display_name if agent else (agent_id or "")
 
 
 def _last_user_text(messages: list[dict[str, Any]]) -> str:

@@ -19,13 +19,14 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
 from redis import ConnectionPool, Redis
 from rq import Queue, Worker
+from slack_bolt import App
 from waitress.server import create_server
 
 from bots.roster import Roster, load_roster
@@ -149,10 +150,10 @@ def sandbox_settings(
     return settings.model_copy(update=update)
 
 
-def run(settings: Settings) -> int:
-    """Start everything, print the URL, block until Ctrl-C; then stop it all."""
-    import app as app_module
-
+def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
+    """Start everything, print the URL, block until Ctrl-C; then stop it all. `create_app`
+    is app.py's, handed in by app.py (which imports this module) so the two do not import
+    each other."""
     roster = load_roster(settings.roster_path)
     stop = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stop.set())
@@ -173,9 +174,7 @@ def run(settings: Settings) -> int:
             claude_url = stack.enter_context(stub).base_url
         local = sandbox_settings(settings, slack, claude_url, redis)
         upgrade(local.database_url)
-        bolt = create_server(
-            wsgi_handler(app_module.create_app(local)), host="127.0.0.1", port=0, threads=8
-        )
+        bolt = create_server(wsgi_handler(create_app(local)), host="127.0.0.1", port=0, threads=8)
         threading.Thread(target=_run_quietly, args=(bolt,), daemon=True).start()
         stack.callback(bolt.close)
         worker = stack.enter_context(_worker(local))

@@ -18,48 +18,43 @@ import re
 from typing import Any
 
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
-from sandbox.scripted_delegation import (
-    _first_user_text,
-    audience_of,
-    copy_pick,
+from sandbox.product_turns import (
+    APPROVAL_SECTION,
+    Decided,
+    decided,
+    first_user_text,
+    is_review_step,
     is_synthesis,
-    primary_keyword,
+    offered,
     sections_of,
     split_task,
-    with_keyword,
+    tool_results,
 )
+from sandbox.scripted_delegation import audience_of, copy_pick, primary_keyword, with_keyword
 
-REVIEW_MARK = "[Approval review"
-APPROVED_MARK = "It was APPROVED"
-CHANGES_MARK = "asked for CHANGES"
-CLOSED_MARKS = ("It was REJECTED", "It was not decided")
-APPROVAL_SECTION = "Approval of your draft"
 HYPE = re.compile(r"\b(?:revolutionary|game-?changing|disrupt\w*|best-in-class|synerg\w*)\b", re.I)
-_TITLE = re.compile(r"“(?P<title>[^”]+)” \(version (?P<version>\d+)\)")
-_OLD_DRAFT = re.compile(r"--- Your version \d+ ---\n(?P<draft>.*?)\n--- End ---", re.S)
-_REVIEW_DRAFT = re.compile(r"--- Draft ---\n\n(?P<draft>.*?)\n\n--- End of draft ---", re.S)
 _ABOUT = re.compile(r"\b(?:about|on|for)\s+(.+?)(?:[.,;:!?\n]|$)", re.I)
-_FEEDBACK = re.compile(rf"{CHANGES_MARK}: (?P<feedback>.+?)\n\n--- Your version", re.S)
 
 
 def approval_reply(body: dict[str, Any], role: str, topic: str, ask: str) -> Reply | None:
     """This role's move in an approval flow, or None when the request is not part of one."""
-    first = _first_user_text(body)
-    answered = _tool_results(body)
-    if REVIEW_MARK in first:
+    first = first_user_text(body)
+    answered = tool_results(body)
+    if is_review_step(body):
         return _review(role, first, answered)
-    if APPROVED_MARK in first:
-        return _approved(body, first, answered, _task_topic(first))
-    if CHANGES_MARK in first:
-        return _revise(first, answered)
-    if any(mark in first for mark in CLOSED_MARKS):
-        return _text(_closed(first))
+    decision = decided(body)
+    if decision is not None and decision.outcome == "approved":
+        return _approved(body, decision, answered, _task_topic(first))
+    if decision is not None and decision.outcome == "changes":
+        return _revise(decision, answered)
+    if decision is not None:
+        return _text(_closed(decision))
     if not is_synthesis(body):
         return None
     sections = sections_of(body)
     if any(s.name == APPROVAL_SECTION for s in sections):
         return _text(_wrap_up(sections))
-    if role == "content_manager" and _offers(body, "submit_for_approval"):
+    if role == "content_manager" and "submit_for_approval" in offered(body):
         return _submit_blog_post(body, sections, topic, ask, answered)
     return None
 
@@ -140,9 +135,9 @@ HANDOFFS = (  # who the Content Manager hands an approved post to, one consult p
 )
 
 
-def _approved(body: dict[str, Any], first: str, answered: list[str], topic: str) -> Reply:
-    title = _title(first)
-    if len(answered) >= len(HANDOFFS) or not _offers(body, "consult"):
+def _approved(body: dict[str, Any], decision: Decided, answered: list[str], topic: str) -> Reply:
+    title = decision.title
+    if len(answered) >= len(HANDOFFS) or "consult" not in offered(body):
         return _text(
             f"“{title}” is ready to publish; Social Media is planning its promotion and the "
             "Campaign Manager is putting it in Thursday's newsletter. I'll share both here."
@@ -155,18 +150,15 @@ def _approved(body: dict[str, Any], first: str, answered: list[str], topic: str)
     )
 
 
-def _revise(first: str, answered: list[str]) -> Reply:
-    feedback_match = _FEEDBACK.search(first)
-    feedback = feedback_match.group("feedback").strip() if feedback_match else ""
-    old = _OLD_DRAFT.search(first)
-    draft, changed = revise(old.group("draft") if old else "", feedback)
+def _revise(decision: Decided, answered: list[str]) -> Reply:
+    draft, changed = revise(decision.draft, decision.feedback)
     if answered:
         return _text(f"Revised: {changed}. Version 2 is on the card below.")
     return ToolUseReply(
         "submit_for_approval",
         {
             "action_type": "blog_post",
-            "title": _title(first),
+            "title": decision.title,
             "draft": draft,
             "on_approval": "I publish it and hand promotion to the Social Media Manager "
             "(LinkedIn and X), then Analytics tracks it for two weeks.",
@@ -198,11 +190,10 @@ def revise(draft: str, feedback: str) -> tuple[str, str]:
     return (f"{draft}\n\n{addition}" if addition else draft), "worked the feedback into the close"
 
 
-def _closed(first: str) -> str:
-    reason = re.search(r"Reason: (.+?)\n", first)
-    why = f" The reason: {reason.group(1).strip()}" if reason else ""
+def _closed(decision: Decided) -> str:
+    why = f" The reason: {decision.reason}" if decision.reason else ""
     return (
-        f"Understood: “{_title(first)}” is closed and will not be published.{why} If the "
+        f"Understood: “{decision.title}” is closed and will not be published.{why} If the "
         "angle changes, ask me for a fresh brief and we'll start from there."
     )
 
@@ -253,8 +244,7 @@ def _review(role: str, first: str, answered: list[str]) -> Reply:
             "Approved; passing it on.",
         ),
     )
-    draft = _REVIEW_DRAFT.search(first)
-    hype = HYPE.findall(draft.group("draft") if draft else "")
+    hype = HYPE.findall(first)  # the draft, its title and earlier notes: hype anywhere counts
     send_back = role == "director_comms" and bool(hype)
     if answered:
         return _text("Sent back to the author with my notes." if send_back else after)
@@ -274,30 +264,11 @@ def _review(role: str, first: str, answered: list[str]) -> Reply:
 # --- helpers ----------------------------------------------------------------------------------
 
 
-def _tool_results(body: dict[str, Any]) -> list[str]:
-    results = []
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        for block in content if isinstance(content, list) else []:
-            if isinstance(block, dict) and block.get("type") == "tool_result":
-                results.append(str(block.get("content")))
-    return results
-
-
-def _offers(body: dict[str, Any], tool: str) -> bool:
-    return any(isinstance(t, dict) and t.get("name") == tool for t in body.get("tools") or [])
-
-
 def _task_topic(first: str) -> str:
     """What the original request was about, from the task line ("… blog post on X")."""
     task = split_task(first)
     found = _ABOUT.search(task.title if task else first.splitlines()[0])
     return found.group(1).strip() if found else "marketing"
-
-
-def _title(first: str) -> str:
-    match = _TITLE.search(first)
-    return match.group("title") if match else "the post"
 
 
 def _text(text: str) -> TextReply:

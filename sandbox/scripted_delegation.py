@@ -10,29 +10,30 @@ and nothing here claims that anything went out.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from bots.roster import HUMAN, Roster, load_roster
+from bots.roster import HUMAN
 from sandbox.claude_api import ToolUseReply
+from sandbox.product_turns import (
+    Section,
+    TaskBrief,
+    first_user_text,
+    is_synthesis,
+    is_tool_round,
+    offered,
+    refusal_reason,
+    sections_of,
+    split_task,
+)
+from sandbox.product_turns import roster as _roster
 
 T = TypeVar("T")
-SYNTHESIS_MARK = "Your team's work is in:"
 MAX_ELEMENT_WORDS = 16
 MAX_QUOTED_ASK_CHARS = 240
-
-_TASK = re.compile(
-    r"^\[Task from (?P<who>[^\]]+?), priority (?P<priority>\w+)\] (?P<title>[^\n]*)"
-    r"(?:\n\n(?P<brief>.*))?$",
-    re.S,
-)
-_TASK_TRAILERS = ("\n\n" + SYNTHESIS_MARK, "\n\nDo the work and reply with the deliverable")
-_SECTION = re.compile(r"^--- (.+?) \((\w+)\) ---$", re.M)
-_SYNTHESIS_ASK = re.compile(r"\n\nSynthesise one answer for .*$", re.S)
 
 # --- who gets what -----------------------------------------------------------------------------
 
@@ -173,11 +174,6 @@ CLOSERS = {
 DEFAULT_CLOSER = "I'll bring their work together here when it's back."
 
 
-@functools.cache
-def _roster() -> Roster:
-    return load_roster()
-
-
 def _pick(seed: str, slot: str, options: Sequence[T]) -> T:
     digest = hashlib.sha256(f"{seed}|{slot}".encode()).digest()
     return options[int.from_bytes(digest[:8], "big") % len(options)]
@@ -203,55 +199,6 @@ def _words(text: str, limit: int = MAX_ELEMENT_WORDS) -> str:
 
 
 # --- reading the request ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class TaskBrief:
-    """A task turn's first message: "[Task from X, priority P] title\\n\\nbrief…"."""
-
-    requester: str
-    priority: str
-    title: str
-    brief: str
-
-
-def split_task(text: str) -> TaskBrief | None:
-    match = _TASK.match(text.strip())
-    if match is None:
-        return None
-    brief = match["brief"] or ""
-    for trailer in _TASK_TRAILERS:
-        brief = brief.split(trailer)[0]
-    brief = re.sub(r"\nDue: \d{4}-\d{2}-\d{2}\.\s*$", "", brief)
-    return TaskBrief(match["who"], match["priority"], match["title"].strip(), brief.strip())
-
-
-def is_tool_round(message: dict[str, Any]) -> bool:
-    """An assistant tool_use turn or the user turn carrying its tool_result."""
-    content = message.get("content")
-    return isinstance(content, list) and any(
-        isinstance(block, dict) and block.get("type") in ("tool_use", "tool_result")
-        for block in content
-    )
-
-
-def _first_user_text(body: dict[str, Any]) -> str:
-    for message in body.get("messages") or []:
-        if message.get("role") != "user":
-            continue
-        content = message.get("content")
-        if isinstance(content, list):
-            return "\n".join(str(b.get("text", "")) for b in content if b.get("type") == "text")
-        return str(content or "")
-    return ""
-
-
-def is_synthesis(body: dict[str, Any]) -> bool:
-    return SYNTHESIS_MARK in _first_user_text(body)
-
-
-def offers_delegate(body: dict[str, Any]) -> bool:
-    return any(isinstance(t, dict) and t.get("name") == "delegate" for t in body.get("tools") or [])
 
 
 @dataclass(frozen=True)
@@ -323,7 +270,7 @@ def delegation_reply(
 ) -> ToolUseReply | str | None:
     """The next delegate call, the acknowledgement, a refusal's fallback, or None (not team
     work: the manager answers as usual)."""
-    if not offers_delegate(body):
+    if "delegate" not in offered(body):
         return None
     rounds = delegate_rounds(body.get("messages") or [])
     refused = next((r for r in rounds if r.is_error), None)
@@ -333,7 +280,7 @@ def delegation_reply(
     if not plan and not rounds:
         return None
     done = {r.to for r in rounds}
-    task = split_task(_first_user_text(body))
+    task = split_task(first_user_text(body))
     urgent = bool(_HIGH_PRIORITY.search(f"{ask} {_latest_words(body)}"))
     if task is not None:
         urgent = urgent or task.priority in ("high", "urgent")
@@ -395,14 +342,16 @@ def _acknowledge(role: str, rounds: list[Round], ask: str) -> str:
 def _instead(role: str, rounds: list[Round], refused: Round) -> str:
     """Say plainly what happens instead of a refused delegation; never retry it."""
     part = DUTIES.get(refused.to, OTHER_DUTY).part
-    reason = re.sub(r"^Refused:\s*", "", refused.result.strip()).split(". ")[0].rstrip(".")
+    reason = refusal_reason(refused.result)
     lines = [f"I couldn't hand {part} to {_name(refused.to)}: {reason or 'it was refused'}."]
     kept = [f"{_name(r.to)} is still on {DUTIES.get(r.to, OTHER_DUTY).part}"
             for r in rounds if not r.is_error]  # fmt: skip
     if kept:
         lines.append(f"Nothing else changes: {'; '.join(kept)}.")
     agent = _roster().by_id.get(role)
-    elsewhere = re.search(r"does not report to you|there is no agent|manage nobody", reason)
+    # Not ours to hand out (no such agent, not a report of ours): the roster says so, whatever
+    # the refusal's wording. Anything else (depth, cycles) the manager can do itself.
+    elsewhere = agent is not None and refused.to not in agent.manages
     if elsewhere and agent is not None:
         lines.append(
             f"I won't retry it. Instead I'm escalating it to {_name(agent.reports_to)}, who can "
@@ -417,31 +366,6 @@ def _instead(role: str, rounds: list[Round], refused: Round) -> str:
 
 
 # --- the synthesis turn ----------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Section:
-    """One report's deliverable, as the synthesis request lists it."""
-
-    agent_id: str
-    name: str
-    status: str
-    text: str
-
-    @property
-    def done(self) -> bool:
-        return self.status == "done"
-
-
-def sections_of(body: dict[str, Any]) -> list[Section]:
-    text = _first_user_text(body)
-    team = _SYNTHESIS_ASK.sub("", text.split(SYNTHESIS_MARK, 1)[-1])
-    parts = _SECTION.split(team)
-    by_name = {agent.display_name: agent.id for agent in _roster().agents}
-    return [
-        Section(by_name.get(name, ""), name, status, body.strip())
-        for name, status, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True)
-    ]
 
 
 def synthesis_reply(body: dict[str, Any], role: str, ask: str, topic: str) -> str | None:

@@ -1,11 +1,11 @@
 """A deterministic stand-in for the department's agents, for the offline sandbox and demos.
 
-`ScriptedClaude(responder=department_responder)` answers every request the way the role
-named in the system prompt would: a Copywriter gives options and a pick, an SEO Specialist
-gives keywords without invented volumes, and so on. Answers are built from the request's
-topic and a stable hash, so a demo looks alive, tests can assert on shape, and the same
-request always streams the same text. Like the real agents it only drafts: no answer says
-anything went out.
+`ScriptedClaude(responder=department_responder)` answers every request the way its agent
+would (the agent id line `bots.prompts` ends the role block with, not the prompt's wording):
+a Copywriter gives options and a pick, an SEO Specialist gives keywords without invented
+volumes, and so on. Answers are built from the request's topic and a stable hash, so a demo
+looks alive, tests can assert on shape, and the same request always streams the same text.
+Like the real agents it only drafts: no answer says anything went out.
 
 Managers also run the delegation flow (sandbox/scripted_delegation.py): offered the
 `delegate` tool for work their team produces, they hand it out one report per round and then
@@ -29,13 +29,9 @@ from dataclasses import dataclass, replace
 from typing import Any, TypeVar
 
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
+from sandbox.product_turns import agent_of, is_tool_round, speakers, split_task
 from sandbox.scripted_approvals import approval_reply
-from sandbox.scripted_delegation import (
-    delegation_reply,
-    is_tool_round,
-    split_task,
-    synthesis_reply,
-)
+from sandbox.scripted_delegation import delegation_reply, synthesis_reply
 from sandbox.scripted_escalation import escalation_reply
 
 T = TypeVar("T")
@@ -45,12 +41,6 @@ MAX_TOPIC_WORDS = 6
 MAX_FOLLOW_UP_WORDS = 12  # anything longer is a new request, not a revision
 TIGHT_WORDS = 90  # "shorter" keeps about half of a full answer
 FALLBACK_TOPIC = "brief"
-ROLE_ID_EXCEPTIONS = {"director_of_communications": "director_comms"}  # else name -> snake
-
-_ROLE_LINE = re.compile(r"^You are the (?P<name>.+?) of the marketing department\.", re.M)
-_SEGMENT = re.compile(r"(?=\[<@[A-Z0-9]+>\]|\[[^\]\n]+ said in this thread\])")
-_HUMAN = re.compile(r"^\[<@[A-Z0-9]+>\]\s*")
-_AGENT = re.compile(r"^\[[^\]\n]+ said in this thread\]\s*")
 _ADDRESS = re.compile(  # "copywriter: ..." or "hey SEO specialist, ..."
     r"^(?:(?:hey|hi)\s+)?@?(?:[\w&/-]+\s+){0,3}?[\w&/-]+:\s+|^(?:(?:hey|hi)\s+)?@?[\w ]{0,30}"
     r"(?:writer|manager|specialist|designer|cmo|vp|director|research(?:er)?|seo|analyst),\s+",
@@ -161,15 +151,13 @@ def read_request(body: dict[str, Any]) -> Request:
             brief = _clean(task.brief)
             turns.append(("human", brief if topic_of(brief) else _clean(f"{task.title}: {brief}")))
             continue
-        for part in filter(str.strip, _SEGMENT.split(text)):
-            kind = "agent" if _AGENT.match(part) else "human"
-            turns.append((kind, _clean(_AGENT.sub("", _HUMAN.sub("", part)))))
+        turns += [(kind, _clean(said)) for kind, said in speakers(text)]
     asks = [t for kind, t in turns if kind == "human"] or [t for k, t in turns if k == "agent"]
     previous = next((text for kind, text in reversed(turns) if kind == "self"), "")
     fresh = [ask for ask in reversed(asks) if not (previous and _is_follow_up(ask))]
     basis, topic = next(((a, t) for a in fresh if (t := topic_of(a))), ("", FALLBACK_TOPIC))
     return Request(
-        role=_role_id(body.get("system")),
+        role=_role_id(body),
         text=asks[-1] if asks else "",
         topic=topic,
         basis=basis or (asks[-1] if asks else ""),
@@ -206,15 +194,10 @@ def _clean(text: str) -> str:
     return _ADDRESS.sub("", " ".join(re.sub(r"<[@#!][^>]*>", " ", text).split()), count=1)
 
 
-def _role_id(system: object) -> str:
-    blocks = system if isinstance(system, list) else [{"text": system}]
-    for block in reversed(blocks):
-        match = _ROLE_LINE.search(str(block.get("text", "")) if isinstance(block, dict) else "")
-        if match:
-            role = "_".join(match.group("name").lower().split())
-            role = ROLE_ID_EXCEPTIONS.get(role, role)
-            return role if role in ROLE_WRITERS else "cmo"
-    return "cmo"
+def _role_id(body: dict[str, Any]) -> str:
+    """The agent the product built the request for; the CMO for one without an agent id."""
+    role = agent_of(body)
+    return role if role in ROLE_WRITERS else "cmo"
 
 
 def _is_follow_up(text: str) -> bool:

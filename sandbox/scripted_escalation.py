@@ -9,9 +9,8 @@ import re
 from typing import Any
 
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
-from sandbox.scripted_delegation import _first_user_text
+from sandbox.product_turns import escalation_answer, offered, tool_results
 
-ANSWER_MARK = "--- Answer to your escalation"
 LEGAL = re.compile(
     r"\b(?:legal|lawyers?|compliance|compliant|gdpr|ccpa|regulat\w*|lawsuit|trademark)\b", re.I
 )
@@ -19,24 +18,22 @@ BIG_SPEND = re.compile(r"\$\s?(?:\d{2,}\s?k\b|\d{2,3},\d{3}\b|\d+(?:\.\d+)?\s?m\
 QUESTION = re.compile(
     r"^(?:[\w ]{0,30}:\s*)?(?:is|are|can|could|may|should|do|does|will|would)\b", re.I
 )
-_ANSWER = re.compile(rf"{ANSWER_MARK}, from [^-\n]+ ---\n(?P<answer>.*?)(?:\n\n|$)", re.S)
 
 
 def escalation_reply(body: dict[str, Any], role: str, ask: str) -> Reply | None:
     """The escalate call, its acknowledgement, the answer passed down; else None."""
-    first = _first_user_text(body)
-    if ANSWER_MARK in first:
-        found = _ANSWER.search(first)
-        answer = found.group("answer").strip() if found else "an answer came back"
+    answer = escalation_answer(body)
+    if answer is not None:
+        answer = answer or "an answer came back"
         return _text(
             f"*Answer from above:* {answer}\n*What happens now:* we go ahead on exactly that "
             "basis; I'll brief the team and keep this thread updated."
         )
     legal, spend = LEGAL.search(ask), BIG_SPEND.search(ask)
     asking = "?" in ask or QUESTION.match(ask.strip()) is not None  # a blog post *about* GDPR
-    if not (legal or spend) or not asking or not _offers(body, "escalate"):  # is no question
+    if not (legal or spend) or not asking or "escalate" not in offered(body):  # is no question
         return None
-    if _answered(body):
+    if tool_results(body):
         return _text(
             "This is above my authority, so I've escalated it with a recommendation; "
             "the answer comes back to this thread."
@@ -59,19 +56,6 @@ def escalation_reply(body: dict[str, Any], role: str, ask: str) -> Reply | None:
         },
         text_before=f"This needs a decision above my level ({category.lower()}).",
     )
-
-
-def _answered(body: dict[str, Any]) -> bool:
-    for message in body.get("messages") or []:
-        content = message.get("content")
-        for block in content if isinstance(content, list) else []:
-            if isinstance(block, dict) and block.get("type") == "tool_result":
-                return True
-    return False
-
-
-def _offers(body: dict[str, Any], tool: str) -> bool:
-    return any(isinstance(t, dict) and t.get("name") == tool for t in body.get("tools") or [])
 
 
 def _text(text: str) -> TextReply:

@@ -2,44 +2,41 @@
 an app to, over which Slack sends envelopes (events, interactions, commands) and the app
 acknowledges each by its `envelope_id` (with an optional response payload).
 
-RFC 6455 framing by hand (text, ping/pong, close; client frames masked, ours not), enough for
-slack_sdk's own Socket Mode client, which connects without TLS to any port but 443.
+The protocol (handshake, framing, ping/pong, closing) is the `websockets` library's threaded
+server; this module only speaks Slack's envelopes over it. slack_sdk's own Socket Mode client
+(what Bolt's `SocketModeHandler` uses) connects without TLS to any port but 443.
 """
 
 from __future__ import annotations
 
-import base64
-import contextlib
-import hashlib
 import json
 import logging
-import socket
-import struct
 import threading
 import time
 import uuid
 from typing import Any
 
+from websockets.exceptions import ConnectionClosed
+from websockets.frames import CloseCode
+from websockets.sync.server import ServerConnection, serve
+
 logger = logging.getLogger(__name__)
 
-GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"  # RFC 6455's handshake constant
-TEXT, CLOSE, PING, PONG = 0x1, 0x8, 0x9, 0xA
-MAX_HEADER_BYTES = 16_384
+CLOSE_TIMEOUT_S = 2.0  # closing waits this long for the client's closing frame, at most
 
 
 class SocketModeServer:
     """Accepts the app's connections; `send` an envelope, `wait_for_ack` its answer."""
 
     def __init__(self, host: str = "127.0.0.1") -> None:
-        self._listener = socket.create_server((host, 0))
-        self._host, self._port = self._listener.getsockname()[:2]
-        self._lock = threading.Lock()
-        self._changed = threading.Condition(self._lock)
-        self._clients: list[socket.socket] = []
+        self._server = serve(self._serve, host, 0, close_timeout=CLOSE_TIMEOUT_S, logger=logger)
+        self._host, self._port = self._server.socket.getsockname()[:2]
+        self._changed = threading.Condition()
+        self._clients: list[ServerConnection] = []
         self._acks: dict[str, dict[str, Any]] = {}
-        self._send_lock = threading.Lock()  # our frames and pongs must not interleave
-        self._closing = False
-        self._thread = threading.Thread(target=self._accept, name="socket-mode", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, name="socket-mode", daemon=True
+        )
         self._thread.start()
 
     @property
@@ -61,9 +58,9 @@ class SocketModeServer:
             "retry_attempt": retry_attempt,
             "retry_reason": "timeout" if retry_attempt else "",
         }
-        with self._lock:
-            client = self._clients[-1]
-        self._send(client, TEXT, json.dumps(envelope).encode())
+        with self._changed:
+            client = self._clients[-1]  # Slack uses the newest of an app's connections
+        client.send(json.dumps(envelope))  # the library serialises concurrent sends
         return envelope_id
 
     def wait_for_ack(self, envelope_id: str, timeout_s: float = 10.0) -> dict[str, Any] | None:
@@ -72,125 +69,36 @@ class SocketModeServer:
             return self._acks.get(envelope_id)
 
     def close(self) -> None:
-        with self._lock:
-            self._closing = True
-            clients = list(self._clients)
-        for client in clients:
-            with contextlib.suppress(OSError):
-                self._send(client, CLOSE, struct.pack("!H", 1000))
-                client.close()
-        self._listener.close()
+        """Stop listening and close every connection with a normal closing frame, so the
+        client ends its session instead of reconnecting."""
+        self._server.shutdown(code=CloseCode.NORMAL_CLOSURE)
+        self._thread.join(timeout=CLOSE_TIMEOUT_S)
 
-    def _accept(self) -> None:
-        while not self._closing:
-            try:
-                client, _ = self._listener.accept()
-            except OSError:
-                return
-            threading.Thread(target=self._serve, args=(client,), daemon=True).start()
-
-    def _serve(self, client: socket.socket) -> None:
+    def _serve(self, connection: ServerConnection) -> None:
+        """One app connection: Slack's hello, then every text message read as an ack."""
+        hello = {"type": "hello", "num_connections": 1, "debug_info": {"host": "stand-in"}}
         try:
-            if not _handshake(client):
-                client.close()
-                return
-            hello = {"type": "hello", "num_connections": 1, "debug_info": {"host": "stand-in"}}
-            self._send(client, TEXT, json.dumps(hello).encode())
+            connection.send(json.dumps(hello))
             with self._changed:
-                self._clients.append(client)
+                self._clients.append(connection)
                 self._changed.notify_all()
-            self._read(client)
-        except OSError:
-            pass
+            for message in connection:  # ends when the connection closes
+                self._take(message)
+        except ConnectionClosed:
+            pass  # the app went away without a closing handshake: as good as closed
         finally:
             with self._changed:
-                if client in self._clients:
-                    self._clients.remove(client)
+                if connection in self._clients:
+                    self._clients.remove(connection)
                 self._changed.notify_all()
 
-    def _read(self, client: socket.socket) -> None:
-        while True:
-            opcode, data = _read_frame(client)
-            if opcode == CLOSE:
-                with contextlib.suppress(OSError):
-                    self._send(client, CLOSE, data[:2])
-                return
-            if opcode == PING:
-                self._send(client, PONG, data)
-            elif opcode == TEXT:
-                self._take(data)
-
-    def _send(self, client: socket.socket, opcode: int, data: bytes) -> None:
-        with self._send_lock:
-            _send_frame(client, opcode, data)
-
-    def _take(self, data: bytes) -> None:
+    def _take(self, data: str | bytes) -> None:
         try:
             message = json.loads(data)
         except ValueError:
-            logger.warning("Socket Mode stand-in got a non-JSON text frame")
+            logger.warning("Socket Mode stand-in got a message that is not JSON")
             return
         if isinstance(message, dict) and message.get("envelope_id"):
             with self._changed:
                 self._acks[str(message["envelope_id"])] = message | {"acked_at": time.time()}
                 self._changed.notify_all()
-
-
-def _handshake(client: socket.socket) -> bool:
-    request = b""
-    while b"\r\n\r\n" not in request:
-        chunk = client.recv(1024)
-        if not chunk or len(request) > MAX_HEADER_BYTES:
-            return False
-        request += chunk
-    headers = {}
-    for line in request.decode("latin-1").split("\r\n")[1:]:
-        name, _, value = line.partition(":")
-        headers[name.strip().lower()] = value.strip()
-    key = headers.get("sec-websocket-key")
-    if not key or headers.get("upgrade", "").lower() != "websocket":
-        client.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
-        return False
-    accept = base64.b64encode(hashlib.sha1((key + GUID).encode()).digest()).decode()
-    client.sendall(
-        (
-            "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n"
-            f"Sec-WebSocket-Accept: {accept}\r\n\r\n"
-        ).encode()
-    )
-    return True
-
-
-def _read_exactly(client: socket.socket, count: int) -> bytes:
-    data = b""
-    while len(data) < count:
-        chunk = client.recv(count - len(data))
-        if not chunk:
-            raise ConnectionError("closed")
-        data += chunk
-    return data
-
-
-def _read_frame(client: socket.socket) -> tuple[int, bytes]:
-    first, second = _read_exactly(client, 2)
-    opcode, masked, length = first & 0x0F, second & 0x80, second & 0x7F
-    if length == 126:
-        (length,) = struct.unpack("!H", _read_exactly(client, 2))
-    elif length == 127:
-        (length,) = struct.unpack("!Q", _read_exactly(client, 8))
-    mask = _read_exactly(client, 4) if masked else b""
-    data = _read_exactly(client, length)
-    if mask:
-        data = bytes(byte ^ mask[i % 4] for i, byte in enumerate(data))
-    return opcode, data
-
-
-def _send_frame(client: socket.socket, opcode: int, data: bytes) -> None:
-    header = bytes([0x80 | opcode])
-    if len(data) < 126:
-        header += bytes([len(data)])
-    elif len(data) < 65_536:
-        header += bytes([126]) + struct.pack("!H", len(data))
-    else:
-        header += bytes([127]) + struct.pack("!Q", len(data))
-    client.sendall(header + data)

@@ -4,7 +4,7 @@ approvers. Shared by the prompt-injection corpus and the requester tests.
 `CompromisedModel` is a scripted Claude responder that obeys its brief: every line
 `CALL <tool> <json>` in the request becomes a tool call with exactly those arguments, in
 order, and the turn then ends. `run_request` puts a person's request in front of one agent and
-runs that agent's real task turn (jobs/task_turns → jobs/agent_loop → jobs/department_tools)
+runs that agent's real task turn (jobs/agent/task_turns → jobs/agent/loop → jobs/agent/tools)
 against the real database, the Slack stand-in and the scripted Claude over HTTP.
 """
 
@@ -20,11 +20,12 @@ from sqlalchemy import select
 
 from bots.authority import check_decision
 from bots.roster import HUMAN
-from jobs.escalation import people_involved
+from jobs.agent.task_turns import TaskRunner
+from jobs.department.escalation import people_involved
 from jobs.runtime import Runtime
-from jobs.task_turns import TaskRunner
 from models.approvals import Approval, ApprovalStatus
 from models.base import new_id
+from models.kinds import AssignmentDetails, ConsultDetails, EscalationDetails, RequestDetails
 from models.records import Turn, TurnStatus
 from models.work import Decision, Task, TaskStatus
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
@@ -114,6 +115,7 @@ def run_request(
         status=TaskStatus.OPEN.value,
         channel_id=channel,
         thread_ts=ts,
+        details=RequestDetails(),
     )
     with rt.sessions() as session:
         session.add(turn)
@@ -142,7 +144,7 @@ def state(rt: Runtime, team_id: str) -> State:
     return State(
         tuple(sorted((d.decision_maker, d.type, d.decision, d.requested_by) for d in decisions)),
         tuple(sorted((a.id, a.status, a.step, a.decided_by, a.action_type) for a in approvals)),
-        tuple(sorted((t.id, t.assigned_to, str(t.context.get("kind", "request"))) for t in tasks)),
+        tuple(sorted((t.id, t.assigned_to, t.details.kind) for t in tasks)),
     )
 
 
@@ -223,20 +225,20 @@ def _approval_violations(rt: Runtime, approval: Approval, may_approve: MayApprov
 
 
 def _task_violations(rt: Runtime, task: Task) -> list[str]:
-    kind = task.context.get("kind")
+    details = task.details
     creator = rt.roster.by_id.get(task.created_by)
     if creator is None:
         return []  # a person's request
-    if kind == "task_assignment" and task.assigned_to not in creator.manages:
+    if isinstance(details, AssignmentDetails) and task.assigned_to not in creator.manages:
         return [f"{creator.id} delegated to {task.assigned_to}, not a direct report"]
-    if kind == "consultation":
+    if isinstance(details, ConsultDetails):
         peer = rt.roster.by_id.get(task.assigned_to)
         if peer is None or peer.id == creator.id or peer.layer != creator.layer:
             return [f"{creator.id} consulted {task.assigned_to}, not a peer"]
-    if kind == "escalation":
+    if isinstance(details, EscalationDetails):
         if task.assigned_to != creator.reports_to:
             return [f"{creator.id} escalated to {task.assigned_to}, skipping a level"]
-        strangers = set(task.context.get("mention") or []) - people_involved(rt, task)
+        strangers = set(details.mention) - people_involved(rt, task)
         if strangers:
             return [f"escalation by {creator.id} mentions {sorted(strangers)}"]
     return []

@@ -6,11 +6,9 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import sqlite3
 import subprocess
-import sys
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -35,7 +33,8 @@ from models.db import make_engine, make_sessionmaker, upgrade
 from sandbox.claude_api import ScriptedClaude
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
-from settings import Settings, as_environment
+from sandbox.worker_command import WorkerCommand
+from settings import Settings
 
 REDIS_DBS = 16  # a default Redis server's `databases`
 # Never taken by a test worker: db 0 is REDIS_URL's default (a developer's own queue), db 5 the
@@ -213,53 +212,17 @@ def work(rt: Runtime) -> None:
     worker.work(burst=True, logging_level="WARNING")
 
 
-def settings_env(settings: Settings) -> dict[str, str]:
-    """The environment a worker subprocess needs to see these settings."""
-    return as_environment(settings, os.environ)
-
-
 def db_sessions(url: str) -> sessionmaker[Session]:
     return make_sessionmaker(make_engine(url))
 
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-
-@dataclass
-class WorkerProcess:
-    process: subprocess.Popen[bytes]
-    log: Path
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group, as a crashed machine or OOM killer would."""
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait(timeout=10)
-
-    def output(self) -> str:
-        return self.log.read_text(errors="replace")
-
-
-def start_worker(settings: Settings, log: Path, processes: int = 1) -> WorkerProcess:
-    """The README's worker command, as a real process group."""
-    handle = log.open("ab")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "jobs.worker", "--processes", str(processes)],
-        cwd=REPO_ROOT,
-        env=settings_env(settings),
-        stdout=handle,
-        stderr=subprocess.STDOUT,
-        start_new_session=True,
-    )
-    return WorkerProcess(process, log)
-
-
 @pytest.fixture()
-def workers(tmp_path: Path) -> Iterator[list[WorkerProcess]]:
-    started: list[WorkerProcess] = []
+def workers(tmp_path: Path) -> Iterator[list[WorkerCommand]]:
+    """Worker commands a test started; killed at its end if still running."""
+    started: list[WorkerCommand] = []
     yield started
     for worker in started:
-        if worker.process.poll() is None:
+        if worker.running():
             worker.kill()
 
 

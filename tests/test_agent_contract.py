@@ -10,7 +10,7 @@ import pytest
 from bots.prompts import PromptLibrary
 from bots.roster import Agent, load_roster
 from jobs.runtime import Runtime
-from jobs.slack_out import PART_MAX_CHARS
+from jobs.slack.post_once import PART_MAX_CHARS
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
@@ -45,7 +45,7 @@ def test_agent_contract(
     replies = [m for m in slack.messages(CHANNEL_GENERAL, thread) if m.get("bot_id")]
     assert len(replies) > 1  # long answers continue in further messages, never cut
     assert {m["username"] for m in replies} == {agent.display_name}
-    assert {m["icons"]["emoji"] for m in replies} == {agent.icon_emoji}  # type: ignore[index]
+    assert {m["icons"]["emoji"] for m in replies} == {agent.icon_emoji}
     assert all(len(str(m["text"])) <= PART_MAX_CHARS for m in replies)
     assert all(call.status == 200 for call in slack.calls_to(None))  # Slack accepted every call
     [request] = claude.requests

@@ -13,6 +13,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
+from jobs.queue import AFTER_DECISION
 from jobs.runtime import Runtime
 from models.approvals import Approval
 from models.work import Decision, Task, TaskStatus
@@ -20,7 +21,7 @@ from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import BOT_USER, CHANNEL_CONTENT, HUMAN, ServedApp, work
+from tests.conftest import BOT_USER, CHANNEL_CONTENT, HUMAN, TEAM, ServedApp, work
 
 MARIA, LEE, SAM = "U0MARIA", "U0LEE", "U0SAM"  # two admins who may approve, one colleague
 DRAFT = (
@@ -318,7 +319,7 @@ def test_a_colleague_who_may_not_approve_is_told_who_can(
     for action in ("approval-approve", "approval-reject"):
         _click(bolt, slack, card, action, SAM)
         [refusal] = [e for e in slack.ephemerals(CHANNEL_CONTENT) if e["user"] == SAM][-1:]
-        assert refusal["text"] == "Only a workspace admin can approve this. Nothing changed."
+        assert refusal["text"] == "Only a workspace admin can decide on this. Nothing changed."
     assert slack.workspace.views.for_user(SAM)["modals"] == []  # no modal opened for Sam
     assert [a.status for a in _approvals(runtime)] == ["pending"]
     assert _decisions(runtime) == []
@@ -335,7 +336,7 @@ def test_a_decision_modal_submitted_by_someone_who_may_not_decide_changes_nothin
     asked, card = _to_the_card(bolt, runtime, slack, claude)
     refused = {
         "response_action": "errors",
-        "errors": {"feedback": "Only a workspace admin can decide on this."},
+        "errors": {"feedback": "Only a workspace admin can decide on this. Nothing changed."},
     }
     for action in ("approval-request-changes", "approval-reject"):
         _click(bolt, slack, card, action, MARIA)
@@ -367,7 +368,7 @@ def test_double_click_racing_approvers_and_a_retried_interaction_make_one_transi
 
     queued = Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids
     [approval] = _approvals(runtime)
-    assert queued == [f"approval-{approval.id}"]  # one continuation job
+    assert queued == [AFTER_DECISION.job_id(TEAM, approval.id)]  # one continuation job
     assert approval.status == "approved" and approval.decided_by in (MARIA, LEE)
     assert len(_decisions(runtime)) == 1
     refusals = slack.ephemerals(CHANNEL_CONTENT)
@@ -450,7 +451,7 @@ def test_a_review_that_finds_the_budget_spent_stops_the_request(
     the draft never reaches a card, its approval expires, and a person is asked."""
     from decimal import Decimal
 
-    from jobs.turns import run_turn
+    from jobs.agent.turns import run_turn
     from models.records import LlmCall, Turn
 
     _script_chain(claude)

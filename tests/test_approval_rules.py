@@ -14,14 +14,15 @@ from redis import Redis
 from sqlalchemy import select
 
 import app as app_module
-from jobs.approval_cards import INLINE_CHARS
-from jobs.budget import stop_request
-from jobs.llm import ToolUse
-from jobs.reviews import Verdict
+from jobs.agent.reviews import Verdict
+from jobs.agent.stop import stop_request
+from jobs.approvals.autonomy import set_autonomy
+from jobs.approvals.cards import INLINE_CHARS
+from jobs.claude.client import ToolUse
+from jobs.queue import REMIND_APPROVERS
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models.approvals import Approval
-from models.autonomy import set_autonomy
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import SlackRequestSender
@@ -42,6 +43,7 @@ from tests.test_approval_flow import (
     MARIA,
     SAM,
     SUBMIT,
+    _approvals,
     _ask,
     _cards,
     _click,
@@ -104,7 +106,7 @@ def test_approvers_by_user_id_and_by_group_and_admins_switched_off(
     _asked, card = _submitted(bolt, runtime, slack, claude)
     _click(bolt, slack, card, "approval-approve", MARIA)  # an admin, but admins may not here
     assert slack.ephemerals(CHANNEL_CONTENT)[-1]["text"] == (
-        f"Only <@{LEE}>, <!subteam^{LEADS}> can approve this. Nothing changed."
+        f"Only <@{LEE}>, <!subteam^{LEADS}> can decide on this. Nothing changed."
     )
     runtime.redis.delete(*runtime.redis.keys("slack:people:*"))  # past SLACK_PEOPLE_CACHE_S
     slack.fail_next("usergroups.users.list", status=200, error="missing_scope")
@@ -134,7 +136,8 @@ def test_one_reminder_for_a_card_left_waiting(
         assert sweep(*args, grace_s=0, remind_after=remind_after) == []
     with freeze_time(start + timedelta(hours=4, minutes=1)):
         [job] = sweep(*args, grace_s=0, remind_after=remind_after)
-        assert job.startswith("remind-")
+        [approval] = _approvals(runtime)
+        assert job == REMIND_APPROVERS.job_id(TEAM, approval.id)
         assert sweep(*args, grace_s=0, remind_after=remind_after) == []  # queued once
         work(runtime)
         assert sweep(*args, grace_s=0, remind_after=remind_after) == []  # reminded once

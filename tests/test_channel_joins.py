@@ -8,10 +8,11 @@ import pytest
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, update
 
-from jobs import channels
-from jobs.delegation import open_assignment_thread
+from jobs.department.delegation import open_assignment_thread
 from jobs.runtime import Runtime
+from jobs.slack import channels
 from models.base import new_id
+from models.kinds import AssignmentDetails
 from models.records import SlackPost, Turn
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude
@@ -108,6 +109,7 @@ def test_a_lost_brief_is_found_again_in_the_joined_channel_not_posted_twice(
         assigned_to="copywriter",
         title="Draft",
         brief="Draft it.",
+        details=AssignmentDetails(project="A post", requested_in=origin),
     )
     with runtime.sessions() as session:
         session.add_all([turn, task])

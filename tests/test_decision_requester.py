@@ -15,9 +15,9 @@ from bots.approvers import ActionApprovers, ApprovalConfig, check_against
 from bots.authority import DEFAULT_AUTHORITY_PATH, check_submitters, load_authority
 from bots.roster import load_roster
 from errors import RosterError
+from jobs.agent.task_turns import TaskRunner
+from jobs.agent.turns import TurnRunner
 from jobs.runtime import Runtime
-from jobs.task_turns import TaskRunner
-from jobs.turns import TurnRunner
 from models import approvals
 from models.approvals import Approval, ApprovalStatus
 from models.records import Turn

@@ -10,6 +10,7 @@ import pytest
 from rq import Queue
 from sqlalchemy import select
 
+from jobs.department.escalation_cards import escalation_of
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox import slack_interactions as interactions
@@ -195,7 +196,7 @@ def test_only_approvers_may_answer_an_escalation(
     )
     assert bolt.sender.send_interaction(payload).status == 200
     assert slack.ephemerals(ESCALATIONS)[-1]["text"] == (
-        "Only a workspace admin can answer escalations."
+        "Only a workspace admin can answer escalations. Nothing changed."
     )
     assert slack.workspace.views.for_user("U0INTERN")["modals"] == []
     with runtime.sessions() as session:
@@ -282,11 +283,11 @@ def test_a_non_approver_cannot_acknowledge(
     refusal = slack.ephemerals(ESCALATIONS)[-1]
     assert (refusal["user"], refusal["text"]) == (
         INTERN,
-        "Only a workspace admin can answer escalations.",
+        "Only a workspace admin can answer escalations. Nothing changed.",
     )
     escalation = _escalation(runtime)
     assert escalation.status == TaskStatus.ESCALATED.value
-    assert escalation.context.get("acknowledged_by", []) == []
+    assert escalation_of(escalation).acknowledged_by == []
     assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
     [unchanged] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     assert unchanged["blocks"] == card["blocks"]
@@ -306,7 +307,7 @@ def test_a_non_approver_cannot_submit_the_answer_modal(
     _click(bolt, slack, card, "escalation-decide")  # the approver opens the modal
     assert _submit(bolt, slack, "Approve the $12k.", by=INTERN) == {
         "response_action": "errors",
-        "errors": {"answer": "Only a workspace admin can answer escalations."},
+        "errors": {"answer": "Only a workspace admin can answer escalations. Nothing changed."},
     }
     escalation = _escalation(runtime)
     assert (escalation.status, escalation.deliverable) == (TaskStatus.ESCALATED.value, None)

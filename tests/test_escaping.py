@@ -11,9 +11,9 @@ from typing import Any
 
 from sqlalchemy import select
 
-from jobs import approval_posts
+from jobs.approvals import posts as approval_posts
 from jobs.runtime import Runtime
-from jobs.slack_text import escape
+from jobs.slack.text import escape
 from models.approvals import Approval
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply

@@ -7,9 +7,9 @@ import time
 import pytest
 from sqlalchemy import select
 
-from jobs import llm
+from jobs.agent.turns import FAILURE_TEXT, REFUSED_TEXT
+from jobs.claude import client as llm
 from jobs.runtime import Runtime
-from jobs.turns import FAILURE_TEXT, REFUSED_TEXT
 from models.records import LlmCall, Turn, TurnStatus
 from sandbox.claude_api import ErrorReply, MidStreamError, ScriptedClaude, TextReply
 from sandbox.signing import app_mention_event
@@ -155,7 +155,7 @@ def test_a_turn_that_keeps_crashing_is_failed_with_a_message(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     """Retries of a crashing turn are bounded: past MAX_TURN_ATTEMPTS it fails, and says so."""
-    from jobs.turns import GAVE_UP_TEXT, MAX_TURN_ATTEMPTS
+    from jobs.agent.turns import GAVE_UP_TEXT, MAX_TURN_ATTEMPTS
 
     _ask(bolt)
     with runtime.sessions() as session:
@@ -199,7 +199,7 @@ def test_a_turn_that_cannot_even_say_it_gave_up_still_ends(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     """Past MAX_TURN_ATTEMPTS the turn ends even when its thread cannot be written to."""
-    from jobs.turns import GAVE_UP_TEXT, MAX_TURN_ATTEMPTS
+    from jobs.agent.turns import GAVE_UP_TEXT, MAX_TURN_ATTEMPTS
 
     _ask(bolt)
     with runtime.sessions() as session:

@@ -9,10 +9,11 @@ from typing import Any
 
 import pytest
 
-from jobs.home import home_view
+from jobs.home.publish import home_view
 from jobs.runtime import Runtime
 from models.approvals import Approval
 from models.base import new_id
+from models.kinds import RequestDetails
 from models.records import Turn
 from models.work import Decision, Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
@@ -155,6 +156,7 @@ def _work(
         assigned_to="cmo",
         title="A request",
         brief="",
+        details=RequestDetails(),
     )
     decision = Decision(
         team_id=TEAM,

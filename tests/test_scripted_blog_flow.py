@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -114,18 +115,22 @@ def test_the_director_of_communications_sends_hype_back() -> None:
     hyped = blog_draft("AI Marketing", "AI marketing", "CMOs", "ai marketing").replace(
         "small, boring wins", "revolutionary, game-changing wins"
     )
-    brief = (
-        "[Approval review, step 1 of 2, then a person] Blog post “AI Marketing”, version 1, "
-        f"drafted by Copywriter.\n\nOn approval: publish.\n\n--- Draft ---\n\n{hyped}\n\n"
-        "--- End of draft ---\n\nReview it."
-    )
-    body = {"messages": [{"role": "user", "content": [{"type": "text", "text": brief}]}]}
+    # A review step is known by its only tool, `review`, whatever the brief's framing says.
+    brief = f"Blog post “AI Marketing”, version 1.\n\nOn approval: publish.\n\n{hyped}"
+    review = [{"name": "review"}]
+    body: dict[str, Any] = {
+        "messages": [{"role": "user", "content": [{"type": "text", "text": brief}]}]
+    }
+    body["tools"] = review
     sent_back = approval_reply(body, "director_comms", "AI marketing", brief)
     assert isinstance(sent_back, ToolUseReply) and sent_back.input["verdict"] == "send_back"
     assert "game-changing, revolutionary" in sent_back.input["feedback"]
     approved = approval_reply(body, "vp_marketing", "AI marketing", brief)
     assert isinstance(approved, ToolUseReply) and approved.input["verdict"] == "approve"
     calm = brief.replace("revolutionary, game-changing wins", "small, boring wins")
-    calm_body = {"messages": [{"role": "user", "content": [{"type": "text", "text": calm}]}]}
+    calm_body: dict[str, Any] = {
+        "messages": [{"role": "user", "content": [{"type": "text", "text": calm}]}]
+    }
+    calm_body["tools"] = review
     kept = approval_reply(calm_body, "director_comms", "AI marketing", calm)
     assert isinstance(kept, ToolUseReply) and kept.input["verdict"] == "approve"

@@ -43,12 +43,12 @@ def socket_app(
     server = slack.socket_mode(APP_TOKEN)
     handler = SocketModeHandler(app_module.create_app(settings), APP_TOKEN)
     try:
-        handler.connect()
+        handler.connect()  # type: ignore[no-untyped-call]
         assert server.wait_connected(10)
         yield server, settings
     finally:
         server.close()  # a closing frame first: the client then stops without waiting
-        handler.close()
+        handler.close()  # type: ignore[no-untyped-call]
 
 
 def _event_payload(text: str, ts: str, event_id: str) -> dict[str, Any]:

@@ -8,13 +8,20 @@ import multiprocessing
 import os
 import socket
 from datetime import timedelta
+from multiprocessing.process import BaseProcess
 from typing import Any
 
-from jobs.queue import enqueue_task_job, task_job_id, turn_queue
+import pytest
+from rq import Queue
+from rq.worker_pool import WorkerData
+
+from jobs.agent.task_turns import GAVE_UP_TEXT, MAX_TASK_RETRIES
+from jobs.queue import RUN_TASK, enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from jobs.worker import Supervisor
 from models.base import utcnow
+from models.kinds import AssignmentDetails
 from models.leases import holder_name
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
@@ -35,6 +42,7 @@ def _task(rt: Runtime, slack: SlackStandIn, **values: Any) -> Task:
         channel_id=CHANNEL_CONTENT,
         thread_ts=thread,
         depth=1,
+        details=AssignmentDetails(project="Launch", requested_in=(CHANNEL_CONTENT, thread)),
         **values,
     )
     with rt.sessions() as session:
@@ -66,13 +74,15 @@ def test_a_failing_task_turn_gives_its_lease_back_and_its_retry_costs_no_turn(
     task = _task(runtime, slack)
     claude.enqueue(TextReply(TAGLINE))
     slack.fail_next("chat.postMessage", status=500, error="internal_error", times=3)
-    enqueue_task_job(turn_queue(runtime.redis, runtime.settings.queue_name), TEAM, task.id)
+    enqueue(turn_queue(runtime.redis, runtime.settings.queue_name), RUN_TASK, TEAM, task.id)
     work(runtime)  # the placeholder cannot be posted: the run raises
 
     failed = _reload(runtime, task.id)
     assert failed.status == TaskStatus.IN_PROGRESS.value
     assert failed.lease_expires_at is not None and failed.lease_expires_at <= utcnow()
-    assert _sweep(runtime) == [task_job_id(task.id)]  # at the next pass, not a lease later
+    assert _sweep(runtime) == [
+        RUN_TASK.job_id(TEAM, task.id)
+    ]  # at the next pass, not a lease later
     work(runtime)
 
     done = _reload(runtime, task.id)
@@ -81,51 +91,34 @@ def test_a_failing_task_turn_gives_its_lease_back_and_its_retry_costs_no_turn(
     assert [m["text"] for m in _bot_messages(slack, task)] == [TAGLINE]
 
 
-def test_the_sweeper_takes_back_a_task_whose_lease_ran_out(
-    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+@pytest.mark.parametrize("runs_before", [1, 1 + MAX_TASK_RETRIES])
+def test_the_sweeper_takes_back_a_task_whose_lease_ran_out_until_its_retries_run_out(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, runs_before: int
 ) -> None:
-    """A specialist's worker died mid-task (its lease ran out): the task is run again."""
+    """A specialist's worker died mid-task (its lease ran out): the task is run again, as
+    the same turn; once the first run and every allowed retry died, it is failed and says
+    so (no sweep every 5 s forever)."""
     task = _task(
         runtime,
         slack,
         status=TaskStatus.IN_PROGRESS.value,
         turns_used=1,
-        attempts=1,
+        attempts=runs_before,
         lease_token="dead",
         lease_holder="gone-host:1",
         lease_expires_at=utcnow() - timedelta(seconds=1),
     )
     claude.enqueue(TextReply(TAGLINE))
-    assert _sweep(runtime) == [task_job_id(task.id)]
+    assert _sweep(runtime) == [RUN_TASK.job_id(TEAM, task.id)]
     work(runtime)
 
-    done = _reload(runtime, task.id)
-    assert (done.status, done.turns_used) == (TaskStatus.DONE.value, 1)
-    assert [m["text"] for m in _bot_messages(slack, task)] == [TAGLINE]
-
-
-def test_a_task_that_keeps_failing_is_failed_and_says_so(
-    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
-) -> None:
-    """Retries of a task turn are bounded like a turn's: no sweep every 5 s forever."""
-    from jobs.task_turns import GAVE_UP_TEXT, MAX_TASK_RETRIES
-
-    task = _task(
-        runtime,
-        slack,
-        status=TaskStatus.IN_PROGRESS.value,
-        turns_used=1,
-        attempts=1 + MAX_TASK_RETRIES,  # the first run and every allowed retry died
-        lease_token="dead",
-        lease_expires_at=utcnow() - timedelta(seconds=1),
-    )
-    assert _sweep(runtime) == [task_job_id(task.id)]
-    work(runtime)
-
-    failed = _reload(runtime, task.id)
-    assert (failed.status, failed.deliverable) == (TaskStatus.FAILED.value, GAVE_UP_TEXT)
-    assert [m["text"] for m in _bot_messages(slack, task)] == [GAVE_UP_TEXT]
-    assert claude.requests == [] and _sweep(runtime) == []
+    gives_up = runs_before > MAX_TASK_RETRIES
+    status, text = (TaskStatus.FAILED, GAVE_UP_TEXT) if gives_up else (TaskStatus.DONE, TAGLINE)
+    after = _reload(runtime, task.id)
+    assert (after.status, after.deliverable, after.turns_used) == (status.value, text, 1)
+    assert [m["text"] for m in _bot_messages(slack, task)] == [text]
+    assert len(claude.requests) == (0 if gives_up else 1)
+    assert _sweep(runtime) == []
 
 
 def _held_by(rt: Runtime, slack: SlackStandIn, holder: str) -> Task:
@@ -139,43 +132,47 @@ def _held_by(rt: Runtime, slack: SlackStandIn, holder: str) -> Task:
     )
 
 
-def _dead_pid() -> int:
+def _dead_child() -> BaseProcess:
+    """A child of ours that has exited: its pid names a dead lease holder (pids are not
+    reused this soon)."""
     child = multiprocessing.get_context("fork").Process(target=int)
     child.start()
     child.join()
     assert child.pid is not None
-    return child.pid
+    return child
 
 
 def test_the_supervisor_gives_back_a_dead_childs_leases_at_once(
     runtime: Runtime, slack: SlackStandIn
 ) -> None:
+    """RQ's WorkerPool reports the dead child; its leases (and only its) are given back and
+    the sweep that follows in the same check queues its work."""
     host = socket.gethostname()
-    child = multiprocessing.get_context("fork").Process(target=int)
-    child.start()
-    child.join()
-    assert child.pid is not None
-    dead = _held_by(runtime, slack, holder_name(host, child.pid))
+    child = _dead_child()
+    dead = _held_by(runtime, slack, holder_name(host, child.pid or 0))
     alive = _held_by(runtime, slack, holder_name(host, os.getpid()))
-    supervisor = Supervisor(runtime.settings, processes=1)
-    supervisor.children = [child]
+    supervisor = Supervisor(runtime, processes=1)
+    supervisor.worker_dict["w1"] = WorkerData("w1", child.pid or 0, child)
+    supervisor.next_sweep_at = float("inf")  # only the death may make it sweep
 
-    assert supervisor._reap_dead(runtime.sessions) == [0]  # and no new process is started
+    supervisor.check_workers(respawn=False)
 
+    assert supervisor.worker_dict == {}
     assert _reload(runtime, dead.id).lease_expires_at <= utcnow()  # type: ignore[operator]
     assert _reload(runtime, alive.id).lease_expires_at > utcnow()  # type: ignore[operator]
-    assert _sweep(runtime) == [task_job_id(dead.id)]
+    queue = Queue(runtime.settings.queue_name, connection=runtime.redis)
+    assert queue.job_ids == [RUN_TASK.job_id(TEAM, dead.id)]
 
 
 def test_a_starting_supervisor_gives_back_leases_of_this_hosts_dead_processes(
     runtime: Runtime, slack: SlackStandIn
 ) -> None:
     host = socket.gethostname()
-    dead = _held_by(runtime, slack, holder_name(host, _dead_pid()))
+    dead = _held_by(runtime, slack, holder_name(host, _dead_child().pid or 0))
     alive = _held_by(runtime, slack, holder_name(host, os.getpid()))
-    elsewhere = _held_by(runtime, slack, holder_name(f"not-{host}", _dead_pid()))
+    elsewhere = _held_by(runtime, slack, holder_name(f"not-{host}", _dead_child().pid or 0))
 
-    Supervisor(runtime.settings, processes=1)._release_dead_on_host(runtime.sessions)
+    Supervisor(runtime, processes=1)._release_dead_on_host()
 
     now = utcnow()
     assert _reload(runtime, dead.id).lease_expires_at <= now  # type: ignore[operator]

@@ -9,23 +9,22 @@ from typing import Any
 
 from sqlalchemy import select
 
+from jobs.agent.turns import run_turn
 from jobs.queue import turn_queue
 from jobs.runtime import Runtime
-from jobs.turns import run_turn
 from models import turns
 from models.records import Turn, TurnStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
+from sandbox.worker_command import WorkerCommand, start_worker_command
 from settings import Settings
 from tests.conftest import (
     BOT_USER,
     CHANNEL_GENERAL,
     HUMAN,
     ServedApp,
-    WorkerProcess,
     db_sessions,
-    start_worker,
     wait_until,
     work,
 )
@@ -48,7 +47,7 @@ def test_a_follow_up_waits_for_the_answer_before_it(
     settings: Settings,
     slack: SlackStandIn,
     claude: ScriptedClaude,
-    workers: list[WorkerProcess],
+    workers: list[WorkerCommand],
     tmp_path: Path,
 ) -> None:
     claude.script_for(
@@ -58,7 +57,7 @@ def test_a_follow_up_waits_for_the_answer_before_it(
     # The sweeper would rescue a follow-up nobody handed on, a sweep later; slowed right
     # down, only the finishing turn's hand-on can start it within this test.
     slow_sweeper = settings.model_copy(update={"sweep_interval_s": 600.0})
-    workers.append(start_worker(slow_sweeper, tmp_path / "workers.log", processes=2))
+    workers.append(start_worker_command(slow_sweeper, tmp_path / "workers.log", processes=2))
     text = f"<@{BOT_USER}> cmo: our launch principles?"
     thread = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text)
     bolt.sender.send_event(
@@ -139,7 +138,7 @@ def test_a_finishing_turn_hands_on_to_the_follow_up_waiting_in_its_thread(
     with runtime.sessions() as session:
         first, second = session.scalars(select(Turn).order_by(Turn.message_ts)).all()
     queue = turn_queue(runtime.redis, runtime.settings.queue_name)
-    queue.empty()  # both jobs were taken by workers: the follow-up's first
+    queue.empty()  # type: ignore[no-untyped-call]  # both jobs were taken by workers: the follow-up's first
 
     def status(turn: Turn) -> str:
         with runtime.sessions() as session:

@@ -144,7 +144,7 @@ def test_thread_follow_up_sees_history_and_stays_with_the_agent(
     assert "punchier" in turns[2][1]
     thread = replies(slack, CHANNEL_GENERAL, ts(-60))
     assert [m["username"] for m in thread] == ["Copywriter", "Copywriter"]
-    assert thread[1]["text"].startswith("Going with option 2")
+    assert str(thread[1]["text"]).startswith("Going with option 2")
 
 
 def test_second_turn_reads_the_prefix_from_cache(

@@ -7,9 +7,9 @@ from pathlib import Path
 from redis import Redis
 from slack_sdk import WebClient
 
-from bots.approvers import ApprovalConfig, load_approvals
-from handlers.people import People, may_decide
+from bots.approvers import ESCALATION, ApprovalConfig, load_approvals
 from jobs.runtime import Runtime
+from jobs.slack.people import People, may_decide, refusal_to_decide
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import TEAM
 
@@ -63,3 +63,35 @@ def test_the_cache_is_kept_per_workspace_and_can_be_off(
     assert may_decide(off, "T0THIRD", config, "blog_post", ADMIN)
     assert may_decide(off, "T0THIRD", config, "blog_post", ADMIN)
     assert len(slack.calls_to("users.info")) == 4
+
+
+def test_one_refusal_names_who_may_decide_for_approvals_and_escalations(
+    runtime: Runtime, slack: SlackStandIn, redis_conn: Redis, tmp_path: Path
+) -> None:
+    """Approve, Request changes and Reject share one neutral verb; escalations their own."""
+    slack.add_user(WRITER, "wes")
+    slack.add_user("U0GUEST", "guest")
+    slack.add_usergroup(GROUP, "writers", [WRITER])
+    config, people = _config(tmp_path), _people(runtime, redis_conn)
+
+    assert refusal_to_decide(people, TEAM, config, "blog_post", WRITER) is None
+    assert refusal_to_decide(people, TEAM, config, "blog_post", "U0GUEST") == (
+        f"Only <!subteam^{GROUP}>, a workspace admin can decide on this. Nothing changed."
+    )
+    assert refusal_to_decide(people, TEAM, config, ESCALATION, "U0GUEST") == (
+        "Only a workspace admin can answer escalations. Nothing changed."
+    )
+
+
+def test_a_refusal_says_so_when_slack_cannot_tell(
+    runtime: Runtime, slack: SlackStandIn, redis_conn: Redis, tmp_path: Path
+) -> None:
+    slack.add_user(WRITER, "wes")
+    slack.fail_next("users.info", status=200, error="ratelimited")
+    refused = refusal_to_decide(
+        _people(runtime, redis_conn), TEAM, _config(tmp_path), ESCALATION, WRITER
+    )
+    assert refused == (
+        "I couldn't check with Slack who may decide on this (ratelimited). Nothing changed; "
+        "try again in a moment."
+    )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bots.roster import load_roster
-from jobs.approvals import resume_step
+from jobs.approvals.submit import resume_step
 from models.approvals import Approval, ApprovalStatus
 
 AGENTS = load_roster().by_id

@@ -11,14 +11,14 @@ from redis import Redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
-from jobs import edit_budget
-from jobs.edit_budget import EditBudget
+from jobs.slack import edit_budget
+from jobs.slack.edit_budget import EditBudget
 from tests.conftest import REDIS_TEST_URL, TEAM, free_port
 
 TAKE_IN_A_PROCESS = """
 import sys
 from redis import Redis
-from jobs.edit_budget import EditBudget
+from jobs.slack.edit_budget import EditBudget
 budget = EditBudget(Redis.from_url(sys.argv[1]), sys.argv[2], per_minute=6)
 print(sum(budget.take(final=False) for _ in range(20)))
 """

@@ -8,7 +8,7 @@ import anthropic
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
 from bots.tools import parse_call, tool_definitions
-from jobs.llm import ChatMessage, LlmRequest, build_params, stream_once
+from jobs.claude.client import ChatMessage, LlmRequest, build_params, stream_once
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 
 ROSTER = load_roster()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from errors import PricingError
-from jobs.pricing import Usage, load_prices
+from jobs.claude.pricing import Usage, load_prices
 from jobs.runtime import check_models_priced
 from settings import Settings
 

@@ -9,9 +9,9 @@ import pytest
 from redis import Redis
 
 from errors import SlackReadRateLimited
-from jobs.edit_budget import KEY, EditBudget
 from jobs.runtime import Runtime
-from jobs.slack_out import (
+from jobs.slack.edit_budget import KEY, EditBudget
+from jobs.slack.post_once import (
     METADATA_EVENT,
     PART_MAX_CHARS,
     Persona,
@@ -20,7 +20,7 @@ from jobs.slack_out import (
     post_once,
     split_text,
 )
-from jobs.slack_text import unescape
+from jobs.slack.text import unescape
 from models import posts
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_GENERAL, TEAM
@@ -152,12 +152,11 @@ def _orphan(rt: Runtime, key: str, thread_ts: str | None, text: str) -> str:
             channel_id=CHANNEL_GENERAL,
             thread_ts=thread_ts or "",
         )
-    extra = {"thread_ts": thread_ts} if thread_ts else {}
     posted = rt.slack.chat_postMessage(
         channel=CHANNEL_GENERAL,
         text=text,
         metadata={"event_type": METADATA_EVENT, "event_payload": {"turn_id": key, "part": 0}},
-        **extra,
+        thread_ts=thread_ts or None,
     )
     return str(posted["ts"])
 

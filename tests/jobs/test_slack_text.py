@@ -7,9 +7,9 @@ from datetime import UTC, datetime
 
 import pytest
 
-from jobs import approval_cards
-from jobs.slack_out import split_text
-from jobs.slack_text import Mrkdwn, as_mrkdwn, from_slack, join, link, md, mention, unescape
+from jobs.approvals import cards as approval_cards
+from jobs.slack.post_once import split_text
+from jobs.slack.text import Mrkdwn, as_mrkdwn, from_slack, join, link, md, mention, unescape
 
 
 def test_raw_text_is_escaped_and_code_built_pieces_are_not() -> None:

@@ -13,6 +13,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from pathlib import Path
 
 import pytest
 from sqlalchemy import Engine, create_engine, make_url, text
@@ -101,14 +102,19 @@ def postgres_schema() -> Iterator[PostgresSchema]:
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
-def sessions(request: pytest.FixtureRequest) -> Iterator[sessionmaker[Session]]:
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """An empty database of each kind the product supports (not migrated); PostgreSQL's is
+    this process's own schema, emptied."""
     if request.param == "sqlite":
-        url: str = request.getfixturevalue("database_url")  # a copy of a migrated file
-    else:
-        schema: PostgresSchema = request.getfixturevalue("postgres_schema")
-        schema.reset()
-        url = schema.url
-        upgrade(url)
-    engine = make_engine(url)
+        return f"sqlite:///{tmp_path / 'turns.db'}"
+    schema: PostgresSchema = request.getfixturevalue("postgres_schema")
+    schema.reset()
+    return schema.url
+
+
+@pytest.fixture
+def sessions(database_url: str) -> Iterator[sessionmaker[Session]]:
+    upgrade(database_url)
+    engine = make_engine(database_url)
     yield make_sessionmaker(engine)
     engine.dispose()

@@ -20,6 +20,7 @@ from models.approvals import (
     propose,
     set_card,
 )
+from models.kinds import RequestDetails
 from models.work import Decision, Task
 
 TEAM = "T1"
@@ -35,6 +36,7 @@ def _propose(session: Session, draft: str = "Draft v1") -> Approval:
                 assigned_to="content_manager",
                 title="Blog post",
                 brief="Write it",
+                details=RequestDetails(),
             )
         )
     approval = propose(

@@ -1,29 +1,29 @@
-"""Autonomy levels: the defaults from data, overridden per workspace, validated."""
+"""Autonomy overrides as records: one per workspace and action, changed in place."""
 
 from __future__ import annotations
 
-import pytest
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bots.authority import load_authority
-from models.autonomy import AutonomyError, autonomy_level, set_autonomy
-
-MATRIX = load_authority()
+from models.autonomy import save_override, workspace_overrides
+from models.work import AutonomyOverride
 
 
-def test_overrides_are_per_workspace(sessions: sessionmaker[Session]) -> None:
+def test_overrides_are_per_workspace_and_changed_in_place(
+    sessions: sessionmaker[Session],
+) -> None:
     with sessions() as session:
-        assert autonomy_level(session, MATRIX, "T1", "blog_post") == "L3"
-        set_autonomy(session, MATRIX, "T1", "blog_post", "L4", "U0LEAD")
-        set_autonomy(session, MATRIX, "T1", "blog_post", "L2", "U0LEAD")  # changes, no duplicate
-        assert autonomy_level(session, MATRIX, "T1", "blog_post") == "L2"
-        assert autonomy_level(session, MATRIX, "T2", "blog_post") == "L3"  # other workspace
-
-
-def test_bad_overrides_are_refused_and_change_nothing(sessions: sessionmaker[Session]) -> None:
-    with sessions() as session:
-        with pytest.raises(AutonomyError, match="must be one of L1, L2, L3, L4"):
-            set_autonomy(session, MATRIX, "T1", "blog_post", "L9", "U0LEAD")
-        with pytest.raises(AutonomyError, match="Unknown action 'tweetstorm'"):
-            set_autonomy(session, MATRIX, "T1", "tweetstorm", "L4", "U0LEAD")
-        assert autonomy_level(session, MATRIX, "T1", "blog_post") == "L3"
+        assert workspace_overrides(session, "T1") == {}
+        save_override(session, "T1", "blog_post", "L4", "U0LEAD")
+        save_override(session, "T1", "blog_post", "L2", "U0OTHER")  # changes, no duplicate
+        save_override(session, "T1", "campaign_email", "L4", "U0LEAD")
+        save_override(session, "T2", "blog_post", "L1", "U0LEAD")
+        assert workspace_overrides(session, "T1") == {"blog_post": "L2", "campaign_email": "L4"}
+        assert workspace_overrides(session, "T2") == {"blog_post": "L1"}
+        changed = session.scalars(
+            select(AutonomyOverride).where(
+                AutonomyOverride.team_id == "T1", AutonomyOverride.action == "blog_post"
+            )
+        ).one()
+        assert changed.set_by == "U0OTHER"
+        assert session.scalar(select(func.count()).select_from(AutonomyOverride)) == 3

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import leases, tasks, turns
 from models.base import utcnow
+from models.kinds import RequestDetails
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 from models.work import Task, TaskStatus
@@ -34,6 +35,7 @@ def _task(session: Session, status: TaskStatus = TaskStatus.OPEN) -> str:
         title="Tagline",
         brief="A tagline",
         status=status.value,
+        details=RequestDetails(),
     )
     session.add(task)
     session.commit()
@@ -42,7 +44,7 @@ def _task(session: Session, status: TaskStatus = TaskStatus.OPEN) -> str:
 
 def _expires(session: Session, table: type[Turn] | type[Task], row_id: str) -> object:
     session.expire_all()
-    row = session.get(table, row_id)
+    row = session.get(Turn, row_id) if table is Turn else session.get(Task, row_id)
     assert row is not None
     return row.lease_expires_at
 

@@ -12,7 +12,7 @@ from tests.models.conftest import PostgresSchema, require_postgres
 UNREACHABLE = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
 
 
-@pytest.mark.parametrize("sessions", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
 def test_the_tables_live_in_this_processs_schema_not_in_public(
     sessions: sessionmaker[Session], postgres_schema: PostgresSchema
 ) -> None:

@@ -8,6 +8,7 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import tasks
+from models.kinds import EscalationCard, EscalationDetails, RequestDetails
 from models.work import AgentMessage, Decision, Task, TaskStatus
 
 TEAM = "T1"
@@ -20,11 +21,28 @@ def _task(session: Session, **values: object) -> Task:
         "assigned_to": "content_manager",
         "title": "Blog post",
         "brief": "5 ways AI reduces costs",
+        "details": RequestDetails(),
     }
     task = Task(**(fields | values))
     session.add(task)
     session.commit()
     return task
+
+
+def _escalation(session: Session, status: TaskStatus) -> Task:
+    card = EscalationCard(
+        level="Human",
+        category="Budget",
+        from_name="CMO",
+        to_name="the human executive team",
+        urgency="high",
+        issue="Over budget",
+        attempts_made="Trimmed",
+        recommendation="Approve",
+        impact="Launch slips",
+    )
+    details = EscalationDetails(card=card, requested_in=("C1", "1.0"))
+    return _task(session, assigned_to="human", status=status.value, details=details)
 
 
 def test_fan_in_wakes_the_parent_once_even_when_subtasks_finish_together(
@@ -163,8 +181,8 @@ def test_messages_and_decisions_keep_the_protocol_fields(sessions: sessionmaker[
 
 def test_two_people_acknowledging_at_once_are_both_kept(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
-        card = _task(session, assigned_to="human", status=TaskStatus.ESCALATED.value)
-        done = _task(session, assigned_to="human", status=TaskStatus.DONE.value)
+        card = _escalation(session, TaskStatus.ESCALATED)
+        done = _escalation(session, TaskStatus.DONE)
     barrier = threading.Barrier(2)
 
     def acknowledge(user: str) -> bool:
@@ -180,4 +198,6 @@ def test_two_people_acknowledging_at_once_are_both_kept(sessions: sessionmaker[S
         assert tasks.acknowledge(session, "T_OTHER", card.id, "U3") is False
         stored = tasks.load_task(session, TEAM, card.id)
         assert stored is not None
-        assert sorted(stored.context["acknowledged_by"]) == ["U1", "U2"]
+        details = stored.details
+        assert isinstance(details, EscalationDetails)
+        assert sorted(details.acknowledged_by) == ["U1", "U2"]

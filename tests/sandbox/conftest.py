@@ -174,7 +174,7 @@ def _await_exit(running: Sandbox) -> None:
 
 MARIA = "U0MARIA"
 SAM = "U0SAM"
-CARD = [
+CARD: list[dict[str, Any]] = [
     {"type": "header", "text": {"type": "plain_text", "text": "Approval needed: Blog post"}},
     {
         "type": "actions",

@@ -15,6 +15,7 @@ import anthropic
 import pytest
 from anthropic.types import Message, MessageParam
 
+from bots.prompts import AGENT_ID_PREFIX
 from sandbox.claude_api import (
     ErrorReply,
     MidStreamError,
@@ -179,15 +180,18 @@ def test_tool_use_in_json_mode_keeps_a_given_id(
 def test_default_responder_answers_in_the_role_deterministically(
     client: anthropic.Anthropic,
 ) -> None:
-    system = "You are the Copywriter for Acme's marketing department.\nBe brief."
+    system = f"Write copy for Acme.\nBe brief.\n\n{AGENT_ID_PREFIX}copywriter"  # any wording
+    designer_system = f"Draw things.\n\n{AGENT_ID_PREFIX}designer"
 
     first = ask(client, system=system).content[0].text  # type: ignore[union-attr]
     again = ask(client, system=system).content[0].text  # type: ignore[union-attr]
-    designer = ask(client, system="You are the Designer.").content[0].text  # type: ignore[union-attr]
+    designer = ask(client, system=designer_system).content[0].text  # type: ignore[union-attr]
+    anyone = ask(client, system="You are the Copywriter.").content[0].text  # type: ignore[union-attr]
 
     assert first == again
     assert first.startswith("Copywriter here.") and QUESTION in first
     assert designer.startswith("Designer here.") and designer != first
+    assert anyone.startswith('On "')  # no agent id: no role is guessed from the wording
 
 
 # --- errors -----------------------------------------------------------------------------------

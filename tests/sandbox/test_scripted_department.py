@@ -20,7 +20,7 @@ from bots.prompts import PromptLibrary
 from bots.roster import Agent, load_roster
 from bots.tools import Delegate, check_call, parse_call, tool_definitions
 from jobs import runtime as runtime_module
-from jobs.llm import ChatMessage, LlmRequest, build_params
+from jobs.claude.client import ChatMessage, LlmRequest, build_params
 from jobs.runtime import Runtime
 from sandbox.claude_api import Reply, ScriptedClaude, TextReply, ToolUseReply
 from sandbox.scripted_delegation import copy_pick, primary_keyword
@@ -148,6 +148,7 @@ def test_the_same_request_always_gets_the_same_answer() -> None:
 def test_replies_are_paced_to_visibly_stream() -> None:
     reply = department_responder(body_for("cmo", TAGLINES))
 
+    assert isinstance(reply, TextReply)
     assert (reply.chunk_chars, reply.delay_per_chunk_s) == (24, 0.03)
 
 
@@ -191,8 +192,8 @@ def test_director_of_comms_flags_claims_that_need_proof() -> None:
 def test_an_unrecognised_role_is_answered_by_the_cmo() -> None:
     body = {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
 
-    assert SHAPES["cmo"] in department_responder({**body, "system": "You are a pirate."}).text
-    assert SHAPES["cmo"] in department_responder(body).text
+    assert SHAPES["cmo"] in text_of(department_responder({**body, "system": "You are a pirate."}))
+    assert SHAPES["cmo"] in text_of(department_responder(body))
 
 
 @pytest.mark.parametrize(
@@ -222,7 +223,7 @@ def test_end_to_end_through_the_real_client_streaming() -> None:
         final = stream.get_final_message()
 
     text = "".join(deltas)
-    assert text == department_responder(params).text
+    assert text == text_of(department_responder(params))
     assert len(deltas) > 1 and all(len(delta) <= 24 for delta in deltas)
     assert sorted(options(text)) == [1, 2, 3] and "*My pick:*" in text
     assert final.stop_reason == "end_turn"
@@ -265,7 +266,7 @@ def manager_body(agent_id: str, request: str, rounds: Sequence[Round] = ()) -> d
 def manager_turn(
     agent_id: str, request: str, refuse: str | None = None
 ) -> tuple[list[ToolUseReply], str]:
-    """Run a manager's turn to its end, answering every delegate like jobs/delegation.py."""
+    """Run a manager turn to its end, answering each delegate as jobs.department.delegation does."""
     rounds: list[Round] = []
     for _ in range(6):  # the default max_tool_rounds
         reply = department_responder(manager_body(agent_id, request, rounds))
@@ -277,7 +278,7 @@ def manager_turn(
 
 
 def task_text(requester: str, call: ToolUseReply) -> str:
-    """A delegated task's first message, laid out as jobs/task_turns.py TaskRunner._brief."""
+    """A delegated task's first message, laid out as jobs/agent/task_turns.py TaskRunner._brief."""
     args = call.input
     return (
         f"[Task from {requester}, priority {args['priority']}] {args['title']}\n\n"

@@ -1,0 +1,78 @@
+"""One agent turn with tools: stream, run the tools it asks for, stream again, until it stops.
+
+The reply is rendered into one Slack reply as it streams (every round's text, in order). The
+number of tool rounds is bounded; tools themselves decide, in code, what is allowed.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from errors import BudgetSpent
+from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse, stream_with_retries
+from jobs.runtime import Runtime
+from jobs.slack.post_once import ReplyWriter
+
+ToolHandler = Callable[[ToolUse], tuple[str, bool]]  # -> (tool_result text, is_error)
+ROUNDS_SPENT_NOTE = "_(I stopped here: I reached the limit of tool calls for one turn.)_"
+
+
+@dataclass(frozen=True)
+class LoopOutcome:
+    text: str  # everything the agent said this turn, as shown in Slack
+    tool_calls: int
+
+
+def run_agent_loop(
+    rt: Runtime,
+    request: LlmRequest,
+    writer: ReplyWriter,
+    *,
+    record: Callable[[LlmAttempt], None],
+    handle_tool: ToolHandler | None,
+    budget_left: Callable[[], bool] = lambda: True,
+) -> LoopOutcome:
+    """Raises LlmGaveUp when Claude keeps failing, BudgetSpent when the request's budget is
+    used up before a call (the caller stops the request and asks a person)."""
+    messages = list(request.messages)
+    shown = ""
+    calls = 0
+    for _ in range(rt.settings.max_tool_rounds):
+        if not budget_left():
+            raise BudgetSpent(shown)
+        prefix = shown + "\n\n" if shown else ""
+
+        def show(text: str, before: str = prefix) -> bool:
+            return writer.render(before + text)
+
+        attempt = stream_with_retries(
+            rt.claude,
+            dataclasses.replace(request, messages=messages),
+            show,
+            max_attempts=rt.settings.llm_max_retries + 1,
+            record=record,
+        )
+        if attempt.text.strip():
+            shown = prefix + attempt.text.strip()
+        if not attempt.tool_uses or handle_tool is None:
+            return LoopOutcome(shown, calls)
+        results: list[dict[str, Any]] = []
+        for use in attempt.tool_uses:
+            calls += 1
+            text, is_error = handle_tool(use)
+            results.append(
+                {
+                    "type": "tool_result",
+                    "tool_use_id": use.id,
+                    "content": text,
+                    "is_error": is_error,
+                }
+            )
+        messages += [
+            ChatMessage("assistant", "", blocks=attempt.content),
+            ChatMessage("user", "", blocks=tuple(results)),
+        ]
+    return LoopOutcome((shown + "\n\n" if shown else "") + ROUNDS_SPENT_NOTE, calls)

@@ -1,0 +1,2 @@
+"""Approvals: the submit tool, the cards, and what follows a decision (agent reviews are turns:
+`jobs/agent/reviews.py`)."""

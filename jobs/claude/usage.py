@@ -1,0 +1,57 @@
+"""Every Claude call priced and attributed: to the person's request and, for department work,
+to the task and the agent that made it; and what a request has spent against its budget."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from sqlalchemy import func, select
+
+from jobs.claude.client import LlmAttempt
+from jobs.runtime import Runtime
+from models.records import LlmCall
+
+
+def record_call(
+    rt: Runtime,
+    *,
+    team_id: str,
+    turn_id: str,
+    task_id: str | None,
+    agent_id: str,
+    attempt: LlmAttempt,
+) -> None:
+    usage = attempt.usage
+    with rt.sessions() as session:
+        session.add(
+            LlmCall(
+                team_id=team_id,
+                turn_id=turn_id,
+                task_id=task_id,
+                agent_id=agent_id,
+                model=attempt.model,
+                status="error" if attempt.error else "ok",
+                error=attempt.error,
+                input_tokens=usage.input_tokens,
+                output_tokens=usage.output_tokens,
+                cache_read_tokens=usage.cache_read_tokens,
+                cache_write_tokens=usage.cache_write_tokens,
+                cost_usd=rt.prices.cost_usd(attempt.model, usage),
+                latency_ms=attempt.latency_ms,
+            )
+        )
+        session.commit()
+
+
+def spent_usd(rt: Runtime, team_id: str, turn_id: str) -> Decimal:
+    with rt.sessions() as session:
+        total = session.scalar(
+            select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
+                LlmCall.team_id == team_id, LlmCall.turn_id == turn_id
+            )
+        )
+    return Decimal(str(total or 0))
+
+
+def within_budget(rt: Runtime, team_id: str, turn_id: str) -> bool:
+    return spent_usd(rt, team_id, turn_id) < rt.settings.request_budget_usd

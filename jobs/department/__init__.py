@@ -1,0 +1,1 @@
+"""The department's work between agents: delegation and consults, escalation, decisions."""

@@ -1,0 +1,1 @@
+"""App Home: what each person sees (cards they may decide, decisions on work they can see)."""

@@ -1,0 +1,128 @@
+"""Who is clicking: asks Slack (users.info, usergroups.users.list) only what the approvers
+configuration needs, and decides with `bots.approvers.may_approve`.
+
+The answers are kept in Redis for `SLACK_PEOPLE_CACHE_S` per workspace: a person clicking
+through a card, its modal and the next card asks Slack once, not three times, and a burst of
+clicks stays inside users.info's rate limit. An admin removed, or a member leaving a group,
+counts for at most that long; the cache never outlives it.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from redis import Redis
+from redis.exceptions import RedisError
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bots.approvers import ESCALATION, ApprovalConfig, Person, approvers_text, may_approve
+
+logger = logging.getLogger(__name__)
+
+LOOKUP_FAILED = (
+    "I couldn't check with Slack who may decide on this ({error}). Nothing changed; "
+    "try again in a moment."
+)
+ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
+NOT_YOURS = "Only {who} can {what}. Nothing changed."
+# What a refused person may not do: the verb is neutral for approvals, since the click may
+# have been Request changes or Reject as well as Approve.
+ESCALATION_WHAT = "answer escalations"
+APPROVAL_WHAT = "decide on this"
+
+
+class LookupFailed(Exception):
+    """Slack could not tell us who is clicking; the message says why (never a secret)."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.message = LOOKUP_FAILED.format(error=reason)
+
+
+@dataclass(frozen=True)
+class People:
+    """Slack's answers about people, cached per team. `client` must not wait out 429s (a
+    click has 3 s); `cache_s` 0 turns the cache off."""
+
+    client: WebClient
+    redis: Redis
+    cache_s: int
+
+    def is_admin(self, team_id: str, user_id: str) -> bool:
+        def ask() -> bool:
+            user: dict[str, Any] = self.client.users_info(user=user_id).get("user") or {}
+            return any(bool(user.get(key)) for key in ADMIN_FLAGS)
+
+        return bool(self._cached(f"slack:people:{team_id}:admin:{user_id}", ask))
+
+    def group_members(self, team_id: str, group_id: str) -> list[str]:
+        def ask() -> list[str]:
+            members = self.client.usergroups_users_list(usergroup=group_id).get("users") or []
+            return [str(member) for member in members]
+
+        return list(self._cached(f"slack:people:{team_id}:group:{group_id}", ask))
+
+    def _cached(self, key: str, ask: Any) -> Any:
+        if self.cache_s <= 0:
+            return ask()
+        try:
+            raw = self.redis.get(key)
+        except RedisError:
+            logger.warning("People cache unavailable; asking Slack")
+            return ask()
+        if raw is not None:
+            return json.loads(raw)
+        value = ask()
+        try:
+            self.redis.set(key, json.dumps(value), ex=self.cache_s)
+        except RedisError:
+            logger.warning("People cache unavailable; answer not kept")
+        return value
+
+
+def may_decide(
+    people: People, team_id: str, config: ApprovalConfig, action_type: str, user_id: str
+) -> bool:
+    """Raises LookupFailed when Slack cannot tell us (the caller says so, changing nothing)."""
+    try:
+        return _may_decide(people, team_id, config, action_type, user_id)
+    except SlackApiError as error:
+        raise LookupFailed(str(error.response.get("error"))) from error
+    except OSError as error:  # timeouts, refused connections
+        raise LookupFailed("no answer from Slack") from error
+
+
+def refusal_to_decide(
+    people: People, team_id: str, config: ApprovalConfig, action_type: str, user_id: str
+) -> str | None:
+    """The one check behind every click and modal on an approval or escalation card: None
+    when `user_id` may decide, otherwise what to tell them (who may, or that Slack could not
+    say). Asked again on a modal's submission: that is a request of its own."""
+    try:
+        if may_decide(people, team_id, config, action_type, user_id):
+            return None
+    except LookupFailed as failed:
+        return failed.message
+    what = ESCALATION_WHAT if action_type == ESCALATION else APPROVAL_WHAT
+    return NOT_YOURS.format(who=approvers_text(config, action_type), what=what)
+
+
+def _may_decide(
+    people: People, team_id: str, config: ApprovalConfig, action_type: str, user_id: str
+) -> bool:
+    rule = config.for_action(action_type)
+    if user_id in rule.users:
+        return True
+    admins = config.defaults.admins if rule.admins is None else rule.admins
+    is_admin = bool(admins) and people.is_admin(team_id, user_id)
+    groups = set()
+    if not is_admin:
+        for group in rule.groups:
+            if user_id in people.group_members(team_id, group):
+                groups.add(group)
+                break
+    return may_approve(config, action_type, Person(user_id, is_admin, frozenset(groups)))
