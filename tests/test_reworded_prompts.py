@@ -22,7 +22,6 @@ from jobs.approvals import submit
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude
-from sandbox.scripted_department import department_responder
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
@@ -35,6 +34,7 @@ from tests.conftest import (
     make_settings,
     work,
 )
+from tests.sandbox.test_scripted_department import unpaced_department
 from tests.test_approval_flow import MARIA, _cards, _click, _state, _submit, people
 from tests.test_escalation_flow import ESCALATIONS, escalation_channel
 from tests.test_escalation_flow import _click as _click_escalation
@@ -83,7 +83,8 @@ def reworded_prompts(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def claude() -> Iterator[ScriptedClaude]:
-    with ScriptedClaude(responder=department_responder) as stub:
+    """The scripted department without its demo pacing (30 ms a chunk)."""
+    with ScriptedClaude(responder=unpaced_department) as stub:
         yield stub
 
 
