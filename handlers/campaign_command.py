@@ -11,7 +11,8 @@ Telling a sub-command from a brief, since a brief is free text:
   that sub-command, and a bad argument gets its usage. A brief that must begin with one of
   them goes through the form (`/campaign` alone);
 - `list`, `help` and `set` begin ordinary briefs ("help us launch…", "set up a webinar
-  series…"): text that does not fit their grammar is a brief;
+  series…"): followed by no more words than the sub-command takes (none; `set`: three), the
+  text is the sub-command and a bad argument gets its usage; followed by more, it is a brief;
 - a brief says what, for whom and by when, so it has at least `MIN_BRIEF_WORDS` words: shorter
   text that is no sub-command is refused (a mistyped `/campaign stats c12` starts nothing).
 """
@@ -137,7 +138,7 @@ USAGE: dict[str, str] = {
     "help": "`/campaign help`: what the department does with a campaign",
 }
 HARD_WORDS = frozenset({"status", "pause", "resume", "cancel", "outcome"})
-SOFT_WORDS = frozenset({"list", "help", "set"})
+SOFT_WORDS = {"list": 0, "help": 0, "set": 3}  # → the most words each takes after it
 
 
 def usage(*names: str) -> Mrkdwn:
@@ -152,11 +153,13 @@ def parse_command(text: str) -> Command:
     if not words:
         return OpenBriefForm()
     keyword = words[0].lower()
-    if keyword in HARD_WORDS | SOFT_WORDS:
-        parsed = _SUBCOMMANDS[keyword](text[len(words[0]) :].strip())
-        if not isinstance(parsed, Refused) or keyword in HARD_WORDS:
-            return parsed
-        if len(words) < MIN_BRIEF_WORDS:
+    if keyword in HARD_WORDS:
+        return _SUBCOMMANDS[keyword](text[len(words[0]) :].strip())
+    if keyword in SOFT_WORDS:
+        rest = text[len(words[0]) :].strip()
+        parsed = _SUBCOMMANDS[keyword](rest)
+        fits = len(_TOKEN.findall(rest)) <= SOFT_WORDS[keyword] or len(words) < MIN_BRIEF_WORDS
+        if fits or not isinstance(parsed, Refused):
             return parsed
     return brief_or_refusal(text)
 
