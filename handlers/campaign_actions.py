@@ -178,13 +178,15 @@ class CampaignsNotYet:
         )
 
 
-def _not_yet(done: str, understood: Mrkdwn, after: str = "") -> Mrkdwn:
+def _not_yet(done: str, understood: Mrkdwn, meanwhile: str = "") -> Mrkdwn:
+    """The honest answer: nothing ran; what to do meanwhile; what was understood (last, so a
+    quoted brief ends the message and can be copied from it)."""
     return md(
         "Campaigns are not switched on in this version yet, so nothing was {done}. "
-        "I understood: {understood}{after}",
+        "{meanwhile}I understood: {understood}",
         done=done,
+        meanwhile=f"{meanwhile} " if meanwhile else "",
         understood=understood,
-        after=f"\n{after}" if after else "",
     )
 
 

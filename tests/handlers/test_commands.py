@@ -56,10 +56,12 @@ def test_a_typed_brief_is_answered_privately_with_what_was_understood(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn
 ) -> None:
     said = private(bolt, "launch AI analytics\nfor CTOs &lt;!channel&gt; in 3 weeks")
-    assert said.startswith(f"{NOT_YET} started. I understood: start a campaign from this brief:")
-    # the person's words quoted and escaped: a typed <!channel> stays text
-    assert "\n> launch AI analytics\n> for CTOs &lt;!channel&gt; in 3 weeks\n" in said
-    assert "mention @Marketing Dept with your brief" in said
+    assert said == (
+        f"{NOT_YET} started. Until it is, mention @Marketing Dept with your brief and the CMO "
+        "picks it up in a thread. I understood: start a campaign from this brief:\n"
+        # the person's words quoted and escaped: a typed <!channel> stays text
+        "> launch AI analytics\n> for CTOs &lt;!channel&gt; in 3 weeks"
+    )
     nothing_started(runtime, slack)
 
 
@@ -178,7 +180,7 @@ def test_the_brief_form_opens_validates_and_answers_like_a_typed_brief(
     assert answer["response_action"] == "update"
     [shown] = slack.workspace.views.for_user(HUMAN)["modals"]
     text = shown["blocks"][0]["text"]["text"]
-    assert text.startswith(f"{NOT_YET} started. I understood: start a campaign from this brief:")
+    assert text.startswith(f"{NOT_YET} started. Until it is, mention @Marketing Dept")
     assert (
         f"> {BRIEF} &lt;!here&gt;\n• Budget for AI work: $40.00\n• Updates in <#C0CAMPAIGNS>"
         in (text)
