@@ -89,7 +89,7 @@ def _open_form(ack: Ack, client: WebClient, command: dict[str, Any], view: dict[
     """views.open while the trigger id is fresh; if Slack refuses, the person hears why."""
     try:
         client.views_open(trigger_id=command["trigger_id"], view=view)
-    except SlackClientError as error:
+    except (SlackClientError, OSError) as error:  # refused, or no answer in time
         reason = error.response.get("error") if isinstance(error, SlackApiError) else None
         logger.warning("views.open for /campaign failed: %s", reason or type(error).__name__)
         said = md(
