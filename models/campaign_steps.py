@@ -110,12 +110,15 @@ def move(
     return int(result.rowcount)  # type: ignore[attr-defined]
 
 
-def decide_gate(session: Session, team_id: str, row_id: str, *, approved: bool) -> bool:
+def decide_gate(
+    session: Session, team_id: str, campaign_id: str, row_id: str, *, approved: bool
+) -> bool:
     """A gate's approval was decided: before its start, an approved step goes back to
     pending (cleared, so it starts); after, its output counts and the step is done. A
     rejection fails the step. The first decision wins."""
     waiting = (
         CampaignStep.team_id == team_id,
+        CampaignStep.campaign_id == campaign_id,
         CampaignStep.id == row_id,
         CampaignStep.status == StepStatus.WAITING_APPROVAL.value,
     )
@@ -225,9 +228,7 @@ def campaigns_to_advance(
         Task.status.in_([status.value for status in FINISHED]),
         Task.updated_at < settled,
     )
-    run_due = exists().where(
-        mine, step.status == StepStatus.PENDING.value, step.next_run_at <= now
-    )
+    run_due = exists().where(mine, step.status == StepStatus.PENDING.value, step.next_run_at <= now)
     changed = or_(
         and_(Campaign.advanced_at.is_(None), Campaign.updated_at < settled),
         and_(Campaign.updated_at > Campaign.advanced_at, Campaign.updated_at < settled),

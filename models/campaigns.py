@@ -162,6 +162,12 @@ def load_campaign(session: Session, team_id: str, campaign_id: str) -> Campaign 
     )
 
 
+def status_of(session: Session, team_id: str, campaign_id: str) -> str | None:
+    return session.scalar(
+        select(Campaign.status).where(Campaign.team_id == team_id, Campaign.id == campaign_id)
+    )
+
+
 def move(
     session: Session,
     team_id: str,
@@ -209,7 +215,7 @@ def set_plan(
 
 
 def approve(session: Session, team_id: str, campaign_id: str, user_id: str) -> bool:
-    """"Approve plan": planned → running, once, and only with a plan and a card thread (the
+    """ "Approve plan": planned → running, once, and only with a plan and a card thread (the
     steps' threads link back to it)."""
     return guarded(
         session,
