@@ -60,6 +60,8 @@ def add_steps(session: Session, rows: Sequence[CampaignStep]) -> None:
 def start(session: Session, team_id: str, row_id: str, task: Task) -> bool:
     """pending → started and its task created, in one transaction: the task exists exactly
     once, and only while the campaign runs (a pause or cancel that landed first wins)."""
+    session.add(task)
+    session.flush()  # the step row refers to the task row; both go or neither
     running = exists().where(
         Campaign.team_id == team_id,
         Campaign.id == CampaignStep.campaign_id,
@@ -79,7 +81,6 @@ def start(session: Session, team_id: str, row_id: str, task: Task) -> bool:
     if result.rowcount != 1:  # type: ignore[attr-defined]
         session.rollback()
         return False
-    session.add(task)
     session.commit()
     return True
 
@@ -146,7 +147,12 @@ def variables_of(session: Session, team_id: str, campaign_id: str) -> dict[str, 
             CampaignVariable.team_id == team_id, CampaignVariable.campaign_id == campaign_id
         )
     )
-    return {name: value for name, value in rows}
+    return {name: _typed(value) for name, value in rows}
+
+
+def _typed(value: Value) -> Value:
+    """A whole number comes back from JSON as an int; conditions compare numbers as floats."""
+    return float(value) if isinstance(value, int) and not isinstance(value, bool) else value
 
 
 def set_variable(
@@ -179,7 +185,11 @@ def set_variable(
     session.execute(
         statement.on_conflict_do_update(
             index_elements=["campaign_id", "name"],
-            set_={"value": value, "set_by": set_by, "updated_at": now},
+            set_={
+                "value": statement.excluded.value,
+                "set_by": statement.excluded.set_by,
+                "updated_at": statement.excluded.updated_at,
+            },
         )
     )
     session.commit()
@@ -193,9 +203,10 @@ def record_outcome(session: Session, outcome: CampaignOutcome) -> bool:
         for column in CampaignOutcome.__table__.columns
         if getattr(outcome, column.key) is not None
     }
-    result = session.execute(insert_ignoring_duplicates(session, CampaignOutcome), [values])
+    statement = insert_ignoring_duplicates(session, CampaignOutcome).returning(CampaignOutcome.id)
+    kept = session.execute(statement, values).scalar()
     session.commit()
-    return bool(result.rowcount)  # type: ignore[attr-defined]
+    return kept is not None
 
 
 def outcomes(session: Session, team_id: str) -> list[CampaignOutcome]:
