@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from bots.plans import Gate, Plan
+from bots.plans import ContinuousPhase, Gate, Plan
 from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from models.campaigns import CampaignStep, StepStatus
 
@@ -61,7 +61,7 @@ def _rows(statuses: dict[str, str], runs: dict[str, int] | None = None) -> list[
     """One row per plan step (id = step id), pending unless `statuses` says otherwise."""
     rows = []
     for _index, phase, step in PLAN.steps():
-        run = (runs or {}).get(step.id, 1 if phase.type == "continuous" else 0)
+        run = (runs or {}).get(step.id, 1 if isinstance(phase, ContinuousPhase) else 0)
         rows.append(
             CampaignStep(
                 id=step.id,
