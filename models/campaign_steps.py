@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -24,7 +24,9 @@ from models.campaigns import (
 from models.work import FINISHED, Task
 
 Value = bool | float | str
-UNFINISHED = (StepStatus.PENDING, StepStatus.WAITING_APPROVAL, StepStatus.STARTED)
+WAITING = (StepStatus.PENDING, StepStatus.WAITING_APPROVAL)  # what a stopped campaign cancels
+CANCELLED_BY_CANCEL = (*WAITING, StepStatus.STARTED)
+RUNNING, FAILED = CampaignStatus.RUNNING, CampaignStatus.FAILED
 
 
 def steps_of(session: Session, team_id: str, campaign_id: str) -> list[CampaignStep]:
@@ -245,17 +247,25 @@ def campaigns_to_advance(
         and_(Campaign.updated_at > Campaign.advanced_at, Campaign.updated_at < settled),
         exists().where(mine, step.updated_at > Campaign.advanced_at, step.updated_at < settled),
     )
-    running = and_(
-        Campaign.status == CampaignStatus.RUNNING.value, or_(task_finished, run_due, changed)
+    recording = and_(  # a paused or failed campaign still records its running steps
+        Campaign.status.in_([s.value for s in (RUNNING, CampaignStatus.PAUSED, FAILED)]),
+        task_finished,
     )
+    running = and_(Campaign.status == RUNNING.value, or_(run_due, changed))
+
+    def left(statuses: tuple[StepStatus, ...]) -> ColumnElement[bool]:
+        return exists().where(mine, step.status.in_([status.value for status in statuses]))
+
     stopping = and_(
-        Campaign.status.in_([CampaignStatus.CANCELLED.value, CampaignStatus.FAILED.value]),
-        exists().where(mine, step.status.in_([s.value for s in UNFINISHED])),
         Campaign.updated_at < settled,
+        or_(
+            and_(Campaign.status == CampaignStatus.CANCELLED.value, left(CANCELLED_BY_CANCEL)),
+            and_(Campaign.status == FAILED.value, left(WAITING)),
+        ),
     )
     rows = session.execute(
         select(Campaign.team_id, Campaign.id)
-        .where(or_(running, stopping))
+        .where(or_(recording, running, stopping))
         .order_by(Campaign.created_at)
         .limit(limit)
     )

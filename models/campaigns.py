@@ -90,6 +90,10 @@ class Campaign(TeamScoped, Base):
     decided_by: Mapped[str | None] = mapped_column(String(32), default=None)  # approved/cancelled
     # The start of the engine's last complete pass: the sweeper re-runs a pass that was lost.
     advanced_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # One engine pass at a time (`claim_pass`); a pass asked for meanwhile sets `pass_again`.
+    pass_token: Mapped[str | None] = mapped_column(String(32), default=None)
+    pass_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    pass_again: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
 
@@ -252,14 +256,4 @@ def cancel(session: Session, team_id: str, campaign_id: str, user_id: str) -> bo
         from_=OPEN_STATUSES,
         to=CampaignStatus.CANCELLED,
         decided_by=user_id,
-    )
-
-
-def mark_advanced(session: Session, team_id: str, campaign_id: str, at: datetime) -> bool:
-    """Stamp a complete engine pass that started at `at` (the sweeper's reference)."""
-    return guarded(
-        session,
-        update(Campaign)
-        .where(Campaign.team_id == team_id, Campaign.id == campaign_id)
-        .values(advanced_at=at, updated_at=Campaign.updated_at),  # no onupdate: not a change
     )

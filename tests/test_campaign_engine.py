@@ -9,6 +9,8 @@ without starting anything twice.
 
 from __future__ import annotations
 
+import concurrent.futures
+import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -372,3 +374,26 @@ def test_the_engine_does_nothing_for_a_campaign_not_yet_approved(
     assert CampaignEngine(runtime).advance(TEAM, campaign_id) == "not-approved"
     assert CampaignEngine(runtime).advance("T0OTHER", campaign_id) == "missing"
     assert _statuses(runtime, campaign_id) == {}
+
+
+def test_passes_at_once_start_each_step_once(
+    runtime: Runtime, slack: SlackStandIn, clock: Clock
+) -> None:
+    fan_out = LAUNCH | {"phases": [LAUNCH["phases"][1]]}  # type: ignore[index]
+    campaign_id = _planned(runtime, slack, fan_out)
+    with runtime.sessions() as session:
+        assert campaigns.approve(session, TEAM, campaign_id, HUMAN)
+    barrier = threading.Barrier(4)
+
+    def advance() -> str:
+        barrier.wait()
+        return CampaignEngine(runtime).advance(TEAM, campaign_id)
+
+    with concurrent.futures.ThreadPoolExecutor(4) as pool:
+        list(pool.map(lambda _: advance(), range(4)))
+    assert _statuses(runtime, campaign_id) == dict.fromkeys(
+        ("blog-posts", "social-assets", "email-sequence"), StepStatus.STARTED
+    )
+    with runtime.sessions() as session:
+        assert len(session.scalars(select(Task)).all()) == 3
+        assert session.scalar(select(Campaign.pass_token)) is None  # let go

@@ -25,7 +25,7 @@ from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from jobs.campaigns.stopping import cancel_work, record_finished
 from jobs.department.delegation import enqueue_task
 from jobs.runtime import Runtime
-from models import campaign_steps, campaigns
+from models import campaign_passes, campaign_steps, campaigns
 from models.base import new_id, utcnow
 from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
 from models.kinds import CampaignStepDetails
@@ -36,6 +36,8 @@ logger = logging.getLogger(__name__)
 # Who hands campaign steps out: the VP Marketing runs campaigns (design §2.2), so step briefs
 # come from the VP and the step threads open under the VP's name.
 CAMPAIGN_LEAD = "vp_marketing"
+PASS_LEASE_S = 60  # a pass is database work and enqueues: seconds at most, even under load
+MAX_PASSES_PER_JOB = 5  # passes asked for during passes; beyond, the next sweep goes on
 
 
 def advance(team_id: str, campaign_id: str) -> str:
@@ -48,6 +50,29 @@ class CampaignEngine:
         self.rt = rt
 
     def advance(self, team_id: str, campaign_id: str) -> str:
+        """Hold the campaign (one pass at a time), pass until no other pass was asked for
+        meanwhile, let go. A pass that raises gives the campaign back for the sweeper."""
+        with self.rt.sessions() as session:
+            if campaigns.status_of(session, team_id, campaign_id) is None:
+                return "missing"
+            token = campaign_passes.claim_pass(session, team_id, campaign_id, PASS_LEASE_S)
+        if token is None:
+            return "passing-again"  # the holder passes once more, for us
+        try:
+            for _ in range(MAX_PASSES_PER_JOB):
+                outcome = self._pass(team_id, campaign_id)
+                with self.rt.sessions() as session:
+                    if campaign_passes.release_pass(session, team_id, campaign_id, token):
+                        return outcome
+        except BaseException:
+            with self.rt.sessions() as session:
+                campaign_passes.give_back_pass(session, team_id, campaign_id, token)
+            raise
+        with self.rt.sessions() as session:  # asked again and again: the sweeper goes on
+            campaign_passes.give_back_pass(session, team_id, campaign_id, token)
+        return outcome
+
+    def _pass(self, team_id: str, campaign_id: str) -> str:
         began = utcnow()
         with self.rt.sessions() as session:
             campaign = campaigns.load_campaign(session, team_id, campaign_id)
@@ -56,14 +81,14 @@ class CampaignEngine:
         if campaign.status in (CampaignStatus.ANALYZING, CampaignStatus.PLANNED):
             return "not-approved"
         plan = Plan.model_validate(campaign.plan)
-        self._materialize(campaign, plan)
         if campaign.status == CampaignStatus.CANCELLED:
             cancel_work(self.rt, team_id, campaign_id, started_too=True)
         else:
+            self._materialize(campaign, plan)
             record_finished(self.rt, team_id, campaign_id, plan)
             self._go_on(campaign, plan, began)
         with self.rt.sessions() as session:
-            campaigns.mark_advanced(session, team_id, campaign_id, began)
+            campaign_passes.mark_advanced(session, team_id, campaign_id, began)
             return campaigns.status_of(session, team_id, campaign_id) or "missing"
 
     def _go_on(self, campaign: Campaign, plan: Plan, now: datetime) -> None:

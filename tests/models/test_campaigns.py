@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import command
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import campaign_steps, campaigns
+from models import campaign_passes, campaign_steps, campaigns
 from models.base import new_id, utcnow
 from models.campaigns import Campaign, CampaignOutcome, CampaignStatus, CampaignStep, StepStatus
 from models.db import alembic_config, upgrade
@@ -186,19 +186,19 @@ def test_the_sweeper_finds_the_campaigns_whose_pass_was_lost(
         quiet = _campaign(session, CampaignStatus.RUNNING)
         quiet_step = _step(session, quiet)
         campaign_steps.start(session, TEAM, quiet_step, _task(quiet))
-        campaigns.mark_advanced(session, TEAM, quiet.id, now + timedelta(seconds=1))
+        campaign_passes.mark_advanced(session, TEAM, quiet.id, now + timedelta(seconds=1))
         finished = _campaign(session, CampaignStatus.RUNNING)
         finished_step = _step(session, finished)
         task = _task(finished)
         campaign_steps.start(session, TEAM, finished_step, task)
-        campaigns.mark_advanced(session, TEAM, finished.id, now + timedelta(seconds=1))
+        campaign_passes.mark_advanced(session, TEAM, finished.id, now + timedelta(seconds=1))
         session.execute(
             sa.update(Task).where(Task.id == task.id).values(status=TaskStatus.DONE.value)
         )
         session.commit()
         due = _campaign(session, CampaignStatus.RUNNING)
         _step(session, due, next_run_at=now + timedelta(hours=1))
-        campaigns.mark_advanced(session, TEAM, due.id, now + timedelta(seconds=1))
+        campaign_passes.mark_advanced(session, TEAM, due.id, now + timedelta(seconds=1))
         never = _campaign(session, CampaignStatus.RUNNING)  # approved, its first pass lost
         planned = _campaign(session, CampaignStatus.PLANNED)
         later = now + timedelta(hours=2)
@@ -218,3 +218,19 @@ def test_migration_0009_goes_up_and_down(database_url: str) -> None:
     assert not {t for t in sa.inspect(engine).get_table_names() if t.startswith("campaign")}
     engine.dispose()
     upgrade(database_url)  # and up again, from what the downgrade left
+
+
+def test_one_pass_at_a_time_and_a_pass_asked_for_meanwhile_is_not_lost(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        campaign = _campaign(session, CampaignStatus.RUNNING)
+        token = campaign_passes.claim_pass(session, TEAM, campaign.id, 60)
+        assert token is not None
+        assert campaign_passes.claim_pass(session, TEAM, campaign.id, 60) is None  # knocks
+        assert not campaign_passes.release_pass(session, TEAM, campaign.id, token)  # again
+        assert campaign_passes.release_pass(session, TEAM, campaign.id, token)
+        dead = campaign_passes.claim_pass(session, TEAM, campaign.id, -1)  # a holder that died
+        assert dead is not None
+        assert campaign_passes.claim_pass(session, TEAM, campaign.id, 60) not in (None, dead)
+        assert not campaign_passes.release_pass(session, TEAM, campaign.id, dead)
