@@ -3,13 +3,15 @@
 A pass reloads the campaign by id, records the steps whose tasks finished, and applies what
 `jobs/campaigns/schedule.py` allows: skip the branch not taken, hold gated steps for approval,
 start ready steps. Starting a step is one transaction that moves its row pending → started
-and creates its task (a `campaign_step` task for the step's agent), so two passes at once
-(a finished task's wake-up and a sweep) never start a step twice; the task then runs through
-the task-turn runner like any delegated work, with its own thread and lease. When a step's
-task finishes, `jobs/agent/task_turns.py` enqueues `advance` again (the fan-in); a wake-up
-lost on the way is found by the sweeper (`models.campaign_steps.campaigns_to_advance`).
+and creates its task (a `campaign_step` task for the step's agent), so its task exists exactly
+once; the task then runs through the task-turn runner like any delegated work, with its own
+thread and lease. When a step's task finishes, `jobs/agent/task_turns.py` enqueues `advance`
+again (the fan-in); a wake-up lost on the way is found by the sweeper
+(`models.campaign_steps.campaigns_to_advance`).
 
-Safe to run twice: every change is guarded, and a pass that changes nothing changes nothing.
+Safe to run twice: passes over one campaign never overlap (`models/campaign_passes.py`; a
+pass asked for meanwhile makes the running one pass again), every change is guarded, and a
+pass that changes nothing changes nothing.
 """
 
 from __future__ import annotations
