@@ -52,7 +52,7 @@ def _step(step_id: str, agent: str, action_type: str, day: int = 1) -> dict[str,
     }
 
 
-LAUNCH = {
+LAUNCH: dict[str, Any] = {
     "name": "ai-analytics-launch",
     "pattern": "product_launch",
     "start": "2026-12-01",
@@ -92,22 +92,24 @@ LAUNCH = {
         },
     ],
 }
-STEPS_IN_A_ROW = {
-    "name": "three-steps",
-    "start": "2026-12-01",
-    "end": "2026-12-10",
-    "phases": [
-        {
-            "name": "Work",
-            "type": "sequential",
-            "steps": [
-                _step("first", "copywriter", "blog_post"),
-                _step("second", "copywriter", "blog_post"),
-                _step("third", "copywriter", "blog_post"),
-            ],
-        }
-    ],
-}
+
+
+def _three_steps(gates: dict[str, str] | None = None) -> dict[str, Any]:
+    """A plan of three steps in a row; `gates` puts a person's gate (when: before or after)
+    on the named steps."""
+    steps = [_step(step_id, "copywriter", "blog_post") for step_id in ("first", "second", "third")]
+    for step in steps:
+        if step["id"] in (gates or {}):
+            step["gate"] = {"approver": "person", "when": (gates or {})[step["id"]]}
+    return {
+        "name": "three-steps",
+        "start": "2026-12-01",
+        "end": "2026-12-10",
+        "phases": [{"name": "Work", "type": "sequential", "steps": steps}],
+    }
+
+
+STEPS_IN_A_ROW = _three_steps()
 
 
 @pytest.fixture()
@@ -252,7 +254,7 @@ def test_a_conference_launch_runs_phase_by_phase_until_its_end_date(
 def test_a_low_score_takes_the_other_branch(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: Clock
 ) -> None:
-    leads_only = LAUNCH | {"phases": [LAUNCH["phases"][2]]}  # type: ignore[index]
+    leads_only = LAUNCH | {"phases": [LAUNCH["phases"][2]]}
     campaign_id = _planned(runtime, slack, leads_only)
     assert control.set_variable(runtime, TEAM, campaign_id, "lead_score", 40.0, HUMAN)
     control.approve(runtime, TEAM, campaign_id, HUMAN)
@@ -379,7 +381,7 @@ def test_the_engine_does_nothing_for_a_campaign_not_yet_approved(
 def test_passes_at_once_start_each_step_once(
     runtime: Runtime, slack: SlackStandIn, clock: Clock
 ) -> None:
-    fan_out = LAUNCH | {"phases": [LAUNCH["phases"][1]]}  # type: ignore[index]
+    fan_out = LAUNCH | {"phases": [LAUNCH["phases"][1]]}
     campaign_id = _planned(runtime, slack, fan_out)
     with runtime.sessions() as session:
         assert campaigns.approve(session, TEAM, campaign_id, HUMAN)
@@ -397,3 +399,56 @@ def test_passes_at_once_start_each_step_once(
     with runtime.sessions() as session:
         assert len(session.scalars(select(Task)).all()) == 3
         assert session.scalar(select(Campaign.pass_token)) is None  # let go
+
+
+def _finish_step_task(rt: Runtime, campaign_id: str, step: str, to: TaskStatus) -> None:
+    """The step's task ends as the task runner would end it (without running Claude)."""
+    task = _step_tasks(rt, campaign_id)[step]
+    with rt.sessions() as session:
+        assert tasks.move(session, TEAM, task.id, from_=(TaskStatus.OPEN,), to=to)
+
+
+def test_a_failed_step_fails_the_campaign_and_cancels_what_had_not_started(
+    runtime: Runtime, slack: SlackStandIn, clock: Clock
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    engine = CampaignEngine(runtime)
+    engine.advance(TEAM, campaign_id)
+    _finish_step_task(runtime, campaign_id, "first", TaskStatus.FAILED)
+    assert engine.advance(TEAM, campaign_id) == CampaignStatus.FAILED
+    assert _statuses(runtime, campaign_id) == {
+        "first": StepStatus.FAILED,
+        "second": StepStatus.CANCELLED,
+        "third": StepStatus.CANCELLED,
+    }
+    assert not control.resume(runtime, TEAM, campaign_id)
+
+
+def test_gates_wait_for_their_decision_before_and_after_a_step(
+    runtime: Runtime, slack: SlackStandIn, clock: Clock
+) -> None:
+    """A gate after the first step holds its output; a gate before the second holds its
+    start. Each decision is taken once; the engine goes on after each."""
+    gated = _three_steps({"first": "after", "second": "before"})
+    campaign_id = _planned(runtime, slack, gated)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    engine = CampaignEngine(runtime)
+    engine.advance(TEAM, campaign_id)
+    _finish_step_task(runtime, campaign_id, "first", TaskStatus.DONE)
+    engine.advance(TEAM, campaign_id)
+    assert _statuses(runtime, campaign_id)["first"] == StepStatus.WAITING_APPROVAL
+    with runtime.sessions() as session:
+        rows = {r.step_id: r.id for r in campaign_steps.steps_of(session, TEAM, campaign_id)}
+    assert control.decide_gate(runtime, TEAM, campaign_id, rows["first"], approved=True)
+    assert not control.decide_gate(runtime, TEAM, campaign_id, rows["first"], approved=False)
+    engine.advance(TEAM, campaign_id)
+    assert _statuses(runtime, campaign_id) == {
+        "first": StepStatus.DONE,
+        "second": StepStatus.WAITING_APPROVAL,  # held before it starts: no task yet
+        "third": StepStatus.PENDING,
+    }
+    assert "second" not in _step_tasks(runtime, campaign_id)
+    assert control.decide_gate(runtime, TEAM, campaign_id, rows["second"], approved=True)
+    engine.advance(TEAM, campaign_id)
+    assert _statuses(runtime, campaign_id)["second"] == StepStatus.STARTED
