@@ -1,6 +1,6 @@
 """The engine's step transitions, the campaign variables and outcomes, and the sweeper's
-question "which campaigns need a pass?": each change one guarded statement, so two engine
-passes at once (a finished task's wake-up and a sweep, say) start no step twice."""
+question "which campaigns need a pass?": each change one guarded statement, so a step's task
+is created once whatever runs twice (passes also never overlap: `models/campaign_passes.py`)."""
 
 from __future__ import annotations
 
@@ -94,7 +94,6 @@ def move(
     *,
     from_: tuple[StepStatus, ...],
     to: StepStatus,
-    **values: object,
 ) -> int:
     """Move the given step rows that are in one of `from_`; how many moved."""
     if not row_ids:
@@ -106,7 +105,7 @@ def move(
             CampaignStep.id.in_(row_ids),
             CampaignStep.status.in_([status.value for status in from_]),
         )
-        .values(status=to.value, **values)
+        .values(status=to.value)
         .execution_options(synchronize_session=False)
     )
     session.commit()

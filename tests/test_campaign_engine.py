@@ -36,7 +36,7 @@ from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude
 from sandbox.product_turns import agent_of
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import HUMAN, TEAM, work
+from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, work
 
 CAMPAIGNS = "C0CAMPAIGNS"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -245,10 +245,16 @@ def test_a_conference_launch_runs_phase_by_phase_until_its_end_date(
     assert len(asked) == 9 and asked[:2] == ["vp_marketing", "content_manager"]
     assert CampaignEngine(runtime).advance(TEAM, campaign_id) == CampaignStatus.DONE
     assert _state(runtime, campaign_id) == before and len(claude.requests) == 9
-    for key, task in _step_tasks(runtime, campaign_id).items():  # one thread, one answer each
+    step_tasks = _step_tasks(runtime, campaign_id)
+    for key, task in step_tasks.items():  # its own thread, one answer in it
         assert task.status == TaskStatus.DONE, key
-        replies = [m for m in slack.messages(str(task.channel_id), task.thread_ts)[1:]]
-        assert len(replies) == 1, key
+        assert len(slack.messages(str(task.channel_id), task.thread_ts)[1:]) == 1, key
+    assert step_tasks["blog-posts"].channel_id == CHANNEL_CONTENT  # the Copywriter's channel
+    with runtime.sessions() as session:
+        card = campaigns.load_campaign(session, TEAM, campaign_id)
+    assert card is not None and card.thread_ts is not None
+    links = [m for m in slack.messages(CAMPAIGNS, card.thread_ts)[1:] if "Assigned" in m["text"]]
+    assert len(links) == len(step_tasks) == 9  # each step's thread linked from the card's
 
 
 def test_a_low_score_takes_the_other_branch(
