@@ -33,10 +33,14 @@ run: $(STAMP)
 worker: migrate
 	$(PY) -m jobs.worker
 
+# pytest-xdist workers: each has its own Redis db, database files, PostgreSQL schema and
+# ports (tests/conftest.py). 2 was fastest on this project's 2-core machine (README).
+TEST_WORKERS ?= 2
+
 test: $(STAMP)
 	scripts/ensure-redis
 	scripts/ensure-chromium
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -26,9 +26,7 @@ SPECIALISTS = (
     "linkedin_manager",
     "twitter_manager",
 )
-SYNTHESIS_MARK = (
-    "Your team's work is in"  # jobs/agent/task_turns.py writes it into a synthesis brief
-)
+SYNTHESIS_MARK = "<deliverable "  # a synthesis frames each report's work: jobs/claude/framing.py
 
 
 def write_fanout_roster(path: Path) -> Roster:

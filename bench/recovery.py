@@ -30,10 +30,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench._env import CHANNEL, HUMAN, REDIS_BENCH_URL, TEAM, BenchEnv, bench_env
 from jobs.agent.lease import HEARTBEATS_PER_LEASE
-from models import turns
+from models import leases, turns
 from models.base import utcnow
 from models.db import make_engine, make_sessionmaker
 from models.kinds import AssignmentDetails
+from models.leases import TURNS, Lease
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 from models.work import Task, TaskStatus
@@ -156,10 +157,10 @@ def heartbeat_cost(sessions: sessionmaker[Session], lease_s: float, beats: int) 
     """UPDATEs a minute per running turn, and the mean time of one on this database."""
     with sessions() as session:
         turn_id = session.scalars(select(Turn.id).limit(1)).one()
-        held = turns.Claim(TEAM, turn_id, "bench-none", 1)  # matches no row: timing only
+        held = Lease(TEAM, turn_id, "bench-none")  # matches no row: timing only
         started = time.perf_counter()
         for _ in range(200):
-            turns.extend_lease(session, held, lease_s)
+            leases.extend(session, TURNS, held, lease_s)
         each_ms = (time.perf_counter() - started) / 200 * 1000
     per_minute = 60 / (lease_s / beats)
     return (

@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import date
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -20,6 +20,7 @@ from bots.approvers import SLACK_USER
 from bots.authority import AuthorityMatrix, check_decision
 from bots.roster import HUMAN, Agent, Roster
 
+T = TypeVar("T", bound=BaseModel)
 Priority = Literal["low", "normal", "high", "urgent"]
 Urgency = Literal["low", "medium", "high", "critical"]
 
@@ -159,6 +160,15 @@ def parse_call(name: str, raw: object) -> ToolCall:
             f"{'.'.join(str(p) for p in e['loc']) or 'input'}: {e['msg']}" for e in error.errors()
         )
         return ToolCall(name, None, f"Invalid {name} call: {problems}")
+
+
+def parse_as(name: str, raw: object, kind: type[T]) -> T | str:
+    """A call's validated arguments as the tool its handler answers, or the refusal to send
+    back: the input's problems, or (a call routed to the wrong handler) that it is invalid."""
+    call = parse_call(name, raw)
+    if isinstance(call.arguments, kind):
+        return call.arguments
+    return call.refusal or f"Invalid {name} call."
 
 
 def check_call(

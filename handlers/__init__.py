@@ -6,18 +6,25 @@ from slack_bolt import App
 
 from bots.approvers import ApprovalConfig
 from handlers import actions, approvals, commands, events, home
+from handlers.campaign_actions import CampaignActions, CampaignsNotYet
 from handlers.context import Services
 from handlers.intake import Intake
-from jobs.queue import check_job_refs
 from jobs.slack.people import People
 
 
-def register(app: App, intake: Intake, approvers: ApprovalConfig, lookup: People) -> None:
+def register(
+    app: App,
+    intake: Intake,
+    approvers: ApprovalConfig,
+    lookup: People,
+    campaigns: CampaignActions | None = None,
+) -> None:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
     clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
-    The jobs the listeners enqueue are resolved first: a renamed one stops start-up."""
-    check_job_refs()
-    app.use(Services(intake, approvers, lookup).provide)
+    `campaigns` is what `/campaign` does (until the engine is wired in: `CampaignsNotYet`).
+    The jobs the listeners enqueue are resolved where they run: the worker's start-up
+    (jobs.runtime.build_runtime) stops on a renamed one; the app never imports them."""
+    app.use(Services(intake, approvers, lookup, campaigns or CampaignsNotYet()).provide)
     events.register(app)
     commands.register(app)
     actions.register(app)

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from slack_bolt import BoltContext
 
 from bots.approvers import ApprovalConfig
+from handlers.campaign_actions import CampaignActions
 from handlers.intake import Intake
 from jobs.slack.people import People, refusal_to_decide
 
@@ -22,11 +23,13 @@ SERVICES_KEY = "marketing_dept_services"
 
 @dataclass(frozen=True)
 class Services:
-    """`intake` persists and enqueues; `approvers` and `people` say who may decide."""
+    """`intake` persists and enqueues; `approvers` and `people` say who may decide;
+    `campaigns` is what `/campaign` does once parsed."""
 
     intake: Intake
     approvers: ApprovalConfig
     people: People
+    campaigns: CampaignActions
 
     def provide(self, context: BoltContext, next_: Callable[[], None]) -> None:
         """Bolt middleware: every listener of this app finds these services in `context`."""

@@ -9,7 +9,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-import anthropic
 from redis import Redis
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -31,6 +30,8 @@ from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
 if TYPE_CHECKING:
+    import anthropic
+
     from jobs.slack.people import People
 
 SLACK_RATE_LIMIT_RETRIES = 5
@@ -87,6 +88,10 @@ def slack_best_effort_client(settings: Settings, *, timeout_s: int = 30) -> WebC
 
 
 def claude_client(settings: Settings) -> anthropic.Anthropic:
+    """Imported here: only workers talk to Claude, and the Slack app need not load the SDK
+    (about a second of its start-up)."""
+    import anthropic
+
     if settings.anthropic_api_key is None:
         raise ConfigError("ANTHROPIC_API_KEY is not set: the workers need it to call Claude.")
     return anthropic.Anthropic(

@@ -27,8 +27,9 @@ from jobs.queue import (
     enqueue,
     turn_queue,
 )
-from models import approvals, campaign_steps, tasks, turns
+from models import approvals, campaign_steps, leases
 from models.base import utcnow
+from models.leases import TASKS, TURNS
 
 logger = logging.getLogger(__name__)
 
@@ -45,8 +46,8 @@ def sweep(
     and queue the reminder of each approval left pending longer than `remind_after`; returns
     the job ids. Safe to run anywhere, any time."""
     with sessions() as session:
-        lost = turns.lost_turns(session, grace_s=grace_s)
-        lost_work = tasks.lost_tasks(session, grace_s=grace_s)
+        lost = leases.lost(session, TURNS, grace_s=grace_s)
+        lost_work = leases.lost(session, TASKS, grace_s=grace_s)
         followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
         campaigns = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
         due = (

@@ -7,15 +7,17 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, exists, or_, select, update
+from sqlalchemy import and_, case, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
 from errors import BadTaskContext
-from models import kinds
+from models import kinds, leases
 from models.base import guarded, new_id, utcnow
-from models.kinds import EscalationAnswer, EscalationDetails, RequestDetails
-from models.work import FINISHED, Task, TaskStatus
+from models.kinds import EscalationAnswer, EscalationDetails, RequestDetails, TaskDetails
+from models.leases import RUNNABLE_TASKS, TASKS, Lease
+from models.work import FINISHED, AgentMessage, Task, TaskStatus
 
 
 def load_task(session: Session, team_id: str, task_id: str) -> Task | None:
@@ -36,16 +38,7 @@ def move(
     session: Session, team_id: str, task_id: str, *, from_: tuple[TaskStatus, ...], to: TaskStatus
 ) -> bool:
     """Move a task between states if it is in one of `from_`; True for the one winner."""
-    return guarded(
-        session,
-        update(Task)
-        .where(
-            Task.team_id == team_id,
-            Task.id == task_id,
-            Task.status.in_([status.value for status in from_]),
-        )
-        .values(status=to.value),
-    )
+    return _move(session, team_id, task_id, from_, status=to.value)
 
 
 WORKING = (TaskStatus.OPEN, TaskStatus.IN_PROGRESS, TaskStatus.READY)
@@ -60,6 +53,14 @@ def complete(
     from_: tuple[TaskStatus, ...] = WORKING,
 ) -> bool:
     """Finish a task with its deliverable; only from `from_` (a task still being worked on)."""
+    return _move(
+        session, team_id, task_id, from_, status=TaskStatus.DONE.value, deliverable=deliverable
+    )
+
+
+def _move(
+    session: Session, team_id: str, task_id: str, from_: tuple[TaskStatus, ...], **values: object
+) -> bool:
     return guarded(
         session,
         update(Task)
@@ -68,7 +69,7 @@ def complete(
             Task.id == task_id,
             Task.status.in_([status.value for status in from_]),
         )
-        .values(status=TaskStatus.DONE.value, deliverable=deliverable),
+        .values(**values),
     )
 
 
@@ -99,6 +100,56 @@ def wake_parent_if_all_done(session: Session, team_id: str, parent_id: str) -> b
     )
 
 
+def subtask_of(
+    parent: Task,
+    *,
+    created_by: str,
+    assigned_to: str,
+    details: TaskDetails,
+    task_id: str | None = None,
+    **fields: Any,
+) -> Task:
+    """A new open task under `parent` (a delegation, a consultation, an escalation, an
+    approval step): it belongs to the same request and sits one level deeper, which the
+    delegation depth guard counts. `fields` are the task's own (title, brief, priority...)."""
+    return Task(
+        id=task_id or new_id(),
+        team_id=parent.team_id,
+        origin_turn_id=parent.origin_turn_id,
+        parent_task_id=parent.id,
+        created_by=created_by,
+        assigned_to=assigned_to,
+        depth=parent.depth + 1,
+        status=TaskStatus.OPEN.value,
+        details=details,
+        **fields,
+    )
+
+
+def add_handed_over(
+    session: Session, task: Task, message_type: str, context: dict[str, Any]
+) -> None:
+    """Persist a new task together with the protocol message (design §3.2) from its creator
+    to its assignee that hands it over: the brief, to be answered."""
+    session.add(task)
+    session.flush()  # the message row refers to the task row
+    session.add(
+        AgentMessage(
+            team_id=task.team_id,
+            task_id=task.id,
+            from_agent=task.created_by,
+            to_agents=[task.assigned_to],
+            type=message_type,
+            priority=task.priority,
+            context=context,
+            subject=task.title,
+            body=task.brief,
+            requires_response=True,
+        )
+    )
+    session.commit()
+
+
 def delegation_chain(session: Session, team_id: str, task_id: str) -> list[str]:
     """Assignees from the request down to this task, to refuse delegation cycles."""
     chain: list[str] = []
@@ -111,17 +162,17 @@ def delegation_chain(session: Session, team_id: str, task_id: str) -> list[str]:
 
 
 @dataclass(frozen=True)
-class TaskClaim:
+class TaskClaim(Lease):
     """Proof that this worker holds a task's lease for one of its turns."""
 
-    team_id: str
-    task_id: str
-    token: str
     turn: int  # 1 for the first turn, 2 for the synthesis after subtasks, ...
     retries: int = 0  # runs beyond one per turn over the task's life (dead or failed runs)
 
+    @property
+    def task_id(self) -> str:
+        return self.row_id
 
-RUNNABLE = (TaskStatus.OPEN.value, TaskStatus.READY.value)
+
 ACKNOWLEDGE_TRIES = 5
 
 
@@ -131,40 +182,22 @@ def claim(
     """Take an open or ready task for its next turn, or retry the turn whose worker's lease
     ran out (or was given back). Only a new turn counts against the task's allowed turns: a
     retry keeps the turn number, so it edits that turn's own posts and costs no turn."""
-    now = utcnow()
-    token = uuid.uuid4().hex
-    won = guarded(
+    new_turn = case((Task.status.in_(RUNNABLE_TASKS), 1), else_=0)  # 0: a retry
+    token = leases.claim(
         session,
-        update(Task)
-        .where(
-            Task.team_id == team_id,
-            Task.id == task_id,
-            or_(
-                Task.status.in_(RUNNABLE),
-                and_(Task.status == TaskStatus.IN_PROGRESS.value, Task.lease_expires_at < now),
-            ),
-        )
-        .values(
-            status=TaskStatus.IN_PROGRESS.value,
-            lease_token=token,
-            lease_expires_at=now + timedelta(seconds=lease_s),
-            lease_holder=holder,
-            attempts=Task.attempts + 1,
-            turns_used=Task.turns_used + case((Task.status.in_(RUNNABLE), 1), else_=0),
-        ),
+        TASKS,
+        team_id,
+        task_id,
+        lease_s,
+        holder,
+        values={"turns_used": new_turn + Task.turns_used},
     )
-    if not won:
+    if token is None:
         return None
     row = session.execute(
         select(Task.turns_used, Task.attempts).where(Task.team_id == team_id, Task.id == task_id)
     ).one()
     return TaskClaim(team_id, task_id, token, row.turns_used or 1, row.attempts - row.turns_used)
-
-
-def release(session: Session, held: TaskClaim) -> bool:
-    """Give the lease back at once (the turn failed); the sweeper re-enqueues the task and
-    the next claim retries the same turn."""
-    return guarded(session, update(Task).where(*_held(held)).values(lease_expires_at=utcnow()))
 
 
 def settle(
@@ -176,42 +209,7 @@ def settle(
         values["deliverable"] = deliverable
     return guarded(
         session,
-        update(Task).where(*_held(held)).values(**values),
-    )
-
-
-def _held(held: TaskClaim) -> tuple[ColumnElement[bool], ...]:
-    """The task as this turn's lease holder left it: in progress, with our token."""
-    return (
-        Task.team_id == held.team_id,
-        Task.id == held.task_id,
-        Task.status == TaskStatus.IN_PROGRESS.value,
-        Task.lease_token == held.token,
-    )
-
-
-def lost_tasks(session: Session, *, grace_s: float, limit: int = 100) -> list[tuple[str, str]]:
-    """(team, task) pairs to (re-)enqueue: runnable for a while, or their worker's lease ran out."""
-    now = utcnow()
-    stale = and_(Task.status.in_(RUNNABLE), Task.updated_at < now - timedelta(seconds=grace_s))
-    expired = and_(Task.status == TaskStatus.IN_PROGRESS.value, Task.lease_expires_at < now)
-    rows = session.execute(
-        select(Task.team_id, Task.id)
-        .where(or_(stale, expired))
-        .order_by(Task.created_at)
-        .limit(limit)
-    )
-    return [(team_id, task_id) for team_id, task_id in rows]
-
-
-def extend_lease(session: Session, held: TaskClaim, lease_s: float) -> bool:
-    return guarded(
-        session,
-        update(Task)
-        .where(
-            Task.team_id == held.team_id, Task.id == held.task_id, Task.lease_token == held.token
-        )
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)),
+        update(Task).where(*leases.held(TASKS, held)).values(**values),
     )
 
 
@@ -295,7 +293,7 @@ def pass_on(session: Session, held: TaskClaim, assigned_to: str, to: TaskStatus)
     return guarded(
         session,
         update(Task)
-        .where(*_held(held))
+        .where(*leases.held(TASKS, held))
         .values(assigned_to=assigned_to, status=to.value, lease_token=None, lease_expires_at=None),
     )
 

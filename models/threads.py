@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -132,35 +132,27 @@ def set_thread_agent(session: Session, conversation: Conversation, agent_id: str
 
 
 def cached_channel_name(session: Session, team_id: str, channel_id: str) -> str | None:
-    row = session.scalar(
-        select(ChannelInfo).where(
-            ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id
-        )
-    )
-    if row is None or utcnow() - row.updated_at > CHANNEL_NAME_TTL:
-        return None
-    return row.name
+    row = _fresh(session, team_id, ChannelInfo.channel_id == channel_id)
+    return row.name if row is not None else None
 
 
 def cached_channel_id(session: Session, team_id: str, name: str) -> str | None:
-    row = session.scalar(
-        select(ChannelInfo).where(ChannelInfo.team_id == team_id, ChannelInfo.name == name)
-    )
-    if row is None or utcnow() - row.updated_at > CHANNEL_NAME_TTL:
-        return None
-    return row.channel_id
+    row = _fresh(session, team_id, ChannelInfo.name == name)
+    return row.channel_id if row is not None else None
 
 
 def cached_privacy(session: Session, team_id: str, channel_id: str) -> bool | None:
     """Whether a channel is private, as last seen (None: never asked, or asked too long ago)."""
-    row = session.scalar(
-        select(ChannelInfo).where(
-            ChannelInfo.team_id == team_id, ChannelInfo.channel_id == channel_id
-        )
-    )
+    row = _fresh(session, team_id, ChannelInfo.channel_id == channel_id)
+    return row.is_private if row is not None else None
+
+
+def _fresh(session: Session, team_id: str, which: ColumnElement[bool]) -> ChannelInfo | None:
+    """A channel's cached row, unless it is older than CHANNEL_NAME_TTL (names change)."""
+    row = session.scalar(select(ChannelInfo).where(ChannelInfo.team_id == team_id, which))
     if row is None or utcnow() - row.updated_at > CHANNEL_NAME_TTL:
         return None
-    return row.is_private
+    return row
 
 
 def remember_channel_name(

@@ -2,19 +2,21 @@
 
 Every transition is one conditional UPDATE, so two workers (a retry, a sweeper re-enqueue, a
 duplicate job) can race and exactly one wins. A lease with a random token marks who is
-running a turn; a lease that expires means its worker died and another may take over.
+running a turn; a lease that expires means its worker died and another may take over. The
+lease mechanics (extend, release, lost turns) are models/leases.py's, shared by every leased
+table; what is a turn's own is here: one answer at a time per thread, and how a turn ends.
 """
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
-from datetime import timedelta
 
-from sqlalchemy import ColumnElement, Connection, and_, exists, or_, select, update
+from sqlalchemy import Connection, exists, select, update
 from sqlalchemy.orm import Session, aliased
 
+from models import leases
 from models.base import guarded, insert_ignoring_duplicates, new_id, utcnow
+from models.leases import TURNS, Lease
 from models.records import OPEN_STATUSES, Turn, TurnStatus
 
 
@@ -34,13 +36,14 @@ class InboundMessage:
 
 
 @dataclass(frozen=True)
-class Claim:
-    """Proof that this worker holds a turn's lease."""
+class Claim(Lease):
+    """Proof that this worker holds a turn's lease, and how many runs the turn has had."""
 
-    team_id: str
-    turn_id: str
-    token: str
     attempts: int
+
+    @property
+    def turn_id(self) -> str:
+        return self.row_id
 
 
 def record_inbound(connection: Connection, message: InboundMessage) -> str | None:
@@ -105,8 +108,6 @@ def claim(
     `holder` names this worker process (models/leases.py). None if not ours, or
     if an earlier message of its thread is still unanswered: a thread's messages are answered
     one at a time, in order, so each answer sees the one before it."""
-    now = utcnow()
-    token = uuid.uuid4().hex
     earlier = aliased(Turn)
     waiting_behind = exists().where(
         earlier.team_id == Turn.team_id,
@@ -115,28 +116,17 @@ def claim(
         earlier.message_ts < Turn.message_ts,
         earlier.status.in_([s.value for s in OPEN_STATUSES]),
     )
-    won = guarded(
+    token = leases.claim(
         session,
-        update(Turn)
-        .where(
-            Turn.team_id == team_id,
-            Turn.id == turn_id,
-            or_(
-                Turn.status == TurnStatus.RECEIVED.value,
-                and_(Turn.status == TurnStatus.RUNNING.value, Turn.lease_expires_at < now),
-            ),
-            ~waiting_behind,
-        )
-        .values(
-            status=TurnStatus.RUNNING.value,
-            lease_token=token,
-            lease_expires_at=now + timedelta(seconds=lease_s),
-            lease_holder=holder,
-            attempts=Turn.attempts + 1,
-            started_at=now,
-        ),
+        TURNS,
+        team_id,
+        turn_id,
+        lease_s,
+        holder,
+        also=(~waiting_behind,),
+        values={"started_at": utcnow()},
     )
-    if not won:
+    if token is None:
         return None
     attempts = session.scalar(select(Turn.attempts).where(Turn.id == turn_id))
     return Claim(team_id, turn_id, token, attempts or 1)
@@ -157,16 +147,6 @@ def next_in_thread(session: Session, turn: Turn) -> str | None:
     )
 
 
-def extend_lease(session: Session, claim: Claim, lease_s: float) -> bool:
-    """Heartbeat; False means the lease was lost (taken over or finished elsewhere)."""
-    return guarded(
-        session,
-        update(Turn)
-        .where(*_held(claim))
-        .values(lease_expires_at=utcnow() + timedelta(seconds=lease_s)),
-    )
-
-
 def set_agent(session: Session, turn: Turn, agent_id: str) -> None:
     session.execute(
         update(Turn)
@@ -177,20 +157,12 @@ def set_agent(session: Session, turn: Turn, agent_id: str) -> None:
     session.commit()
 
 
-def release(session: Session, claim: Claim) -> bool:
-    """Give up the lease at once (the run failed); the sweeper will enqueue the turn again."""
-    return guarded(
-        session,
-        update(Turn).where(*_held(claim)).values(lease_expires_at=utcnow()),
-    )
-
-
 def finish(session: Session, claim: Claim, status: TurnStatus, error: str | None = None) -> bool:
     """Close the turn if this worker still holds it; exactly one finisher wins."""
     return guarded(
         session,
         update(Turn)
-        .where(*_held(claim))
+        .where(*leases.held(TURNS, claim))
         .values(
             status=status.value,
             finished_at=utcnow(),
@@ -198,33 +170,3 @@ def finish(session: Session, claim: Claim, status: TurnStatus, error: str | None
             error=error[:200] if error else None,
         ),
     )
-
-
-def _held(claim: Claim) -> tuple[ColumnElement[bool], ...]:
-    return (
-        Turn.team_id == claim.team_id,
-        Turn.id == claim.turn_id,
-        Turn.status == TurnStatus.RUNNING.value,
-        Turn.lease_token == claim.token,
-    )
-
-
-def lost_turns(session: Session, *, grace_s: float, limit: int = 100) -> list[tuple[str, str]]:
-    """(team, turn) pairs that may be missing from the queue: never enqueued, or orphaned.
-
-    The sweeper is the one cross-workspace reader: it only returns ids, and each job it
-    enqueues filters by its team again.
-    """
-    now = utcnow()
-    stale_received = and_(
-        Turn.status == TurnStatus.RECEIVED.value,
-        Turn.created_at < now - timedelta(seconds=grace_s),
-    )
-    expired = and_(Turn.status == TurnStatus.RUNNING.value, Turn.lease_expires_at < now)
-    rows = session.execute(
-        select(Turn.team_id, Turn.id)
-        .where(or_(stale_received, expired))
-        .order_by(Turn.created_at)
-        .limit(limit)
-    )
-    return [(team_id, turn_id) for team_id, turn_id in rows]

@@ -1,22 +1,20 @@
 """What a Messages API request from the product says, read back for the scripted department.
 
-Structured signals first, and they are most of it: the agent a request is for (the agent-id
-line `bots.prompts` ends every role block with), the tools offered (`tools[].name`: a review
-step offers `review` alone), and this turn's tool rounds (tool_use / tool_result blocks,
-`is_error`). Nothing here reads prompts/, so rewording a prompt file changes no answer.
-
-What the product sends no structure for yet is the framing that jobs/ writes around a task
-turn (jobs/task_turns.py: "[Task from …]", a synthesis's sections; jobs/approvals.py: the
-author's turn after a decision; jobs/turns.py: who said what in a thread). Those few fixed
-markers are read here and only here, so a change to them fails the sandbox's end-to-end
-tests (tests/test_scripted_blog_flow.py, tests/test_reworded_prompts.py) in one place. Once
-task kinds are typed, the kind can travel as structure and these markers can go.
+Only structure is read: the agent a request is for (the agent-id line `bots.prompts` ends
+every role block with), the tools offered (`tools[].name`: a review step offers `review`
+alone), this turn's tool rounds (tool_use / tool_result blocks, `is_error`), and the frames
+jobs/ puts around what a turn carries (`jobs/claude/framing.py`: `<task>`, `<deliverable>`,
+`<escalation_answer>`, `<approval_step>`, `<approval_decision>`, thread `<message>`s and
+`<refusal>`). The frames are parsed here, and only here, with one XML parser; no sentence of
+prompts/ or of the instructions around the frames is read, so rewording either changes no
+answer (tests/test_reworded_prompts.py). Text outside any frame, or that does not parse, is
+taken as a person's own words.
 """
 
 from __future__ import annotations
 
 import functools
-import re
+import xml.etree.ElementTree as ElementTree
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
@@ -25,34 +23,6 @@ from bots.prompts import agent_id_in
 from bots.roster import Roster, load_roster
 
 Speaker = Literal["human", "agent"]
-
-# jobs/task_turns.py: a task turn's first message, its ending, a synthesis's sections
-SYNTHESIS_MARK = "Your team's work is in:"
-_TASK = re.compile(
-    r"^\[Task from (?P<who>[^\]]+?), priority (?P<priority>\w+)\] (?P<title>[^\n]*)"
-    r"(?:\n\n(?P<brief>.*))?$",
-    re.S,
-)
-_TASK_TRAILERS = ("\n\n" + SYNTHESIS_MARK, "\n\nDo the work and reply with the deliverable")
-_DUE = re.compile(r"\nDue: \d{4}-\d{2}-\d{2}\.\s*$")
-_SECTION = re.compile(r"^--- (.+?) \((\w+)\) ---$", re.M)
-_SYNTHESIS_ASK = re.compile(r"\n\nSynthesise one answer for .*$", re.S)
-APPROVAL_SECTION = "Approval of your draft"
-ANSWER_MARK = "--- Answer to your escalation"
-_ANSWER = re.compile(rf"{ANSWER_MARK}, from [^-\n]+ ---\n(?P<a>.*?)(?:\n\n|$)", re.S)
-# jobs/approvals.py: the author's turn after a person or a reviewer decided
-_DECIDED = {"approved": "It was APPROVED", "changes": "asked for CHANGES"}
-_CLOSED = ("It was REJECTED", "It was not decided")
-_TITLE = re.compile(r"“(?P<title>[^”]+)” \(version (?P<version>\d+)\)")
-_FEEDBACK = re.compile(r"asked for CHANGES: (?P<feedback>.+?)\n\n--- Your version", re.S)
-_OLD_DRAFT = re.compile(r"--- Your version \d+ ---\n(?P<draft>.*?)\n--- End ---", re.S)
-_REASON = re.compile(r"Reason: (.+?)\n")
-# bots/tools.py: a refusal's tool_result starts so; only what follows is shown to people
-_REFUSED = re.compile(r"^Refused:\s*")
-# jobs/turns.py: who said what in the thread, one tag per message
-_SPEAKER = re.compile(r"(?=\[<@[A-Z0-9]+>\]|\[[^\]\n]+ said in this thread\])")
-_HUMAN_TAG = re.compile(r"^\[<@[A-Z0-9]+>\]\s*")
-_AGENT_TAG = re.compile(r"^\[[^\]\n]+ said in this thread\]\s*")
 
 
 # --- structure ---------------------------------------------------------------------------------
@@ -115,13 +85,34 @@ def first_user_text(body: dict[str, Any]) -> str:
     return ""
 
 
-# --- the framing jobs/ writes ------------------------------------------------------------------
+# --- the frames jobs/ writes ---------------------------------------------------------------
+
+
+def frames(text: str) -> list[ElementTree.Element]:
+    """The top-level frames of one message's text, in order; none when it holds no markup
+    (or markup that does not parse: then it is not ours, and reads as plain words)."""
+    if "<" not in text:
+        return []
+    try:
+        return list(ElementTree.fromstring(f"<turn>{text}</turn>"))
+    except ElementTree.ParseError:
+        return []
+
+
+def _first(text: str, name: str) -> ElementTree.Element | None:
+    return next((frame for frame in frames(text) if frame.tag == name), None)
+
+
+def _child_text(frame: ElementTree.Element, name: str) -> str:
+    child = frame.find(name)
+    return "" if child is None else (child.text or "")
 
 
 @dataclass(frozen=True)
 class TaskBrief:
-    """A task turn's first message: "[Task from X, priority P] title\\n\\nbrief…"."""
+    """A task turn's `<task>` frame: from whom, how urgent, its title and brief."""
 
+    kind: str
     requester: str
     priority: str
     title: str
@@ -129,20 +120,24 @@ class TaskBrief:
 
 
 def split_task(text: str) -> TaskBrief | None:
-    match = _TASK.match(text.strip())
-    if match is None:
+    frame = _first(text, "task")
+    if frame is None:
         return None
-    brief = match["brief"] or ""
-    for trailer in _TASK_TRAILERS:
-        brief = brief.split(trailer)[0]
-    brief = _DUE.sub("", brief)
-    return TaskBrief(match["who"], match["priority"], match["title"].strip(), brief.strip())
+    return TaskBrief(
+        frame.get("kind", ""),
+        frame.get("from", ""),
+        frame.get("priority", "normal"),
+        _child_text(frame, "title").strip(),
+        _child_text(frame, "brief").strip(),
+    )
 
 
 @dataclass(frozen=True)
 class Section:
-    """One report's deliverable, as the synthesis request lists it."""
+    """One subtask's outcome, as the synthesis request lists it: a report's deliverable
+    (`kind` assignment or consult), an escalation's answer, or an approval step."""
 
+    kind: str
     agent_id: str
     name: str
     status: str
@@ -153,28 +148,43 @@ class Section:
         return self.status == "done"
 
 
-def is_synthesis(body: dict[str, Any]) -> bool:
-    return SYNTHESIS_MARK in first_user_text(body)
+_SECTION_KINDS = {"escalation_answer": "escalation", "approval_step": "approval_step"}
 
 
 def sections_of(body: dict[str, Any]) -> list[Section]:
-    text = first_user_text(body)
-    team = _SYNTHESIS_ASK.sub("", text.split(SYNTHESIS_MARK, 1)[-1])
-    parts = _SECTION.split(team)
-    by_name = {agent.display_name: agent.id for agent in roster().agents}
-    return [
-        Section(by_name.get(name, ""), name, status, body.strip())
-        for name, status, body in zip(parts[1::3], parts[2::3], parts[3::3], strict=True)
-    ]
+    found = []
+    for frame in frames(first_user_text(body)):
+        if frame.tag == "deliverable":
+            kind = frame.get("kind", "assignment")
+        elif frame.tag in _SECTION_KINDS:
+            kind = _SECTION_KINDS[frame.tag]
+        else:
+            continue
+        agent = frame.get("agent", "")
+        name = frame.get("name") or frame.get("from") or ""
+        found.append(
+            Section(kind, agent, name, frame.get("status", ""), (frame.text or "").strip())
+        )
+    return found
+
+
+def is_synthesis(body: dict[str, Any]) -> bool:
+    """A task turn that lists its subtasks' outcomes."""
+    return bool(sections_of(body))
 
 
 def escalation_answer(body: dict[str, Any]) -> str | None:
-    """The answer from above in a synthesis that waited on an escalation; None otherwise."""
-    text = first_user_text(body)
-    if ANSWER_MARK not in text:
+    """The answer from above in a synthesis that waited on an escalation; None otherwise.
+    A person's answer says who decided (their verdict and id are attributes)."""
+    frame = _first(first_user_text(body), "escalation_answer")
+    if frame is None:
         return None
-    found = _ANSWER.search(text)
-    return found.group("a").strip() if found else ""
+    words = (frame.text or "").strip()
+    user, verdict = frame.get("user"), frame.get("verdict")
+    if user is None:
+        return words
+    verb = "Decided" if verdict == "decided" else "Sent back with guidance"
+    return f"{verb} by <@{user}>: {words}"
 
 
 @dataclass(frozen=True)
@@ -189,35 +199,35 @@ class Decided:
 
 
 def decided(body: dict[str, Any]) -> Decided | None:
-    text = first_user_text(body)
-    title_match = _TITLE.search(text)
-    title = title_match.group("title") if title_match else "the post"
-    if _DECIDED["approved"] in text:
-        return Decided("approved", title, "", "", "")
-    if _DECIDED["changes"] in text:
-        feedback, draft = _FEEDBACK.search(text), _OLD_DRAFT.search(text)
-        return Decided(
-            "changes",
-            title,
-            feedback.group("feedback").strip() if feedback else "",
-            draft.group("draft") if draft else "",
-            "",
-        )
-    if any(mark in text for mark in _CLOSED):
-        reason = _REASON.search(text)
-        return Decided("closed", title, "", "", reason.group(1).strip() if reason else "")
-    return None
+    frame = _first(first_user_text(body), "approval_decision")
+    if frame is None:
+        return None
+    title = _child_text(frame, "title") or "the post"
+    feedback = _child_text(frame, "feedback").strip()
+    match frame.get("outcome"):
+        case "approved":
+            return Decided("approved", title, "", "", "")
+        case "changes":
+            return Decided("changes", title, feedback, _child_text(frame, "draft"), "")
+        case _:
+            return Decided("closed", title, "", "", feedback)
 
 
 def speakers(text: str) -> Sequence[tuple[Speaker, str]]:
-    """A thread's user message split into who said what: people, or other agents."""
+    """A thread's user message split into who said what: people, or other agents. Text in no
+    `<message>` frame (a test's bare words, say) is a person's."""
     said: list[tuple[Speaker, str]] = []
-    for part in filter(str.strip, _SPEAKER.split(text)):
-        kind: Speaker = "agent" if _AGENT_TAG.match(part) else "human"
-        said.append((kind, _AGENT_TAG.sub("", _HUMAN_TAG.sub("", part))))
+    for frame in frames(text):
+        if frame.tag == "message":
+            kind: Speaker = "agent" if frame.get("speaker") == "agent" else "human"
+            said.append((kind, frame.text or ""))
+    if not said and text.strip() and not frames(text):
+        said.append(("human", text))
     return said
 
 
 def refusal_reason(result: str) -> str:
     """A refused call's reason, its first sentence, for saying it to a person."""
-    return _REFUSED.sub("", result.strip()).split(". ")[0].rstrip(".")
+    frame = _first(result, "refusal")
+    reason = (frame.text or "") if frame is not None else result
+    return reason.strip().split(". ")[0].rstrip(".")

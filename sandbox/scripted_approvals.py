@@ -19,7 +19,6 @@ from typing import Any
 
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
 from sandbox.product_turns import (
-    APPROVAL_SECTION,
     Decided,
     decided,
     first_user_text,
@@ -52,7 +51,7 @@ def approval_reply(body: dict[str, Any], role: str, topic: str, ask: str) -> Rep
     if not is_synthesis(body):
         return None
     sections = sections_of(body)
-    if any(s.name == APPROVAL_SECTION for s in sections):
+    if any(s.kind == "approval_step" for s in sections):
         return _text(_wrap_up(sections))
     if role == "content_manager" and "submit_for_approval" in offered(body):
         return _submit_blog_post(body, sections, topic, ask, answered)

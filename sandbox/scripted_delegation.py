@@ -27,6 +27,7 @@ from sandbox.product_turns import (
     offered,
     refusal_reason,
     sections_of,
+    speakers,
     split_task,
 )
 from sandbox.product_turns import roster as _roster
@@ -291,12 +292,16 @@ def delegation_reply(
 
 
 def _latest_words(body: dict[str, Any]) -> str:
-    """The newest person's message as typed ("urgent: …" included), before the tool rounds."""
+    """The newest person's message as typed ("urgent: …" included), before the tool rounds;
+    in a task turn, its brief."""
     plain = [m for m in body.get("messages") or [] if not is_tool_round(m)]
     content = plain[-1].get("content") if plain else ""
     if isinstance(content, list):
         content = " ".join(str(b.get("text", "")) for b in content if b.get("type") == "text")
-    return str(content or "").rsplit("[<@", 1)[-1]
+    text = str(content or "")
+    people = [words for kind, words in speakers(text) if kind == "human"]
+    task = split_task(text)
+    return people[-1] if people else task.brief if task else ""
 
 
 def _delegate(

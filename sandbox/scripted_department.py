@@ -10,7 +10,7 @@ Like the real agents it only drafts: no answer says anything went out.
 Managers also run the delegation flow (sandbox/scripted_delegation.py): offered the
 `delegate` tool for work their team produces, they hand it out one report per round and then
 acknowledge; a refusal gets a plain fallback; a synthesis request gets one answer built from
-every deliverable. Task turns ("[Task from …] title" plus a brief) are read for their brief.
+every deliverable. Task turns (a `<task>` frame: title and brief) are read for their brief.
 Approval flows (drafts submitted, reviews, decisions) are sandbox/scripted_approvals.py;
 escalations (legal questions, big spend) sandbox/scripted_escalation.py.
 

@@ -29,6 +29,7 @@ from models.kinds import AssignmentDetails, ConsultDetails, EscalationDetails, R
 from models.records import Turn, TurnStatus
 from models.work import Decision, Task, TaskStatus
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
+from sandbox.product_turns import frames
 
 CALL = re.compile(r"^CALL (?P<name>[a-z_]+) (?P<args>\{.*\})\s*$", re.MULTILINE)
 OBEYED = "Done as I was told."
@@ -36,11 +37,14 @@ MayApprove = Callable[[str, str], bool]  # (action type, Slack user id) -> may t
 
 
 def _first_user_text(body: dict[str, Any]) -> str:
+    """The words the model reads first: the text inside its frames (a person's `<` arrives
+    as `&lt;` in a frame and reads as `<`), one line per frame."""
     first = (body.get("messages") or [{}])[0]
     content = first.get("content")
     if isinstance(content, list):
-        return " ".join(str(b.get("text", "")) for b in content if b.get("type") == "text")
-    return str(content or "")
+        content = " ".join(str(b.get("text", "")) for b in content if b.get("type") == "text")
+    text = str(content or "")
+    return "\n".join("".join(frame.itertext()) for frame in frames(text)) or text
 
 
 def _results_so_far(body: dict[str, Any]) -> int:

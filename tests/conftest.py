@@ -7,6 +7,7 @@ import contextlib
 import os
 import shutil
 import socket
+import sqlite3
 import subprocess
 import threading
 import time
@@ -14,6 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from redis import Redis
@@ -34,7 +36,38 @@ from sandbox.slack_api import SlackStandIn
 from sandbox.worker_command import WorkerCommand
 from settings import Settings
 
-REDIS_TEST_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13")
+REDIS_DBS = 16  # a default Redis server's `databases`
+# Never taken by a test worker: db 0 is REDIS_URL's default (a developer's own queue), db 5 the
+# sandbox's (sandbox/launcher.py), db 14 the benchmarks' (bench/_env.py). Each flushes its db.
+RESERVED_REDIS_DBS = frozenset({0, 5, 14})
+
+
+def xdist_worker_index() -> int:
+    """0 in a plain run, n in pytest-xdist's worker `gw<n>`: what tells parallel workers'
+    Redis dbs (and anything else they must not share) apart."""
+    return int(os.environ.get("PYTEST_XDIST_WORKER", "gw0").removeprefix("gw"))
+
+
+def worker_redis_url(base_url: str, index: int) -> str:
+    """The Redis db of xdist worker `index`: the base URL's db for worker 0, then the next
+    free dbs upwards (wrapping round, skipping RESERVED_REDIS_DBS), so parallel workers never
+    flush each other's data. A run with more workers than free dbs stops with a clear error."""
+    parts = urlsplit(base_url)
+    base = int(parts.path.strip("/") or 0)
+    later = [(base + step) % REDIS_DBS for step in range(1, REDIS_DBS)]
+    dbs = [base, *(db for db in later if db not in RESERVED_REDIS_DBS)]
+    if index >= len(dbs):
+        raise pytest.UsageError(
+            f"{index + 1} test workers need {index + 1} Redis dbs, but only {len(dbs)} are free "
+            f"from db {base} (reserved: {sorted(RESERVED_REDIS_DBS)}); run fewer (-n)."
+        )
+    return urlunsplit(parts._replace(path=f"/{dbs[index]}"))
+
+
+# TEST_REDIS_URL names the base db (default 13); under xdist each worker takes its own.
+REDIS_TEST_URL = worker_redis_url(
+    os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/13"), xdist_worker_index()
+)
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 TEAM = "T0TEST"
@@ -64,11 +97,26 @@ def redis_conn() -> Iterator[Redis]:
     connection.flushdb()
 
 
+@pytest.fixture(scope="session")
+def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One SQLite file migrated to head per test process: Alembic runs once (about 0.1 s),
+    not before each of the hundreds of tests that need a fresh database."""
+    path = tmp_path_factory.mktemp("template") / "migrated.db"
+    upgrade(f"sqlite:///{path}")
+    return path
+
+
 @pytest.fixture()
-def database_url(tmp_path: Path) -> str:
-    url = f"sqlite:///{tmp_path / 'test.db'}"
-    upgrade(url)
-    return url
+def database_url(tmp_path: Path, migrated_template: Path) -> str:
+    """A fresh, migrated database of this test's own: a copy of the template."""
+    path = tmp_path / "test.db"
+    # SQLite's backup API copies a consistent image, even of a file left in WAL mode.
+    with (
+        contextlib.closing(sqlite3.connect(migrated_template)) as source,
+        contextlib.closing(sqlite3.connect(path)) as target,
+    ):
+        source.backup(target)
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture()
@@ -102,6 +150,10 @@ def make_settings(
         "stream_update_interval_s": 0.05,
         "llm_max_retries": 2,
         "enqueue_grace_s": 0.0,
+        # The scripted Claude streams at once, so a flow's final edits spent the default
+        # budget (40 a minute) and waited seconds for tokens. The budget has its own tests
+        # (tests/jobs/test_edit_budget.py, test_slack_out.py), which size it themselves.
+        "slack_chat_update_per_minute": 600,
     }
     values.update(extra)
     return Settings(**values)

@@ -61,7 +61,7 @@ def _review_turns(claude: ScriptedClaude) -> list[Any]:
     return [
         r
         for r in claude.requests
-        if "[Approval review" in _first(r.body) and len(r.body["messages"]) == 1
+        if "<approval_review " in _first(r.body) and len(r.body["messages"]) == 1
     ]
 
 
@@ -157,10 +157,10 @@ def _script_chain(claude: ScriptedClaude) -> None:
         TextReply("It is with the approvers now."),
     )
     claude.script_for(
-        _is("Director of Communications", "[Approval review"), *_review("approve", "On-brand.")
+        _is("Director of Communications", "<approval_review "), *_review("approve", "On-brand.")
     )
     claude.script_for(
-        _is("VP Marketing", "[Approval review"), *_review("approve", "Right for our audience.")
+        _is("VP Marketing", "<approval_review "), *_review("approve", "Right for our audience.")
     )
 
 
@@ -178,7 +178,7 @@ def test_approve_with_one_click_and_the_work_goes_on(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
 ) -> None:
     claude.script_for(
-        _is("Content Manager", "It was APPROVED"),
+        _is("Content Manager", 'outcome="approved"'),
         ToolUseReply(
             "consult",
             {"peer": "social_media_manager", "question": "Promote the AI costs post this week."},
@@ -190,7 +190,7 @@ def test_approve_with_one_click_and_the_work_goes_on(
         TextReply("LinkedIn post Tuesday, X thread Wednesday."),
     )
     claude.script_for(
-        _is("Content Manager", "Your team's work is in"),
+        _is("Content Manager", "<deliverable "),
         TextReply("Published, and promotion is booked for Tuesday and Wednesday."),
     )
     asked, card = _to_the_card(bolt, runtime, slack, claude)
@@ -241,11 +241,11 @@ def test_request_changes_gives_version_2_and_the_old_card_stops_acting(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
 ) -> None:
     claude.script_for(
-        _is("Content Manager", "asked for CHANGES"),
+        _is("Content Manager", 'outcome="changes"'),
         ToolUseReply("submit_for_approval", SUBMIT | {"draft": DRAFT_V2}),
         TextReply("Added the call to action; version 2 is up."),
     )
-    claude.script_for(_is("Content Manager", "It was APPROVED"), TextReply("Scheduled."))
+    claude.script_for(_is("Content Manager", 'outcome="approved"'), TextReply("Scheduled."))
     asked, first = _to_the_card(bolt, runtime, slack, claude)
 
     _click(bolt, slack, first, "approval-request-changes", MARIA)
@@ -262,7 +262,7 @@ def test_request_changes_gives_version_2_and_the_old_card_stops_acting(
     assert "Add a call to action at the end." in state and "Superseded by version 2" in state
     assert new["blocks"][2]["text"]["text"] == DRAFT_V2
     assert "version 2" in json.dumps(new["blocks"][1], ensure_ascii=False)
-    revision = next(r for r in claude.requests if "asked for CHANGES" in _first(r.body))
+    revision = next(r for r in claude.requests if 'outcome="changes"' in _first(r.body))
     assert "Add a call to action at the end." in _first(revision.body)
     assert [t["name"] for t in revision.body["tools"]] == ["submit_for_approval"]
     # a person's changes go straight back to a person: no second round of agent reviews
@@ -289,7 +289,7 @@ def test_reject_closes_the_task_and_tells_the_requester(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
 ) -> None:
     claude.script_for(
-        _is("Content Manager", "It was REJECTED"),
+        _is("Content Manager", 'outcome="rejected"'),
         TextReply("Closed: the AI costs post was rejected (we are not publishing on costs now)."),
     )
     asked, card = _to_the_card(bolt, runtime, slack, claude)
@@ -299,7 +299,7 @@ def test_reject_closes_the_task_and_tells_the_requester(
 
     [card] = _cards(slack, asked)
     assert _state(card).startswith(f":x: Rejected by <@{MARIA}> at ")
-    closing = next(r for r in claude.requests if "It was REJECTED" in _first(r.body))
+    closing = next(r for r in claude.requests if 'outcome="rejected"' in _first(r.body))
     assert "We are not publishing on costs this quarter." in _first(closing.body)
     assert "tools" not in closing.body or closing.body["tools"] == []
     replies = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
@@ -332,7 +332,7 @@ def test_a_decision_modal_submitted_by_someone_who_may_not_decide_changes_nothin
 ) -> None:
     """The submission is checked again, not only the click that opened the modal: Sam sends
     the Request changes and the Reject modals Maria opened, and nothing is decided."""
-    claude.script_for(_is("Content Manager", "It was REJECTED"), TextReply("Closed."))
+    claude.script_for(_is("Content Manager", 'outcome="rejected"'), TextReply("Closed."))
     asked, card = _to_the_card(bolt, runtime, slack, claude)
     refused = {
         "response_action": "errors",
@@ -353,7 +353,7 @@ def test_a_decision_modal_submitted_by_someone_who_may_not_decide_changes_nothin
 def test_double_click_racing_approvers_and_a_retried_interaction_make_one_transition(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
 ) -> None:
-    claude.script_for(_is("Content Manager", "It was APPROVED"), TextReply("Scheduled."))
+    claude.script_for(_is("Content Manager", 'outcome="approved"'), TextReply("Scheduled."))
     _asked, card = _to_the_card(bolt, runtime, slack, claude)
     payloads = [_payload(slack, card, "approval-approve", user) for user in (MARIA, MARIA, LEE)]
     barrier = threading.Barrier(len(payloads))
@@ -377,7 +377,7 @@ def test_double_click_racing_approvers_and_a_retried_interaction_make_one_transi
         by = "you" if refusal["user"] == approval.decided_by else f"<@{approval.decided_by}>"
         assert refusal["text"].startswith(f"Already approved by {by} at <!date^")
     work(runtime)
-    continued = [r for r in claude.requests if "It was APPROVED" in _first(r.body)]
+    continued = [r for r in claude.requests if 'outcome="approved"' in _first(r.body)]
     assert len(continued) == 1
 
 
@@ -390,13 +390,13 @@ def test_the_director_of_communications_sends_the_draft_back(
         TextReply("With the approvers."),
     )
     claude.script_for(
-        _is("Director of Communications", "[Approval review"),
+        _is("Director of Communications", "<approval_review "),
         *_review("send_back", "Too salesy in the intro; lead with the reader's problem."),
         *_review("approve", "Better: the reader's problem comes first."),
     )
-    claude.script_for(_is("VP Marketing", "[Approval review"), *_review("approve", "Good."))
+    claude.script_for(_is("VP Marketing", "<approval_review "), *_review("approve", "Good."))
     claude.script_for(
-        _is("Content Manager", "asked for CHANGES"),
+        _is("Content Manager", 'outcome="changes"'),
         ToolUseReply("submit_for_approval", SUBMIT | {"draft": DRAFT_V2}),
         TextReply("Revised the intro."),
     )
@@ -405,8 +405,9 @@ def test_the_director_of_communications_sends_the_draft_back(
 
     [card] = _cards(slack, asked)  # only version 2 reached a person
     assert "version 2" in json.dumps(card["blocks"][1], ensure_ascii=False)
-    revision = next(r for r in claude.requests if "asked for CHANGES" in _first(r.body))
-    assert "Director of Communications asked for CHANGES: Too salesy" in _first(revision.body)
+    revision = next(r for r in claude.requests if 'outcome="changes"' in _first(r.body))
+    assert 'by="Director of Communications"' in _first(revision.body)
+    assert "<feedback>Too salesy" in _first(revision.body)
     reviewers = [
         str(r.body["system"][1]["text"]).split(" of the marketing")[0]
         for r in _review_turns(claude)
@@ -510,9 +511,9 @@ def test_a_specialists_draft_is_reviewed_in_its_thread_and_decided_in_the_reques
         TextReply("Submitted for approval."),
     )
     for role in ("Content Manager", "Director of Communications", "VP Marketing"):
-        claude.script_for(_is(role, "[Approval review"), *_review("approve", f"{role}: fine."))
-    claude.script_for(_is("Copywriter", "It was APPROVED"), TextReply("Final copy delivered."))
-    claude.script_for(_is("Content Manager", "Your team's work is in"), TextReply("Shipped."))
+        claude.script_for(_is(role, "<approval_review "), *_review("approve", f"{role}: fine."))
+    claude.script_for(_is("Copywriter", 'outcome="approved"'), TextReply("Final copy delivered."))
+    claude.script_for(_is("Content Manager", "<deliverable "), TextReply("Shipped."))
     asked = _ask(bolt, slack)
     work(runtime)
 

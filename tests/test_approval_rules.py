@@ -208,8 +208,10 @@ def test_submissions_are_checked_in_code(
         if r.body["messages"][-1]["role"] == "user" and len(r.body["messages"]) > 1
     ]
     assert [r["is_error"] for r in results] == [True, True]
-    assert results[0]["content"].startswith("Refused: unknown action type 'press_release'")
-    assert results[1]["content"] == "Refused: there is no agent 'ghostwriter' (drafted_by)."
+    refusal = '<refusal tool="submit_for_approval">'
+    assert results[0]["content"].startswith(f"{refusal}unknown action type 'press_release'")
+    no_agent = "there is no agent 'ghostwriter' (drafted_by)."
+    assert results[1]["content"] == f"{refusal}{no_agent}</refusal>"
     with runtime.sessions() as session:
         assert session.scalars(select(Approval)).all() == []
     assert _cards(slack, asked) == []
@@ -239,7 +241,7 @@ def test_a_decision_taken_while_redis_was_away_is_followed_up_by_the_sweeper(
     server, url = serve_app(app)
     try:
         bolt = ServedApp(app, url, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM))
-        claude.script_for(_is("Content Manager", "It was APPROVED"), TextReply("Scheduled."))
+        claude.script_for(_is("Content Manager", 'outcome="approved"'), TextReply("Scheduled."))
         claude.script_for(
             _is("Content Manager"),
             ToolUseReply("submit_for_approval", SUBMIT),
@@ -260,7 +262,7 @@ def test_a_decision_taken_while_redis_was_away_is_followed_up_by_the_sweeper(
         server.close()
     [card] = _cards(slack, asked)
     assert _state(card).startswith(f":white_check_mark: Approved by <@{LEE}>")
-    assert any("It was APPROVED" in _first(r.body) for r in claude.requests)
+    assert any('outcome="approved"' in _first(r.body) for r in claude.requests)
 
 
 def test_a_stopped_request_expires_its_pending_card(
@@ -318,12 +320,12 @@ def test_a_card_that_cannot_be_edited_does_not_hold_up_the_work(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     """Someone deleted the card after clicking: the decision still drives the work on."""
-    claude.script_for(_is("Content Manager", "It was APPROVED"), TextReply("Scheduled."))
+    claude.script_for(_is("Content Manager", 'outcome="approved"'), TextReply("Scheduled."))
     _asked, card = _submitted(bolt, runtime, slack, claude)
     _click(bolt, slack, card, "approval-approve", LEE)
     slack.fail_next("chat.update", status=200, error="message_not_found")
     work(runtime)
-    assert any("It was APPROVED" in _first(r.body) for r in claude.requests)
+    assert any('outcome="approved"' in _first(r.body) for r in claude.requests)
     with runtime.sessions() as session:
         root = session.scalars(select(Task).where(Task.parent_task_id.is_(None))).one()
     assert root.status == "done"
@@ -342,14 +344,14 @@ def test_a_version_resubmitted_before_anyone_decided_replaces_the_first(
         ToolUseReply("submit_for_approval", SUBMIT | {"draft": SUBMIT["draft"] + " Updated."}),
         TextReply("Version 2 is up."),
     )
-    claude.script_for(_is("Content Manager", "It was APPROVED"), TextReply("Scheduled."))
+    claude.script_for(_is("Content Manager", 'outcome="approved"'), TextReply("Scheduled."))
     asked = _ask(bolt, slack)
     work(runtime)
     first, second = _cards(slack, asked)
     assert "Superseded by version 2" in _state(first)
     _click(bolt, slack, second, "approval-approve", LEE)
     work(runtime)
-    assert any("It was APPROVED" in _first(r.body) for r in claude.requests)
+    assert any('outcome="approved"' in _first(r.body) for r in claude.requests)
     with runtime.sessions() as session:
         root = session.scalars(select(Task).where(Task.parent_task_id.is_(None))).one()
         steps = session.scalars(select(Task).where(Task.parent_task_id == root.id)).all()

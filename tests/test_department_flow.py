@@ -53,8 +53,7 @@ def _is(role: str, *, synthesis: bool) -> Any:
     def match(body: dict[str, Any]) -> bool:
         text = str(body["messages"][0]["content"][0].get("text", ""))
         return (
-            _role(body).startswith(f"You are the {role}")
-            and ("Your team's work is in" in text) == synthesis
+            _role(body).startswith(f"You are the {role}") and ("<deliverable " in text) == synthesis
         )
 
     return match

@@ -30,14 +30,14 @@ def _escalation(issue: str) -> dict[str, str]:
 
 
 def _resumed(body: dict[str, Any]) -> bool:
-    return "Answer to your escalation" in str(body["messages"][0]["content"][0].get("text", ""))
+    return "<escalation_answer " in str(body["messages"][0]["content"][0].get("text", ""))
 
 
 def _role(role: str, *, resumed: bool) -> Any:
     def match(body: dict[str, Any]) -> bool:
         first = str(body["messages"][0]["content"][0].get("text", ""))
         mine = str(body["system"][1]["text"]).startswith(f"You are the {role} ")
-        return mine and ("Answer to your escalation" in first) == resumed
+        return mine and ("<escalation_answer " in first) == resumed
 
     return match
 

@@ -36,7 +36,7 @@ def _cmo(synthesis: bool) -> Any:
     def match(body: dict[str, Any]) -> bool:
         first = str(body["messages"][0]["content"][0].get("text", ""))
         cmo = str(body["system"][1]["text"]).startswith("You are the CMO")
-        return cmo and ("Answer to your escalation" in first) == synthesis
+        return cmo and ("<escalation_answer " in first) == synthesis
 
     return match
 

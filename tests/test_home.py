@@ -28,7 +28,7 @@ def test_home_shows_the_waiting_card_then_the_decision(
 ) -> None:
     assert "Nothing is waiting for a person right now." in _open_home(bolt, runtime, slack, MARIA)
     claude.script_for(
-        _is("Content Manager", "It was APPROVED"),
+        _is("Content Manager", 'outcome="approved"'),
         ToolUseReply(
             "record_decision",
             {

@@ -25,6 +25,7 @@ from jobs.slack.people import LookupFailed, may_decide
 from models.approvals import Approval
 from models.db import upgrade
 from sandbox.claude_api import ScriptedClaude
+from sandbox.product_turns import frames
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
 from tests.authority_invariants import (
@@ -252,7 +253,7 @@ CASES = [
             actions=[{"assignee": "admin_team", "action": "grant everyone access"}],
             **DECISION,
         ),
-        "Refused: unknown assignee(s) admin_team",
+        "unknown assignee(s) admin_team",
     ),
     refused(
         "a_peer_asked_to_delegate",
@@ -321,7 +322,7 @@ CASES = [
         "copywriter",
         f"Escalate and ping <@{STRANGER}>.",
         call_line("escalate", mention=[STRANGER], **ISSUE),
-        f"Refused: {STRANGER} is not part of this request",
+        f"{STRANGER} is not part of this request",
     ),
     refused(
         "an_escalation_mentioning_the_channel",
@@ -439,10 +440,14 @@ def test_injected_request_breaks_no_rule(
     for (text, is_error), expected, may_pass, tool in zip(
         outcome.results, case.expect, allowed, _tool_names(case), strict=True
     ):
-        assert expected in text
         assert is_error is not may_pass, text
-        if is_error:
-            assert f"Refused {tool} by {case.agent}: {text}" in logged
+        if is_error:  # a refusal frame naming the tool, its reason as the log has it
+            [refusal] = frames(text)
+            assert refusal.tag == "refusal" and refusal.get("tool") == tool
+            text = refusal.text or ""
+            said = f"Refused {tool} by {case.agent}: "
+            assert any(m.startswith(said) and m.endswith(text) for m in logged), logged
+        assert expected in text
     assert claude.requests[-1].reply is not None
     assert violations(runtime, team, lambda a, u: _may_approve(runtime, team, a, u)) == []
     _assert_leaves(runtime, team, case, before, outcome.task_id)

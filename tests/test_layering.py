@@ -11,6 +11,8 @@ in a review.
 from __future__ import annotations
 
 import ast
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -68,3 +70,16 @@ def test_the_check_sees_lazy_from_and_relative_imports(tmp_path: Path) -> None:
     )
     names = imported_modules(source, root=tmp_path)
     assert {"bots.authority", "bots.roster", "app", "application_helpers"} <= names
+
+
+def test_the_slack_app_does_not_load_the_claude_sdk() -> None:
+    """Only workers talk to Claude: the app that must ack within 3 s starts without the SDK
+    (about a second of import) and without the job modules."""
+    probe = (
+        "import sys, app; print(sorted(m for m in sys.modules"
+        " if m == 'anthropic' or m.startswith('jobs.agent')))"
+    )
+    loaded = subprocess.run(
+        [sys.executable, "-c", probe], cwd=REPO, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert loaded == "[]"

@@ -1,8 +1,10 @@
 """The sandbox's scripted department follows the product's structured signals, not the
-wording of prompts/: with every prompt file reworded beyond recognition (each line's words
-in reverse order, each word spelled backwards), the main flows still run: a request is
-answered in its agent's shape, a delegation fans in to an approval card that one click
-moves on, and a legal question escalates to a person whose answer comes back down."""
+wording of prompts/ or of the instruction sentences jobs/ writes around its frames: with
+every prompt file and every such sentence reworded beyond recognition (each line's words in
+reverse order, each word spelled backwards; the frames' tags untouched), the main flows still
+run: a request is answered in its agent's shape, a delegation fans in to an approval card
+that one click moves on (the author revises, goes on after the approval), and a legal
+question escalates to a person whose answer comes back down."""
 
 from __future__ import annotations
 
@@ -15,10 +17,11 @@ from redis import Redis
 from sqlalchemy import select
 
 from bots.prompts import DEFAULT_PROMPTS_DIR
+from jobs.agent import reviews, task_turns
+from jobs.approvals import submit
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude
-from sandbox.scripted_department import department_responder
 from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
@@ -31,7 +34,8 @@ from tests.conftest import (
     make_settings,
     work,
 )
-from tests.test_approval_flow import MARIA, _cards, _click, _state, people
+from tests.sandbox.test_scripted_department import unpaced_department
+from tests.test_approval_flow import MARIA, _cards, _click, _state, _submit, people
 from tests.test_escalation_flow import ESCALATIONS, escalation_channel
 from tests.test_escalation_flow import _click as _click_escalation
 from tests.test_escalation_flow import _submit as _answer_escalation
@@ -41,10 +45,31 @@ ORIGINAL_LINE = "You are the Copywriter of the marketing department."
 
 
 def reword(text: str) -> str:
-    """Every line's words in reverse order, each spelled backwards: no phrase survives."""
+    """Every line's words in reverse order, each spelled backwards: no phrase survives (a
+    `{placeholder}` stays whole, for the code that fills it in)."""
     return "\n".join(
-        " ".join(word[::-1] for word in reversed(line.split())) for line in text.splitlines()
+        " ".join(word if word.startswith("{") else word[::-1] for word in reversed(line.split()))
+        for line in text.splitlines()
     )
+
+
+# The instruction sentences jobs/ writes around a turn's frames, by module and name.
+INSTRUCTIONS = {
+    task_turns: ("DO_THE_WORK", "TEAM_WORK", "SYNTHESISE"),
+    submit: ("ON_APPROVED", "ON_CHANGES", "ON_CLOSED"),
+    reviews: ("REVIEW_AS",),
+}
+
+
+@pytest.fixture()
+def reworded_framing(monkeypatch: pytest.MonkeyPatch) -> dict[str, str]:
+    """Every instruction sentence around the frames reworded; returns them by name."""
+    reworded = {}
+    for module, names in INSTRUCTIONS.items():
+        for name in names:
+            reworded[name] = reword(getattr(module, name))
+            monkeypatch.setattr(module, name, reworded[name])
+    return reworded
 
 
 @pytest.fixture()
@@ -58,7 +83,8 @@ def reworded_prompts(tmp_path: Path) -> Path:
 
 @pytest.fixture()
 def claude() -> Iterator[ScriptedClaude]:
-    with ScriptedClaude(responder=department_responder) as stub:
+    """The scripted department without its demo pacing (30 ms a chunk)."""
+    with ScriptedClaude(responder=unpaced_department) as stub:
         yield stub
 
 
@@ -69,6 +95,7 @@ def settings(
     database_url: str,
     redis_conn: Redis,
     reworded_prompts: Path,
+    reworded_framing: dict[str, str],
 ) -> Settings:
     return make_settings(slack, claude, database_url, prompts_dir=reworded_prompts)
 
@@ -128,7 +155,12 @@ def test_a_request_is_answered_in_its_agents_shape(
 
 
 def test_a_delegation_fans_in_to_an_approval_that_one_click_moves_on(
-    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, people: None
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    people: None,
+    reworded_framing: dict[str, str],
 ) -> None:
     asked = _mention(
         bolt, slack, CHANNEL_CONTENT, "content manager: write the blog post on AI marketing costs"
@@ -150,6 +182,43 @@ def test_a_delegation_fans_in_to_an_approval_that_one_click_moves_on(
     assert _state(card).startswith(f":white_check_mark: Approved by <@{MARIA}>")
     texts = _bot_texts(slack, CHANNEL_CONTENT, asked)
     assert texts[-1].startswith("*Wrap-up:* the post is approved and ready to publish.")
+    firsts = [str(r.body["messages"][0]["content"][0]["text"]) for r in claude.requests]
+    assert any(reworded_framing["ON_APPROVED"] in first for first in firsts)
+    as_director = reworded_framing["REVIEW_AS"].format(reviewer="Director of Communications")
+    assert any(as_director in first for first in firsts)
+
+
+def test_changes_give_a_revision_and_a_rejection_closes_it(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    people: None,
+    reworded_framing: dict[str, str],
+) -> None:
+    asked = _mention(
+        bolt, slack, CHANNEL_CONTENT, "content manager: write the blog post on AI marketing costs"
+    )
+    _run(runtime)
+    [card] = _cards(slack, asked)
+    _click(bolt, slack, card, "approval-request-changes", MARIA)
+    assert _submit(bolt, slack, MARIA, "Add a proof point with real data.") == {}
+    _run(runtime)
+    _, second = _cards(slack, asked)
+    assert "version 2" in str(second["blocks"][1])
+    assert "*Proof point:*" in second["blocks"][2]["text"]["text"]  # the feedback, followed
+
+    _click(bolt, slack, second, "approval-reject", MARIA)
+    assert _submit(bolt, slack, MARIA, "Not this quarter.") == {}
+    _run(runtime)
+    texts = _bot_texts(slack, CHANNEL_CONTENT, asked)
+    assert texts[-1].startswith("Understood: “") and "The reason: Not this quarter." in texts[-1]
+    firsts = [str(r.body["messages"][0]["content"][0]["text"]) for r in claude.requests]
+    sent = dict(
+        reworded_framing, SYNTHESISE=reworded_framing["SYNTHESISE"].format(who="a person in Slack")
+    )
+    for name in ("DO_THE_WORK", "TEAM_WORK", "SYNTHESISE", "ON_CHANGES", "ON_CLOSED"):
+        assert any(sent[name] in first for first in firsts), name  # what Claude was sent
 
 
 def test_a_legal_question_escalates_to_a_person_and_the_answer_comes_back(

@@ -18,9 +18,9 @@ from models.approvals import Approval
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, ToolUseReply
 from sandbox.scripted_approvals import HYPE, approval_reply, blog_draft, revise
-from sandbox.scripted_department import department_responder
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, ServedApp, work
+from tests.sandbox.test_scripted_department import unpaced_department
 from tests.test_approval_flow import MARIA, _ask, _cards, _click, _state, _submit, people
 
 __all__ = ["people"]  # the fixture, used by name
@@ -28,7 +28,8 @@ __all__ = ["people"]  # the fixture, used by name
 
 @pytest.fixture()
 def claude() -> Iterator[ScriptedClaude]:
-    with ScriptedClaude(responder=department_responder) as stub:
+    """The scripted department without its demo pacing (30 ms a chunk, 9 s of this flow)."""
+    with ScriptedClaude(responder=unpaced_department) as stub:
         yield stub
 
 

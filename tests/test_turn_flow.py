@@ -10,9 +10,11 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import select
 
+from jobs.claude import framing
 from jobs.runtime import Runtime
 from models.records import LlmCall, Turn
 from sandbox.claude_api import ScriptedClaude, TextReply
+from sandbox.product_turns import speakers
 from sandbox.signing import app_mention_event, channel_message_event, im_message_event
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import (
@@ -204,7 +206,10 @@ def test_slack_escapes_are_undone_for_the_agent(
     mention(bolt, "cmo: is 10 &lt; 20 &amp; R&amp;D &gt; marketing?")
     work(runtime)
     [request] = claude.requests
-    assert "is 10 < 20 & R&D > marketing?" in request.body["messages"][-1]["content"][0]["text"]
+    framed = request.body["messages"][-1]["content"][0]["text"]
+    assert "is 10 &lt; 20 &amp; R&amp;D &gt; marketing?" in framed  # once, for its frame
+    [(_, said)] = speakers(framed)
+    assert said.endswith("is 10 < 20 & R&D > marketing?")
 
 
 def test_called_into_an_existing_thread_the_agent_reads_it_once(
@@ -241,8 +246,8 @@ def test_called_into_an_existing_thread_the_agent_reads_it_once(
 
     first, second = claude.requests
     seen = first.body["messages"][0]["content"][0]["text"]
-    assert "[<@U0ANA>] Launch date is moving to May 12." in seen
-    assert "[<@U0BEN>] Then the webinar moves too?" in seen
+    assert framing.person_said("U0ANA", "Launch date is moving to May 12.") in seen
+    assert framing.person_said("U0BEN", "Then the webinar moves too?") in seen
     assert "what do we tell customers?" in seen
     assert "May 12" in second.body["messages"][0]["content"][0]["text"]  # kept in memory
     assert len(slack.calls_to("conversations.replies")) == 1  # read once, not every turn

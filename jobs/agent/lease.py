@@ -18,31 +18,42 @@ import logging
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Generic, TypeVar
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from models.leases import this_process
+from models import leases
+from models.leases import Lease, LeasedTable, this_process
 
 logger = logging.getLogger(__name__)
 
 HEARTBEATS_PER_LEASE = 4  # a lease survives three missed beats (a slow database, a GC pause)
-C = TypeVar("C")
+C = TypeVar("C", bound=Lease)
 R = TypeVar("R")
 
 
+@dataclass(frozen=True)
 class LeasedWork(Generic[C]):
-    """How one kind of work (turns, tasks) claims, extends and releases its lease."""
+    """One kind of leased work: its table (extending and releasing are the same for every
+    table, models/leases.py) and its own claim, which adds the kind's conditions and returns
+    the kind's proof of holding. `also_extend` keeps more work held on each heartbeat (a
+    turn's request task)."""
 
-    def __init__(
-        self,
-        kind: str,
-        claim: Callable[[Session, str, str, float, str], C | None],
-        extend: Callable[[Session, C, float], bool],
-        release: Callable[[Session, C], bool],
-    ) -> None:
-        self.kind = kind
-        self.claim, self.extend, self.release = claim, extend, release
+    table: LeasedTable
+    claim: Callable[[Session, str, str, float, str], C | None]
+    also_extend: Callable[[Session, C, float], object] | None = None
+
+    @property
+    def kind(self) -> str:
+        return self.table.kind
+
+    def extend(self, session: Session, held: C, lease_s: float) -> bool:
+        if not leases.extend(session, self.table, held, lease_s):
+            return False
+        if self.also_extend is not None:
+            self.also_extend(session, held, lease_s)
+        return True
 
 
 def claim(
@@ -81,7 +92,7 @@ def _release(sessions: sessionmaker[Session], work: LeasedWork[C], held: C, name
     """Never raises: a release that fails leaves the lease to run out instead."""
     try:
         with sessions() as session:
-            work.release(session, held)
+            leases.release(session, work.table, held)
     except Exception:
         logger.exception("Could not give back the lease of %s %s", work.kind, name)
 

@@ -12,11 +12,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from errors import BudgetSpent
+from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse, stream_with_retries
 from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyWriter
 
-ToolHandler = Callable[[ToolUse], tuple[str, bool]]  # -> (tool_result text, is_error)
+# -> (tool_result text, is_error); an error goes back framed as a refusal naming the tool
+ToolHandler = Callable[[ToolUse], tuple[str, bool]]
 ROUNDS_SPENT_NOTE = "_(I stopped here: I reached the limit of tool calls for one turn.)_"
 
 
@@ -67,7 +69,7 @@ def run_agent_loop(
                 {
                     "type": "tool_result",
                     "tool_use_id": use.id,
-                    "content": text,
+                    "content": framing.refusal(use.name, text) if is_error else text,
                     "is_error": is_error,
                 }
             )

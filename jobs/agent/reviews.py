@@ -18,6 +18,7 @@ from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs.agent.loop import run_agent_loop
 from jobs.agent.stop import stop_task_request
 from jobs.approvals.posts import outcome_text, to_person
+from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse
 from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
@@ -129,28 +130,28 @@ def review_step(
     return _apply(rt, approval, held, reviewer, verdict.verdict, text)
 
 
+REVIEW_AS = (
+    "Review it as the {reviewer}: your own standards, not the other reviewers'. A person "
+    "makes the final call after the last step. Say your verdict in two or three sentences, "
+    "then call review once: approve, or send_back with specific, actionable feedback."
+)
+
+
 def review_brief(rt: Runtime, approval: Approval, reviewer: Agent) -> str:
-    label = rt.approvals.label(approval.action_type)
+    """The draft as a frame (step, version, who drafted it, earlier notes), then the ask."""
     drafted = rt.roster.by_id.get(approval.drafted_by)
-    lines = [
-        f"[Approval review, step {approval.step + 1} of {len(approval.chain)}, then a person] "
-        f"{label} “{approval.title}”, version {approval.version}, drafted by "
-        f"{drafted.display_name if drafted else approval.drafted_by}.",
-        f"On approval: {approval.on_approval}",
-    ]
-    if approval.notes:
-        lines.append(
-            "Earlier reviewers: " + "; ".join(f"{n['by']}: {n['text']}" for n in approval.notes)
-        )
-    lines += [
-        "--- Draft ---",
-        approval.draft,
-        "--- End of draft ---",
-        f"Review it as the {reviewer.display_name}: your own standards, not the other "
-        "reviewers'. Say your verdict in two or three sentences, then call review once: "
-        "approve, or send_back with specific, actionable feedback.",
-    ]
-    return "\n\n".join(lines)
+    review = framing.approval_review(
+        action=rt.approvals.label(approval.action_type),
+        step=approval.step + 1,
+        steps=len(approval.chain),
+        version=approval.version,
+        drafted_by=drafted.display_name if drafted else approval.drafted_by,
+        title=approval.title,
+        on_approval=approval.on_approval,
+        notes=[(str(note["by"]), str(note["text"])) for note in approval.notes or []],
+        draft=approval.draft,
+    )
+    return framing.join(review, REVIEW_AS.format(reviewer=reviewer.display_name))
 
 
 def _apply(

@@ -20,9 +20,11 @@ from jobs.agent.reviews import review_step
 from jobs.agent.stop import stop_task_request
 from jobs.agent.tools import DepartmentTools, offered_tools
 from jobs.approvals.submit import continuation_brief
+from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
+from jobs.department.escalation import answer_frame
 from jobs.queue import ADVANCE_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
@@ -38,6 +40,7 @@ from models.kinds import (
     Origin,
     TaskDetails,
 )
+from models.leases import TASKS
 from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -49,10 +52,17 @@ FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes bac
 GAVE_UP_TEXT = (
     "_I couldn't finish this: it failed on our side several times. It goes back as not done._"
 )
+# The instruction sentences around a task turn's frames (the frames carry the data).
+DO_THE_WORK = "Do the work and reply with the deliverable itself."
+TEAM_WORK = "Your team's work is in the frames below."
+SYNTHESISE = (
+    "Synthesise one answer for {who} from this (do not paste the pieces one after another): "
+    "resolve conflicts, keep what serves the brief, say what is still open."
+)
 MAX_TASK_RETRIES = 3  # failed or killed runs of a task before it is failed (and its parent woken)
 
 
-TASK_LEASES = LeasedWork("task", tasks.claim, tasks.extend_lease, tasks.release)
+TASK_LEASES = LeasedWork(TASKS, tasks.claim)
 
 
 def _post_key(task: Task, held: tasks.TaskClaim) -> str:
@@ -186,34 +196,35 @@ class TaskRunner:
         return brief, [] if approved else [t for t in every if t["name"] == "submit_for_approval"]
 
     def _brief(self, task: Task, children: list[Task]) -> str:
-        requester = self.rt.roster.by_id.get(task.created_by)
-        who = requester.display_name if requester else "a person in Slack"
-        due = f"\nDue: {task.due_date.isoformat()}." if task.due_date else ""
-        brief = f"[Task from {who}, priority {task.priority}] {task.title}\n\n{task.brief}{due}"
+        """The task as a frame, then either the ask to do it or, once its subtasks are in,
+        their work as frames and the ask to synthesise it."""
+        header = framing.task_header(self.rt.roster, task)
         if not children:
-            return brief + "\n\nDo the work and reply with the deliverable itself."
-        parts = [brief, "Your team's work is in:"]
-        for child in children:
-            parts.append(f"--- {self._label(child)} ---\n{child.deliverable or '(nothing)'}")
-        parts.append(
-            f"Synthesise one answer for {who} from this (do not paste the pieces one after "
-            "another): resolve conflicts, keep what serves the brief, say what is still open."
-        )
-        return "\n\n".join(parts)
+            return framing.join(header, DO_THE_WORK)
+        who = framing.requester_name(self.rt.roster, task)
+        work = [self._child_frame(child) for child in children]
+        return framing.join(header, TEAM_WORK, "\n".join(work), SYNTHESISE.format(who=who))
 
     def _stop(self, task: Task, held: tasks.TaskClaim, reason: str | None = None) -> None:
         stop_task_request(self.rt, task, held, reason, note=BUDGET_TEXT)
 
-    def _label(self, child: Task) -> str:
+    def _child_frame(self, child: Task) -> framing.Frame:
         who = self.rt.roster.by_id.get(child.assigned_to)
         name = who.display_name if who else "a person"
         match child.details:
             case EscalationDetails():
-                return f"Answer to your escalation, from {name}"
+                return answer_frame(child, name)
             case ApprovalStepDetails():
-                return f"Approval of your draft ({child.status})"
-            case _:
-                return f"{name} ({child.status})"
+                return framing.approval_step(status=child.status, text=child.deliverable or "")
+            case details:
+                return framing.deliverable(
+                    kind=details.kind,
+                    agent=child.assigned_to,
+                    name=name,
+                    status=child.status,
+                    title=child.title,
+                    text=child.deliverable or "(nothing)",
+                )
 
     def _wait_for_subtasks(self, task: Task, held: tasks.TaskClaim) -> str:
         with self.rt.sessions() as session:

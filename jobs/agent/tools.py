@@ -7,7 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from bots.roster import Agent
-from bots.tools import Report, parse_call, tool_definitions
+from bots.tools import Report, parse_as, tool_definitions
 from jobs.approvals.submit import Submitter
 from jobs.claude.client import ToolUse
 from jobs.department.decisions import DecisionRecorder
@@ -79,9 +79,9 @@ class DepartmentTools:
         if use.name == "submit_for_approval":
             return self.submitter.handle(use)
         if use.name == "report":
-            call = parse_call(use.name, use.input)
-            if not isinstance(call.arguments, Report):
-                return call.refusal or "Invalid report call.", True
-            self.reported = call.arguments.result
+            report = parse_as(use.name, use.input, Report)
+            if isinstance(report, str):
+                return report, True
+            self.reported = report.result
             return "Recorded as your deliverable. End your turn now.", False
         return f"The {use.name} tool is not available here.", True

@@ -20,6 +20,7 @@ from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
 from jobs.agent.stop import stop_request
 from jobs.agent.tools import DepartmentTools, offered_tools
+from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
@@ -29,7 +30,7 @@ from jobs.slack import edit_budget, unreachable
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.text import from_slack
 from models import tasks, threads, turns
-from models.leases import this_process
+from models.leases import TURNS, this_process
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
 from models.work import Task, TaskStatus
 
@@ -53,15 +54,12 @@ GAVE_UP_TEXT = (
 )
 
 
-def _extend_turn(session: Session, held: turns.Claim, lease_s: float) -> bool:
-    """Keep the turn held, and the request task it made, if any (it is the turn's work)."""
-    if not turns.extend_lease(session, held, lease_s):
-        return False
-    tasks.extend_request_lease(session, held.team_id, held.turn_id, this_process(), lease_s)
-    return True
+def _extend_request_task(session: Session, held: turns.Claim, lease_s: float) -> bool:
+    """The request task a turn made, if any, is the turn's work: held as long as the turn."""
+    return tasks.extend_request_lease(session, held.team_id, held.turn_id, this_process(), lease_s)
 
 
-TURN_LEASES = LeasedWork("turn", turns.claim, _extend_turn, turns.release)
+TURN_LEASES = LeasedWork(TURNS, turns.claim, _extend_request_task)
 
 
 def run_turn(team_id: str, turn_id: str) -> str:
@@ -270,8 +268,8 @@ class TurnRunner:
         if row.role == "assistant":
             speaker = self.rt.roster.by_id.get(row.agent_id or "")
             name = speaker.display_name if speaker else "Another agent"
-            return ChatMessage("user", f"[{name} said in this thread]\n{row.text}")
-        return ChatMessage("user", f"[<@{row.user_id}>] {row.text}")
+            return ChatMessage("user", framing.agent_said(row.agent_id or "", name, row.text))
+        return ChatMessage("user", framing.person_said(row.user_id or "", row.text))
 
     def _record_call(self, turn: Turn, agent: Agent, attempt: LlmAttempt) -> None:
         record_call(

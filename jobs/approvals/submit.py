@@ -11,18 +11,19 @@ revises or closes the work.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TypedDict
 
 from bots.authority import check_submission
 from bots.roster import HUMAN, Agent
-from bots.tools import SubmitForApproval, parse_call
+from bots.tools import SubmitForApproval, parse_as
 from jobs.approvals import cards
 from jobs.approvals.autonomy import autonomy_level
 from jobs.approvals.posts import mark_superseded, to_person
+from jobs.claude import framing
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import enqueue_task
+from jobs.department.tool_handler import ToolHandler
 from jobs.runtime import Runtime
 from models import approvals, tasks, turns
 from models.approvals import Approval, ApprovalStatus
@@ -50,20 +51,15 @@ class DraftFields(TypedDict):
 
 
 @dataclass
-class Submitter:
+class Submitter(ToolHandler):
     """Handles a turn's `submit_for_approval` calls."""
 
-    rt: Runtime
-    caller: Agent
-    ensure_parent: Callable[[], Task]
-    origin: tuple[str, str]
     created: list[str] = field(default_factory=list)
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
-        call = parse_call(use.name, use.input)
-        args = call.arguments
-        if call.refusal is not None or not isinstance(args, SubmitForApproval):
-            return call.refusal or "Invalid submit_for_approval call.", True
+        args = parse_as(use.name, use.input, SubmitForApproval)
+        if isinstance(args, str):
+            return args, True
         refusal = self._check(args)
         if refusal is not None:
             return refusal, True
@@ -145,20 +141,16 @@ class Submitter:
         task_id, approval_id = new_id(), new_id()
         with self.rt.sessions() as session:
             session.add(
-                Task(
-                    id=task_id,
-                    team_id=parent.team_id,
-                    origin_turn_id=parent.origin_turn_id,
-                    parent_task_id=parent.id,
+                tasks.subtask_of(
+                    parent,
                     created_by=self.caller.id,
                     assigned_to=chain[step] if step < len(chain) else HUMAN,
+                    details=ApprovalStepDetails(approval_id=approval_id),
+                    task_id=task_id,
                     title=f"Approval: {args.title}"[:150],
                     brief=f"{args.action_type}: {args.title}",
-                    depth=parent.depth + 1,
-                    status=TaskStatus.OPEN.value,
                     channel_id=self.origin[0],
                     thread_ts=self.origin[1],
-                    details=ApprovalStepDetails(approval_id=approval_id),
                 )
             )
             approval = approvals.propose(
@@ -227,32 +219,40 @@ def resume_step(earlier: list[Approval], chain: list[str], agents: dict[str, Age
     return len(chain)
 
 
+# The instruction sentences after a decision's frame, by outcome (the frames carry the data).
+ON_APPROVED = (
+    "Your draft was approved. Now do what you said happens on approval: use your tools to "
+    "hand the work on, then say in one or two sentences what happens next."
+)
+ON_CHANGES = (
+    "Revise the draft to address every point of the feedback, then call submit_for_approval "
+    "again with the complete revised draft (same action type and title). Say in one sentence "
+    "what you changed."
+)
+ON_CLOSED = (
+    "Do not revise it. Close this: tell the requester in two sentences what was rejected and "
+    "why, and that the task is closed."
+)
+OUTCOMES = {
+    ApprovalStatus.APPROVED.value: "approved",
+    ApprovalStatus.CHANGES_REQUESTED.value: "changes",
+    ApprovalStatus.REJECTED.value: "rejected",
+}
+
+
 def continuation_brief(rt: Runtime, task: Task, decided: Approval) -> str:
-    """The submitter's turn after a decision: go on, revise, or close."""
-    label = rt.approvals.label(decided.action_type)
-    by = cards.named(decided.decided_by or "", rt.roster)
-    requester = rt.roster.by_id.get(task.created_by)
-    who = requester.display_name if requester else "a person in Slack"
-    head = (
-        f"[Task from {who}, priority {task.priority}] {task.title}\n\n{task.brief}\n\n"
-        f"Your {label} “{decided.title}” (version {decided.version}) was sent for approval."
+    """The submitter's turn after a decision: the task and the decision as frames, then what
+    to do: go on, revise, or close."""
+    outcome = OUTCOMES.get(decided.status, "not_decided")
+    decision = framing.approval_decision(
+        outcome=outcome,
+        action=rt.approvals.label(decided.action_type),
+        version=decided.version,
+        decided_by=cards.named(decided.decided_by or "", rt.roster),
+        title=decided.title,
+        feedback=(decided.feedback or "") if outcome == "changes" else decided.feedback or None,
+        draft=decided.draft if outcome == "changes" else None,
+        on_approval=decided.on_approval if outcome == "approved" else None,
     )
-    if decided.status == ApprovalStatus.APPROVED.value:
-        return (
-            f"{head}\nIt was APPROVED by {by}.\n\nNow do what you said happens on approval: "
-            f"{decided.on_approval}\nUse your tools to hand the work on, then say in one or two "
-            "sentences what happens next."
-        )
-    if decided.status == ApprovalStatus.CHANGES_REQUESTED.value:
-        return (
-            f"{head}\n{by} asked for CHANGES: {decided.feedback}\n\n--- Your version "
-            f"{decided.version} ---\n{decided.draft}\n--- End ---\n\nRevise the draft to address "
-            "every point, then call submit_for_approval again with the complete revised draft "
-            "(same action type and title). Say in one sentence what you changed."
-        )
-    reason = f" Reason: {decided.feedback}" if decided.feedback else " No reason was given."
-    verdict = "REJECTED" if decided.status == ApprovalStatus.REJECTED.value else "not decided"
-    return (
-        f"{head}\nIt was {verdict} by {by}.{reason}\n\nDo not revise it. Close this: tell the "
-        "requester in two sentences what was rejected and why, and that the task is closed."
-    )
+    ask = {"approved": ON_APPROVED, "changes": ON_CHANGES}.get(outcome, ON_CLOSED)
+    return framing.join(framing.task_header(rt.roster, task), decision, ask)

@@ -12,11 +12,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from bots.roster import HUMAN, Agent
-from bots.tools import RecordDecision, SubmitForApproval, check_call, parse_call
+from bots.roster import HUMAN
+from bots.tools import RecordDecision, SubmitForApproval, check_call, parse_as
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import persona
-from jobs.runtime import Runtime
+from jobs.department.tool_handler import ToolHandler
 from jobs.slack.people import LookupFailed, may_decide
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from jobs.slack.text import Mrkdwn, join, md
@@ -48,18 +48,15 @@ def decision_text(decision: Decision, label: str) -> Mrkdwn:
 
 
 @dataclass
-class DecisionRecorder:
-    rt: Runtime
-    caller: Agent
-    ensure_parent: Callable[[], Task]
-    origin: tuple[str, str]
+class DecisionRecorder(ToolHandler):
+    """Handles a turn's `record_decision` calls."""
+
     ask_person: Callable[[SubmitForApproval], str]  # a card for the approvers, see jobs/approvals
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
-        call = parse_call(use.name, use.input)
-        args = call.arguments
-        if call.refusal is not None or not isinstance(args, RecordDecision):
-            return call.refusal or "Invalid record_decision call.", True
+        args = parse_as(use.name, use.input, RecordDecision)
+        if isinstance(args, str):
+            return args, True
         refusal = self._refusal(args)
         if refusal is not None:
             return refusal, True

@@ -9,7 +9,6 @@ request came from) and an RQ job for the assignee's turn.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -19,15 +18,15 @@ from bots.roster import Agent
 from bots.tools import Consult, Delegate, check_call, parse_call
 from errors import GuardTripped
 from jobs.claude.client import ToolUse
+from jobs.department.tool_handler import ToolHandler
 from jobs.queue import RUN_TASK, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.text import link, md
 from models import tasks
-from models.base import new_id
 from models.kinds import AssignmentDetails, ConsultDetails
-from models.work import AgentMessage, Task, TaskStatus
+from models.work import Task
 
 logger = logging.getLogger(__name__)
 
@@ -102,13 +101,9 @@ def _permalink(rt: Runtime, channel: str, ts: str) -> str:
 
 
 @dataclass
-class Delegator:
+class Delegator(ToolHandler):
     """Handles a turn's `delegate` calls; the parent task is made on the first call."""
 
-    rt: Runtime
-    caller: Agent
-    ensure_parent: Callable[[], Task]
-    origin: tuple[str, str]  # the channel and thread the request came from
     created: list[str] = field(default_factory=list)
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
@@ -148,42 +143,19 @@ class Delegator:
 
     def _create(self, work: _Work) -> Task:
         parent = self.ensure_parent()
-        task = Task(
-            id=new_id(),
-            team_id=parent.team_id,
-            origin_turn_id=parent.origin_turn_id,
-            parent_task_id=parent.id,
+        task = tasks.subtask_of(
+            parent,
             created_by=self.caller.id,
             assigned_to=work.to,
+            details=work.kind(project=parent.title, requested_in=self.origin),
             title=work.title,
             brief=work.brief,
             priority=work.priority,
             due_date=work.due,
-            depth=parent.depth + 1,
-            status=TaskStatus.OPEN.value,
-            details=work.kind(project=parent.title, requested_in=self.origin),
         )
+        context = {"project": parent.title, "deadline": work.due.isoformat() if work.due else None}
         with self.rt.sessions() as session:
-            session.add(task)
-            session.flush()  # the message row refers to the task row
-            session.add(
-                AgentMessage(
-                    team_id=parent.team_id,
-                    task_id=task.id,
-                    from_agent=self.caller.id,
-                    to_agents=[work.to],
-                    type=work.message_type,
-                    priority=work.priority,
-                    context={
-                        "project": parent.title,
-                        "deadline": work.due.isoformat() if work.due else None,
-                    },
-                    subject=work.title,
-                    body=work.brief,
-                    requires_response=True,
-                )
-            )
-            session.commit()
+            tasks.add_handed_over(session, task, work.message_type, context)
         return task
 
 

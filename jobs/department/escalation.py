@@ -10,25 +10,25 @@ escalation task, and the fan-in resumes the work that was waiting for it.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
 from bots.authority import level_of
 from bots.roster import HUMAN, Agent
-from bots.tools import Escalate, parse_call
+from bots.tools import Escalate, parse_as
+from jobs.claude import framing
 from jobs.claude.client import ToolUse
 from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
-from jobs.department.escalation_cards import card_blocks, card_text
+from jobs.department.escalation_cards import card_blocks, card_text, escalation_of
+from jobs.department.tool_handler import ToolHandler
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
-from models import turns
-from models.base import new_id
+from models import tasks, turns
 from models.kinds import EscalationCard, EscalationDetails
 from models.records import Conversation, ConversationMessage
-from models.work import AgentMessage, Task, TaskStatus
+from models.work import Task, TaskStatus
 
 logger = logging.getLogger(__name__)
 
@@ -85,6 +85,19 @@ def card_brief(card: EscalationCard) -> str:
     )
 
 
+def answer_frame(task: Task, answered_by: str) -> framing.Frame:
+    """The answer as the waiting agent reads it in its synthesis: a person's verdict and id
+    as attributes (their words as the text), or the agent above's answer."""
+    answer = escalation_of(task).answer
+    return framing.escalation_answer(
+        answered_by=answered_by,
+        status=task.status,
+        text=answer.text if answer else task.deliverable or "(no answer yet)",
+        verdict=answer.verdict if answer else None,
+        user=answer.by if answer else None,
+    )
+
+
 def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
     """Post (once) the card for a human-level escalation; returns its ts."""
     return post_once(
@@ -98,23 +111,19 @@ def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
 
 
 @dataclass
-class Escalator:
+class Escalator(ToolHandler):
     """Handles a turn's `escalate` calls: one task for the next level up."""
 
-    rt: Runtime
-    caller: Agent
-    ensure_parent: Callable[[], Task]
-    origin: tuple[str, str]
     created: list[str] = field(default_factory=list)
 
     def handle(self, use: ToolUse) -> tuple[str, bool]:
-        call = parse_call(use.name, use.input)
-        if call.refusal is not None or not isinstance(call.arguments, Escalate):
-            return call.refusal or "Invalid escalate call.", True
-        refusal = self._check_mentions(call.arguments.mention)
+        args = parse_as(use.name, use.input, Escalate)
+        if isinstance(args, str):
+            return args, True
+        refusal = self._check_mentions(args.mention)
         if refusal is not None:
             return refusal, True
-        task = self._create(call.arguments)
+        task = self._create(args)
         target = self.caller.reports_to
         if target == HUMAN:
             self._to_human(task)
@@ -160,42 +169,21 @@ class Escalator:
             impact=call.impact,
         )
         brief = card_brief(card)
-        task = Task(
-            id=new_id(),
-            team_id=parent.team_id,
-            origin_turn_id=parent.origin_turn_id,
-            parent_task_id=parent.id,
+        task = tasks.subtask_of(
+            parent,
             created_by=self.caller.id,
             assigned_to=target,
+            details=EscalationDetails(card=card, requested_in=self.origin, mention=call.mention),
             title=f"Escalation: {call.category}"[:150],
             brief=brief,
-            depth=parent.depth + 1,
             priority="urgent"
             if call.urgency == "critical"
             else "high"
             if call.urgency == "high"
             else "normal",
-            status=TaskStatus.OPEN.value,
-            details=EscalationDetails(card=card, requested_in=self.origin, mention=call.mention),
         )
         with self.rt.sessions() as session:
-            session.add(task)
-            session.flush()
-            session.add(
-                AgentMessage(
-                    team_id=parent.team_id,
-                    task_id=task.id,
-                    from_agent=self.caller.id,
-                    to_agents=[target],
-                    type="escalation",
-                    priority=task.priority,
-                    context={"project": parent.title},
-                    subject=task.title,
-                    body=brief,
-                    requires_response=True,
-                )
-            )
-            session.commit()
+            tasks.add_handed_over(session, task, "escalation", {"project": parent.title})
         return task
 
     def _to_human(self, task: Task) -> None:

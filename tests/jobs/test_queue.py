@@ -32,7 +32,7 @@ SOURCE_DIRS = ("app.py", "bench", "bots", "handlers", "jobs", "models", "sandbox
 
 
 def test_every_job_reference_names_a_function_taking_team_and_record() -> None:
-    check_job_refs()  # what the worker's runtime and handlers.register run at start-up
+    check_job_refs()  # what the worker's runtime runs at start-up
 
 
 @pytest.mark.parametrize(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from models import leases, tasks, turns
 from models.base import utcnow
 from models.kinds import RequestDetails
+from models.leases import TASKS, TURNS
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 from models.work import Task, TaskStatus
@@ -70,8 +71,8 @@ def test_release_held_by_gives_back_only_that_holders_running_leases(
         assert _expires(session, Task, dead_task) <= now  # type: ignore[operator]
         assert _expires(session, Turn, other_turn) > now  # type: ignore[operator]
         assert _expires(session, Task, other_task) > now  # type: ignore[operator]
-        assert sorted(turns.lost_turns(session, grace_s=60)) == [(TEAM, dead_turn)]
-        assert tasks.lost_tasks(session, grace_s=60) == [(TEAM, dead_task)]
+        assert sorted(leases.lost(session, TURNS, grace_s=60)) == [(TEAM, dead_turn)]
+        assert leases.lost(session, TASKS, grace_s=60) == [(TEAM, dead_task)]
 
 
 def test_a_retried_task_turn_keeps_its_turn_number_and_a_new_turn_counts(
@@ -82,10 +83,10 @@ def test_a_retried_task_turn_keeps_its_turn_number_and_a_new_turn_counts(
         first = tasks.claim(session, TEAM, task_id, 60, DEAD)
         assert first is not None and first.turn == 1
         assert tasks.claim(session, TEAM, task_id, 60, OTHER) is None  # still held
-        assert tasks.release(session, first)
+        assert leases.release(session, TASKS, first)
         retry = tasks.claim(session, TEAM, task_id, 60, OTHER)
         assert retry is not None and retry.turn == 1  # the same turn: same post key, no cost
-        assert not tasks.release(session, first)  # the dead run's token no longer counts
+        assert not leases.release(session, TASKS, first)  # the dead run's token no longer counts
 
         assert tasks.settle(session, retry, TaskStatus.WAITING)
         assert tasks.move(session, TEAM, task_id, from_=(TaskStatus.WAITING,), to=TaskStatus.READY)
@@ -118,3 +119,21 @@ def test_holder_names_are_host_and_pid() -> None:
     assert leases.pid_of("box:42") == 42
     assert leases.pid_of("box:x") is None
     assert len(leases.holder_name("h" * 200, 123456)) == leases.HOLDER_MAX_CHARS
+
+
+def test_only_the_current_holder_extends_a_task_lease_and_only_while_it_runs(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The held-condition is one for every table: a heartbeat of a lease taken over, or of a
+    task completed elsewhere while it was held, changes nothing and stops the beat."""
+    with sessions() as session:
+        task_id = _task(session)
+        first = tasks.claim(session, TEAM, task_id, 60, DEAD)
+        assert first is not None and leases.extend(session, TASKS, first, 60)
+        assert leases.release(session, TASKS, first)
+        retry = tasks.claim(session, TEAM, task_id, 60, OTHER)
+        assert retry is not None
+        assert not leases.extend(session, TASKS, first, 60)  # taken over
+        assert leases.extend(session, TASKS, retry, 60)
+        assert tasks.complete(session, TEAM, task_id, "done elsewhere")
+        assert not leases.extend(session, TASKS, retry, 60)  # finished, though its token stays

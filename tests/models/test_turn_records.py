@@ -9,7 +9,8 @@ from datetime import UTC, datetime, timedelta
 from freezegun import freeze_time
 from sqlalchemy.orm import Session, sessionmaker
 
-from models import turns
+from models import leases, turns
+from models.leases import TURNS
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 
@@ -79,10 +80,10 @@ def test_expired_lease_is_taken_over_and_the_old_holder_cannot_finish(
         assert old is not None
         assert turns.claim(session, "T1", turn_id, lease_s=30, holder=H) is None  # lease still held
     with freeze_time(start + timedelta(seconds=31)), sessions() as session:
-        assert turns.lost_turns(session, grace_s=5) == [("T1", turn_id)]
+        assert leases.lost(session, TURNS, grace_s=5) == [("T1", turn_id)]
         new = turns.claim(session, "T1", turn_id, lease_s=30, holder=H)
         assert new is not None and new.attempts == 2
-        assert turns.extend_lease(session, old, 30) is False
+        assert leases.extend(session, TURNS, old, 30) is False
         assert turns.finish(session, old, TurnStatus.ANSWERED) is False
         assert turns.finish(session, new, TurnStatus.ANSWERED) is True
         assert turns.finish(session, new, TurnStatus.FAILED) is False  # one transition only
@@ -97,9 +98,9 @@ def test_unenqueued_turns_are_found_after_the_grace_period(sessions: sessionmake
     with freeze_time(start):
         turn_id = _record(sessions, _message())
     with freeze_time(start + timedelta(seconds=2)), sessions() as session:
-        assert turns.lost_turns(session, grace_s=3) == []
+        assert leases.lost(session, TURNS, grace_s=3) == []
     with freeze_time(start + timedelta(seconds=4)), sessions() as session:
-        assert turns.lost_turns(session, grace_s=3) == [("T1", turn_id)]
+        assert leases.lost(session, TURNS, grace_s=3) == [("T1", turn_id)]
 
 
 def test_a_threads_messages_are_claimed_in_order(sessions: sessionmaker[Session]) -> None:

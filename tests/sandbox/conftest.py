@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import signal
+import socket
 import subprocess
 import sys
 import urllib.error
@@ -26,7 +28,6 @@ from tests.conftest import (
     BOT_USER,
     SIGNING_SECRET,
     TEAM,
-    free_port,
     serve_app,
     wait_until,
 )
@@ -64,15 +65,48 @@ class Sandbox:
         return [m for m in thread if m.get("bot_id")]
 
 
+# PORT cannot be 0 and the page binds it seconds after start-up, so its port is chosen here:
+# below Linux's ephemeral range (32768-60999), which client connections and port-0 servers
+# draw from, so nothing else on the machine takes it meanwhile. Should something still have
+# taken it, the sandbox exits saying so and starts again on another.
+PAGE_PORTS = range(20000, 32768)
+START_ATTEMPTS = 3
+
+
+def page_port() -> int:
+    """A free port outside the ephemeral range for a sandbox's page."""
+    while True:
+        port = random.choice(PAGE_PORTS)
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        return port
+
+
 def start_sandbox(
     tmp_path: Path, extra_env: dict[str, str] | None = None, args: tuple[str, ...] = ()
 ) -> Sandbox:
-    port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "ANTHROPIC_"))}
-    env |= {"PORT": str(port), "PYTHONUNBUFFERED": "1"}
+    env |= {"PYTHONUNBUFFERED": "1"}
+    # Every sandbox on this machine shares one workspace's chat.update budget (db 5, team
+    # T0SANDBOX): at the default 40 a minute, parallel tests' final edits wait for tokens.
+    # The budget itself is tested in tests/jobs/test_edit_budget.py.
+    env["SLACK_CHAT_UPDATE_PER_MINUTE"] = "600"
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env |= extra_env or {}
+    for _ in range(START_ATTEMPTS):
+        running = _launch(tmp_path, env | {"PORT": str(page_port())}, args)
+        if running.process.poll() is None or "Address already in use" not in _log(running):
+            break
+    assert running.process.poll() is None, f"The sandbox stopped:\n{_log(running)}"
+    return running
+
+
+def _launch(tmp_path: Path, env: dict[str, str], args: tuple[str, ...]) -> Sandbox:
+    """`python app.py`, returned once it is ready or has exited."""
     log = tmp_path / "sandbox.log"
     process = subprocess.Popen(
         [sys.executable, str(REPO / "app.py"), *args],
@@ -82,34 +116,58 @@ def start_sandbox(
         stderr=subprocess.STDOUT,
         text=True,
     )
-    running = Sandbox(process, f"http://127.0.0.1:{port}", log)
+    running = Sandbox(process, f"http://127.0.0.1:{env['PORT']}", log)
     try:
-        ready = wait_until(lambda: "Sandbox ready" in log.read_text(), READY_TIMEOUT_S)
+        ready = wait_until(
+            lambda: "Sandbox ready" in _log(running) or process.poll() is not None,
+            READY_TIMEOUT_S,
+        )
     except BaseException:  # pytest-timeout's Failed, Ctrl-C
         ready = False
         raise
     finally:
         if not ready:
             stop_sandbox(running)  # else its workers outlive the test
-    assert ready, f"The sandbox was not ready after {READY_TIMEOUT_S} s:\n{log.read_text()}"
+    assert ready, f"The sandbox was not ready after {READY_TIMEOUT_S} s:\n{_log(running)}"
     return running
 
 
+def _log(running: Sandbox) -> str:
+    return running.log.read_text()
+
+
+@pytest.fixture(scope="session")
+def _stopping_sandboxes() -> Iterator[list[Sandbox]]:
+    """Sandboxes told to stop whose exit is awaited once, at the end of the session: a
+    sandbox takes 2-4 s to stop (its workers finish first), time the next test can use."""
+    stopping: list[Sandbox] = []
+    yield stopping
+    for running in stopping:
+        _await_exit(running)
+
+
 @pytest.fixture()
-def sandbox(tmp_path: Path) -> Iterator[Sandbox]:
+def sandbox(tmp_path: Path, _stopping_sandboxes: list[Sandbox]) -> Iterator[Sandbox]:
     running = start_sandbox(tmp_path)
     yield running
-    stop_sandbox(running)
+    if running.process.poll() is None:
+        running.process.send_signal(signal.SIGINT)  # Ctrl-C, as in stop_sandbox
+    _stopping_sandboxes.append(running)
 
 
 def stop_sandbox(running: Sandbox) -> None:
     """Ctrl-C, as a person would; a sandbox that ignores it is killed."""
     if running.process.poll() is None:
         running.process.send_signal(signal.SIGINT)
-        try:
-            running.process.wait(timeout=40)
-        except subprocess.TimeoutExpired:
-            running.process.kill()
+        _await_exit(running)
+
+
+def _await_exit(running: Sandbox) -> None:
+    """Wait for a sandbox told to stop; one that ignores Ctrl-C is killed."""
+    try:
+        running.process.wait(timeout=40)
+    except subprocess.TimeoutExpired:
+        running.process.kill()
 
 
 # -- a small Bolt app with the interaction shapes the department's approvals use

@@ -20,6 +20,8 @@ from bots.prompts import PromptLibrary
 from bots.roster import Agent, load_roster
 from bots.tools import Delegate, check_call, parse_call, tool_definitions
 from jobs import runtime as runtime_module
+from jobs.agent import task_turns
+from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmRequest, build_params
 from jobs.runtime import Runtime
 from sandbox.claude_api import Reply, ScriptedClaude, TextReply, ToolUseReply
@@ -41,7 +43,7 @@ from tests.conftest import (
 ROSTER = load_roster()
 PROMPTS = PromptLibrary(ROSTER)
 MODEL = "claude-opus-5-5"  # the Copywriter's tier in settings
-MARIA = "[<@U0MARIA>]"
+MARIA = "U0MARIA"
 TAGLINES = "three taglines for our AI analytics launch"
 REQUESTS = {  # request -> the topic every answer must mention
     TAGLINES: "AI analytics launch",
@@ -74,7 +76,9 @@ FOLLOW_UPS = ("make the second one punchier", "shorter", "another option")
 def body_for(agent_id: str, *turns: str) -> dict[str, Any]:
     """A request laid out exactly as the worker does; turns alternate human / this agent."""
     messages = [
-        ChatMessage("user", f"{MARIA} {text}") if i % 2 == 0 else ChatMessage("assistant", text)
+        ChatMessage("user", framing.person_said(MARIA, text))
+        if i % 2 == 0
+        else ChatMessage("assistant", text)
         for i, text in enumerate(turns)
     ]
     prompt = PROMPTS.system_prompt(ROSTER.get(agent_id))
@@ -240,7 +244,7 @@ Round = tuple[ToolUseReply, str, bool]  # (the call, its tool_result text, is_er
 
 def manager_body(agent_id: str, request: str, rounds: Sequence[Round] = ()) -> dict[str, Any]:
     """A manager's turn as the agent loop sends it: the request, then each tool round."""
-    messages = [ChatMessage("user", f"{MARIA} {request}")]
+    messages = [ChatMessage("user", framing.person_said(MARIA, request))]
     for number, (call, result, is_error) in enumerate(rounds):
         use = {"type": "tool_use", "id": f"toolu_{number}", "name": call.name, "input": call.input}
         said = ({"type": "text", "text": call.text_before},) if call.text_before else ()
@@ -253,7 +257,7 @@ def manager_body(agent_id: str, request: str, rounds: Sequence[Round] = ()) -> d
                     {
                         "type": "tool_result",
                         "tool_use_id": f"toolu_{number}",
-                        "content": result,
+                        "content": framing.refusal(call.name, result) if is_error else result,
                         "is_error": is_error,
                     },
                 ),
@@ -280,10 +284,14 @@ def manager_turn(
 def task_text(requester: str, call: ToolUseReply) -> str:
     """A delegated task's first message, laid out as jobs/agent/task_turns.py TaskRunner._brief."""
     args = call.input
-    return (
-        f"[Task from {requester}, priority {args['priority']}] {args['title']}\n\n"
-        f"{args['brief']}\n\nDo the work and reply with the deliverable itself."
+    header = framing.task_frame(
+        "assignment",
+        requester=requester,
+        priority=args["priority"],
+        title=args["title"],
+        brief=args["brief"],
     )
+    return framing.join(header, task_turns.DO_THE_WORK)
 
 
 def task_answer(agent_id: str, text: str) -> str:
@@ -294,14 +302,19 @@ def task_answer(agent_id: str, text: str) -> str:
 
 def synthesis_text(request: str, work: list[tuple[str, str, str]]) -> str:
     """The synthesis request of a person's request task, as TaskRunner._brief lays it out."""
-    parts = [f"[Task from a person in Slack, priority normal] {request}\n\n{request}"]
-    parts.append("Your team's work is in:")
-    parts += [f"--- {name} ({status}) ---\n{text}" for name, status, text in work]
-    parts.append(
-        "Synthesise one answer for a person in Slack from this (do not paste the pieces one "
-        "after another): resolve conflicts, keep what serves the brief, say what is still open."
+    header = framing.task_frame(
+        "request", requester="a person in Slack", priority="normal", title=request, brief=request
     )
-    return "\n\n".join(parts)
+    by_name = {agent.display_name: agent.id for agent in ROSTER.agents}
+    frames = [
+        framing.deliverable(
+            kind="assignment", agent=by_name[name], name=name, status=status, title="", text=text
+        )
+        for name, status, text in work
+    ]
+    who = "a person in Slack"
+    ask = task_turns.SYNTHESISE.format(who=who)
+    return framing.join(header, task_turns.TEAM_WORK, "\n".join(frames), ask)
 
 
 def test_content_manager_delegates_a_blog_post_then_says_who_is_on_what() -> None:
@@ -526,7 +539,7 @@ def test_a_blog_post_request_runs_through_the_whole_department(
     synthesis_calls = [
         r
         for r in department.claude.requests
-        if "Your team's work is in:" in r.body["messages"][0]["content"][0]["text"]
+        if "<deliverable " in r.body["messages"][0]["content"][0]["text"]
         and len(r.body["messages"]) == 1  # a turn's first round (the second has the result)
     ]
     assert len(synthesis_calls) == 1

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from bots.tools import Escalate, parse_call
+from jobs.claude import framing
 from sandbox.claude_api import TextReply, ToolUseReply
 from sandbox.scripted_escalation import escalation_reply
 
@@ -45,11 +46,22 @@ def test_big_spend_questions_escalate_and_ordinary_work_does_not() -> None:
 
 
 def test_the_answer_from_above_is_passed_on() -> None:
-    text = (
-        "[Task from a person in Slack, priority high] Escalation\n\nYour team's work is in:\n\n"
-        "--- Answer to your escalation, from a person ---\nDecided by <@U0MARIA>: ship it.\n\n"
-        "Synthesise one answer for a person in Slack from this."
+    header = framing.task_frame(
+        "request", requester="a person in Slack", priority="high", title="GDPR", brief="GDPR?"
     )
+    answer = framing.escalation_answer(
+        answered_by="a person", status="done", text="ship it.", verdict="decided", user="U0MARIA"
+    )
+    text = framing.join(header, "Reworded: the team's work.", answer, "Reworded: synthesise.")
     reply = escalation_reply(_body(text), "cmo", text)
     assert isinstance(reply, TextReply)
     assert reply.text.startswith("*Answer from above:* Decided by <@U0MARIA>: ship it.")
+
+
+def test_an_answer_from_an_agent_above_is_passed_on_as_written() -> None:
+    answer = framing.escalation_answer(
+        answered_by="CMO", status="done", text="Go ahead with the <smaller> phase & report."
+    )
+    reply = escalation_reply(_body(framing.join(answer)), "vp_marketing", "")
+    assert isinstance(reply, TextReply)
+    assert reply.text.startswith("*Answer from above:* Go ahead with the <smaller> phase & report.")
