@@ -72,6 +72,8 @@ AFTER_HUMAN_ANSWER = JobRef(
     "jobs.department.escalation.after_human_answer", "answered-{record_id}", FOLLOW_UP
 )
 PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_id}", FOLLOW_UP)
+# One engine pass over a campaign: database work and enqueues only (its steps are tasks).
+ADVANCE_CAMPAIGN = JobRef("jobs.campaigns.engine.advance", "campaign-{record_id}", FOLLOW_UP)
 
 JOB_REFS = (
     RUN_TURN,
@@ -81,6 +83,7 @@ JOB_REFS = (
     AFTER_ACKNOWLEDGEMENT,
     AFTER_HUMAN_ANSWER,
     PUBLISH_HOME,
+    ADVANCE_CAMPAIGN,
 )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from jobs.queue import (
+    ADVANCE_CAMPAIGN,
     AFTER_DECISION,
     REMIND_APPROVERS,
     RUN_TASK,
@@ -26,7 +27,7 @@ from jobs.queue import (
     enqueue,
     turn_queue,
 )
-from models import approvals, leases
+from models import approvals, campaign_steps, leases
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -41,13 +42,14 @@ def sweep(
     grace_s: float,
     remind_after: timedelta | None = None,
 ) -> list[str]:
-    """Re-enqueue every lost turn, task and decision follow-up once, and queue the reminder
-    of each approval left pending longer than `remind_after`; returns the job ids. Safe to
-    run anywhere, any time."""
+    """Re-enqueue every lost turn, task, decision follow-up and campaign engine pass once,
+    and queue the reminder of each approval left pending longer than `remind_after`; returns
+    the job ids. Safe to run anywhere, any time."""
     with sessions() as session:
         lost = leases.lost(session, TURNS, grace_s=grace_s)
         lost_work = leases.lost(session, TASKS, grace_s=grace_s)
         followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
+        campaigns = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
         due = (
             approvals.due_for_reminder(session, older_than=utcnow() - remind_after)
             if remind_after is not None
@@ -58,6 +60,7 @@ def sweep(
     lost_jobs += [(RUN_TASK, t, r) for t, r in lost_work]
     lost_jobs += [(AFTER_DECISION, t, a) for t, a in followups]
     lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
+    lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in campaigns]
     requeued = []
     for ref, team_id, record_id in lost_jobs:
         if _waiting_in_queue(connection, ref.job_id(team_id, record_id)):

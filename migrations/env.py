@@ -5,7 +5,8 @@ from __future__ import annotations
 from alembic import context
 from sqlalchemy import create_engine
 
-from models import approvals, work  # noqa: F401  (registers their tables on Base.metadata)
+# Imported to register their tables on Base.metadata (autogenerate compares against it).
+from models import approvals, campaigns, work  # noqa: F401
 from models.base import Base
 
 config = context.config

@@ -100,8 +100,24 @@ class ApprovalStepDetails(_Details):
     approval_id: str
 
 
+class CampaignStepDetails(_Details):
+    """One run of one step of a campaign's plan (`models/campaigns.py` holds the engine's view
+    of it); when the task finishes, the campaign's engine is advanced."""
+
+    kind: Literal["campaign_step"] = "campaign_step"
+    campaign_id: str
+    step_id: str  # the step's id in the plan
+    run: int = 0  # 0 for a one-off step; 1, 2, … for the runs of a continuous phase
+    requested_in: Origin  # the campaign card's thread: the step's thread links back there
+
+
 TaskDetails = Annotated[
-    RequestDetails | AssignmentDetails | ConsultDetails | EscalationDetails | ApprovalStepDetails,
+    RequestDetails
+    | AssignmentDetails
+    | ConsultDetails
+    | EscalationDetails
+    | ApprovalStepDetails
+    | CampaignStepDetails,
     Field(discriminator="kind"),
 ]
 KINDS: TypeAdapter[TaskDetails] = TypeAdapter(TaskDetails)

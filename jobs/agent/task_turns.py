@@ -25,6 +25,7 @@ from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.department.escalation import answer_frame
+from jobs.queue import ADVANCE_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
@@ -33,6 +34,7 @@ from models.approvals import Approval, ApprovalStatus
 from models.kinds import (
     ApprovalStepDetails,
     AssignmentDetails,
+    CampaignStepDetails,
     ConsultDetails,
     EscalationDetails,
     Origin,
@@ -241,6 +243,10 @@ class TaskRunner:
             )
         if woke and task.parent_task_id is not None:
             enqueue_task(self.rt, task.team_id, task.parent_task_id)
+        details = task.details
+        if isinstance(details, CampaignStepDetails):  # campaign fan-in: its engine goes on
+            queue = turn_queue(self.rt.redis, self.rt.settings.queue_name)
+            try_enqueue(queue, ADVANCE_CAMPAIGN, task.team_id, details.campaign_id)
         return status.value
 
     def _record(self, task: Task, agent: Agent, attempt: LlmAttempt) -> None:
@@ -257,7 +263,9 @@ class TaskRunner:
 def _requested_in(task: Task, details: TaskDetails) -> Origin:
     """Where the work was asked for, to link a late-opened assignment thread back to it."""
     if (
-        isinstance(details, AssignmentDetails | ConsultDetails | EscalationDetails)
+        isinstance(
+            details, AssignmentDetails | ConsultDetails | EscalationDetails | CampaignStepDetails
+        )
         and details.requested_in is not None
     ):
         return details.requested_in

@@ -90,9 +90,9 @@ def test_every_kind_round_trips_through_the_column(
 def test_an_unknown_kind_is_refused_naming_the_task(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         task_id = _add(session, RequestDetails())
-        task = _corrupt(session, task_id, {"kind": "campaign_step", "step": 1})
+        task = _corrupt(session, task_id, {"kind": "standup_ritual", "step": 1})
         with pytest.raises(
-            BadTaskContext, match=rf"Task {task_id} .*campaign_step.*kind.*expected"
+            BadTaskContext, match=rf"Task {task_id} .*standup_ritual.*kind.*expected"
         ):
             _ = task.details
 
