@@ -88,8 +88,17 @@ JOB_REFS = (
 
 
 def enqueue(queue: Queue, ref: JobRef, team_id: str, record_id: str) -> str:
-    """Enqueue in one Redis round trip; the job's id. Raises RedisError if Redis is away."""
+    """Enqueue the job unless it is already waiting; the job's id. Raises RedisError if Redis
+    is away.
+
+    RQ keeps one job record per id but pushes the id onto the queue again on every enqueue,
+    so the sweeper's re-enqueue of work that merely waits behind busy workers would pile up
+    copies that each cost a worker a pickup. A job still waiting will see the latest state
+    when it runs; a job already running is enqueued again, since what woke it may have
+    changed after it read its records."""
     job_id = ref.job_id(team_id, record_id)
+    if queue.connection.lpos(queue.key, job_id) is not None:
+        return job_id
     with queue.connection.pipeline() as pipeline:
         queue.enqueue(
             ref.function,
