@@ -21,6 +21,7 @@ from models.kinds import (
     TaskDetails,
 )
 from models.work import Task, TaskStatus
+from sandbox.task_rows import request_task
 
 TEAM = "T1"
 CARD = EscalationCard(
@@ -51,15 +52,7 @@ EVERY_KIND: list[TaskDetails] = [
 
 
 def _add(session: Session, details: TaskDetails, **values: object) -> str:
-    task = Task(
-        team_id=TEAM,
-        created_by="human",
-        assigned_to="cmo",
-        title="Work",
-        brief="Do it",
-        details=details,
-        **values,
-    )
+    task = request_task(TEAM, assigned_to="cmo", details=details, **values)
     session.add(task)
     session.commit()
     return task.id

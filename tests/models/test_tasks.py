@@ -8,22 +8,15 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import tasks
-from models.kinds import EscalationCard, EscalationDetails, RequestDetails
+from models.kinds import EscalationCard, EscalationDetails
 from models.work import AgentMessage, Decision, Task, TaskStatus
+from sandbox.task_rows import request_task
 
 TEAM = "T1"
 
 
 def _task(session: Session, **values: object) -> Task:
-    fields = {
-        "team_id": TEAM,
-        "created_by": "human",
-        "assigned_to": "content_manager",
-        "title": "Blog post",
-        "brief": "5 ways AI reduces costs",
-        "details": RequestDetails(),
-    }
-    task = Task(**(fields | values))
+    task = request_task(TEAM, **values)
     session.add(task)
     session.commit()
     return task
