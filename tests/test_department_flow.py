@@ -67,6 +67,28 @@ def script_blog_post(claude: ScriptedClaude, on_it: str = "On it.") -> None:
     claude.script_for(_is("Content Manager", synthesis=True), TextReply(SYNTHESIS))
 
 
+def bot_posts(slack: SlackStandIn, channel: str) -> list[dict[str, Any]]:
+    return [m for m in slack.messages(channel) if m.get("bot_id")]
+
+
+def top_level(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+
+
+def assert_blog_post_done(
+    slack: SlackStandIn, *, briefs_in: str, asked_in: str, asked: str
+) -> None:
+    """All of script_blog_post's work reached Slack: each assignment thread (top-level in
+    `briefs_in`) holds its specialist's answer, and the person's thread ends with the synthesis."""
+    briefs = top_level(bot_posts(slack, briefs_in))
+    answers = {
+        m["username"]: m["text"] for b in briefs for m in slack.messages(briefs_in, b["ts"])[1:]
+    }
+    assert answers == {"Copywriter": DRAFT, "SEO Specialist": KEYWORDS}
+    replies = [m["text"] for m in slack.messages(asked_in, asked) if m.get("bot_id")]
+    assert replies[-1] == SYNTHESIS
+
+
 def test_blog_post_flow(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
