@@ -9,12 +9,10 @@ from sqlalchemy import select
 
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
-from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, ServedApp, app_with, mention, work
-
-ESCALATIONS, APPROVER = "C0ESCALATE", "U0EXEC"
+from tests.test_escalation_flow import APPROVER, ESCALATIONS, _click, _submit
 
 
 def _escalation(issue: str) -> dict[str, str]:
@@ -67,34 +65,8 @@ def test_an_escalation_climbs_to_a_person_and_the_answer_comes_back_down(
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     assert card["username"] == "CMO"
     assert card["blocks"][1]["fields"][0]["text"] == "*From*\nCMO"
-    decide = next(
-        e
-        for b in card["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "escalation-decide"
-    )
-    payload = interactions.block_actions(
-        slack,
-        user=APPROVER,
-        channel=ESCALATIONS,
-        message_ts=card["ts"],
-        action={
-            "action_id": "escalation-decide",
-            "block_id": "escalation",
-            "type": "button",
-            "value": decide["value"],
-        },
-    )
-    assert bolt.sender.send_interaction(payload).status == 200
-    [modal] = slack.workspace.views.for_user(APPROVER)["modals"]
-    values = {"answer": {"text": {"type": "plain_text_input", "value": "Approved: $3k."}}}
-    assert (
-        bolt.sender.send_interaction(
-            interactions.view_submission(slack, user=APPROVER, view=modal, values=values)
-        ).status
-        == 200
-    )
+    _click(bolt, slack, card, "escalation-decide")
+    assert _submit(bolt, slack, "Approved: $3k.") == {}
     work(runtime)
 
     resumed = [r for r in claude.requests if _resumed(r.body)]
