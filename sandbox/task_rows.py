@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from models.kinds import AssignmentDetails, RequestDetails
+from models.kinds import AssignmentDetails, EscalationCard, RequestDetails
 from models.work import Task
 
 
@@ -38,3 +38,20 @@ def copywriter_task(team_id: str, channel: str, thread_ts: str, **values: Any) -
         "details": AssignmentDetails(project="Launch", requested_in=(channel, thread_ts)),
     }
     return request_task(team_id, **(fields | values))
+
+
+def escalation_card(**values: Any) -> EscalationCard:
+    """The card of a budget question escalated from the CMO to people (what an escalation
+    task's details hold); `values` override any field."""
+    fields: dict[str, Any] = {
+        "level": "Human",
+        "category": "Budget",
+        "from_name": "CMO",
+        "to_name": "the human executive team",
+        "urgency": "high",
+        "issue": "The launch needs $5k more",
+        "attempts_made": "Cut the paid social line",
+        "recommendation": "Approve the extra $5k",
+        "impact": "The launch slips a week",
+    }
+    return EscalationCard(**(fields | values))

@@ -15,26 +15,15 @@ from models.kinds import (
     AssignmentDetails,
     ConsultDetails,
     EscalationAnswer,
-    EscalationCard,
     EscalationDetails,
     RequestDetails,
     TaskDetails,
 )
 from models.work import Task, TaskStatus
-from sandbox.task_rows import request_task
+from sandbox.task_rows import escalation_card, request_task
 
 TEAM = "T1"
-CARD = EscalationCard(
-    level="Human",
-    category="Budget",
-    from_name="CMO",
-    to_name="the human executive team",
-    urgency="high",
-    issue="The launch needs $5k more <!channel>",
-    attempts_made="Cut the paid social line",
-    recommendation="Approve the extra $5k",
-    impact="The launch slips a week",
-)
+CARD = escalation_card(issue="The launch needs $5k more <!channel>")
 EVERY_KIND: list[TaskDetails] = [
     RequestDetails(),
     AssignmentDetails(project="Q4 blog", requested_in=("C1", "1.0")),

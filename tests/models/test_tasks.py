@@ -8,9 +8,9 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import tasks
-from models.kinds import EscalationCard, EscalationDetails
+from models.kinds import EscalationDetails
 from models.work import AgentMessage, Decision, Task, TaskStatus
-from sandbox.task_rows import request_task
+from sandbox.task_rows import escalation_card, request_task
 
 TEAM = "T1"
 
@@ -23,18 +23,7 @@ def _task(session: Session, **values: object) -> Task:
 
 
 def _escalation(session: Session, status: TaskStatus) -> Task:
-    card = EscalationCard(
-        level="Human",
-        category="Budget",
-        from_name="CMO",
-        to_name="the human executive team",
-        urgency="high",
-        issue="Over budget",
-        attempts_made="Trimmed",
-        recommendation="Approve",
-        impact="Launch slips",
-    )
-    details = EscalationDetails(card=card, requested_in=("C1", "1.0"))
+    details = EscalationDetails(card=escalation_card(), requested_in=("C1", "1.0"))
     return _task(session, assigned_to="human", status=status.value, details=details)
 
 
