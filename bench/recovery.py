@@ -33,12 +33,12 @@ from jobs.agent.lease import HEARTBEATS_PER_LEASE
 from models import leases, turns
 from models.base import utcnow
 from models.db import make_engine, make_sessionmaker
-from models.kinds import AssignmentDetails
 from models.leases import TURNS, Lease
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 from models.work import Task, TaskStatus
 from sandbox.claude_api import TextReply
+from sandbox.task_rows import copywriter_task
 from sandbox.worker_command import kill_lease_holder, worker_command
 from settings import Settings
 
@@ -89,17 +89,7 @@ def _new_turn(sessions: sessionmaker[Session]) -> str:
 
 def _new_task(env: BenchEnv, sessions: sessionmaker[Session]) -> str:
     thread = env.slack.add_message(CHANNEL, user=HUMAN, text="Ten launch principles")
-    task = Task(
-        team_id=TEAM,
-        created_by="content_manager",
-        assigned_to="copywriter",
-        title="Launch principles",
-        brief="Ten launch principles.",
-        channel_id=CHANNEL,
-        thread_ts=thread,
-        depth=1,
-        details=AssignmentDetails(project="Launch", requested_in=(CHANNEL, thread)),
-    )
+    task = copywriter_task(TEAM, CHANNEL, thread)
     with sessions() as session:
         session.add(task)
         session.commit()

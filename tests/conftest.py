@@ -31,7 +31,7 @@ from jobs.queue import turn_queue
 from jobs.runtime import Runtime
 from models.db import make_engine, make_sessionmaker, upgrade
 from sandbox.claude_api import ScriptedClaude
-from sandbox.signing import SlackRequestSender
+from sandbox.signing import SlackRequestSender, app_mention_event
 from sandbox.slack_api import SlackStandIn
 from sandbox.worker_command import WorkerCommand
 from settings import Settings
@@ -204,6 +204,35 @@ def bolt(settings: Settings, runtime: Runtime) -> Iterator[ServedApp]:
     server, url = serve_app(app)
     yield ServedApp(app, url, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM))
     server.close()
+
+
+def mention(
+    sender: SlackRequestSender, slack: SlackStandIn, channel: str, text: str, *, user: str = HUMAN
+) -> str:
+    """A person @-mentions the app in `channel`: the message is stored in the Slack stand-in
+    (where the app's replies thread under it) and its signed event sent, answered 200.
+    Returns the message's ts, the thread the department answers in."""
+    text = f"<@{BOT_USER}> {text}"
+    asked = slack.add_message(channel, user=user, text=text)
+    event = app_mention_event(user=user, channel=channel, text=text, ts=asked)
+    assert sender.send_event(event).status == 200
+    return asked
+
+
+@contextlib.contextmanager
+def app_with(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, **extra: Any
+) -> Iterator[tuple[Runtime, SlackRequestSender]]:
+    """The app served and its runtime installed on settings of the test's own (`extra` over
+    make_settings'), for a test of a setting the `bolt` fixture leaves at its default."""
+    settings = make_settings(slack, claude, database_url, **extra)
+    rt = runtime_module.build_runtime(settings)
+    runtime_module.install(rt)
+    server, url = serve_app(app_module.create_app(settings))
+    try:
+        yield rt, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
+    finally:
+        server.close()
 
 
 def work(rt: Runtime) -> None:

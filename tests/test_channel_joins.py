@@ -16,27 +16,23 @@ from models.kinds import AssignmentDetails
 from models.records import SlackPost, Turn
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude
-from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import BOT_USER, CHANNEL_CONTENT, CHANNEL_GENERAL, HUMAN, TEAM, ServedApp, work
-from tests.test_department_flow import DRAFT, KEYWORDS, REQUEST, SYNTHESIS
-from tests.test_privacy import _bot_posts, _script_blog_post, _top_level
-
-
-def _ask_in_general(bolt: ServedApp, slack: SlackStandIn) -> str:
-    text = f"<@{BOT_USER}> {REQUEST}"
-    asked = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text)
-    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=asked)
-    assert bolt.sender.send_event(event).status == 200
-    return asked
+from tests.conftest import CHANNEL_CONTENT, CHANNEL_GENERAL, HUMAN, TEAM, ServedApp, mention, work
+from tests.test_department_flow import (
+    REQUEST,
+    assert_blog_post_done,
+    bot_posts,
+    script_blog_post,
+    top_level,
+)
 
 
 def test_the_app_joins_a_public_team_channel_once_before_its_first_post(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     slack.add_channel(CHANNEL_CONTENT, "mkt-content", is_member=False)
-    _script_blog_post(claude)
-    asked = _ask_in_general(bolt, slack)
+    script_blog_post(claude)
+    asked = mention(bolt.sender, slack, CHANNEL_GENERAL, REQUEST)
     work(runtime)
 
     joins = slack.calls_to("conversations.join")
@@ -49,15 +45,7 @@ def test_the_app_joins_a_public_team_channel_once_before_its_first_post(
     )
     assert calls.index(joins[0]) < first_post
     assert all(c.response.get("ok") for c in slack.calls_to("chat.postMessage"))
-    briefs = _top_level(_bot_posts(slack, CHANNEL_CONTENT))
-    answers = {
-        m["username"]: m["text"]
-        for b in briefs
-        for m in slack.messages(CHANNEL_CONTENT, b["ts"])[1:]
-    }
-    assert answers == {"Copywriter": DRAFT, "SEO Specialist": KEYWORDS}
-    replies = [m["text"] for m in slack.messages(CHANNEL_GENERAL, asked) if m.get("bot_id")]
-    assert replies[-1] == SYNTHESIS
+    assert_blog_post_done(slack, briefs_in=CHANNEL_CONTENT, asked_in=CHANNEL_GENERAL, asked=asked)
     assert runtime.redis.exists(f"slack:member:{TEAM}:{CHANNEL_CONTENT}")
     assert slack.ephemerals(CHANNEL_GENERAL) == []
 
@@ -66,23 +54,16 @@ def test_a_private_team_channel_the_app_is_not_in_gets_one_invitation_request(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     slack.add_channel(CHANNEL_CONTENT, "mkt-content", is_private=True, is_member=False)
-    _script_blog_post(claude)
-    asked = _ask_in_general(bolt, slack)
+    script_blog_post(claude)
+    asked = mention(bolt.sender, slack, CHANNEL_GENERAL, REQUEST)
     work(runtime)
 
     [ask] = slack.ephemerals(CHANNEL_GENERAL)  # two briefs, one request to invite the app
     assert ask["user"] == HUMAN and ask["thread_ts"] == asked
     assert ask["text"].startswith("I can't post in #mkt-content")
     assert slack.messages(CHANNEL_CONTENT) == []
-    briefs = _top_level(_bot_posts(slack, CHANNEL_GENERAL))  # nothing lost: the work went on
-    answers = {
-        m["username"]: m["text"]
-        for b in briefs
-        for m in slack.messages(CHANNEL_GENERAL, b["ts"])[1:]
-    }
-    assert answers == {"Copywriter": DRAFT, "SEO Specialist": KEYWORDS}
-    replies = [m["text"] for m in slack.messages(CHANNEL_GENERAL, asked) if m.get("bot_id")]
-    assert replies[-1] == SYNTHESIS
+    # nothing lost: the work went on, its assignment threads in the requester's channel
+    assert_blog_post_done(slack, briefs_in=CHANNEL_GENERAL, asked_in=CHANNEL_GENERAL, asked=asked)
 
 
 def test_a_lost_brief_is_found_again_in_the_joined_channel_not_posted_twice(
@@ -123,7 +104,7 @@ def test_a_lost_brief_is_found_again_in_the_joined_channel_not_posted_twice(
         session.commit()
     open_assignment_thread(runtime, task, manager, origin)
 
-    assert len(_top_level(_bot_posts(slack, CHANNEL_CONTENT))) == 1
+    assert len(top_level(bot_posts(slack, CHANNEL_CONTENT))) == 1
     [read] = slack.calls_to("conversations.history")
     assert read.response["ok"] is True  # the app is in the channel: no not_in_channel
     with runtime.sessions() as session:

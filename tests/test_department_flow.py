@@ -4,31 +4,18 @@ in threads of their team channel, and the manager's synthesis answers the person
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import select
 
-import app as app_module
-from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
 from models.records import LlmCall
 from models.work import AgentMessage, Decision, Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from sandbox.signing import SlackRequestSender, app_mention_event
+from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import (
-    BOT_USER,
-    CHANNEL_CONTENT,
-    HUMAN,
-    SIGNING_SECRET,
-    TEAM,
-    ServedApp,
-    make_settings,
-    serve_app,
-    work,
-)
+from tests.conftest import CHANNEL_CONTENT, ServedApp, app_with, mention, work
 
 REQUEST = (
     'content manager: we need a blog post "5 Ways AI Reduces Marketing Costs" '
@@ -66,23 +53,49 @@ def _delegate(to: str, title: str) -> ToolUseReply:
     )
 
 
-def test_blog_post_flow(
-    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
-) -> None:
+def script_blog_post(claude: ScriptedClaude, on_it: str = "On it.") -> None:
+    """The blog post of REQUEST: the Content Manager hands the draft to the Copywriter and the
+    keywords to the SEO Specialist, says `on_it`, and answers SYNTHESIS once both are in."""
     claude.script_for(
         _is("Content Manager", synthesis=False),
         _delegate("copywriter", "Draft the blog post"),
         _delegate("seo_specialist", "Keyword research"),
-        TextReply("On it: the Copywriter drafts, the SEO Specialist researches keywords."),
+        TextReply(on_it),
     )
     claude.script_for(_is("Copywriter", synthesis=False), TextReply(DRAFT))
     claude.script_for(_is("SEO Specialist", synthesis=False), TextReply(KEYWORDS))
     claude.script_for(_is("Content Manager", synthesis=True), TextReply(SYNTHESIS))
-    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=f"<@{BOT_USER}> {REQUEST}")
-    event = app_mention_event(
-        user=HUMAN, channel=CHANNEL_CONTENT, text=f"<@{BOT_USER}> {REQUEST}", ts=asked
+
+
+def bot_posts(slack: SlackStandIn, channel: str) -> list[dict[str, Any]]:
+    return [m for m in slack.messages(channel) if m.get("bot_id")]
+
+
+def top_level(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
+
+
+def assert_blog_post_done(
+    slack: SlackStandIn, *, briefs_in: str, asked_in: str, asked: str
+) -> None:
+    """All of script_blog_post's work reached Slack: each assignment thread (top-level in
+    `briefs_in`) holds its specialist's answer, and the person's thread ends with the synthesis."""
+    briefs = top_level(bot_posts(slack, briefs_in))
+    answers = {
+        m["username"]: m["text"] for b in briefs for m in slack.messages(briefs_in, b["ts"])[1:]
+    }
+    assert answers == {"Copywriter": DRAFT, "SEO Specialist": KEYWORDS}
+    replies = [m["text"] for m in slack.messages(asked_in, asked) if m.get("bot_id")]
+    assert replies[-1] == SYNTHESIS
+
+
+def test_blog_post_flow(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    script_blog_post(
+        claude, "On it: the Copywriter drafts, the SEO Specialist researches keywords."
     )
-    assert bolt.sender.send_event(event).status == 200
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, REQUEST)
 
     work(runtime)  # the manager's turn, both specialists' jobs, then the synthesis
 
@@ -140,17 +153,7 @@ def test_delegating_sideways_is_refused_with_a_reason(
         _delegate("email_specialist", "Write the launch email"),
         TextReply("I can't assign the Email Specialist; I'll ask the Campaign Manager."),
     )
-    asked = slack.add_message(
-        CHANNEL_CONTENT, user=HUMAN, text="content manager: launch email please"
-    )
-    bolt.sender.send_event(
-        app_mention_event(
-            user=HUMAN,
-            channel=CHANNEL_CONTENT,
-            text=f"<@{BOT_USER}> content manager: launch email please",
-            ts=asked,
-        )
-    )
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, "content manager: launch email please")
     work(runtime)
 
     second_round = claude.requests[1].body["messages"][-1]["content"][0]
@@ -160,15 +163,6 @@ def test_delegating_sideways_is_refused_with_a_reason(
         assert session.scalars(select(Task)).all() == []  # nothing was created
     [reply] = [m for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
     assert reply["text"].startswith("I can't assign the Email Specialist")
-
-
-def _ask(bolt: ServedApp, slack: SlackStandIn, text: str) -> str:
-    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
-    event = app_mention_event(
-        user=HUMAN, channel=CHANNEL_CONTENT, text=f"<@{BOT_USER}> {text}", ts=asked
-    )
-    assert bolt.sender.send_event(event).status == 200
-    return asked
 
 
 def test_a_decision_within_authority_is_recorded_and_listed(
@@ -185,7 +179,7 @@ def test_a_decision_within_authority_is_recorded_and_listed(
         ToolUseReply("record_decision", decide),
         TextReply("Decided: AI ROI series."),
     )
-    asked = _ask(bolt, slack, "content manager: pick our Q1 blog theme")
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, "content manager: pick our Q1 blog theme")
     work(runtime)
 
     with runtime.sessions() as session:
@@ -226,7 +220,7 @@ def test_a_decision_outside_authority_is_refused(
         ToolUseReply("record_decision", budget),
         TextReply("That is the CMO's call; escalating."),
     )
-    _ask(bolt, slack, "content manager: move budget to LinkedIn")
+    mention(bolt.sender, slack, CHANNEL_CONTENT, "content manager: move budget to LinkedIn")
     work(runtime)
     result = claude.requests[1].body["messages"][-1]["content"][0]
     assert (
@@ -255,7 +249,7 @@ def test_a_specialist_consults_a_peer_and_uses_the_answer(
     claude.script_for(
         _is("Copywriter", synthesis=True), TextReply("Headline: *AI Marketing Costs, Cut in Half*")
     )
-    asked = _ask(bolt, slack, "copywriter: a headline for the cost post")
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, "copywriter: a headline for the cost post")
     work(runtime)
 
     with runtime.sessions() as session:
@@ -273,32 +267,12 @@ def test_a_specialist_consults_a_peer_and_uses_the_answer(
     )
 
 
-@contextlib.contextmanager
 def _budgeted(
     slack: SlackStandIn, claude: ScriptedClaude, database_url: str, budget_usd: str
-) -> Iterator[tuple[Runtime, SlackRequestSender]]:
+) -> contextlib.AbstractContextManager[tuple[Runtime, SlackRequestSender]]:
     """The app and a runtime whose requests may each spend `budget_usd` on Claude."""
-    settings = make_settings(slack, claude, database_url, request_budget_usd=Decimal(budget_usd))
-    rt = runtime_module.build_runtime(settings)
-    runtime_module.install(rt)
     slack.add_channel("C0ESCALATE", "mkt-escalations")
-    server, url = serve_app(app_module.create_app(settings))
-    try:
-        yield rt, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
-    finally:
-        server.close()
-
-
-def _ask_for_a_post(slack: SlackStandIn, sender: SlackRequestSender) -> str:
-    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="content manager: a blog post")
-    event = app_mention_event(
-        user=HUMAN,
-        channel=CHANNEL_CONTENT,
-        text=f"<@{BOT_USER}> content manager: a blog post",
-        ts=asked,
-    )
-    assert sender.send_event(event).status == 200
-    return asked
+    return app_with(slack, claude, database_url, request_budget_usd=Decimal(budget_usd))
 
 
 def test_a_spent_budget_stops_the_request_and_asks_a_person(
@@ -314,7 +288,7 @@ def test_a_spent_budget_stops_the_request_and_asks_a_person(
             _delegate("copywriter", "Draft the blog post"),
             TextReply("The Copywriter is on it."),
         )
-        asked = _ask_for_a_post(slack, sender)
+        asked = mention(sender, slack, CHANNEL_CONTENT, "content manager: a blog post")
         work(rt)
 
     assert len(claude.requests) == 1  # nothing ran once the first call had spent the budget
@@ -349,7 +323,7 @@ def test_a_specialist_who_overspends_is_stopped_in_its_own_task_turn(
             TextReply("Final draft."),
         )
         claude.script_for(_is("Content Manager", synthesis=True), TextReply(SYNTHESIS))
-        asked = _ask_for_a_post(slack, sender)
+        asked = mention(sender, slack, CHANNEL_CONTENT, "content manager: a blog post")
         work(rt)
 
     with rt.sessions() as session:

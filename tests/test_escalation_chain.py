@@ -9,13 +9,10 @@ from sqlalchemy import select
 
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
-from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import BOT_USER, CHANNEL_CONTENT, HUMAN, ServedApp, work
-
-ESCALATIONS, APPROVER = "C0ESCALATE", "U0EXEC"
+from tests.conftest import CHANNEL_CONTENT, ServedApp, app_with, mention, work
+from tests.test_escalation_flow import APPROVER, ESCALATIONS, _click, _submit
 
 
 def _escalation(issue: str) -> dict[str, str]:
@@ -42,6 +39,13 @@ def _role(role: str, *, resumed: bool) -> Any:
     return match
 
 
+def _first_turn(
+    claude: ScriptedClaude, role: str, tool: str, call: dict[str, str], then: str
+) -> None:
+    """`role`'s first turn makes one tool call, then says `then`."""
+    claude.script_for(_role(role, resumed=False), ToolUseReply(tool, call), TextReply(then))
+
+
 def test_an_escalation_climbs_to_a_person_and_the_answer_comes_back_down(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
@@ -49,52 +53,20 @@ def test_an_escalation_climbs_to_a_person_and_the_answer_comes_back_down(
     slack.add_user(APPROVER, "exec", is_admin=True)
     chain = ["Copywriter", "Content Manager", "VP Marketing", "CMO"]
     for role in chain:
-        claude.script_for(
-            _role(role, resumed=False),
-            ToolUseReply("escalate", _escalation(f"{role}: we need $3k to promote the post.")),
-            TextReply(f"{role}: escalated upward."),
-        )
+        issue = _escalation(f"{role}: we need $3k to promote the post.")
+        _first_turn(claude, role, "escalate", issue, f"{role}: escalated upward.")
         claude.script_for(
             _role(role, resumed=True), TextReply(f"{role}: approved from above, go ahead.")
         )
-    text = f"<@{BOT_USER}> copywriter: can we pay to promote the AI costs post?"
-    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
-    bolt.sender.send_event(
-        app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
-    )
+    question = "copywriter: can we pay to promote the AI costs post?"
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, question)
     work(runtime)
 
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     assert card["username"] == "CMO"
     assert card["blocks"][1]["fields"][0]["text"] == "*From*\nCMO"
-    decide = next(
-        e
-        for b in card["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e["action_id"] == "escalation-decide"
-    )
-    payload = interactions.block_actions(
-        slack,
-        user=APPROVER,
-        channel=ESCALATIONS,
-        message_ts=card["ts"],
-        action={
-            "action_id": "escalation-decide",
-            "block_id": "escalation",
-            "type": "button",
-            "value": decide["value"],
-        },
-    )
-    assert bolt.sender.send_interaction(payload).status == 200
-    [modal] = slack.workspace.views.for_user(APPROVER)["modals"]
-    values = {"answer": {"text": {"type": "plain_text_input", "value": "Approved: $3k."}}}
-    assert (
-        bolt.sender.send_interaction(
-            interactions.view_submission(slack, user=APPROVER, view=modal, values=values)
-        ).status
-        == 200
-    )
+    _click(bolt, slack, card, "escalation-decide")
+    assert _submit(bolt, slack, "Approved: $3k.") == {}
     work(runtime)
 
     resumed = [r for r in claude.requests if _resumed(r.body)]
@@ -119,21 +91,9 @@ def test_a_consultation_cycle_stops_the_request_and_asks_a_person(
     slack.add_channel(ESCALATIONS, "mkt-escalations")
     ask_seo = {"peer": "seo_specialist", "question": "Which keyword leads?"}
     ask_back = {"peer": "copywriter", "question": "What is the headline now?"}
-    claude.script_for(
-        _role("Copywriter", resumed=False),
-        ToolUseReply("consult", ask_seo),
-        TextReply("Asked SEO."),
-    )
-    claude.script_for(
-        _role("SEO Specialist", resumed=False),
-        ToolUseReply("consult", ask_back),
-        TextReply("Never sent."),
-    )
-    text = f"<@{BOT_USER}> copywriter: headline for the cost post"
-    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
-    bolt.sender.send_event(
-        app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
-    )
+    _first_turn(claude, "Copywriter", "consult", ask_seo, "Asked SEO.")
+    _first_turn(claude, "SEO Specialist", "consult", ask_back, "Never sent.")
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, "copywriter: headline for the cost post")
     work(runtime)
 
     texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
@@ -153,35 +113,13 @@ def test_a_consultation_cycle_stops_the_request_and_asks_a_person(
 def test_a_delegation_deeper_than_the_limit_stops_the_request(
     slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
 ) -> None:
-    import app as app_module
-    from jobs import runtime as runtime_module
-    from sandbox.signing import SlackRequestSender
-    from tests.conftest import SIGNING_SECRET, TEAM, make_settings, serve_app
-
-    settings = make_settings(slack, claude, database_url, max_delegation_depth=1)
-    rt = runtime_module.build_runtime(settings)
-    runtime_module.install(rt)
-    server, url = serve_app(app_module.create_app(settings))
     brief = {"to": "content_manager", "title": "Blog post", "brief": "A post for CTOs on AI costs."}
     deeper = {"to": "copywriter", "title": "Draft", "brief": "Draft the post for CTOs."}
-    claude.script_for(
-        _role("VP Marketing", resumed=False),
-        ToolUseReply("delegate", brief),
-        TextReply("Content is on it."),
-    )
-    claude.script_for(
-        _role("Content Manager", resumed=False),
-        ToolUseReply("delegate", deeper),
-        TextReply("Never sent."),
-    )
-    try:
-        text = f"<@{BOT_USER}> vp marketing: a blog post on AI costs"
-        asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
-        event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
-        SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM).send_event(event)
+    _first_turn(claude, "VP Marketing", "delegate", brief, "Content is on it.")
+    _first_turn(claude, "Content Manager", "delegate", deeper, "Never sent.")
+    with app_with(slack, claude, database_url, max_delegation_depth=1) as (rt, sender):
+        asked = mention(sender, slack, CHANNEL_CONTENT, "vp marketing: a blog post on AI costs")
         work(rt)
-    finally:
-        server.close()
     cm_request = next(r for r in claude.requests if _role("Content Manager", resumed=False)(r.body))
     assert "delegate" not in [t["name"] for t in cm_request.body["tools"]]  # not even offered
     texts = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]

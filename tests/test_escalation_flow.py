@@ -15,9 +15,8 @@ from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import BOT_USER, CHANNEL_GENERAL, HUMAN, ServedApp, work
+from tests.conftest import CHANNEL_GENERAL, ServedApp, mention, work
 
 ESCALATIONS = "C0ESCALATE"
 APPROVER = "U0EXEC"
@@ -49,14 +48,25 @@ def escalation_channel(slack: SlackStandIn) -> None:
 
 def ask(bolt: ServedApp, slack: SlackStandIn, question: str) -> str:
     """A person asks the department in #general (public); returns the message's ts."""
-    text = f"<@{BOT_USER}> {question}"
-    asked = slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text)
-    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=asked)
-    assert bolt.sender.send_event(event).status == 200
-    return asked
+    return mention(bolt.sender, slack, CHANNEL_GENERAL, question)
 
 
-def _click(bolt: ServedApp, slack: SlackStandIn, card: dict[str, Any], action_id: str) -> None:
+def script_escalation(claude: ScriptedClaude, resumed: str | None = None) -> None:
+    """The CMO escalates ESCALATE to a person; with `resumed`, answers that once it has the
+    person's answer."""
+    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
+    if resumed is not None:
+        claude.script_for(_cmo(True), TextReply(resumed))
+
+
+def _click(
+    bolt: ServedApp,
+    slack: SlackStandIn,
+    card: dict[str, Any],
+    action_id: str,
+    *,
+    user: str = APPROVER,
+) -> None:
     button = next(
         e
         for b in card["blocks"]
@@ -66,7 +76,7 @@ def _click(bolt: ServedApp, slack: SlackStandIn, card: dict[str, Any], action_id
     )
     payload = interactions.block_actions(
         slack,
-        user=APPROVER,
+        user=user,
         channel=ESCALATIONS,
         message_ts=card["ts"],
         action={
@@ -90,6 +100,26 @@ def _submit(
     )
     assert response.status == 200
     return response.json() if response.body.strip() else {}
+
+
+def _escalated_card(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    resumed: str | None = None,
+) -> dict[str, Any]:
+    """A person asks in #general, the CMO escalates (see script_escalation): the card."""
+    script_escalation(claude, resumed)
+    ask(bolt, slack, "budget?")
+    work(runtime)
+    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    return card
+
+
+def _escalation(runtime: Runtime) -> Task:
+    with runtime.sessions() as session:
+        return session.scalars(select(Task).where(Task.assigned_to == "human")).one()
 
 
 def test_cmo_escalates_to_a_person_who_decides_and_the_work_resumes(
@@ -154,11 +184,7 @@ def test_a_second_answer_is_refused(
     claude: ScriptedClaude,
     escalation_channel: None,
 ) -> None:
-    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
-    claude.script_for(_cmo(True), TextReply("Done."))
-    ask(bolt, slack, "budget?")
-    work(runtime)
-    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    card = _escalated_card(bolt, runtime, slack, claude, resumed="Done.")
     _click(bolt, slack, card, "escalation-send-back")
     _click(bolt, slack, card, "escalation-decide")  # a second person opens the modal too
     modals = slack.workspace.views.for_user(APPROVER)["modals"]
@@ -173,37 +199,6 @@ def test_a_second_answer_is_refused(
     assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."
 
 
-def test_only_approvers_may_answer_an_escalation(
-    bolt: ServedApp,
-    runtime: Runtime,
-    slack: SlackStandIn,
-    claude: ScriptedClaude,
-    escalation_channel: None,
-) -> None:
-    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
-    ask(bolt, slack, "budget?")
-    work(runtime)
-    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
-    slack.add_user("U0INTERN", "intern")
-    button = card["blocks"][-1]["elements"][1]
-    payload = interactions.block_actions(
-        slack,
-        user="U0INTERN",
-        channel=ESCALATIONS,
-        message_ts=card["ts"],
-        action={"action_id": "escalation-decide", "block_id": "escalation", "type": "button"}
-        | {"value": button["value"]},
-    )
-    assert bolt.sender.send_interaction(payload).status == 200
-    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == (
-        "Only a workspace admin can answer escalations. Nothing changed."
-    )
-    assert slack.workspace.views.for_user("U0INTERN")["modals"] == []
-    with runtime.sessions() as session:
-        escalation = session.scalars(select(Task).where(Task.assigned_to == "human")).one()
-    assert escalation.status == TaskStatus.ESCALATED.value
-
-
 def test_acknowledging_shows_on_the_card_and_keeps_it_open(
     bolt: ServedApp,
     runtime: Runtime,
@@ -211,11 +206,7 @@ def test_acknowledging_shows_on_the_card_and_keeps_it_open(
     claude: ScriptedClaude,
     escalation_channel: None,
 ) -> None:
-    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
-    claude.script_for(_cmo(True), TextReply("Going ahead."))
-    ask(bolt, slack, "budget?")
-    work(runtime)
-    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
+    card = _escalated_card(bolt, runtime, slack, claude, resumed="Going ahead.")
     _click(bolt, slack, card, "escalation-acknowledge")
     _click(bolt, slack, card, "escalation-acknowledge")  # a second click adds nothing
     work(runtime)
@@ -247,44 +238,24 @@ def test_acknowledging_shows_on_the_card_and_keeps_it_open(
     assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."
 
 
-def _escalated_card(
-    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
-) -> dict[str, Any]:
-    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
-    ask(bolt, slack, "budget?")
-    work(runtime)
-    [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
-    return card
-
-
-def _escalation(runtime: Runtime) -> Task:
-    with runtime.sessions() as session:
-        return session.scalars(select(Task).where(Task.assigned_to == "human")).one()
-
-
-def test_a_non_approver_cannot_acknowledge(
+@pytest.mark.parametrize("action_id", ["escalation-decide", "escalation-acknowledge"])
+def test_only_approvers_may_answer_or_acknowledge_an_escalation(
     bolt: ServedApp,
     runtime: Runtime,
     slack: SlackStandIn,
     claude: ScriptedClaude,
     escalation_channel: None,
+    action_id: str,
 ) -> None:
     card = _escalated_card(bolt, runtime, slack, claude)
     slack.add_user(INTERN, "intern")
-    payload = interactions.block_actions(
-        slack,
-        user=INTERN,
-        channel=ESCALATIONS,
-        message_ts=card["ts"],
-        action={"action_id": "escalation-acknowledge", "block_id": "escalation"}
-        | {"type": "button", "value": _escalation(runtime).id},
-    )
-    assert bolt.sender.send_interaction(payload).status == 200
+    _click(bolt, slack, card, action_id, user=INTERN)
     refusal = slack.ephemerals(ESCALATIONS)[-1]
     assert (refusal["user"], refusal["text"]) == (
         INTERN,
         "Only a workspace admin can answer escalations. Nothing changed.",
     )
+    assert slack.workspace.views.for_user(INTERN)["modals"] == []
     escalation = _escalation(runtime)
     assert escalation.status == TaskStatus.ESCALATED.value
     assert escalation_of(escalation).acknowledged_by == []

@@ -18,17 +18,16 @@ from models.approvals import Approval
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.product_turns import speakers
-from sandbox.signing import app_mention_event
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_events import app_home_opened_event
 from tests.conftest import (
-    BOT_USER,
     CHANNEL_CONTENT,
     CHANNEL_GENERAL,
     DM_CHANNEL,
     HUMAN,
     TEAM,
     ServedApp,
+    mention,
     work,
 )
 from tests.test_approval_flow import LEE, MARIA, _cards, _click, _is, _review, people
@@ -139,11 +138,7 @@ def test_a_reply_a_brief_and_a_decision_show_model_text_as_text(
     )
     claude.script_for(_role("Copywriter", "R&D post"), TextReply(ATTACK))
     claude.script_for(_role("Content Manager", manager), TextReply(ATTACK))
-    text = f"<@{BOT_USER}> content manager: {ASKED}"
-    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
-    bolt.sender.send_event(
-        app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
-    )
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, f"content manager: {ASKED}")
     work(runtime)
 
     first = str(claude.requests[0].body["messages"][-1]["content"][0]["text"])
@@ -234,11 +229,8 @@ def test_an_approval_card_its_modals_reminder_outcome_and_home_carry_no_markup(
     )
     claude.script_for(_is("VP Marketing", "<approval_review "), *_review("approve", "<!here> ok"))
     claude.script_for(_is("Content Manager", 'outcome="approved"'), TextReply(ATTACK))
-    text = f"<@{BOT_USER}> content manager: write the blog post on {ASKED}"
-    asked = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
-    bolt.sender.send_event(
-        app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=asked)
-    )
+    request = f"content manager: write the blog post on {ASKED}"
+    asked = mention(bolt.sender, slack, CHANNEL_CONTENT, request)
     work(runtime)
     [card] = _cards(slack, asked)
     assert card["text"] == "Approval needed: Blog post “R&amp;D &lt;!channel&gt; costs” (version 1)"

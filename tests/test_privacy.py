@@ -5,7 +5,6 @@ the cards they may decide and the decisions on work they can see."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import pytest
 
@@ -13,24 +12,30 @@ from jobs.home.publish import home_view
 from jobs.runtime import Runtime
 from models.approvals import Approval
 from models.base import new_id
-from models.kinds import RequestDetails
 from models.records import Turn
 from models.work import Decision, Task
-from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
-from sandbox.signing import app_mention_event, im_message_event
+from sandbox.claude_api import ScriptedClaude
+from sandbox.signing import im_message_event
 from sandbox.slack_api import SlackStandIn
+from sandbox.task_rows import request_task
 from tests.conftest import (
-    BOT_USER,
     CHANNEL_CONTENT,
     CHANNEL_GENERAL,
     DM_CHANNEL,
     HUMAN,
     TEAM,
     ServedApp,
+    mention,
     work,
 )
-from tests.test_department_flow import DRAFT, KEYWORDS, REQUEST, SYNTHESIS, _delegate, _is
-from tests.test_escalation_flow import ESCALATE, ESCALATIONS, _cmo, escalation_channel
+from tests.test_department_flow import (
+    REQUEST,
+    assert_blog_post_done,
+    bot_posts,
+    script_blog_post,
+    top_level,
+)
+from tests.test_escalation_flow import ESCALATIONS, escalation_channel, script_escalation
 
 __all__ = ["escalation_channel"]  # the fixture, used by name
 
@@ -41,49 +46,24 @@ GUEST = "U0GUEST"
 EXEC = "U0EXEC2"  # a workspace admin: may decide every card
 
 
-def _script_blog_post(claude: ScriptedClaude) -> None:
-    claude.script_for(
-        _is("Content Manager", synthesis=False),
-        _delegate("copywriter", "Draft the blog post"),
-        _delegate("seo_specialist", "Keyword research"),
-        TextReply("On it."),
-    )
-    claude.script_for(_is("Copywriter", synthesis=False), TextReply(DRAFT))
-    claude.script_for(_is("SEO Specialist", synthesis=False), TextReply(KEYWORDS))
-    claude.script_for(_is("Content Manager", synthesis=True), TextReply(SYNTHESIS))
-
-
-def _bot_posts(slack: SlackStandIn, channel: str) -> list[dict[str, Any]]:
-    return [m for m in slack.messages(channel) if m.get("bot_id")]
-
-
-def _top_level(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    return [m for m in messages if m.get("thread_ts") in (None, m["ts"])]
-
-
 def test_a_dm_request_keeps_its_briefs_out_of_the_team_channel(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
-    _script_blog_post(claude)
+    script_blog_post(claude)
     asked = slack.add_message(DM_CHANNEL, user=HUMAN, text=REQUEST)
     event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text=REQUEST, ts=asked)
     assert bolt.sender.send_event(event).status == 200
     work(runtime)
 
-    assert _bot_posts(slack, CHANNEL_CONTENT) == []  # the team channel saw nothing
-    assert _bot_posts(slack, CHANNEL_GENERAL) == []
+    assert bot_posts(slack, CHANNEL_CONTENT) == []  # the team channel saw nothing
+    assert bot_posts(slack, CHANNEL_GENERAL) == []
     assert slack.calls_to("conversations.join") == []
-    briefs = _top_level(_bot_posts(slack, DM_CHANNEL))
+    briefs = top_level(bot_posts(slack, DM_CHANNEL))
     assert [b["text"].split(" → ")[0] for b in briefs] == [
         "*Draft the blog post*",
         "*Keyword research*",
     ]
-    answers = {
-        m["username"]: m["text"] for b in briefs for m in slack.messages(DM_CHANNEL, b["ts"])[1:]
-    }
-    assert answers == {"Copywriter": DRAFT, "SEO Specialist": KEYWORDS}
-    replies = [m["text"] for m in slack.messages(DM_CHANNEL, asked) if m.get("bot_id")]
-    assert replies[-1] == SYNTHESIS
+    assert_blog_post_done(slack, briefs_in=DM_CHANNEL, asked_in=DM_CHANNEL, asked=asked)
     with runtime.sessions() as session:
         placed = {t.channel_id for t in session.query(Task).filter(Task.depth == 1)}
     assert placed == {DM_CHANNEL}
@@ -93,15 +73,12 @@ def test_a_private_channel_request_stays_there_and_its_privacy_is_read_once(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     slack.add_channel(PRIVATE, "launch-secret", is_private=True, members=[HUMAN])
-    _script_blog_post(claude)
-    text = f"<@{BOT_USER}> {REQUEST}"
-    asked = slack.add_message(PRIVATE, user=HUMAN, text=text)
-    event = app_mention_event(user=HUMAN, channel=PRIVATE, text=text, ts=asked)
-    assert bolt.sender.send_event(event).status == 200
+    script_blog_post(claude)
+    mention(bolt.sender, slack, PRIVATE, REQUEST)
     work(runtime)
 
-    assert _bot_posts(slack, CHANNEL_CONTENT) == []
-    assert len(_top_level(_bot_posts(slack, PRIVATE))) == 2  # both assignment threads
+    assert bot_posts(slack, CHANNEL_CONTENT) == []
+    assert len(top_level(bot_posts(slack, PRIVATE))) == 2  # both assignment threads
     # privacy is read once (while routing) and cached on the channel's record
     infos = [c for c in slack.calls_to("conversations.info") if c.args.get("channel") == PRIVATE]
     assert len(infos) == 1
@@ -114,7 +91,7 @@ def test_a_dm_escalation_card_stays_in_the_dm(
     claude: ScriptedClaude,
     escalation_channel: None,
 ) -> None:
-    claude.script_for(_cmo(False), ToolUseReply("escalate", ESCALATE), TextReply("Escalated."))
+    script_escalation(claude)
     asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
     event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)
     assert bolt.sender.send_event(event).status == 200
@@ -148,16 +125,7 @@ def _work(
         text="a request",
         status="answered",
     )
-    task = Task(
-        id=new_id(),
-        team_id=TEAM,
-        origin_turn_id=turn.id,
-        created_by="human",
-        assigned_to="cmo",
-        title="A request",
-        brief="",
-        details=RequestDetails(),
-    )
+    task = request_task(TEAM, id=new_id(), origin_turn_id=turn.id, assigned_to="cmo")
     decision = Decision(
         team_id=TEAM,
         task_id=task.id,

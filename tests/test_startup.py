@@ -50,37 +50,33 @@ def test_app_refuses_an_unmigrated_database(tmp_path: Path) -> None:
     assert "xoxb-secret-value" not in result.stderr + result.stdout
 
 
-def test_app_check_passes_when_everything_is_in_place(tmp_path: Path, slack: SlackStandIn) -> None:
+def _configured(tmp_path: Path, slack: SlackStandIn, **env: str) -> dict[str, str]:
+    """The environment of an app configured against a migrated database and the Slack
+    stand-in: the bot token, database and API URL, plus `env`."""
     url = f"sqlite:///{tmp_path}/ok.db"
     upgrade(url)
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": "s",
-        "DATABASE_URL": url,
-        "SLACK_API_URL": slack.url,
-    }
+    return {"SLACK_BOT_TOKEN": BOT_TOKEN, "DATABASE_URL": url, "SLACK_API_URL": slack.url} | env
+
+
+@pytest.mark.parametrize(
+    ("env", "mode"),
+    [
+        ({"SLACK_SIGNING_SECRET": "s"}, "HTTP mode"),
+        ({"SLACK_APP_TOKEN": "xapp-1-test"}, "Socket Mode"),
+    ],
+    ids=["http", "socket-mode-needs-no-signing-secret"],
+)
+def test_app_check_passes_when_everything_is_in_place(
+    tmp_path: Path, slack: SlackStandIn, env: dict[str, str], mode: str
+) -> None:
+    env = _configured(tmp_path, slack, **env)
     result = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
-    assert (result.returncode, result.stdout.strip()) == (0, "Configuration OK (HTTP mode)"), (
+    assert (result.returncode, result.stdout.strip()) == (0, f"Configuration OK ({mode})"), (
         result.stderr
     )
     assert [call.method for call in slack.calls_to("auth.test")] == ["auth.test"]
-
-
-def test_socket_mode_needs_no_signing_secret(tmp_path: Path, slack: SlackStandIn) -> None:
-    url = f"sqlite:///{tmp_path}/ok.db"
-    upgrade(url)
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_APP_TOKEN": "xapp-1-test",
-        "DATABASE_URL": url,
-        "SLACK_API_URL": slack.url,
-    }
-    result = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
-    assert (result.returncode, result.stdout.strip()) == (0, "Configuration OK (Socket Mode)"), (
-        result.stderr
-    )
-    mode = _run([str(REPO / "app.py"), "--mode"], env, tmp_path)
-    assert (mode.returncode, mode.stdout.strip()) == (0, "Socket Mode")
+    asked = _run([str(REPO / "app.py"), "--mode"], env, tmp_path)
+    assert (asked.returncode, asked.stdout.strip()) == (0, mode)
 
 
 @pytest.mark.parametrize(
@@ -121,14 +117,7 @@ def test_an_empty_signing_secret_in_dotenv_stops_start_up(tmp_path: Path) -> Non
 def test_app_with_a_wrong_token_or_unreachable_slack_says_so(
     tmp_path: Path, slack: SlackStandIn
 ) -> None:
-    url = f"sqlite:///{tmp_path}/ok.db"
-    upgrade(url)
-    env = {
-        "SLACK_BOT_TOKEN": "xoxb-wrong",
-        "SLACK_SIGNING_SECRET": "s",
-        "DATABASE_URL": url,
-        "SLACK_API_URL": slack.url,
-    }
+    env = _configured(tmp_path, slack, SLACK_BOT_TOKEN="xoxb-wrong", SLACK_SIGNING_SECRET="s")
     wrong = _run([str(REPO / "app.py"), "--check"], env, tmp_path)
     assert wrong.returncode == 2
     assert (

@@ -21,11 +21,11 @@ from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from jobs.worker import Supervisor
 from models.base import utcnow
-from models.kinds import AssignmentDetails
 from models.leases import holder_name
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.slack_api import SlackStandIn
+from sandbox.task_rows import copywriter_task
 from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, work
 
 TAGLINE = "Analytics that answer before you ask."
@@ -33,16 +33,12 @@ TAGLINE = "Analytics that answer before you ask."
 
 def _task(rt: Runtime, slack: SlackStandIn, **values: Any) -> Task:
     thread = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="A tagline for the launch")
-    task = Task(
-        team_id=TEAM,
-        created_by="content_manager",
-        assigned_to="copywriter",
+    task = copywriter_task(
+        TEAM,
+        CHANNEL_CONTENT,
+        thread,
         title="Launch tagline",
         brief="One tagline for the analytics launch.",
-        channel_id=CHANNEL_CONTENT,
-        thread_ts=thread,
-        depth=1,
-        details=AssignmentDetails(project="Launch", requested_in=(CHANNEL_CONTENT, thread)),
         **values,
     )
     with rt.sessions() as session:

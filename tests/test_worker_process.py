@@ -12,12 +12,12 @@ import pytest
 from sqlalchemy import select
 
 from models.db import upgrade
-from models.kinds import AssignmentDetails
 from models.records import LlmCall, Turn, TurnStatus
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import SlackRequestSender, app_mention_event
 from sandbox.slack_api import SlackStandIn
+from sandbox.task_rows import copywriter_task
 from sandbox.worker_command import (
     STOP_TIMEOUT_S,
     WorkerCommand,
@@ -130,19 +130,7 @@ def _copywriter_task(database_url: str, slack: SlackStandIn) -> str:
     upgrade(database_url)
     thread = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="Ten launch principles")
     with db_sessions(database_url)() as session:
-        session.add(
-            Task(
-                team_id=TEAM,
-                created_by="content_manager",
-                assigned_to="copywriter",
-                title="Launch principles",
-                brief="Ten launch principles.",
-                channel_id=CHANNEL_CONTENT,
-                thread_ts=thread,
-                depth=1,
-                details=AssignmentDetails(project="Launch", requested_in=(CHANNEL_CONTENT, thread)),
-            )
-        )
+        session.add(copywriter_task(TEAM, CHANNEL_CONTENT, thread))
         session.commit()
     return thread
 

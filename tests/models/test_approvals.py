@@ -20,25 +20,15 @@ from models.approvals import (
     propose,
     set_card,
 )
-from models.kinds import RequestDetails
 from models.work import Decision, Task
+from sandbox.task_rows import request_task
 
 TEAM = "T1"
 
 
 def _propose(session: Session, draft: str = "Draft v1") -> Approval:
     if session.get(Task, "task1") is None:  # the task that waits for the decision
-        session.add(
-            Task(
-                id="task1",
-                team_id=TEAM,
-                created_by="human",
-                assigned_to="content_manager",
-                title="Blog post",
-                brief="Write it",
-                details=RequestDetails(),
-            )
-        )
+        session.add(request_task(TEAM, id="task1", brief="Write it"))
     approval = propose(
         session,
         team_id=TEAM,

@@ -15,25 +15,15 @@ from models.kinds import (
     AssignmentDetails,
     ConsultDetails,
     EscalationAnswer,
-    EscalationCard,
     EscalationDetails,
     RequestDetails,
     TaskDetails,
 )
 from models.work import Task, TaskStatus
+from sandbox.task_rows import escalation_card, request_task
 
 TEAM = "T1"
-CARD = EscalationCard(
-    level="Human",
-    category="Budget",
-    from_name="CMO",
-    to_name="the human executive team",
-    urgency="high",
-    issue="The launch needs $5k more <!channel>",
-    attempts_made="Cut the paid social line",
-    recommendation="Approve the extra $5k",
-    impact="The launch slips a week",
-)
+CARD = escalation_card(issue="The launch needs $5k more <!channel>")
 EVERY_KIND: list[TaskDetails] = [
     RequestDetails(),
     AssignmentDetails(project="Q4 blog", requested_in=("C1", "1.0")),
@@ -51,15 +41,7 @@ EVERY_KIND: list[TaskDetails] = [
 
 
 def _add(session: Session, details: TaskDetails, **values: object) -> str:
-    task = Task(
-        team_id=TEAM,
-        created_by="human",
-        assigned_to="cmo",
-        title="Work",
-        brief="Do it",
-        details=details,
-        **values,
-    )
+    task = request_task(TEAM, assigned_to="cmo", details=details, **values)
     session.add(task)
     session.commit()
     return task.id

@@ -9,11 +9,11 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from models import leases, tasks, turns
 from models.base import utcnow
-from models.kinds import RequestDetails
 from models.leases import TASKS, TURNS
 from models.records import Turn, TurnStatus
 from models.turns import InboundMessage
 from models.work import Task, TaskStatus
+from sandbox.task_rows import request_task
 
 TEAM = "T1"
 DEAD, OTHER = "host-a:101", "host-a:202"
@@ -29,15 +29,7 @@ def _turn(session: Session, ts: str) -> str:
 
 
 def _task(session: Session, status: TaskStatus = TaskStatus.OPEN) -> str:
-    task = Task(
-        team_id=TEAM,
-        created_by="human",
-        assigned_to="copywriter",
-        title="Tagline",
-        brief="A tagline",
-        status=status.value,
-        details=RequestDetails(),
-    )
+    task = request_task(TEAM, status=status.value)
     session.add(task)
     session.commit()
     return task.id

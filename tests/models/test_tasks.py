@@ -8,40 +8,22 @@ import threading
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import tasks
-from models.kinds import EscalationCard, EscalationDetails, RequestDetails
+from models.kinds import EscalationDetails
 from models.work import AgentMessage, Decision, Task, TaskStatus
+from sandbox.task_rows import escalation_card, request_task
 
 TEAM = "T1"
 
 
 def _task(session: Session, **values: object) -> Task:
-    fields = {
-        "team_id": TEAM,
-        "created_by": "human",
-        "assigned_to": "content_manager",
-        "title": "Blog post",
-        "brief": "5 ways AI reduces costs",
-        "details": RequestDetails(),
-    }
-    task = Task(**(fields | values))
+    task = request_task(TEAM, **values)
     session.add(task)
     session.commit()
     return task
 
 
 def _escalation(session: Session, status: TaskStatus) -> Task:
-    card = EscalationCard(
-        level="Human",
-        category="Budget",
-        from_name="CMO",
-        to_name="the human executive team",
-        urgency="high",
-        issue="Over budget",
-        attempts_made="Trimmed",
-        recommendation="Approve",
-        impact="Launch slips",
-    )
-    details = EscalationDetails(card=card, requested_in=("C1", "1.0"))
+    details = EscalationDetails(card=escalation_card(), requested_in=("C1", "1.0"))
     return _task(session, assigned_to="human", status=status.value, details=details)
 
 
