@@ -6,13 +6,14 @@ stand-in and the scripted Claude over HTTP answering the forced `analyze_request
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
 from sqlalchemy import func, select
 
 from jobs.campaigns import analysis
-from jobs.campaigns.engine import CampaignEngine
 from jobs.queue import turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
@@ -26,8 +27,11 @@ from sandbox.product_turns import forced_tool
 from sandbox.scripted_department import department_responder
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_GENERAL, HUMAN, TEAM, ServedApp, work
+from tests.handlers.test_campaign_forms import brief_values
+from tests.handlers.test_commands import open_form, submit
 
 CAMPAIGNS = "C0CAMPAIGNS"
+DEADLINE = datetime.now(UTC).date() + timedelta(days=30)
 APPROVER = "U0APPROVER"
 OUTSIDER = "U0OUTSIDER"
 CONFERENCE = (
@@ -231,9 +235,7 @@ def test_an_invalid_plan_is_repaired_once_with_its_problems(
     work(runtime)
     repair = claude.requests[-1].body
     [result] = [
-        block
-        for block in repair["messages"][-1]["content"]
-        if block.get("type") == "tool_result"
+        block for block in repair["messages"][-1]["content"] if block.get("type") == "tool_result"
     ]
     assert result["is_error"] is True and "'intern'" in str(result["content"])
     assert _only_campaign(runtime).status == CampaignStatus.PLANNED
@@ -270,7 +272,7 @@ def test_a_brief_sent_while_redis_is_away_is_analysed_by_the_sweeper(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     _campaign_command(bolt, "write a blog post about our new feature")
-    turn_queue(runtime.redis, runtime.settings.queue_name).empty()  # the enqueue was lost
+    runtime.redis.flushdb()  # Redis lost the job (restarted without its data)
     campaign = _only_campaign(runtime)
     requeued = sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=0)
     assert requeued == [f"analyze-{campaign.id}"]
@@ -312,3 +314,23 @@ def test_commands_answer_about_campaigns_of_this_workspace_only(
     with runtime.sessions() as session:
         assert campaigns.status_of(session, "T0OTHER", other_id) == CampaignStatus.ANALYZING
         assert session.scalar(select(func.count()).select_from(Campaign)) == 2
+
+
+def test_the_brief_form_records_its_deadline_budget_and_metrics(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    form = open_form(bolt, slack, "")
+    values = brief_values(
+        brief="a customer case study with testimonials and ROI data",
+        deadline=DEADLINE.isoformat(),
+        budget="40",
+        metrics="3 quotes",
+    )
+    answer = submit(bolt, slack, form, values)
+    assert answer["response_action"] == "update"
+    campaign = _only_campaign(runtime)
+    assert (campaign.budget_usd, campaign.ends_on) == (Decimal("40.00"), DEADLINE)
+    assert campaign.brief.endswith("Success metrics: 3 quotes")
+    work(runtime)
+    campaign = _only_campaign(runtime)
+    assert campaign.plan is not None and campaign.plan["end"] == DEADLINE.isoformat()
