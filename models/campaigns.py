@@ -232,10 +232,12 @@ def set_card(session: Session, team_id: str, campaign_id: str, channel_id: str, 
     )
 
 
-def stuck_analyzing(session: Session, *, grace_s: float) -> list[tuple[str, str]]:
+def stuck_analyzing(
+    session: Session, *, grace_s: float, now: datetime | None = None
+) -> list[tuple[str, str]]:
     """(team, campaign) still in `analyzing` after `grace_s`: its job was never enqueued
     (Redis away at the command) or was lost. The sweeper's one cross-workspace read."""
-    cutoff = utcnow() - timedelta(seconds=grace_s)
+    cutoff = (now or utcnow()) - timedelta(seconds=grace_s)
     rows = session.execute(
         select(Campaign.team_id, Campaign.id).where(
             Campaign.status == CampaignStatus.ANALYZING.value, Campaign.updated_at < cutoff
