@@ -20,6 +20,7 @@ from bots.authority import check_submitters, load_authority
 from bots.prompts import PromptLibrary
 from bots.roster import load_roster
 from errors import ConfigError, StartupError
+from handlers.campaign_engine import CampaignsRunning
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
 from jobs.claude.pricing import load_prices
@@ -88,7 +89,10 @@ def create_app(settings: Settings) -> App:
         intake.queue.connection,
         settings.slack_people_cache_s,
     )
-    handlers.register(app, intake, approvers, lookup)
+    campaigns = CampaignsRunning(
+        intake.engine, intake.queue, settings.campaign_budget_usd, settings.campaign_channel
+    )
+    handlers.register(app, intake, approvers, lookup, campaigns)
     return app
 
 

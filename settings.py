@@ -119,6 +119,10 @@ class Settings(BaseSettings):
     escalation_channel: str = Field(
         default="mkt-escalations", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$"
     )
+    # Where the VP Marketing posts campaign cards (`/campaign`), and a campaign's AI budget
+    # when neither the brief's form nor the command names one.
+    campaign_channel: str = Field(default="mkt-campaigns", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+    campaign_budget_usd: Decimal = Field(default=Decimal("50.00"), gt=0)
     request_budget_usd: Decimal = Field(default=Decimal("2.00"), gt=0)
     max_delegation_depth: int = Field(default=2, ge=1, le=5)
     # A draft's task takes turns: hand out, synthesise + submit, revise (per send-back),

@@ -16,6 +16,8 @@ DEFAULT_APPROVALS_PATH = Path(__file__).with_name("approvals.toml")
 SLACK_USER = r"^[UW][A-Z0-9]{2,20}$"
 SLACK_GROUP = r"^S[A-Z0-9]{2,20}$"
 ESCALATION = "escalation"  # the action type of an escalation card's answer
+CAMPAIGN_PLAN = "campaign_plan"  # who may click "Approve plan" on a campaign card
+CARD_ONLY = frozenset({ESCALATION, CAMPAIGN_PLAN})  # decided by a person on a card, no chain
 
 
 class ApprovalDefaults(BaseModel):
@@ -102,8 +104,8 @@ def approvers_text(config: ApprovalConfig, action_type: str) -> str:
 def check_against(config: ApprovalConfig, roster: Roster, action_types: set[str]) -> None:
     """Cross-checks with the roster and the autonomy table: one clear error at start-up."""
     for action in config.actions:
-        if action.type not in action_types | {ESCALATION}:
-            known = ", ".join(sorted(action_types | {ESCALATION}))
+        if action.type not in action_types | CARD_ONLY:
+            known = ", ".join(sorted(action_types | CARD_ONLY))
             raise RosterError(f"Approvals: unknown action type {action.type!r}; known: {known}")
         for reviewer in action.chain:
             if reviewer not in roster.by_id:
@@ -112,8 +114,8 @@ def check_against(config: ApprovalConfig, roster: Roster, action_types: set[str]
                 )
         if len(set(action.chain)) != len(action.chain):
             raise RosterError(f"Approvals: a reviewer appears twice in the {action.type} chain")
-        if action.type == ESCALATION and action.chain:
-            raise RosterError("Approvals: escalations have no agent reviewers (chain = [])")
+        if action.type in CARD_ONLY and action.chain:
+            raise RosterError(f"Approvals: {action.type} has no agent reviewers (chain = [])")
 
 
 def load_approvals(path: Path = DEFAULT_APPROVALS_PATH) -> ApprovalConfig:

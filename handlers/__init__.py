@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bots.approvers import ApprovalConfig
-from handlers import actions, approvals, commands, events, home
+from handlers import actions, approvals, campaign_cards, commands, events, home
 from handlers.campaign_actions import CampaignActions, CampaignsNotYet
 from handlers.context import Services
 from handlers.intake import Intake
@@ -29,4 +29,5 @@ def register(
     commands.register(app)
     actions.register(app)
     approvals.register(app)
+    campaign_cards.register(app)
     home.register(app)

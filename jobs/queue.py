@@ -74,6 +74,8 @@ AFTER_HUMAN_ANSWER = JobRef(
 PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_id}", FOLLOW_UP)
 # One engine pass over a campaign: database work and enqueues only (its steps are tasks).
 ADVANCE_CAMPAIGN = JobRef("jobs.campaigns.engine.advance", "campaign-{record_id}", FOLLOW_UP)
+# The advisor on a new campaign: factors, decision, plan (two or three Claude calls), the card.
+ANALYZE_CAMPAIGN = JobRef("jobs.campaigns.analysis.analyze", "analyze-{record_id}", AGENT_WORK)
 
 JOB_REFS = (
     RUN_TURN,
@@ -84,6 +86,7 @@ JOB_REFS = (
     AFTER_HUMAN_ANSWER,
     PUBLISH_HOME,
     ADVANCE_CAMPAIGN,
+    ANALYZE_CAMPAIGN,
 )
 
 

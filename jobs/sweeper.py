@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs.queue import (
     ADVANCE_CAMPAIGN,
     AFTER_DECISION,
+    ANALYZE_CAMPAIGN,
     REMIND_APPROVERS,
     RUN_TASK,
     RUN_TURN,
@@ -27,7 +28,7 @@ from jobs.queue import (
     enqueue,
     turn_queue,
 )
-from models import approvals, campaign_steps, leases
+from models import approvals, campaign_steps, campaigns, leases
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -42,14 +43,15 @@ def sweep(
     grace_s: float,
     remind_after: timedelta | None = None,
 ) -> list[str]:
-    """Re-enqueue every lost turn, task, decision follow-up and campaign engine pass once,
-    and queue the reminder of each approval left pending longer than `remind_after`; returns
-    the job ids. Safe to run anywhere, any time."""
+    """Re-enqueue every lost turn, task, decision follow-up, campaign analysis and campaign
+    engine pass once, and queue the reminder of each approval left pending longer than
+    `remind_after`; returns the job ids. Safe to run anywhere, any time."""
     with sessions() as session:
         lost = leases.lost(session, TURNS, grace_s=grace_s)
         lost_work = leases.lost(session, TASKS, grace_s=grace_s)
         followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
-        campaigns = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
+        to_advance = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
+        analyzing = campaigns.stuck_analyzing(session, grace_s=grace_s)
         due = (
             approvals.due_for_reminder(session, older_than=utcnow() - remind_after)
             if remind_after is not None
@@ -60,8 +62,11 @@ def sweep(
     lost_jobs += [(RUN_TASK, t, r) for t, r in lost_work]
     lost_jobs += [(AFTER_DECISION, t, a) for t, a in followups]
     lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
-    lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in campaigns]
+    lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
     requeued = []
+    for team_id, campaign_id in analyzing:  # no lease: a running analysis is left to finish
+        if not _in_redis(connection, ANALYZE_CAMPAIGN.job_id(team_id, campaign_id)):
+            requeued.append(enqueue(queue, ANALYZE_CAMPAIGN, team_id, campaign_id))
     for ref, team_id, record_id in lost_jobs:
         if _waiting_in_queue(connection, ref.job_id(team_id, record_id)):
             continue
@@ -69,6 +74,16 @@ def sweep(
     if requeued:
         logger.info("Sweeper re-enqueued %d job(s): %s", len(requeued), ", ".join(requeued))
     return requeued
+
+
+def _in_redis(connection: Redis, job_id: str) -> bool:
+    """A job queued or running (an analysis has no lease; RQ marks a dead worker's job
+    failed, and then the next sweep enqueues it again)."""
+    try:
+        job = Job.fetch(job_id, connection=connection)
+    except NoSuchJobError:
+        return False
+    return job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.STARTED)
 
 
 def _waiting_in_queue(connection: Redis, job_id: str) -> bool:

@@ -12,7 +12,7 @@ variables): racing clicks, a pause landing during a pass, two passes at once, on
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -215,6 +215,46 @@ def set_plan(
         starts_on=starts_on,
         ends_on=ends_on,
         pattern=pattern,
+    )
+
+
+def set_card(session: Session, team_id: str, campaign_id: str, channel_id: str, ts: str) -> bool:
+    """The campaign card is posted: its message is the campaign's thread (set once)."""
+    return guarded(
+        session,
+        update(Campaign)
+        .where(
+            Campaign.team_id == team_id,
+            Campaign.id == campaign_id,
+            Campaign.thread_ts.is_(None),
+        )
+        .values(channel_id=channel_id, thread_ts=ts),
+    )
+
+
+def stuck_analyzing(
+    session: Session, *, grace_s: float, now: datetime | None = None
+) -> list[tuple[str, str]]:
+    """(team, campaign) still in `analyzing` after `grace_s`: its job was never enqueued
+    (Redis away at the command) or was lost. The sweeper's one cross-workspace read."""
+    cutoff = (now or utcnow()) - timedelta(seconds=grace_s)
+    rows = session.execute(
+        select(Campaign.team_id, Campaign.id).where(
+            Campaign.status == CampaignStatus.ANALYZING.value, Campaign.updated_at < cutoff
+        )
+    )
+    return [(team_id, campaign_id) for team_id, campaign_id in rows]
+
+
+def recent(session: Session, team_id: str, limit: int = 10) -> list[Campaign]:
+    """A workspace's newest campaigns, for `/campaign list`."""
+    return list(
+        session.scalars(
+            select(Campaign)
+            .where(Campaign.team_id == team_id)
+            .order_by(Campaign.updated_at.desc())
+            .limit(limit)
+        )
     )
 
 

@@ -231,3 +231,43 @@ def refusal_reason(result: str) -> str:
     frame = _first(result, "refusal")
     reason = (frame.text or "") if frame is not None else result
     return reason.strip().split(". ")[0].rstrip(".")
+
+
+# --- campaigns (jobs/campaigns/analysis.py) ------------------------------------------------
+
+
+def forced_tool(body: dict[str, Any]) -> str | None:
+    """The tool the product made this turn call (`tool_choice` of type tool), if any."""
+    choice = body.get("tool_choice")
+    if isinstance(choice, dict) and choice.get("type") == "tool":
+        return str(choice.get("name"))
+    return None
+
+
+@dataclass(frozen=True)
+class CampaignAsk:
+    """A campaign's frames: the brief, and for a plan the dates, shape and pattern template."""
+
+    brief: str
+    start: str = ""
+    end: str = ""
+    shape: str = ""
+    template: str = ""  # the matched pattern's template as JSON ("" when none matched)
+
+
+def campaign_ask(body: dict[str, Any]) -> CampaignAsk | None:
+    """The campaign frames of the turn's first message (a repair turn keeps them there)."""
+    text = first_user_text(body)
+    campaign = _first(text, "campaign")
+    if campaign is None:
+        return None
+    dates = _first(text, "dates")
+    decision = _first(text, "decision")
+    template = _first(text, "pattern_template")
+    return CampaignAsk(
+        brief=_child_text(campaign, "brief"),
+        start=dates.get("start", "") if dates is not None else "",
+        end=dates.get("end", "") if dates is not None else "",
+        shape=decision.get("shape", "") if decision is not None else "",
+        template=(template.text or "") if template is not None else "",
+    )

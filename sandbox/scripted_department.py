@@ -12,7 +12,9 @@ Managers also run the delegation flow (sandbox/scripted_delegation.py): offered 
 acknowledge; a refusal gets a plain fallback; a synthesis request gets one answer built from
 every deliverable. Task turns (a `<task>` frame: title and brief) are read for their brief.
 Approval flows (drafts submitted, reviews, decisions) are sandbox/scripted_approvals.py;
-escalations (legal questions, big spend) sandbox/scripted_escalation.py.
+escalations (legal questions, big spend) sandbox/scripted_escalation.py; a campaign's factors
+and plan (the turns forced to call `analyze_request` or `propose_plan`)
+sandbox/scripted_campaigns.py.
 
 Role templates are Slack mrkdwn. In them `{t}` is the topic ("AI analytics launch"), `{p}`
 the product ("AI analytics"), `{P}` the product capitalised, and `[[a|b]]` one alternative
@@ -31,6 +33,7 @@ from typing import Any, TypeVar
 from sandbox.claude_api import Reply, TextReply, ToolUseReply
 from sandbox.product_turns import agent_of, is_tool_round, speakers, split_task
 from sandbox.scripted_approvals import approval_reply
+from sandbox.scripted_campaigns import campaign_reply
 from sandbox.scripted_delegation import delegation_reply, synthesis_reply
 from sandbox.scripted_escalation import escalation_reply
 
@@ -114,6 +117,9 @@ def department_responder(body: dict[str, Any]) -> Reply:
     its team produces delegates (a ToolUseReply per round), then acknowledges; anything else
     is the role's own answer.
     """
+    planning = campaign_reply(body)
+    if planning is not None:
+        return planning
     request = read_request(body)
     writer = ROLE_WRITERS.get(request.role, cmo)
     approving = approval_reply(body, request.role, request.topic, request.text)

@@ -47,6 +47,7 @@ class LlmRequest:
     messages: Sequence[ChatMessage]
     max_tokens: int
     tools: Sequence[dict[str, Any]] = ()
+    tool_choice: str | None = None  # a tool's name: the model must call it (a forced answer)
 
 
 @dataclass(frozen=True)
@@ -102,6 +103,8 @@ def build_params(request: LlmRequest) -> dict[str, Any]:
         tools = [dict(tool) for tool in request.tools]
         tools[-1]["cache_control"] = CACHE  # tools come first in the cached prefix
         params["tools"] = tools
+    if request.tool_choice is not None:
+        params["tool_choice"] = {"type": "tool", "name": request.tool_choice}
     return params | {
         "model": request.model,
         "max_tokens": request.max_tokens,

@@ -82,7 +82,7 @@ def test_the_shipped_file_matches_the_roster_and_the_autonomy_table() -> None:
         ({"type": "press_release"}, "unknown action type 'press_release'"),
         ({"type": "blog_post", "chain": ["intern"]}, "reviewer 'intern' of blog_post"),
         ({"type": "blog_post", "chain": ["vp_marketing", "vp_marketing"]}, "appears twice"),
-        ({"type": "escalation", "chain": ["cmo"]}, "escalations have no agent reviewers"),
+        ({"type": "escalation", "chain": ["cmo"]}, "escalation has no agent reviewers"),
     ],
 )
 def test_a_config_that_does_not_match_the_department_stops_start_up(

@@ -11,7 +11,6 @@ import pytest
 from sqlalchemy import func, select
 
 import app as app_module
-import handlers
 from handlers.campaign_actions import CampaignsNotYet, Requester
 from handlers.campaign_command import CampaignRequest, SetVariable
 from handlers.campaign_forms import Outcome
@@ -27,6 +26,19 @@ from tests.conftest import CHANNEL_GENERAL, HUMAN, SIGNING_SECRET, TEAM, ServedA
 from tests.handlers.test_campaign_forms import BRIEF, brief_values, outcome_values
 
 NOT_YET = "Campaigns are not switched on in this version yet, so nothing was"
+
+
+@pytest.fixture()
+def bolt(
+    settings: Settings, runtime: Runtime, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[ServedApp]:
+    """The command surface over `CampaignsNotYet`: what the listeners parse, check and
+    answer with nothing behind them (the running engine: tests/test_campaign_card.py)."""
+    monkeypatch.setattr(app_module, "CampaignsRunning", lambda *_: CampaignsNotYet())
+    app = app_module.create_app(settings)
+    server, url = serve_app(app)
+    yield ServedApp(app, url, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM))
+    server.close()
 
 
 def command(bolt: ServedApp, text: str, trigger_id: str | None = None) -> SentResponse:
@@ -254,7 +266,7 @@ def engine(
 ) -> Iterator[tuple[ServedApp, Recording]]:
     """The app wired with another `CampaignActions`, as the engine's slice will wire it."""
     recording = Recording()
-    monkeypatch.setattr(handlers, "CampaignsNotYet", lambda: recording)
+    monkeypatch.setattr(app_module, "CampaignsRunning", lambda *_: recording)
     app = app_module.create_app(settings)
     server, url = serve_app(app)
     yield ServedApp(app, url, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)), recording

@@ -234,3 +234,22 @@ def test_one_pass_at_a_time_and_a_pass_asked_for_meanwhile_is_not_lost(
         assert dead is not None
         assert campaign_passes.claim_pass(session, TEAM, campaign.id, 60) not in (None, dead)
         assert not campaign_passes.release_pass(session, TEAM, campaign.id, dead)
+
+
+def test_the_sweeper_finds_campaigns_left_in_analysis_and_the_card_is_set_once(
+    sessions: sessionmaker[Session],
+) -> None:
+    now = utcnow()
+    with sessions() as session:
+        waiting = _campaign(session, CampaignStatus.ANALYZING, thread_ts=None)
+        _campaign(session, CampaignStatus.PLANNED)
+        later = now + timedelta(seconds=61)
+        assert campaigns.stuck_analyzing(session, grace_s=60, now=later) == [(TEAM, waiting.id)]
+        assert campaigns.stuck_analyzing(session, grace_s=60, now=now) == []
+        assert not campaigns.set_card(session, OTHER_TEAM, waiting.id, "C9", "9.0")
+        assert campaigns.set_card(session, TEAM, waiting.id, "C2", "2.0")
+        assert not campaigns.set_card(session, TEAM, waiting.id, "C3", "3.0")  # set once
+        found = campaigns.load_campaign(session, TEAM, waiting.id)
+        assert found is not None and (found.channel_id, found.thread_ts) == ("C2", "2.0")
+        assert len(campaigns.recent(session, TEAM)) == 2
+        assert campaigns.recent(session, OTHER_TEAM) == []

@@ -1,0 +1,88 @@
+"""The campaign card's buttons: Approve plan, Edit, Cancel. Thin listeners: who may, one
+guarded transition, then jobs (an engine pass; the card's edit). Every refusal is an
+ephemeral to the person who clicked, naming who can."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bots.approvers import CAMPAIGN_PLAN
+from handlers.context import services
+from jobs.campaigns.cards import ACTIONS
+from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN
+from models import campaigns
+from models.db import write_guard
+
+EDIT_NOT_YET = (
+    "Editing a plan in Slack is not in this version. Nothing changed: cancel this campaign "
+    "and run `/campaign` again with the brief changed, or approve the plan as it is."
+)
+
+
+def register(app: App) -> None:
+    app.action(ACTIONS["approve"])(handle_approve_plan)
+    app.action(ACTIONS["cancel"])(handle_cancel)
+    app.action(ACTIONS["edit"])(handle_edit)
+
+
+def handle_approve_plan(
+    ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
+) -> None:
+    """planned → running, once; the engine's first pass starts the first phase."""
+    ack()
+    team_id, campaign_id, user = _clicked(body)
+    found = services(context)
+    refusal = found.refusal(team_id, CAMPAIGN_PLAN, user)
+    if refusal is not None:
+        refuse(client, body, refusal)
+        return
+    engine = found.intake.engine
+    with write_guard(engine), Session(engine) as session:
+        approved = campaigns.approve(session, team_id, campaign_id, user)
+        status = campaigns.status_of(session, team_id, campaign_id)
+    if not approved:
+        refuse(client, body, f"This campaign is {status or 'gone'}: nothing changed.")
+        return
+    found.intake.enqueue(ADVANCE_CAMPAIGN, team_id, campaign_id)
+    found.intake.enqueue(ANALYZE_CAMPAIGN, team_id, campaign_id)  # the card shows it
+
+
+def handle_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The requester or a plan approver may cancel; the next pass cancels the steps."""
+    ack()
+    team_id, campaign_id, user = _clicked(body)
+    found = services(context)
+    engine = found.intake.engine
+    with Session(engine) as session:
+        campaign = campaigns.load_campaign(session, team_id, campaign_id)
+    refusal = found.refusal(team_id, CAMPAIGN_PLAN, user)
+    if campaign is not None and campaign.requested_by != user and refusal is not None:
+        refuse(client, body, refusal.replace("decide on this", "cancel this campaign"))
+        return
+    with write_guard(engine), Session(engine) as session:
+        cancelled = campaigns.cancel(session, team_id, campaign_id, user)
+        status = campaigns.status_of(session, team_id, campaign_id)
+    if not cancelled:
+        refuse(client, body, f"This campaign is {status or 'gone'}: nothing changed.")
+        return
+    found.intake.enqueue(ADVANCE_CAMPAIGN, team_id, campaign_id)
+    found.intake.enqueue(ANALYZE_CAMPAIGN, team_id, campaign_id)
+
+
+def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    ack()
+    refuse(client, body, EDIT_NOT_YET)
+
+
+def _clicked(body: dict[str, Any]) -> tuple[str, str, str]:
+    """(team, campaign id, user) of a click on the card."""
+    return str(body["team"]["id"]), str(body["actions"][0]["value"]), str(body["user"]["id"])
+
+
+def refuse(client: WebClient, body: dict[str, Any], text: str) -> None:
+    """An ephemeral to the person who clicked, where the card is."""
+    client.chat_postEphemeral(channel=body["channel"]["id"], user=body["user"]["id"], text=text)

@@ -1,0 +1,194 @@
+"""`CampaignActions` over the campaign records and the queue: what `/campaign` does for real.
+
+`start` records the campaign (status `analyzing`) before the listener acks, then enqueues
+its analysis; with Redis away the brief is still safe, and the sweeper enqueues the
+analysis of a campaign left in `analyzing`. Every other request is one guarded transition on
+a campaign of the person's own workspace (another workspace's id reads as not found), then
+an engine pass. Jobs never import handlers, so this adapter lives here and reaches the
+engine through `models/` and `jobs/queue.py`, as `jobs/campaigns/control.py` does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from rq import Queue
+from sqlalchemy import Engine, select
+from sqlalchemy.orm import Session
+
+from handlers.campaign_actions import (
+    CampaignsNotYet,
+    Requester,
+    describe_request,
+    describe_value,
+)
+from handlers.campaign_command import CampaignRequest, SetVariable
+from handlers.campaign_forms import Outcome
+from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN, try_enqueue
+from jobs.slack.text import Mrkdwn, join, md
+from models import campaign_steps, campaigns
+from models.campaigns import OPEN_STATUSES, Campaign, CampaignStatus
+from models.db import write_guard
+
+NOT_FOUND = "No campaign `{id}` in this workspace. `/campaign list` shows yours. Nothing changed."
+STATE_WORDS = {
+    CampaignStatus.ANALYZING.value: "being analysed",
+    CampaignStatus.PLANNED.value: "planned, waiting for approval",
+    CampaignStatus.RUNNING.value: "running",
+    CampaignStatus.PAUSED.value: "paused",
+    CampaignStatus.CANCELLED.value: "cancelled",
+    CampaignStatus.DONE.value: "done",
+    CampaignStatus.FAILED.value: "stopped",
+}
+Change = Callable[[Session, str, str], bool]
+
+
+@dataclass(frozen=True)
+class CampaignsRunning:
+    """The real `/campaign`: `engine` holds the campaigns, `queue` takes the jobs."""
+
+    engine: Engine
+    queue: Queue
+    default_budget_usd: Decimal
+    channel_name: str  # where the card goes (settings.campaign_channel)
+
+    def start(self, who: Requester, request: CampaignRequest) -> Mrkdwn:
+        brief = request.brief
+        if request.success_metrics:
+            brief += f"\n\nSuccess metrics: {request.success_metrics}"
+        campaign = Campaign(
+            team_id=who.team_id,
+            requested_by=who.user_id,
+            brief=brief,
+            budget_usd=request.budget_usd or self.default_budget_usd,
+            ends_on=request.deadline,
+            channel_id=who.channel_id or request.channel_id,
+        )
+        with write_guard(self.engine), Session(self.engine) as session:
+            session.add(campaign)
+            session.commit()
+            campaign_id = campaign.id
+        try_enqueue(self.queue, ANALYZE_CAMPAIGN, who.team_id, campaign_id)
+        return md(
+            "Analyzing… campaign `{id}`. The VP Marketing posts the analysis and the plan in "
+            "#{channel} in a moment. I understood: {understood}",
+            id=campaign_id,
+            channel=self.channel_name,
+            understood=describe_request(request),
+        )
+
+    def list_campaigns(self, who: Requester) -> Mrkdwn:
+        with Session(self.engine) as session:
+            found = campaigns.recent(session, who.team_id)
+        if not found:
+            return Mrkdwn("No campaigns in this workspace yet. Start one with `/campaign <brief>`.")
+        lines = [
+            md(
+                "• `{id}` {state}: {brief}",
+                id=c.id,
+                state=STATE_WORDS.get(c.status, c.status),
+                brief=c.brief.splitlines()[0][:80],
+            )
+            for c in found
+        ]
+        return join("\n", [Mrkdwn("*Campaigns in this workspace* (newest first)"), *lines])
+
+    def status(self, who: Requester, campaign_id: str) -> Mrkdwn:
+        with Session(self.engine) as session:
+            campaign = campaigns.load_campaign(session, who.team_id, campaign_id)
+            rows = campaign_steps.steps_of(session, who.team_id, campaign_id) if campaign else []
+        if campaign is None:
+            return md(NOT_FOUND, id=campaign_id)
+        counts: dict[str, int] = {}
+        for row in rows:
+            counts[row.status] = counts.get(row.status, 0) + 1
+        steps = ", ".join(f"{n} {status}" for status, n in sorted(counts.items()))
+        return md(
+            "Campaign `{id}` is {state}.{steps}\n{brief}",
+            id=campaign.id,
+            state=STATE_WORDS.get(campaign.status, campaign.status),
+            steps=f" Steps: {steps}." if steps else "",
+            brief=campaign.brief.splitlines()[0][:200],
+        )
+
+    def pause(self, who: Requester, campaign_id: str) -> Mrkdwn:
+        done = md(
+            "Paused `{id}`: running steps finish, no new ones start until you resume it.",
+            id=campaign_id,
+        )
+        return self._change(who, campaign_id, campaigns.pause, done, advance=False)
+
+    def resume(self, who: Requester, campaign_id: str) -> Mrkdwn:
+        done = md("Resumed `{id}`.", id=campaign_id)
+        return self._change(who, campaign_id, campaigns.resume, done)
+
+    def cancel(self, who: Requester, campaign_id: str) -> Mrkdwn:
+        def cancel(session: Session, team_id: str, cid: str) -> bool:
+            return campaigns.cancel(session, team_id, cid, who.user_id)
+
+        done = md("Cancelled `{id}`: the steps not done are cancelled.", id=campaign_id)
+        return self._change(who, campaign_id, cancel, done)
+
+    def set_variable(self, who: Requester, setting: SetVariable) -> Mrkdwn:
+        campaign_id = setting.campaign_id or self._latest_open(who)
+        if campaign_id is None:
+            return Mrkdwn("You have no open campaign to set it on. Nothing changed.")
+
+        def set_it(session: Session, team_id: str, cid: str) -> bool:
+            return campaign_steps.set_variable(
+                session, team_id, cid, setting.variable, setting.value, who.user_id
+            )
+
+        done = md(
+            "Set `{name}` to {value} on `{id}`.",
+            name=setting.variable,
+            value=describe_value(setting.value),
+            id=campaign_id,
+        )
+        return self._change(who, campaign_id, set_it, done)
+
+    def outcome_refusal(self, who: Requester, campaign_id: str) -> Mrkdwn | None:
+        return CampaignsNotYet().outcome_refusal(who, campaign_id)
+
+    def record_outcome(self, who: Requester, outcome: Outcome) -> Mrkdwn:
+        """Outcomes are the learning loop's slice: answered honestly, as before."""
+        return CampaignsNotYet().record_outcome(who, outcome)
+
+    def availability(self) -> Mrkdwn | None:
+        return None
+
+    def _change(
+        self, who: Requester, campaign_id: str, change: Change, done: Mrkdwn, advance: bool = True
+    ) -> Mrkdwn:
+        """One guarded transition, then an engine pass (the sweeper runs one if Redis is
+        away: the change is newer than the campaign's last pass)."""
+        with write_guard(self.engine), Session(self.engine) as session:
+            changed = change(session, who.team_id, campaign_id)
+            status = campaigns.status_of(session, who.team_id, campaign_id)
+        if status is None:
+            return md(NOT_FOUND, id=campaign_id)
+        if not changed:
+            return md(
+                "Campaign `{id}` is {state}: nothing changed.",
+                id=campaign_id,
+                state=STATE_WORDS.get(status, status),
+            )
+        if advance:
+            try_enqueue(self.queue, ADVANCE_CAMPAIGN, who.team_id, campaign_id)
+        try_enqueue(self.queue, ANALYZE_CAMPAIGN, who.team_id, campaign_id)  # the card
+        return done
+
+    def _latest_open(self, who: Requester) -> str | None:
+        with Session(self.engine) as session:
+            return session.scalar(
+                select(Campaign.id)
+                .where(
+                    Campaign.team_id == who.team_id,
+                    Campaign.requested_by == who.user_id,
+                    Campaign.status.in_([s.value for s in OPEN_STATUSES]),
+                )
+                .order_by(Campaign.updated_at.desc())
+                .limit(1)
+            )
