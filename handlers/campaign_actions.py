@@ -107,18 +107,18 @@ HELP = """*`/campaign`: plan and run a marketing campaign with the department*
 *What happens to a campaign*
 1. You type the brief (or fill in the form). It is recorded at once and you see "Analyzing…".
 2. The VP Marketing posts a card in #mkt-campaigns with the analysis: estimated hours, teams, \
-skills, dependencies, approvals, risk, and the approach: *direct delegation* (straight to the \
-right manager), *project management* (a checklist of tasks in order) or a *workflow* (a plan \
-of phases), with its confidence, the reasons and the closest past pattern.
+skills, dependencies, approvals, risk, and the approach: *direct delegation* (one manager can \
+take it: mention the department with the brief), *project management* (a checklist of tasks in \
+order) or a *workflow* (a plan of phases), with its confidence, the reasons and the closest \
+past pattern.
 3. A workflow's phases run in order, in parallel, on a condition (a campaign variable you can \
 `set`) or on a schedule until the end date. Each step names an agent, an action and a due \
 date; approval gates sit where the authority matrix wants a person. The card has \
-*Approve plan*, *Edit* and *Cancel*.
-4. Approved, each step becomes a task in its agent's team channel, and one progress message \
-keeps every step and the spend against the budget current. At 80 % of the budget the card \
-says so; at 100 % new steps wait for a person.
-5. At the end the VP Marketing reports to you and the CMO: what was produced, what is still \
-open, the cost. Recording the outcome makes the next estimates better.
+*Approve plan* and *Cancel*.
+4. Approved, each step becomes a task for its agent, with its own thread in the agent's team \
+channel, in the plan's order; `/campaign status <id>` shows where it stands.
+Not in this version yet: editing a plan, a live progress message with the spend against the \
+campaign's budget, the closing report, and recording outcomes.
 
 *Commands* (answers are visible to you alone)
 {commands}"""

@@ -88,7 +88,7 @@ def test_help_is_fixed_text_about_the_commands_and_the_department(
         "*project management*",
         "*workflow*",
         "*Approve plan*",
-        "At 80 % of the budget",
+        "Not in this version yet: editing a plan",
         "`/campaign status <id>`",
         "`/campaign set <variable> <value> [<id>]`",
         "`/campaign outcome <id>`",
