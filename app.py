@@ -90,7 +90,12 @@ def create_app(settings: Settings) -> App:
         settings.slack_people_cache_s,
     )
     campaigns = CampaignsRunning(
-        intake.engine, intake.queue, settings.campaign_budget_usd, settings.campaign_channel
+        intake.engine,
+        intake.queue,
+        settings.campaign_budget_usd,
+        settings.campaign_channel,
+        approvers,
+        lookup,
     )
     handlers.register(app, intake, approvers, lookup, campaigns)
     return app

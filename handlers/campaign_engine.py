@@ -18,15 +18,15 @@ from rq import Queue
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
 
-from handlers.campaign_actions import (
-    CampaignsNotYet,
-    Requester,
-    describe_request,
-    describe_value,
-)
+from bots.approvers import ApprovalConfig
+from bots.plans import Condition, Value
+from handlers import campaign_outcomes
+from handlers.campaign_access import CampaignAccess
+from handlers.campaign_actions import Requester, describe_request, describe_value
 from handlers.campaign_command import CampaignRequest, SetVariable
 from handlers.campaign_forms import Outcome
 from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN, try_enqueue
+from jobs.slack.people import People
 from jobs.slack.text import Mrkdwn, join, md
 from models import campaign_steps, campaigns
 from models.campaigns import OPEN_STATUSES, Campaign, CampaignStatus
@@ -43,16 +43,24 @@ STATE_WORDS = {
     CampaignStatus.FAILED.value: "stopped",
 }
 Change = Callable[[Session, str, str], bool]
+TYPE_WORDS = {"number": "a number", "text": "text", "flag": "a flag (true or false)"}
 
 
 @dataclass(frozen=True)
 class CampaignsRunning:
-    """The real `/campaign`: `engine` holds the campaigns, `queue` takes the jobs."""
+    """The real `/campaign`: `engine` holds the campaigns, `queue` takes the jobs;
+    `approvers` and `people` say who besides the requester may act on a campaign."""
 
     engine: Engine
     queue: Queue
     default_budget_usd: Decimal
     channel_name: str  # where the card goes (settings.campaign_channel)
+    approvers: ApprovalConfig
+    people: People
+
+    @property
+    def access(self) -> CampaignAccess:
+        return CampaignAccess(self.approvers, self.people)
 
     def start(self, who: Requester, request: CampaignRequest) -> Mrkdwn:
         brief = request.brief
@@ -118,18 +126,18 @@ class CampaignsRunning:
             "Paused `{id}`: running steps finish, no new ones start until you resume it.",
             id=campaign_id,
         )
-        return self._change(who, campaign_id, campaigns.pause, done, advance=False)
+        return self._change(who, campaign_id, campaigns.pause, done, "pause it", advance=False)
 
     def resume(self, who: Requester, campaign_id: str) -> Mrkdwn:
         done = md("Resumed `{id}`.", id=campaign_id)
-        return self._change(who, campaign_id, campaigns.resume, done)
+        return self._change(who, campaign_id, campaigns.resume, done, "resume it")
 
     def cancel(self, who: Requester, campaign_id: str) -> Mrkdwn:
         def cancel(session: Session, team_id: str, cid: str) -> bool:
             return campaigns.cancel(session, team_id, cid, who.user_id)
 
         done = md("Cancelled `{id}`: the steps not done are cancelled.", id=campaign_id)
-        return self._change(who, campaign_id, cancel, done)
+        return self._change(who, campaign_id, cancel, done, "cancel it")
 
     def set_variable(self, who: Requester, setting: SetVariable) -> Mrkdwn:
         campaign_id = setting.campaign_id or self._latest_open(who)
@@ -147,23 +155,46 @@ class CampaignsRunning:
             value=describe_value(setting.value),
             id=campaign_id,
         )
-        return self._change(who, campaign_id, set_it, done)
+
+        def declared(campaign: Campaign) -> Mrkdwn | None:
+            return _undeclared(campaign, setting.variable, setting.value)
+
+        return self._change(who, campaign_id, set_it, done, "set its variables", check=declared)
 
     def outcome_refusal(self, who: Requester, campaign_id: str) -> Mrkdwn | None:
-        return CampaignsNotYet().outcome_refusal(who, campaign_id)
+        with Session(self.engine) as session:
+            return campaign_outcomes.refusal(session, self.access, who, campaign_id)
 
     def record_outcome(self, who: Requester, outcome: Outcome) -> Mrkdwn:
-        """Outcomes are the learning loop's slice: answered honestly, as before."""
-        return CampaignsNotYet().record_outcome(who, outcome)
+        """Checked again (the form was opened earlier), then kept once; the next analysis of
+        its pattern learns from it (`jobs/campaigns/analysis.py`)."""
+        with write_guard(self.engine), Session(self.engine) as session:
+            return campaign_outcomes.record(session, self.access, who, outcome)
 
     def availability(self) -> Mrkdwn | None:
         return None
 
     def _change(
-        self, who: Requester, campaign_id: str, change: Change, done: Mrkdwn, advance: bool = True
+        self,
+        who: Requester,
+        campaign_id: str,
+        change: Change,
+        done: Mrkdwn,
+        what: str,
+        advance: bool = True,
+        check: Callable[[Campaign], Mrkdwn | None] | None = None,
     ) -> Mrkdwn:
-        """One guarded transition, then an engine pass (the sweeper runs one if Redis is
-        away: the change is newer than the campaign's last pass)."""
+        """One guarded transition by the requester or a plan approver (anyone else is told
+        who can), then an engine pass (the sweeper runs one if Redis is away: the change is
+        newer than the campaign's last pass)."""
+        with Session(self.engine) as session:
+            campaign = campaigns.load_campaign(session, who.team_id, campaign_id)
+        if campaign is None:
+            return md(NOT_FOUND, id=campaign_id)
+        refused = self.access.refusal(who.team_id, who.user_id, campaign.requested_by, what)
+        refused = refused or (check(campaign) if check else None)
+        if refused is not None:
+            return refused
         with write_guard(self.engine), Session(self.engine) as session:
             changed = change(session, who.team_id, campaign_id)
             status = campaigns.status_of(session, who.team_id, campaign_id)
@@ -192,3 +223,30 @@ class CampaignsRunning:
                 .order_by(Campaign.updated_at.desc())
                 .limit(1)
             )
+
+
+def _undeclared(campaign: Campaign, name: str, value: Value) -> Mrkdwn | None:
+    """Why `set` may not set `name` to `value` on this campaign: its plan does not declare
+    the variable (no condition reads it, so setting it would do nothing), or declares it of
+    another type (a condition compares only values of its type, so it would never fire)."""
+    declared: dict[str, str] = dict((campaign.plan or {}).get("variables") or {})
+    names = ", ".join(f"`{n}` ({TYPE_WORDS.get(t, t)})" for n, t in sorted(declared.items()))
+    if name not in declared:
+        return md(
+            "Campaign `{id}`'s plan has no variable `{name}`; {known}. Nothing changed.",
+            id=campaign.id,
+            name=name,
+            known=f"it declares {names}" if names else "it declares none",
+        )
+    wanted = declared[name]
+    if Condition("value", "==", value).value_type != wanted:
+        return md(
+            "`{name}` is {wanted} in campaign `{id}`'s plan, and {value} is not. It declares "
+            "{known}. Nothing changed.",
+            name=name,
+            wanted=TYPE_WORDS.get(wanted, wanted),
+            id=campaign.id,
+            value=describe_value(value),
+            known=names,
+        )
+    return None

@@ -131,14 +131,15 @@ def read_brief_form(view: dict[str, Any], today: date) -> CampaignRequest | Erro
 
 
 def read_outcome_form(view: dict[str, Any]) -> Outcome | Errors:
-    """The outcome the form records, or the errors per field (satisfaction 0 to 1, hours ≥ 0)."""
+    """The outcome the form records, or the errors per field (satisfaction 0 to 1, hours
+    above 0: the learning loop compares them with the estimate, and 0 h says nothing)."""
     values, errors = _values(view), Errors()
     chosen = (_field(values, "success").get("selected_option") or {}).get("value")
     if chosen not in ("yes", "no"):
         errors["success"] = "Say whether it succeeded."
     hours = _number(_field(values, "hours").get("value"), "hours", errors)
-    if hours is not None and hours < 0:
-        errors["hours"] = "Hours cannot be negative."
+    if hours is not None and hours <= 0:
+        errors["hours"] = "Give the hours the campaign took, more than 0."
     satisfaction = _number(_field(values, "satisfaction").get("value"), "satisfaction", errors)
     if satisfaction is not None and not 0 <= satisfaction <= 1:
         errors["satisfaction"] = "Give a number from 0 to 1, e.g. 0.8."

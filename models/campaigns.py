@@ -297,3 +297,12 @@ def cancel(session: Session, team_id: str, campaign_id: str, user_id: str) -> bo
         to=CampaignStatus.CANCELLED,
         decided_by=user_id,
     )
+
+
+def outcome_of(session: Session, team_id: str, campaign_id: str) -> CampaignOutcome | None:
+    """The outcome recorded for a campaign of this workspace, if any (one at most)."""
+    return session.scalar(
+        select(CampaignOutcome).where(
+            CampaignOutcome.team_id == team_id, CampaignOutcome.campaign_id == campaign_id
+        )
+    )

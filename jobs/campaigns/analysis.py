@@ -24,6 +24,7 @@ from bots.advisor import Decision, decide
 from bots.campaign_data import CampaignData, load_campaign_data
 from bots.factors import ANALYZE_REQUEST, AnalyzeRequest, analyze_request_tool
 from bots.gates import with_gates
+from bots.learning import Outcome, PatternHistory, learn
 from bots.patterns import instantiate
 from bots.plan_checks import action_types, check_plan, problems_text
 from bots.plans import PROPOSE_PLAN, Plan, SequentialPhase, propose_plan_tool
@@ -33,7 +34,7 @@ from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, stream_with_retries
 from jobs.claude.usage import record_call
 from jobs.runtime import Runtime
-from models import campaigns
+from models import campaign_steps, campaigns
 from models.campaigns import Campaign, CampaignStatus
 
 logger = logging.getLogger(__name__)
@@ -86,7 +87,8 @@ class CampaignAnalysis:
             return Proposal(None, None, None, (cards.AI_DOWN,))
         if isinstance(factors, tuple):
             return Proposal(None, None, None, factors)
-        decision = decide(factors, self.data.advisor, self.data.patterns)
+        histories = self._histories(campaign)
+        decision = decide(factors, self.data.advisor, self.data.patterns, histories)
         if decision.approach not in PLANNED_APPROACHES:
             return Proposal(factors, decision, None)
         try:
@@ -94,6 +96,26 @@ class CampaignAnalysis:
         except LlmGaveUp as gave_up:
             logger.warning("Campaign %s: planning failed: %s", campaign.id, gave_up.reason)
             return Proposal(factors, decision, None, (cards.AI_DOWN,))
+
+    def _histories(self, campaign: Campaign) -> dict[str, PatternHistory]:
+        """What this workspace's recorded outcomes say about each pattern (the advisor uses
+        the matched one's): outcomes of other workspaces never count, nor those of campaigns
+        that matched no pattern."""
+        with self.rt.sessions() as session:
+            rows = campaign_steps.outcomes(session, campaign.team_id)
+            recorded = [
+                Outcome(
+                    pattern=row.pattern,
+                    estimated_hours=row.estimated_hours,
+                    actual_hours=row.actual_hours,
+                    success=row.success,
+                    satisfaction=row.satisfaction,
+                    rework_needed=row.rework_needed,
+                )
+                for row in rows
+                if row.pattern is not None
+            ]
+        return learn(recorded, self.data.advisor.learning)
 
     def _factors(self, campaign: Campaign) -> AnalyzeRequest | tuple[str, ...]:
         frame = framing.tag(
