@@ -139,7 +139,7 @@ def read_outcome_form(view: dict[str, Any]) -> Outcome | Errors:
         errors["success"] = "Say whether it succeeded."
     hours = _number(_field(values, "hours").get("value"), "hours", errors)
     if hours is not None and hours <= 0:
-        errors["hours"] = "Give the hours the campaign took, more than 0."
+        errors["hours"] = "Hours must be more than 0."
     satisfaction = _number(_field(values, "satisfaction").get("value"), "satisfaction", errors)
     if satisfaction is not None and not 0 <= satisfaction <= 1:
         errors["satisfaction"] = "Give a number from 0 to 1, e.g. 0.8."

@@ -138,9 +138,9 @@ def outcome_values(
 def test_a_filled_outcome_form_is_an_outcome() -> None:
     view = submitted(
         outcome_form("c12", "C1"),
-        outcome_values("no", "0", "1", rework=True, learning=" webinars need 2 weeks "),
+        outcome_values("no", "0.5", "1", rework=True, learning=" webinars need 2 weeks "),
     )
-    assert read_outcome_form(view) == Outcome("c12", False, 0.0, 1.0, True, "webinars need 2 weeks")
+    assert read_outcome_form(view) == Outcome("c12", False, 0.5, 1.0, True, "webinars need 2 weeks")
     plain = read_outcome_form(submitted(outcome_form("c9", "C1"), outcome_values()))
     assert plain == Outcome("c9", True, 118.0, 0.8, False, "")
 
@@ -150,14 +150,15 @@ def test_a_filled_outcome_form_is_an_outcome() -> None:
     [
         (outcome_values(success=None), {"success": "Say whether it succeeded."}),
         (outcome_values(success="maybe"), {"success": "Say whether it succeeded."}),
-        (outcome_values(hours="-1"), {"hours": "Hours cannot be negative."}),
+        (outcome_values(hours="-1"), {"hours": "Hours must be more than 0."}),
+        (outcome_values(hours="0"), {"hours": "Hours must be more than 0."}),  # 0 h: no ratio
         (outcome_values(hours=None), {"hours": "Give a number"}),
         (outcome_values(satisfaction="1.01"), {"satisfaction": "from 0 to 1"}),
         (outcome_values(satisfaction="-0.1"), {"satisfaction": "from 0 to 1"}),
         (outcome_values(satisfaction="high"), {"satisfaction": "Give a number"}),
         (
             outcome_values(success=None, hours="-2", satisfaction="7"),
-            {"success": "succeeded", "hours": "negative", "satisfaction": "0 to 1"},
+            {"success": "succeeded", "hours": "more than 0", "satisfaction": "0 to 1"},
         ),
     ],
 )

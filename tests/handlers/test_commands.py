@@ -224,7 +224,7 @@ def test_the_outcome_form_opens_validates_and_answers(
     answer = submit(bolt, slack, form, outcome_values(hours="-1", satisfaction="1.5"))
     assert answer["response_action"] == "errors"
     assert answer["errors"] == {
-        "hours": "Hours cannot be negative.",
+        "hours": "Hours must be more than 0.",
         "satisfaction": "Give a number from 0 to 1, e.g. 0.8.",
     }
 
