@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bots.approvers import CAMPAIGN_PLAN
+from handlers.campaign_access import CampaignAccess
 from handlers.context import services
 from jobs.campaigns.cards import ACTIONS
 from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN
@@ -59,9 +60,10 @@ def handle_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     engine = found.intake.engine
     with Session(engine) as session:
         campaign = campaigns.load_campaign(session, team_id, campaign_id)
-    refusal = found.refusal(team_id, CAMPAIGN_PLAN, user)
-    if campaign is not None and campaign.requested_by != user and refusal is not None:
-        refuse(client, body, refusal.replace("decide on this", "cancel this campaign"))
+    access = CampaignAccess(found.approvers, found.people)  # the check `/campaign cancel` makes
+    refusal = campaign and access.refusal(team_id, user, campaign.requested_by, "cancel it")
+    if refusal:
+        refuse(client, body, refusal.text)
         return
     with write_guard(engine), Session(engine) as session:
         cancelled = campaigns.cancel(session, team_id, campaign_id, user)

@@ -35,6 +35,7 @@ from tests.test_campaign_card import (
     OUTSIDER,
     _card,
     _card_text,
+    _click,
 )
 
 LAUNCH_FACTORS = {"estimated_hours": 100}  # what the card's analysis estimated
@@ -295,3 +296,22 @@ def test_set_refuses_a_variable_the_plan_does_not_declare_or_of_the_wrong_type(
     assert _variables(runtime, running) == {} and _variables(runtime, no_plan) == {}
     assert _command(bolt, f'set tier "gold plus" {running}').startswith("Set `tier`")
     assert _variables(runtime, running) == {"tier": "gold plus"}
+
+
+def test_the_cards_cancel_button_makes_the_same_check(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    _command(bolt, "write a blog post about our new feature")
+    work(runtime)
+    _click(bolt, slack, "Cancel", OUTSIDER)
+    [refusal] = slack.ephemerals(CAMPAIGNS)
+    assert (refusal["user"], refusal["text"]) == (
+        OUTSIDER,
+        f"Only <@{HUMAN}> (who asked for this campaign) or a workspace admin can cancel it. "
+        "Nothing changed.",
+    )
+    with runtime.sessions() as session:
+        [campaign] = session.scalars(select(Campaign)).all()
+    assert campaign.status == CampaignStatus.PLANNED
+    _click(bolt, slack, "Cancel", HUMAN)
+    assert _status(runtime, campaign.id) == CampaignStatus.CANCELLED
