@@ -116,9 +116,12 @@ past pattern.
 date; approval gates sit where the authority matrix wants a person. The card has \
 *Approve plan* and *Cancel*.
 4. Approved, each step becomes a task for its agent, with its own thread in the agent's team \
-channel, in the plan's order; `/campaign status <id>` shows where it stands.
+channel, in the plan's order; `/campaign status <id>` shows where it stands. Pause, resume, \
+cancel and `set` are for the person who asked for it and the plan approvers.
+5. Once it has run, `/campaign outcome <id>` records how it went (once); the next card of the \
+same pattern adjusts its estimate and confidence ("based on N past …").
 Not in this version yet: editing a plan, a live progress message with the spend against the \
-campaign's budget, the closing report, and recording outcomes.
+campaign's budget, and the closing report.
 
 *Commands* (answers are visible to you alone)
 {commands}"""
