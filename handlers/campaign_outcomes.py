@@ -57,6 +57,10 @@ def refusal(
             id=campaign_id,
             state=campaign.status,
         )
+    if estimated_hours(campaign) is None:  # a campaign runs only after its analysis
+        return md(
+            "Campaign `{id}` has no estimate to compare with. Nothing changed.", id=campaign_id
+        )
     recorded = campaigns.outcome_of(session, who.team_id, campaign_id)
     return _already(recorded) if recorded is not None else None
 
@@ -68,8 +72,9 @@ def record(session: Session, access: CampaignAccess, who: Requester, outcome: Ou
     if refused is not None:
         return refused
     campaign = campaigns.load_campaign(session, who.team_id, outcome.campaign_id)
-    assert campaign is not None  # refusal() found it, and campaigns are never deleted
-    row = _row(campaign, who, outcome)
+    estimate = estimated_hours(campaign) if campaign else None
+    assert campaign is not None and estimate is not None  # refusal() made sure of both
+    row = _row(campaign, who, outcome, estimate)
     if not campaign_steps.record_outcome(session, row):
         recorded = campaigns.outcome_of(session, who.team_id, outcome.campaign_id)
         assert recorded is not None  # the insert lost to this row
@@ -88,13 +93,13 @@ def record(session: Session, access: CampaignAccess, who: Requester, outcome: Ou
     )
 
 
-def _row(campaign: Campaign, who: Requester, outcome: Outcome) -> CampaignOutcome:
+def _row(campaign: Campaign, who: Requester, outcome: Outcome, estimate: float) -> CampaignOutcome:
     return CampaignOutcome(
         id=new_id(),
         team_id=campaign.team_id,
         campaign_id=campaign.id,
         pattern=campaign.pattern,
-        estimated_hours=estimated_hours(campaign),
+        estimated_hours=estimate,
         actual_hours=outcome.actual_hours,
         success=outcome.success,
         satisfaction=outcome.satisfaction,
@@ -105,10 +110,11 @@ def _row(campaign: Campaign, who: Requester, outcome: Outcome) -> CampaignOutcom
     )
 
 
-def estimated_hours(campaign: Campaign) -> float:
+def estimated_hours(campaign: Campaign) -> float | None:
     """The hours the card's analysis estimated from the brief (validated > 0 when read)."""
     factors = (campaign.analysis or {}).get("factors") or {}
-    return float(factors["estimated_hours"])
+    hours = factors.get("estimated_hours")
+    return float(hours) if hours else None
 
 
 def _has_run(session: Session, campaign: Campaign) -> bool:

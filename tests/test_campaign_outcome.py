@@ -62,6 +62,8 @@ def _campaign(
     *,
     team_id: str = TEAM,
     plan: dict[str, Any] | None = None,
+    pattern: str | None = "product_launch",
+    factors: dict[str, Any] | None = LAUNCH_FACTORS,
 ) -> str:
     """A campaign of HUMAN's, as the analysis and the engine leave it."""
     with runtime.sessions() as session:
@@ -71,8 +73,8 @@ def _campaign(
             brief="an AI analytics launch",
             budget_usd=50,
             status=status.value,
-            pattern="product_launch",
-            analysis={"factors": LAUNCH_FACTORS},
+            pattern=pattern,
+            analysis={"factors": factors},
             plan=plan,
         )
         session.add(campaign)
@@ -234,6 +236,19 @@ def test_no_outcome_before_a_campaign_has_run_or_for_another_workspace(
         )
         session.commit()
     assert _record(bolt, slack, cancelled).startswith(f"Outcome recorded for `{cancelled}`")
+
+
+def test_an_outcome_without_a_pattern_is_kept_and_one_without_an_estimate_refused(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn
+) -> None:
+    unmatched = _campaign(runtime, CampaignStatus.DONE, pattern=None)
+    said = _record(bolt, slack, unmatched)
+    assert " It matched no pattern, so no estimate learns from it." in said
+    unestimated = _campaign(runtime, CampaignStatus.DONE, factors=None)
+    assert _command(bolt, f"outcome {unestimated}") == (
+        f"Campaign `{unestimated}` has no estimate to compare with. Nothing changed."
+    )
+    assert [o.campaign_id for o in _outcomes(runtime)] == [unmatched]
 
 
 PLAN = {"variables": {"lead_score": "number", "tier": "text"}}
