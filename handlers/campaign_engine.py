@@ -3,9 +3,11 @@
 `start` records the campaign (status `analyzing`) before the listener acks, then enqueues
 its analysis; with Redis away the brief is still safe, and the sweeper enqueues the
 analysis of a campaign left in `analyzing`. Every other request is one guarded transition on
-a campaign of the person's own workspace (another workspace's id reads as not found), then
-an engine pass. Jobs never import handlers, so this adapter lives here and reaches the
-engine through `models/` and `jobs/queue.py`, as `jobs/campaigns/control.py` does.
+a campaign of the person's own workspace (another workspace's id reads as not found), made
+only by its requester or a plan approver (`handlers/campaign_access.py`), then an engine
+pass. Outcomes: `handlers/campaign_outcomes.py`. Jobs never import handlers, so this adapter
+lives here and reaches the engine through `models/` and `jobs/queue.py`, as
+`jobs/campaigns/control.py` does.
 """
 
 from __future__ import annotations
