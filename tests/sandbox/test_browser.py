@@ -323,14 +323,20 @@ def test_the_conference_launch_example_from_command_to_the_first_phase(page: Pag
     expect(analyzing).to_contain_text("Only visible to you")
     expect(page.get_by_test_id("message").filter(has_text="/campaign")).to_have_count(0)
 
-    card = page.locator('[data-testid="message"][data-username="VP Marketing"]').filter(
-        has_text="Brief from @maria"
-    )
+    card = page.locator('#message-list [data-testid="message"][data-username="VP Marketing"]')
+    card = card.filter(has_text="Brief from @maria")
     expect(card).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(card).to_contain_text("pattern: product_launch")
     expect(card).to_contain_text("1. Strategy & Planning")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "test_the_conference_launch_card.png"), full_page=True)
+    card.get_by_test_id("reply-in-thread").click()  # Slack takes app commands in channels only
+    reply = page.get_by_test_id("thread-composer")
+    reply.fill("/campaign list")
+    reply.press("Enter")
+    expect(page.get_by_test_id("thread-composer-error")).to_have_text(
+        "/campaign is not supported in threads. Sorry!"
+    )
     card.locator('[data-testid="block-button"][data-action-id="campaign-approve-plan"]').click()
     expect(card).to_contain_text("approved: running", timeout=REPLY_TIMEOUT_MS)
 
