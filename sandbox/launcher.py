@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+import yaml
 from pydantic import SecretStr
 from redis import ConnectionPool, Redis
 from rq import Queue, Worker
@@ -64,6 +65,13 @@ def channels(roster: Roster, escalations: str = "mkt-escalations") -> list[Sandb
     names += [escalations] if escalations not in names else []
     named += [SandboxChannel(f"C0{name.upper().replace('-', '')}", name) for name in names]
     return named + [SandboxChannel(f"D0{p.name.upper()}", "", True, p.id) for p in PEOPLE]
+
+
+def slash_commands(manifest: Path) -> frozenset[str]:
+    """The commands the app declares in its manifest: the only ones Slack would deliver."""
+    loaded = yaml.safe_load(manifest.read_text()) or {}
+    declared = (loaded.get("features") or {}).get("slash_commands") or []
+    return frozenset(str(entry["command"]) for entry in declared)
 
 
 def free_port() -> int:
@@ -196,6 +204,7 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
             scripted,
             sender,
             slack,
+            slash_commands(REPO / "manifest.yml"),
         )
         web = serve(workspace, "127.0.0.1", settings.port)
         stack.callback(web.shutdown)

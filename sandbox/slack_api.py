@@ -21,6 +21,7 @@ from urllib.parse import urlsplit
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
 from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
+from sandbox.slack_responses import RESPONSE_PATH, ResponseUrls, Shown, show_answer
 from sandbox.slack_socket import SocketModeServer
 from sandbox.slack_views import VIEW_METHODS
 from sandbox.slack_workspace import Identity, Message, Workspace
@@ -118,6 +119,7 @@ class SlackStandIn:
         self._changed = threading.Condition()
         self._changes: list[Change] = []
         self._socket_mode: tuple[str, SocketModeServer] | None = None
+        self._response_urls = ResponseUrls()
         # Every admitted call counted per team and method; `limits.limit(...)` enforces.
         self.limits = RateLimits()
 
@@ -298,12 +300,41 @@ class SlackStandIn:
         try:
             args, form_token = decode_args(parts.query, headers, body)
             token = bearer_token(headers) or form_token
-            reply = self._dispatch(method, args, token)
+            if parts.path.startswith(RESPONSE_PATH):
+                method = "response_url"
+                reply = self._answer_response_url(parts.path.removeprefix(RESPONSE_PATH), args)
+            else:
+                reply = self._dispatch(method, args, token)
         except BadRequest as bad:
             reply = Reply(200, {"ok": False, "error": str(bad)})
         self._record(RecordedCall(method, args, token, time.time(), reply.status, reply.body))
         logger.debug("slack stand-in %s %s -> %s", verb, method, reply.status)
         return reply
+
+    def response_url(self, channel: str, user: str) -> str:
+        """A slash command's response_url: answers POSTed there show as Slack shows them."""
+        base = self.url.removesuffix(API_PREFIX)
+        return f"{base}{RESPONSE_PATH}{self._response_urls.issue(channel, user)}"
+
+    def show_command_answer(self, channel: str, user: str, answer: dict[str, Any]) -> Shown:
+        """Show a command's answer (its ack body, or a response_url POST) and tell the page.
+
+        Raises `SlackMethodError` for an answer Slack would refuse.
+        """
+        shown = show_answer(self._workspace, channel, user, answer)
+        self._add_change(Change(0, shown.kind, shown.channel, shown.ts, None))
+        return shown
+
+    def _answer_response_url(self, hook_id: str, args: dict[str, Any]) -> Reply:
+        """Slack answers 404 for an unknown, expired or used-up response_url."""
+        hook = self._response_urls.take(hook_id)
+        if hook is None:
+            return Reply(404, {"ok": False, "error": "expired_url"})
+        try:
+            self.show_command_answer(hook.channel, hook.user, args)
+        except SlackMethodError as refused:
+            return Reply(200, {"ok": False, "error": refused.error})
+        return Reply(200, {"ok": True})
 
     def socket_mode(self, app_token: str) -> SocketModeServer:
         """Accept Socket Mode connections for this app-level token (`xapp-…`); the caller

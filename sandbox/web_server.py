@@ -28,6 +28,7 @@ from sandbox.signing import (
     im_message_event,
 )
 from sandbox.slack_api import Change, SlackStandIn
+from sandbox.slack_commands import deliver_command, split_command
 from sandbox.slack_events import app_home_opened_event
 from sandbox.web_guard import refusal
 
@@ -68,6 +69,7 @@ class Workspace:
     scripted: bool
     sender: SlackRequestSender
     slack: SlackStandIn
+    commands: frozenset[str] = frozenset()  # the app's slash commands (manifest.yml)
     _event_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def channel(self, channel_id: str) -> SandboxChannel | None:
@@ -97,6 +99,20 @@ class Workspace:
                     logger.warning("App answered %s to a sandbox event", response.status)
                     return {"ok": False, "error": f"the app answered HTTP {response.status}"}
         return {"ok": True, "ts": ts}
+
+    def command(self, user: str, channel_id: str, typed: str) -> dict[str, Any]:
+        """A person typed `/command text`: Slack posts it to the app (never to the channel)."""
+        channel = self.channel(channel_id)
+        problem = _send_problem(self, user, channel, typed)
+        parsed = split_command(typed)
+        if problem or channel is None or parsed is None:
+            return {"ok": False, "error": problem or "not_a_command"}
+        command, text = parsed
+        if command not in self.commands:
+            return {"ok": False, "error": f"{command} is not a valid command"}
+        return deliver_command(
+            self.slack, self.sender, user=user, channel=channel.id, command=command, text=text
+        )
 
     def open_home(self, user: str) -> dict[str, Any]:
         """The person opened the App Home tab: Slack tells the app with `app_home_opened`."""
@@ -225,6 +241,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 str(b.get("channel", "")),
                 str(b.get("text", "")),
                 b.get("thread_ts") or None,
+            ),
+            "/api/command": lambda b: workspace.command(
+                str(b.get("user", "")), str(b.get("channel", "")), str(b.get("text", ""))
             ),
             "/api/action": lambda b: workspace.act(str(b.get("user", "")), b),
             "/api/home": lambda b: workspace.open_home(str(b.get("user", ""))),

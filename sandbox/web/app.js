@@ -135,11 +135,15 @@ function buildEphemeral(eph) {
   return row;
 }
 
-/** Requests a newcomer can try with one click: each runs a real flow of the department. */
+/**
+ * Requests a newcomer can try with one click: each runs a real flow of the department.
+ * A slash command is typed as is; anything else is addressed to the app in a channel.
+ */
 const EXAMPLES = [
   ['A blog post, through review to your approval', 'content manager: we need a blog post about AI in marketing for CMOs'],
   ['Three taglines', 'copywriter: three taglines for our AI analytics launch'],
   ['A question for the people above (escalation)', 'cmo: is our GDPR consent banner copy compliant for the EU launch?'],
+  ['A conference launch campaign (/campaign)', '/campaign launch an awareness campaign for our AI analytics feature: content, social, email, webinar, sales hand-off; track ROI; conference in 3 weeks; budget $50k'],
 ];
 
 function buildIntro(ch) {
@@ -149,9 +153,10 @@ function buildIntro(ch) {
   const prefix = ch.is_im ? '' : `@${bot().name} `;
   const examples = element('div', 'try', { 'data-testid': 'try' }, '<span>Try:</span>');
   for (const [label, text] of EXAMPLES) {
-    const chip = element('button', 'try-chip', { type: 'button', 'data-testid': 'try-example', title: prefix + text });
+    const typed = text.startsWith('/') ? text : prefix + text;
+    const chip = element('button', 'try-chip', { type: 'button', 'data-testid': 'try-example', title: typed });
     chip.textContent = label;
-    chip.addEventListener('click', () => tryExample(prefix + text));
+    chip.addEventListener('click', () => tryExample(typed));
     examples.append(chip);
   }
   intro.append(examples);
@@ -472,13 +477,22 @@ function onComposerKey(composer, e) {
   }
 }
 
+/** `/word …` at the start of a message is a slash command, as in Slack. */
+const SLASH_COMMAND = /^\/[A-Za-z0-9_.-]+(\s|$)/;
+
 async function send(composer) {
   const text = composer.textarea.value;
   if (composer.busy || !text.trim()) return;
-  composer.busy = true;
   composer.error.textContent = '';
   const threadTs = composer.threadTsFn();
-  const result = await postJSON('/api/send', {
+  const isCommand = SLASH_COMMAND.test(text.trim());
+  if (isCommand && threadTs) { // what Slack answers for an app's command typed in a thread
+    composer.error.textContent = `${text.trim().split(/\s/)[0]} is not supported in threads. Sorry!`;
+    return;
+  }
+  composer.busy = true;
+  // A command goes to the app, never into the channel; its answer comes back as a message.
+  const result = await postJSON(isCommand ? '/api/command' : '/api/send', {
     user: state.me, channel: state.channelId, text: toWireText(text.trim()), thread_ts: threadTs,
   });
   composer.busy = false;

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from slack_bolt import Ack, App
+from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from sandbox.signing import SlackRequestSender
@@ -226,6 +226,21 @@ def demo_app(client: WebClient) -> App:
         ack()
         client.chat_postMessage(channel="C0GENERAL", text=f"Changes requested: {text}")
 
+    @app.command("/echo")
+    def echo(ack: Ack, respond: Respond, command: dict[str, Any]) -> None:
+        """Answers every way a Bolt app answers a command, picked by the first word."""
+        how, _, text = str(command["text"]).partition(" ")
+        if how == "public":
+            ack(response_type="in_channel", text=f"Everyone sees: {text}")
+        elif how == "later":
+            ack()
+            respond(text=f"Later, for you: {text}")
+        elif how == "form":
+            client.views_open(trigger_id=command["trigger_id"], view=FEEDBACK_MODAL)
+            ack()
+        else:
+            ack(text=f"Only you see: {command['text']}")
+
     return app
 
 
@@ -245,6 +260,7 @@ def page_api(slack: SlackStandIn) -> Iterator[str]:
         True,
         SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM, bot_user_id=BOT_USER),
         slack,
+        frozenset({"/echo"}),
     )
     web = serve(workspace, "127.0.0.1", 0)
     yield f"http://127.0.0.1:{web.server_address[1]}"

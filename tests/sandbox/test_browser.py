@@ -297,3 +297,51 @@ def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
     answer = pane.get_by_test_id("message-text").filter(has_text="Answer from above")
     expect(answer).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(answer).to_contain_text("ship with the updated consent wording")
+
+
+# --- /campaign from the composer ---------------------------------------------------------------
+
+CONFERENCE_LAUNCH = (
+    "/campaign launch an awareness campaign for our AI analytics feature: content, social, "
+    "email, webinar, sales hand-off; track ROI; conference in 3 weeks; budget $50k"
+)
+
+
+def test_the_conference_launch_example_from_command_to_the_first_phase(page: Page) -> None:
+    """The issue's scenario as a person runs it: the example's `/campaign` brief, Enter, the
+    private "Analyzing…", the plan card in #mkt-campaigns, Approve plan (Maria is an admin,
+    so she may), and the first phase's first step opening its thread in its agent's channel."""
+    page.get_by_test_id("user-picker").select_option(MARIA)
+    page.get_by_test_id("channel-mkt-campaigns").click()
+    page.get_by_test_id("try-example").filter(has_text="/campaign").click()
+    composer = page.get_by_test_id("composer")
+    expect(composer).to_have_value(CONFERENCE_LAUNCH)
+    composer.press("Enter")
+
+    analyzing = page.get_by_test_id("ephemeral").filter(has_text="Analyzing")
+    expect(analyzing).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(analyzing).to_contain_text("Only visible to you")
+    expect(page.get_by_test_id("message").filter(has_text="/campaign")).to_have_count(0)
+
+    card = page.locator('#message-list [data-testid="message"][data-username="VP Marketing"]')
+    card = card.filter(has_text="Brief from @maria")
+    expect(card).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(card).to_contain_text("pattern: product_launch")
+    expect(card).to_contain_text("1. Strategy & Planning")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "test_the_conference_launch_card.png"), full_page=True)
+    card.get_by_test_id("reply-in-thread").click()  # Slack takes app commands in channels only
+    reply = page.get_by_test_id("thread-composer")
+    reply.fill("/campaign list")
+    reply.press("Enter")
+    expect(page.get_by_test_id("thread-composer-error")).to_have_text(
+        "/campaign is not supported in threads. Sorry!"
+    )
+    card.locator('[data-testid="block-button"][data-action-id="campaign-approve-plan"]').click()
+    expect(card).to_contain_text("approved: running", timeout=REPLY_TIMEOUT_MS)
+
+    page.get_by_test_id("channel-mkt-leadership").click()
+    step = page.locator('[data-testid="message"][data-username="VP Marketing"]').filter(
+        has_text="Define campaign strategy"
+    )
+    expect(step).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
