@@ -4,11 +4,12 @@ cancelled), who each waits on, and the spend against the campaign's budget (issu
 
 The engine calls `show` at the end of every pass; a pass that changed nothing renders the
 same text and makes no Slack call (the last text shown is remembered in Redis by digest).
-Edits are coalesced to at most one per campaign every `COALESCE_S` (a Redis key with that
-TTL) and take a token from the workspace's chat.update budget (`jobs/slack/edit_budget.py`),
-so a burst of passes never floods Slack's Tier 3. An edit held back for either reason is
-made good by the job `catch_up` (fixed id, so one waits at most), which sleeps out the
-window and then shows the latest state: the last state always reaches the message.
+Edits are coalesced to at most one per campaign every `campaign_progress_edit_every_s`
+(a Redis key with that TTL) and take a token from the workspace's chat.update budget
+(`jobs/slack/edit_budget.py`), so a burst of passes never floods Slack's Tier 3. An edit
+held back for either reason is made good by the job `catch_up` (fixed id, so one waits at
+most), which sleeps out the window and then shows the latest state: the last state always
+reaches the message.
 """
 
 from __future__ import annotations
@@ -33,7 +34,6 @@ from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
 
 logger = logging.getLogger(__name__)
 
-COALESCE_S = 3.0  # at most one edit of a campaign's progress message per this many seconds
 SHOWN_TTL_S = 7 * 24 * 3600  # how long the digest of the last text shown is kept
 WARN_AT = Decimal("0.8")  # the share of the budget spent from which the message warns
 TEXT_MAX_CHARS = 3900  # one message, comfortably under Slack's 4,000 for a readable text
@@ -81,7 +81,7 @@ def catch_up(team_id: str, campaign_id: str) -> str:
     rt = runtime_module.current()
     left_ms = rt.redis.pttl(WINDOW_KEY.format(team_id=team_id, campaign_id=campaign_id))
     if left_ms > 0:
-        time.sleep(min(left_ms / 1000.0, COALESCE_S))
+        time.sleep(min(left_ms / 1000.0, rt.settings.campaign_progress_edit_every_s))
     return show(rt, team_id, campaign_id, final=True)
 
 
@@ -105,12 +105,12 @@ def show(rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False) ->
     if not found or found[0].ts is None:
         ts = _post(rt, campaign, text)
         if not found:  # posted just now with this text (else: found again after a crash)
-            rt.redis.set(WINDOW_KEY.format(**keys), "1", px=int(COALESCE_S * 1000))
+            rt.redis.set(WINDOW_KEY.format(**keys), "1", px=_window_ms(rt))
             rt.redis.set(SHOWN_KEY.format(**keys), digest, ex=SHOWN_TTL_S)
             return "posted"
     else:
         ts = found[0].ts
-    if not rt.redis.set(WINDOW_KEY.format(**keys), "1", nx=True, px=int(COALESCE_S * 1000)):
+    if not rt.redis.set(WINDOW_KEY.format(**keys), "1", nx=True, px=_window_ms(rt)):
         _catch_up_later(rt, team_id, campaign_id)
         return "coalesced"
     if not edit_budget.for_team(rt, team_id).take(final=final):
@@ -129,6 +129,10 @@ def _post(rt: Runtime, campaign: Campaign, text: Mrkdwn) -> str:
     advisor = rt.roster.get(ADVISOR)
     persona = Persona(advisor.display_name, advisor.icon_emoji)
     return post_once(rt.slack, rt.sessions, target, persona, text)
+
+
+def _window_ms(rt: Runtime) -> int:
+    return max(1, int(rt.settings.campaign_progress_edit_every_s * 1000))
 
 
 def _catch_up_later(rt: Runtime, team_id: str, campaign_id: str) -> None:
