@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 from freezegun import freeze_time
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from jobs import runtime as runtime_module
 from jobs.campaigns import control, progress, report
@@ -25,6 +25,7 @@ from jobs.runtime import Runtime
 from jobs.slack import edit_budget
 from models import campaign_spend, campaign_steps, posts
 from models.base import new_id
+from models.campaigns import Campaign, CampaignStep
 from models.records import LlmCall
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude
@@ -203,3 +204,39 @@ def test_spend_is_the_analysis_and_the_work_under_each_step(
         spent = campaign_spend.spend_usd(session, TEAM, campaign_id)
         calls = session.scalars(select(LlmCall)).all()
     assert spent == Decimal("1.75") and len(calls) == 4
+
+
+def test_a_spent_budget_holds_the_next_step_and_says_so_once(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    with runtime.sessions() as session:
+        session.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(budget_usd=Decimal("1.00"))
+        )
+        session.commit()
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    CampaignEngine(runtime).advance(TEAM, campaign_id)  # the first step starts: nothing spent
+
+    _charge(runtime, campaign_id, "0.85")
+    snapshot = progress.load(runtime, TEAM, campaign_id)
+    assert snapshot is not None
+    assert "over 80% of the budget" in progress.render(snapshot, runtime.roster).text
+
+    _charge(runtime, campaign_id, "0.15")  # spend reaches the budget while the step runs
+    work(runtime)  # the first step finishes (it was running); the second waits
+    CampaignEngine(runtime).advance(TEAM, campaign_id)  # held again: told once
+    statuses = {r.step_id: r.status for r in _rows(runtime, campaign_id)}
+    assert statuses == {"first": "done", "second": "pending", "third": "pending"}
+    [notice] = _posts_saying(slack, "no new step starts")
+    assert f"<@{HUMAN}>" in notice.args["text"] and "of its $1.00 budget" in notice.args["text"]
+    [message] = [
+        m for m in slack.messages(CAMPAIGNS) if m["ts"] == _progress_ts(runtime, campaign_id)
+    ]
+    assert "budget spent: no new step starts" in message["text"]
+    assert "Do the second · Copywriter, waits: the budget is spent" in message["text"]
+
+
+def _rows(rt: Runtime, campaign_id: str) -> list[CampaignStep]:
+    with rt.sessions() as session:
+        return campaign_steps.steps_of(session, TEAM, campaign_id)

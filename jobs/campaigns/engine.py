@@ -17,6 +17,7 @@ pass that changes nothing changes nothing.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
 from redis.exceptions import RedisError
@@ -25,7 +26,7 @@ from sqlalchemy import select
 
 from bots.plans import ContinuousPhase, Plan, Step, _Phase
 from jobs import runtime as runtime_module
-from jobs.campaigns import progress, report
+from jobs.campaigns import budget, progress, report
 from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from jobs.campaigns.stopping import cancel_work, record_finished
 from jobs.department.delegation import enqueue_task
@@ -133,6 +134,8 @@ class CampaignEngine:
                     )
                 return
             moves = plan_moves(plan, rows, variables, now)
+            if moves.start and budget.holds(self.rt, campaign):
+                moves = replace(moves, start=())  # spent: nothing new starts (skips, gates go on)
             if not moves:
                 return
             self._apply(campaign, plan, rows, moves, now)

@@ -151,6 +151,7 @@ def render(snapshot: Snapshot, roster: Roster) -> Mrkdwn:
     plan = Plan.model_validate(campaign.plan)
     steps = {step.id: step for _index, _phase, step in plan.steps()}
     continuous = {p.name for p in plan.phases if isinstance(p, ContinuousPhase)}
+    spent = snapshot.spend_usd >= campaign.budget_usd  # jobs/campaigns/budget.py holds steps
     lines = [
         md(
             "*Progress of {name}* · {state}",
@@ -162,7 +163,8 @@ def render(snapshot: Snapshot, roster: Roster) -> Mrkdwn:
         rows = [row for row in snapshot.rows if row.phase == phase.name]
         lines.append(md("*{name}*", name=phase.name))
         lines += [
-            _step_line(row, steps[row.step_id], roster, phase.name in continuous) for row in rows
+            _step_line(row, steps[row.step_id], roster, phase.name in continuous, spent)
+            for row in rows
         ]
         if not rows:
             lines.append(Mrkdwn("_not started yet_"))
@@ -170,7 +172,9 @@ def render(snapshot: Snapshot, roster: Roster) -> Mrkdwn:
     return join("\n", lines).cut(TEXT_MAX_CHARS)
 
 
-def _step_line(row: CampaignStep, step: Step, roster: Roster, recurring: bool) -> Mrkdwn:
+def _step_line(
+    row: CampaignStep, step: Step, roster: Roster, recurring: bool, spent: bool
+) -> Mrkdwn:
     status = StepStatus(row.status)
     agent = roster.by_id.get(step.agent)
     who = agent.display_name if agent else step.agent
@@ -180,13 +184,15 @@ def _step_line(row: CampaignStep, step: Step, roster: Roster, recurring: bool) -
         mark=MARKS[status],
         action=step.action,
         run=run,
-        waits=_waits_on(row, step, who, roster),
+        waits=_waits_on(row, step, who, roster, spent),
     )
 
 
-def _waits_on(row: CampaignStep, step: Step, who: str, roster: Roster) -> Mrkdwn:
+def _waits_on(row: CampaignStep, step: Step, who: str, roster: Roster, spent: bool) -> Mrkdwn:
     """Who or what the step waits on, or who did it."""
     status = StepStatus(row.status)
+    if status == StepStatus.PENDING and spent:
+        return md("{who}, waits: the budget is spent", who=who)
     if status == StepStatus.WAITING_APPROVAL and step.gate is not None:
         approver = roster.by_id.get(step.gate.approver)
         by = (
