@@ -116,9 +116,12 @@ past pattern.
 date; approval gates sit where the authority matrix wants a person. The card has \
 *Approve plan* and *Cancel*.
 4. Approved, each step becomes a task for its agent, with its own thread in the agent's team \
-channel, in the plan's order; `/campaign status <id>` shows where it stands.
-Not in this version yet: editing a plan, a live progress message with the spend against the \
-campaign's budget, the closing report, and recording outcomes.
+channel, in the plan's order; `/campaign status <id>` shows where it stands. One progress \
+message in the card's thread keeps every step and the spend against the budget current; from \
+80 % it says so, and at 100 % new steps wait and you are told.
+5. At the end the VP Marketing reports to you in the card's thread: what was produced, what is \
+still open, the cost.
+Not in this version yet: editing a plan, raising a campaign's budget, and recording outcomes.
 
 *Commands* (answers are visible to you alone)
 {commands}"""
