@@ -240,3 +240,13 @@ def test_a_spent_budget_holds_the_next_step_and_says_so_once(
 def _rows(rt: Runtime, campaign_id: str) -> list[CampaignStep]:
     with rt.sessions() as session:
         return campaign_steps.steps_of(session, TEAM, campaign_id)
+
+
+def test_a_campaign_cancelled_before_approval_gets_no_progress_or_report(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    assert control.cancel(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    assert report.post_report(runtime, TEAM, campaign_id) is None
+    assert slack.calls_to("chat.postMessage") == []

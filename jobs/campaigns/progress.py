@@ -95,6 +95,8 @@ def show(rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False) ->
     campaign = snapshot.campaign
     if campaign.status in NOT_SHOWN or not campaign.channel_id or not campaign.thread_ts:
         return "not-running"
+    if not snapshot.rows:
+        return "never-ran"  # cancelled before approval: the card says it all
     text = render(snapshot, rt.roster)
     digest = hashlib.sha256(text.text.encode()).hexdigest()
     keys = {"team_id": team_id, "campaign_id": campaign_id}

@@ -40,8 +40,8 @@ def report_key(campaign_id: str) -> str:
 def post_report(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
     """Post the report once if the campaign has ended; its ts (None: not ended)."""
     snapshot = load(rt, team_id, campaign_id)
-    if snapshot is None or snapshot.campaign.status not in ENDED:
-        return None
+    if snapshot is None or snapshot.campaign.status not in ENDED or not snapshot.rows:
+        return None  # not ended, or cancelled before it ran (the card says so)
     campaign = snapshot.campaign
     assert campaign.channel_id is not None and campaign.thread_ts is not None  # it ran
     links = _thread_links(rt, snapshot.rows)
