@@ -123,6 +123,8 @@ class Settings(BaseSettings):
     # when neither the brief's form nor the command names one.
     campaign_channel: str = Field(default="mkt-campaigns", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$")
     campaign_budget_usd: Decimal = Field(default=Decimal("50.00"), gt=0)
+    # At most one edit of a campaign's progress message per this many seconds (coalesced).
+    campaign_progress_edit_every_s: float = Field(default=3.0, ge=0.01, le=60)
     request_budget_usd: Decimal = Field(default=Decimal("2.00"), gt=0)
     max_delegation_depth: int = Field(default=2, ge=1, le=5)
     # A draft's task takes turns: hand out, synthesise + submit, revise (per send-back),

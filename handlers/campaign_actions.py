@@ -117,11 +117,14 @@ date; approval gates sit where the authority matrix wants a person. The card has
 *Approve plan* and *Cancel*.
 4. Approved, each step becomes a task for its agent, with its own thread in the agent's team \
 channel, in the plan's order; `/campaign status <id>` shows where it stands. Pause, resume, \
-cancel and `set` are for the person who asked for it and the plan approvers.
-5. Once it has run, `/campaign outcome <id>` records how it went (once); the next card of the \
+cancel and `set` are for the person who asked for it and the plan approvers. One progress \
+message in the card's thread keeps every step and the spend against the budget current; from \
+80 % it says so, and at 100 % new steps wait and you are told.
+5. At the end the VP Marketing reports to you in the card's thread: what was produced, what is \
+still open, the cost.
+6. Once it has run, `/campaign outcome <id>` records how it went (once); the next card of the \
 same pattern adjusts its estimate and confidence ("based on N past …").
-Not in this version yet: editing a plan, a live progress message with the spend against the \
-campaign's budget, and the closing report.
+Not in this version yet: editing a plan and raising a campaign's budget.
 
 *Commands* (answers are visible to you alone)
 {commands}"""

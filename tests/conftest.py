@@ -148,6 +148,7 @@ def make_settings(
         "redis_url": REDIS_TEST_URL,
         "database_url": database_url,
         "stream_update_interval_s": 0.05,
+        "campaign_progress_edit_every_s": 0.05,  # a catch-up edit sleeps out this window
         "llm_max_retries": 2,
         "enqueue_grace_s": 0.0,
         # The scripted Claude streams at once, so a flow's final edits spent the default

@@ -17,12 +17,16 @@ pass that changes nothing changes nothing.
 from __future__ import annotations
 
 import logging
+from dataclasses import replace
 from datetime import datetime
 
+from redis.exceptions import RedisError
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bots.plans import ContinuousPhase, Plan, Step, _Phase
 from jobs import runtime as runtime_module
+from jobs.campaigns import budget, progress, report
 from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from jobs.campaigns.stopping import cancel_work, record_finished
 from jobs.department.delegation import enqueue_task
@@ -91,7 +95,19 @@ class CampaignEngine:
             self._go_on(campaign, plan, began)
         with self.rt.sessions() as session:
             campaign_passes.mark_advanced(session, team_id, campaign_id, began)
-            return campaigns.status_of(session, team_id, campaign_id) or "missing"
+            status = campaigns.status_of(session, team_id, campaign_id) or "missing"
+        self._tell(team_id, campaign_id, status)
+        return status
+
+    def _tell(self, team_id: str, campaign_id: str, status: str) -> None:
+        """The progress message (edited only if it changed) and, once ended, the report.
+        Slack or Redis away does not undo the pass: the next pass or catch-up shows it."""
+        try:
+            progress.show(self.rt, team_id, campaign_id)
+            if status in report.ENDED:
+                report.post_report(self.rt, team_id, campaign_id)
+        except (SlackApiError, RedisError):
+            logger.exception("Campaign %s: progress or report not shown", campaign_id)
 
     def _go_on(self, campaign: Campaign, plan: Plan, now: datetime) -> None:
         """Fail on a failed step; start what the plan allows while the campaign runs (a skip
@@ -118,6 +134,8 @@ class CampaignEngine:
                     )
                 return
             moves = plan_moves(plan, rows, variables, now)
+            if moves.start and budget.holds(self.rt, campaign):
+                moves = replace(moves, start=())  # spent: nothing new starts (skips, gates go on)
             if not moves:
                 return
             self._apply(campaign, plan, rows, moves, now)

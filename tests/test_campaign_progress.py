@@ -1,0 +1,252 @@
+"""The campaign's progress message and final report with the real pieces: Redis and RQ, the
+database, the Slack stand-in and the scripted Claude (issue 17).
+
+The progress message is one message in the card's thread, edited (never posted again) as
+steps finish; edits are coalesced under a burst of passes and wait out an empty chat.update
+budget, and the catch-up job shows the latest state. The report is posted once per
+campaign, however often the end is seen. Spend is the campaign's own Claude calls.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from freezegun import freeze_time
+from sqlalchemy import select, update
+
+from jobs import runtime as runtime_module
+from jobs.campaigns import control, progress, report
+from jobs.campaigns.engine import CampaignEngine
+from jobs.queue import PROGRESS_CAMPAIGN, turn_queue
+from jobs.runtime import Runtime
+from jobs.slack import edit_budget
+from models import campaign_spend, campaign_steps, posts
+from models.base import new_id
+from models.campaigns import Campaign, CampaignStep
+from models.records import LlmCall
+from models.work import Task
+from sandbox.claude_api import ScriptedClaude
+from sandbox.slack_api import SlackStandIn
+from settings import Settings
+from tests.conftest import HUMAN, TEAM, work
+from tests.test_campaign_engine import CAMPAIGNS, START, STEPS_IN_A_ROW, _planned
+
+
+@pytest.fixture()
+def clock(slack: SlackStandIn) -> Iterator[None]:
+    slack.add_channel(CAMPAIGNS, "mkt-campaigns")
+    with freeze_time(START, tick=True):
+        yield
+
+
+def _progress_ts(rt: Runtime, campaign_id: str) -> str:
+    with rt.sessions() as session:
+        found = posts.parts_of(session, TEAM, progress.progress_key(campaign_id))
+    assert len(found) == 1 and found[0].ts is not None
+    return found[0].ts
+
+
+def _edits_of(slack: SlackStandIn, ts: str) -> int:
+    return len([c for c in slack.calls_to("chat.update") if c.args.get("ts") == ts])
+
+
+def _posts_saying(slack: SlackStandIn, words: str) -> list[Any]:
+    return [c for c in slack.calls_to("chat.postMessage") if words in c.args.get("text", "")]
+
+
+def _charge(rt: Runtime, turn_id: str, cost: str, task_id: str | None = None) -> None:
+    """A priced Claude call, as jobs/claude/usage.py records one."""
+    with rt.sessions() as session:
+        session.add(
+            LlmCall(
+                team_id=TEAM,
+                turn_id=turn_id,
+                task_id=task_id,
+                agent_id="copywriter",
+                model="claude-test",
+                status="ok",
+                cost_usd=Decimal(cost),
+            )
+        )
+        session.commit()
+
+
+def _runtime_with(settings: Settings, **extra: Any) -> Runtime:
+    values = settings.model_dump() | extra
+    rt = runtime_module.build_runtime(Settings(**values))
+    runtime_module.install(rt)
+    return rt
+
+
+def test_progress_is_one_message_edited_and_the_report_comes_once(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    assert control.approve(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)  # every pass, step task and catch-up edit, until the campaign is done
+
+    ts = _progress_ts(runtime, campaign_id)
+    assert len(_posts_saying(slack, "Progress of three-steps")) == 1
+    assert _edits_of(slack, ts) >= 1  # the steps finished after it was posted
+    [message] = [m for m in slack.messages(CAMPAIGNS) if m["ts"] == ts]
+    text = message["text"]
+    assert text.count(":white_check_mark:") == 3 and "done by" in text
+    assert "· done" in text.splitlines()[0]
+    assert "*Spend* $" in text
+
+    assert CampaignEngine(runtime).advance(TEAM, campaign_id) == "done"  # the end seen again
+    assert report.post_report(runtime, TEAM, campaign_id) is not None
+    work(runtime)
+    reports = _posts_saying(slack, "is done")
+    assert len(reports) == 1
+    report_text = reports[0].args["text"]
+    assert f"<@{HUMAN}>" in report_text and "*Produced*" in report_text
+    assert report_text.count("|thread>") == 3  # each step's thread linked
+    assert f"/campaign outcome {campaign_id}" in report_text
+
+
+def test_edits_are_coalesced_under_many_passes_and_the_last_state_shown(
+    settings: Settings, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    rt = _runtime_with(settings, campaign_progress_edit_every_s=2.0)
+    campaign_id = _planned(rt, slack, STEPS_IN_A_ROW)
+    control.approve(rt, TEAM, campaign_id, HUMAN)
+    CampaignEngine(rt).advance(TEAM, campaign_id)  # the first step starts; the message is posted
+    ts = _progress_ts(rt, campaign_id)
+    queue = turn_queue(rt.redis, rt.settings.queue_name)
+    catch_up = PROGRESS_CAMPAIGN.job_id(TEAM, campaign_id)
+
+    for cents in range(1, 11):  # ten changes within the window: spend grows each time
+        _charge(rt, campaign_id, f"0.{cents:02d}")
+        assert progress.show(rt, TEAM, campaign_id) == "coalesced"
+    assert _edits_of(slack, ts) == 0
+    assert queue.connection.lrange(queue.key, 0, -1).count(catch_up.encode()) == 1
+
+    # The queued catch-up, run here (a worker would also run the step's task meanwhile): it
+    # sleeps out the window, then shows the latest state once.
+    assert progress.catch_up(TEAM, campaign_id) == "edited"
+    assert _edits_of(slack, ts) == 1
+    [message] = [m for m in slack.messages(CAMPAIGNS) if m["ts"] == ts]
+    assert "*Spend* $0.55 of $50,000.00" in message["text"]  # 0.01 + … + 0.10
+    assert progress.show(rt, TEAM, campaign_id) == "unchanged"
+
+
+def test_an_empty_edit_budget_holds_the_edit_for_the_catch_up(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    CampaignEngine(runtime).advance(TEAM, campaign_id)
+    ts = _progress_ts(runtime, campaign_id)
+    budget = edit_budget.for_team(runtime, TEAM)
+    while budget.take(final=False):  # other edits spent the workspace's interim tokens
+        pass
+    _charge(runtime, campaign_id, "1.25")
+    window = progress.WINDOW_KEY.format(team_id=TEAM, campaign_id=campaign_id)
+    runtime.redis.delete(window)
+    assert progress.show(runtime, TEAM, campaign_id) == "over-budget"
+    assert _edits_of(slack, ts) == 0
+    assert progress.catch_up(TEAM, campaign_id) == "edited"  # waits for a token
+    assert _edits_of(slack, ts) == 1
+
+
+def test_a_cancelled_campaign_reports_what_was_left(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    CampaignEngine(runtime).advance(TEAM, campaign_id)  # the first step's task is created
+    assert control.cancel(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    [cancelled] = _posts_saying(slack, "was cancelled")
+    assert "*Failed or cancelled*" in cancelled.args["text"]
+    [message] = [
+        m for m in slack.messages(CAMPAIGNS) if m["ts"] == _progress_ts(runtime, campaign_id)
+    ]
+    assert message["text"].count(":heavy_multiplication_x:") == 3
+
+
+def test_spend_is_the_analysis_and_the_work_under_each_step(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    CampaignEngine(runtime).advance(TEAM, campaign_id)
+    with runtime.sessions() as session:
+        [step_task_id] = [
+            row.task_id
+            for row in campaign_steps.steps_of(session, TEAM, campaign_id)
+            if row.task_id
+        ]
+        step_task = session.get(Task, step_task_id)
+        assert step_task is not None
+        below = Task(
+            team_id=TEAM,
+            id=new_id(),
+            parent_task_id=step_task_id,
+            created_by="copywriter",
+            assigned_to="social_media_manager",
+            title="A delegated piece",
+            brief="Below the step",
+            context=step_task.context,
+        )
+        session.add(below)
+        session.commit()
+        below_id = below.id
+    _charge(runtime, campaign_id, "0.50")  # the advisor's analysis
+    _charge(runtime, step_task_id, "1.00", task_id=step_task_id)  # the step's agent
+    _charge(runtime, below_id, "0.25", task_id=below_id)  # work it delegated
+    _charge(runtime, "someone-else", "9.00", task_id=new_id())  # another request
+    with runtime.sessions() as session:
+        spent = campaign_spend.spend_usd(session, TEAM, campaign_id)
+        calls = session.scalars(select(LlmCall)).all()
+    assert spent == Decimal("1.75") and len(calls) == 4
+
+
+def test_a_spent_budget_holds_the_next_step_and_says_so_once(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    with runtime.sessions() as session:
+        session.execute(
+            update(Campaign).where(Campaign.id == campaign_id).values(budget_usd=Decimal("1.00"))
+        )
+        session.commit()
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    CampaignEngine(runtime).advance(TEAM, campaign_id)  # the first step starts: nothing spent
+
+    _charge(runtime, campaign_id, "0.85")
+    snapshot = progress.load(runtime, TEAM, campaign_id)
+    assert snapshot is not None
+    assert "over 80% of the budget" in progress.render(snapshot, runtime.roster).text
+
+    _charge(runtime, campaign_id, "0.15")  # spend reaches the budget while the step runs
+    work(runtime)  # the first step finishes (it was running); the second waits
+    CampaignEngine(runtime).advance(TEAM, campaign_id)  # held again: told once
+    statuses = {r.step_id: r.status for r in _rows(runtime, campaign_id)}
+    assert statuses == {"first": "done", "second": "pending", "third": "pending"}
+    [notice] = _posts_saying(slack, "no new step starts")
+    assert f"<@{HUMAN}>" in notice.args["text"] and "of its $1.00 budget" in notice.args["text"]
+    [message] = [
+        m for m in slack.messages(CAMPAIGNS) if m["ts"] == _progress_ts(runtime, campaign_id)
+    ]
+    assert "budget spent: no new step starts" in message["text"]
+    assert "Do the second · Copywriter, waits: the budget is spent" in message["text"]
+
+
+def _rows(rt: Runtime, campaign_id: str) -> list[CampaignStep]:
+    with rt.sessions() as session:
+        return campaign_steps.steps_of(session, TEAM, campaign_id)
+
+
+def test_a_campaign_cancelled_before_approval_gets_no_progress_or_report(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    assert control.cancel(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    assert report.post_report(runtime, TEAM, campaign_id) is None
+    assert slack.calls_to("chat.postMessage") == []
