@@ -132,7 +132,8 @@ def _checked(rt: Runtime, raw: dict[str, Any]) -> Plan:
 def _planned(rt: Runtime, slack: SlackStandIn, raw: dict[str, Any]) -> str:
     """A campaign as the later slice leaves it: analysed, planned, its card in a thread."""
     plan = _checked(rt, raw)
-    card = slack.add_message(CAMPAIGNS, user=HUMAN, text=f"/campaign {BRIEF}")
+    rt.slack.conversations_join(channel=CAMPAIGNS)
+    card = str(rt.slack.chat_postMessage(channel=CAMPAIGNS, text=f"Campaign: {BRIEF}")["ts"])
     campaign = Campaign(
         team_id=TEAM,
         requested_by=HUMAN,

@@ -96,6 +96,10 @@ def test_progress_is_one_message_edited_and_the_report_comes_once(
     assert text.count(":white_check_mark:") == 3 and "done by" in text
     assert "· done" in text.splitlines()[0]
     assert "*Spend* $" in text
+    [card] = [
+        m for m in slack.messages(CAMPAIGNS) if "thread_ts" not in m or m["ts"] == m["thread_ts"]
+    ]
+    assert "done" in str(card["blocks"])  # the card no longer says it is running
 
     assert CampaignEngine(runtime).advance(TEAM, campaign_id) == "done"  # the end seen again
     assert report.post_report(runtime, TEAM, campaign_id) is not None
@@ -246,7 +250,8 @@ def test_a_campaign_cancelled_before_approval_gets_no_progress_or_report(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
 ) -> None:
     campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    card_only = slack.calls_to("chat.postMessage")  # the card _planned stands in for
     assert control.cancel(runtime, TEAM, campaign_id, HUMAN)
     work(runtime)
     assert report.post_report(runtime, TEAM, campaign_id) is None
-    assert slack.calls_to("chat.postMessage") == []
+    assert slack.calls_to("chat.postMessage") == card_only

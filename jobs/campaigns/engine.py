@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from bots.plans import ContinuousPhase, Plan, Step, _Phase
 from jobs import runtime as runtime_module
-from jobs.campaigns import budget, progress, report
+from jobs.campaigns import budget, cards, progress, report
 from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from jobs.campaigns.stopping import cancel_work, record_finished
 from jobs.department.delegation import enqueue_task
@@ -100,12 +100,14 @@ class CampaignEngine:
         return status
 
     def _tell(self, team_id: str, campaign_id: str, status: str) -> None:
-        """The progress message (edited only if it changed) and, once ended, the report.
-        Slack or Redis away does not undo the pass: the next pass or catch-up shows it."""
+        """The progress message (edited only if it changed) and, once ended, the report and
+        the card's footer (it said "running" until now). Slack or Redis away does not undo the
+        pass: the next pass or catch-up shows it."""
         try:
             progress.show(self.rt, team_id, campaign_id)
             if status in report.ENDED:
                 report.post_report(self.rt, team_id, campaign_id)
+                cards.show(self.rt, team_id, campaign_id)
         except (SlackApiError, RedisError):
             logger.exception("Campaign %s: progress or report not shown", campaign_id)
 
