@@ -14,7 +14,7 @@ from bots.approvers import CAMPAIGN_PLAN
 from handlers.campaign_access import CampaignAccess
 from handlers.context import services
 from jobs.campaigns.cards import ACTIONS
-from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN
+from jobs.queue import ADVANCE_CAMPAIGN, CAMPAIGN_CARD
 from models import campaigns
 from models.db import write_guard
 
@@ -49,7 +49,7 @@ def handle_approve_plan(
         refuse(client, body, f"This campaign is {status or 'gone'}: nothing changed.")
         return
     found.intake.enqueue(ADVANCE_CAMPAIGN, team_id, campaign_id)
-    found.intake.enqueue(ANALYZE_CAMPAIGN, team_id, campaign_id)  # the card shows it
+    found.intake.enqueue(CAMPAIGN_CARD, team_id, campaign_id)
 
 
 def handle_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
@@ -72,7 +72,7 @@ def handle_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
         refuse(client, body, f"This campaign is {status or 'gone'}: nothing changed.")
         return
     found.intake.enqueue(ADVANCE_CAMPAIGN, team_id, campaign_id)
-    found.intake.enqueue(ANALYZE_CAMPAIGN, team_id, campaign_id)
+    found.intake.enqueue(CAMPAIGN_CARD, team_id, campaign_id)
 
 
 def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:

@@ -27,7 +27,7 @@ from handlers.campaign_access import CampaignAccess
 from handlers.campaign_actions import Requester, describe_request, describe_value
 from handlers.campaign_command import CampaignRequest, SetVariable
 from handlers.campaign_forms import Outcome
-from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN, try_enqueue
+from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN, CAMPAIGN_CARD, try_enqueue
 from jobs.slack.people import People
 from jobs.slack.text import Mrkdwn, join, md
 from models import campaign_steps, campaigns
@@ -210,7 +210,7 @@ class CampaignsRunning:
             )
         if advance:
             try_enqueue(self.queue, ADVANCE_CAMPAIGN, who.team_id, campaign_id)
-        try_enqueue(self.queue, ANALYZE_CAMPAIGN, who.team_id, campaign_id)  # the card
+        try_enqueue(self.queue, CAMPAIGN_CARD, who.team_id, campaign_id)
         return done
 
     def _latest_open(self, who: Requester) -> str | None:

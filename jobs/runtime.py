@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import AuthorityMatrix, check_submitters, load_authority
-from bots.campaign_data import load_campaign_data
+from bots.campaign_data import CampaignData, load_campaign_data
 from bots.prompts import PromptLibrary
 from bots.roster import Roster, load_roster
 from errors import ConfigError
@@ -47,6 +47,7 @@ class Runtime:
     approvals: ApprovalConfig
     prompts: PromptLibrary
     prices: PriceTable
+    campaign_data: CampaignData  # the advisor's numbers and patterns, checked at start-up
     sessions: sessionmaker[Session]
     slack: WebClient
     slack_best_effort: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
@@ -126,7 +127,7 @@ def build_runtime(settings: Settings) -> Runtime:
     check_submitters(authority, roster)
     check_against(approvals, roster, authority.approval_types)
     check_job_refs()
-    load_campaign_data(roster, authority)  # advisor.toml, patterns.toml: stop on a bad file
+    campaign_data = load_campaign_data(roster, authority)  # a bad advisor/patterns file stops
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     return Runtime(
@@ -136,6 +137,7 @@ def build_runtime(settings: Settings) -> Runtime:
         approvals=approvals,
         prompts=PromptLibrary(roster, settings.prompts_dir),
         prices=prices,
+        campaign_data=campaign_data,
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),
         slack_best_effort=slack_best_effort_client(settings),

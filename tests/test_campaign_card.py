@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jobs.campaigns import analysis
-from jobs.queue import turn_queue
+from jobs.queue import ADVANCE_CAMPAIGN, CAMPAIGN_CARD, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models import campaign_steps, campaigns
@@ -156,7 +156,8 @@ def test_a_conference_brief_becomes_a_workflow_card_that_an_approver_starts(
 
     _click(bolt, slack, "Approve plan", APPROVER)
     assert _only_campaign(runtime).status == CampaignStatus.RUNNING
-    assert _queued(runtime) == {f"campaign-{campaign.id}", f"analyze-{campaign.id}"}
+    card_edit = CAMPAIGN_CARD.job_id(TEAM, campaign.id)
+    assert _queued(runtime) == {ADVANCE_CAMPAIGN.job_id(TEAM, campaign.id), card_edit}
     work(runtime)  # the engine's passes and the step's work, up to the first gate
 
     with runtime.sessions() as session:

@@ -21,7 +21,6 @@ from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory, StepTickTimeFactory, TickingDateTimeFactory
 from sqlalchemy import select
 
-from bots.campaign_data import load_campaign_data
 from bots.plan_checks import check_plan
 from bots.plans import Plan
 from jobs.campaigns import control
@@ -123,7 +122,7 @@ def clock(slack: SlackStandIn) -> Iterator[Clock]:
 
 
 def _checked(rt: Runtime, raw: dict[str, Any]) -> Plan:
-    limits = load_campaign_data(rt.roster, rt.authority).advisor.plans
+    limits = rt.campaign_data.advisor.plans
     check = check_plan(raw, rt.roster, rt.authority, limits)
     assert check.plan is not None, check.problems
     return check.plan

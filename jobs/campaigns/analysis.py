@@ -21,7 +21,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from bots.advisor import Decision, decide
-from bots.campaign_data import CampaignData, load_campaign_data
+from bots.campaign_data import CampaignData
 from bots.factors import ANALYZE_REQUEST, AnalyzeRequest, analyze_request_tool
 from bots.gates import with_gates
 from bots.learning import Outcome, PatternHistory, learn
@@ -45,7 +45,8 @@ DEFAULT_DAYS = 21  # a campaign's length when neither the brief nor a pattern gi
 
 
 def analyze(team_id: str, campaign_id: str) -> str:
-    """Job ANALYZE_CAMPAIGN: analyse a campaign in `analyzing`, or refresh its card."""
+    """Job ANALYZE_CAMPAIGN: analyse a campaign in `analyzing` and post its card (a re-run
+    after that only shows the card again)."""
     from jobs import runtime
 
     return CampaignAnalysis(runtime.current()).run(team_id, campaign_id)
@@ -65,7 +66,7 @@ class Proposal:
 class CampaignAnalysis:
     def __init__(self, rt: Runtime) -> None:
         self.rt = rt
-        self.data: CampaignData = load_campaign_data(rt.roster, rt.authority)
+        self.data: CampaignData = rt.campaign_data
         self.advisor = rt.roster.get(ADVISOR)
 
     def run(self, team_id: str, campaign_id: str) -> str:

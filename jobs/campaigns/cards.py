@@ -13,6 +13,7 @@ from __future__ import annotations
 from typing import Any
 
 from bots.roster import Roster
+from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.blocks import button, context, header
@@ -46,6 +47,11 @@ STATUS_TEXT = {
     CampaignStatus.DONE.value: "done",
     CampaignStatus.FAILED.value: "stopped",
 }
+
+
+def refresh(team_id: str, campaign_id: str) -> str:
+    """Job CAMPAIGN_CARD: the card shows what a click or a command just changed."""
+    return show(runtime_module.current(), team_id, campaign_id) or "no-card"
 
 
 def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
