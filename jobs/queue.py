@@ -80,6 +80,8 @@ ANALYZE_CAMPAIGN = JobRef("jobs.campaigns.analysis.analyze", "analyze-{record_id
 CAMPAIGN_CARD = JobRef("jobs.campaigns.cards.refresh", "card-{record_id}", FOLLOW_UP)
 # A progress-message edit held back (coalesced or over the chat.update budget), made later.
 PROGRESS_CAMPAIGN = JobRef("jobs.campaigns.progress.catch_up", "progress-{record_id}", FOLLOW_UP)
+# One ritual run (a standup, a summary, a review): several agents' posts, each a Claude call.
+RUN_RITUAL = JobRef("jobs.rituals.run.run_ritual", "ritual-{record_id}", AGENT_WORK)
 
 JOB_REFS = (
     RUN_TURN,
@@ -93,6 +95,7 @@ JOB_REFS = (
     ANALYZE_CAMPAIGN,
     CAMPAIGN_CARD,
     PROGRESS_CAMPAIGN,
+    RUN_RITUAL,
 )
 
 

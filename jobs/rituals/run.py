@@ -1,0 +1,61 @@
+"""One job runs every ritual: load the run by id, hand it to its ritual's handler, record how
+it ended.
+
+Each ritual's handler lives in its own module and is named here by dotted path (a ritual not
+listed is not scheduled: `jobs/rituals/registry` decides what runs). A handler posts through
+the post-once machinery with keys derived from the run's id, so running a run twice, or
+resuming one a dead worker left half-posted, doubles no post.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+
+from jobs import runtime as runtime_module
+from jobs.runtime import Runtime
+from models import rituals
+from models.rituals import Ritual, RitualRun, RunStatus
+
+logger = logging.getLogger(__name__)
+
+Handler = Callable[[Runtime, RitualRun], str]
+
+# Ritual → "module:function" of its handler, which takes the runtime and the run and returns
+# what happened (the job's result).
+HANDLERS: dict[Ritual, str] = {}
+
+
+def handler_for(ritual: Ritual) -> Handler | None:
+    path = HANDLERS.get(ritual)
+    if path is None:
+        return None
+    module, _, name = path.partition(":")
+    handler: Handler = getattr(importlib.import_module(module), name)
+    return handler
+
+
+def run_ritual(team_id: str, run_id: str) -> str:
+    """RQ entry point: hold one ritual run; what happened, for the job result."""
+    rt = runtime_module.current()
+    with rt.sessions() as session:
+        run = rituals.load_run(session, team_id, run_id)
+    if run is None:
+        return "missing"
+    if run.status not in (RunStatus.PENDING, RunStatus.RUNNING):
+        return run.status  # held, skipped or failed already: a repeat changes nothing
+    handler = handler_for(Ritual(run.ritual))
+    if handler is None:
+        logger.error("Ritual run %s: no handler for %r", run_id, run.ritual)
+        with rt.sessions() as session:
+            rituals.move_run(
+                session, team_id, run_id, from_=(RunStatus.PENDING,), to=RunStatus.FAILED
+            )
+        return "no-handler"
+    with rt.sessions() as session:  # False when resuming a run a dead worker left running
+        rituals.move_run(session, team_id, run_id, from_=(RunStatus.PENDING,), to=RunStatus.RUNNING)
+    outcome = handler(rt, run)
+    with rt.sessions() as session:
+        rituals.move_run(session, team_id, run_id, from_=(RunStatus.RUNNING,), to=RunStatus.DONE)
+    return outcome
