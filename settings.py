@@ -122,6 +122,11 @@ class Settings(BaseSettings):
     # Where the VP Marketing posts campaign cards (`/campaign`), and a campaign's AI budget
     # when neither the brief's form nor the command names one.
     campaign_channel: str = Field(default="mkt-campaigns", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+    # Where the VP Marketing opens the daily standup's thread: the default for every workspace
+    # (a workspace's own ritual settings, when it has them, override it).
+    standup_channel: str = Field(default="mkt-standup", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$")
+    # The tier that phrases every agent's standup update in one call (issue 18: not 14 Opus calls).
+    standup_model_tier: ModelTier = "haiku"
     campaign_budget_usd: Decimal = Field(default=Decimal("50.00"), gt=0)
     # At most one edit of a campaign's progress message per this many seconds (coalesced).
     campaign_progress_edit_every_s: float = Field(default=3.0, ge=0.01, le=60)

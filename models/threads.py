@@ -180,3 +180,17 @@ def remember_channel_name(
             row.is_private = is_private
         row.updated_at = utcnow()
     session.commit()
+
+
+def open_conversation(
+    session: Session, team_id: str, channel_id: str, thread_ts: str, agent_id: str
+) -> Conversation:
+    """A thread the department opened itself (a ritual's): replies in it are turns, and its
+    agents' messages are its memory. Safe to run twice."""
+    key = {"team_id": team_id, "channel_id": channel_id, "thread_ts": thread_ts}
+    session.execute(
+        insert_ignoring_duplicates(session, Conversation),
+        {"id": new_id(), "created_at": utcnow(), "agent_id": agent_id, **key},
+    )
+    session.commit()
+    return session.scalars(select(Conversation).filter_by(**key)).one()

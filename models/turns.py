@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session, aliased
 from models import leases
 from models.base import guarded, insert_ignoring_duplicates, new_id, utcnow
 from models.leases import TURNS, Lease
-from models.records import OPEN_STATUSES, Turn, TurnStatus
+from models.records import OPEN_STATUSES, Conversation, Turn, TurnStatus
 
 
 @dataclass(frozen=True)
@@ -79,13 +79,25 @@ def record_inbound(connection: Connection, message: InboundMessage) -> str | Non
 
 
 def thread_has_turns(connection: Connection, team_id: str, channel_id: str, thread_ts: str) -> bool:
-    """Whether the department already takes part in this thread (a follow-up is for it)."""
+    """Whether the department already takes part in this thread (a follow-up is for it): a
+    person asked in it, or the department opened it (a ritual's thread, e.g. the standup)."""
     found = connection.execute(
         select(Turn.id)
         .where(Turn.team_id == team_id, Turn.channel_id == channel_id, Turn.thread_ts == thread_ts)
         .limit(1)
     ).first()
-    return found is not None
+    if found is not None:
+        return True
+    opened = connection.execute(
+        select(Conversation.id)
+        .where(
+            Conversation.team_id == team_id,
+            Conversation.channel_id == channel_id,
+            Conversation.thread_ts == thread_ts,
+        )
+        .limit(1)
+    ).first()
+    return opened is not None
 
 
 def load_turn(session: Session, team_id: str, turn_id: str) -> Turn | None:

@@ -24,7 +24,9 @@ Handler = Callable[[Runtime, RitualRun], str]
 
 # Ritual → "module:function" of its handler, which takes the runtime and the run and returns
 # what happened (the job's result).
-HANDLERS: dict[Ritual, str] = {}
+HANDLERS: dict[Ritual, str] = {
+    Ritual.STANDUP: "jobs.rituals.standup:hold_standup",
+}
 
 
 def handler_for(ritual: Ritual) -> Handler | None:
