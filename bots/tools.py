@@ -114,6 +114,16 @@ class Review(_Tool):
     )
 
 
+class UpdateTask(_Tool):
+    """Change the due date or the priority of a task, when a person asks (e.g. in the
+    standup thread). Only your own tasks and those of the people who report to you, directly
+    or further down; give the task's id and at least one change."""
+
+    task_id: str = Field(min_length=1, max_length=32, description="The task's id")
+    due: date | None = Field(default=None, description="The new due date, YYYY-MM-DD")
+    priority: Priority | None = None
+
+
 TOOLS: dict[str, type[_Tool]] = {
     "delegate": Delegate,
     "consult": Consult,
@@ -122,6 +132,7 @@ TOOLS: dict[str, type[_Tool]] = {
     "record_decision": RecordDecision,
     "submit_for_approval": SubmitForApproval,
     "review": Review,
+    "update_task": UpdateTask,
 }
 
 
@@ -221,6 +232,31 @@ def _check_consult(call: Consult, caller: Agent, roster: Roster) -> str | None:
             f"{caller.layer}). Delegate to your reports or escalate to your manager instead."
         )
     return None
+
+
+def check_task_update(call: UpdateTask, caller: Agent, owner: str, roster: Roster) -> str | None:
+    """None if `caller` may change a task `owner` holds: its own, or one of anyone below it
+    in the reporting lines; otherwise why not and whom to ask."""
+    if call.due is None and call.priority is None:
+        return "Refused: give a new due date, a new priority, or both. Nothing was changed."
+    if owner == caller.id or caller.id in chain_above(owner, roster):
+        return None
+    holder = roster.by_id.get(owner)
+    name = holder.display_name if holder else owner
+    return (
+        f"Refused: the task is {name}'s, outside your authority (your own tasks and your "
+        f"reports'). Nothing was changed; ask {name} or their manager."
+    )
+
+
+def chain_above(agent_id: str, roster: Roster) -> list[str]:
+    """The agent's managers, nearest first, up to the top of the chart."""
+    chain: list[str] = []
+    current = roster.by_id.get(agent_id)
+    while current is not None and current.reports_to != HUMAN:
+        chain.append(current.reports_to)
+        current = roster.by_id.get(current.reports_to)
+    return chain
 
 
 def _reports(caller: Agent) -> str:

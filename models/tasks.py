@@ -6,7 +6,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 from sqlalchemy import and_, case, exists, select, update
@@ -71,6 +71,25 @@ def _move(
         )
         .values(**values),
     )
+
+
+def reschedule(
+    session: Session,
+    team_id: str,
+    task_id: str,
+    *,
+    due: date | None = None,
+    priority: str | None = None,
+) -> bool:
+    """A person's change of due date or priority (through an agent's `update_task`): only
+    while the task is unfinished, in one guarded UPDATE."""
+    values: dict[str, object] = {}
+    if due is not None:
+        values["due_date"] = due
+    if priority is not None:
+        values["priority"] = priority
+    unfinished = tuple(status for status in TaskStatus if status not in FINISHED)
+    return bool(values) and _move(session, team_id, task_id, unfinished, **values)
 
 
 def wake_parent_if_all_done(session: Session, team_id: str, parent_id: str) -> bool:

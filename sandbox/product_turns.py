@@ -271,3 +271,74 @@ def campaign_ask(body: dict[str, Any]) -> CampaignAsk | None:
         shape=decision.get("shape", "") if decision is not None else "",
         template=(template.text or "") if template is not None else "",
     )
+
+
+# --- rituals (jobs/rituals/) ----------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class StandupTask:
+    """A task named in a standup frame: its id, title and, for a blocker, what it waits on."""
+
+    id: str
+    title: str
+    due: str = ""
+    waiting_on: str = ""
+
+
+@dataclass(frozen=True)
+class StandupAgent:
+    """One agent's facts in the standup phrasing request."""
+
+    id: str
+    name: str
+    completed: tuple[StandupTask, ...]
+    working_on: tuple[StandupTask, ...]
+    blocked: tuple[StandupTask, ...]
+
+
+def standup_agents(body: dict[str, Any]) -> list[StandupAgent] | None:
+    """The agents of the `<standup>` frame (jobs/rituals/standup_phrasing.py), or None."""
+    standup = _first(first_user_text(body), "standup")
+    if standup is None:
+        return None
+    return [
+        StandupAgent(
+            id=agent.get("id", ""),
+            name=agent.get("name", ""),
+            completed=_standup_tasks(agent.find("completed")),
+            working_on=_standup_tasks(agent.find("working_on")),
+            blocked=_standup_tasks(agent.find("blocked")),
+        )
+        for agent in standup.findall("agent")
+    ]
+
+
+def remembered_standup_tasks(body: dict[str, Any]) -> list[StandupTask]:
+    """The tasks this agent named at the standup: the `<standup_tasks>` frame of its own
+    update, which the thread's memory gives back as its earlier (assistant) message."""
+    found: list[StandupTask] = []
+    for message in body.get("messages") or []:
+        if message.get("role") != "assistant":
+            continue
+        content = message.get("content")
+        blocks = content if isinstance(content, list) else [{"type": "text", "text": content}]
+        for block in blocks:
+            if isinstance(block, dict) and block.get("type") == "text":
+                frame = _first(str(block.get("text", "")), "standup_tasks")
+                found += _standup_tasks(frame)
+    return found
+
+
+def _standup_tasks(frame: ElementTree.Element | None) -> tuple[StandupTask, ...]:
+    if frame is None:
+        return ()
+    return tuple(
+        StandupTask(
+            id=task.get("id", ""),
+            title=task.text or "",
+            due=task.get("due", ""),
+            waiting_on=task.get("waiting_on", ""),
+        )
+        for task in frame.findall("task")
+    )

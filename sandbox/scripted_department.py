@@ -36,6 +36,7 @@ from sandbox.scripted_approvals import approval_reply
 from sandbox.scripted_campaigns import campaign_reply
 from sandbox.scripted_delegation import delegation_reply, synthesis_reply
 from sandbox.scripted_escalation import escalation_reply
+from sandbox.scripted_rituals import reschedule_reply, standup_reply
 
 T = TypeVar("T")
 CHUNK_CHARS = 24  # small SSE deltas, so a demo visibly streams
@@ -117,10 +118,13 @@ def department_responder(body: dict[str, Any]) -> Reply:
     its team produces delegates (a ToolUseReply per round), then acknowledges; anything else
     is the role's own answer.
     """
-    planning = campaign_reply(body)
+    planning = campaign_reply(body) or standup_reply(body)
     if planning is not None:
         return planning
     request = read_request(body)
+    rescheduling = reschedule_reply(body, request.text)
+    if rescheduling is not None:
+        return rescheduling
     writer = ROLE_WRITERS.get(request.role, cmo)
     approving = approval_reply(body, request.role, request.topic, request.text)
     if approving is not None:

@@ -122,7 +122,7 @@ class TaskRunner:
             history = approvals.versions(session, task.team_id, task.id)
         request_id = task.origin_turn_id or task.id
         tools = DepartmentTools.for_turn(
-            self.rt, agent, lambda: task, (task.channel_id, task.thread_ts)
+            self.rt, agent, lambda: task, (task.channel_id, task.thread_ts), task.team_id
         )
         brief, offered = self._brief_and_tools(task, agent, children, history)
         request = LlmRequest(

@@ -13,6 +13,7 @@ from jobs.claude.client import ToolUse
 from jobs.department.decisions import DecisionRecorder
 from jobs.department.delegation import Delegator
 from jobs.department.escalation import Escalator
+from jobs.department.task_updates import TaskUpdater
 from jobs.runtime import Runtime
 from models.work import Task
 
@@ -23,10 +24,13 @@ def offered_tools(
     rt: Runtime, agent: Agent, depth: int, *, in_task: bool = False
 ) -> list[dict[str, object]]:
     """escalate, record_decision and submit_for_approval for all; consult, and delegate for
-    managers, below the depth limit; report when working on a delegated task."""
+    managers, below the depth limit; report when working on a delegated task; update_task in
+    a person's turn (a person asks to move a task's date or priority)."""
     names = {"escalate", "record_decision", "submit_for_approval"}
     if in_task:
         names.add("report")
+    else:
+        names.add("update_task")
     if depth < rt.settings.max_delegation_depth:
         names.add("consult")
         if agent.manages:
@@ -42,11 +46,17 @@ class DepartmentTools:
     escalator: Escalator
     decisions: DecisionRecorder
     submitter: Submitter
+    updater: TaskUpdater
     reported: str | None = None
 
     @classmethod
     def for_turn(
-        cls, rt: Runtime, agent: Agent, ensure_parent: Callable[[], Task], origin: tuple[str, str]
+        cls,
+        rt: Runtime,
+        agent: Agent,
+        ensure_parent: Callable[[], Task],
+        origin: tuple[str, str],
+        team_id: str,
     ) -> DepartmentTools:
         submitter = Submitter(rt, agent, ensure_parent, origin)
         return cls(
@@ -54,6 +64,7 @@ class DepartmentTools:
             Escalator(rt, agent, ensure_parent, origin),
             DecisionRecorder(rt, agent, ensure_parent, origin, submitter.ask_person),
             submitter,
+            TaskUpdater(rt, agent, team_id),
         )
 
     @property
@@ -78,6 +89,8 @@ class DepartmentTools:
             return self.decisions.handle(use)
         if use.name == "submit_for_approval":
             return self.submitter.handle(use)
+        if use.name == "update_task":
+            return self.updater.handle(use)
         if use.name == "report":
             report = parse_as(use.name, use.input, Report)
             if isinstance(report, str):

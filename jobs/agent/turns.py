@@ -152,7 +152,7 @@ class TurnRunner:
         )
         request_task = _RequestTask(self.rt, turn, agent)
         origin = (turn.channel_id, turn.thread_ts)
-        tools = DepartmentTools.for_turn(self.rt, agent, request_task.ensure, origin)
+        tools = DepartmentTools.for_turn(self.rt, agent, request_task.ensure, origin, turn.team_id)
         try:
             result = run_agent_loop(
                 self.rt,

@@ -25,6 +25,7 @@ from jobs.runtime import Runtime
 from jobs.slack import channels
 from jobs.slack.permalinks import permalink
 from jobs.slack.post_once import ReplyTarget, post_once
+from jobs.slack.text import from_slack
 from models import rituals, threads
 from models.base import utcnow
 from models.records import Conversation
@@ -114,5 +115,5 @@ def _remember(
             ts=ts,
             agent_id=entry.agent_id,
             turn_id=key,
-            text=framing.join(said, frame),
+            text=framing.join(framing.tag("standup_update", from_slack(said)), frame),
         )

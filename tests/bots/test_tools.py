@@ -38,6 +38,7 @@ def test_definitions_are_byte_stable_and_match_the_models() -> None:
         "record_decision",
         "submit_for_approval",
         "review",
+        "update_task",
     ]
     delegate = first[0]["input_schema"]
     assert set(delegate["required"]) == {"to", "title", "brief"}
