@@ -5,7 +5,7 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bots.approvers import ApprovalConfig
-from handlers import actions, approvals, campaign_cards, commands, events, home
+from handlers import actions, approvals, campaign_cards, commands, events, home, standup_actions
 from handlers.campaign_actions import CampaignActions, CampaignsNotYet
 from handlers.context import Services
 from handlers.intake import Intake
@@ -31,3 +31,4 @@ def register(
     approvals.register(app)
     campaign_cards.register(app)
     home.register(app)
+    standup_actions.register(app)

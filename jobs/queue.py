@@ -82,6 +82,10 @@ CAMPAIGN_CARD = JobRef("jobs.campaigns.cards.refresh", "card-{record_id}", FOLLO
 PROGRESS_CAMPAIGN = JobRef("jobs.campaigns.progress.catch_up", "progress-{record_id}", FOLLOW_UP)
 # One ritual run (a standup, a summary, a review): several agents' posts, each a Claude call.
 RUN_RITUAL = JobRef("jobs.rituals.run.run_ritual", "ritual-{record_id}", AGENT_WORK)
+# A standup's Nudge on an escalation: one reminder in the card's thread (once a day).
+NUDGE_ESCALATION = JobRef(
+    "jobs.department.escalation_nudge.nudge_escalation", "nudge-{record_id}", FOLLOW_UP
+)
 
 JOB_REFS = (
     RUN_TURN,
@@ -96,6 +100,7 @@ JOB_REFS = (
     CAMPAIGN_CARD,
     PROGRESS_CAMPAIGN,
     RUN_RITUAL,
+    NUDGE_ESCALATION,
 )
 
 

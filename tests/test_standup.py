@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bots.roster import HUMAN as HUMAN_LEVEL
+from handlers.standup_actions import ANSWERED, NUDGED
 from jobs.queue import RUN_RITUAL, enqueue, turn_queue
 from jobs.runtime import Runtime
 from models import rituals, tasks
@@ -30,7 +31,8 @@ from models.kinds import (
 )
 from models.records import LlmCall, SlackPost
 from models.rituals import Ritual, RunStatus
-from models.work import Task
+from models.work import Task, TaskStatus
+from sandbox import slack_interactions as interactions
 from sandbox.claude_api import Reply, ScriptedClaude, ToolUseReply
 from sandbox.scripted_department import department_responder
 from sandbox.scripted_rituals import next_weekday
@@ -350,3 +352,50 @@ def test_a_reply_in_the_thread_reaches_the_named_agent_and_moves_the_due_date(
     assert task is not None and task.due_date == friday
     answer = _by(slack, "Copywriter")[-1]
     assert answer["text"].startswith(f"Updated “{CASE_STUDY}”: due {friday.isoformat()}")
+
+
+def _click(bolt: ServedApp, slack: SlackStandIn, message: dict[str, Any], action_id: str) -> None:
+    button = next(b for b in _buttons(message) if b["action_id"] == action_id)
+    payload = interactions.block_actions(
+        slack,
+        user=HUMAN,
+        channel=STANDUP,
+        message_ts=message["ts"],
+        action={"action_id": action_id, "block_id": "standup-blocker-0", "type": "button"}
+        | {"value": button["value"]},
+    )
+    assert bolt.sender.send_interaction(payload).status == 200
+
+
+def test_nudge_reminds_the_escalation_once_a_day_and_an_answered_one_is_refused(
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    bolt: ServedApp,
+    seeded: dict[str, str],
+) -> None:
+    _hold(runtime)
+    (cmo,) = _by(slack, "CMO")
+    _click(bolt, slack, cmo, "standup-open-card")  # a link: only acknowledged
+    _click(bolt, slack, cmo, "standup-nudge")
+    work(runtime)
+    _click(bolt, slack, cmo, "standup-nudge")
+    work(runtime)
+    with runtime.sessions() as session:
+        escalation = tasks.load_task(session, TEAM, seeded["Escalation: Legal"])
+    assert escalation is not None and escalation.thread_ts is not None
+    reminders = slack.messages(CHANNEL_CONTENT, escalation.thread_ts)[1:]
+    assert [m["text"] for m in reminders] == [
+        ":bell: Reminder from the standup: this escalation still waits for a decision."
+    ]
+    told = [e["text"] for e in slack.ephemerals(STANDUP)]
+    assert told == [NUDGED, NUDGED]
+
+    with runtime.sessions() as session:
+        session.execute(
+            update(Task).where(Task.id == escalation.id).values(status=TaskStatus.DONE.value)
+        )
+        session.commit()
+    _click(bolt, slack, cmo, "standup-nudge")
+    assert slack.ephemerals(STANDUP)[-1]["text"] == ANSWERED
+    assert len(slack.messages(CHANNEL_CONTENT, escalation.thread_ts)) == 2  # nothing new

@@ -16,12 +16,12 @@ from typing import Any
 from bots.roster import Roster
 from jobs.approvals.cards import ACTIONS as APPROVAL_ACTIONS
 from jobs.rituals.standup_facts import AgentFacts, Blocker, TaskFact, silent
+from jobs.rituals.standup_ids import NUDGE, OPEN_CARD
 from jobs.rituals.standup_phrasing import AgentUpdate
 from jobs.slack.blocks import button, context, header
 from jobs.slack.text import Mrkdwn, Text, join, link, md, mrkdwn_text
 
 LinkTo = Callable[[tuple[str, str] | None], str | None]  # (channel, ts) → permalink
-OPEN_CARD, NUDGE = "standup-open-card", "standup-nudge"
 SECTION_CHARS = 3000
 MAX_PRIORITIES = 5
 MAX_BUTTON_ROWS = 10  # Slack allows 50 blocks; the close keeps room for its sections

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import threading
+from datetime import date
 
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -183,3 +184,21 @@ def test_two_people_acknowledging_at_once_are_both_kept(sessions: sessionmaker[S
         details = stored.details
         assert isinstance(details, EscalationDetails)
         assert sorted(details.acknowledged_by) == ["U1", "U2"]
+
+
+def test_a_reschedule_changes_an_unfinished_task_of_its_workspace_only(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        open_task = _task(session, status=TaskStatus.IN_PROGRESS.value)
+        done = _task(session, status=TaskStatus.DONE.value)
+        friday = date(2026, 1, 16)
+        assert tasks.reschedule(session, TEAM, open_task.id, due=friday, priority="urgent")
+        assert not tasks.reschedule(session, "T2", open_task.id, due=date(2026, 2, 1))
+        assert not tasks.reschedule(session, TEAM, done.id, due=friday)
+        assert not tasks.reschedule(session, TEAM, open_task.id)  # nothing to change
+        session.expire_all()
+        moved = tasks.load_task(session, TEAM, open_task.id)
+        unmoved = tasks.load_task(session, TEAM, done.id)
+        assert moved is not None and (moved.due_date, moved.priority) == (friday, "urgent")
+        assert unmoved is not None and unmoved.due_date is None
