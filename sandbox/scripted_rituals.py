@@ -74,11 +74,12 @@ def reschedule_reply(body: dict[str, Any], ask: str) -> ToolUseReply | TextReply
     answered, or None when this turn is not about moving a standup task."""
     if "update_task" not in offered(body):
         return None
-    results = tool_results(body)
-    if results:
-        last = results[-1]
+    if _called_update_task(body):
+        last = tool_results(body)[-1]
         said = last if last.startswith("Updated") else f"I couldn't: {refusal_reason(last)}."
         return TextReply(said)
+    if tool_results(body):
+        return None  # another tool's round (a delegation): not ours
     tasks = remembered_standup_tasks(body)
     if not tasks or not _CHANGE.search(ask):
         return None
@@ -87,6 +88,18 @@ def reschedule_reply(body: dict[str, Any], ask: str) -> ToolUseReply | TextReply
     if task is None or not change:
         return None
     return ToolUseReply("update_task", {"task_id": task.id, **change})
+
+
+def _called_update_task(body: dict[str, Any]) -> bool:
+    """Whether this turn's latest tool call was `update_task` (its result is now in)."""
+    calls = [
+        block.get("name")
+        for message in body.get("messages") or []
+        if message.get("role") == "assistant" and isinstance(message.get("content"), list)
+        for block in message["content"]
+        if isinstance(block, dict) and block.get("type") == "tool_use"
+    ]
+    return bool(calls) and calls[-1] == "update_task"
 
 
 def _named_task(ask: str, tasks: list[StandupTask]) -> StandupTask | None:

@@ -70,6 +70,7 @@ def test_a_tool_round_trip(claude: ScriptedClaude) -> None:
         "record_decision",
         "submit_for_approval",
         "review",
+        "update_task",
     ]
     assert second.usage.cache_read_tokens > 0  # tools + system prefix read from the cache
 
