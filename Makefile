@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(PY) -m bench.fanout
 	$(PY) -m bench.approval_clicks
 	$(PY) -m bench.recovery
+	$(PY) -m bench.standup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -18,7 +18,7 @@ from typing import Any
 from redis import Redis
 
 from models.db import upgrade
-from sandbox.claude_api import ScriptedClaude
+from sandbox.claude_api import Responder, ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from settings import Settings, as_environment
 
@@ -61,9 +61,12 @@ class BenchEnv:
 
 
 @contextlib.contextmanager
-def bench_env(redis_url: str = REDIS_BENCH_URL) -> Iterator[BenchEnv]:
+def bench_env(
+    redis_url: str = REDIS_BENCH_URL, responder: Responder | None = None
+) -> Iterator[BenchEnv]:
     """Start everything; on exit (also on Ctrl-C) stop it, flush Redis, restore the cwd.
-    `redis_url`: another db when other benchmarks may run at the same time."""
+    `redis_url`: another db when other benchmarks may run at the same time; `responder`:
+    how the scripted Claude answers (its default voice otherwise)."""
     for name in SETTING_NAMES:
         os.environ.pop(name, None)  # our own process only; children inherit the clean env
     previous_cwd = Path.cwd()
@@ -75,7 +78,7 @@ def bench_env(redis_url: str = REDIS_BENCH_URL) -> Iterator[BenchEnv]:
     with tempfile.TemporaryDirectory(prefix="bench-ack-") as tmp:
         os.chdir(tmp)
         try:
-            with slack, ScriptedClaude() as claude:
+            with slack, ScriptedClaude(responder=responder) as claude:
                 yield BenchEnv(Path(tmp), slack, claude, redis, redis_url)
         finally:
             os.chdir(previous_cwd)
