@@ -284,18 +284,34 @@ def test_a_run_resumed_after_a_partial_post_doubles_nothing(
     assert len(_top_level(slack)) == 1
     assert len(_replies(slack)) == len(WITH_WORK) + 1
 
+    calls = _calls(runtime, run_id)
+    _running(runtime, run_id)  # its job again, everything posted: no post, no model call
+    _run_again(runtime, run_id)
+    assert len(_replies(slack)) == len(WITH_WORK) + 1 and _calls(runtime, run_id) == calls
+
     # A worker that died between posting and recording: the posts are found by their key.
     with runtime.sessions() as session:
         session.execute(update(SlackPost).where(SlackPost.team_id == TEAM).values(ts=None))
+        session.commit()
+    _running(runtime, run_id)
+    _run_again(runtime, run_id)
+    assert len(_top_level(slack)) == 1
+    assert len(_replies(slack)) == len(WITH_WORK) + 1
+
+
+def _calls(runtime: Runtime, run_id: str) -> int:
+    with runtime.sessions() as session:
+        return len(session.scalars(select(LlmCall).where(LlmCall.turn_id == run_id)).all())
+
+
+def _running(runtime: Runtime, run_id: str) -> None:
+    with runtime.sessions() as session:
         session.execute(
             update(rituals.RitualRun)
             .where(rituals.RitualRun.id == run_id)
             .values(status=RunStatus.RUNNING.value)
         )
         session.commit()
-    _run_again(runtime, run_id)
-    assert len(_top_level(slack)) == 1
-    assert len(_replies(slack)) == len(WITH_WORK) + 1
 
 
 def _run_again(runtime: Runtime, run_id: str) -> None:
@@ -310,7 +326,7 @@ def test_the_model_naming_an_invented_task_is_not_posted_as_fact(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, seeded: dict[str, str]
 ) -> None:
     updates = [
-        {"agent": agent, "today": "Steady progress.", "task_ids": []}
+        {"agent": agent, "today": "<!channel> Steady progress & more.", "task_ids": []}
         for agent in WITH_WORK
         if agent != "copywriter"
     ]
@@ -328,7 +344,8 @@ def test_the_model_naming_an_invented_task_is_not_posted_as_fact(
     assert "Mars" not in copywriter["text"]
     assert "Tagline options" in copywriter["text"] and CASE_STUDY in copywriter["text"]
     (seo,) = _by(slack, "SEO Specialist")
-    assert "Steady progress." in seo["text"]  # a checked update keeps its words
+    # a checked update keeps its words, escaped: no @channel ping from a model
+    assert "&lt;!channel&gt; Steady progress &amp; more." in seo["text"]
 
 
 def test_a_reply_in_the_thread_reaches_the_named_agent_and_moves_the_due_date(

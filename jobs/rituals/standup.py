@@ -26,7 +26,7 @@ from jobs.slack import channels
 from jobs.slack.permalinks import permalink
 from jobs.slack.post_once import ReplyTarget, post_once
 from jobs.slack.text import from_slack
-from models import rituals, threads
+from models import posts, rituals, threads
 from models.base import utcnow
 from models.records import Conversation
 from models.rituals import RitualRun
@@ -71,7 +71,7 @@ def _post_standup(rt: Runtime, run: RitualRun, channel: str) -> str:
     with rt.sessions() as session:
         rituals.set_thread(session, run.team_id, run.id, channel, thread)
         conversation = threads.open_conversation(session, run.team_id, channel, thread, HOST)
-    updates = phrase(rt, run, facts)
+    updates = phrase(rt, run, _not_yet_posted(rt, run, facts))
     for entry in facts:
         if entry.has_news:
             agent = rt.roster.get(entry.agent_id)
@@ -84,7 +84,21 @@ def _post_standup(rt: Runtime, run: RitualRun, channel: str) -> str:
     text, blocks = closing(run.local_date, facts, resolved, rt.roster, link_to)
     closed = ReplyTarget(run.team_id, post_key(run.id, "closing"), channel, thread)
     post_once(rt.slack, rt.sessions, closed, host, text, blocks)
-    return f"held: {len(updates)} updates"
+    return f"held: {sum(1 for entry in facts if entry.has_news)} updates"
+
+
+def _not_yet_posted(rt: Runtime, run: RitualRun, facts: list[AgentFacts]) -> list[AgentFacts]:
+    """The agents whose reply this run has not posted yet: a resumed run phrases only those
+    (a posted reply is found by its key and not posted again, so its words are not needed)."""
+    with rt.sessions() as session:
+        return [
+            entry
+            for entry in facts
+            if not any(
+                post.ts
+                for post in posts.parts_of(session, run.team_id, post_key(run.id, entry.agent_id))
+            )
+        ]
 
 
 def _remember(
