@@ -22,13 +22,14 @@ from jobs.queue import (
     AFTER_DECISION,
     ANALYZE_CAMPAIGN,
     REMIND_APPROVERS,
+    RUN_RITUAL,
     RUN_TASK,
     RUN_TURN,
     JobRef,
     enqueue,
     turn_queue,
 )
-from models import approvals, campaign_steps, campaigns, leases
+from models import approvals, campaign_steps, campaigns, leases, rituals
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -43,15 +44,16 @@ def sweep(
     grace_s: float,
     remind_after: timedelta | None = None,
 ) -> list[str]:
-    """Re-enqueue every lost turn, task, decision follow-up, campaign analysis and campaign
-    engine pass once, and queue the reminder of each approval left pending longer than
-    `remind_after`; returns the job ids. Safe to run anywhere, any time."""
+    """Re-enqueue every lost turn, task, decision follow-up, campaign analysis, campaign
+    engine pass and ritual run once, and queue the reminder of each approval left pending
+    longer than `remind_after`; returns the job ids. Safe to run anywhere, any time."""
     with sessions() as session:
         lost = leases.lost(session, TURNS, grace_s=grace_s)
         lost_work = leases.lost(session, TASKS, grace_s=grace_s)
         followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
         to_advance = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
         analyzing = campaigns.stuck_analyzing(session, grace_s=grace_s)
+        ritual_runs = rituals.unfinished(session, grace_s=grace_s)
         due = (
             approvals.due_for_reminder(session, older_than=utcnow() - remind_after)
             if remind_after is not None
@@ -64,9 +66,11 @@ def sweep(
     lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
     lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
     requeued = []
-    for team_id, campaign_id in analyzing:  # no lease: a running analysis is left to finish
-        if not _in_redis(connection, ANALYZE_CAMPAIGN.job_id(team_id, campaign_id)):
-            requeued.append(enqueue(queue, ANALYZE_CAMPAIGN, team_id, campaign_id))
+    unleased = [(ANALYZE_CAMPAIGN, t, c) for t, c in analyzing]
+    unleased += [(RUN_RITUAL, t, r) for t, r in ritual_runs]  # a standup a dead worker left
+    for ref, team_id, record_id in unleased:  # no lease: a running job is left to finish
+        if not _in_redis(connection, ref.job_id(team_id, record_id)):
+            requeued.append(enqueue(queue, ref, team_id, record_id))
     for ref, team_id, record_id in lost_jobs:
         if _waiting_in_queue(connection, ref.job_id(team_id, record_id)):
             continue

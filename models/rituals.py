@@ -10,7 +10,7 @@ every post of the run once).
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import Date, Index, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -160,3 +160,19 @@ def runs_on(session: Session, team_id: str, ritual: Ritual, local_date: date) ->
             .order_by(RitualRun.created_at)
         )
     )
+
+
+def unfinished(
+    session: Session, *, grace_s: float, now: datetime | None = None
+) -> list[tuple[str, str]]:
+    """(team, run) still pending or running `grace_s` after it was claimed: its job was never
+    enqueued (Redis away) or its worker died mid-run. The sweeper's one cross-workspace read
+    of runs; it re-enqueues those whose job is neither queued nor running."""
+    cutoff = (now or utcnow()) - timedelta(seconds=grace_s)
+    rows = session.execute(
+        select(RitualRun.team_id, RitualRun.id).where(
+            RitualRun.status.in_([RunStatus.PENDING.value, RunStatus.RUNNING.value]),
+            RitualRun.created_at < cutoff,
+        )
+    )
+    return [(team_id, run_id) for team_id, run_id in rows]

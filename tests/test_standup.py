@@ -19,6 +19,7 @@ from bots.roster import HUMAN as HUMAN_LEVEL
 from handlers.standup_actions import ANSWERED, NUDGED
 from jobs.queue import RUN_RITUAL, enqueue, turn_queue
 from jobs.runtime import Runtime
+from jobs.sweeper import sweep
 from models import rituals, tasks
 from models.approvals import Approval
 from models.base import utcnow
@@ -280,7 +281,15 @@ def test_a_run_resumed_after_a_partial_post_doubles_nothing(
         run = rituals.load_run(session, TEAM, run_id)
         assert run is not None and run.status == RunStatus.RUNNING
 
-    _run_again(runtime, run_id)  # resumed: the rest is posted, the opener is not
+    # The sweeper finds the run unfinished and its job neither queued nor running: resumed,
+    # the rest is posted, the opener is not.
+    args = (runtime.sessions, runtime.redis, runtime.settings.queue_name)
+    ritual_job = RUN_RITUAL.job_id(TEAM, run_id)
+    assert ritual_job in sweep(*args, grace_s=0)  # (with the seeded open tasks' turns)
+    queue = turn_queue(runtime.redis, runtime.settings.queue_name)
+    queue.empty()  # only the standup is run here, not the seeded tasks' agents
+    enqueue(queue, RUN_RITUAL, TEAM, run_id)
+    work(runtime)
     assert len(_top_level(slack)) == 1
     assert len(_replies(slack)) == len(WITH_WORK) + 1
 
@@ -288,6 +297,8 @@ def test_a_run_resumed_after_a_partial_post_doubles_nothing(
     _running(runtime, run_id)  # its job again, everything posted: no post, no model call
     _run_again(runtime, run_id)
     assert len(_replies(slack)) == len(WITH_WORK) + 1 and _calls(runtime, run_id) == calls
+    assert ritual_job not in sweep(*args, grace_s=0)  # held: nothing left to resume
+    queue.empty()
 
     # A worker that died between posting and recording: the posts are found by their key.
     with runtime.sessions() as session:

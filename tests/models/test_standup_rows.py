@@ -80,3 +80,21 @@ def test_the_rows_are_open_work_work_finished_since_and_pending_approvals(
         found = standup_rows.load(session, TEAM, now - timedelta(hours=24))
         assert sorted(task.title for task in found.tasks) == ["done today", "open"]
         assert found.approvals == ()
+
+
+def test_unfinished_runs_are_those_pending_or_running_past_the_grace(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions() as session:
+        pending = _run(session, "a")
+        running = _run(session, "b", team=OTHER)
+        held = _run(session, "c")
+        rituals.move_run(
+            session, OTHER, running.id, from_=(RunStatus.PENDING,), to=RunStatus.RUNNING
+        )
+        rituals.move_run(session, TEAM, held.id, from_=(RunStatus.PENDING,), to=RunStatus.RUNNING)
+        rituals.move_run(session, TEAM, held.id, from_=(RunStatus.RUNNING,), to=RunStatus.DONE)
+        later = utcnow() + timedelta(seconds=60)
+        found = rituals.unfinished(session, grace_s=30, now=later)
+        assert sorted(found) == sorted([(TEAM, pending.id), (OTHER, running.id)])
+        assert rituals.unfinished(session, grace_s=30) == []  # all within the grace
