@@ -287,7 +287,7 @@ def test_a_run_resumed_after_a_partial_post_doubles_nothing(
     ritual_job = RUN_RITUAL.job_id(TEAM, run_id)
     assert ritual_job in sweep(*args, grace_s=0)  # (with the seeded open tasks' turns)
     queue = turn_queue(runtime.redis, runtime.settings.queue_name)
-    queue.empty()  # only the standup is run here, not the seeded tasks' agents
+    runtime.redis.delete(queue.key)  # only the standup runs here, not the seeded tasks
     enqueue(queue, RUN_RITUAL, TEAM, run_id)
     work(runtime)
     assert len(_top_level(slack)) == 1
@@ -298,7 +298,7 @@ def test_a_run_resumed_after_a_partial_post_doubles_nothing(
     _run_again(runtime, run_id)
     assert len(_replies(slack)) == len(WITH_WORK) + 1 and _calls(runtime, run_id) == calls
     assert ritual_job not in sweep(*args, grace_s=0)  # held: nothing left to resume
-    queue.empty()
+    runtime.redis.delete(queue.key)
 
     # A worker that died between posting and recording: the posts are found by their key.
     with runtime.sessions() as session:
