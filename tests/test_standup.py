@@ -427,3 +427,28 @@ def test_nudge_reminds_the_escalation_once_a_day_and_an_answered_one_is_refused(
     _click(bolt, slack, cmo, "standup-nudge")
     assert slack.ephemerals(STANDUP)[-1]["text"] == ANSWERED
     assert len(slack.messages(CHANNEL_CONTENT, escalation.thread_ts)) == 2  # nothing new
+
+
+def test_a_change_outside_the_agents_authority_asked_in_the_thread_is_refused(
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    bolt: ServedApp,
+    seeded: dict[str, str],
+) -> None:
+    _hold(runtime)
+    thread = _opener(slack)["ts"]
+    keyword_brief = seeded["Keyword brief"]  # the SEO Specialist's, a peer of the Copywriter
+    # the model tries it anyway: the tool refuses in code, the agent says so
+    claude.enqueue(ToolUseReply("update_task", {"task_id": keyword_brief, "due": "2026-02-20"}))
+    text = "copywriter: push the keyword brief to Friday"
+    ts = slack.add_message(STANDUP, user=HUMAN, text=text, thread_ts=thread)
+    event = channel_message_event(user=HUMAN, channel=STANDUP, text=text, ts=ts, thread_ts=thread)
+    assert bolt.sender.send_event(event).status == 200
+    work(runtime)
+
+    with runtime.sessions() as session:
+        task = tasks.load_task(session, TEAM, keyword_brief)
+    assert task is not None and task.due_date == DAY + timedelta(days=2)  # unchanged
+    answer = _by(slack, "Copywriter")[-1]
+    assert answer["text"].startswith("I couldn't: the task is SEO Specialist's")
