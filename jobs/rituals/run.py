@@ -24,7 +24,10 @@ Handler = Callable[[Runtime, RitualRun], str]
 
 # Ritual → "module:function" of its handler, which takes the runtime and the run and returns
 # what happened (the job's result).
-HANDLERS: dict[Ritual, str] = {}
+HANDLERS: dict[Ritual, str] = {
+    Ritual.MORNING: "jobs.rituals.morning:hold_morning",
+    Ritual.EOD: "jobs.rituals.eod:hold_eod",
+}
 
 
 def handler_for(ritual: Ritual) -> Handler | None:

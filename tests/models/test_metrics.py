@@ -4,7 +4,6 @@ trend against the week before."""
 
 from __future__ import annotations
 
-import itertools
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -12,24 +11,22 @@ import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import metrics
-from models.approvals import Approval, ApprovalStatus
+from models.approvals import ApprovalStatus
 from models.kinds import (
     ApprovalStepDetails,
-    AssignmentDetails,
     EscalationCard,
     EscalationDetails,
     RequestDetails,
-    TaskDetails,
 )
 from models.metric_values import NO_DATA, Direction, Period, Rate, compare
-from models.records import LlmCall, Turn
-from models.work import Decision, Task, TaskStatus
+from models.records import Turn
+from models.work import TaskStatus
+from tests.work_rows import approval, call, decision, task
 
 TEAM, OTHER = "T1", "T2"
 MONDAY = datetime(2026, 1, 12, tzinfo=UTC)
 WEEK = Period(MONDAY, MONDAY + timedelta(days=7))
 CONTENT = ("blog_post", "daily_social_post")
-VERSIONS = itertools.count(1)  # (team, subject, version) is unique
 TIERS = {"claude-opus-5-5": "opus", "claude-haiku-5-5": "haiku"}
 CARD = EscalationCard(
     level="VP",
@@ -46,65 +43,6 @@ CARD = EscalationCard(
 
 def at(days: float, hours: float = 0) -> datetime:
     return MONDAY + timedelta(days=days, hours=hours)
-
-
-def task(
-    team: str,
-    status: TaskStatus,
-    made: datetime,
-    ended: datetime,
-    details: TaskDetails | None = None,
-    turn: str | None = None,
-) -> Task:
-    row = Task(
-        team_id=team,
-        created_by="vp_marketing",
-        assigned_to="copywriter",
-        title="t",
-        brief="b",
-        status=status.value,
-        details=details or AssignmentDetails(project="p", requested_in=("C1", "1.0")),
-        origin_turn_id=turn,
-        created_at=made,
-        updated_at=ended,
-    )
-    return row
-
-
-def approval(
-    team: str, subject: Task, status: ApprovalStatus, decided: datetime | None, kind: str
-) -> Approval:
-    return Approval(
-        team_id=team,
-        subject_id=subject.id,
-        action_type=kind,
-        version=next(VERSIONS),
-        title="d",
-        draft="x",
-        drafted_by="copywriter",
-        status=status.value,
-        decided_at=decided,
-        created_at=at(0),
-    )
-
-
-def decision(team: str, maker: str, made: datetime) -> Decision:
-    return Decision(
-        team_id=team, decision_maker=maker, type="t", decision="d", reasoning="", created_at=made
-    )
-
-
-def call(team: str, agent: str, model: str, cost: str, made: datetime, **tokens: int) -> LlmCall:
-    return LlmCall(
-        team_id=team,
-        turn_id="x",
-        agent_id=agent,
-        model=model,
-        status="ok",
-        cost_usd=Decimal(cost),
-        created_at=made,
-        **tokens,
-    )
 
 
 def seed(session: Session, team: str) -> None:
