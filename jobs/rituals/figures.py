@@ -73,7 +73,7 @@ def spend_line(card: Scorecard, roster: Roster) -> Mrkdwn:
     top = [f"{_name(roster, agent)} {usd(cost)}" for agent, cost in agents[:TOP_SPENDERS]]
     tiers = [f"{tier} {usd(cost)}" for tier, cost in sorted(card.spend_per_tier.items())]
     return md(
-        "*Spend by agent* {agents}  ·  *by tier* {tiers}  ·  *cache reads* {cache} of input",
+        "*Spend by agent* {agents}  ·  *by tier* {tiers}  ·  *cache-read share of input* {cache}",
         agents=", ".join(top) or "none",
         tiers=", ".join(tiers) or "none",
         cache=percent(card.cache_read),

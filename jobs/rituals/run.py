@@ -27,6 +27,8 @@ Handler = Callable[[Runtime, RitualRun], str]
 HANDLERS: dict[Ritual, str] = {
     Ritual.MORNING: "jobs.rituals.morning:hold_morning",
     Ritual.EOD: "jobs.rituals.eod:hold_eod",
+    Ritual.WEEKLY: "jobs.rituals.weekly:hold_weekly",
+    Ritual.MONTHLY: "jobs.rituals.monthly:hold_monthly",
 }
 
 
