@@ -26,7 +26,7 @@ from models.work import Decision, Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude, ToolUseReply
 from sandbox.scripted_department import department_responder
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM
+from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, work
 from tests.work_rows import approval, call, decision, task
 
 INSIGHTS, LEADERSHIP = "C0INSIGHTS", "C0LEADERSHIP"
@@ -260,6 +260,12 @@ def test_weekly_planning_posts_the_weeks_figures_and_a_plan_card_once(
     with runtime.sessions() as session:
         woken = tasks.load_task(session, TEAM, plan.subject_id)
         assert woken is not None and woken.status == TaskStatus.READY
+    work(runtime)  # the VP's turn on the approved plan, in the planning thread
+    with runtime.sessions() as session:
+        done = tasks.load_task(session, TEAM, plan.subject_id)
+        assert done is not None and done.status == TaskStatus.DONE, done.status
+    *_, went_on = review_slack.messages(LEADERSHIP, opener["ts"])
+    assert went_on["username"] == "VP Marketing" and went_on["ts"] not in (opener["ts"], card["ts"])
 
 
 def test_weekly_priorities_with_invented_numbers_are_left_out(
