@@ -6,8 +6,8 @@ What counts, precisely:
 - *Work tasks* are the tasks that carry work: a person's request, an assignment, a
   consultation, a campaign step (`WORK_KINDS`). Escalations and approval steps are the
   machinery around work and are counted by their own figures.
-- A task *ended* in the period when it is done, failed or cancelled and its last change
-  (`updated_at`, the finishing transition: nothing changes a finished task) falls in it.
+- A task *ended* in the period when it is done, failed or cancelled and its `finished_at`
+  (stamped by the transition that finished it, models/tasks.py `finishing`) falls in it.
 - An approval version is *decided* in the period when its `decided_at` falls in it and a
   reviewer or a person approved it, sent it back or rejected it (an agent reviewer's send-back
   is a decision too; a version superseded or expired was not decided).
@@ -52,8 +52,8 @@ def _ended_work(team_id: str, period: Period) -> list[ColumnElement[bool]]:
         Task.team_id == team_id,
         _kind().in_(WORK_KINDS),
         Task.status.in_([status.value for status in FINISHED]),
-        Task.updated_at >= period.start,
-        Task.updated_at < period.end,
+        Task.finished_at >= period.start,
+        Task.finished_at < period.end,
     ]
 
 
@@ -71,13 +71,13 @@ def average_task_time(session: Session, team_id: str, period: Period) -> timedel
     """The mean time from a work task's creation (its assignment) to its completion, over
     the work tasks done in the period."""
     rows = session.execute(
-        select(Task.created_at, Task.updated_at).where(
+        select(Task.created_at, Task.finished_at).where(
             *_ended_work(team_id, period), Task.status == TaskStatus.DONE.value
         )
     ).all()
     if not rows:
         return NO_DATA
-    return sum((done - made for made, done in rows), timedelta()) / len(rows)
+    return sum((done - made for made, done in rows if done), timedelta()) / len(rows)
 
 
 def _decided_versions(session: Session, team_id: str, period: Period) -> dict[str, int]:

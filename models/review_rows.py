@@ -27,10 +27,10 @@ def work_done(session: Session, team_id: str, period: Period) -> list[Task]:
                 Task.team_id == team_id,
                 _KIND.in_(WORK_KINDS),
                 Task.status == TaskStatus.DONE.value,
-                Task.updated_at >= period.start,
-                Task.updated_at < period.end,
+                Task.finished_at >= period.start,
+                Task.finished_at < period.end,
             )
-            .order_by(Task.updated_at, Task.id)
+            .order_by(Task.finished_at, Task.id)
         )
     )
 

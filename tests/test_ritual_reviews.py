@@ -263,7 +263,8 @@ def test_weekly_planning_posts_the_weeks_figures_and_a_plan_card_once(
     work(runtime)  # the VP's turn on the approved plan, in the planning thread
     with runtime.sessions() as session:
         done = tasks.load_task(session, TEAM, plan.subject_id)
-        assert done is not None and done.status == TaskStatus.DONE, done.status
+        assert done is not None and done.status == TaskStatus.DONE
+        assert done.finished_at is not None and done.finished_at >= done.created_at
     *_, went_on = review_slack.messages(LEADERSHIP, opener["ts"])
     assert went_on["username"] == "VP Marketing" and went_on["ts"] not in (opener["ts"], card["ts"])
 

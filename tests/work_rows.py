@@ -10,7 +10,7 @@ from decimal import Decimal
 from models.approvals import Approval, ApprovalStatus
 from models.kinds import AssignmentDetails, TaskDetails
 from models.records import LlmCall
-from models.work import Decision, Task, TaskStatus
+from models.work import FINISHED, Decision, Task, TaskStatus
 
 VERSIONS = itertools.count(1)  # (team, subject, version) is unique
 
@@ -28,7 +28,7 @@ def task(
     due: date | None = None,
     thread: tuple[str, str] | None = None,
 ) -> Task:
-    """A task made at `made` whose last change (its end, if finished) was at `ended`."""
+    """A task made at `made` whose last change was at `ended` (its end, if finished)."""
     return Task(
         team_id=team,
         created_by="vp_marketing",
@@ -43,6 +43,7 @@ def task(
         thread_ts=thread[1] if thread else None,
         created_at=made,
         updated_at=ended,
+        finished_at=ended if status in FINISHED else None,
     )
 
 
