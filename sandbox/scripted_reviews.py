@@ -15,6 +15,7 @@ from sandbox.claude_api import ToolUseReply
 from sandbox.product_turns import OpenTask, ReviewAsk, forced_tool, review_ask
 
 PRIORITIES = 3
+PREFERRED_TYPE = "content_calendar"  # what a CMO adjusts after a month's approval figures
 
 
 def review_reply(body: dict[str, Any]) -> ToolUseReply | None:
@@ -50,9 +51,10 @@ def _decisions(ask: ReviewAsk) -> list[dict[str, str]]:
     approval = figures.get("Approval rate", "")
     if not ask.decision_types or not approval or approval.startswith("no data"):
         return []
+    kind = PREFERRED_TYPE if PREFERRED_TYPE in ask.decision_types else ask.decision_types[0]
     return [
         {
-            "type": ask.decision_types[0],
+            "type": kind,
             "decision": "Keep drafts short and reviewed by the manager before they go up",
             "reasoning": f"Approval rate was {approval}",
         }
