@@ -58,6 +58,14 @@ def complete(
     )
 
 
+def finishing(values: dict[str, object]) -> dict[str, object]:
+    """`values` of an UPDATE, stamped with `finished_at` when they finish the task: every
+    move to done, failed or cancelled goes through here, so the metrics can time the work."""
+    if values.get("status") in [status.value for status in FINISHED]:
+        return values | {"finished_at": utcnow()}
+    return values
+
+
 def _move(
     session: Session, team_id: str, task_id: str, from_: tuple[TaskStatus, ...], **values: object
 ) -> bool:
@@ -69,7 +77,7 @@ def _move(
             Task.id == task_id,
             Task.status.in_([status.value for status in from_]),
         )
-        .values(**values),
+        .values(**finishing(values)),
     )
 
 
@@ -228,7 +236,7 @@ def settle(
         values["deliverable"] = deliverable
     return guarded(
         session,
-        update(Task).where(*leases.held(TASKS, held)).values(**values),
+        update(Task).where(*leases.held(TASKS, held)).values(**finishing(values)),
     )
 
 
@@ -302,7 +310,7 @@ def answer_escalation(
         team_id,
         task_id,
         lambda card: card.model_copy(update={"answer": answer}),
-        status=TaskStatus.DONE,
+        status=TaskStatus.DONE.value,
         deliverable=answer.for_agent(),
     )
 
@@ -364,7 +372,7 @@ def _rewrite_escalation(
                 Task.status == TaskStatus.ESCALATED.value,
                 Task.updated_at == task.updated_at,
             )
-            .values(context=kinds.dump(changed), **values),
+            .values(**finishing({"context": kinds.dump(changed), **values})),
         ):
             return True
     return False

@@ -74,6 +74,8 @@ class Task(TeamScoped, Base):
     lease_token: Mapped[str | None] = mapped_column(String(32), default=None)
     lease_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     lease_holder: Mapped[str | None] = mapped_column(String(80), default=None)  # "host:pid"
+    # When it became done, failed or cancelled (what "average task time" measures to).
+    finished_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, onupdate=utcnow)
 
     @property

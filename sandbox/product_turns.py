@@ -342,3 +342,45 @@ def _standup_tasks(frame: ElementTree.Element | None) -> tuple[StandupTask, ...]
         )
         for task in frame.findall("task")
     )
+
+
+@dataclass(frozen=True)
+class OpenTask:
+    id: str
+    agent: str
+    title: str
+    due: str = ""
+    overdue: bool = False
+
+
+@dataclass(frozen=True)
+class ReviewAsk:
+    """A review's frames (jobs/rituals/): the figures, the open work, the decision types."""
+
+    figures: tuple[tuple[str, str], ...]  # (name, value as the post shows it)
+    open_work: tuple[OpenTask, ...] = ()
+    decision_types: tuple[str, ...] = ()
+
+
+def review_ask(body: dict[str, Any]) -> ReviewAsk | None:
+    """The frames of a weekly planning (`week`) or monthly review (`monthly_review`) call."""
+    text = first_user_text(body)
+    review = _first(text, "week") or _first(text, "monthly_review")
+    if review is None:
+        return None
+    return ReviewAsk(
+        figures=tuple(
+            (figure.get("name", ""), figure.text or "") for figure in review.iter("figure")
+        ),
+        open_work=tuple(
+            OpenTask(
+                id=task.get("id", ""),
+                agent=task.get("agent", ""),
+                title=task.text or "",
+                due=task.get("due", ""),
+                overdue=task.get("overdue") == "yes",
+            )
+            for task in review.iter("task")
+        ),
+        decision_types=tuple(kind.get("id", "") for kind in review.iter("type")),
+    )

@@ -14,7 +14,7 @@ every deliverable. Task turns (a `<task>` frame: title and brief) are read for t
 Approval flows (drafts submitted, reviews, decisions) are sandbox/scripted_approvals.py;
 escalations (legal questions, big spend) sandbox/scripted_escalation.py; a campaign's factors
 and plan (the turns forced to call `analyze_request` or `propose_plan`)
-sandbox/scripted_campaigns.py.
+sandbox/scripted_campaigns.py; the reviews' priorities and decisions sandbox/scripted_reviews.py.
 
 Role templates are Slack mrkdwn. In them `{t}` is the topic ("AI analytics launch"), `{p}`
 the product ("AI analytics"), `{P}` the product capitalised, and `[[a|b]]` one alternative
@@ -36,6 +36,7 @@ from sandbox.scripted_approvals import approval_reply
 from sandbox.scripted_campaigns import campaign_reply
 from sandbox.scripted_delegation import delegation_reply, synthesis_reply
 from sandbox.scripted_escalation import escalation_reply
+from sandbox.scripted_reviews import review_reply
 from sandbox.scripted_rituals import reschedule_reply, standup_reply
 
 T = TypeVar("T")
@@ -118,7 +119,7 @@ def department_responder(body: dict[str, Any]) -> Reply:
     its team produces delegates (a ToolUseReply per round), then acknowledges; anything else
     is the role's own answer.
     """
-    planning = campaign_reply(body) or standup_reply(body)
+    planning = campaign_reply(body) or standup_reply(body) or review_reply(body)
     if planning is not None:
         return planning
     request = read_request(body)

@@ -47,7 +47,15 @@ def stop_request(
                 Task.origin_turn_id == turn_id,
                 Task.status.not_in([s.value for s in FINISHED]),
             )
-            .values(status=TaskStatus.CANCELLED.value, lease_token=None, lease_expires_at=None)
+            .values(
+                **tasks.finishing(
+                    {
+                        "status": TaskStatus.CANCELLED.value,
+                        "lease_token": None,
+                        "lease_expires_at": None,
+                    }
+                )
+            )
             .execution_options(synchronize_session=False)
         )
         session.commit()

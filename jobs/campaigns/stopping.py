@@ -10,6 +10,7 @@ from jobs.approvals.posts import expire_approvals
 from jobs.runtime import Runtime
 from models import campaign_steps
 from models.campaigns import CampaignStep, StepStatus
+from models.tasks import finishing
 from models.work import FINISHED, Task, TaskStatus
 
 MAX_CASCADE_DEPTH = 10  # levels of delegation below a step's task, far above any real cascade
@@ -89,7 +90,15 @@ def _cancel_tasks(rt: Runtime, team_id: str, roots: list[str]) -> list[str]:
                     Task.id.in_(level),
                     Task.status.not_in([status.value for status in FINISHED]),
                 )
-                .values(status=TaskStatus.CANCELLED.value, lease_token=None, lease_expires_at=None)
+                .values(
+                    **finishing(
+                        {
+                            "status": TaskStatus.CANCELLED.value,
+                            "lease_token": None,
+                            "lease_expires_at": None,
+                        }
+                    )
+                )
                 .execution_options(synchronize_session=False)
             )
             session.commit()

@@ -26,6 +26,10 @@ Handler = Callable[[Runtime, RitualRun], str]
 # what happened (the job's result).
 HANDLERS: dict[Ritual, str] = {
     Ritual.STANDUP: "jobs.rituals.standup:hold_standup",
+    Ritual.MORNING: "jobs.rituals.morning:hold_morning",
+    Ritual.EOD: "jobs.rituals.eod:hold_eod",
+    Ritual.WEEKLY: "jobs.rituals.weekly:hold_weekly",
+    Ritual.MONTHLY: "jobs.rituals.monthly:hold_monthly",
 }
 
 
