@@ -22,12 +22,14 @@ from jobs.queue import (
     AFTER_DECISION,
     ANALYZE_CAMPAIGN,
     REMIND_APPROVERS,
+    RUN_RITUAL,
     RUN_TASK,
     RUN_TURN,
     JobRef,
     enqueue,
     turn_queue,
 )
+from jobs.rituals.sweep import runs_to_resume
 from models import approvals, campaign_steps, campaigns, leases
 from models.base import utcnow
 from models.leases import TASKS, TURNS
@@ -43,9 +45,9 @@ def sweep(
     grace_s: float,
     remind_after: timedelta | None = None,
 ) -> list[str]:
-    """Re-enqueue every lost turn, task, decision follow-up, campaign analysis and campaign
-    engine pass once, and queue the reminder of each approval left pending longer than
-    `remind_after`; returns the job ids. Safe to run anywhere, any time."""
+    """Re-enqueue every lost turn, task, decision follow-up, campaign analysis, campaign
+    engine pass and ritual run once, and queue the reminder of each approval left pending
+    longer than `remind_after`; returns the job ids. Safe to run anywhere, any time."""
     with sessions() as session:
         lost = leases.lost(session, TURNS, grace_s=grace_s)
         lost_work = leases.lost(session, TASKS, grace_s=grace_s)
@@ -63,6 +65,9 @@ def sweep(
     lost_jobs += [(AFTER_DECISION, t, a) for t, a in followups]
     lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
     lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
+    lost_jobs += [
+        (RUN_RITUAL, t, r) for t, r in runs_to_resume(sessions, connection, grace_s=grace_s)
+    ]
     requeued = []
     for team_id, campaign_id in analyzing:  # no lease: a running analysis is left to finish
         if not _in_redis(connection, ANALYZE_CAMPAIGN.job_id(team_id, campaign_id)):

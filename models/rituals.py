@@ -160,3 +160,19 @@ def runs_on(session: Session, team_id: str, ritual: Ritual, local_date: date) ->
             .order_by(RitualRun.created_at)
         )
     )
+
+
+def unfinished(
+    session: Session, *, older_than: datetime, newer_than: datetime
+) -> list[tuple[str, str]]:
+    """(team_id, run_id) of every run still pending or running that was claimed between the
+    two instants: the sweeper's candidates (a run older than `newer_than` is left alone, so a
+    ritual that keeps failing is not retried for ever). Across workspaces: ids only."""
+    rows = session.execute(
+        select(RitualRun.team_id, RitualRun.id).where(
+            RitualRun.status.in_([RunStatus.PENDING.value, RunStatus.RUNNING.value]),
+            RitualRun.created_at < older_than,
+            RitualRun.created_at > newer_than,
+        )
+    )
+    return [(team_id, run_id) for team_id, run_id in rows]
