@@ -124,7 +124,7 @@ class RitualControl:
     def _skip(self, session: Session, team_id: str, ritual: Ritual) -> Mrkdwn:
         workspace = self._workspace(session, team_id)
         today = local_today(workspace.calendar, utcnow())
-        title = RITUAL_TITLES[ritual]
+        title = RITUAL_TITLES[ritual].removeprefix("the ")  # "Today's daily standup"
         made = rituals.claim_run(
             session, team_id, ritual, today.isoformat(), today, status=RunStatus.SKIPPED
         )

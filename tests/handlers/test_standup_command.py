@@ -57,33 +57,34 @@ def test_sub_commands(text: str, expected: Command) -> None:
     assert parse_standup(text) == expected
 
 
-@pytest.mark.parametrize(
-    ("text", "reason", "usage"),
-    [
-        ("time", "`time` needs one time", "time HH:MM"),
-        ("time 10:00 11:00", "`time` takes only one time", "time HH:MM"),
-        ("time 25:00", "`25:00` is not a 24-hour time", "time HH:MM"),
-        ("time 10am", "`10am` is not a 24-hour time", "time HH:MM"),
-        ("eod time 9.30", "`9.30` is not a 24-hour time", "time HH:MM"),
-        ("now please", "`now` takes nothing after it.", "[now]"),
-        ("skip tomorrow", "`skip` takes nothing after it.", "skip"),
-        ("off eod", "`off` takes nothing after it.", "`off`"),
-        ("on now", "`on` takes nothing after it.", "`off`"),
-        ("channel", "`channel` needs one channel", "channel #name"),
-        ("channel #Bad Name", "`channel` takes only one channel", "channel #name"),
-        ("channel #bad!", "`#bad!` is not a channel name", "channel #name"),
-        ("status now", "`status` takes nothing after it.", "/standup status"),
-        ("help me", "`help` takes nothing after it.", "/standup help"),
-        ("timezone", "`timezone` needs one zone", "timezone Europe/Berlin"),
-        ("timezone Mars/Olympus", "`Mars/Olympus` is not a time zone", "timezone Europe/Berlin"),
-        ("timezone ../etc/passwd", "`../etc/passwd` is not a time zone", "timezone"),
-        ("holiday", "`holiday` needs `add` or `remove` and a date", "holiday add|remove"),
-        ("holiday add", "`holiday` needs `add` or `remove` and a date", "holiday add|remove"),
-        ("holiday move 2026-12-24", "needs `add` or `remove`", "holiday add|remove"),
-        ("holiday add 24/12/2026", "`24/12/2026` is not a date", "holiday add|remove"),
-        ("holiday add 2026-13-01", "`2026-13-01` is not a date", "holiday add|remove"),
-    ],
-)
+# Every bad argument: what is typed, the reason given, a piece of the usage shown.
+BAD_ARGUMENTS = [
+    ("time", "`time` needs one time", "time HH:MM"),
+    ("time 10:00 11:00", "`time` takes only one time", "time HH:MM"),
+    ("time 25:00", "`25:00` is not a 24-hour time", "time HH:MM"),
+    ("time 10am", "`10am` is not a 24-hour time", "time HH:MM"),
+    ("eod time 9.30", "`9.30` is not a 24-hour time", "time HH:MM"),
+    ("now please", "`now` takes nothing after it.", "[now]"),
+    ("skip tomorrow", "`skip` takes nothing after it.", "skip"),
+    ("off eod", "`off` takes nothing after it.", "`off`"),
+    ("on now", "`on` takes nothing after it.", "`off`"),
+    ("channel", "`channel` needs one channel", "channel #name"),
+    ("channel #Bad Name", "`channel` takes only one channel", "channel #name"),
+    ("channel #bad!", "`#bad!` is not a channel name", "channel #name"),
+    ("status now", "`status` takes nothing after it.", "/standup status"),
+    ("help me", "`help` takes nothing after it.", "/standup help"),
+    ("timezone", "`timezone` needs one zone", "timezone Europe/Berlin"),
+    ("timezone Mars/Olympus", "`Mars/Olympus` is not a time zone", "timezone Europe/Berlin"),
+    ("timezone ../etc/passwd", "`../etc/passwd` is not a time zone", "timezone"),
+    ("holiday", "`holiday` needs `add` or `remove` and a date", "holiday add|remove"),
+    ("holiday add", "`holiday` needs `add` or `remove` and a date", "holiday add|remove"),
+    ("holiday move 2026-12-24", "needs `add` or `remove`", "holiday add|remove"),
+    ("holiday add 24/12/2026", "`24/12/2026` is not a date", "holiday add|remove"),
+    ("holiday add 2026-13-01", "`2026-13-01` is not a date", "holiday add|remove"),
+]
+
+
+@pytest.mark.parametrize(("text", "reason", "usage"), BAD_ARGUMENTS)
 def test_bad_arguments_name_the_problem_and_the_usage(text: str, reason: str, usage: str) -> None:
     refused = parse_standup(text)
     assert isinstance(refused, Refused), refused
