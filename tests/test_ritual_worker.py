@@ -72,7 +72,7 @@ def test_a_run_whose_worker_died_is_enqueued_again(runtime: Runtime) -> None:
     assert runs_to_resume(runtime.sessions, runtime.redis, grace_s=0) == []  # queued
     # A worker takes the job (as RQ's dequeue does) and is registered while it runs it.
     worker = SimpleWorker([queue], connection=runtime.redis, name="standup-worker")
-    worker.register_birth()
+    worker.register_birth()  # type: ignore[no-untyped-call]
     job = queue.dequeue_any([queue], None, connection=runtime.redis)
     assert job is not None
     with runtime.redis.pipeline() as pipeline:
