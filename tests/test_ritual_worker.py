@@ -13,16 +13,18 @@ from pathlib import Path
 from redis import Redis
 from rq import SimpleWorker
 from rq.cron import CronScheduler
+from rq.worker_pool import WorkerData
 
 from jobs.queue import RUN_RITUAL, enqueue, turn_queue
 from jobs.rituals.sweep import runs_to_resume
 from jobs.runtime import Runtime
-from jobs.worker import _unregister_worker
+from jobs.worker import Supervisor
 from models import rituals
 from models.rituals import Ritual, RunStatus
 from sandbox.worker_command import STOP_TIMEOUT_S, WorkerCommand, start_worker_command
 from settings import Settings
 from tests.conftest import TEAM, wait_until
+from tests.test_task_recovery import _dead_child
 
 
 def schedulers(connection: Redis) -> list[CronScheduler]:
@@ -79,5 +81,11 @@ def test_a_run_whose_worker_died_is_enqueued_again(runtime: Runtime) -> None:
         job[0].prepare_for_execution(worker.name, pipeline)
         pipeline.execute()
     assert runs_to_resume(runtime.sessions, runtime.redis, grace_s=0) == []  # in motion
-    _unregister_worker(runtime.redis, worker.name)  # what the supervisor does on its death
-    assert runs_to_resume(runtime.sessions, runtime.redis, grace_s=0) == [(TEAM, run_id)]
+    # The worker process dies: its supervisor sees it, unregisters it and sweeps at once.
+    supervisor = Supervisor(runtime, processes=1, with_cron=False)
+    child = _dead_child()
+    supervisor.worker_dict[worker.name] = WorkerData(worker.name, child.pid or 0, child)
+    assert runs_to_resume(runtime.sessions, runtime.redis, grace_s=0) == []  # not seen yet
+    supervisor.check_workers(respawn=False)
+    assert queue.job_ids == [RUN_RITUAL.job_id(TEAM, run_id)]
+    assert runs_to_resume(runtime.sessions, runtime.redis, grace_s=0) == []  # queued again
