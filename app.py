@@ -18,11 +18,13 @@ import handlers
 from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import check_submitters, load_authority
 from bots.prompts import PromptLibrary
+from bots.ritual_config import load_ritual_config
 from bots.roster import load_roster
 from errors import ConfigError, StartupError
 from handlers.campaign_engine import CampaignsRunning
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
+from handlers.standup_actions import RitualControl
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import (
@@ -97,7 +99,13 @@ def create_app(settings: Settings) -> App:
         approvers,
         lookup,
     )
-    handlers.register(app, intake, approvers, lookup, campaigns)
+    rituals = RitualControl(
+        intake.engine,
+        intake.queue,
+        load_ritual_config(settings.rituals_path),
+        settings.workspace_time_zone,
+    )
+    handlers.register(app, intake, approvers, lookup, rituals, campaigns)
     return app
 
 

@@ -12,6 +12,7 @@ from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -24,6 +25,7 @@ from pydantic_settings import (
 
 from bots.approvers import DEFAULT_APPROVALS_PATH
 from bots.prompts import DEFAULT_PROMPTS_DIR
+from bots.ritual_config import DEFAULT_RITUALS_PATH
 from bots.roster import DEFAULT_ROSTER_PATH, ModelTier
 from errors import ConfigError
 
@@ -100,6 +102,9 @@ class Settings(BaseSettings):
     roster_path: Path = DEFAULT_ROSTER_PATH
     approvals_path: Path = DEFAULT_APPROVALS_PATH
     prompts_dir: Path = DEFAULT_PROMPTS_DIR  # department.md and one <agent id>.md per agent
+    rituals_path: Path = DEFAULT_RITUALS_PATH  # when the standup and the reviews run
+    # The IANA zone rituals keep time in, for a workspace that set none (`/standup timezone`).
+    workspace_time_zone: str = "UTC"
 
     redis_url: str = "redis://localhost:6379/0"
     database_url: str = "sqlite:///marketing_dept.db"
@@ -124,7 +129,6 @@ class Settings(BaseSettings):
     campaign_channel: str = Field(default="mkt-campaigns", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$")
     # Where the VP Marketing opens the daily standup's thread: the default for every workspace
     # (a workspace's own ritual settings, when it has them, override it).
-    standup_channel: str = Field(default="mkt-standup", pattern=r"^[a-z0-9][a-z0-9_\-]{0,79}$")
     # The tier that phrases every agent's standup update in one call (issue 18: not 14 Opus calls).
     standup_model_tier: ModelTier = "haiku"
     campaign_budget_usd: Decimal = Field(default=Decimal("50.00"), gt=0)
@@ -149,6 +153,15 @@ class Settings(BaseSettings):
     def _redis_scheme(cls, value: str) -> str:
         if not value.startswith(("redis://", "rediss://", "unix://")):
             raise ValueError("must start with redis://, rediss:// or unix://")
+        return value
+
+    @field_validator("workspace_time_zone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as error:
+            raise ValueError("must be an IANA time zone such as Europe/Berlin") from error
         return value
 
     @field_validator("database_url")

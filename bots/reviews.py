@@ -1,4 +1,4 @@
-"""The reviews as data (bots/reviews.toml): their voices, default channels, content types
+"""The reviews as data (bots/reviews.toml): their voices, content types
 and limits, validated against the roster and the authority matrix."""
 
 from __future__ import annotations
@@ -33,13 +33,6 @@ class PerReview(_Frozen):
         return value
 
 
-class Channels(PerReview):
-    morning: str = Field(pattern=CHANNEL_NAME)
-    eod: str = Field(pattern=CHANNEL_NAME)
-    weekly: str = Field(pattern=CHANNEL_NAME)
-    monthly: str = Field(pattern=CHANNEL_NAME)
-
-
 class Limits(_Frozen):
     listed_tasks: int = Field(default=10, ge=1, le=30)
     priorities: int = Field(default=5, ge=1, le=10)
@@ -49,7 +42,6 @@ class Limits(_Frozen):
 class ReviewConfig(_Frozen):
     content_types: tuple[str, ...] = Field(min_length=1)
     voices: PerReview
-    channels: Channels
     limits: Limits = Limits()
 
 

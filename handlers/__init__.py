@@ -5,10 +5,20 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bots.approvers import ApprovalConfig
-from handlers import actions, approvals, campaign_cards, commands, events, home, standup_actions
+from handlers import (
+    actions,
+    approvals,
+    campaign_cards,
+    commands,
+    events,
+    home,
+    standup,
+    standup_buttons,
+)
 from handlers.campaign_actions import CampaignActions, CampaignsNotYet
 from handlers.context import Services
 from handlers.intake import Intake
+from handlers.standup_actions import RitualControl
 from jobs.slack.people import People
 
 
@@ -17,18 +27,21 @@ def register(
     intake: Intake,
     approvers: ApprovalConfig,
     lookup: People,
+    rituals: RitualControl,
     campaigns: CampaignActions | None = None,
 ) -> None:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
     clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
-    `campaigns` is what `/campaign` does (until the engine is wired in: `CampaignsNotYet`).
+    `rituals` is what `/standup` does; `campaigns` what `/campaign` does (until the engine
+    is wired in: `CampaignsNotYet`).
     The jobs the listeners enqueue are resolved where they run: the worker's start-up
     (jobs.runtime.build_runtime) stops on a renamed one; the app never imports them."""
-    app.use(Services(intake, approvers, lookup, campaigns or CampaignsNotYet()).provide)
+    app.use(Services(intake, approvers, lookup, campaigns or CampaignsNotYet(), rituals).provide)
     events.register(app)
     commands.register(app)
     actions.register(app)
     approvals.register(app)
     campaign_cards.register(app)
     home.register(app)
-    standup_actions.register(app)
+    standup_buttons.register(app)
+    standup.register(app)

@@ -16,6 +16,7 @@ from slack_bolt import BoltContext
 from bots.approvers import ApprovalConfig
 from handlers.campaign_actions import CampaignActions
 from handlers.intake import Intake
+from handlers.standup_actions import RitualControl
 from jobs.slack.people import People, refusal_to_decide
 
 SERVICES_KEY = "marketing_dept_services"
@@ -24,12 +25,13 @@ SERVICES_KEY = "marketing_dept_services"
 @dataclass(frozen=True)
 class Services:
     """`intake` persists and enqueues; `approvers` and `people` say who may decide;
-    `campaigns` is what `/campaign` does once parsed."""
+    `campaigns` is what `/campaign` does once parsed, `rituals` what `/standup` does."""
 
     intake: Intake
     approvers: ApprovalConfig
     people: People
     campaigns: CampaignActions
+    rituals: RitualControl
 
     def provide(self, context: BoltContext, next_: Callable[[], None]) -> None:
         """Bolt middleware: every listener of this app finds these services in `context`."""

@@ -22,6 +22,7 @@ from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import AuthorityMatrix, check_submitters, load_authority
 from bots.campaign_data import CampaignData, load_campaign_data
 from bots.prompts import PromptLibrary
+from bots.ritual_config import RitualConfig, load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
@@ -48,6 +49,7 @@ class Runtime:
     prompts: PromptLibrary
     prices: PriceTable
     campaign_data: CampaignData  # the advisor's numbers and patterns, checked at start-up
+    rituals: RitualConfig  # when the standup and the reviews run unless a workspace chose
     sessions: sessionmaker[Session]
     slack: WebClient
     slack_best_effort: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
@@ -138,6 +140,7 @@ def build_runtime(settings: Settings) -> Runtime:
         prompts=PromptLibrary(roster, settings.prompts_dir),
         prices=prices,
         campaign_data=campaign_data,
+        rituals=load_ritual_config(settings.rituals_path),
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),
         slack_best_effort=slack_best_effort_client(settings),

@@ -29,7 +29,8 @@ from jobs.queue import (
     enqueue,
     turn_queue,
 )
-from models import approvals, campaign_steps, campaigns, leases, rituals
+from jobs.rituals.sweep import runs_to_resume
+from models import approvals, campaign_steps, campaigns, leases
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -53,7 +54,6 @@ def sweep(
         followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
         to_advance = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
         analyzing = campaigns.stuck_analyzing(session, grace_s=grace_s)
-        ritual_runs = rituals.unfinished(session, grace_s=grace_s)
         due = (
             approvals.due_for_reminder(session, older_than=utcnow() - remind_after)
             if remind_after is not None
@@ -65,9 +65,11 @@ def sweep(
     lost_jobs += [(AFTER_DECISION, t, a) for t, a in followups]
     lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
     lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
+    lost_jobs += [
+        (RUN_RITUAL, t, r) for t, r in runs_to_resume(sessions, connection, grace_s=grace_s)
+    ]
     requeued = []
     unleased = [(ANALYZE_CAMPAIGN, t, c) for t, c in analyzing]
-    unleased += [(RUN_RITUAL, t, r) for t, r in ritual_runs]  # a standup a dead worker left
     for ref, team_id, record_id in unleased:  # no lease: a running job is left to finish
         if not _in_redis(connection, ref.job_id(team_id, record_id)):
             requeued.append(enqueue(queue, ref, team_id, record_id))

@@ -1,4 +1,5 @@
-"""`python -m jobs.worker`: the worker command (RQ workers plus the turn sweeper).
+"""`python -m jobs.worker`: the worker command (RQ workers, the sweeper and the ritual
+scheduler).
 
 RQ's `WorkerPool` forks N worker processes (each an RQ `SimpleWorker`: no fork per job, so a
 job starts within milliseconds of being enqueued), restarts any that die and passes a stop on
@@ -9,6 +10,10 @@ Leases name the worker process holding them ("host:pid", models/leases.py). When
 dies, the supervisor gives back that child's leases and sweeps at once, so its turn is
 running again within a second or two, not a lease length later; a supervisor starting after
 a crash gives back the leases of this host's processes that no longer exist.
+
+The ritual scheduler (RQ's cron, jobs/rituals/cron.py) runs in one more child process, kept
+alive and stopped with the workers; `--no-cron` leaves it out (for a deployment that runs
+`rq cron jobs.rituals.cron_config` on its own).
 """
 
 from __future__ import annotations
@@ -25,8 +30,9 @@ from datetime import timedelta
 from multiprocessing.process import BaseProcess
 
 from pydantic import ValidationError
+from redis import Redis
 from redis.exceptions import RedisError
-from rq import SimpleWorker
+from rq import SimpleWorker, worker_registration
 from rq.worker_pool import WorkerData, WorkerPool
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
@@ -34,6 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from errors import StartupError
 from jobs import runtime as runtime_module
 from jobs.queue import turn_queue
+from jobs.rituals.cron import CronProcess
 from jobs.sweeper import sweep_safely
 from models import leases
 from models.leases import holder_name
@@ -71,23 +78,38 @@ class Supervisor(WorkerPool):
     """RQ's `WorkerPool` keeps N workers alive and stops them; this adds the sweeper and gives
     back a dead child's leases. Its loop checks the children about once a second."""
 
-    def __init__(self, rt: runtime_module.Runtime, processes: int) -> None:
+    def __init__(
+        self, rt: runtime_module.Runtime, processes: int, *, with_cron: bool = True
+    ) -> None:
         super().__init__([rt.settings.queue_name], rt.redis, num_workers=processes)
         self.rt = rt
         self.next_sweep_at = 0.0  # monotonic seconds; 0: at the next check
+        self.cron = CronProcess() if with_cron else None
 
     def run(self) -> None:
         """Until SIGTERM or SIGINT; then the workers finish their running jobs first."""
         self._release_dead_on_host()
+        if self.cron is not None:
+            self.cron.start()
         self.start(logging_level="WARNING")
+
+    def stop_workers(self) -> None:
+        """RQ's stop for the workers, and the scheduler's."""
+        super().stop_workers()  # type: ignore[no-untyped-call]
+        if self.cron is not None:
+            self.cron.stop()
+
+    def all_workers_have_stopped(self) -> bool:
+        """The pool exits once its workers and the scheduler have ended."""
+        return super().all_workers_have_stopped() and (self.cron is None or self.cron.stopped())
 
     def get_worker_process(
         self, name: str, burst: bool, _sleep: float = 0, logging_level: str = "INFO"
     ) -> BaseProcess:
         """Our entry point instead of RQ's `run_worker`: the child must drop the database
         connections it inherited (runtime.forget_inherited) and wait for Redis if it is away;
-        RQ's would die and be forked again every second, and start an RQ scheduler (we
-        schedule no jobs)."""
+        RQ's would die and be forked again every second, and start RQ's scheduler of
+        delayed jobs (we enqueue none; the rituals' cron is `self.cron`)."""
         # Forked from a supervisor that has imported everything and runs no threads, a worker
         # starts in milliseconds instead of re-importing for a second and a half.
         return multiprocessing.get_context("fork").Process(
@@ -108,6 +130,8 @@ class Supervisor(WorkerPool):
     def check_workers(self, respawn: bool = True) -> None:
         """RQ's reap and respawn, then a sweep when one is due."""
         super().check_workers(respawn)
+        if self.cron is not None and self.status != self.Status.STOPPED:
+            self.cron.keep_alive()
         if self.status != self.Status.STOPPED and time.monotonic() >= self.next_sweep_at:
             self.next_sweep_at = time.monotonic() + self.rt.settings.sweep_interval_s
             sweep_safely(
@@ -126,6 +150,7 @@ class Supervisor(WorkerPool):
             "Worker process %s exited (%s)", worker_data.pid, worker_data.process.exitcode
         )
         _release_holder(self.rt.sessions, holder_name(socket.gethostname(), worker_data.pid))
+        _unregister_worker(self.rt.redis, worker_data.name)
         self.next_sweep_at = 0.0
 
     def _release_dead_on_host(self) -> None:
@@ -155,6 +180,20 @@ def _release_holder(sessions: sessionmaker[Session], holder: str) -> None:
         logger.info("Gave back %d lease(s) held by dead worker %s", released, holder)
 
 
+def _unregister_worker(connection: Redis, name: str) -> None:
+    """A dead child's RQ registration goes at once: the sweeper takes a started job whose
+    worker is no longer registered as lost (jobs/rituals/sweep.py). Never raises."""
+    try:
+        worker = SimpleWorker.find_by_key(
+            SimpleWorker.redis_worker_namespace_prefix + name, connection=connection
+        )
+        if worker is not None:
+            worker_registration.unregister(worker)
+        connection.delete(SimpleWorker.redis_worker_namespace_prefix + name)
+    except RedisError as error:
+        logger.warning("Dead worker %s not unregistered: %s", name, type(error).__name__)
+
+
 def _alive(pid: int) -> bool:
     try:
         os.kill(pid, 0)
@@ -174,6 +213,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the department's workers and sweeper.")
     parser.add_argument("--processes", type=int, default=None, help="worker processes")
     parser.add_argument("--check", action="store_true", help="validate configuration and exit")
+    parser.add_argument(
+        "--no-cron", action="store_true", help="run no ritual scheduler (rq cron runs one)"
+    )
     args = parser.parse_args(argv)
     _setup_logging()
     try:
@@ -191,7 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     # Installed so that each forked worker finds it and lets go of its pooled database
     # connections (runtime.forget_inherited) instead of sharing the supervisor's.
     runtime_module.install(rt)
-    Supervisor(rt, args.processes or settings.worker_processes).run()
+    Supervisor(rt, args.processes or settings.worker_processes, with_cron=not args.no_cron).run()
     return 0
 
 

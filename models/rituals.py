@@ -10,7 +10,7 @@ every post of the run once).
 from __future__ import annotations
 
 import enum
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 
 from sqlalchemy import Date, Index, String, UniqueConstraint, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -163,16 +163,16 @@ def runs_on(session: Session, team_id: str, ritual: Ritual, local_date: date) ->
 
 
 def unfinished(
-    session: Session, *, grace_s: float, now: datetime | None = None
+    session: Session, *, older_than: datetime, newer_than: datetime
 ) -> list[tuple[str, str]]:
-    """(team, run) still pending or running `grace_s` after it was claimed: its job was never
-    enqueued (Redis away) or its worker died mid-run. The sweeper's one cross-workspace read
-    of runs; it re-enqueues those whose job is neither queued nor running."""
-    cutoff = (now or utcnow()) - timedelta(seconds=grace_s)
+    """(team_id, run_id) of every run still pending or running that was claimed between the
+    two instants: the sweeper's candidates (a run older than `newer_than` is left alone, so a
+    ritual that keeps failing is not retried for ever). Across workspaces: ids only."""
     rows = session.execute(
         select(RitualRun.team_id, RitualRun.id).where(
             RitualRun.status.in_([RunStatus.PENDING.value, RunStatus.RUNNING.value]),
-            RitualRun.created_at < cutoff,
+            RitualRun.created_at < older_than,
+            RitualRun.created_at > newer_than,
         )
     )
     return [(team_id, run_id) for team_id, run_id in rows]

@@ -3,7 +3,8 @@ machine, with a database and a Redis db of its own whatever DATABASE_URL and RED
 
 Starts, in one process tree: Redis (the running one, or a fresh redis-server), the Slack
 stand-in, the scripted Claude (unless ANTHROPIC_API_KEY is set), the real Bolt app, the real
-worker command, and the page at http://127.0.0.1:PORT/. Ctrl-C stops all of it; the workers
+worker command (with its ritual scheduler: the standup runs at its time, or now with
+`/standup`), and the page at http://127.0.0.1:PORT/. Ctrl-C stops all of it; the workers
 finish the turns they are running first.
 """
 
@@ -30,6 +31,7 @@ from rq import Queue, Worker
 from slack_bolt import App
 from waitress.server import create_server
 
+from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError
 from handlers.ingress import wsgi_handler
@@ -57,12 +59,14 @@ WORKER_STOP_S = 30
 WORKER_READY_S = 30
 
 
-def channels(roster: Roster, escalations: str = "mkt-escalations") -> list[SandboxChannel]:
-    """#general, every team channel of the roster, the escalation channel, and a DM with the
-    app per person."""
+def channels(
+    roster: Roster, escalations: str = "mkt-escalations", rituals: tuple[str, ...] = ()
+) -> list[SandboxChannel]:
+    """#general, every team channel of the roster, the escalation channel, the rituals'
+    channels (#mkt-standup…), and a DM with the app per person."""
     named = [SandboxChannel("C0GENERAL", "general")]
     names = [c.name for c in roster.channels]
-    names += [escalations] if escalations not in names else []
+    names += [name for name in dict.fromkeys((escalations, *rituals)) if name not in names]
     named += [SandboxChannel(f"C0{name.upper().replace('-', '')}", name) for name in names]
     return named + [SandboxChannel(f"D0{p.name.upper()}", "", True, p.id) for p in PEOPLE]
 
@@ -172,7 +176,10 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         )
         for person in PEOPLE:
             slack.add_user(person.id, person.name, is_admin=person.is_admin)
-        all_channels = channels(roster, settings.escalation_channel)
+        ritual_channels = tuple(
+            ritual.channel for ritual in load_ritual_config(settings.rituals_path).rituals.values()
+        )
+        all_channels = channels(roster, settings.escalation_channel, ritual_channels)
         for channel in all_channels:
             slack.add_channel(channel.id, channel.name, is_im=channel.is_im, user=channel.user)
         scripted = settings.anthropic_api_key is None

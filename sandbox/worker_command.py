@@ -56,15 +56,23 @@ class WorkerCommand:
 
 
 def start_worker_command(
-    settings: Settings, log: Path, processes: int = 1, cwd: Path | None = None
+    settings: Settings,
+    log: Path,
+    processes: int = 1,
+    cwd: Path | None = None,
+    *,
+    cron: bool = False,
 ) -> WorkerCommand:
     """`python -m jobs.worker --processes N` seeing exactly `settings`, logging to `log`, run
-    in `cwd` (default: the log's folder)."""
+    in `cwd` (default: the log's folder). Without `cron` it runs no ritual scheduler
+    (`--no-cron`): a tick at a real minute would start the day's rituals in the middle of a
+    test or benchmark about something else."""
     env = as_environment(settings, os.environ)
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(REPO_ROOT), env.get("PYTHONPATH")]))
     with log.open("ab") as handle:  # the child keeps its own descriptor
         process = subprocess.Popen(
-            [sys.executable, "-m", "jobs.worker", "--processes", str(processes)],
+            [sys.executable, "-m", "jobs.worker", "--processes", str(processes)]
+            + ([] if cron else ["--no-cron"]),
             cwd=cwd or log.parent,
             env=env,
             stdout=handle,

@@ -9,6 +9,7 @@ from typing import Any
 import yaml
 
 from handlers.campaign_command import USAGE
+from handlers.standup_command import ACTION_WORDS, RITUAL_WORDS, WORKSPACE_WORDS
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())
 
@@ -27,6 +28,7 @@ USED = {
     "message.groups": "groups:history",
     "message.im": "im:history",
     "/campaign": "commands",
+    "/standup": "commands",
     "conversations.list (team channels by name)": "channels:read",
     "conversations.join (a public team channel, before the first post)": "channels:join",
     "conversations.list (private channels the app is in)": "groups:read",
@@ -45,7 +47,8 @@ def test_scopes_are_exactly_those_used() -> None:
 def test_events_and_command() -> None:
     settings: dict[str, Any] = MANIFEST["settings"]
     assert set(settings["event_subscriptions"]["bot_events"]) == EVENTS
-    assert [c["command"] for c in MANIFEST["features"]["slash_commands"]] == ["/campaign"]
+    commands = [c["command"] for c in MANIFEST["features"]["slash_commands"]]
+    assert commands == ["/campaign", "/standup"]
     assert MANIFEST["features"]["app_home"]["messages_tab_enabled"] is True  # DMs allowed
     assert settings["event_subscriptions"]["request_url"].endswith("/slack/events")
     # escalation cards' buttons and modal (views.open needs no scope, only a trigger_id)
@@ -56,7 +59,15 @@ def test_events_and_command() -> None:
 def test_the_campaign_usage_hint_names_every_sub_command() -> None:
     """What Slack shows while typing `/campaign` lists what the parser takes (its answers are
     tested through the app in tests/handlers/test_commands.py)."""
-    [campaign] = MANIFEST["features"]["slash_commands"]
+    [campaign, _standup] = MANIFEST["features"]["slash_commands"]
     hint = campaign["usage_hint"]
     assert set(re.findall(r"[a-z]+", hint)) >= set(USAGE) - {"form"}  # `form`: `/campaign` alone
     assert len(hint) <= 1000  # Slack's limit for a usage hint
+
+
+def test_the_standup_usage_hint_names_every_ritual_and_sub_command() -> None:
+    """Every word `/standup` takes (handlers/standup_command.py) is in Slack's hint."""
+    [_campaign, standup] = MANIFEST["features"]["slash_commands"]
+    hint = standup["usage_hint"]
+    assert set(re.findall(r"[a-z]+", hint)) >= {*RITUAL_WORDS, *ACTION_WORDS, *WORKSPACE_WORDS}
+    assert len(hint) <= 1000

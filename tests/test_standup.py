@@ -16,7 +16,7 @@ import pytest
 from sqlalchemy import select, update
 
 from bots.roster import HUMAN as HUMAN_LEVEL
-from handlers.standup_actions import ANSWERED, NUDGED
+from handlers.standup_buttons import ANSWERED, NUDGED
 from jobs.queue import RUN_RITUAL, enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep

@@ -17,7 +17,7 @@ import logging
 
 from jobs.claude import framing
 from jobs.department.delegation import persona
-from jobs.rituals import standup_rows
+from jobs.rituals import standup_rows, workspace
 from jobs.rituals.standup_facts import AgentFacts, agent_facts, resolved_blockers
 from jobs.rituals.standup_phrasing import HOST, phrase
 from jobs.rituals.standup_posts import agent_reply, closing, opener
@@ -29,16 +29,15 @@ from jobs.slack.text import from_slack
 from models import posts, rituals, threads
 from models.base import utcnow
 from models.records import Conversation
-from models.rituals import RitualRun
+from models.rituals import Ritual, RitualRun
 
 logger = logging.getLogger(__name__)
 
 
 def standup_channel(rt: Runtime, team_id: str) -> str:
-    """The channel (name) the workspace holds its standup in. The one place to ask: the
-    settings' default today; a workspace's own ritual settings (issue 18's `/standup`)
-    plug in here."""
-    return rt.settings.standup_channel
+    """The channel (name) the workspace holds its standup in: its own choice (`/standup
+    channel …`), else bots/rituals.toml's."""
+    return workspace.ritual_channel(rt, team_id, Ritual.STANDUP)
 
 
 def post_key(run_id: str, part: str) -> str:

@@ -4,7 +4,7 @@ Everything factual is built here from the facts (titles, links, due dates, who a
 when, the buttons); the model's sentences only lead each point and are escaped like any
 text. A blocker that waits on a person carries the button that resolves it: the approval
 card's own Approve / Request changes / Reject (handled by handlers/approvals.py, by the
-approval's id), or Open card and Nudge for an escalation (handlers/standup_actions.py).
+approval's id), or Open card and Nudge for an escalation (handlers/standup_buttons.py).
 """
 
 from __future__ import annotations

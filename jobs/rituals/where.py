@@ -1,8 +1,8 @@
 """Where a review goes and whose clock it keeps: the one place that decides, so a
 workspace's own ritual settings (channel, time zone) are plugged in here and nowhere else.
 
-Until a workspace has settings of its own, the channel is the default of bots/reviews.toml and
-the time zone UTC.
+Both come from the workspace's ritual settings (`/standup … channel`, `/standup timezone`) over
+the defaults of bots/rituals.toml and `WORKSPACE_TIME_ZONE`.
 """
 
 from __future__ import annotations
@@ -12,13 +12,12 @@ import logging
 from zoneinfo import ZoneInfo
 
 from bots.reviews import Review, ReviewConfig, check_reviews, load_reviews
+from jobs.rituals import workspace
 from jobs.runtime import Runtime
 from jobs.slack import channels
-from models.rituals import RitualRun
+from models.rituals import Ritual, RitualRun
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_ZONE = ZoneInfo("UTC")
 
 
 @functools.cache
@@ -35,13 +34,14 @@ def review_config(rt: Runtime) -> ReviewConfig:
 
 
 def channel_name(rt: Runtime, team_id: str, review: Review) -> str:
-    """The channel a review posts in, by name (the workspace's choice once it has one)."""
-    return review_config(rt).channels.of(review)
+    """The channel a review posts in, by name: the workspace's choice, else bots/rituals.toml."""
+    return workspace.ritual_channel(rt, team_id, Ritual(review))
 
 
 def workspace_zone(rt: Runtime, team_id: str) -> ZoneInfo:
     """The workspace's time zone: its days and months are the periods the reviews count."""
-    return DEFAULT_ZONE
+    with rt.sessions() as session:
+        return workspace.of_runtime(rt, session, team_id).calendar.zone
 
 
 def review_channel(rt: Runtime, run: RitualRun, review: Review) -> str | None:

@@ -144,6 +144,9 @@ const EXAMPLES = [
   ['Three taglines', 'copywriter: three taglines for our AI analytics launch'],
   ['A question for the people above (escalation)', 'cmo: is our GDPR consent banner copy compliant for the EU launch?'],
   ['A conference launch campaign (/campaign)', '/campaign launch an awareness campaign for our AI analytics feature: content, social, email, webinar, sales hand-off; track ROI; conference in 3 weeks; budget $50k'],
+  ['The daily standup, now (/standup)', '/standup'],
+  ['The end-of-day summary, now', '/standup eod now'],
+  ['When each ritual runs (morning, weekly, monthly…)', '/standup status'],
 ];
 
 function buildIntro(ch) {

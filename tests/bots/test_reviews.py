@@ -17,7 +17,6 @@ def test_the_shipped_reviews_check_against_the_roster_and_authority() -> None:
     config = load_reviews()
     check_reviews(config, load_roster(), load_authority())
     assert config.voices.of("monthly") == "cmo"
-    assert config.channels.of("morning") == "mkt-insights"
     assert "blog_post" in config.content_types
 
 
@@ -39,8 +38,3 @@ def test_an_unknown_content_type_is_named(tmp_path: Path) -> None:
     config = load_reviews(_written(tmp_path, '"blog_post",', '"blog_posts",'))
     with pytest.raises(ConfigError, match=r"unknown content type\(s\) \['blog_posts'\]"):
         check_reviews(config, load_roster(), load_authority())
-
-
-def test_a_channel_slack_would_refuse_stops_loading(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"channels\.morning"):
-        load_reviews(_written(tmp_path, 'morning = "mkt-insights"', 'morning = "#Insights"'))

@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
 from alembic import command
+from alembic.script import ScriptDirectory
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import review_rows, tasks
@@ -19,6 +20,17 @@ from models.work import TaskStatus
 from tests.work_rows import approval, decision, task
 
 TEAM, OTHER = "T1", "T2"
+
+
+def _revision_before(revision: str) -> str:
+    """The revision a migration follows (the chain is re-ordered as branches merge)."""
+    script = ScriptDirectory.from_config(alembic_config("sqlite://"))
+    before = script.get_revision(revision).down_revision
+    assert isinstance(before, str)
+    return before
+
+
+BEFORE_0014 = _revision_before("0014")
 REQUEST_CONTEXT = """'{"kind": "request"}'"""  # a task's context, as SQL
 DAY = datetime(2026, 12, 2, tzinfo=UTC)
 TODAY = Period(DAY, DAY + timedelta(days=1))
@@ -92,7 +104,7 @@ def test_every_finishing_transition_stamps_the_time(sessions: sessionmaker[Sessi
 
 
 def test_migration_0014_goes_up_and_down_and_fills_in_finished_tasks(database_url: str) -> None:
-    command.upgrade(alembic_config(database_url), "0010")
+    command.upgrade(alembic_config(database_url), BEFORE_0014)
     engine = sa.create_engine(database_url)
     made = datetime(2026, 11, 1, 9, tzinfo=UTC).replace(tzinfo=None)
     with engine.begin() as connection:
@@ -112,7 +124,7 @@ def test_migration_0014_goes_up_and_down_and_fills_in_finished_tasks(database_ur
         rows = connection.execute(sa.text("SELECT id, finished_at FROM tasks")).all()
         filled: dict[str, object] = {row[0]: row[1] for row in rows}
     assert filled["b"] is None and filled["a"] is not None
-    command.downgrade(alembic_config(database_url), "0010")
+    command.downgrade(alembic_config(database_url), BEFORE_0014)
     columns = {c["name"] for c in sa.inspect(engine).get_columns("tasks")}
     assert "finished_at" not in columns and "updated_at" in columns
     engine.dispose()

@@ -94,7 +94,9 @@ def test_unfinished_runs_are_those_pending_or_running_past_the_grace(
         )
         rituals.move_run(session, TEAM, held.id, from_=(RunStatus.PENDING,), to=RunStatus.RUNNING)
         rituals.move_run(session, TEAM, held.id, from_=(RunStatus.RUNNING,), to=RunStatus.DONE)
-        later = utcnow() + timedelta(seconds=60)
-        found = rituals.unfinished(session, grace_s=30, now=later)
+        now = utcnow()
+        later, day_ago = now + timedelta(seconds=60), now - timedelta(days=1)
+        found = rituals.unfinished(session, older_than=later, newer_than=day_ago)
         assert sorted(found) == sorted([(TEAM, pending.id), (OTHER, running.id)])
-        assert rituals.unfinished(session, grace_s=30) == []  # all within the grace
+        assert rituals.unfinished(session, older_than=day_ago, newer_than=day_ago) == []
+        assert rituals.unfinished(session, older_than=later, newer_than=later) == []  # too old

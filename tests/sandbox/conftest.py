@@ -60,6 +60,17 @@ class Sandbox:
         except urllib.error.HTTPError as error:
             return json.loads(error.read())
 
+    def command(self, user: str, channel: str, typed: str) -> Any:
+        """A slash command typed in the page (`/standup eod now`)."""
+        body = json.dumps({"user": user, "channel": channel, "text": typed})
+        request = urllib.request.Request(
+            self.url + "/api/command",
+            data=body.encode(),
+            headers={"Content-Type": "application/json"},
+        )
+        with urllib.request.urlopen(request, timeout=10) as response:
+            return json.loads(response.read())
+
     def replies(self, channel: str, ts: str) -> list[dict[str, Any]]:
         thread = self.get(f"/api/thread?channel={channel}&ts={ts}")["messages"]
         return [m for m in thread if m.get("bot_id")]

@@ -56,6 +56,24 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox: Sandbox) -> N
     assert sandbox.get("/api/messages?channel=C0GENERAL")["messages"] == []
 
 
+def test_the_page_runs_a_ritual_now_and_the_worker_schedules_them(sandbox: Sandbox) -> None:
+    """`/standup` typed in the page (or its one-click example) reaches the app, which records
+    the run and answers privately; the rituals' channels exist; the sandbox's worker command
+    runs RQ's cron scheduler beside its workers."""
+    boot = sandbox.get("/api/bootstrap")
+    names = {c["name"] for c in boot["channels"]}
+    assert {"mkt-standup", "mkt-insights", "mkt-leadership"} <= names
+    answer = sandbox.command("U0MARIA", "C0GENERAL", "/standup eod now")
+    assert answer == {"ok": True}
+    shown = sandbox.get("/api/ephemerals?channel=C0GENERAL&user=U0MARIA")["messages"]
+    assert [e["text"] for e in shown] == ["Starting the end-of-day summary now in #mkt-leadership."]
+    refused = sandbox.command("U0MARIA", "C0GENERAL", "/standup time 25:00")
+    assert refused == {"ok": True}
+    shown = sandbox.get("/api/ephemerals?channel=C0GENERAL&user=U0MARIA")["messages"]
+    assert "Nothing changed." in shown[-1]["text"]
+    assert wait_until(lambda: "Started the ritual scheduler" in sandbox.log.read_text(), 20)
+
+
 def test_ctrl_c_stops_every_process(sandbox: Sandbox) -> None:
     # the worker supervisor and its worker processes
     assert wait_until(lambda: len(_descendants(sandbox.process.pid)) >= 3, 20)
