@@ -18,7 +18,8 @@ SLACK_GROUP = r"^S[A-Z0-9]{2,20}$"
 ESCALATION = "escalation"  # the action type of an escalation card's answer
 CAMPAIGN_PLAN = "campaign_plan"  # who may click "Approve plan" on a campaign card
 CAMPAIGN_BUDGET = "campaign_budget"  # who may raise a held campaign's budget, or stop it
-CARD_ONLY = frozenset({ESCALATION, CAMPAIGN_PLAN, CAMPAIGN_BUDGET})  # decided by a person on a card, no chain
+# decided by a person on a card, no chain
+CARD_ONLY = frozenset({ESCALATION, CAMPAIGN_PLAN, CAMPAIGN_BUDGET})
 
 
 class ApprovalDefaults(BaseModel):
