@@ -49,7 +49,7 @@ def sync(rt: Runtime, team_id: str, campaign_id: str) -> None:
             _propose_gate(rt, campaign, _step(plan, row.step_id), row)
     if campaign.budget_hold_usd is not None and campaign.budget_approval_id is None:
         _propose_budget(rt, campaign)
-    _expire_unneeded(rt, campaign, rows)
+    _expire_unneeded(rt, team_id, campaign_id, rows)
     with rt.sessions() as session:
         pending = [
             a
@@ -100,12 +100,17 @@ def _propose_budget(rt: Runtime, campaign: Campaign) -> None:
         campaign_budget.set_card(session, campaign.team_id, campaign.id, approval.id)
 
 
-def _expire_unneeded(rt: Runtime, campaign: Campaign, rows: list[CampaignStep]) -> None:
+def _expire_unneeded(rt: Runtime, team_id: str, campaign_id: str, rows: list[CampaignStep]) -> None:
     """Pending cards whose question is gone: a gate whose step no longer waits (cancelled,
     the campaign failed), a hold that is not the campaign's (raised, or the campaign over)."""
+    with rt.sessions() as session:
+        campaign = campaigns.load_campaign(session, team_id, campaign_id)
+    if campaign is None:
+        return
     waiting = {row.id for row in rows if row.status == StepStatus.WAITING_APPROVAL}
     holding = campaign.status in campaign_budget.HOLDING
-    gone = [campaign.id] if not holding or campaign.budget_approval_id is None else []
+    budget_card = campaign.budget_approval_id if holding else None
+    gone = [campaign.id]  # a budget card other than the hold's own
     gone += [row.id for row in rows if row.id not in waiting]
     with rt.sessions() as session:
         closed = [
@@ -113,6 +118,7 @@ def _expire_unneeded(rt: Runtime, campaign: Campaign, rows: list[CampaignStep]) 
             for a in campaign_budget.approvals_of(session, campaign.team_id, campaign.id)
             if a.status == ApprovalStatus.PENDING.value
             and a.subject_id in gone
+            and a.id != budget_card
             and approvals.expire(session, campaign.team_id, a.id)
         ]
     for approval in closed:

@@ -141,7 +141,7 @@ class CampaignEngine:
                     )
                 return
             moves = plan_moves(plan, rows, variables, now)
-            if moves.start and budget.holds(self.rt, campaign):
+            if budget.holds(self.rt, campaign) and moves.start:  # at 100 %, held at once
                 moves = replace(moves, start=())  # spent: nothing new starts (skips, gates go on)
             if not moves:
                 return
