@@ -13,8 +13,9 @@ import pytest
 from sqlalchemy import select, update
 
 from bots.prompts import SystemPrompt
+from errors import CampaignBudgetHeld
 from jobs.approvals.cards import ACTIONS
-from jobs.campaigns import control
+from jobs.campaigns import budget, control
 from jobs.campaigns.engine import CampaignEngine
 from jobs.claude.client import ChatMessage, LlmRequest
 from jobs.claude.estimate import CHARS_PER_TOKEN, estimate_usd
@@ -207,13 +208,9 @@ def test_work_delegated_below_a_step_is_checked_against_its_campaign(
         session.commit()
         below_id = below.id
     _budget(runtime, campaign_id, TINY)
-    from jobs.campaigns import budget
-
     request = LlmRequest(
         runtime.settings.model_sonnet, SystemPrompt("d", "r"), [ChatMessage("user", "hi")], 2048
     )
-    from errors import CampaignBudgetHeld
-
     with pytest.raises(CampaignBudgetHeld):
         budget.call_check(runtime, TEAM, below_id)(request)
     assert _campaign(runtime, campaign_id).budget_hold_usd is not None

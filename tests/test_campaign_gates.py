@@ -10,6 +10,7 @@ no longer needed.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -17,8 +18,11 @@ import pytest
 from jobs.approvals.cards import ACTIONS
 from jobs.campaigns import control
 from jobs.campaigns.engine import CampaignEngine
+from jobs.queue import CAMPAIGN_DECISION
 from jobs.runtime import Runtime
+from jobs.sweeper import sweep
 from models import campaigns
+from models.base import utcnow
 from models.campaigns import CampaignStatus, StepStatus
 from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude
@@ -219,3 +223,30 @@ def test_a_cancelled_campaigns_gate_card_says_it_is_no_longer_needed(
     work(runtime)
     assert set(_statuses(runtime, campaign_id).values()) == {StepStatus.CANCELLED}
     assert claude.requests == []
+
+
+def test_a_decision_whose_follow_up_was_lost_is_applied_by_the_sweeper(
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    bolt: ServedApp,
+    request: pytest.FixtureRequest,
+) -> None:
+    campaign_id = _planned(runtime, slack, _three_steps({"first": "before"}))
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    [card] = cards_in(slack, thread_of(runtime, campaign_id))
+    click(bolt, slack, card, ACTIONS["approve"], MARIA)
+    runtime.redis.flushdb()  # the decision is recorded; its job went with Redis
+    assert _statuses(runtime, campaign_id)["first"] == StepStatus.WAITING_APPROVAL
+    frozen = request.getfixturevalue("clock")
+    frozen.move_to(utcnow() + timedelta(seconds=61))
+    approval_id = next(
+        e["value"] for b in card["blocks"] if b["type"] == "actions" for e in b["elements"]
+    )
+    swept = sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=60)
+    assert CAMPAIGN_DECISION.job_id(TEAM, approval_id) in swept
+    work(runtime)
+    assert set(_statuses(runtime, campaign_id).values()) == {StepStatus.DONE}
+    [card] = cards_in(slack, thread_of(runtime, campaign_id))
+    assert f"Approved by <@{MARIA}>" in card_text(card)
