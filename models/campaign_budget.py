@@ -139,6 +139,22 @@ def unpark(session: Session, team_id: str, campaign_id: str) -> list[str]:
     return moved
 
 
+def cancel_parked(session: Session, team_id: str, campaign_id: str) -> None:
+    """A campaign that failed while its budget held some work: that work will not run (its
+    calls are not paid for), so it is cancelled and its steps are recorded as not done."""
+    session.execute(
+        update(Task)
+        .where(
+            Task.team_id == team_id,
+            Task.status == TaskStatus.PARKED.value,
+            Task.id.in_(campaign_tasks(team_id, campaign_id)),
+        )
+        .values(status=TaskStatus.CANCELLED.value)
+        .execution_options(synchronize_session=False)
+    )
+    session.commit()
+
+
 def approvals_of(session: Session, team_id: str, campaign_id: str) -> list[Approval]:
     """Every approval of a campaign (its gates' and its budget holds'), oldest first."""
     return list(

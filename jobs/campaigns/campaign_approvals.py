@@ -29,7 +29,7 @@ from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyTarget, post_once
 from models import approvals, campaign_budget, campaign_steps, campaigns
 from models.approvals import Approval, ApprovalStatus
-from models.campaigns import Campaign, CampaignStep, StepStatus
+from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
 
 logger = logging.getLogger(__name__)
 
@@ -196,10 +196,14 @@ def apply(rt: Runtime, approval: Approval) -> None:
 
 def resume_parked(rt: Runtime, team_id: str, campaign_id: str) -> None:
     """Once the hold is gone, the tasks it parked run again (each once: unparking is
-    guarded). The engine calls this on every pass too, for a follow-up that died."""
+    guarded); in a campaign that failed meanwhile they are cancelled instead. The engine
+    calls this on every pass too, for a follow-up that died."""
     with rt.sessions() as session:
         campaign = campaigns.load_campaign(session, team_id, campaign_id)
         if campaign is None or campaign.budget_hold_usd is not None:
+            return
+        if campaign.status == CampaignStatus.FAILED:  # its running steps finish; held ones not
+            campaign_budget.cancel_parked(session, team_id, campaign_id)
             return
         if campaign.status not in campaign_budget.HOLDING:
             return

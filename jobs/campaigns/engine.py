@@ -91,9 +91,9 @@ class CampaignEngine:
             cancel_work(self.rt, team_id, campaign_id, started_too=True)
         else:
             self._materialize(campaign, plan)
+            campaign_approvals.resume_parked(self.rt, team_id, campaign_id)  # hold released?
             record_finished(self.rt, team_id, campaign_id, plan)
             self._go_on(campaign, plan, began)
-            campaign_approvals.resume_parked(self.rt, team_id, campaign_id)
             budget.tell_if_held(self.rt, team_id, campaign_id)
         # before the pass counts as complete: a card Slack refused is posted by the retry
         campaign_approvals.sync(self.rt, team_id, campaign_id)

@@ -93,6 +93,9 @@ def test_a_parked_turn_is_given_back_uncounted_and_put_back_where_it_was(
         assert campaign_budget.unpark(session, TEAM, campaign.id) == []  # once
         again = tasks.claim(session, TEAM, task_id, 60, "host:2")
         assert again is not None and (again.turn, again.retries) == (1, 0)  # the same turn
+        assert campaign_budget.park(session, again)  # held again, and the campaign failed
+        campaign_budget.cancel_parked(session, TEAM, campaign.id)
+        assert session.get_one(Task, task_id, populate_existing=True).status == TaskStatus.CANCELLED
 
 
 def test_the_sweeper_finds_a_decided_card_whose_effect_is_missing(
