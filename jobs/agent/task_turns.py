@@ -49,7 +49,6 @@ logger = logging.getLogger(__name__)
 PLACEHOLDER = "_On it…_"
 STOPPED_TEXT = "_I stopped working on this: it took more turns than the department allows._"
 BUDGET_TEXT = "_Stopped: the request hit one of the department's limits._"
-PARKED_TEXT = "_Waiting: the campaign's budget is held. I go on once a person raises it._"
 FAILED_TEXT = "_I couldn't finish this: the AI service kept failing. It goes back as not done._"
 GAVE_UP_TEXT = (
     "_I couldn't finish this: it failed on our side several times. It goes back as not done._"
@@ -176,7 +175,9 @@ class TaskRunner:
         if made_subtasks:
             writer.render(shown or PLACEHOLDER, final=True)
             return self._wait_for_subtasks(task, held)
-        writer.render(f"{shown}\n\n{PARKED_TEXT}" if shown else PARKED_TEXT, final=True)
+        writer.render(
+            f"{shown}\n\n{budget.PARKED_TEXT}" if shown else budget.PARKED_TEXT, final=True
+        )
         with self.rt.sessions() as session:
             parked = campaign_budget.park(session, held)
         return "parked" if parked else "lost-lease"

@@ -31,6 +31,7 @@ from models.campaigns import Campaign
 
 logger = logging.getLogger(__name__)
 CENT = Decimal("0.01")
+PARKED_TEXT = "_Waiting: the campaign's budget is held. I go on once a person raises it._"
 
 
 def held_key(campaign_id: str) -> str:
