@@ -250,3 +250,24 @@ def test_a_decision_whose_follow_up_was_lost_is_applied_by_the_sweeper(
     assert set(_statuses(runtime, campaign_id).values()) == {StepStatus.DONE}
     [card] = cards_in(slack, thread_of(runtime, campaign_id))
     assert f"Approved by <@{MARIA}>" in card_text(card)
+
+
+def test_a_pass_killed_after_posting_a_card_posts_it_once(
+    runtime: Runtime, slack: SlackStandIn, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    campaign_id = _planned(runtime, slack, _three_steps({"first": "before"}))
+    with runtime.sessions() as session:
+        assert campaigns.approve(session, TEAM, campaign_id, HUMAN)
+
+    def killed(*_args: object) -> None:
+        raise SystemExit("killed between the post and saving its ts")
+
+    monkeypatch.setattr("models.approvals.set_card", killed)
+    with pytest.raises(SystemExit):
+        CampaignEngine(runtime).advance(TEAM, campaign_id)
+    monkeypatch.undo()
+    assert len(cards_in(slack, thread_of(runtime, campaign_id))) == 1
+    CampaignEngine(runtime).advance(TEAM, campaign_id)  # the retry (a sweep) finds it
+    CampaignEngine(runtime).advance(TEAM, campaign_id)
+    assert len(cards_in(slack, thread_of(runtime, campaign_id))) == 1
+    assert _statuses(runtime, campaign_id)["first"] == StepStatus.WAITING_APPROVAL
