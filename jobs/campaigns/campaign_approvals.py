@@ -51,12 +51,12 @@ def sync(rt: Runtime, team_id: str, campaign_id: str) -> None:
         _propose_budget(rt, campaign)
     _expire_unneeded(rt, team_id, campaign_id, rows)
     with rt.sessions() as session:
-        pending = [
+        unposted = [
             a
             for a in campaign_budget.approvals_of(session, team_id, campaign_id)
-            if a.status == ApprovalStatus.PENDING.value
+            if a.status == ApprovalStatus.PENDING.value and a.card_ts is None
         ]
-    for approval in pending:
+    for approval in unposted:  # not posted yet, or posted by a pass killed before saving it
         post_card(rt, approval)
 
 
