@@ -32,6 +32,15 @@ class BudgetSpent(Exception):
     """The request's LLM budget is used up: the department stops and asks a person."""
 
 
+class CampaignBudgetHeld(Exception):
+    """A campaign's budget holds the call about to be made (its estimate would pass the
+    budget, or the campaign is held already): the task is parked, not stopped."""
+
+    def __init__(self, shown: str) -> None:
+        super().__init__("the campaign's budget is held")
+        self.shown = shown  # what the turn had said before the held call
+
+
 class GuardTripped(Exception):
     """A runaway guard (delegation depth, a cycle, turns per task) stopped the request."""
 

@@ -132,6 +132,9 @@ class Settings(BaseSettings):
     # The tier that phrases every agent's standup update in one call (issue 18: not 14 Opus calls).
     standup_model_tier: ModelTier = "haiku"
     campaign_budget_usd: Decimal = Field(default=Decimal("50.00"), gt=0)
+    # When a campaign's budget holds it, the card offers to raise it by this share (percent)
+    # of what it needs (the budget, or the spend plus the held call if that is more).
+    campaign_budget_raise_pct: int = Field(default=50, ge=10, le=1000)
     # At most one edit of a campaign's progress message per this many seconds (coalesced).
     campaign_progress_edit_every_s: float = Field(default=3.0, ge=0.01, le=60)
     request_budget_usd: Decimal = Field(default=Decimal("2.00"), gt=0)

@@ -17,7 +17,9 @@ SLACK_USER = r"^[UW][A-Z0-9]{2,20}$"
 SLACK_GROUP = r"^S[A-Z0-9]{2,20}$"
 ESCALATION = "escalation"  # the action type of an escalation card's answer
 CAMPAIGN_PLAN = "campaign_plan"  # who may click "Approve plan" on a campaign card
-CARD_ONLY = frozenset({ESCALATION, CAMPAIGN_PLAN})  # decided by a person on a card, no chain
+CAMPAIGN_BUDGET = "campaign_budget"  # who may raise a held campaign's budget, or stop it
+# decided by a person on a card, no chain
+CARD_ONLY = frozenset({ESCALATION, CAMPAIGN_PLAN, CAMPAIGN_BUDGET})
 
 
 class ApprovalDefaults(BaseModel):

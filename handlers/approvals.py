@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from handlers.context import Services, services
 from handlers.intake import Intake
 from jobs.approvals import cards
-from jobs.queue import AFTER_DECISION
+from jobs.queue import AFTER_DECISION, CAMPAIGN_DECISION
 from jobs.slack.text import Text, is_user_id, md, mention
 from models import approvals
 from models.approvals import Approval, ApprovalStatus
@@ -126,8 +126,9 @@ def decide(
         won = approvals.decide(
             session, approval.team_id, approval.id, to, by=user, feedback=feedback
         )
-    if won:
-        intake.enqueue(AFTER_DECISION, approval.team_id, approval.id)
+    if won:  # a campaign's gate or budget card: the campaign engine acts on it
+        follow_up = AFTER_DECISION if approval.campaign_id is None else CAMPAIGN_DECISION
+        intake.enqueue(follow_up, approval.team_id, approval.id)
         return None
     with Session(intake.engine) as session:
         latest = approvals.load(session, approval.team_id, approval.id)

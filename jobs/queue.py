@@ -76,6 +76,12 @@ PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_
 ADVANCE_CAMPAIGN = JobRef("jobs.campaigns.engine.advance", "campaign-{record_id}", FOLLOW_UP)
 # The advisor on a new campaign: factors, decision, plan (two or three Claude calls), the card.
 ANALYZE_CAMPAIGN = JobRef("jobs.campaigns.analysis.analyze", "analyze-{record_id}", AGENT_WORK)
+# A person decided a campaign's gate or budget card: the card shows it, the engine acts on it.
+CAMPAIGN_DECISION = JobRef(
+    "jobs.campaigns.campaign_approvals.after_campaign_decision",
+    "campaign-approval-{record_id}",
+    FOLLOW_UP,
+)
 # The campaign card edited to the campaign's state, after a click or a command changed it.
 CAMPAIGN_CARD = JobRef("jobs.campaigns.cards.refresh", "card-{record_id}", FOLLOW_UP)
 # A progress-message edit held back (coalesced or over the chat.update budget), made later.

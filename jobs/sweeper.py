@@ -21,6 +21,7 @@ from jobs.queue import (
     ADVANCE_CAMPAIGN,
     AFTER_DECISION,
     ANALYZE_CAMPAIGN,
+    CAMPAIGN_DECISION,
     REMIND_APPROVERS,
     RUN_RITUAL,
     RUN_TASK,
@@ -30,7 +31,7 @@ from jobs.queue import (
     turn_queue,
 )
 from jobs.rituals.sweep import runs_to_resume
-from models import approvals, campaign_steps, campaigns, leases
+from models import approvals, campaign_budget, campaign_steps, campaigns, leases
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -52,6 +53,7 @@ def sweep(
         lost = leases.lost(session, TURNS, grace_s=grace_s)
         lost_work = leases.lost(session, TASKS, grace_s=grace_s)
         followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
+        campaign_followups = campaign_budget.decided_not_applied(session, grace_s=grace_s)
         to_advance = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
         analyzing = campaigns.stuck_analyzing(session, grace_s=grace_s)
         due = (
@@ -63,6 +65,7 @@ def sweep(
     lost_jobs: list[tuple[JobRef, str, str]] = [(RUN_TURN, t, r) for t, r in lost]
     lost_jobs += [(RUN_TASK, t, r) for t, r in lost_work]
     lost_jobs += [(AFTER_DECISION, t, a) for t, a in followups]
+    lost_jobs += [(CAMPAIGN_DECISION, t, a) for t, a in campaign_followups]
     lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
     lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
     lost_jobs += [

@@ -42,6 +42,7 @@ class Approval(TeamScoped, Base):
         UniqueConstraint("team_id", "subject_id", "version", name="uq_approvals_version"),
         Index("ix_approvals_subject", "team_id", "subject_id"),
         Index("ix_approvals_status", "status", "created_at"),
+        Index("ix_approvals_campaign", "team_id", "campaign_id"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
@@ -66,6 +67,9 @@ class Approval(TeamScoped, Base):
     thread_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     card_ts: Mapped[str | None] = mapped_column(String(32), default=None)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), default=None)
+    # A campaign's gate (subject: the step row) or budget hold (subject: the campaign): its
+    # decision goes to the campaign engine, not to a submitter's task.
+    campaign_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
     @property
     def at_human_step(self) -> bool:
@@ -89,6 +93,7 @@ def propose(
     approval_id: str | None = None,
     task_id: str | None = None,
     where: tuple[str, str] | None = None,
+    campaign_id: str | None = None,
 ) -> Approval:
     """A new version for approval, committed with whatever the session holds (the step's
     task); any pending earlier version is superseded, so its buttons stop acting."""
@@ -126,6 +131,7 @@ def propose(
         notes=[],
         channel_id=where[0] if where else None,
         thread_ts=where[1] if where else None,
+        campaign_id=campaign_id,
     )
     session.add(approval)
     session.commit()
@@ -197,7 +203,9 @@ def _close(
     session.add(
         Decision(
             team_id=team_id,
-            task_id=approval.subject_id,
+            # a campaign's gate or budget has no task behind it (its subject is a step or
+            # the campaign); the decision's context names it
+            task_id=None if approval.campaign_id is not None else approval.subject_id,
             decision_maker=by,
             type=f"approval_{approval.action_type}"[:40],
             context=f"{approval.title} (version {approval.version})",

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from decimal import Decimal
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from models.campaigns import CampaignStep
@@ -19,8 +19,9 @@ from models.records import LlmCall
 from models.work import Task
 
 
-def spend_usd(session: Session, team_id: str, campaign_id: str) -> Decimal:
-    """The campaign's spend in USD so far (0 before any call)."""
+def campaign_tasks(team_id: str, campaign_id: str) -> Select[tuple[str]]:
+    """The ids of every task in the trees under the campaign's step tasks (a recursive walk
+    down `parent_task_id`), as a subquery to filter by."""
     tree = (
         select(CampaignStep.task_id.label("id"))
         .where(
@@ -34,10 +35,18 @@ def spend_usd(session: Session, team_id: str, campaign_id: str) -> Decimal:
     tree = tree.union_all(
         select(Task.id).where(Task.team_id == team_id, Task.parent_task_id == above.c.id)
     )
+    return select(tree.c.id)
+
+
+def spend_usd(session: Session, team_id: str, campaign_id: str) -> Decimal:
+    """The campaign's spend in USD so far (0 before any call)."""
     total = session.scalar(
         select(func.coalesce(func.sum(LlmCall.cost_usd), 0)).where(
             LlmCall.team_id == team_id,
-            or_(LlmCall.turn_id == campaign_id, LlmCall.task_id.in_(select(tree.c.id))),
+            or_(
+                LlmCall.turn_id == campaign_id,
+                LlmCall.task_id.in_(campaign_tasks(team_id, campaign_id)),
+            ),
         )
     )
     return Decimal(str(total or 0))

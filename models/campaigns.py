@@ -83,6 +83,10 @@ class Campaign(TeamScoped, Base):
     plan: Mapped[dict[str, Any] | None] = mapped_column(JSON, default=None)  # a checked Plan
     pattern: Mapped[str | None] = mapped_column(String(40), default=None)
     budget_usd: Mapped[Decimal] = mapped_column(Numeric(12, 2))
+    # Set while the budget holds the campaign (no step starts, no step's call is made): the
+    # budget its card offers to raise to. The raise clears it.
+    budget_hold_usd: Mapped[Decimal | None] = mapped_column(Numeric(12, 2), default=None)
+    budget_approval_id: Mapped[str | None] = mapped_column(String(32), default=None)  # its card
     starts_on: Mapped[date | None] = mapped_column(Date, default=None)  # UTC dates
     ends_on: Mapped[date | None] = mapped_column(Date, default=None)
     channel_id: Mapped[str | None] = mapped_column(String(32), default=None)  # its card's thread

@@ -38,6 +38,9 @@ class TaskStatus(enum.StrEnum):
     ESCALATED = "escalated"  # waiting for someone higher up (or a human) to answer
     CANCELLED = "cancelled"
     FAILED = "failed"
+    # Its campaign's budget held the turn before a Claude call: nothing ran, nothing is lost;
+    # raising the budget puts it back (open, or ready for its synthesis) and it runs again.
+    PARKED = "parked"
 
 
 FINISHED = (TaskStatus.DONE, TaskStatus.CANCELLED, TaskStatus.FAILED)

@@ -210,7 +210,7 @@ def test_spend_is_the_analysis_and_the_work_under_each_step(
     assert spent == Decimal("1.75") and len(calls) == 4
 
 
-def test_a_spent_budget_holds_the_next_step_and_says_so_once(
+def test_a_spent_budget_holds_the_running_step_and_the_next_and_says_so_once(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
 ) -> None:
     campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
@@ -227,17 +227,18 @@ def test_a_spent_budget_holds_the_next_step_and_says_so_once(
     assert snapshot is not None
     assert "over 80% of the budget" in progress.render(snapshot, runtime.roster).text
 
-    _charge(runtime, campaign_id, "0.15")  # spend reaches the budget while the step runs
-    work(runtime)  # the first step finishes (it was running); the second waits
+    _charge(runtime, campaign_id, "0.15")  # spend reaches the budget before the step's call
+    work(runtime)  # the first step's call is held (its task parked); the second waits
     CampaignEngine(runtime).advance(TEAM, campaign_id)  # held again: told once
     statuses = {r.step_id: r.status for r in _rows(runtime, campaign_id)}
-    assert statuses == {"first": "done", "second": "pending", "third": "pending"}
+    assert statuses == {"first": "started", "second": "pending", "third": "pending"}
+    assert claude.requests == []  # the call that would pass the budget was not made
     [notice] = _posts_saying(slack, "no new step starts")
     assert f"<@{HUMAN}>" in notice.args["text"] and "of its $1.00 budget" in notice.args["text"]
     [message] = [
         m for m in slack.messages(CAMPAIGNS) if m["ts"] == _progress_ts(runtime, campaign_id)
     ]
-    assert "budget spent: no new step starts" in message["text"]
+    assert "budget held: no new step starts" in message["text"]
     assert "Do the second · Copywriter, waits: the budget is spent" in message["text"]
 
 

@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from errors import BudgetSpent
+from errors import BudgetSpent, CampaignBudgetHeld
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse, stream_with_retries
 from jobs.runtime import Runtime
@@ -19,7 +19,13 @@ from jobs.slack.post_once import ReplyWriter
 
 # -> (tool_result text, is_error); an error goes back framed as a refusal naming the tool
 ToolHandler = Callable[[ToolUse], tuple[str, bool]]
+# Looks at the request about to be sent; raises (CampaignBudgetHeld) if it must not be.
+CallCheck = Callable[[LlmRequest], None]
 ROUNDS_SPENT_NOTE = "_(I stopped here: I reached the limit of tool calls for one turn.)_"
+
+
+def no_check(_request: LlmRequest) -> None:
+    """Work outside a campaign: only the request's own budget applies."""
 
 
 @dataclass(frozen=True)
@@ -36,9 +42,11 @@ def run_agent_loop(
     record: Callable[[LlmAttempt], None],
     handle_tool: ToolHandler | None,
     budget_left: Callable[[], bool] = lambda: True,
+    check_call: CallCheck = no_check,
 ) -> LoopOutcome:
     """Raises LlmGaveUp when Claude keeps failing, BudgetSpent when the request's budget is
-    used up before a call (the caller stops the request and asks a person)."""
+    used up before a call (the caller stops the request and asks a person), and what
+    `check_call` raises before a call it refuses (a campaign's budget: the task is parked)."""
     messages = list(request.messages)
     shown = ""
     calls = 0
@@ -46,13 +54,18 @@ def run_agent_loop(
         if not budget_left():
             raise BudgetSpent(shown)
         prefix = shown + "\n\n" if shown else ""
+        call = dataclasses.replace(request, messages=messages)
+        try:
+            check_call(call)
+        except CampaignBudgetHeld as held:
+            raise CampaignBudgetHeld(shown) from held
 
         def show(text: str, before: str = prefix) -> bool:
             return writer.render(before + text)
 
         attempt = stream_with_retries(
             rt.claude,
-            dataclasses.replace(request, messages=messages),
+            call,
             show,
             max_attempts=rt.settings.llm_max_retries + 1,
             record=record,

@@ -14,17 +14,18 @@ from dataclasses import dataclass
 
 from bots.roster import HUMAN, Agent
 from bots.tools import Review, parse_call, tool_definitions
-from errors import BudgetSpent, GuardTripped, LlmGaveUp
+from errors import BudgetSpent, CampaignBudgetHeld, GuardTripped, LlmGaveUp
 from jobs.agent.loop import run_agent_loop
 from jobs.agent.stop import stop_task_request
 from jobs.approvals.posts import outcome_text, to_person
+from jobs.campaigns import budget
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, ToolUse
 from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
 from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyWriter
-from models import approvals, tasks
+from models import approvals, campaign_budget, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.kinds import ApprovalStepDetails
 from models.work import Task, TaskStatus
@@ -114,7 +115,12 @@ def review_step(
             record=lambda attempt: _record(rt, task, reviewer, attempt),
             handle_tool=verdict.handle,
             budget_left=lambda: within_budget(rt, task.team_id, request_id),
+            check_call=budget.call_check(rt, task.team_id, task.id),
         )
+    except CampaignBudgetHeld:  # a campaign's draft: the review waits for the raise
+        writer.render(budget.PARKED_TEXT, final=True)
+        with rt.sessions() as session:
+            return "parked" if campaign_budget.park(session, held) else "lost-lease"
     except (BudgetSpent, GuardTripped) as stopped:  # the request stops: its card expires
         reason = stopped.reason if isinstance(stopped, GuardTripped) else None
         writer.render(STOPPED_TEXT, final=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 
 from bots.roster import Agent
-from errors import BudgetSpent, GuardTripped, LlmGaveUp
+from errors import BudgetSpent, CampaignBudgetHeld, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
@@ -20,6 +20,7 @@ from jobs.agent.reviews import review_step
 from jobs.agent.stop import stop_task_request
 from jobs.agent.tools import DepartmentTools, offered_tools
 from jobs.approvals.submit import continuation_brief
+from jobs.campaigns import budget
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
@@ -29,7 +30,7 @@ from jobs.queue import ADVANCE_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
-from models import approvals, tasks
+from models import approvals, campaign_budget, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.kinds import (
     ApprovalStepDetails,
@@ -140,7 +141,10 @@ class TaskRunner:
                 record=lambda attempt: self._record(task, agent, attempt),
                 handle_tool=tools.handle,
                 budget_left=lambda: within_budget(self.rt, task.team_id, request_id),
+                check_call=budget.call_check(self.rt, task.team_id, task.id),
             )
+        except CampaignBudgetHeld as parked:
+            return self._park(task, held, writer, parked.shown, made_subtasks=bool(tools.created))
         except (BudgetSpent, GuardTripped) as stopped:
             reason = stopped.reason if isinstance(stopped, GuardTripped) else None
             writer.render(BUDGET_TEXT, final=True)
@@ -155,6 +159,28 @@ class TaskRunner:
         if tools.created:
             return self._wait_for_subtasks(task, held)
         return self._finish(task, held, TaskStatus.DONE, text)
+
+    def _park(
+        self,
+        task: Task,
+        held: tasks.TaskClaim,
+        writer: ReplyWriter,
+        shown: str,
+        *,
+        made_subtasks: bool,
+    ) -> str:
+        """Its campaign's budget held the next call: what the turn said stays, and the turn
+        is given back uncounted, to run again once the budget is raised. A turn that already
+        handed work out waits for it as usual (that work is held the same way)."""
+        if made_subtasks:
+            writer.render(shown or PLACEHOLDER, final=True)
+            return self._wait_for_subtasks(task, held)
+        writer.render(
+            f"{shown}\n\n{budget.PARKED_TEXT}" if shown else budget.PARKED_TEXT, final=True
+        )
+        with self.rt.sessions() as session:
+            parked = campaign_budget.park(session, held)
+        return "parked" if parked else "lost-lease"
 
     def _give_up(self, task: Task, held: tasks.TaskClaim) -> str:
         """Retries are bounded like a turn's: the task fails, its manager goes on without it

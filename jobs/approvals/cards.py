@@ -10,6 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from bots.approvers import CAMPAIGN_BUDGET
 from bots.roster import Roster
 from jobs.slack.blocks import button, context, header
 from jobs.slack.text import (
@@ -183,12 +184,16 @@ def decision_modal(approval: Approval, mode: str) -> dict[str, Any]:
         if changes
         else md("*{title}* will be closed and the requester told.", title=approval.title)
     )
+    budget = approval.action_type == CAMPAIGN_BUDGET
+    rejecting, submit = ("Stop campaign", "Stop") if budget else ("Reject draft", "Reject")
+    if budget and not changes:
+        intro = md("The campaign is cancelled and its report posted.")
     return {
         "type": "modal",
         "callback_id": "approval-decision",
         "private_metadata": f"{approval.id}:{mode}",
-        "title": {"type": "plain_text", "text": "Request changes" if changes else "Reject draft"},
-        "submit": {"type": "plain_text", "text": "Send" if changes else "Reject"},
+        "title": {"type": "plain_text", "text": "Request changes" if changes else rejecting},
+        "submit": {"type": "plain_text", "text": "Send" if changes else submit},
         "close": {"type": "plain_text", "text": "Cancel"},
         "blocks": [{"type": "section", "text": mrkdwn_text(intro.cut(3000))}, block],
     }

@@ -10,6 +10,7 @@ the same message. Model and person text is escaped; ids, dates and mentions are 
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from bots.roster import Roster
@@ -19,10 +20,12 @@ from jobs.slack import channels, placement
 from jobs.slack.blocks import button, context, header
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, join, md, mention, mrkdwn_text
-from models import campaigns
+from models import campaign_spend, campaigns
 from models.campaigns import Campaign, CampaignStatus
 
 ADVISOR = "vp_marketing"
+BAND_KEPT_S = 30 * 24 * 3600  # how long Redis remembers what the card last said of the budget
+WARN_AT = Decimal("0.8")  # the share of the budget spent from which the card and progress warn
 ACTIONS = {
     "approve": "campaign-approve-plan",
     "edit": "campaign-edit-plan",
@@ -60,7 +63,9 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
         campaign = campaigns.load_campaign(session, team_id, campaign_id)
     if campaign is None or campaign.status == CampaignStatus.ANALYZING.value:
         return None  # the card shows the analysis: there is none yet
-    text, blocks = render(campaign, rt.roster)
+    with rt.sessions() as session:
+        spend = campaign_spend.spend_usd(session, team_id, campaign_id)
+    text, blocks = render(campaign, rt.roster, spend)
     if campaign.thread_ts and campaign.channel_id:
         rt.slack.chat_update(
             channel=campaign.channel_id, ts=campaign.thread_ts, text=text.text, blocks=blocks
@@ -83,6 +88,24 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
     return ts
 
 
+def show_budget_change(rt: Runtime, team_id: str, campaign_id: str) -> bool:
+    """Edit the card when what it says of the budget changed (past 80 %, held, released):
+    the band last shown is kept in Redis, so passes that change nothing edit nothing."""
+    with rt.sessions() as session:
+        campaign = campaigns.load_campaign(session, team_id, campaign_id)
+        spend = campaign_spend.spend_usd(session, team_id, campaign_id)
+    if campaign is None or campaign.thread_ts is None:
+        return False
+    band = budget_band(campaign, spend)
+    key = f"campaign-card-budget:{team_id}:{campaign_id}"
+    shown = rt.redis.getset(key, band)
+    rt.redis.expire(key, BAND_KEPT_S)
+    if (shown.decode() if isinstance(shown, bytes) else shown or "") == band:
+        return False
+    show(rt, team_id, campaign_id)
+    return True
+
+
 def card_channel(rt: Runtime, campaign: Campaign) -> str:
     """#mkt-campaigns, joined first, unless the command came from a private conversation
     (the card stays there) or the channel cannot be joined (the requester is asked once)."""
@@ -97,8 +120,11 @@ def card_channel(rt: Runtime, campaign: Campaign) -> str:
     return origin
 
 
-def render(campaign: Campaign, roster: Roster) -> tuple[Mrkdwn, list[dict[str, Any]]]:
-    """The notification text and the blocks of the card for this campaign's record."""
+def render(
+    campaign: Campaign, roster: Roster, spend: Decimal | None = None
+) -> tuple[Mrkdwn, list[dict[str, Any]]]:
+    """The notification text and the blocks of the card for this campaign's record (and,
+    while it runs, its budget's state from `spend`)."""
     decision = campaign.decision or {}
     analysis = campaign.analysis or {}
     approach = APPROACH_TEXT.get(decision.get("approach", ""), "No decision")
@@ -124,6 +150,9 @@ def render(campaign: Campaign, roster: Roster) -> tuple[Mrkdwn, list[dict[str, A
     if analysis.get("problems"):
         blocks.append(_section(_problems(decision, analysis["problems"])))
     blocks.append(context(_status(campaign)))
+    warning = budget_warning(campaign, spend)
+    if warning:
+        blocks.append(context(warning))
     buttons = _buttons(campaign)
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
@@ -235,6 +264,43 @@ def _problems(decision: dict[str, Any], problems: list[str]) -> Mrkdwn:
         "with a clearer brief.",
         what=what,
         problems=join("\n", [md("• {p}", p=p) for p in problems]),
+    )
+
+
+def budget_band(campaign: Campaign, spend: Decimal) -> str:
+    """What the card says of the budget: "" (nothing), "warn" (from WARN_AT), "held"."""
+    if campaign.status not in (CampaignStatus.RUNNING.value, CampaignStatus.PAUSED.value):
+        return ""
+    if campaign.budget_hold_usd is not None:
+        return "held"
+    share = spend / campaign.budget_usd if campaign.budget_usd > 0 else Decimal(1)
+    return "warn" if share >= WARN_AT else ""
+
+
+def budget_warning(campaign: Campaign, spend: Decimal | None) -> Mrkdwn:
+    """The card's line about the budget while the campaign runs: from 80 % a warning, once
+    held what a person is asked (the budget card is in the thread)."""
+    band = budget_band(campaign, spend) if spend is not None else ""
+    if not band:
+        return Mrkdwn("")
+    assert spend is not None
+    spent = md(
+        "${spend} of the ${budget} budget spent ({pct}%)",
+        spend=f"{spend:,.2f}",
+        budget=f"{campaign.budget_usd:,.2f}",
+        pct=f"{spend / campaign.budget_usd * 100:.0f}",
+    )
+    if band == "held":
+        return md(
+            ":no_entry: Budget held: {spent}; no new step starts until a person raises it "
+            "to ${offer} or stops the campaign (card in the thread).",
+            spent=spent,
+            offer=f"{campaign.budget_hold_usd:,.2f}",
+        )
+    return md(
+        ":warning: Over {warn}% of the budget: {spent}. At 100% new steps are held.",
+        warn=f"{WARN_AT * 100:.0f}",
+        spent=spent,
     )
 
 

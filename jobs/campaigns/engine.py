@@ -26,7 +26,7 @@ from sqlalchemy import select
 
 from bots.plans import ContinuousPhase, Plan, Step, _Phase
 from jobs import runtime as runtime_module
-from jobs.campaigns import budget, cards, progress, report
+from jobs.campaigns import budget, campaign_approvals, cards, progress, report
 from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from jobs.campaigns.stopping import cancel_work, record_finished
 from jobs.department.delegation import enqueue_task
@@ -91,8 +91,12 @@ class CampaignEngine:
             cancel_work(self.rt, team_id, campaign_id, started_too=True)
         else:
             self._materialize(campaign, plan)
+            campaign_approvals.resume_parked(self.rt, team_id, campaign_id)  # hold released?
             record_finished(self.rt, team_id, campaign_id, plan)
             self._go_on(campaign, plan, began)
+            budget.tell_if_held(self.rt, team_id, campaign_id)
+        # before the pass counts as complete: a card Slack refused is posted by the retry
+        campaign_approvals.sync(self.rt, team_id, campaign_id)
         with self.rt.sessions() as session:
             campaign_passes.mark_advanced(session, team_id, campaign_id, began)
             status = campaigns.status_of(session, team_id, campaign_id) or "missing"
@@ -105,6 +109,7 @@ class CampaignEngine:
         pass: the next pass or catch-up shows it."""
         try:
             progress.show(self.rt, team_id, campaign_id)
+            cards.show_budget_change(self.rt, team_id, campaign_id)
             if status in report.ENDED:
                 report.post_report(self.rt, team_id, campaign_id)
                 cards.show(self.rt, team_id, campaign_id)
@@ -136,7 +141,7 @@ class CampaignEngine:
                     )
                 return
             moves = plan_moves(plan, rows, variables, now)
-            if moves.start and budget.holds(self.rt, campaign):
+            if budget.holds(self.rt, campaign) and moves.start:  # at 100 %, held at once
                 moves = replace(moves, start=())  # spent: nothing new starts (skips, gates go on)
             if not moves:
                 return
@@ -162,7 +167,7 @@ class CampaignEngine:
                 from_=(StepStatus.PENDING,),
                 to=StepStatus.WAITING_APPROVAL,
             )
-        if held:  # the later slice posts the approval cards; decide_gate answers them
+        if held:  # the pass ends with their cards posted (campaign_approvals.sync)
             logger.info("Campaign %s: %d step(s) wait for approval", campaign.id, held)
         by_id = {row.id: row for row in rows}
         for row_id in moves.start:

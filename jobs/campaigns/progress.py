@@ -20,10 +20,11 @@ import time
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bots.plans import PERSON, ContinuousPhase, Plan, Step
+from bots.approvers import ApprovalConfig, approvers_text
+from bots.plans import ContinuousPhase, Plan, Step
 from bots.roster import Roster
 from jobs import runtime as runtime_module
-from jobs.campaigns.cards import ADVISOR, STATUS_TEXT
+from jobs.campaigns.cards import ADVISOR, STATUS_TEXT, WARN_AT
 from jobs.queue import PROGRESS_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
@@ -35,7 +36,6 @@ from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
 logger = logging.getLogger(__name__)
 
 SHOWN_TTL_S = 7 * 24 * 3600  # how long the digest of the last text shown is kept
-WARN_AT = Decimal("0.8")  # the share of the budget spent from which the message warns
 TEXT_MAX_CHARS = 3900  # one message, comfortably under Slack's 4,000 for a readable text
 WINDOW_KEY = "campaign:progress:window:{team_id}:{campaign_id}"
 SHOWN_KEY = "campaign:progress:shown:{team_id}:{campaign_id}"
@@ -97,7 +97,7 @@ def show(rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False) ->
         return "not-running"
     if not snapshot.rows:
         return "never-ran"  # cancelled before approval: the card says it all
-    text = render(snapshot, rt.roster)
+    text = render(snapshot, rt.roster, rt.approvals)
     digest = hashlib.sha256(text.text.encode()).hexdigest()
     keys = {"team_id": team_id, "campaign_id": campaign_id}
     if _as_str(rt.redis.get(SHOWN_KEY.format(**keys))) == digest:
@@ -147,13 +147,15 @@ def _as_str(value: object) -> str | None:
     return value.decode() if isinstance(value, bytes) else value if isinstance(value, str) else None
 
 
-def render(snapshot: Snapshot, roster: Roster) -> Mrkdwn:
-    """The message's text: the campaign's state, each phase's steps, the spend."""
+def render(snapshot: Snapshot, roster: Roster, approvers: ApprovalConfig | None = None) -> Mrkdwn:
+    """The message's text: the campaign's state, each phase's steps (a gate names who may
+    decide it, from `approvers`), the spend."""
     campaign = snapshot.campaign
     plan = Plan.model_validate(campaign.plan)
     steps = {step.id: step for _index, _phase, step in plan.steps()}
     continuous = {p.name for p in plan.phases if isinstance(p, ContinuousPhase)}
-    spent = snapshot.spend_usd >= campaign.budget_usd  # jobs/campaigns/budget.py holds steps
+    # jobs/campaigns/budget.py holds steps once spent, or once a step's next call would pass it
+    spent = snapshot.spend_usd >= campaign.budget_usd or campaign.budget_hold_usd is not None
     lines = [
         md(
             "*Progress of {name}* · {state}",
@@ -165,17 +167,22 @@ def render(snapshot: Snapshot, roster: Roster) -> Mrkdwn:
         rows = [row for row in snapshot.rows if row.phase == phase.name]
         lines.append(md("*{name}*", name=phase.name))
         lines += [
-            _step_line(row, steps[row.step_id], roster, phase.name in continuous, spent)
+            _step_line(row, steps[row.step_id], roster, phase.name in continuous, spent, approvers)
             for row in rows
         ]
         if not rows:
             lines.append(Mrkdwn("_not started yet_"))
-    lines.append(spend_line(snapshot.spend_usd, campaign.budget_usd))
+    lines.append(spend_line(snapshot.spend_usd, campaign.budget_usd, campaign.budget_hold_usd))
     return join("\n", lines).cut(TEXT_MAX_CHARS)
 
 
 def _step_line(
-    row: CampaignStep, step: Step, roster: Roster, recurring: bool, spent: bool
+    row: CampaignStep,
+    step: Step,
+    roster: Roster,
+    recurring: bool,
+    spent: bool,
+    approvers: ApprovalConfig | None,
 ) -> Mrkdwn:
     status = StepStatus(row.status)
     agent = roster.by_id.get(step.agent)
@@ -186,24 +193,26 @@ def _step_line(
         mark=MARKS[status],
         action=step.action,
         run=run,
-        waits=_waits_on(row, step, who, roster, spent),
+        waits=_waits_on(row, step, who, spent, approvers),
     )
 
 
-def _waits_on(row: CampaignStep, step: Step, who: str, roster: Roster, spent: bool) -> Mrkdwn:
-    """Who or what the step waits on, or who did it."""
+def _waits_on(
+    row: CampaignStep, step: Step, who: str, spent: bool, approvers: ApprovalConfig | None
+) -> Mrkdwn:
+    """Who or what the step waits on, or who did it. A gate waits on the people who may
+    decide its card (the step's action type in the approvals data)."""
     status = StepStatus(row.status)
     if status == StepStatus.PENDING and spent:
         return md("{who}, waits: the budget is spent", who=who)
     if status == StepStatus.WAITING_APPROVAL and step.gate is not None:
-        approver = roster.by_id.get(step.gate.approver)
         by = (
-            "a person"
-            if step.gate.approver == PERSON or approver is None
-            else approver.display_name
+            Mrkdwn(approvers_text(approvers, step.action_type))
+            if approvers is not None
+            else Mrkdwn("a person")
         )
-        when = "to start" if step.gate.when == "before" else "to accept the output"
-        return md("waits for {by}'s approval {when}", by=by, when=when)
+        when = "to start" if step.gate.when == "before" else "to accept its output"
+        return md("{who}, waits on {by} {when} (card in this thread)", who=who, by=by, when=when)
     if status == StepStatus.PENDING and row.next_run_at is not None:
         return md("{who}, next run {at} UTC", who=who, at=row.next_run_at.strftime("%d %b %H:%M"))
     texts = {
@@ -217,8 +226,9 @@ def _waits_on(row: CampaignStep, step: Step, who: str, roster: Roster, spent: bo
     return md(texts.get(status, "{who}"), who=who)
 
 
-def spend_line(spend: Decimal, budget: Decimal) -> Mrkdwn:
-    """Spend against the budget; from `WARN_AT` of it, a warning that says what follows."""
+def spend_line(spend: Decimal, budget: Decimal, hold: Decimal | None = None) -> Mrkdwn:
+    """Spend against the budget; from `WARN_AT` of it, a warning that says what follows;
+    held (a step's next call would pass it), what a person is asked."""
     share = spend / budget if budget > 0 else Decimal(1)
     line = md(
         "*Spend* ${spend} of ${budget} ({pct}%)",
@@ -226,6 +236,13 @@ def spend_line(spend: Decimal, budget: Decimal) -> Mrkdwn:
         budget=f"{budget:,.2f}",
         pct=f"{share * 100:.0f}",
     )
+    if hold is not None:
+        return md(
+            "{line} · :no_entry: budget held: no new step starts and no AI call is made until "
+            "a person raises it to ${offer} or stops the campaign (card in this thread)",
+            line=line,
+            offer=f"{hold:,.2f}",
+        )
     if share >= 1:
         return md("{line} · :warning: budget spent: no new step starts", line=line)
     if share >= WARN_AT:

@@ -127,11 +127,12 @@ def _thread_links(rt: Runtime, rows: list[CampaignStep]) -> dict[str, Mrkdwn]:
     links = {}
     for row_id, (channel, ts) in threads.items():
         if channel and ts:
-            links[row_id] = link(_permalink(rt, channel, ts), "thread")
+            links[row_id] = link(permalink(rt, channel, ts), "thread")
     return links
 
 
-def _permalink(rt: Runtime, channel: str, ts: str) -> str:
+def permalink(rt: Runtime, channel: str, ts: str) -> str:
+    """A link to a message (a thread); a `slack://` one when Slack cannot make it."""
     try:
         return str(rt.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
     except SlackApiError:

@@ -4,7 +4,7 @@ Average task time is measured from a task's creation to this moment. Tasks that 
 before this revision take their last change, which was their finishing transition.
 
 Revision ID: 0014
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 06:30:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision = "0014"
-down_revision = "0011"
+down_revision = "0012"
 branch_labels = None
 depends_on = None
 
