@@ -114,7 +114,9 @@ past pattern.
 3. A workflow's phases run in order, in parallel, on a condition (a campaign variable you can \
 `set`) or on a schedule until the end date. Each step names an agent, an action and a due \
 date; approval gates sit where the authority matrix wants a person. The card has \
-*Approve plan* and *Cancel*.
+*Approve plan*, *Edit* (the requester or a plan approver changes each step's agent, action and \
+due date, the end date and the budget; the plan is checked again and still needs approval) \
+and *Cancel*.
 4. Approved, each step becomes a task for its agent, with its own thread in the agent's team \
 channel, in the plan's order; `/campaign status <id>` shows where it stands. Pause, resume, \
 cancel and `set` are for the person who asked for it and the plan approvers. One progress \
@@ -124,7 +126,7 @@ message in the card's thread keeps every step and the spend against the budget c
 still open, the cost.
 6. Once it has run, `/campaign outcome <id>` records how it went (once); the next card of the \
 same pattern adjusts its estimate and confidence ("based on N past …").
-Not in this version yet: editing a plan and raising a campaign's budget.
+Not in this version yet: raising a running campaign's budget.
 
 *Commands* (answers are visible to you alone)
 {commands}"""

@@ -243,11 +243,14 @@ def _status(campaign: Campaign) -> Mrkdwn:
     by = md(" by {who}", who=mention(campaign.decided_by)) if campaign.decided_by else ""
     if campaign.status not in (CampaignStatus.RUNNING.value, CampaignStatus.CANCELLED.value):
         by = ""
+    edited_by = (campaign.analysis or {}).get("edited_by")
+    edited = md(" · plan edited by {who}", who=mention(edited_by)) if edited_by else ""
     return md(
-        "`{id}` · {state}{by} · budget ${budget}",
+        "`{id}` · {state}{by}{edited} · budget ${budget}",
         id=campaign.id,
         state=state,
         by=by,
+        edited=edited,
         budget=f"{campaign.budget_usd:,.2f}",
     )
 
