@@ -108,7 +108,8 @@ HELP = """*`/campaign`: plan and run a marketing campaign with the department*
 1. You type the brief (or fill in the form). It is recorded at once and you see "Analyzing…".
 2. The VP Marketing posts a card in #mkt-campaigns with the analysis: estimated hours, teams, \
 skills, dependencies, approvals, risk, and the approach: *direct delegation* (one manager can \
-take it: mention the department with the brief), *project management* (a checklist of tasks in \
+take it: it is handed straight to that manager, with no plan to approve, and the card links the \
+manager's thread), *project management* (a checklist of tasks in \
 order) or a *workflow* (a plan of phases), with its confidence, the reasons and the closest \
 past pattern.
 3. A workflow's phases run in order, in parallel, on a condition (a campaign variable you can \
@@ -122,8 +123,8 @@ channel, in the plan's order; `/campaign status <id>` shows where it stands. Pau
 cancel and `set` are for the person who asked for it and the plan approvers. One progress \
 message in the card's thread keeps every step and the spend against the budget current; from \
 80 % it says so, and at 100 % new steps wait and you are told.
-5. At the end the VP Marketing reports to you in the card's thread: what was produced, what is \
-still open, the cost.
+5. At the end the VP Marketing reports to you in the card's thread, with a copy for the CMO in \
+#mkt-leadership: what was produced, what is still open, the cost.
 6. Once it has run, `/campaign outcome <id>` records how it went (once); the next card of the \
 same pattern adjusts its estimate and confidence ("based on N past …").
 Not in this version yet: raising a running campaign's budget.

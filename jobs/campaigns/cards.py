@@ -12,15 +12,18 @@ from __future__ import annotations
 
 from typing import Any
 
+from slack_sdk.errors import SlackApiError
+
 from bots.roster import Roster
 from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.blocks import button, context, header
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
-from jobs.slack.text import Mrkdwn, join, md, mention, mrkdwn_text
-from models import campaigns
+from jobs.slack.text import Mrkdwn, join, link, md, mention, mrkdwn_text
+from models import campaign_steps, campaigns
 from models.campaigns import Campaign, CampaignStatus
+from models.work import Task
 
 ADVISOR = "vp_marketing"
 ACTIONS = {
@@ -39,6 +42,7 @@ DIRECT_NEXT = (
     "_Next:_ one manager can take this on. Campaigns do not hand it over yet: mention "
     "@Marketing Dept with this brief in a thread and the CMO passes it to the right manager."
 )
+HAND_OFF_RUNNING = "handed over (no plan to approve): at work"
 STATUS_TEXT = {
     CampaignStatus.PLANNED.value: "waiting for a plan approver",
     CampaignStatus.RUNNING.value: "approved: running",
@@ -60,7 +64,7 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
         campaign = campaigns.load_campaign(session, team_id, campaign_id)
     if campaign is None or campaign.status == CampaignStatus.ANALYZING.value:
         return None  # the card shows the analysis: there is none yet
-    text, blocks = render(campaign, rt.roster)
+    text, blocks = render(campaign, rt.roster, _hand_off_thread(rt, campaign))
     if campaign.thread_ts and campaign.channel_id:
         rt.slack.chat_update(
             channel=campaign.channel_id, ts=campaign.thread_ts, text=text.text, blocks=blocks
@@ -97,8 +101,34 @@ def card_channel(rt: Runtime, campaign: Campaign) -> str:
     return origin
 
 
-def render(campaign: Campaign, roster: Roster) -> tuple[Mrkdwn, list[dict[str, Any]]]:
-    """The notification text and the blocks of the card for this campaign's record."""
+def is_hand_off(campaign: Campaign) -> bool:
+    """A direct delegation handed to its manager as a one-step plan (`bots/hand_off.py`)."""
+    decision = campaign.decision or {}
+    return decision.get("approach") == "direct_delegation" and campaign.plan is not None
+
+
+def _hand_off_thread(rt: Runtime, campaign: Campaign) -> Mrkdwn | None:
+    """The link to the manager's thread once the hand-off's task has opened it."""
+    if not is_hand_off(campaign):
+        return None
+    with rt.sessions() as session:
+        rows = campaign_steps.steps_of(session, campaign.team_id, campaign.id)
+        task = session.get(Task, rows[0].task_id) if rows and rows[0].task_id else None
+        where = (task.channel_id, task.thread_ts) if task else (None, None)
+    if where[0] is None or where[1] is None:
+        return None
+    try:
+        url = str(rt.slack.chat_getPermalink(channel=where[0], message_ts=where[1])["permalink"])
+    except SlackApiError:
+        url = f"slack://channel?id={where[0]}&message={where[1]}"
+    return link(url, "the thread")
+
+
+def render(
+    campaign: Campaign, roster: Roster, hand_off_thread: Mrkdwn | None = None
+) -> tuple[Mrkdwn, list[dict[str, Any]]]:
+    """The notification text and the blocks of the card for this campaign's record (a
+    hand-off's card links the manager's thread once it is open)."""
     decision = campaign.decision or {}
     analysis = campaign.analysis or {}
     approach = APPROACH_TEXT.get(decision.get("approach", ""), "No decision")
@@ -117,7 +147,9 @@ def render(campaign: Campaign, roster: Roster) -> tuple[Mrkdwn, list[dict[str, A
         blocks.append(_section(_factors(analysis["factors"])))
     if decision:
         blocks.append(_section(_decision(decision)))
-    if campaign.plan:
+    if is_hand_off(campaign):
+        blocks.append(_section(_handed(campaign, roster, hand_off_thread)))
+    elif campaign.plan:
         blocks += [_section(_phase(i, p, roster)) for i, p in enumerate(campaign.plan["phases"])]
     elif decision.get("approach") == "direct_delegation":
         blocks.append(_section(Mrkdwn(DIRECT_NEXT)))
@@ -128,6 +160,22 @@ def render(campaign: Campaign, roster: Roster) -> tuple[Mrkdwn, list[dict[str, A
     if buttons:
         blocks.append({"type": "actions", "elements": buttons})
     return title, blocks
+
+
+def _handed(campaign: Campaign, roster: Roster, thread: Mrkdwn | None) -> Mrkdwn:
+    """"Handed to <manager>: <the advisor's one-line reason>", and where the work is."""
+    assert campaign.plan is not None
+    [step] = campaign.plan["phases"][0]["steps"]
+    agent = roster.by_id.get(step["agent"])
+    reasons = (campaign.decision or {}).get("reasons") or [""]
+    return md(
+        "*Handed to {name}*: {reason}\n{where}",
+        name=agent.display_name if agent else step["agent"],
+        reason=reasons[0],
+        where=md("The work goes on in {link}.", link=thread)
+        if thread
+        else Mrkdwn("The manager's thread opens in its team channel in a moment."),
+    )
 
 
 def _section(text: Mrkdwn) -> dict[str, Any]:
@@ -240,6 +288,8 @@ def _problems(decision: dict[str, Any], problems: list[str]) -> Mrkdwn:
 
 def _status(campaign: Campaign) -> Mrkdwn:
     state = STATUS_TEXT.get(campaign.status, campaign.status)
+    if is_hand_off(campaign) and campaign.status == CampaignStatus.RUNNING.value:
+        state = HAND_OFF_RUNNING
     by = md(" by {who}", who=mention(campaign.decided_by)) if campaign.decided_by else ""
     if campaign.status not in (CampaignStatus.RUNNING.value, CampaignStatus.CANCELLED.value):
         by = ""
