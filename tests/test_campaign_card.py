@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from jobs.campaigns import analysis
+from jobs.campaigns import analysis, control
 from jobs.queue import ADVANCE_CAMPAIGN, CAMPAIGN_CARD, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
@@ -227,17 +227,53 @@ def test_a_blog_post_is_handed_straight_to_its_manager_and_reported(
     assert len(slack.messages("C0LEADERSHIP")) == 1  # the CMO's copy
 
 
-def test_a_case_study_is_a_linear_project_plan(
+def _pending_approval_cards(slack: SlackStandIn) -> list[dict[str, Any]]:
+    return [
+        m for m in slack.messages(CHANNEL_CONTENT) if "approval-approve" in str(m.get("blocks"))
+    ]
+
+
+def test_a_case_study_is_a_checklist_run_in_order_and_kept_current_on_the_card(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
-    _campaign_command(bolt, "a customer case study with testimonials and ROI data")
+    slack.add_channel("C0INSIGHTS", "mkt-insights")
+    _campaign_command(bolt, CASE_STUDY)
     work(runtime)
     campaign = _only_campaign(runtime)
     assert campaign.decision is not None
     assert campaign.decision["approach"] == "project_management"
     assert campaign.plan is not None
     assert {p["type"] for p in campaign.plan["phases"]} == {"sequential"}
+    order = [s["id"] for p in campaign.plan["phases"] for s in p["steps"]]
     assert "Approve plan" in _buttons(_card(slack))
+    assert ":white_circle:" not in _card_text(_card(slack))  # nothing has run yet
+
+    _click(bolt, slack, "Approve plan", APPROVER)
+    work(runtime)
+    text = _card_text(_card(slack))  # run up to the first gate: the checklist says so
+    assert ":white_check_mark: Market Research: Interview the customer" in text
+    assert ":white_check_mark: Analytics Specialist: Gather and check the ROI data" in text
+    assert ":raised_hand: Copywriter: Write the case study" in text  # its output waits
+    assert text.count(":white_circle:") == 2  # the rest wait their turn
+    gates = 0
+    for _ in range(len(order) * 2):  # a person decides each gate (the gate's card does this)
+        with runtime.sessions() as session:
+            rows = campaign_steps.steps_of(session, TEAM, campaign.id)
+        for row in rows:
+            if row.status == StepStatus.WAITING_APPROVAL:
+                gates += control.decide_gate(runtime, TEAM, campaign.id, row.id, approved=True)
+        for card in _pending_approval_cards(slack):  # a draft the department submitted
+            approve_draft(bolt, slack, card, "approval-approve", APPROVER)
+        work(runtime)
+    campaign = _only_campaign(runtime)
+    assert campaign.status == CampaignStatus.DONE and gates == 2  # write-study, design-study
+    with runtime.sessions() as session:
+        rows = campaign_steps.steps_of(session, TEAM, campaign.id)
+        started = sorted(rows, key=lambda r: session.get(Task, r.task_id).created_at)  # type: ignore[union-attr]
+    assert [r.step_id for r in started] == order  # one after another, in the plan's order
+    text = _card_text(_card(slack))
+    assert text.count(":white_check_mark:") == len(order) and "· done" in text
+    assert [m for m in slack.messages(CAMPAIGNS) if "is done. Here is" in m["text"]]
 
 
 def _bad_plan() -> ToolUseReply:

@@ -27,6 +27,7 @@ from sqlalchemy import select
 from bots.plans import ContinuousPhase, Plan, Step, _Phase
 from jobs import runtime as runtime_module
 from jobs.campaigns import budget, cards, progress, report
+from jobs.campaigns.hand_off_card import is_hand_off
 from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from jobs.campaigns.stopping import cancel_work, record_finished
 from jobs.department.delegation import enqueue_task, open_assignment_thread
@@ -99,7 +100,7 @@ class CampaignEngine:
         with self.rt.sessions() as session:
             campaign_passes.mark_advanced(session, team_id, campaign_id, began)
             status = campaigns.status_of(session, team_id, campaign_id) or "missing"
-        self._tell(team_id, campaign_id, status, cards.is_hand_off(campaign))
+        self._tell(team_id, campaign_id, status, _card_follows_steps(campaign))
         return status
 
     def _has_card(self, campaign: Campaign) -> bool:
@@ -107,17 +108,18 @@ class CampaignEngine:
             found = campaigns.load_campaign(session, campaign.team_id, campaign.id)
         return found is not None and found.thread_ts is not None
 
-    def _tell(self, team_id: str, campaign_id: str, status: str, hand_off: bool) -> None:
+    def _tell(self, team_id: str, campaign_id: str, status: str, every_pass: bool) -> None:
         """The progress message (edited only if it changed) and, once ended, the report and
-        the card's footer (it said "running" until now); a hand-off's card also links the
-        manager's thread once it is open. Slack or Redis away does not undo the pass: the
+        the card's footer (it said "running" until now); a project's card (its checklist)
+        and a hand-off's (the manager's thread) are shown on every pass, edited only when
+        they changed. Slack or Redis away does not undo the pass: the
         next pass or catch-up shows it, and the sweeper asks for a pass while an ended
         campaign's report is missing."""
         try:
             progress.show(self.rt, team_id, campaign_id)
             if status in report.ENDED:
                 report.post_report(self.rt, team_id, campaign_id)
-            if status in report.ENDED or hand_off:
+            if status in report.ENDED or every_pass:
                 cards.show(self.rt, team_id, campaign_id)
         except (SlackApiError, RedisError):
             logger.exception("Campaign %s: progress or report not shown", campaign_id)
@@ -188,7 +190,7 @@ class CampaignEngine:
             return  # another pass started it, or the campaign was paused or cancelled
         if isinstance(phase, ContinuousPhase):
             self._schedule_next(campaign, plan, phase, row, now)
-        if cards.is_hand_off(campaign):
+        if is_hand_off(campaign):
             self._open_thread(campaign, task)
         enqueue_task(self.rt, campaign.team_id, task.id)
 
@@ -267,6 +269,13 @@ class CampaignEngine:
                 to=CampaignStatus.FAILED,
             )
         cancel_work(self.rt, team_id, campaign_id, started_too=False)
+
+
+def _card_follows_steps(campaign: Campaign) -> bool:
+    """A project's card is its checklist, a hand-off's links the work: both follow the
+    steps (a workflow's card does not; its progress message does)."""
+    approach = (campaign.decision or {}).get("approach")
+    return approach == "project_management" or is_hand_off(campaign)
 
 
 def _find(plan: Plan, step_id: str) -> tuple[_Phase, Step]:
