@@ -99,10 +99,12 @@ class PlanEdits:
         if refused is not None:
             return refused
         assert campaign is not None and campaign.plan is not None
+        if metadata(view).get("seen") != campaign.updated_at.isoformat():
+            return md(STALE, id=campaign_id)  # before reading: the form may not fit the plan
         edit = read_plan_form(view, campaign.plan)
         if isinstance(edit, dict):
             return edit
-        if edit.seen != campaign.updated_at.isoformat() or set(edit.steps) != _ids(campaign):
+        if set(edit.steps) != _ids(campaign):
             return md(STALE, id=campaign_id)
         raw = edited_plan(campaign.plan, edit)
         check = check_plan(raw, self.roster, self.authority, self.limits)
