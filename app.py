@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from dataclasses import dataclass
 from urllib.error import URLError
 
 from pydantic import ValidationError
@@ -15,13 +16,17 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 
 import handlers
+from bots.advisor_config import PlanLimits
 from bots.approvers import ApprovalConfig, check_against, load_approvals
-from bots.authority import check_submitters, load_authority
+from bots.authority import AuthorityMatrix, check_submitters, load_authority
+from bots.campaign_data import load_campaign_data
 from bots.prompts import PromptLibrary
 from bots.ritual_config import load_ritual_config
-from bots.roster import load_roster
+from bots.roster import Roster, load_roster
 from errors import ConfigError, StartupError
+from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
+from handlers.campaign_plan_edits import PlanEdits
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
@@ -58,7 +63,7 @@ def create_app(settings: Settings) -> App:
     mode = slack_mode(settings)
     if mode is SlackMode.SANDBOX:
         raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
-    approvers = load_and_check_data(settings)
+    approvers, department = load_and_check_data(settings)
     engine = make_engine(settings.database_url)
     assert_migrated(engine)
     intake = Intake(
@@ -105,12 +110,30 @@ def create_app(settings: Settings) -> App:
         load_ritual_config(settings.rituals_path),
         settings.workspace_time_zone,
     )
-    handlers.register(app, intake, approvers, lookup, rituals, campaigns)
+    plan_edits = PlanEdits(
+        intake.engine,
+        intake.queue,
+        department.roster,
+        department.authority,
+        department.plan_limits,
+        CampaignAccess(approvers, lookup),
+    )
+    handlers.register(app, intake, approvers, lookup, rituals, campaigns, plan_edits)
     return app
 
 
-def load_and_check_data(settings: Settings) -> ApprovalConfig:
-    """Roster, prompts, authority, approvers and prices are validated before anything listens."""
+@dataclass(frozen=True)
+class Department:
+    """What the listeners check a person's plan against: the same data the workers use."""
+
+    roster: Roster
+    authority: AuthorityMatrix
+    plan_limits: PlanLimits
+
+
+def load_and_check_data(settings: Settings) -> tuple[ApprovalConfig, Department]:
+    """Roster, prompts, authority, approvers, campaign data and prices are validated before
+    anything listens."""
     roster = load_roster(settings.roster_path)
     PromptLibrary(roster, settings.prompts_dir)
     authority = load_authority()
@@ -118,7 +141,8 @@ def load_and_check_data(settings: Settings) -> ApprovalConfig:
     check_submitters(authority, roster)
     check_against(approvers, roster, authority.approval_types)
     check_models_priced(settings, load_prices())
-    return approvers
+    plan_limits = load_campaign_data(roster, authority).advisor.plans
+    return approvers, Department(roster, authority, plan_limits)
 
 
 def serve(app: App, settings: Settings) -> None:

@@ -14,6 +14,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from bots.factors import Team
 from errors import ConfigError
 
 DEFAULT_ADVISOR_PATH = Path(__file__).with_name("advisor.toml")
@@ -115,6 +116,16 @@ class PlanLimits(_Section):
     max_campaign_days: int = Field(ge=1, le=3660)
 
 
+class DirectDelegation(_Section):
+    """Where a brief one manager can take goes (checked against the roster and the authority
+    matrix at start-up by `bots.hand_off.check_hand_off`)."""
+
+    channels: dict[Team, str] = Field(description="factor team -> team channel whose lead takes it")
+    fallback: str = Field(description="agent id for a brief of none of those teams")
+    action_type: str = Field(description="what the manager decides with it: needs no gate")
+    due_days: int = Field(ge=0, le=90, description="days to the hand-off's due date")
+
+
 class AdvisorConfig(_Section):
     bands: Bands
     thresholds: Thresholds
@@ -123,6 +134,7 @@ class AdvisorConfig(_Section):
     matching: Matching
     learning: Learning
     plans: PlanLimits
+    direct_delegation: DirectDelegation
 
 
 def load_advisor_config(path: Path = DEFAULT_ADVISOR_PATH) -> AdvisorConfig:

@@ -1,8 +1,9 @@
 """The campaign feature's data, loaded and cross-checked once at start-up.
 
-`advisor.toml` (thresholds, weights, learning, plan limits) and `patterns.toml` are checked
-against each other and the department: every pattern's template must be a valid plan for
-this roster and authority matrix, so a renamed agent stops start-up instead of a campaign.
+`advisor.toml` (thresholds, weights, learning, plan limits, direct delegation) and
+`patterns.toml` are checked against each other and the department: every pattern's template
+must be a valid plan for this roster and authority matrix, and every direct hand-off must go
+to a roster agent without a gate, so a renamed agent stops start-up instead of a campaign.
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 from bots import advisor_config, patterns
 from bots.advisor_config import AdvisorConfig, load_advisor_config
 from bots.authority import AuthorityMatrix
+from bots.hand_off import check_hand_off
 from bots.patterns import PatternLibrary, check_templates, load_patterns
 from bots.roster import Roster
 
@@ -34,4 +36,5 @@ def load_campaign_data(
     advisor = load_advisor_config(advisor_path or advisor_config.DEFAULT_ADVISOR_PATH)
     library = load_patterns(patterns_path or patterns.DEFAULT_PATTERNS_PATH)
     check_templates(library, roster, matrix, advisor.plans)
+    check_hand_off(advisor.direct_delegation, roster, matrix)
     return CampaignData(advisor, library)

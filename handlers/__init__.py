@@ -16,6 +16,7 @@ from handlers import (
     standup_buttons,
 )
 from handlers.campaign_actions import CampaignActions, CampaignsNotYet
+from handlers.campaign_plan_edits import PlanEdits
 from handlers.context import Services
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
@@ -29,14 +30,18 @@ def register(
     lookup: People,
     rituals: RitualControl,
     campaigns: CampaignActions | None = None,
+    plan_edits: PlanEdits | None = None,
 ) -> None:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
     clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
     `rituals` is what `/standup` does; `campaigns` what `/campaign` does (until the engine
-    is wired in: `CampaignsNotYet`).
+    is wired in: `CampaignsNotYet`); `plan_edits` what the card's Edit button does (until
+    then: it says editing is off).
     The jobs the listeners enqueue are resolved where they run: the worker's start-up
     (jobs.runtime.build_runtime) stops on a renamed one; the app never imports them."""
-    app.use(Services(intake, approvers, lookup, campaigns or CampaignsNotYet(), rituals).provide)
+    campaign_actions = campaigns or CampaignsNotYet()
+    found = Services(intake, approvers, lookup, campaign_actions, rituals, plan_edits)
+    app.use(found.provide)
     events.register(app)
     commands.register(app)
     actions.register(app)

@@ -108,23 +108,26 @@ HELP = """*`/campaign`: plan and run a marketing campaign with the department*
 1. You type the brief (or fill in the form). It is recorded at once and you see "Analyzing…".
 2. The VP Marketing posts a card in #mkt-campaigns with the analysis: estimated hours, teams, \
 skills, dependencies, approvals, risk, and the approach: *direct delegation* (one manager can \
-take it: mention the department with the brief), *project management* (a checklist of tasks in \
+take it: it is handed straight to that manager, with no plan to approve, and the card links the \
+manager's thread), *project management* (a checklist of tasks in \
 order) or a *workflow* (a plan of phases), with its confidence, the reasons and the closest \
 past pattern.
 3. A workflow's phases run in order, in parallel, on a condition (a campaign variable you can \
 `set`) or on a schedule until the end date. Each step names an agent, an action and a due \
 date; approval gates sit where the authority matrix wants a person. The card has \
-*Approve plan* and *Cancel*.
+*Approve plan*, *Edit* (the requester or a plan approver changes each step's agent, action and \
+due date, the end date and the budget; the plan is checked again and still needs approval) \
+and *Cancel*.
 4. Approved, each step becomes a task for its agent, with its own thread in the agent's team \
 channel, in the plan's order; `/campaign status <id>` shows where it stands. Pause, resume, \
 cancel and `set` are for the person who asked for it and the plan approvers. One progress \
 message in the card's thread keeps every step and the spend against the budget current; from \
 80 % it says so, and at 100 % new steps wait and you are told.
-5. At the end the VP Marketing reports to you in the card's thread: what was produced, what is \
-still open, the cost.
+5. At the end the VP Marketing reports to you in the card's thread, with a copy for the CMO in \
+#mkt-leadership: what was produced, what is still open, the cost.
 6. Once it has run, `/campaign outcome <id>` records how it went (once); the next card of the \
 same pattern adjusts its estimate and confidence ("based on N past …").
-Not in this version yet: editing a plan and raising a campaign's budget.
+Not in this version yet: raising a running campaign's budget.
 
 *Commands* (answers are visible to you alone)
 {commands}"""

@@ -4,30 +4,38 @@ ephemeral to the person who clicked, naming who can."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackClientError
 from sqlalchemy.orm import Session
 
 from bots.approvers import CAMPAIGN_PLAN
 from handlers.campaign_access import CampaignAccess
+from handlers.campaign_forms import answer_view
+from handlers.campaign_plan_form import PLAN_FORM
 from handlers.context import services
 from jobs.campaigns.cards import ACTIONS
 from jobs.queue import ADVANCE_CAMPAIGN, CAMPAIGN_CARD
+from jobs.slack.text import Mrkdwn
 from models import campaigns
 from models.db import write_guard
 
 EDIT_NOT_YET = (
-    "Editing a plan in Slack is not in this version. Nothing changed: cancel this campaign "
+    "Editing a plan is not switched on here. Nothing changed: cancel this campaign "
     "and run `/campaign` again with the brief changed, or approve the plan as it is."
 )
+FORM_FAILED = "Slack did not open the plan's form. Nothing changed: press Edit again."
+logger = logging.getLogger(__name__)
 
 
 def register(app: App) -> None:
     app.action(ACTIONS["approve"])(handle_approve_plan)
     app.action(ACTIONS["cancel"])(handle_cancel)
     app.action(ACTIONS["edit"])(handle_edit)
+    app.view(PLAN_FORM)(handle_plan_form)
 
 
 def handle_approve_plan(
@@ -75,9 +83,34 @@ def handle_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     found.intake.enqueue(CAMPAIGN_CARD, team_id, campaign_id)
 
 
-def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+def handle_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+    """The plan's Edit form, for the requester or a plan approver, while it is planned."""
     ack()
-    refuse(client, body, EDIT_NOT_YET)
+    team_id, campaign_id, user = _clicked(body)
+    edits = services(context).plan_edits
+    form = edits.form(team_id, user, campaign_id) if edits else Mrkdwn(EDIT_NOT_YET)
+    if isinstance(form, Mrkdwn):
+        refuse(client, body, form.text)
+        return
+    try:
+        client.views_open(trigger_id=body["trigger_id"], view=form)
+    except (SlackClientError, OSError) as error:  # refused, or no answer in time
+        logger.warning("views.open for a plan edit failed: %s", type(error).__name__)
+        refuse(client, body, FORM_FAILED)
+
+
+def handle_plan_form(
+    ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
+) -> None:
+    """Errors under the inputs (nothing saved), or the answer in place of the form."""
+    edits = services(context).plan_edits
+    user = body["user"]
+    team_id = str((body.get("team") or {}).get("id") or user.get("team_id") or "")
+    saved = edits.save(team_id, str(user["id"]), view) if edits else Mrkdwn(EDIT_NOT_YET)
+    if isinstance(saved, dict):
+        ack(response_action="errors", errors=saved)
+        return
+    ack(response_action="update", view=answer_view(saved))
 
 
 def _clicked(body: dict[str, Any]) -> tuple[str, str, str]:

@@ -43,29 +43,31 @@ class Outcome:
 def brief_form(channel_id: str) -> dict[str, Any]:
     """The form for `/campaign` alone. The channel it was opened in travels in the metadata:
     the person hears back there, and the channel menu starts on it."""
-    return _modal(
+    return modal_view(
         BRIEF_FORM,
         "New campaign",
         "Analyze",
         {"channel_id": channel_id},
         [
-            _input("brief", "Brief", _text_input(MAX_BRIEF_CHARS, multiline=True), hint=BRIEF_HINT),
-            _input("deadline", "Deadline", {"type": "datepicker"}, optional=True),
-            _input(
+            input_block(
+                "brief", "Brief", text_input(MAX_BRIEF_CHARS, multiline=True), hint=BRIEF_HINT
+            ),
+            input_block("deadline", "Deadline", {"type": "datepicker"}, optional=True),
+            input_block(
                 "budget",
                 "Budget for AI work (USD)",
-                _number_input(minimum="0.01", maximum=str(MAX_BUDGET_USD)),
+                number_input(minimum="0.01", maximum=str(MAX_BUDGET_USD)),
                 optional=True,
                 hint="What the department may spend on Claude for this campaign. "
                 "Empty: the workspace default.",
             ),
-            _input(
+            input_block(
                 "metrics",
                 "Success metrics",
-                _text_input(MAX_TEXT_CHARS, multiline=True),
+                text_input(MAX_TEXT_CHARS, multiline=True),
                 optional=True,
             ),
-            _input("channel", "Channel for updates", _channel_menu(), optional=True),
+            input_block("channel", "Channel for updates", _channel_menu(), optional=True),
         ],
     )
 
@@ -75,31 +77,31 @@ BRIEF_HINT = "What to launch, for whom and by when, e.g. a conference launch in 
 
 def outcome_form(campaign_id: str, channel_id: str) -> dict[str, Any]:
     """The form for `/campaign outcome <id>`: what the learning loop needs from a person."""
-    yes_no = [_option("yes", "Yes"), _option("no", "No")]
-    return _modal(
+    yes_no = [option("yes", "Yes"), option("no", "No")]
+    return modal_view(
         OUTCOME_FORM,
         "Campaign outcome",
         "Record",
         {"campaign_id": campaign_id, "channel_id": channel_id},
         [
-            _input("success", "Did it succeed?", {"type": "radio_buttons", "options": yes_no}),
-            _input("hours", "Actual hours", _number_input(minimum="0")),
-            _input(
+            input_block("success", "Did it succeed?", {"type": "radio_buttons", "options": yes_no}),
+            input_block("hours", "Actual hours", number_input(minimum="0")),
+            input_block(
                 "satisfaction",
                 "Satisfaction (0 to 1)",
-                _number_input(minimum="0", maximum="1"),
+                number_input(minimum="0", maximum="1"),
                 hint="1 = exactly what was wanted; 0 = not usable.",
             ),
-            _input(
+            input_block(
                 "rework",
                 "Rework",
-                {"type": "checkboxes", "options": [_option("rework", "Rework was needed")]},
+                {"type": "checkboxes", "options": [option("rework", "Rework was needed")]},
                 optional=True,
             ),
-            _input(
+            input_block(
                 "learning",
                 "Key learning",
-                _text_input(MAX_TEXT_CHARS, multiline=True),
+                text_input(MAX_TEXT_CHARS, multiline=True),
                 optional=True,
             ),
         ],
@@ -109,14 +111,14 @@ def outcome_form(campaign_id: str, channel_id: str) -> dict[str, Any]:
 def read_brief_form(view: dict[str, Any], today: date) -> CampaignRequest | Errors:
     """The request the form describes, or the errors per field (`today` is the UTC date: a
     deadline before it is refused, today itself is fine)."""
-    values, errors = _values(view), Errors()
-    brief = str(_field(values, "brief").get("value") or "").strip()
+    values, errors = values_of(view), Errors()
+    brief = str(field_state(values, "brief").get("value") or "").strip()
     problem = brief_problem(brief)
     if problem is not None:
         errors["brief"] = problem[0].upper() + problem[1:]
-    deadline = _date(_field(values, "deadline").get("selected_date"), today, errors)
-    budget = _budget(_field(values, "budget").get("value"), errors)
-    channel = _field(values, "channel").get("selected_conversation")
+    deadline = _date(field_state(values, "deadline").get("selected_date"), today, errors)
+    budget = read_budget(field_state(values, "budget").get("value"), errors)
+    channel = field_state(values, "channel").get("selected_conversation")
     if channel is not None and not _CHANNEL_ID.fullmatch(str(channel)):
         errors["channel"] = "Pick a channel from the list."
     if errors:
@@ -125,7 +127,7 @@ def read_brief_form(view: dict[str, Any], today: date) -> CampaignRequest | Erro
         brief=brief,
         deadline=deadline,
         budget_usd=budget,
-        success_metrics=str(_field(values, "metrics").get("value") or "").strip(),
+        success_metrics=str(field_state(values, "metrics").get("value") or "").strip(),
         channel_id=str(channel) if channel else None,
     )
 
@@ -133,20 +135,20 @@ def read_brief_form(view: dict[str, Any], today: date) -> CampaignRequest | Erro
 def read_outcome_form(view: dict[str, Any]) -> Outcome | Errors:
     """The outcome the form records, or the errors per field (satisfaction 0 to 1, hours
     above 0: the learning loop compares them with the estimate, and 0 h says nothing)."""
-    values, errors = _values(view), Errors()
-    chosen = (_field(values, "success").get("selected_option") or {}).get("value")
+    values, errors = values_of(view), Errors()
+    chosen = (field_state(values, "success").get("selected_option") or {}).get("value")
     if chosen not in ("yes", "no"):
         errors["success"] = "Say whether it succeeded."
-    hours = _number(_field(values, "hours").get("value"), "hours", errors)
+    hours = _number(field_state(values, "hours").get("value"), "hours", errors)
     if hours is not None and hours <= 0:
         errors["hours"] = "Hours must be more than 0."
-    satisfaction = _number(_field(values, "satisfaction").get("value"), "satisfaction", errors)
+    satisfaction = _number(field_state(values, "satisfaction").get("value"), "satisfaction", errors)
     if satisfaction is not None and not 0 <= satisfaction <= 1:
         errors["satisfaction"] = "Give a number from 0 to 1, e.g. 0.8."
-    learning = str(_field(values, "learning").get("value") or "").strip()
+    learning = str(field_state(values, "learning").get("value") or "").strip()
     if errors or hours is None or satisfaction is None:
         return errors
-    rework = _field(values, "rework").get("selected_options") or []
+    rework = field_state(values, "rework").get("selected_options") or []
     return Outcome(
         campaign_id=str(metadata(view).get("campaign_id") or ""),
         success=chosen == "yes",
@@ -189,7 +191,7 @@ def _date(selected: object, today: date, errors: Errors) -> date | None:
     return chosen
 
 
-def _budget(typed: object, errors: Errors) -> Decimal | None:
+def read_budget(typed: object, errors: Errors) -> Decimal | None:
     if typed is None or str(typed).strip() == "":
         return None
     budget = _number(typed, "budget", errors)
@@ -212,13 +214,13 @@ def _number(typed: object, block_id: str, errors: Errors) -> Decimal | None:
     return number
 
 
-def _values(view: dict[str, Any]) -> dict[str, Any]:
+def values_of(view: dict[str, Any]) -> dict[str, Any]:
     state = view.get("state") or {}
     values = state.get("values") if isinstance(state, dict) else None
     return values if isinstance(values, dict) else {}
 
 
-def _field(values: dict[str, Any], block_id: str) -> dict[str, Any]:
+def field_state(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     """The one element's state in an input block ({} when Slack sent none)."""
     block = values.get(block_id)
     if not isinstance(block, dict) or not block:
@@ -227,7 +229,7 @@ def _field(values: dict[str, Any], block_id: str) -> dict[str, Any]:
     return element if isinstance(element, dict) else {}
 
 
-def _modal(
+def modal_view(
     callback_id: str, title: str, submit: str, meta: dict[str, str], blocks: list[dict[str, Any]]
 ) -> dict[str, Any]:
     return {
@@ -241,7 +243,7 @@ def _modal(
     }
 
 
-def _input(
+def input_block(
     block_id: str,
     label: str,
     element: dict[str, Any],
@@ -260,11 +262,11 @@ def _input(
     return block
 
 
-def _text_input(max_length: int, *, multiline: bool = False) -> dict[str, Any]:
+def text_input(max_length: int, *, multiline: bool = False) -> dict[str, Any]:
     return {"type": "plain_text_input", "multiline": multiline, "max_length": max_length}
 
 
-def _number_input(minimum: str, maximum: str | None = None) -> dict[str, Any]:
+def number_input(minimum: str, maximum: str | None = None) -> dict[str, Any]:
     made = {"type": "number_input", "is_decimal_allowed": True, "min_value": minimum}
     return made | ({"max_value": maximum} if maximum is not None else {})
 
@@ -277,5 +279,5 @@ def _channel_menu() -> dict[str, Any]:
     }
 
 
-def _option(value: str, text: str) -> dict[str, Any]:
+def option(value: str, text: str) -> dict[str, Any]:
     return {"text": {"type": "plain_text", "text": text}, "value": value}

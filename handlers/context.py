@@ -15,6 +15,7 @@ from slack_bolt import BoltContext
 
 from bots.approvers import ApprovalConfig
 from handlers.campaign_actions import CampaignActions
+from handlers.campaign_plan_edits import PlanEdits
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
 from jobs.slack.people import People, refusal_to_decide
@@ -25,13 +26,16 @@ SERVICES_KEY = "marketing_dept_services"
 @dataclass(frozen=True)
 class Services:
     """`intake` persists and enqueues; `approvers` and `people` say who may decide;
-    `campaigns` is what `/campaign` does once parsed, `rituals` what `/standup` does."""
+    `campaigns` is what `/campaign` does once parsed, `rituals` what `/standup` does;
+    `plan_edits` edits a planned campaign's plan (None until the campaign engine is wired in:
+    the Edit button then says so)."""
 
     intake: Intake
     approvers: ApprovalConfig
     people: People
     campaigns: CampaignActions
     rituals: RitualControl
+    plan_edits: PlanEdits | None = None
 
     def provide(self, context: BoltContext, next_: Callable[[], None]) -> None:
         """Bolt middleware: every listener of this app finds these services in `context`."""

@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,12 +21,17 @@ from models.campaigns import (
     CampaignVariable,
     StepStatus,
 )
+from models.records import SlackPost
 from models.work import FINISHED, Task
 
 Value = bool | float | str
 WAITING = (StepStatus.PENDING, StepStatus.WAITING_APPROVAL)  # what a stopped campaign cancels
 CANCELLED_BY_CANCEL = (*WAITING, StepStatus.STARTED)
 RUNNING, FAILED = CampaignStatus.RUNNING, CampaignStatus.FAILED
+ENDED = (CampaignStatus.DONE, FAILED, CampaignStatus.CANCELLED)
+# A campaign report's post-once key is this + the campaign id's first 31 characters
+# (jobs/campaigns/report.report_key): the sweeper looks for it in slack_posts.
+REPORT_KEY_PREFIX = "r"
 
 
 def steps_of(session: Session, team_id: str, campaign_id: str) -> list[CampaignStep]:
@@ -226,8 +231,10 @@ def campaigns_to_advance(
 ) -> list[tuple[str, str]]:
     """(team, campaign) pairs whose engine pass was lost, for the sweeper: a step whose task
     finished without the engine noticing, a continuous run that came due, a change since the
-    last complete pass (a resume, a decided gate, a pass that died half-way), or a cancelled
-    or failed campaign with steps still open. Each waits `grace_s` for its own wake-up."""
+    last complete pass (a resume, a decided gate, a pass that died half-way), a cancelled
+    or failed campaign with steps still open, or an ended campaign that ran and has no
+    report in Slack (its post failed, or the worker died first: a pass posts it). Each waits
+    `grace_s` for its own wake-up."""
     now = now or utcnow()
     settled = now - timedelta(seconds=grace_s)
     step = CampaignStep
@@ -262,9 +269,20 @@ def campaigns_to_advance(
             and_(Campaign.status == FAILED.value, left(WAITING)),
         ),
     )
+    reported = exists().where(
+        SlackPost.team_id == Campaign.team_id,
+        SlackPost.turn_id == literal(REPORT_KEY_PREFIX) + func.substr(Campaign.id, 1, 31),
+        SlackPost.ts.is_not(None),
+    )
+    unreported = and_(
+        Campaign.status.in_([s.value for s in ENDED]),
+        Campaign.updated_at < settled,
+        exists().where(mine),
+        ~reported,
+    )
     rows = session.execute(
         select(Campaign.team_id, Campaign.id)
-        .where(or_(recording, running, stopping))
+        .where(or_(recording, running, stopping, unreported))
         .order_by(Campaign.created_at)
         .limit(limit)
     )

@@ -222,6 +222,33 @@ def set_plan(
     )
 
 
+def edit_plan(
+    session: Session,
+    team_id: str,
+    campaign_id: str,
+    *,
+    seen: datetime,
+    plan: dict[str, Any],
+    analysis: dict[str, Any],
+    ends_on: date,
+    budget_usd: Decimal,
+) -> bool:
+    """A person's edit of a planned campaign's plan (checked by the caller), saved only if
+    the campaign is still `planned` and unchanged since `seen` (its `updated_at` when the
+    form opened): an edit made over another edit, an approval or a cancel changes nothing."""
+    return guarded(
+        session,
+        update(Campaign)
+        .where(
+            Campaign.team_id == team_id,
+            Campaign.id == campaign_id,
+            Campaign.status == CampaignStatus.PLANNED.value,
+            Campaign.updated_at == seen,
+        )
+        .values(plan=plan, analysis=analysis, ends_on=ends_on, budget_usd=budget_usd),
+    )
+
+
 def set_card(session: Session, team_id: str, campaign_id: str, channel_id: str, ts: str) -> bool:
     """The campaign card is posted: its message is the campaign's thread (set once)."""
     return guarded(

@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 from sqlalchemy import func, select
 
-from jobs.campaigns import analysis
+from jobs.campaigns import analysis, control
 from jobs.queue import ADVANCE_CAMPAIGN, CAMPAIGN_CARD, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
@@ -26,14 +26,16 @@ from sandbox.claude_api import ScriptedClaude, ToolUseReply
 from sandbox.product_turns import forced_tool
 from sandbox.scripted_department import department_responder
 from sandbox.slack_api import SlackStandIn
-from tests.conftest import CHANNEL_GENERAL, HUMAN, TEAM, ServedApp, work
+from tests.conftest import CHANNEL_CONTENT, CHANNEL_GENERAL, HUMAN, TEAM, ServedApp, work
 from tests.handlers.test_campaign_forms import brief_values
 from tests.handlers.test_commands import open_form, submit
+from tests.test_approval_flow import _click as approve_draft
 
 CAMPAIGNS = "C0CAMPAIGNS"
 DEADLINE = datetime.now(UTC).date() + timedelta(days=30)
 APPROVER = "U0APPROVER"
 OUTSIDER = "U0OUTSIDER"
+CASE_STUDY = "a customer case study with testimonials and ROI data"  # a project: it waits
 CONFERENCE = (
     "launch an awareness campaign for our AI analytics feature: content, social, email, "
     "webinar, sales hand-off; track ROI; conference in 3 weeks; budget $50k"
@@ -68,7 +70,13 @@ def _only_campaign(runtime: Runtime) -> Campaign:
 
 
 def _card(slack: SlackStandIn, channel: str = CAMPAIGNS) -> dict[str, Any]:
-    [card] = [m for m in slack.messages(channel) if m.get("blocks")]
+    """The campaign card: the channel's one top-level message with blocks (gate and budget
+    cards are replies in its thread)."""
+    [card] = [
+        m
+        for m in slack.messages(channel)
+        if m.get("blocks") and m.get("thread_ts") in (None, m["ts"])
+    ]
     return card
 
 
@@ -171,31 +179,107 @@ def test_a_conference_brief_becomes_a_workflow_card_that_an_approver_starts(
     assert _buttons(card) == {} and f"approved: running by <@{APPROVER}>" in _card_text(card)
 
 
-def test_a_blog_post_is_direct_delegation_and_the_card_says_what_next(
+def test_a_blog_post_is_handed_straight_to_its_manager_and_reported(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
+    slack.add_channel("C0LEADERSHIP", "mkt-leadership")
     _campaign_command(bolt, "write a blog post about our new feature")
-    work(runtime)
+    work(runtime)  # analysis, hand-off, the manager's work, the report
     campaign = _only_campaign(runtime)
     assert campaign.decision is not None and campaign.decision["approach"] == "direct_delegation"
-    assert campaign.plan is None and campaign.status == CampaignStatus.PLANNED
-    assert [forced_tool(r.body) for r in claude.requests] == ["analyze_request"]
+    assert [forced_tool(r.body) for r in claude.requests].count("propose_plan") == 0
+    assert campaign.decided_by is None  # nobody clicked Approve
+    assert campaign.plan is not None
+    [step] = campaign.plan["phases"][0]["steps"]
+    assert (step["agent"], step["action"]) == (
+        "content_manager",
+        "write a blog post about our new feature",
+    )
+    with runtime.sessions() as session:
+        [row] = campaign_steps.steps_of(session, TEAM, campaign.id)
+        task = session.get(Task, row.task_id)
+    assert task is not None and task.assigned_to == "content_manager"
+    assert (task.channel_id, task.created_by) == (CHANNEL_CONTENT, "vp_marketing")
+    text = _card_text(_card(slack))  # while the manager's team works
+    assert "*Handed to Content Manager*: Task estimated at 2.0 hours" in text
+    assert "handed over (no plan to approve): at work" in text
+
+    # The draft goes through the department's own approval card, as any blog post does.
+    [draft_card] = [
+        m
+        for m in slack.messages(CHANNEL_CONTENT, task.thread_ts)
+        if "approval-approve" in str(m.get("blocks"))
+    ]
+    approve_draft(bolt, slack, draft_card, "approval-approve", APPROVER)
+    for _ in range(4):
+        work(runtime)
+    campaign = _only_campaign(runtime)
+    assert campaign.status == CampaignStatus.DONE
+
     card = _card(slack)
-    assert "mention @Marketing Dept with this brief" in _card_text(card)
-    assert set(_buttons(card)) == {"Cancel"}  # nothing to approve
+    text = _card_text(card)
+    assert (
+        f"/archives/{CHANNEL_CONTENT}/p{str(task.thread_ts).replace('.', '')}|the thread>" in text
+    )
+    assert _buttons(card) == {} and "· done" in text
+    [opened, *answers] = slack.messages(CHANNEL_CONTENT, task.thread_ts)
+    assert opened["username"] == "VP Marketing" and answers
+    assert answers[-1]["username"] == "Content Manager"
+    [report_post] = [
+        m for m in slack.messages(CAMPAIGNS, campaign.thread_ts) if "is done" in m["text"]
+    ]
+    assert report_post["text"].startswith(f"<@{HUMAN}> the campaign *hand-off* is done")
+    assert "Content Manager: write a blog post about our new feature" in report_post["text"]
+    assert len(slack.messages("C0LEADERSHIP")) == 1  # the CMO's copy
 
 
-def test_a_case_study_is_a_linear_project_plan(
+def _pending_approval_cards(slack: SlackStandIn) -> list[dict[str, Any]]:
+    return [
+        m for m in slack.messages(CHANNEL_CONTENT) if "approval-approve" in str(m.get("blocks"))
+    ]
+
+
+def test_a_case_study_is_a_checklist_run_in_order_and_kept_current_on_the_card(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
-    _campaign_command(bolt, "a customer case study with testimonials and ROI data")
+    slack.add_channel("C0INSIGHTS", "mkt-insights")
+    _campaign_command(bolt, CASE_STUDY)
     work(runtime)
     campaign = _only_campaign(runtime)
     assert campaign.decision is not None
     assert campaign.decision["approach"] == "project_management"
     assert campaign.plan is not None
     assert {p["type"] for p in campaign.plan["phases"]} == {"sequential"}
+    order = [s["id"] for p in campaign.plan["phases"] for s in p["steps"]]
     assert "Approve plan" in _buttons(_card(slack))
+    assert ":white_circle:" not in _card_text(_card(slack))  # nothing has run yet
+
+    _click(bolt, slack, "Approve plan", APPROVER)
+    work(runtime)
+    text = _card_text(_card(slack))  # run up to the first gate: the checklist says so
+    assert ":white_check_mark: Market Research: Interview the customer" in text
+    assert ":white_check_mark: Analytics Specialist: Gather and check the ROI data" in text
+    assert ":raised_hand: Copywriter: Write the case study" in text  # its output waits
+    assert text.count(":white_circle:") == 2  # the rest wait their turn
+    gates = 0
+    for _ in range(len(order) * 2):  # a person decides each gate (the gate's card does this)
+        with runtime.sessions() as session:
+            rows = campaign_steps.steps_of(session, TEAM, campaign.id)
+        for row in rows:
+            if row.status == StepStatus.WAITING_APPROVAL:
+                gates += control.decide_gate(runtime, TEAM, campaign.id, row.id, approved=True)
+        for card in _pending_approval_cards(slack):  # a draft the department submitted
+            approve_draft(bolt, slack, card, "approval-approve", APPROVER)
+        work(runtime)
+    campaign = _only_campaign(runtime)
+    assert campaign.status == CampaignStatus.DONE and gates == 2  # write-study, design-study
+    with runtime.sessions() as session:
+        rows = campaign_steps.steps_of(session, TEAM, campaign.id)
+        started = sorted(rows, key=lambda r: session.get(Task, r.task_id).created_at)  # type: ignore[union-attr]
+    assert [r.step_id for r in started] == order  # one after another, in the plan's order
+    text = _card_text(_card(slack))
+    assert text.count(":white_check_mark:") == len(order) and "· done" in text
+    assert [m for m in slack.messages(CAMPAIGNS) if "is done. Here is" in m["text"]]
 
 
 def _bad_plan() -> ToolUseReply:
@@ -259,7 +343,7 @@ def test_a_plan_still_invalid_after_the_repair_is_refused_on_the_card(
 def test_running_the_analysis_again_posts_no_second_card(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
-    _campaign_command(bolt, "write a blog post about our new feature")
+    _campaign_command(bolt, CASE_STUDY)
     work(runtime)
     campaign = _only_campaign(runtime)
     asked = len(claude.requests)
@@ -272,7 +356,7 @@ def test_running_the_analysis_again_posts_no_second_card(
 def test_a_brief_sent_while_redis_is_away_is_analysed_by_the_sweeper(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
-    _campaign_command(bolt, "write a blog post about our new feature")
+    _campaign_command(bolt, CASE_STUDY)
     runtime.redis.flushdb()  # Redis lost the job (restarted without its data)
     campaign = _only_campaign(runtime)
     requeued = sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=0)
@@ -285,7 +369,7 @@ def test_a_brief_sent_while_redis_is_away_is_analysed_by_the_sweeper(
 def test_a_command_from_a_dm_keeps_the_card_in_the_dm(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
-    _campaign_command(bolt, "write a blog post about our new feature", channel="D0HUMAN")
+    _campaign_command(bolt, CASE_STUDY, channel="D0HUMAN")
     work(runtime)
     assert _card(slack, "D0HUMAN")["ts"] == _only_campaign(runtime).thread_ts
     assert [m for m in slack.messages(CAMPAIGNS) if m.get("blocks")] == []

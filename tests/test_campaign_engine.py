@@ -21,6 +21,7 @@ from freezegun import freeze_time
 from freezegun.api import FrozenDateTimeFactory, StepTickTimeFactory, TickingDateTimeFactory
 from sqlalchemy import select
 
+from bots.hand_off import hand_off_plan
 from bots.plan_checks import check_plan
 from bots.plans import Plan
 from jobs.campaigns import control
@@ -458,3 +459,45 @@ def test_gates_wait_for_their_decision_before_and_after_a_step(
     assert control.decide_gate(runtime, TEAM, campaign_id, rows["second"], approved=True)
     engine.advance(TEAM, campaign_id)
     assert _statuses(runtime, campaign_id)["second"] == StepStatus.STARTED
+
+
+def test_a_hand_off_whose_analysis_died_before_its_card_gets_the_card_first(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: Clock
+) -> None:
+    """The analysis saved the hand-off as running and died before posting the card: the
+    sweeper's pass posts the card, then starts the step with its thread linked from it."""
+    rule = runtime.campaign_data.advisor.direct_delegation
+    manager = runtime.roster.get("content_manager")
+    raw = hand_off_plan("write a blog post", manager, rule, START.date(), START.date())
+    campaign = Campaign(
+        team_id=TEAM,
+        requested_by=HUMAN,
+        brief="write a blog post",
+        budget_usd=Decimal("50"),
+        channel_id=CAMPAIGNS,
+        status=CampaignStatus.RUNNING.value,
+        decision={
+            "approach": "direct_delegation",
+            "confidence": 0.9,
+            "reasons": ["One manager can take it"],
+            "considerations": [],
+        },
+        plan=_checked(runtime, raw).model_dump(mode="json"),
+    )
+    with runtime.sessions() as session:
+        session.add(campaign)
+        session.commit()
+    clock.tick(120)  # past the sweeper's grace
+    assert _sweep(runtime) == [f"campaign-{campaign.id}"]
+    assert CampaignEngine(runtime).advance(TEAM, campaign.id) == "running"
+    work(runtime)  # the manager's work
+
+    with runtime.sessions() as session:
+        found = campaigns.load_campaign(session, TEAM, campaign.id)
+    assert found is not None and found.thread_ts is not None
+    [card] = [m for m in slack.messages(CAMPAIGNS) if m["ts"] == found.thread_ts]
+    task = _step_tasks(runtime, campaign.id)["hand-off"]
+    assert task.channel_id == CHANNEL_CONTENT and task.thread_ts is not None
+    shown = str(card["blocks"])
+    assert "*Handed to Content Manager*: One manager can take it" in shown
+    assert f"p{task.thread_ts.replace('.', '')}|the thread>" in shown

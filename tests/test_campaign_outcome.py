@@ -31,6 +31,7 @@ from tests.handlers.test_campaign_forms import outcome_values
 from tests.test_campaign_card import (
     APPROVER,
     CAMPAIGNS,
+    CASE_STUDY,
     CONFERENCE,
     OUTSIDER,
     _card,
@@ -316,7 +317,7 @@ def test_set_refuses_a_variable_the_plan_does_not_declare_or_of_the_wrong_type(
 def test_the_cards_cancel_button_makes_the_same_check(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
-    _command(bolt, "write a blog post about our new feature")
+    _command(bolt, CASE_STUDY)
     work(runtime)
     _click(bolt, slack, "Cancel", OUTSIDER)
     [refusal] = slack.ephemerals(CAMPAIGNS)

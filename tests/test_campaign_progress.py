@@ -10,6 +10,7 @@ campaign, however often the end is seen. Spend is the campaign's own Claude call
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -20,14 +21,15 @@ from sqlalchemy import select, update
 from jobs import runtime as runtime_module
 from jobs.campaigns import control, progress, report
 from jobs.campaigns.engine import CampaignEngine
-from jobs.queue import PROGRESS_CAMPAIGN, turn_queue
+from jobs.queue import ADVANCE_CAMPAIGN, PROGRESS_CAMPAIGN, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
-from models import campaign_spend, campaign_steps, posts
-from models.base import new_id
+from jobs.sweeper import sweep
+from models import campaign_spend, campaign_steps, posts, tasks
+from models.base import new_id, utcnow
 from models.campaigns import Campaign, CampaignStep
 from models.records import LlmCall
-from models.work import Task
+from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
@@ -256,3 +258,72 @@ def test_a_campaign_cancelled_before_approval_gets_no_progress_or_report(
     work(runtime)
     assert report.post_report(runtime, TEAM, campaign_id) is None
     assert slack.calls_to("chat.postMessage") == card_only
+
+
+LEADERSHIP = "C0LEADERSHIP"
+ONE_STEP: dict[str, Any] = STEPS_IN_A_ROW | {
+    "phases": [STEPS_IN_A_ROW["phases"][0] | {"steps": STEPS_IN_A_ROW["phases"][0]["steps"][:1]}]
+}
+
+
+def _reports(slack: SlackStandIn) -> tuple[list[Any], list[Any]]:
+    """The reports in the card's thread, and the CMO's copies in #mkt-leadership, as Slack
+    holds them (a refused post is not there)."""
+    in_thread = [m for m in slack.messages(CAMPAIGNS) if "is done. Here is" in m["text"]]
+    return in_thread, slack.messages(LEADERSHIP)
+
+
+def test_the_report_reaches_the_requester_and_a_copy_the_cmo_once(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    slack.add_channel(LEADERSHIP, "mkt-leadership")
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    CampaignEngine(runtime).advance(TEAM, campaign_id)  # the end seen again: nothing new
+    work(runtime)
+
+    [report_post], [copy] = _reports(slack)
+    with runtime.sessions() as session:
+        card_ts = session.scalar(select(Campaign.thread_ts).where(Campaign.id == campaign_id))
+    assert card_ts is not None and report_post["thread_ts"] == card_ts
+    assert report_post["text"].startswith(f"<@{HUMAN}> the campaign *three-steps* is done")
+    text = copy["text"]
+    assert text.startswith("*For the CMO*: the campaign *three-steps* that")
+    assert "thread_ts" not in copy and "*Produced*" in text and "*Cost* $" in text
+    permalink = f"/archives/{CAMPAIGNS}/p{card_ts.replace('.', '')}|the campaign's thread>"
+    assert permalink in text
+    assert (copy["username"], report_post["username"]) == ("VP Marketing",) * 2
+
+
+def test_a_report_whose_post_failed_is_posted_by_the_sweepers_pass_exactly_once(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    slack.add_channel(LEADERSHIP, "mkt-leadership")
+    campaign_id = _planned(runtime, slack, ONE_STEP)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    engine = CampaignEngine(runtime)
+    engine.advance(TEAM, campaign_id)  # the step's task is created
+    queue = turn_queue(runtime.redis, runtime.settings.queue_name)
+    queue.empty()  # type: ignore[no-untyped-call]  # the passes below are run here, by hand
+    with runtime.sessions() as session:
+        [row] = campaign_steps.steps_of(session, TEAM, campaign_id)
+        task_id = row.task_id
+        assert task_id is not None
+        assert tasks.move(session, TEAM, task_id, from_=(TaskStatus.OPEN,), to=TaskStatus.DONE)
+
+    slack.fail_next("chat.postMessage", status=200, error="fatal_error")  # Slack refuses once
+    assert engine.advance(TEAM, campaign_id) == "done"
+    assert _reports(slack) == ([], [])  # the pass logged it and went on
+    assert sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=60) == []
+
+    with freeze_time(utcnow() + timedelta(seconds=120)):  # past the sweeper's grace
+        requeued = sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=60)
+    assert ADVANCE_CAMPAIGN.job_id(TEAM, campaign_id) in requeued
+    work(runtime)
+    in_thread, copies = _reports(slack)
+    assert (len(in_thread), len(copies)) == (1, 1)
+    with freeze_time(utcnow() + timedelta(seconds=240)):  # reported: nothing more to do
+        assert sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=60) == []
+    engine.advance(TEAM, campaign_id)
+    assert _reports(slack) == (in_thread, copies)

@@ -5,9 +5,11 @@ Claude is asked twice at most, each time offered one tool and made to call it:
 `analyze_request` (the factors) and, for a workflow or a project, `propose_plan` with the
 matched pattern's template, the roster and the action types as framed input. A plan that
 fails `check_plan` is sent back once with the problems as an `is_error` tool_result; a second
-failure is told to the person on the card. Every call is priced and recorded against the
-campaign. Safe to run twice: the campaign leaves `analyzing` by one guarded UPDATE, and the
-card is posted once (a re-run, or a run on a campaign already past analysis, edits it).
+failure is told to the person on the card. A direct delegation needs no second call: its
+plan is one step for the right manager (`bots/hand_off.py`), and it runs at once, without an
+approval click. Every call is priced and recorded against the campaign. Safe to run
+twice: the campaign leaves `analyzing` by one guarded UPDATE, and the card is posted once
+(a re-run, or a run on a campaign already past analysis, edits it).
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from bots.advisor import Decision, decide
 from bots.campaign_data import CampaignData
 from bots.factors import ANALYZE_REQUEST, AnalyzeRequest, analyze_request_tool
 from bots.gates import with_gates
+from bots.hand_off import hand_off_plan, manager_for
 from bots.learning import Outcome, PatternHistory, learn
 from bots.patterns import instantiate
 from bots.plan_checks import action_types, check_plan, problems_text
@@ -33,6 +36,7 @@ from jobs.campaigns import cards
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest, stream_with_retries
 from jobs.claude.usage import record_call
+from jobs.queue import ADVANCE_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from models import campaign_steps, campaigns
 from models.campaigns import Campaign, CampaignStatus
@@ -61,6 +65,7 @@ class Proposal:
     plan: dict[str, Any] | None
     problems: tuple[str, ...] = ()
     notes: tuple[str, ...] = ()
+    hands_off: bool = False  # a direct delegation: runs at once, nobody approves a plan
 
 
 class CampaignAnalysis:
@@ -78,7 +83,11 @@ class CampaignAnalysis:
             self._save(campaign, self._propose(campaign))
         cards.show(self.rt, team_id, campaign_id)
         with self.rt.sessions() as session:
-            return campaigns.status_of(session, team_id, campaign_id) or "missing"
+            status = campaigns.status_of(session, team_id, campaign_id) or "missing"
+        if status == CampaignStatus.RUNNING:  # a hand-off: the engine starts it at once
+            queue = turn_queue(self.rt.redis, self.rt.settings.queue_name)
+            try_enqueue(queue, ADVANCE_CAMPAIGN, team_id, campaign_id)
+        return status
 
     def _propose(self, campaign: Campaign) -> Proposal:
         try:
@@ -90,6 +99,8 @@ class CampaignAnalysis:
             return Proposal(None, None, None, factors)
         histories = self._histories(campaign)
         decision = decide(factors, self.data.advisor, self.data.patterns, histories)
+        if decision.approach == "direct_delegation":
+            return self._hand_off(campaign, factors, decision)
         if decision.approach not in PLANNED_APPROACHES:
             return Proposal(factors, decision, None)
         try:
@@ -144,6 +155,22 @@ class CampaignAnalysis:
             return Proposal(factors, decision, None, tuple(problems))
         plan, notes = with_gates(checked, self.rt.roster, self.rt.authority)
         return Proposal(factors, decision, plan.model_dump(mode="json"), (), tuple(notes))
+
+    def _hand_off(
+        self, campaign: Campaign, factors: AnalyzeRequest, decision: Decision
+    ) -> Proposal:
+        """A direct delegation: the one-step plan for the right manager, checked like any
+        plan (the data was checked at start-up, so a problem here is a bug), started without
+        an approval click."""
+        rule = self.data.advisor.direct_delegation
+        start, end = _dates(campaign, decision, self.data)
+        manager = manager_for(factors, rule, self.rt.roster)
+        raw = hand_off_plan(campaign.brief, manager, rule, start, end)
+        checked, problems = self._check(raw, linear=True)
+        if problems or checked is None:
+            return Proposal(factors, decision, None, tuple(problems))
+        plan, notes = with_gates(checked, self.rt.roster, self.rt.authority)
+        return Proposal(factors, decision, plan.model_dump(mode="json"), (), tuple(notes), True)
 
     def _check(self, raw: object, linear: bool) -> tuple[Plan | None, list[str]]:
         """The checked plan and every problem (a project's plan must also be one chain)."""
@@ -241,14 +268,14 @@ class CampaignAnalysis:
             }
         elif decision is not None:
             values["pattern"] = decision.get("pattern")
-        failed = bool(proposal.problems)
+        to = CampaignStatus.RUNNING if proposal.hands_off else CampaignStatus.PLANNED
         with self.rt.sessions() as session:
             campaigns.move(
                 session,
                 campaign.team_id,
                 campaign.id,
                 from_=(CampaignStatus.ANALYZING,),
-                to=CampaignStatus.FAILED if failed else CampaignStatus.PLANNED,
+                to=CampaignStatus.FAILED if proposal.problems else to,
                 **values,
             )
 

@@ -4,28 +4,36 @@ that approve or cancel it (issue 17).
 Posted once by the VP Marketing in #mkt-campaigns (in the requester's conversation if that
 is private, or if the app cannot join the channel), its thread is the campaign's: the
 engine links each step's thread there. The card is rendered from the campaign's record
-(data, not markup) every time, so any change (approved, cancelled, paused) is one edit of
-the same message. Model and person text is escaped; ids, dates and mentions are ours.
+(data, not markup) every time, so any change (approved, cancelled, paused, a plan edited)
+is one edit of the same message, made only when the card changed. Once steps run, the
+plan reads as a checklist with each step's state: a project's card is shown on every engine
+pass, so its checklist stays current. Model and person text is escaped; ids, dates and
+mentions are ours.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from decimal import Decimal
 from typing import Any
 
 from bots.roster import Roster
 from jobs import runtime as runtime_module
+from jobs.campaigns.hand_off_card import HAND_OFF_RUNNING, hand_off_thread, handed, is_hand_off
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.blocks import button, context, header
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, join, md, mention, mrkdwn_text
-from models import campaign_spend, campaigns
-from models.campaigns import Campaign, CampaignStatus
+from models import campaign_spend, campaign_steps, campaigns
+from models.campaigns import Campaign, CampaignStatus, StepStatus
 
 ADVISOR = "vp_marketing"
 BAND_KEPT_S = 30 * 24 * 3600  # how long Redis remembers what the card last said of the budget
 WARN_AT = Decimal("0.8")  # the share of the budget spent from which the card and progress warn
+SHOWN_KEY = "campaign:card:shown:{team_id}:{campaign_id}"  # digest of the card as last edited
+SHOWN_TTL_S = 86400  # a day: after that an unchanged card may be edited once more
 ACTIONS = {
     "approve": "campaign-approve-plan",
     "edit": "campaign-edit-plan",
@@ -42,6 +50,15 @@ DIRECT_NEXT = (
     "_Next:_ one manager can take this on. Campaigns do not hand it over yet: mention "
     "@Marketing Dept with this brief in a thread and the CMO passes it to the right manager."
 )
+MARKS = {  # a step's state, on the card's checklist and in the progress message
+    StepStatus.PENDING: ":white_circle:",
+    StepStatus.WAITING_APPROVAL: ":raised_hand:",
+    StepStatus.STARTED: ":hourglass_flowing_sand:",
+    StepStatus.DONE: ":white_check_mark:",
+    StepStatus.FAILED: ":warning:",
+    StepStatus.SKIPPED: ":fast_forward:",
+    StepStatus.CANCELLED: ":heavy_multiplication_x:",
+}
 STATUS_TEXT = {
     CampaignStatus.PLANNED.value: "waiting for a plan approver",
     CampaignStatus.RUNNING.value: "approved: running",
@@ -65,11 +82,18 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
         return None  # the card shows the analysis: there is none yet
     with rt.sessions() as session:
         spend = campaign_spend.spend_usd(session, team_id, campaign_id)
-    text, blocks = render(campaign, rt.roster, spend)
+    text, blocks = render(
+        campaign, rt.roster, spend, hand_off_thread(rt, campaign), _states(rt, campaign)
+    )
     if campaign.thread_ts and campaign.channel_id:
+        digest = hashlib.sha256(json.dumps([text.text, blocks]).encode()).hexdigest()
+        shown = SHOWN_KEY.format(team_id=team_id, campaign_id=campaign_id)
+        if rt.redis.get(shown) in (digest, digest.encode()):
+            return campaign.thread_ts  # as it is: no edit (passes show it again and again)
         rt.slack.chat_update(
             channel=campaign.channel_id, ts=campaign.thread_ts, text=text.text, blocks=blocks
         )
+        rt.redis.set(shown, digest, ex=SHOWN_TTL_S)
         return campaign.thread_ts
     channel = card_channel(rt, campaign)
     target = ReplyTarget(team_id, f"k{campaign.id[:31]}", channel, None)
@@ -120,11 +144,28 @@ def card_channel(rt: Runtime, campaign: Campaign) -> str:
     return origin
 
 
+def _states(rt: Runtime, campaign: Campaign) -> dict[str, StepStatus]:
+    """Each step's state (a recurring step's latest run), once the campaign has run."""
+    with rt.sessions() as session:
+        rows = campaign_steps.steps_of(session, campaign.team_id, campaign.id)
+    latest: dict[str, tuple[int, StepStatus]] = {}
+    for row in rows:
+        if row.run >= latest.get(row.step_id, (-1, StepStatus.PENDING))[0]:
+            latest[row.step_id] = (row.run, StepStatus(row.status))
+    return {step_id: status for step_id, (_run, status) in latest.items()}
+
+
 def render(
-    campaign: Campaign, roster: Roster, spend: Decimal | None = None
+    campaign: Campaign,
+    roster: Roster,
+    spend: Decimal | None = None,
+    hand_off_thread: Mrkdwn | None = None,
+    states: dict[str, StepStatus] | None = None,
 ) -> tuple[Mrkdwn, list[dict[str, Any]]]:
-    """The notification text and the blocks of the card for this campaign's record (and,
-    while it runs, its budget's state from `spend`)."""
+    """The notification text and the blocks of the card for this campaign's record: while it
+    runs, its budget's state from `spend`; a hand-off's card links the manager's thread once
+    it is open, and once steps have run the plan reads as a checklist with each step's state
+    (`states`, by step id)."""
     decision = campaign.decision or {}
     analysis = campaign.analysis or {}
     approach = APPROACH_TEXT.get(decision.get("approach", ""), "No decision")
@@ -143,8 +184,11 @@ def render(
         blocks.append(_section(_factors(analysis["factors"])))
     if decision:
         blocks.append(_section(_decision(decision)))
-    if campaign.plan:
-        blocks += [_section(_phase(i, p, roster)) for i, p in enumerate(campaign.plan["phases"])]
+    if is_hand_off(campaign):
+        blocks.append(_section(handed(campaign, roster, hand_off_thread)))
+    elif campaign.plan:
+        phases = enumerate(campaign.plan["phases"])
+        blocks += [_section(_phase(i, p, roster, states or {})) for i, p in phases]
     elif decision.get("approach") == "direct_delegation":
         blocks.append(_section(Mrkdwn(DIRECT_NEXT)))
     if analysis.get("problems"):
@@ -204,16 +248,18 @@ def _decision(d: dict[str, Any]) -> Mrkdwn:
     )
 
 
-def _phase(index: int, phase: dict[str, Any], roster: Roster) -> Mrkdwn:
+def _phase(
+    index: int, phase: dict[str, Any], roster: Roster, states: dict[str, StepStatus]
+) -> Mrkdwn:
     kind: Mrkdwn = md("{kind}", kind=phase["type"])
     if phase["type"] == "conditional":
         kind = md("conditional on `{c}`", c=phase["condition"])
-        lines = [Mrkdwn("_if true:_"), *_steps(phase.get("if_true", []), roster)]
-        lines += [Mrkdwn("_if false:_"), *_steps(phase.get("if_false", []), roster)]
+        lines = [Mrkdwn("_if true:_"), *_steps(phase.get("if_true", []), roster, states)]
+        lines += [Mrkdwn("_if false:_"), *_steps(phase.get("if_false", []), roster, states)]
     else:
         if phase["type"] == "continuous":
             kind = md("continuous, every {h} h until the end date", h=phase["every_hours"])
-        lines = _steps(phase["steps"], roster)
+        lines = _steps(phase["steps"], roster, states)
     after = md(" (after {names})", names=", ".join(phase["after"])) if phase.get("after") else ""
     return md(
         "*{n}. {name}* · {kind}{after}\n{steps}",
@@ -225,7 +271,9 @@ def _phase(index: int, phase: dict[str, Any], roster: Roster) -> Mrkdwn:
     )
 
 
-def _steps(steps: list[dict[str, Any]], roster: Roster) -> list[Mrkdwn]:
+def _steps(
+    steps: list[dict[str, Any]], roster: Roster, states: dict[str, StepStatus]
+) -> list[Mrkdwn]:
     shown = []
     for step in steps:
         agent = roster.by_id.get(step["agent"])
@@ -241,7 +289,8 @@ def _steps(steps: list[dict[str, Any]], roster: Roster) -> list[Mrkdwn]:
         )
         shown.append(
             md(
-                "• {agent}: {action} (`{type}`, due {due}){gate}",
+                "{mark} {agent}: {action} (`{type}`, due {due}){gate}",
+                mark=MARKS[states[step["id"]]] if step["id"] in states else "•",
                 agent=agent.display_name if agent else step["agent"],
                 action=step["action"],
                 type=step["action_type"],
@@ -306,14 +355,19 @@ def budget_warning(campaign: Campaign, spend: Decimal | None) -> Mrkdwn:
 
 def _status(campaign: Campaign) -> Mrkdwn:
     state = STATUS_TEXT.get(campaign.status, campaign.status)
+    if is_hand_off(campaign) and campaign.status == CampaignStatus.RUNNING.value:
+        state = HAND_OFF_RUNNING
     by = md(" by {who}", who=mention(campaign.decided_by)) if campaign.decided_by else ""
     if campaign.status not in (CampaignStatus.RUNNING.value, CampaignStatus.CANCELLED.value):
         by = ""
+    edited_by = (campaign.analysis or {}).get("edited_by")
+    edited = md(" · plan edited by {who}", who=mention(edited_by)) if edited_by else ""
     return md(
-        "`{id}` · {state}{by} · budget ${budget}",
+        "`{id}` · {state}{by}{edited} · budget ${budget}",
         id=campaign.id,
         state=state,
         by=by,
+        edited=edited,
         budget=f"{campaign.budget_usd:,.2f}",
     )
 

@@ -27,9 +27,10 @@ from sqlalchemy import select
 from bots.plans import ContinuousPhase, Plan, Step, _Phase
 from jobs import runtime as runtime_module
 from jobs.campaigns import budget, campaign_approvals, cards, progress, report
+from jobs.campaigns.hand_off_card import is_hand_off
 from jobs.campaigns.schedule import Moves, ends_at, next_run, plan_moves
 from jobs.campaigns.stopping import cancel_work, record_finished
-from jobs.department.delegation import enqueue_task
+from jobs.department.delegation import enqueue_task, open_assignment_thread
 from jobs.runtime import Runtime
 from models import campaign_passes, campaign_steps, campaigns
 from models.base import new_id, utcnow
@@ -86,6 +87,9 @@ class CampaignEngine:
             return "missing"
         if campaign.status in (CampaignStatus.ANALYZING, CampaignStatus.PLANNED):
             return "not-approved"
+        if campaign.thread_ts is None:  # a hand-off runs before its card is up (the analysis
+            cards.show(self.rt, team_id, campaign_id)  # died after starting it): card first
+            return self._pass(team_id, campaign_id) if self._has_card(campaign) else "no-card"
         plan = Plan.model_validate(campaign.plan)
         if campaign.status == CampaignStatus.CANCELLED:
             cancel_work(self.rt, team_id, campaign_id, started_too=True)
@@ -100,18 +104,27 @@ class CampaignEngine:
         with self.rt.sessions() as session:
             campaign_passes.mark_advanced(session, team_id, campaign_id, began)
             status = campaigns.status_of(session, team_id, campaign_id) or "missing"
-        self._tell(team_id, campaign_id, status)
+        self._tell(team_id, campaign_id, status, _card_follows_steps(campaign))
         return status
 
-    def _tell(self, team_id: str, campaign_id: str, status: str) -> None:
+    def _has_card(self, campaign: Campaign) -> bool:
+        with self.rt.sessions() as session:
+            found = campaigns.load_campaign(session, campaign.team_id, campaign.id)
+        return found is not None and found.thread_ts is not None
+
+    def _tell(self, team_id: str, campaign_id: str, status: str, every_pass: bool) -> None:
         """The progress message (edited only if it changed) and, once ended, the report and
-        the card's footer (it said "running" until now). Slack or Redis away does not undo the
-        pass: the next pass or catch-up shows it."""
+        the card's footer (it said "running" until now); a project's card (its checklist)
+        and a hand-off's (the manager's thread) are shown on every pass, edited only when
+        they changed. Slack or Redis away does not undo the pass: the
+        next pass or catch-up shows it, and the sweeper asks for a pass while an ended
+        campaign's report is missing."""
         try:
             progress.show(self.rt, team_id, campaign_id)
             cards.show_budget_change(self.rt, team_id, campaign_id)
             if status in report.ENDED:
                 report.post_report(self.rt, team_id, campaign_id)
+            if status in report.ENDED or every_pass:
                 cards.show(self.rt, team_id, campaign_id)
         except (SlackApiError, RedisError):
             logger.exception("Campaign %s: progress or report not shown", campaign_id)
@@ -182,7 +195,19 @@ class CampaignEngine:
             return  # another pass started it, or the campaign was paused or cancelled
         if isinstance(phase, ContinuousPhase):
             self._schedule_next(campaign, plan, phase, row, now)
+        if is_hand_off(campaign):
+            self._open_thread(campaign, task)
         enqueue_task(self.rt, campaign.team_id, task.id)
+
+    def _open_thread(self, campaign: Campaign, task: Task) -> None:
+        """A hand-off's thread opens now, so its card can link it at once (other steps' open
+        when their task first runs). If Slack fails, the task's first run opens it."""
+        assert campaign.channel_id is not None and campaign.thread_ts is not None
+        lead = self.rt.roster.get(CAMPAIGN_LEAD)
+        try:
+            open_assignment_thread(self.rt, task, lead, (campaign.channel_id, campaign.thread_ts))
+        except SlackApiError:
+            logger.exception("Campaign %s: the hand-off's thread did not open", campaign.id)
 
     def _schedule_next(
         self,
@@ -249,6 +274,13 @@ class CampaignEngine:
                 to=CampaignStatus.FAILED,
             )
         cancel_work(self.rt, team_id, campaign_id, started_too=False)
+
+
+def _card_follows_steps(campaign: Campaign) -> bool:
+    """A project's card is its checklist, a hand-off's links the work: both follow the
+    steps (a workflow's card does not; its progress message does)."""
+    approach = (campaign.decision or {}).get("approach")
+    return approach == "project_management" or is_hand_off(campaign)
 
 
 def _find(plan: Plan, step_id: str) -> tuple[_Phase, Step]:

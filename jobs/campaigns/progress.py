@@ -24,7 +24,7 @@ from bots.approvers import ApprovalConfig, approvers_text
 from bots.plans import ContinuousPhase, Plan, Step
 from bots.roster import Roster
 from jobs import runtime as runtime_module
-from jobs.campaigns.cards import ADVISOR, STATUS_TEXT, WARN_AT
+from jobs.campaigns.cards import ADVISOR, MARKS, STATUS_TEXT, WARN_AT
 from jobs.queue import PROGRESS_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
@@ -40,15 +40,6 @@ TEXT_MAX_CHARS = 3900  # one message, comfortably under Slack's 4,000 for a read
 WINDOW_KEY = "campaign:progress:window:{team_id}:{campaign_id}"
 SHOWN_KEY = "campaign:progress:shown:{team_id}:{campaign_id}"
 NOT_SHOWN = (CampaignStatus.ANALYZING.value, CampaignStatus.PLANNED.value)
-MARKS = {
-    StepStatus.PENDING: ":white_circle:",
-    StepStatus.WAITING_APPROVAL: ":raised_hand:",
-    StepStatus.STARTED: ":hourglass_flowing_sand:",
-    StepStatus.DONE: ":white_check_mark:",
-    StepStatus.FAILED: ":warning:",
-    StepStatus.SKIPPED: ":fast_forward:",
-    StepStatus.CANCELLED: ":heavy_multiplication_x:",
-}
 
 
 @dataclass(frozen=True)

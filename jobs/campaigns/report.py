@@ -1,11 +1,15 @@
 """The final report of a campaign that ended (done, failed or cancelled): the VP Marketing's
-synthesis in the campaign card's thread, mentioning the requester (issue 17).
+synthesis to the requester, in the campaign card's thread, and to the CMO, as a copy in the
+CMO's team channel (#mkt-leadership) linking to that thread (issue 17).
 
 Built from the records, without Claude: what was produced (each step done, with a link to
-its thread), what is still open or did not happen, and the cost against the budget. Posted
-exactly once per campaign (post-once key `r…`), so an end seen by two passes, or a pass run
-twice, posts one report. The thread's message reaches the requester by the mention; the
-people who follow the campaign's card see it in its thread.
+its thread), what is still open or did not happen, and the cost against the budget. Each
+message is posted exactly once per campaign (post-once keys `c…` for the copy, `r…` for the
+report), so an end seen by two passes, or a pass run twice, posts one of each. The copy goes
+first: a missing report (`r…`) then means both may be missing, and the sweeper's query for
+ended campaigns without a report (`models.campaign_steps.campaigns_to_advance`) has the next
+pass post what is missing. A campaign whose card is in a private conversation gets no copy:
+its report stays with the audience it was asked in.
 """
 
 from __future__ import annotations
@@ -17,9 +21,11 @@ from bots.roster import Roster
 from jobs.campaigns.cards import ADVISOR
 from jobs.campaigns.progress import Snapshot, load
 from jobs.runtime import Runtime
+from jobs.slack import channels, placement
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, join, link, md, mention
-from models.campaigns import CampaignStatus, CampaignStep, StepStatus
+from models import campaign_steps
+from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
 from models.work import Task
 
 ENDED = (CampaignStatus.DONE.value, CampaignStatus.FAILED.value, CampaignStatus.CANCELLED.value)
@@ -29,32 +35,63 @@ ENDINGS = {
     CampaignStatus.CANCELLED.value: "was cancelled",
 }
 REPORT_MAX_CHARS = 3900  # one message
+CMO = "cmo"  # the report's second reader: a copy goes to this agent's team channel
 OPEN = (StepStatus.PENDING, StepStatus.WAITING_APPROVAL, StepStatus.STARTED)
 
 
 def report_key(campaign_id: str) -> str:
     """The report's post-once key (`slack_posts.turn_id`, 32 chars at most)."""
-    return f"r{campaign_id[:31]}"
+    return f"{campaign_steps.REPORT_KEY_PREFIX}{campaign_id[:31]}"
+
+
+def copy_key(campaign_id: str) -> str:
+    """The CMO's copy's post-once key."""
+    return f"c{campaign_id[:31]}"
 
 
 def post_report(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
-    """Post the report once if the campaign has ended; its ts (None: not ended)."""
+    """Post the CMO's copy, then the report, each once, if the campaign has ended; the
+    report's ts (None: not ended). A Slack error leaves what is missing to the next pass."""
     snapshot = load(rt, team_id, campaign_id)
     if snapshot is None or snapshot.campaign.status not in ENDED or not snapshot.rows:
         return None  # not ended, or cancelled before it ran (the card says so)
     campaign = snapshot.campaign
     assert campaign.channel_id is not None and campaign.thread_ts is not None  # it ran
     links = _thread_links(rt, snapshot.rows)
+    advisor = rt.roster.get(ADVISOR)
+    vp = Persona(advisor.display_name, advisor.icon_emoji)
+    _post_copy(rt, campaign, render(snapshot, rt.roster, links, for_cmo=True), vp)
     text = render(snapshot, rt.roster, links)
     target = ReplyTarget(team_id, report_key(campaign_id), campaign.channel_id, campaign.thread_ts)
-    advisor = rt.roster.get(ADVISOR)
-    return post_once(
-        rt.slack, rt.sessions, target, Persona(advisor.display_name, advisor.icon_emoji), text
-    )
+    return post_once(rt.slack, rt.sessions, target, vp, text)
 
 
-def render(snapshot: Snapshot, roster: Roster, links: dict[str, Mrkdwn]) -> Mrkdwn:
-    """The report's text; `links` maps a step row's id to the link to its thread."""
+def _post_copy(rt: Runtime, campaign: Campaign, report: Mrkdwn, vp: Persona) -> None:
+    """The copy in the CMO's team channel, joined first, with a link to the campaign's
+    thread; none for a private campaign, or when the channel cannot be joined (the
+    requester is asked once to invite the app, as for any team channel)."""
+    assert campaign.channel_id is not None and campaign.thread_ts is not None
+    if placement.is_private(rt, campaign.team_id, campaign.channel_id):
+        return
+    name = rt.roster.get(CMO).team_channel
+    channel = channels.team_channel_id(rt, campaign.team_id, name)
+    if channel is None or not channels.ensure_member(rt, campaign.team_id, channel):
+        origin = (campaign.channel_id, campaign.thread_ts)
+        channels.ask_to_invite(rt, campaign.team_id, name, campaign.requested_by, origin)
+        return
+    thread = link(permalink(rt, campaign.channel_id, campaign.thread_ts), "the campaign's thread")
+    text = md("{report}\n\n_The full thread: {thread}._", report=report, thread=thread)
+    target = ReplyTarget(campaign.team_id, copy_key(campaign.id), channel, None)
+    with channels.posting_to(rt, campaign.team_id, channel):
+        post_once(rt.slack, rt.sessions, target, vp, text.cut(REPORT_MAX_CHARS))
+
+
+def render(
+    snapshot: Snapshot, roster: Roster, links: dict[str, Mrkdwn], *, for_cmo: bool = False
+) -> Mrkdwn:
+    """The report's text; `links` maps a step row's id to the link to its thread. The
+    thread's report opens with the requester's mention (it is theirs); the CMO's copy opens
+    for the CMO and says who asked."""
     campaign = snapshot.campaign
     plan = Plan.model_validate(campaign.plan)
     steps = {step.id: step for _index, _phase, step in plan.steps()}
@@ -63,9 +100,14 @@ def render(snapshot: Snapshot, roster: Roster, links: dict[str, Mrkdwn]) -> Mrkd
     not_done = [
         row for row in snapshot.rows if row.status in (StepStatus.FAILED, StepStatus.CANCELLED)
     ]
+    opening = (
+        "*For the CMO*: the campaign *{name}* that {who} asked for {ending}."
+        if for_cmo
+        else "{who} the campaign *{name}* {ending}. Here is where it stands."
+    )
     parts = [
         md(
-            "{who} the campaign *{name}* {ending}. Here is where it stands.",
+            opening,
             who=mention(campaign.requested_by),
             name=plan.name,
             ending=ENDINGS[campaign.status],

@@ -88,7 +88,7 @@ def test_help_is_fixed_text_about_the_commands_and_the_department(
         "*project management*",
         "*workflow*",
         "*Approve plan*",
-        "Not in this version yet: editing a plan",
+        "*Edit* (the requester or a plan approver",
         "`/campaign status <id>`",
         "`/campaign set <variable> <value> [<id>]`",
         "`/campaign outcome <id>`",

@@ -18,6 +18,7 @@ from models.base import new_id, utcnow
 from models.campaigns import Campaign, CampaignOutcome, CampaignStatus, CampaignStep, StepStatus
 from models.db import alembic_config, upgrade
 from models.kinds import CampaignStepDetails
+from models.records import SlackPost
 from models.work import Task, TaskStatus
 
 TEAM = "T1"
@@ -207,6 +208,41 @@ def test_the_sweeper_finds_the_campaigns_whose_pass_was_lost(
     assert found == {(TEAM, finished.id), (TEAM, due.id), (TEAM, never.id)}
     assert quiet.id not in {c for _t, c in found} and planned.id not in {c for _t, c in found}
     assert fresh == []  # within the grace, each waits for its own wake-up
+
+
+def test_the_sweeper_finds_the_ended_campaigns_whose_report_is_not_in_slack(
+    sessions: sessionmaker[Session],
+) -> None:
+    """The report's post-once row with a ts is the proof it was posted; a row without one
+    (the worker died mid-post) or none at all means a pass must post it."""
+    now = utcnow()
+    with sessions() as session:
+        ended = {s: _campaign(session, s) for s in (CampaignStatus.DONE, CampaignStatus.FAILED)}
+        for campaign in ended.values():
+            _step(session, campaign)
+        reported = _campaign(session, CampaignStatus.DONE)
+        _step(session, reported)
+        half_posted = _campaign(session, CampaignStatus.CANCELLED)
+        _step(session, half_posted)
+        never_ran = _campaign(session, CampaignStatus.CANCELLED)  # no steps: no report due
+        for campaign, ts in ((reported, "1.000100"), (half_posted, None)):
+            session.add(
+                SlackPost(
+                    team_id=TEAM,
+                    turn_id=f"r{campaign.id[:31]}",
+                    part=0,
+                    channel_id="C1",
+                    thread_ts="1.0",
+                    ts=ts,
+                )
+            )
+        session.commit()
+        later = now + timedelta(hours=2)
+        found = {c for _t, c in campaign_steps.campaigns_to_advance(session, grace_s=60, now=later)}
+        fresh = campaign_steps.campaigns_to_advance(session, grace_s=60, now=now)
+    assert found == {ended[CampaignStatus.DONE].id, ended[CampaignStatus.FAILED].id, half_posted.id}
+    assert reported.id not in found and never_ran.id not in found
+    assert fresh == []
 
 
 def test_migration_0009_goes_up_and_down(database_url: str) -> None:
