@@ -17,7 +17,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import freezegun
 import pytest
 from redis import Redis
 from rq import SimpleWorker
@@ -35,9 +34,6 @@ from sandbox.claude_api import ScriptedClaude
 from sandbox.signing import SlackRequestSender, app_mention_event
 from sandbox.slack_api import SlackStandIn
 from sandbox.worker_command import WorkerCommand
-
-# pytest's own clock (--durations, timeouts) keeps real time while a test freezes it.
-freezegun.configure(extend_ignore_list=["_pytest"])
 from settings import Settings
 
 REDIS_DBS = 16  # a default Redis server's `databases`
