@@ -206,6 +206,12 @@ def describe_request(request: CampaignRequest) -> Mrkdwn:
         lines.append(md("• Deadline: {day} (UTC)", day=request.deadline.isoformat()))
     if request.budget_usd is not None:
         lines.append(md("• Budget for AI work: ${amount}", amount=f"{request.budget_usd:,.2f}"))
+    else:
+        lines.append(
+            Mrkdwn(
+                '• Budget for AI work: the default (write "AI budget $30" in the brief to set it)'
+            )
+        )
     if request.success_metrics:
         lines.append(md("• Success metrics:\n{m}", m=quote(request.success_metrics)))
     if request.channel_id:

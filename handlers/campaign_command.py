@@ -43,6 +43,15 @@ _QUOTES = "\"'“”"
 _TOKEN = re.compile(r'"[^"]*"|“[^”]*”|\'[^\']*\'|\S+')
 
 StateChange = Literal["pause", "resume", "cancel"]
+MAX_BUDGET_USD = Decimal("100000")  # LLM spend for one campaign; more is surely a typo
+# "AI budget $20", "LLM budget: 35 USD", "Claude budget of $1.5k": the campaign's budget for
+# its AI work, named as such. A bare "budget $50k" is the campaign's own (media, events)
+# money, which the department does not spend, so it is left to the brief's reader.
+_AI_BUDGET = re.compile(
+    r"\b(?:ai|llm|claude)(?:\s+work)?\s+budget\s*(?:of|:|=)?\s*\$?\s*"
+    r"(\d+(?:\.\d+)?)\s*(k\b)?",
+    re.IGNORECASE,
+)
 
 
 @dataclass(frozen=True)
@@ -169,7 +178,7 @@ def brief_or_refusal(text: str) -> CampaignRequest | Refused:
     sub-command that was meant)."""
     problem = brief_problem(text)
     if problem is None:
-        return CampaignRequest(brief=text.strip())
+        return CampaignRequest(brief=text.strip(), budget_usd=ai_budget_in(text))
     if len(text.split()) >= MIN_BRIEF_WORDS:
         return Refused(md("{problem}", problem=problem), usage("brief", "form"))
     first = text.split()[0].lower() if text.split() else ""
@@ -182,6 +191,16 @@ def brief_or_refusal(text: str) -> CampaignRequest | Refused:
         hint=hint,
     )
     return Refused(reason, usage())
+
+
+def ai_budget_in(brief: str) -> Decimal | None:
+    """The AI-work budget a typed brief names ("AI budget $20"), if one in range; None leaves
+    the default from settings (and a typed amount out of range is not guessed at)."""
+    found = _AI_BUDGET.search(brief)
+    if found is None:
+        return None
+    amount = Decimal(found.group(1)) * (1000 if found.group(2) else 1)
+    return amount if 0 < amount <= MAX_BUDGET_USD else None
 
 
 def brief_problem(text: str) -> str | None:

@@ -16,12 +16,16 @@ from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from handlers.campaign_command import MAX_BRIEF_CHARS, CampaignRequest, brief_problem
+from handlers.campaign_command import (
+    MAX_BRIEF_CHARS,
+    MAX_BUDGET_USD,
+    CampaignRequest,
+    brief_problem,
+)
 from jobs.slack.text import Mrkdwn
 
 BRIEF_FORM = "campaign-brief"  # callback_id of the brief form
 OUTCOME_FORM = "campaign-outcome"  # callback_id of the outcome form
-MAX_BUDGET_USD = Decimal("100000")  # LLM spend for one campaign; more is surely a typo
 MAX_TEXT_CHARS = 1000  # success metrics, key learning
 _CHANNEL_ID = re.compile(r"[CGD][A-Z0-9]{2,}")
 

@@ -21,8 +21,8 @@ from decimal import Decimal
 from typing import Any
 
 from bots.roster import Roster
+from handlers.campaign_command import MAX_BUDGET_USD
 from handlers.campaign_forms import (
-    MAX_BUDGET_USD,
     Errors,
     field_state,
     input_block,

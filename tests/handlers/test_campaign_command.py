@@ -3,6 +3,8 @@ a sub-command from a brief that happens to begin with one of its words."""
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import pytest
 
 from handlers.campaign_command import (
@@ -152,3 +154,20 @@ def test_the_persons_text_comes_back_escaped() -> None:
     refused = _refused("<!channel> now")
     assert refused.reason.text.startswith("`&lt;!channel&gt; now` is not a sub-command")
     assert "&lt;b&gt;" in _refused("status <b>").reason.text
+
+
+@pytest.mark.parametrize(
+    ("brief", "budget"),
+    [
+        ("launch the partner program in EMEA, AI budget $20", Decimal(20)),
+        ("a webinar series for CTOs; LLM budget: 35.5 usd", Decimal("35.5")),
+        ("a webinar series for CTOs, claude work budget of $1.5k", Decimal(1500)),
+        ("launch the AI analytics feature; conference in 3 weeks; budget $50k", None),
+        ("launch the partner program, AI budget $0", None),  # out of range: not guessed
+        ("launch the partner program, AI budget $500k", None),
+    ],
+)
+def test_a_brief_may_name_its_ai_budget_and_a_bare_budget_is_not_taken_for_it(
+    brief: str, budget: Decimal | None
+) -> None:
+    assert parse_command(brief) == CampaignRequest(brief=brief, budget_usd=budget)

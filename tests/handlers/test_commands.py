@@ -72,7 +72,8 @@ def test_a_typed_brief_is_answered_privately_with_what_was_understood(
         f"{NOT_YET} started. Until it is, mention @Marketing Dept with your brief and the CMO "
         "picks it up in a thread. I understood: start a campaign from this brief:\n"
         # the person's words quoted and escaped: a typed <!channel> stays text
-        "> launch AI analytics\n> for CTOs &lt;!channel&gt; in 3 weeks"
+        "> launch AI analytics\n> for CTOs &lt;!channel&gt; in 3 weeks\n"
+        '• Budget for AI work: the default (write "AI budget $30" in the brief to set it)'
     )
     nothing_started(runtime, slack)
 
