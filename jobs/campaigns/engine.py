@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 # Who hands campaign steps out: the VP Marketing runs campaigns (design §2.2), so step briefs
 # come from the VP and the step threads open under the VP's name.
 CAMPAIGN_LEAD = "vp_marketing"
-PASS_LEASE_S = 60  # a pass is database work and enqueues: seconds at most, even under load
 MAX_PASSES_PER_JOB = 5  # passes asked for during passes; beyond, the next sweep goes on
 
 
@@ -61,7 +60,8 @@ class CampaignEngine:
         with self.rt.sessions() as session:
             if campaigns.status_of(session, team_id, campaign_id) is None:
                 return "missing"
-            token = campaign_passes.claim_pass(session, team_id, campaign_id, PASS_LEASE_S)
+            lease_s = self.rt.settings.campaign_pass_lease_s
+            token = campaign_passes.claim_pass(session, team_id, campaign_id, lease_s)
         if token is None:
             return "passing-again"  # the holder passes once more, for us
         try:
