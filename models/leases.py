@@ -25,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from models.base import guarded, utcnow
@@ -215,12 +215,12 @@ def forgive_dead_command(session: Session, holder: str) -> int:
         model = table.model
         result = session.execute(
             update(model)
-            .where(
-                model.status == table.running,
-                model.lease_holder == holder,
-                model.attempts > 0,
+            .where(model.status == table.running, model.lease_holder == holder)
+            .values(
+                lease_expires_at=now,
+                lease_holder=None,
+                attempts=case((model.attempts > 0, model.attempts - 1), else_=0),
             )
-            .values(lease_expires_at=now, lease_holder=None, attempts=model.attempts - 1)
             .execution_options(synchronize_session=False)
         )
         forgiven += result.rowcount  # type: ignore[attr-defined]
