@@ -102,7 +102,7 @@ def run_campaign(
         rq_queue = Queue(queue, connection=env.redis)
         if not _wait(lambda: len(Worker.all(queue=rq_queue)) >= processes):
             raise RuntimeError(f"{processes} worker process(es) did not start")
-        campaign_id = approved(rt, raw)  # type: ignore[arg-type]
+        campaign_id = approved(rt, raw)
 
         def ended() -> bool:
             with rt.sessions() as session:
@@ -132,7 +132,7 @@ def step_overheads(
     """(ready → job started, done → next ready) of every step of a sequential phase, in s,
     with progress edits coalesced to one per `window_s`."""
     chain = [step(f"step-{n}", "copywriter", "blog_post") for n in range(1, steps + 1)]
-    raw = plan(f"seq-{round_}-{window_s:g}", "sequential", chain)
+    raw = plan(f"seq-{round_}-{round(window_s * 1000)}ms", "sequential", chain)
     name = f"sequence{round_}w{window_s:g}".replace(".", "_")
     tasks = run_campaign(env, name, raw, 2, campaign_progress_edit_every_s=window_s)
     started = []
