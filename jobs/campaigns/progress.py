@@ -39,6 +39,11 @@ WARN_AT = Decimal("0.8")  # the share of the budget spent from which the message
 TEXT_MAX_CHARS = 3900  # one message, comfortably under Slack's 4,000 for a readable text
 WINDOW_KEY = "campaign:progress:window:{team_id}:{campaign_id}"
 SHOWN_KEY = "campaign:progress:shown:{team_id}:{campaign_id}"
+# Set while a catch-up sleeps out the window: it will show the latest state when it wakes, so
+# no other is queued meanwhile (each would sleep in a worker of its own: with two workers, two
+# sleeping catch-ups held the next step back by the whole window).
+WAITING_KEY = "campaign:progress:waiting:{team_id}:{campaign_id}"
+WAKE_MARGIN_MS = 20  # the waiting mark ends this much before the catch-up reads the state
 NOT_SHOWN = (CampaignStatus.ANALYZING.value, CampaignStatus.PLANNED.value)
 MARKS = {
     StepStatus.PENDING: ":white_circle:",
@@ -79,9 +84,12 @@ def catch_up(team_id: str, campaign_id: str) -> str:
     """RQ entry point: an edit held back by the window or the budget, made after the window
     (the latest state, not the one that was held back)."""
     rt = runtime_module.current()
-    left_ms = rt.redis.pttl(WINDOW_KEY.format(team_id=team_id, campaign_id=campaign_id))
+    keys = {"team_id": team_id, "campaign_id": campaign_id}
+    left_ms = min(rt.redis.pttl(WINDOW_KEY.format(**keys)), _window_ms(rt))
     if left_ms > 0:
-        time.sleep(min(left_ms / 1000.0, rt.settings.campaign_progress_edit_every_s))
+        if left_ms > WAKE_MARGIN_MS:
+            rt.redis.set(WAITING_KEY.format(**keys), "1", px=left_ms - WAKE_MARGIN_MS)
+        time.sleep(left_ms / 1000.0)
     return show(rt, team_id, campaign_id, final=True)
 
 
@@ -138,6 +146,8 @@ def _window_ms(rt: Runtime) -> int:
 
 
 def _catch_up_later(rt: Runtime, team_id: str, campaign_id: str) -> None:
+    if rt.redis.exists(WAITING_KEY.format(team_id=team_id, campaign_id=campaign_id)):
+        return  # a catch-up is asleep; it reads the state after this change when it wakes
     try_enqueue(
         turn_queue(rt.redis, rt.settings.queue_name), PROGRESS_CAMPAIGN, team_id, campaign_id
     )
