@@ -9,6 +9,7 @@ campaign, however often the end is seen. Spend is the campaign's own Claude call
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from decimal import Decimal
 from typing import Any
@@ -31,7 +32,7 @@ from models.work import Task
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
-from tests.conftest import HUMAN, TEAM, work
+from tests.conftest import HUMAN, TEAM, wait_until, work
 from tests.test_campaign_engine import CAMPAIGNS, START, STEPS_IN_A_ROW, _planned
 
 
@@ -255,3 +256,28 @@ def test_a_campaign_cancelled_before_approval_gets_no_progress_or_report(
     work(runtime)
     assert report.post_report(runtime, TEAM, campaign_id) is None
     assert slack.calls_to("chat.postMessage") == card_only
+
+
+def test_a_change_while_a_catch_up_sleeps_queues_no_second_one_and_is_shown(
+    settings: Settings, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    """Each queued catch-up sleeps in a worker of its own: a second one queued while the first
+    sleeps held both workers of a campaign for the whole window (bench.campaign_engine)."""
+    rt = _runtime_with(settings, campaign_progress_edit_every_s=1.0)
+    campaign_id = _planned(rt, slack, STEPS_IN_A_ROW)
+    control.approve(rt, TEAM, campaign_id, HUMAN)
+    CampaignEngine(rt).advance(TEAM, campaign_id)
+    ts = _progress_ts(rt, campaign_id)
+    queue = turn_queue(rt.redis, rt.settings.queue_name)
+    queue.connection.delete(queue.key)  # what the first pass queued
+    keys = {"team_id": TEAM, "campaign_id": campaign_id}
+    sleeper = threading.Thread(target=progress.catch_up, args=(TEAM, campaign_id))
+    sleeper.start()
+    assert wait_until(lambda: bool(rt.redis.exists(progress.WAITING_KEY.format(**keys))), 5)
+
+    _charge(rt, campaign_id, "0.42")
+    assert progress.show(rt, TEAM, campaign_id) == "coalesced"
+    assert queue.count == 0  # the sleeping catch-up will show it
+    sleeper.join(10)
+    [message] = [m for m in slack.messages(CAMPAIGNS) if m["ts"] == ts]
+    assert "*Spend* $0.42 of" in message["text"] and _edits_of(slack, ts) == 1
