@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from sqlalchemy import ColumnElement, and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -21,12 +21,14 @@ from models.campaigns import (
     CampaignVariable,
     StepStatus,
 )
+from models.records import SlackPost
 from models.work import FINISHED, Task
 
 Value = bool | float | str
 WAITING = (StepStatus.PENDING, StepStatus.WAITING_APPROVAL)  # what a stopped campaign cancels
 CANCELLED_BY_CANCEL = (*WAITING, StepStatus.STARTED)
 RUNNING, FAILED = CampaignStatus.RUNNING, CampaignStatus.FAILED
+ENDED = (CampaignStatus.DONE, FAILED, CampaignStatus.CANCELLED)
 
 
 def steps_of(session: Session, team_id: str, campaign_id: str) -> list[CampaignStep]:
@@ -255,6 +257,17 @@ def campaigns_to_advance(
     def left(statuses: tuple[StepStatus, ...]) -> ColumnElement[bool]:
         return exists().where(mine, step.status.in_([status.value for status in statuses]))
 
+    reported = exists().where(  # jobs/campaigns/report.py posts it once, key "r" + id
+        SlackPost.team_id == Campaign.team_id,
+        SlackPost.turn_id == literal("r") + func.substr(Campaign.id, 1, 31),
+        SlackPost.ts.is_not(None),
+    )
+    untold = and_(  # ended, but the pass that saw it was killed before the report was posted
+        Campaign.status.in_([status.value for status in ENDED]),
+        Campaign.updated_at < settled,
+        exists().where(mine),
+        ~reported,
+    )
     stopping = and_(
         Campaign.updated_at < settled,
         or_(
@@ -264,7 +277,7 @@ def campaigns_to_advance(
     )
     rows = session.execute(
         select(Campaign.team_id, Campaign.id)
-        .where(or_(recording, running, stopping))
+        .where(or_(recording, running, stopping, untold))
         .order_by(Campaign.created_at)
         .limit(limit)
     )

@@ -27,7 +27,7 @@ from jobs.slack import edit_budget
 from models import campaign_spend, campaign_steps, posts
 from models.base import new_id
 from models.campaigns import Campaign, CampaignStep
-from models.records import LlmCall
+from models.records import LlmCall, SlackPost
 from models.work import Task
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
@@ -281,3 +281,26 @@ def test_a_change_while_a_catch_up_sleeps_queues_no_second_one_and_is_shown(
     sleeper.join(10)
     [message] = [m for m in slack.messages(CAMPAIGNS) if m["ts"] == ts]
     assert "*Spend* $0.42 of" in message["text"] and _edits_of(slack, ts) == 1
+
+
+def test_an_ended_campaign_whose_report_was_never_posted_is_passed_again(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    """The pass that saw the end was killed before its report (the card then still said
+    "running"): the sweeper passes the campaign again until the report is in Slack."""
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    assert control.approve(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    with runtime.sessions() as session:
+        assert campaign_steps.campaigns_to_advance(session, grace_s=0) == []
+        session.execute(
+            update(SlackPost)
+            .where(SlackPost.turn_id == report.report_key(campaign_id))
+            .values(ts=None)
+        )
+        session.commit()
+        assert campaign_steps.campaigns_to_advance(session, grace_s=0) == [(TEAM, campaign_id)]
+    assert CampaignEngine(runtime).advance(TEAM, campaign_id) == "done"
+    with runtime.sessions() as session:
+        assert campaign_steps.campaigns_to_advance(session, grace_s=0) == []
+    assert len(_posts_saying(slack, "is done")) == 1  # found again in Slack, not re-posted

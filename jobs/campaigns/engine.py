@@ -103,11 +103,16 @@ class CampaignEngine:
         """The progress message (edited only if it changed) and, once ended, the report and
         the card's footer (it said "running" until now). Slack or Redis away does not undo the
         pass: the next pass or catch-up shows it."""
+        ended = status in report.ENDED
         try:
-            progress.show(self.rt, team_id, campaign_id)
-            if status in report.ENDED:
-                report.post_report(self.rt, team_id, campaign_id)
+            # The end is shown at once (not coalesced into a catch-up job a kill could lose),
+            # and the report comes last: an ended campaign without its report is passed again
+            # by the sweeper (`campaigns_to_advance`), so the card and progress are never
+            # left saying "running" by a pass killed half-way through telling.
+            progress.show(self.rt, team_id, campaign_id, coalesce=not ended)
+            if ended:
                 cards.show(self.rt, team_id, campaign_id)
+                report.post_report(self.rt, team_id, campaign_id)
         except (SlackApiError, RedisError):
             logger.exception("Campaign %s: progress or report not shown", campaign_id)
 

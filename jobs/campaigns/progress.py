@@ -93,10 +93,13 @@ def catch_up(team_id: str, campaign_id: str) -> str:
     return show(rt, team_id, campaign_id, final=True)
 
 
-def show(rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False) -> str:
+def show(
+    rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False, coalesce: bool = True
+) -> str:
     """Post the progress message once, or edit it to the campaign's state; what happened.
 
-    `final` (the catch-up) waits for a chat.update token instead of giving up."""
+    `final` (the catch-up) waits for a chat.update token instead of giving up; without
+    `coalesce` (the end of a campaign, shown once) the edit is made now, window or not."""
     snapshot = load(rt, team_id, campaign_id)
     if snapshot is None:
         return "missing"
@@ -120,10 +123,11 @@ def show(rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False) ->
             return "posted"
     else:
         ts = found[0].ts
-    if not rt.redis.set(WINDOW_KEY.format(**keys), "1", nx=True, px=_window_ms(rt)):
+    opened = rt.redis.set(WINDOW_KEY.format(**keys), "1", nx=True, px=_window_ms(rt))
+    if not opened and coalesce:
         _catch_up_later(rt, team_id, campaign_id)
         return "coalesced"
-    if not edit_budget.for_team(rt, team_id).take(final=final):
+    if not edit_budget.for_team(rt, team_id).take(final=final or not coalesce):
         _catch_up_later(rt, team_id, campaign_id)
         return "over-budget"
     rt.slack.chat_update(channel=campaign.channel_id, ts=ts, text=text.text)
