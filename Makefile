@@ -55,6 +55,8 @@ bench: $(STAMP)
 	$(PY) -m bench.fanout
 	$(PY) -m bench.approval_clicks
 	$(PY) -m bench.recovery
+	$(PY) -m bench.campaign_engine
+	$(PY) -m bench.campaign_ack
 	$(PY) -m bench.standup
 
 clean:

@@ -137,6 +137,8 @@ class Settings(BaseSettings):
     campaign_budget_raise_pct: int = Field(default=50, ge=10, le=1000)
     # At most one edit of a campaign's progress message per this many seconds (coalesced).
     campaign_progress_edit_every_s: float = Field(default=3.0, ge=0.01, le=60)
+    # An engine pass holds its campaign this long at most: a pass killed mid-way lets go then.
+    campaign_pass_lease_s: float = Field(default=60.0, gt=0, le=600)
     request_budget_usd: Decimal = Field(default=Decimal("2.00"), gt=0)
     max_delegation_depth: int = Field(default=2, ge=1, le=5)
     # A draft's task takes turns: hand out, synthesise + submit, revise (per send-back),

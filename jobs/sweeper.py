@@ -7,11 +7,13 @@ dead worker's job only after minutes; a person in Slack will not wait that long.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from datetime import timedelta
 
 from redis import Redis
 from redis.exceptions import RedisError
+from rq import Queue
 from rq.exceptions import NoSuchJobError
 from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
@@ -77,7 +79,7 @@ def sweep(
         if not _in_redis(connection, ref.job_id(team_id, record_id)):
             requeued.append(enqueue(queue, ref, team_id, record_id))
     for ref, team_id, record_id in lost_jobs:
-        if _waiting_in_queue(connection, ref.job_id(team_id, record_id)):
+        if _waiting_in_queue(queue, ref.job_id(team_id, record_id)):
             continue
         requeued.append(enqueue(queue, ref, team_id, record_id))
     if requeued:
@@ -95,15 +97,14 @@ def _in_redis(connection: Redis, job_id: str) -> bool:
     return job.get_status(refresh=False) in (JobStatus.QUEUED, JobStatus.STARTED)
 
 
-def _waiting_in_queue(connection: Redis, job_id: str) -> bool:
-    """A queued job will run; anything else (missing, started by a dead worker) is replaced."""
-    try:
-        job = Job.fetch(job_id, connection=connection)
-    except NoSuchJobError:
-        return False
-    if job.get_status(refresh=False) == JobStatus.QUEUED:
+def _waiting_in_queue(queue: Queue, job_id: str) -> bool:
+    """A job whose id is in the queue's list will run; anything else (missing, started by a
+    dead worker, or marked queued but popped by a worker killed before it marked the job
+    started: its record says queued, yet nothing will ever run it) is replaced."""
+    if queue.connection.lpos(queue.key, job_id) is not None:
         return True
-    job.delete()
+    with contextlib.suppress(NoSuchJobError):
+        Job.fetch(job_id, connection=queue.connection).delete()
     return False
 
 

@@ -28,6 +28,7 @@ import sys
 import time
 from datetime import timedelta
 from multiprocessing.process import BaseProcess
+from pathlib import Path
 
 from pydantic import ValidationError
 from redis import Redis
@@ -154,8 +155,9 @@ class Supervisor(WorkerPool):
         self.next_sweep_at = 0.0
 
     def _release_dead_on_host(self) -> None:
-        """After a crash of the whole worker command: leases of this host's processes that
-        are gone are given back at once (a holder whose pid is alive is left alone)."""
+        """After the whole worker command died: the runs of this host's processes that are
+        gone are given back at once, not counted as attempts (the death was the command's,
+        not the work's); a holder whose pid is alive is left alone."""
         try:
             with self.rt.sessions() as session:
                 holders = leases.holders_on_host(session, socket.gethostname())
@@ -165,14 +167,15 @@ class Supervisor(WorkerPool):
         for holder in holders:
             pid = leases.pid_of(holder)
             if pid is not None and not _alive(pid):
-                _release_holder(self.rt.sessions, holder)
+                _release_holder(self.rt.sessions, holder, forgive=True)
 
 
-def _release_holder(sessions: sessionmaker[Session], holder: str) -> None:
+def _release_holder(sessions: sessionmaker[Session], holder: str, *, forgive: bool = False) -> None:
     """Never raises: if the database is away, the leases simply run out instead."""
+    give_back = leases.forgive_dead_command if forgive else leases.release_held_by
     try:
         with sessions() as session:
-            released = leases.release_held_by(session, holder)
+            released = give_back(session, holder)
     except SQLAlchemyError as error:
         logger.warning("Leases of %s not given back: %s", holder, type(error).__name__)
         return
@@ -201,7 +204,16 @@ def _alive(pid: int) -> bool:
         return False
     except PermissionError:
         return True  # someone else's process has that pid
-    return True
+    return not _zombie(pid)
+
+
+def _zombie(pid: int) -> bool:
+    """Dead but not yet reaped by its parent (after a crash of the whole command, the worker
+    processes are orphans that init reaps when it gets to it). Linux; elsewhere: not known."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except (OSError, IndexError):
+        return False
 
 
 def _setup_logging() -> None:

@@ -9,9 +9,10 @@ ran out, or that waited too long to be claimed, is lost, and the sweeper enqueue
 What is a kind's own (a turn's one-at-a-time claim per thread, a task's turn counter, how
 each ends) stays in models/turns.py and models/tasks.py.
 
-The supervisor that saw a worker process die (or a supervisor starting on the same host
-after a crash) expires that holder's leases at once, so the sweeper re-enqueues the work
-within seconds instead of waiting for the lease to run out.
+The supervisor that saw a worker process die expires that holder's leases at once, so the
+sweeper re-enqueues the work within seconds instead of waiting for the lease to run out; a
+supervisor starting on the same host after the whole command died does the same and does not
+count those runs as attempts (`forgive_dead_command`).
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, or_, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from models.base import guarded, utcnow
@@ -201,9 +202,35 @@ def release_held_by(session: Session, holder: str) -> int:
     return released
 
 
-def holders_on_host(session: Session, host: str) -> list[str]:
-    """Holders of unexpired running leases on `host`, for a starting supervisor to check."""
+def forgive_dead_command(session: Session, holder: str) -> int:
+    """Give back every run `holder` held when its whole worker command died (a deploy, a crash,
+    SIGKILL of the group), expired or not, without counting it as an attempt: such a death
+    says nothing about the work, and a campaign killed twenty times must not fail a step for
+    it. A run that kills its own process is seen by its living supervisor and counted
+    (`release_held_by`), which is what bounds a poison job. The holder is cleared, so a run is
+    forgiven once; how many were."""
     now = utcnow()
+    forgiven = 0
+    for table in LEASED:
+        model = table.model
+        result = session.execute(
+            update(model)
+            .where(model.status == table.running, model.lease_holder == holder)
+            .values(
+                lease_expires_at=now,
+                lease_holder=None,
+                attempts=case((model.attempts > 0, model.attempts - 1), else_=0),
+            )
+            .execution_options(synchronize_session=False)
+        )
+        forgiven += result.rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return forgiven
+
+
+def holders_on_host(session: Session, host: str) -> list[str]:
+    """Holders of running rows on `host` (their leases expired or not), for a starting
+    supervisor to check which are dead."""
     prefix = f"{host[: HOLDER_MAX_CHARS - 8]}%"  # a holder keeps at least this much host
     found: set[str] = set()
     for table in LEASED:
@@ -212,11 +239,7 @@ def holders_on_host(session: Session, host: str) -> list[str]:
             holder
             for holder in session.scalars(
                 select(model.lease_holder)
-                .where(
-                    model.status == table.running,
-                    model.lease_expires_at > now,
-                    model.lease_holder.like(prefix),
-                )
+                .where(model.status == table.running, model.lease_holder.like(prefix))
                 .distinct()
             )
             if holder is not None and host.startswith(holder.rpartition(":")[0])

@@ -28,6 +28,10 @@ from sandbox.slack_workspace import Identity, Message, Workspace
 
 logger = logging.getLogger(__name__)
 
+# A crash test's hook on every Web API call: (method, took_effect). Called before the call
+# takes effect and again after (before it is answered); it may block the request's thread,
+# so the caller can be killed at that exact point (tests/test_campaign_kills.py).
+CallHook = Callable[[str, bool], None]
 API_PREFIX = "/api/"
 WAIT_POLL_INTERVAL_S = 0.02
 SHUTDOWN_POLL_INTERVAL_S = 0.02  # how soon stop() takes effect; tests stop a server each
@@ -122,6 +126,7 @@ class SlackStandIn:
         self._response_urls = ResponseUrls()
         # Every admitted call counted per team and method; `limits.limit(...)` enforces.
         self.limits = RateLimits()
+        self.call_hook: CallHook | None = None
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -304,12 +309,19 @@ class SlackStandIn:
                 method = "response_url"
                 reply = self._answer_response_url(parts.path.removeprefix(RESPONSE_PATH), args)
             else:
+                self._hook(method, took_effect=False)
                 reply = self._dispatch(method, args, token)
         except BadRequest as bad:
             reply = Reply(200, {"ok": False, "error": str(bad)})
         self._record(RecordedCall(method, args, token, time.time(), reply.status, reply.body))
+        self._hook(method, took_effect=True)
         logger.debug("slack stand-in %s %s -> %s", verb, method, reply.status)
         return reply
+
+    def _hook(self, method: str, *, took_effect: bool) -> None:
+        hook = self.call_hook
+        if hook is not None and method:
+            hook(method, took_effect)
 
     def response_url(self, channel: str, user: str) -> str:
         """A slash command's response_url: answers POSTed there show as Slack shows them."""

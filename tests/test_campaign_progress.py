@@ -9,6 +9,7 @@ campaign, however often the end is seen. Spend is the campaign's own Claude call
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from datetime import timedelta
 from decimal import Decimal
@@ -28,12 +29,12 @@ from jobs.sweeper import sweep
 from models import campaign_spend, campaign_steps, posts, tasks
 from models.base import new_id, utcnow
 from models.campaigns import Campaign, CampaignStep
-from models.records import LlmCall
+from models.records import LlmCall, SlackPost
 from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
-from tests.conftest import HUMAN, TEAM, work
+from tests.conftest import HUMAN, TEAM, wait_until, work
 from tests.test_campaign_engine import CAMPAIGNS, START, STEPS_IN_A_ROW, _planned
 
 
@@ -327,3 +328,51 @@ def test_a_report_whose_post_failed_is_posted_by_the_sweepers_pass_exactly_once(
         assert sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=60) == []
     engine.advance(TEAM, campaign_id)
     assert _reports(slack) == (in_thread, copies)
+
+
+def test_a_change_while_a_catch_up_sleeps_queues_no_second_one_and_is_shown(
+    settings: Settings, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    """Each queued catch-up sleeps in a worker of its own: a second one queued while the first
+    sleeps held both workers of a campaign for the whole window (bench.campaign_engine)."""
+    rt = _runtime_with(settings, campaign_progress_edit_every_s=1.0)
+    campaign_id = _planned(rt, slack, STEPS_IN_A_ROW)
+    control.approve(rt, TEAM, campaign_id, HUMAN)
+    CampaignEngine(rt).advance(TEAM, campaign_id)
+    ts = _progress_ts(rt, campaign_id)
+    queue = turn_queue(rt.redis, rt.settings.queue_name)
+    queue.connection.delete(queue.key)  # what the first pass queued
+    keys = {"team_id": TEAM, "campaign_id": campaign_id}
+    sleeper = threading.Thread(target=progress.catch_up, args=(TEAM, campaign_id))
+    sleeper.start()
+    assert wait_until(lambda: bool(rt.redis.exists(progress.WAITING_KEY.format(**keys))), 5)
+
+    _charge(rt, campaign_id, "0.42")
+    assert progress.show(rt, TEAM, campaign_id) == "coalesced"
+    assert queue.count == 0  # the sleeping catch-up will show it
+    sleeper.join(10)
+    [message] = [m for m in slack.messages(CAMPAIGNS) if m["ts"] == ts]
+    assert "*Spend* $0.42 of" in message["text"] and _edits_of(slack, ts) == 1
+
+
+def test_an_ended_campaign_whose_report_was_never_posted_is_passed_again(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
+) -> None:
+    """The pass that saw the end was killed before its report (the card then still said
+    "running"): the sweeper passes the campaign again until the report is in Slack."""
+    campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
+    assert control.approve(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    with runtime.sessions() as session:
+        assert campaign_steps.campaigns_to_advance(session, grace_s=0) == []
+        session.execute(
+            update(SlackPost)
+            .where(SlackPost.turn_id == report.report_key(campaign_id))
+            .values(ts=None)
+        )
+        session.commit()
+        assert campaign_steps.campaigns_to_advance(session, grace_s=0) == [(TEAM, campaign_id)]
+    assert CampaignEngine(runtime).advance(TEAM, campaign_id) == "done"
+    with runtime.sessions() as session:
+        assert campaign_steps.campaigns_to_advance(session, grace_s=0) == []
+    assert len(_posts_saying(slack, "is done")) == 1  # found again in Slack, not re-posted

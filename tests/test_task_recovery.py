@@ -122,6 +122,7 @@ def _held_by(rt: Runtime, slack: SlackStandIn, holder: str) -> Task:
         rt,
         slack,
         status=TaskStatus.IN_PROGRESS.value,
+        attempts=1,  # claimed once
         lease_token=holder.replace(":", "")[:32],
         lease_holder=holder,
         lease_expires_at=utcnow() + timedelta(seconds=60),
@@ -155,6 +156,7 @@ def test_the_supervisor_gives_back_a_dead_childs_leases_at_once(
 
     assert supervisor.worker_dict == {}
     assert _reload(runtime, dead.id).lease_expires_at <= utcnow()  # type: ignore[operator]
+    assert _reload(runtime, dead.id).attempts == 1  # a child's death counts: a poison job ends
     assert _reload(runtime, alive.id).lease_expires_at > utcnow()  # type: ignore[operator]
     queue = Queue(runtime.settings.queue_name, connection=runtime.redis)
     assert queue.job_ids == [RUN_TASK.job_id(TEAM, dead.id)]
@@ -163,6 +165,8 @@ def test_the_supervisor_gives_back_a_dead_childs_leases_at_once(
 def test_a_starting_supervisor_gives_back_leases_of_this_hosts_dead_processes(
     runtime: Runtime, slack: SlackStandIn
 ) -> None:
+    """The whole worker command died (a deploy, a crash): its runs are given back at once and
+    not counted as attempts, so restarts never use up a task's retries."""
     host = socket.gethostname()
     dead = _held_by(runtime, slack, holder_name(host, _dead_child().pid or 0))
     alive = _held_by(runtime, slack, holder_name(host, os.getpid()))
@@ -171,6 +175,9 @@ def test_a_starting_supervisor_gives_back_leases_of_this_hosts_dead_processes(
     Supervisor(runtime, processes=1)._release_dead_on_host()
 
     now = utcnow()
-    assert _reload(runtime, dead.id).lease_expires_at <= now  # type: ignore[operator]
+    given_back = _reload(runtime, dead.id)
+    assert given_back.lease_expires_at <= now  # type: ignore[operator]
+    assert (given_back.attempts, given_back.lease_holder) == (0, None)  # forgiven, once
     assert _reload(runtime, alive.id).lease_expires_at > now  # type: ignore[operator]
     assert _reload(runtime, elsewhere.id).lease_expires_at > now  # type: ignore[operator]
+    assert _reload(runtime, alive.id).attempts == _reload(runtime, elsewhere.id).attempts == 1

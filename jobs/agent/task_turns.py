@@ -24,7 +24,12 @@ from jobs.campaigns import budget
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
-from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
+from jobs.department.delegation import (
+    enqueue_task,
+    link_missing,
+    open_assignment_thread,
+    persona,
+)
 from jobs.department.escalation import answer_frame
 from jobs.queue import ADVANCE_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
@@ -96,7 +101,7 @@ class TaskRunner:
             return self._give_up(task, held)
         agent = self.rt.roster.get(task.assigned_to)
         details = task.details
-        if task.thread_ts is None:  # the delegating worker died before opening the thread
+        if task.thread_ts is None or link_missing(self.rt, task):  # its opener died half-way
             creator = self.rt.roster.by_id.get(task.created_by, agent)
             open_assignment_thread(self.rt, task, creator, _requested_in(task, details))
         assert task.channel_id is not None and task.thread_ts is not None

@@ -43,7 +43,6 @@ logger = logging.getLogger(__name__)
 # Who hands campaign steps out: the VP Marketing runs campaigns (design §2.2), so step briefs
 # come from the VP and the step threads open under the VP's name.
 CAMPAIGN_LEAD = "vp_marketing"
-PASS_LEASE_S = 60  # a pass is database work and enqueues: seconds at most, even under load
 MAX_PASSES_PER_JOB = 5  # passes asked for during passes; beyond, the next sweep goes on
 
 
@@ -62,7 +61,8 @@ class CampaignEngine:
         with self.rt.sessions() as session:
             if campaigns.status_of(session, team_id, campaign_id) is None:
                 return "missing"
-            token = campaign_passes.claim_pass(session, team_id, campaign_id, PASS_LEASE_S)
+            lease_s = self.rt.settings.campaign_pass_lease_s
+            token = campaign_passes.claim_pass(session, team_id, campaign_id, lease_s)
         if token is None:
             return "passing-again"  # the holder passes once more, for us
         try:
@@ -116,16 +116,20 @@ class CampaignEngine:
         """The progress message (edited only if it changed) and, once ended, the report and
         the card's footer (it said "running" until now); a project's card (its checklist)
         and a hand-off's (the manager's thread) are shown on every pass, edited only when
-        they changed. Slack or Redis away does not undo the pass: the
-        next pass or catch-up shows it, and the sweeper asks for a pass while an ended
-        campaign's report is missing."""
+        they changed. Slack or Redis away does not undo the pass: the next pass or catch-up
+        shows it."""
+        ended = status in report.ENDED
         try:
-            progress.show(self.rt, team_id, campaign_id)
+            # The end is shown at once (not coalesced into a catch-up job a kill could lose),
+            # and the report comes last: an ended campaign without its report is passed again
+            # by the sweeper (`campaigns_to_advance`), so the card and progress are never
+            # left saying "running" by a pass killed half-way through telling.
+            progress.show(self.rt, team_id, campaign_id, coalesce=not ended)
             cards.show_budget_change(self.rt, team_id, campaign_id)
-            if status in report.ENDED:
-                report.post_report(self.rt, team_id, campaign_id)
-            if status in report.ENDED or every_pass:
+            if ended or every_pass:
                 cards.show(self.rt, team_id, campaign_id)
+            if ended:
+                report.post_report(self.rt, team_id, campaign_id)
         except (SlackApiError, RedisError):
             logger.exception("Campaign %s: progress or report not shown", campaign_id)
 

@@ -39,6 +39,11 @@ SHOWN_TTL_S = 7 * 24 * 3600  # how long the digest of the last text shown is kep
 TEXT_MAX_CHARS = 3900  # one message, comfortably under Slack's 4,000 for a readable text
 WINDOW_KEY = "campaign:progress:window:{team_id}:{campaign_id}"
 SHOWN_KEY = "campaign:progress:shown:{team_id}:{campaign_id}"
+# Set while a catch-up sleeps out the window: it will show the latest state when it wakes, so
+# no other is queued meanwhile (each would sleep in a worker of its own: with two workers, two
+# sleeping catch-ups held the next step back by the whole window).
+WAITING_KEY = "campaign:progress:waiting:{team_id}:{campaign_id}"
+WAKE_MARGIN_MS = 20  # the waiting mark ends this much before the catch-up reads the state
 NOT_SHOWN = (CampaignStatus.ANALYZING.value, CampaignStatus.PLANNED.value)
 
 
@@ -70,16 +75,22 @@ def catch_up(team_id: str, campaign_id: str) -> str:
     """RQ entry point: an edit held back by the window or the budget, made after the window
     (the latest state, not the one that was held back)."""
     rt = runtime_module.current()
-    left_ms = rt.redis.pttl(WINDOW_KEY.format(team_id=team_id, campaign_id=campaign_id))
+    keys = {"team_id": team_id, "campaign_id": campaign_id}
+    left_ms = min(rt.redis.pttl(WINDOW_KEY.format(**keys)), _window_ms(rt))
     if left_ms > 0:
-        time.sleep(min(left_ms / 1000.0, rt.settings.campaign_progress_edit_every_s))
+        if left_ms > WAKE_MARGIN_MS:
+            rt.redis.set(WAITING_KEY.format(**keys), "1", px=left_ms - WAKE_MARGIN_MS)
+        time.sleep(left_ms / 1000.0)
     return show(rt, team_id, campaign_id, final=True)
 
 
-def show(rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False) -> str:
+def show(
+    rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False, coalesce: bool = True
+) -> str:
     """Post the progress message once, or edit it to the campaign's state; what happened.
 
-    `final` (the catch-up) waits for a chat.update token instead of giving up."""
+    `final` (the catch-up) waits for a chat.update token instead of giving up; without
+    `coalesce` (the end of a campaign, shown once) the edit is made now, window or not."""
     snapshot = load(rt, team_id, campaign_id)
     if snapshot is None:
         return "missing"
@@ -103,10 +114,11 @@ def show(rt: Runtime, team_id: str, campaign_id: str, *, final: bool = False) ->
             return "posted"
     else:
         ts = found[0].ts
-    if not rt.redis.set(WINDOW_KEY.format(**keys), "1", nx=True, px=_window_ms(rt)):
+    opened = rt.redis.set(WINDOW_KEY.format(**keys), "1", nx=True, px=_window_ms(rt))
+    if not opened and coalesce:
         _catch_up_later(rt, team_id, campaign_id)
         return "coalesced"
-    if not edit_budget.for_team(rt, team_id).take(final=final):
+    if not edit_budget.for_team(rt, team_id).take(final=final or not coalesce):
         _catch_up_later(rt, team_id, campaign_id)
         return "over-budget"
     rt.slack.chat_update(channel=campaign.channel_id, ts=ts, text=text.text)
@@ -129,6 +141,8 @@ def _window_ms(rt: Runtime) -> int:
 
 
 def _catch_up_later(rt: Runtime, team_id: str, campaign_id: str) -> None:
+    if rt.redis.exists(WAITING_KEY.format(team_id=team_id, campaign_id=campaign_id)):
+        return  # a catch-up is asleep; it reads the state after this change when it wakes
     try_enqueue(
         turn_queue(rt.redis, rt.settings.queue_name), PROGRESS_CAMPAIGN, team_id, campaign_id
     )

@@ -24,7 +24,7 @@ from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.text import link, md
-from models import tasks
+from models import posts, tasks
 from models.kinds import AssignmentDetails, ConsultDetails
 from models.work import Task
 
@@ -57,7 +57,7 @@ def open_assignment_thread(
     post = ReplyWriter(
         rt.slack,
         rt.sessions,
-        ReplyTarget(task.team_id, f"a{task.id[:31]}", channel, None),
+        ReplyTarget(task.team_id, _brief_key(task), channel, None),
         persona(assigner),
         min_interval_s=0,
     )
@@ -81,11 +81,29 @@ def open_assignment_thread(
     back = ReplyWriter(
         rt.slack,
         rt.sessions,
-        ReplyTarget(task.team_id, f"l{task.id[:31]}", origin[0], origin[1]),
+        ReplyTarget(task.team_id, _link_key(task), origin[0], origin[1]),
         persona(assigner),
         min_interval_s=0,
     )
     back.render(note, final=True)
+
+
+def link_missing(rt: Runtime, task: Task) -> bool:
+    """A thread `open_assignment_thread` opened whose link back was never posted: its worker
+    died between the two posts (the task's thread was saved by then, so nothing else would
+    ever post the link). Calling `open_assignment_thread` again finishes it."""
+    with rt.sessions() as session:
+        opened = posts.parts_of(session, task.team_id, _brief_key(task))
+        linked = posts.parts_of(session, task.team_id, _link_key(task))
+    return bool(opened) and not (linked and linked[0].ts)
+
+
+def _brief_key(task: Task) -> str:
+    return f"a{task.id[:31]}"
+
+
+def _link_key(task: Task) -> str:
+    return f"l{task.id[:31]}"
 
 
 def enqueue_task(rt: Runtime, team_id: str, task_id: str) -> None:
