@@ -353,7 +353,8 @@ def test_the_conference_launch_example_from_command_to_the_first_phase(page: Pag
 def test_the_standup_run_from_the_page_after_the_blog_post_example(page: Page) -> None:
     """The issue's newcomer: the blog-post example to its wrap-up, then the page's `/standup`
     example; the VP opens the day's thread in #mkt-standup, and the Copywriter's reply in it
-    names the draft just approved, linked to its thread (facts from the work just done)."""
+    names the draft just approved, linked to its thread (facts from the work just done); the
+    Content Manager's names the request as asked, without the "content manager:" address."""
     page.get_by_test_id("channel-mkt-content").click()
     page.get_by_test_id("try-example").first.click()
     page.get_by_test_id("composer").press("Enter")
@@ -377,5 +378,7 @@ def test_the_standup_run_from_the_page_after_the_blog_post_example(page: Page) -
     update = thread.locator('[data-testid="message"][data-username="Copywriter"]')
     expect(update).to_contain_text("Completed since the last standup", timeout=REPLY_TIMEOUT_MS)
     expect(update.locator("a").filter(has_text="Draft the blog post")).to_have_count(1)
+    request = thread.locator('[data-testid="message"][data-username="Content Manager"]')
+    expect(request).to_contain_text("“we need a blog post about AI in marketing for CMOs”")
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "test_the_standup_thread.png"))
