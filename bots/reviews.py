@@ -1,5 +1,6 @@
 """The reviews as data (bots/reviews.toml): their voices, content types
-and limits, validated against the roster and the authority matrix."""
+and limits, validated against the roster and the authority matrix. A review is a ritual of
+bots/rituals.toml that posts figures (all but the standup)."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from errors import ConfigError
 
 DEFAULT_REVIEWS_PATH = Path(__file__).with_name("reviews.toml")
 CHANNEL_NAME = r"^[a-z0-9][a-z0-9_\-]{0,79}$"
-Review = Literal["morning", "eod", "weekly", "monthly"]
+Review = Literal["morning", "eod", "weekly", "monthly", "quarterly"]
+REVIEWS: tuple[Review, ...] = ("morning", "eod", "weekly", "monthly", "quarterly")
 
 
 class _Frozen(BaseModel):
@@ -27,6 +29,7 @@ class PerReview(_Frozen):
     eod: str
     weekly: str
     monthly: str
+    quarterly: str
 
     def of(self, review: Review) -> str:
         value: str = getattr(self, review)
@@ -47,7 +50,7 @@ class ReviewConfig(_Frozen):
 
 def check_reviews(config: ReviewConfig, roster: Roster, authority: AuthorityMatrix) -> None:
     """One clear error for a voice not in the roster or a content type nobody submits."""
-    for review in ("morning", "eod", "weekly", "monthly"):
+    for review in REVIEWS:
         voice = config.voices.of(review)
         if voice not in roster.by_id:
             raise ConfigError(f"Reviews: voices.{review} = {voice!r} is not in the roster")

@@ -43,6 +43,25 @@ def _alias_pattern(alias: str) -> re.Pattern[str]:
     return re.compile(rf"(?<![\w-])@?{words}(?![\w-])")
 
 
+def without_address(agent: Agent, text: str) -> str:
+    """`text` without a leading "@alias:" (or "alias,") naming `agent`: a request's title
+    reads "we need a blog post…", not "content manager: we need a blog post…", wherever it is
+    listed (standups, reviews, App Home). Text not addressed so is returned as is."""
+    stripped = text.lstrip()
+    for alias in sorted(agent.aliases, key=len, reverse=True):
+        pattern = _address_pattern(alias)
+        match = pattern.match(stripped)
+        if match is not None and stripped[match.end() :].strip():
+            return stripped[match.end() :].lstrip()
+    return text
+
+
+@lru_cache(maxsize=512)
+def _address_pattern(alias: str) -> re.Pattern[str]:
+    words = r"\s+".join(re.escape(word) for word in alias.split())
+    return re.compile(rf"@?{words}\s*[:,]", re.IGNORECASE)
+
+
 def route(
     roster: Roster,
     text: str,

@@ -42,6 +42,7 @@ from errors import StartupError
 from jobs import runtime as runtime_module
 from jobs.queue import turn_queue
 from jobs.rituals.cron import CronProcess
+from jobs.rituals.run import check_handlers
 from jobs.sweeper import sweep_safely
 from models import leases
 from models.leases import holder_name
@@ -233,6 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         settings = Settings()
         rt = runtime_module.build_runtime(settings)
+        check_handlers(rt.rituals.rituals)  # a ritual a workspace may switch on can run
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
         return 2

@@ -353,22 +353,28 @@ class OpenTask:
     overdue: bool = False
 
 
+REVIEW_FRAMES = ("week", "monthly_review", "quarterly_planning")
+
+
 @dataclass(frozen=True)
 class ReviewAsk:
     """A review's frames (jobs/rituals/): the figures, the open work, the decision types."""
 
+    review: str  # the frames' tag: week, monthly_review, quarterly_planning
     figures: tuple[tuple[str, str], ...]  # (name, value as the post shows it)
     open_work: tuple[OpenTask, ...] = ()
     decision_types: tuple[str, ...] = ()
 
 
 def review_ask(body: dict[str, Any]) -> ReviewAsk | None:
-    """The frames of a weekly planning (`week`) or monthly review (`monthly_review`) call."""
+    """The frames of a weekly planning (`week`), monthly review (`monthly_review`) or
+    quarterly planning (`quarterly_planning`) call."""
     text = first_user_text(body)
-    review = _first(text, "week") or _first(text, "monthly_review")
+    review = next((frame for frame in frames(text) if frame.tag in REVIEW_FRAMES), None)
     if review is None:
         return None
     return ReviewAsk(
+        review=review.tag,
         figures=tuple(
             (figure.get("name", ""), figure.text or "") for figure in review.iter("figure")
         ),

@@ -1,10 +1,11 @@
 """The scripted department's reviews (jobs/rituals/): the VP's week's priorities
-(`propose_week_priorities`) and the CMO's monthly decisions (`record_review_decisions`),
-each when the product forces that tool, written from the frames it is handed and quoting
-only the figures and dates in them, as the product asks.
+(`propose_week_priorities`) and the CMO's monthly and quarterly decisions
+(`record_review_decisions`), each when the product forces that tool, written from the frames
+it is handed and quoting only the figures and dates in them, as the product asks.
 
 The VP puts what slipped first, then what is due soonest; the CMO keeps or changes course
-on the approval and send-back rates, naming the figure as the post shows it.
+on the approval rate, naming the figure as the post shows it: at the monthly review on the
+content calendar, at quarterly planning on the quarter's campaign strategy.
 """
 
 from __future__ import annotations
@@ -15,7 +16,17 @@ from sandbox.claude_api import ToolUseReply
 from sandbox.product_turns import OpenTask, ReviewAsk, forced_tool, review_ask
 
 PRIORITIES = 3
-PREFERRED_TYPE = "content_calendar"  # what a CMO adjusts after a month's approval figures
+# What a CMO adjusts after a period's approval figures, and how it says so.
+PREFERRED = {
+    "monthly_review": (
+        "content_calendar",
+        "Keep drafts short and reviewed by the manager before they go up",
+    ),
+    "quarterly_planning": (
+        "campaign_strategy",
+        "Next quarter, every campaign starts from one reviewed brief before any draft",
+    ),
+}
 
 
 def review_reply(body: dict[str, Any]) -> ToolUseReply | None:
@@ -51,11 +62,6 @@ def _decisions(ask: ReviewAsk) -> list[dict[str, str]]:
     approval = figures.get("Approval rate", "")
     if not ask.decision_types or not approval or approval.startswith("no data"):
         return []
-    kind = PREFERRED_TYPE if PREFERRED_TYPE in ask.decision_types else ask.decision_types[0]
-    return [
-        {
-            "type": kind,
-            "decision": "Keep drafts short and reviewed by the manager before they go up",
-            "reasoning": f"Approval rate was {approval}",
-        }
-    ]
+    preferred, decision = PREFERRED.get(ask.review, PREFERRED["monthly_review"])
+    kind = preferred if preferred in ask.decision_types else ask.decision_types[0]
+    return [{"type": kind, "decision": decision, "reasoning": f"Approval rate was {approval}"}]

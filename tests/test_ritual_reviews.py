@@ -1,7 +1,7 @@
 """The reviews on a seeded database, posted to the Slack stand-in (issue 18): the morning
-summary and the end of day. Each posts under its voice in its channel, states the records'
-figures exactly and no other number, posts once however often its run is held, and says
-so when the day was quiet."""
+summary, the end of day, weekly planning, the monthly review and quarterly planning. Each
+posts under its voice in its channel, states the records' figures exactly and no other
+number, posts once however often its run is held, and says so when the period was quiet."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ import pytest
 from sqlalchemy import select
 
 from jobs.approvals.posts import after_decision
-from jobs.rituals import monthly
+from jobs.rituals import review_decisions
 from jobs.rituals.run import handler_for, run_ritual
 from jobs.runtime import Runtime
-from models import approvals, rituals, tasks
+from models import approvals, ritual_settings, rituals, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.kinds import EscalationCard, EscalationDetails
 from models.records import LlmCall
@@ -322,8 +322,8 @@ def test_the_monthly_review_records_the_cmos_decisions_and_links_them(
     assert len(review_calls(claude, "record_review_decisions")) == 1
     with runtime.sessions() as session:
         (decided,) = session.scalars(select(Decision).where(Decision.decision_maker == "cmo"))
-    assert decided.id == monthly.decision_id(run, 0) and decided.team_id == TEAM
-    assert decided.type in monthly.decidable(runtime)
+    assert decided.id == review_decisions.decision_id(run, 0) and decided.team_id == TEAM
+    assert decided.type in review_decisions.decidable(runtime, "monthly")
     assert decided.context == "Monthly review · December 2026"
     assert decided.reasoning == "Approval rate was 50% (1 of 2) (before: no data)"
     assert f"record `{decided.id[:8]}`" in text and decided.decision in text
@@ -357,3 +357,68 @@ def test_a_monthly_decision_quoting_an_invented_figure_is_not_recorded(
     assert "*Decisions* none this month: the course holds." in text
     with runtime.sessions() as session:
         assert session.scalars(select(Decision).where(Decision.decision_maker == "cmo")).all() == []
+
+
+# --- quarterly planning: the monthly review's machinery over calendar quarters ---------------
+
+
+def seed_third_quarter(rt: Runtime, team: str) -> None:
+    """Q3 2026: one task done in September, one failed in August, $2.00 spent; no approval."""
+    with rt.sessions() as session:
+        september = datetime(2026, 9, 10, tzinfo=UTC)
+        session.add_all(
+            [
+                task(team, TaskStatus.DONE, september, september + timedelta(hours=5)),
+                task(team, TaskStatus.FAILED, september - timedelta(days=36), september),
+                call(team, "copywriter", "claude-opus-5-5", "2.00", september),
+            ]
+        )
+        session.commit()
+
+
+def test_quarterly_planning_reviews_the_quarter_and_records_the_cmos_decisions_once(
+    runtime: Runtime, review_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    seed_yesterday(runtime, TEAM)  # all of it in Q4 (30 November to 3 December)
+    seed_third_quarter(runtime, TEAM)
+    seed_yesterday(runtime, OTHER_TEAM)
+    seed_third_quarter(runtime, OTHER_TEAM)
+    run = hold(runtime, Ritual.QUARTERLY, JANUARY)  # held twice: one post, one call
+    post = only_post(review_slack, LEADERSHIP)
+    assert post["username"] == "CMO" and run.thread_ts == post["ts"]
+    text = post["text"]
+    assert text.startswith(
+        "*Quarterly planning · Q1 2027*\nThe quarter in figures. Q4 2026 against the quarter"
+    )
+    assert "• Task completion: 80% (4 of 5) ↑ from 50% (1 of 2)" in text
+    assert "• Approval rate: 50% (1 of 2) (before: no data)" in text
+    assert "• LLM spend: $8.75 ↑ from $2.00" in text
+    (asked,) = review_calls(claude, "record_review_decisions")
+    assert asked["model"] == runtime.settings.model_haiku
+    assert "quarterly planning" in str(asked["messages"])
+    with runtime.sessions() as session:
+        (decided,) = session.scalars(select(Decision).where(Decision.decision_maker == "cmo"))
+        (spent,) = session.scalars(select(LlmCall).where(LlmCall.turn_id == run.id))
+    assert spent.agent_id == "cmo" and spent.cost_usd > 0
+    assert decided.id == review_decisions.decision_id(run, 0) and decided.team_id == TEAM
+    assert decided.type == "campaign_strategy"
+    assert decided.context == "Quarterly planning · Q1 2027"
+    assert decided.reasoning == "Approval rate was 50% (1 of 2) (before: no data)"
+    assert f"*Campaign strategy*: {decided.decision}" in text
+    assert f"record `{decided.id[:8]}`" in text
+
+
+def test_a_quiet_quarter_is_named_in_the_workspaces_own_days_and_asks_nothing(
+    runtime: Runtime, review_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """In Berlin, Q4 starts on 30 September at 22:00 UTC: still "Q4 2026", never "Q3"."""
+    with runtime.sessions() as session:
+        ritual_settings.save_calendar(session, TEAM, HUMAN, time_zone="Europe/Berlin")
+    seed_yesterday(runtime, OTHER_TEAM)
+    hold(runtime, Ritual.QUARTERLY, JANUARY)
+    text = only_post(review_slack, LEADERSHIP)["text"]
+    assert text.startswith("*Quarterly planning · Q1 2027*\nA quiet quarter: no work ended")
+    assert "Q4 2026 against the quarter before:" in text
+    assert "• Approval rate: no data (before: no data)" in text
+    assert "*Decisions* none this quarter: the course holds." in text
+    assert claude.requests == []  # nothing to decide on: no model call

@@ -13,7 +13,7 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bots.roster import Agent
-from bots.routing import route
+from bots.routing import route, without_address
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
 from jobs.agent.lease import LeasedWork, claim, run_held
@@ -298,7 +298,7 @@ class _RequestTask:
                     team_id=self.turn.team_id,
                     agent_id=self.agent.id,
                     turn_id=self.turn.id,
-                    title=self.turn.text.splitlines()[0][:150] or "Request",
+                    title=_title(self.agent, self.turn.text),
                     brief=self.turn.text,
                     channel_id=self.turn.channel_id,
                     thread_ts=self.turn.thread_ts,
@@ -320,3 +320,9 @@ class _RequestTask:
             woke = tasks.wake_parent_if_all_done(session, self.task.team_id, self.task.id)
         if woke:
             enqueue_task(self.rt, self.task.team_id, self.task.id)
+
+
+def _title(agent: Agent, text: str) -> str:
+    """A request's title: its first line, without the agent's name it was addressed by."""
+    lines = without_address(agent, text).splitlines()
+    return (lines[0][:150] if lines else "") or "Request"

@@ -47,5 +47,30 @@ def last_month(local: date, zone: ZoneInfo) -> Period:
 def month_before(period: Period, zone: ZoneInfo) -> Period:
     """The calendar month before a month's period (months differ in length, so this is not
     `Period.previous`)."""
-    first = period.start.astimezone(zone).date()
-    return last_month(first, zone)
+    return last_month(first_day(period, zone), zone)
+
+
+def quarter_start(day: date) -> date:
+    """The first day of the calendar quarter (Jan, Apr, Jul, Oct) `day` is in."""
+    return date(day.year, 3 * ((day.month - 1) // 3) + 1, 1)
+
+
+def last_quarter(local: date, zone: ZoneInfo) -> Period:
+    """The last full calendar quarter before `local`'s quarter."""
+    previous_last = quarter_start(local) - timedelta(days=1)
+    return days(quarter_start(previous_last), previous_last, zone)
+
+
+def quarter_before(period: Period, zone: ZoneInfo) -> Period:
+    """The calendar quarter before a quarter's period (90 to 92 days: not `Period.previous`)."""
+    return last_quarter(first_day(period, zone), zone)
+
+
+def first_day(period: Period, zone: ZoneInfo) -> date:
+    """The period's first local day (its UTC start is the evening before, east of UTC)."""
+    return period.start.astimezone(zone).date()
+
+
+def quarter_name(day: date) -> str:
+    """ "Q4 2026"."""
+    return f"Q{(day.month - 1) // 3 + 1} {day.year}"

@@ -72,12 +72,20 @@ TOOLS: dict[str, type[_Tool]] = {
 
 
 def ask(
-    rt: Runtime, run: RitualRun, agent: Agent, name: str, frames: str, answer: type[M]
+    rt: Runtime,
+    run: RitualRun,
+    agent: Agent,
+    name: str,
+    frames: str,
+    answer: type[M],
+    *,
+    prompt: str | None = None,
 ) -> M | None:
-    """Ask `agent` (as itself, on the cheapest tier) to call tool `name` on `frames`; the
-    validated answer, or None when Claude gave up or answered out of shape (the caller then
-    goes on without it)."""
-    instruction = (rt.settings.prompts_dir / "rituals" / f"{name}.md").read_text(encoding="utf-8")
+    """Ask `agent` (as itself, on the cheapest tier) to call tool `name` on `frames`, after
+    the instruction prompts/rituals/<prompt or name>.md; the validated answer, or None when
+    Claude gave up or answered out of shape (the caller then goes on without it)."""
+    path = rt.settings.prompts_dir / "rituals" / f"{prompt or name}.md"
+    instruction = path.read_text(encoding="utf-8")
     request = LlmRequest(
         model=rt.settings.model_for(CHEAPEST_TIER),
         system=rt.prompts.system_prompt(agent),

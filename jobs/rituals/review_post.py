@@ -19,7 +19,7 @@ from models.rituals import RitualRun
 
 # The first letters of a review post's key (slack_posts.turn_id, 32 chars): "R", the
 # review's letter, then the message's; other posts' keys start with a lowercase letter.
-REVIEW_LETTER = {"morning": "M", "eod": "E", "weekly": "W", "monthly": "O"}
+REVIEW_LETTER = {"morning": "M", "eod": "E", "weekly": "W", "monthly": "O", "quarterly": "Q"}
 
 
 def post_key(run: RitualRun, review: Review, message: str) -> str:

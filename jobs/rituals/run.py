@@ -1,8 +1,9 @@
 """One job runs every ritual: load the run by id, hand it to its ritual's handler, record how
 it ended.
 
-Each ritual's handler lives in its own module and is named here by dotted path (a ritual not
-listed is not scheduled: `jobs/rituals/registry` decides what runs). A handler posts through
+Each ritual's handler lives in its own module and is named here by dotted path. Every ritual
+of bots/rituals.toml needs one, on or off (a workspace can switch any on): `check_handlers`
+stops the worker command at start-up otherwise. A handler posts through
 the post-once machinery with keys derived from the run's id, so running a run twice, or
 resuming one a dead worker left half-posted, doubles no post.
 """
@@ -10,9 +11,11 @@ resuming one a dead worker left half-posted, doubles no post.
 from __future__ import annotations
 
 import importlib
+import inspect
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
+from errors import ConfigError
 from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
 from models import rituals
@@ -30,6 +33,7 @@ HANDLERS: dict[Ritual, str] = {
     Ritual.EOD: "jobs.rituals.eod:hold_eod",
     Ritual.WEEKLY: "jobs.rituals.weekly:hold_weekly",
     Ritual.MONTHLY: "jobs.rituals.monthly:hold_monthly",
+    Ritual.QUARTERLY: "jobs.rituals.quarterly:hold_quarterly",
 }
 
 
@@ -40,6 +44,22 @@ def handler_for(ritual: Ritual) -> Handler | None:
     module, _, name = path.partition(":")
     handler: Handler = getattr(importlib.import_module(module), name)
     return handler
+
+
+def check_handlers(names: Iterable[str]) -> None:
+    """Each named ritual (bots/rituals.toml's) has a handler that imports and takes (runtime,
+    run): a ritual without one stops start-up with a ConfigError naming it, instead of
+    ending every run of it FAILED "no-handler" once a workspace switches it on."""
+    for name in names:
+        path = HANDLERS.get(Ritual(name))
+        if path is None:
+            raise ConfigError(f"Ritual {name!r} has no handler in jobs/rituals/run.py HANDLERS")
+        try:
+            handler = handler_for(Ritual(name))
+            assert handler is not None
+            inspect.signature(handler).bind("runtime", "run")
+        except (ImportError, AttributeError, TypeError, ValueError) as error:
+            raise ConfigError(f"Ritual {name!r}: handler {path} cannot be run: {error}") from error
 
 
 def run_ritual(team_id: str, run_id: str) -> str:

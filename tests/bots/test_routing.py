@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bots.roster import load_roster
-from bots.routing import named_agent, route
+from bots.routing import named_agent, route, without_address
 
 ROSTER = load_roster()
 
@@ -81,4 +81,19 @@ def test_stale_thread_agent_falls_through() -> None:
             ROSTER, "hello", is_dm=False, channel_name=None, thread_agent_id="retired_agent"
         ).agent.id
         == "cmo"
+    )
+
+
+def test_a_request_addressed_to_its_agent_reads_without_the_address() -> None:
+    manager = ROSTER.get("content_manager")
+    blog = "we need a blog post about AI in marketing for CMOs"
+    assert without_address(manager, f"content manager: {blog}") == blog
+    assert without_address(manager, f"  @Content  Manager, {blog}") == blog
+    # not an address: left as typed
+    assert without_address(manager, f"ask the content manager: {blog}") == (
+        f"ask the content manager: {blog}"
+    )
+    assert without_address(manager, "content manager:") == "content manager:"
+    assert without_address(ROSTER.get("copywriter"), f"content manager: {blog}") == (
+        f"content manager: {blog}"
     )

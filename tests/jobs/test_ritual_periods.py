@@ -1,4 +1,4 @@
-"""The reviews' periods are the workspace's local days, weeks and months in UTC (a day
+"""The reviews' periods are the workspace's local days, weeks, months and quarters in UTC (a day
 across a DST switch is 23 or 25 hours), and a model's line is refused for a number the
 facts it was given do not hold."""
 
@@ -35,6 +35,24 @@ def test_last_week_and_last_month() -> None:
     assert periods.month_to_date(date(2026, 12, 3), utc_zone) == Period(
         utc(2026, 12, 1), utc(2026, 12, 3)
     )
+
+
+def test_last_quarter_and_the_one_before_in_local_days() -> None:
+    """Calendar quarters of 90 to 92 days; east of UTC a quarter starts the evening before
+    in UTC, yet its first local day (and its name) is the 1st."""
+    for today in (date(2027, 1, 4), date(2027, 3, 31)):
+        q4 = periods.last_quarter(today, ZoneInfo("UTC"))
+        assert q4 == Period(utc(2026, 10, 1), utc(2027, 1, 1))
+    q3 = periods.quarter_before(q4, ZoneInfo("UTC"))
+    assert q3 == Period(utc(2026, 7, 1), utc(2026, 10, 1)) and q3.length == timedelta(days=92)
+    q1 = periods.last_quarter(date(2026, 4, 1), ZoneInfo("UTC"))
+    assert q1.length == timedelta(days=90)
+    berlin = ZoneInfo("Europe/Berlin")
+    q4_berlin = periods.last_quarter(date(2027, 1, 4), berlin)
+    assert q4_berlin == Period(utc(2026, 9, 30, 22), utc(2026, 12, 31, 23))  # CEST → CET
+    assert periods.first_day(q4_berlin, berlin) == date(2026, 10, 1)
+    assert periods.quarter_name(periods.first_day(q4_berlin, berlin)) == "Q4 2026"
+    assert periods.quarter_before(q4_berlin, berlin).start == utc(2026, 6, 30, 22)
 
 
 def test_numbers_not_in_the_facts_are_invented() -> None:

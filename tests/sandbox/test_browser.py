@@ -345,3 +345,40 @@ def test_the_conference_launch_example_from_command_to_the_first_phase(page: Pag
         has_text="Define campaign strategy"
     )
     expect(step).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+
+
+# --- the rituals from the page -------------------------------------------------------------------
+
+
+def test_the_standup_run_from_the_page_after_the_blog_post_example(page: Page) -> None:
+    """The issue's newcomer: the blog-post example to its wrap-up, then the page's `/standup`
+    example; the VP opens the day's thread in #mkt-standup, and the Copywriter's reply in it
+    names the draft just approved, linked to its thread (facts from the work just done); the
+    Content Manager's names the request as asked, without the "content manager:" address."""
+    page.get_by_test_id("channel-mkt-content").click()
+    page.get_by_test_id("try-example").first.click()
+    page.get_by_test_id("composer").press("Enter")
+    pane = _open_my_thread(page, "maria", "we need a blog post")
+    _button(_approval_card(pane), "approval-approve").click()
+    wrap_up = pane.get_by_test_id("message-text").filter(has_text="Wrap-up")
+    expect(wrap_up).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+
+    page.get_by_test_id("try-example").filter(has_text="/standup").click()
+    composer = page.get_by_test_id("composer")
+    expect(composer).to_have_value("/standup")
+    composer.press("Enter")
+    started = page.get_by_test_id("ephemeral").filter(has_text="#mkt-standup")
+    expect(started).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    page.get_by_test_id("channel-mkt-standup").click()
+    opener = page.locator('#message-list [data-testid="message"][data-username="VP Marketing"]')
+    expect(opener.filter(has_text="Daily standup ·")).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
+    expect(opener).to_contain_text("Copywriter · 1 done")
+    opener.get_by_test_id("thread-link").click()
+    thread = page.get_by_test_id("thread-pane")
+    update = thread.locator('[data-testid="message"][data-username="Copywriter"]')
+    expect(update).to_contain_text("Completed since the last standup", timeout=REPLY_TIMEOUT_MS)
+    expect(update.locator("a").filter(has_text="Draft the blog post")).to_have_count(1)
+    request = thread.locator('[data-testid="message"][data-username="Content Manager"]')
+    expect(request).to_contain_text("“we need a blog post about AI in marketing for CMOs”")
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "test_the_standup_thread.png"))
