@@ -276,5 +276,5 @@ def test_the_campaign_command_quotes_the_brief_back_as_text(bolt: ServedApp) -> 
     text = response.json()["text"]
     # Slack's markup in the command text reads as text (`<!channel>` as "@channel"); what
     # the person typed as `<!here>` (escaped by Slack) is quoted as typed, as text.
-    assert text.endswith(f"\n> launch @channel &amp; ping &lt;@{EVIL}&gt; &lt;!here&gt;")
+    assert f"\n> launch @channel &amp; ping &lt;@{EVIL}&gt; &lt;!here&gt;\n" in text
     assert MARKUP.findall(text) == []
