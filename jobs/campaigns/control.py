@@ -58,9 +58,9 @@ def set_variable(
 
 
 def decide_gate(rt: Runtime, team_id: str, campaign_id: str, row_id: str, approved: bool) -> bool:
-    """A step's approval gate was decided (the later slice's approval card calls this):
-    approved, the step starts (gate before) or counts as done (gate after); rejected, the
-    step fails, and with it the campaign."""
+    """A step's approval gate was decided (the gate card's follow-up calls this,
+    jobs/campaigns/campaign_approvals.py): approved, the step starts (gate before) or counts
+    as done (gate after); rejected, the step fails, and with it the campaign."""
     with rt.sessions() as session:
         changed = campaign_steps.decide_gate(
             session, team_id, campaign_id, row_id, approved=approved
