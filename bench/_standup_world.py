@@ -1,6 +1,7 @@
 """The standup benchmark's department: 14 agents, 6 of them with work of every kind (done
 yesterday, in progress with due dates, waiting on an agent, an approval card and an
-escalation pending a person), each task in a thread of its own in the stand-in."""
+escalation pending a person), each task in a thread of its own in the stand-in.
+tests/test_standup.py uses the same agents and escalation card."""
 
 from __future__ import annotations
 

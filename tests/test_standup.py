@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
+from bench._standup_world import CARD, WITH_WORK
 from bots.roster import HUMAN as HUMAN_LEVEL
 from handlers.standup_buttons import ANSWERED, NUDGED
 from jobs.queue import RUN_RITUAL, enqueue, turn_queue
@@ -26,7 +27,6 @@ from models.base import utcnow
 from models.kinds import (
     ApprovalStepDetails,
     AssignmentDetails,
-    EscalationCard,
     EscalationDetails,
     RequestDetails,
 )
@@ -44,25 +44,6 @@ from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, ServedApp, work
 STANDUP = "C0STANDUP"
 DAY = date(2026, 1, 14)
 CASE_STUDY = "Acme case study draft"
-WITH_WORK = [
-    "cmo",
-    "content_manager",
-    "campaign_manager",
-    "copywriter",
-    "seo_specialist",
-    "email_specialist",
-]
-CARD = EscalationCard(
-    level="Human",
-    category="Legal",
-    from_name="CMO",
-    to_name="the human executive team",
-    urgency="high",
-    issue="May we name Acme in the case study?",
-    attempts_made="Read the contract",
-    recommendation="Ask legal",
-    impact="The case study waits",
-)
 
 
 class Hooks:
