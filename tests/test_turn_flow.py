@@ -266,3 +266,46 @@ def test_a_rate_limited_thread_read_does_not_hold_up_the_answer(
     assert time.monotonic() - started < 10  # the 60 s Retry-After was not waited out
     [reply] = replies(slack, CHANNEL_GENERAL, parent)
     assert reply["text"] == "Let's prioritise owned channels."
+
+
+@pytest.mark.parametrize(
+    ("where", "text"),
+    [("dm", "help"), ("mention", "who is on the team?"), ("mention", "cmo: Help!")],
+)
+def test_help_is_the_departments_own_answer_never_a_models_guess(
+    bolt: ServedApp,
+    runtime: Runtime,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    where: str,
+    text: str,
+) -> None:
+    if where == "dm":
+        event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text=text, ts=ts(-30))
+        assert bolt.sender.send_event(event).status == 200
+        channel, thread = DM_CHANNEL, ts(-30)
+    else:
+        mention(bolt, text)
+        channel, thread = CHANNEL_GENERAL, ts(-60)
+    work(runtime)
+
+    [reply] = replies(slack, channel, thread)
+    assert reply["username"] == "CMO"
+    body = str(reply["text"])
+    for agent in runtime.roster.agents:  # every one of the 14, by layer
+        assert agent.display_name in body
+    assert "#mkt-content (Content Manager)" in body and "`/campaign help`" in body
+    assert claude.requests == []  # no model call, nothing invented
+    with runtime.sessions() as session:
+        [turn] = session.scalars(select(Turn)).all()
+        assert turn.status == "answered"
+
+
+def test_a_request_that_begins_with_help_goes_to_the_agent(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.enqueue(TextReply("Here is the plan for EMEA."))
+    mention(bolt, "help us launch the partner program in EMEA")
+    work(runtime)
+    [reply] = replies(slack, CHANNEL_GENERAL, ts(-60))
+    assert reply["text"] == "Here is the plan for EMEA." and len(claude.requests) == 1

@@ -16,6 +16,7 @@ from bots.roster import Agent
 from bots.routing import route, without_address
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
+from jobs.agent.help import department_help, is_help
 from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
 from jobs.agent.stop import stop_request
@@ -142,6 +143,8 @@ class TurnRunner:
     def _answer(self, turn: Turn, claim: turns.Claim) -> str:
         agent, conversation = self._resolve_agent(turn)
         writer = self._writer(turn, agent)
+        if is_help(agent, turn.text):
+            return self._reply(turn, claim, writer, conversation, agent, help_text(self.rt))
         writer.render(PLACEHOLDER, final=True)
         request = LlmRequest(
             model=self.rt.settings.model_for(agent.model_tier),
@@ -175,6 +178,20 @@ class TurnRunner:
             text = REFUSED_TEXT if refused else FAILURE_TEXT
             return self._close(writer, claim, TurnStatus.FAILED, text, gave_up.reason)
         text = result.text or "_(The model returned an empty answer.)_"
+        status = self._reply(turn, claim, writer, conversation, agent, text)
+        request_task.close(waiting=bool(tools.created), answer=text)
+        return status
+
+    def _reply(
+        self,
+        turn: Turn,
+        claim: turns.Claim,
+        writer: ReplyWriter,
+        conversation: Conversation,
+        agent: Agent,
+        text: str,
+    ) -> str:
+        """Post the final answer, remember it in the thread, and close the turn answered."""
         writer.render(text, final=True)
         with self.rt.sessions() as session:
             threads.record_reply(
@@ -186,7 +203,6 @@ class TurnRunner:
                 text=text,
             )
             turns.finish(session, claim, TurnStatus.ANSWERED)
-        request_task.close(waiting=bool(tools.created), answer=text)
         return TurnStatus.ANSWERED.value
 
     def _close(
@@ -320,6 +336,10 @@ class _RequestTask:
             woke = tasks.wake_parent_if_all_done(session, self.task.team_id, self.task.id)
         if woke:
             enqueue_task(self.rt, self.task.team_id, self.task.id)
+
+
+def help_text(rt: Runtime) -> str:
+    return department_help(rt.roster).text
 
 
 def _title(agent: Agent, text: str) -> str:
