@@ -43,6 +43,31 @@ CARD = EscalationCard(
 )
 
 
+def pending_blog_approval(
+    approval_id: str, team: str, blog: Task, step: Task, channel: str, card_ts: str | None
+) -> Approval:
+    """The blog post's card waiting on a person (its first reviewer done): a blocker with
+    the card's own buttons at the standup."""
+    return Approval(
+        id=approval_id,
+        team_id=team,
+        subject_id=blog.id,
+        task_id=step.id,
+        action_type="blog_post",
+        version=1,
+        title="Blog post on AI costs",
+        draft="The draft.",
+        drafted_by="copywriter",
+        submitted_by="content_manager",
+        chain=["director_comms"],
+        step=1,
+        status="pending",
+        channel_id=channel,
+        thread_ts=blog.thread_ts,
+        card_ts=card_ts,
+    )
+
+
 def seed(sessions: sessionmaker[Session], slack: SlackStandIn, team: str, channel: str) -> None:
     now = utcnow()
 
@@ -82,26 +107,7 @@ def seed(sessions: sessionmaker[Session], slack: SlackStandIn, team: str, channe
             parent_task_id=blog.id,
             details=ApprovalStepDetails(approval_id=approval_id),
         )
-        session.add(
-            Approval(
-                id=approval_id,
-                team_id=team,
-                subject_id=blog.id,
-                task_id=step.id,
-                action_type="blog_post",
-                version=1,
-                title="Blog post on AI costs",
-                draft="The draft.",
-                drafted_by="copywriter",
-                submitted_by="content_manager",
-                chain=["director_comms"],
-                step=1,
-                status="pending",
-                channel_id=channel,
-                thread_ts=blog.thread_ts,
-                card_ts=step.thread_ts,
-            )
-        )
+        session.add(pending_blog_approval(approval_id, team, blog, step, channel, step.thread_ts))
         launch = add(session, "Spring launch", "campaign_manager", "waiting")
         add(session, "Launch emails", "email_specialist", "in_progress", parent_task_id=launch.id)
         legal = add(session, "Acme naming", "cmo", "waiting", details=RequestDetails())

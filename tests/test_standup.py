@@ -15,14 +15,13 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from bench._standup_world import CARD, WITH_WORK
+from bench._standup_world import CARD, WITH_WORK, pending_blog_approval
 from bots.roster import HUMAN as HUMAN_LEVEL
 from handlers.standup_buttons import ANSWERED, NUDGED
 from jobs.queue import RUN_RITUAL, enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models import rituals, tasks
-from models.approvals import Approval
 from models.base import utcnow
 from models.kinds import (
     ApprovalStepDetails,
@@ -116,26 +115,7 @@ def seeded(runtime: Runtime, slack: SlackStandIn) -> dict[str, str]:
     )
     card_ts = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="approval card")
     with runtime.sessions() as session:
-        session.add(
-            Approval(
-                id="appr1",
-                team_id=TEAM,
-                subject_id=blog.id,
-                task_id=step.id,
-                action_type="blog_post",
-                version=1,
-                title="Blog post on AI costs",
-                draft="The draft.",
-                drafted_by="copywriter",
-                submitted_by="content_manager",
-                chain=["director_comms"],
-                step=1,
-                status="pending",
-                channel_id=CHANNEL_CONTENT,
-                thread_ts=blog.thread_ts,
-                card_ts=card_ts,
-            )
-        )
+        session.add(pending_blog_approval("appr1", TEAM, blog, step, CHANNEL_CONTENT, card_ts))
         session.commit()
     launch = add("Spring launch", "campaign_manager", "waiting")
     add(
