@@ -115,6 +115,17 @@ def progress_text(slack: SlackStandIn, thread: str) -> str:
     return str(message["text"])
 
 
+def _at_its_gate(
+    runtime: Runtime, slack: SlackStandIn, raw: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """A campaign approved and run up to its one gate: its id and the gate's card."""
+    campaign_id = _planned(runtime, slack, raw)
+    control.approve(runtime, TEAM, campaign_id, HUMAN)
+    work(runtime)
+    [card] = cards_in(slack, thread_of(runtime, campaign_id))
+    return campaign_id, card
+
+
 def test_a_gate_after_and_a_gate_before_each_post_one_card_and_a_click_approves(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, bolt: ServedApp
 ) -> None:
@@ -170,10 +181,7 @@ def test_a_gate_after_and_a_gate_before_each_post_one_card_and_a_click_approves(
 def test_a_rejected_gate_fails_its_step_and_the_campaign(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, bolt: ServedApp
 ) -> None:
-    campaign_id = _planned(runtime, slack, _three_steps({"first": "before"}))
-    control.approve(runtime, TEAM, campaign_id, HUMAN)
-    work(runtime)
-    [pending] = cards_in(slack, thread_of(runtime, campaign_id))
+    campaign_id, pending = _at_its_gate(runtime, slack, _three_steps({"first": "before"}))
     click(bolt, slack, pending, ACTIONS["reject"], MARIA)
     submit_modal(bolt, slack, MARIA, "Not this quarter")
     work(runtime)
@@ -195,10 +203,7 @@ def test_a_rejected_gate_fails_its_step_and_the_campaign(
 def test_request_changes_on_a_gate_after_fails_the_step_like_a_rejection(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, bolt: ServedApp
 ) -> None:
-    campaign_id = _planned(runtime, slack, _three_steps({"first": "after"}))
-    control.approve(runtime, TEAM, campaign_id, HUMAN)
-    work(runtime)
-    [card] = cards_in(slack, thread_of(runtime, campaign_id))
+    campaign_id, card = _at_its_gate(runtime, slack, _three_steps({"first": "after"}))
     click(bolt, slack, card, ACTIONS["changes"], MARIA)
     submit_modal(bolt, slack, MARIA, "Shorter, please")
     work(runtime)
@@ -210,10 +215,7 @@ def test_request_changes_on_a_gate_after_fails_the_step_like_a_rejection(
 def test_a_cancelled_campaigns_gate_card_says_it_is_no_longer_needed(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, bolt: ServedApp
 ) -> None:
-    campaign_id = _planned(runtime, slack, _three_steps({"first": "before"}))
-    control.approve(runtime, TEAM, campaign_id, HUMAN)
-    work(runtime)
-    [pending] = cards_in(slack, thread_of(runtime, campaign_id))
+    campaign_id, pending = _at_its_gate(runtime, slack, _three_steps({"first": "before"}))
     assert control.cancel(runtime, TEAM, campaign_id, HUMAN)
     work(runtime)
     [card] = cards_in(slack, thread_of(runtime, campaign_id))
@@ -232,10 +234,7 @@ def test_a_decision_whose_follow_up_was_lost_is_applied_by_the_sweeper(
     bolt: ServedApp,
     request: pytest.FixtureRequest,
 ) -> None:
-    campaign_id = _planned(runtime, slack, _three_steps({"first": "before"}))
-    control.approve(runtime, TEAM, campaign_id, HUMAN)
-    work(runtime)
-    [card] = cards_in(slack, thread_of(runtime, campaign_id))
+    campaign_id, card = _at_its_gate(runtime, slack, _three_steps({"first": "before"}))
     click(bolt, slack, card, ACTIONS["approve"], MARIA)
     runtime.redis.flushdb()  # the decision is recorded; its job went with Redis
     assert _statuses(runtime, campaign_id)["first"] == StepStatus.WAITING_APPROVAL
