@@ -19,7 +19,7 @@ from models import leases
 from models.approvals import Approval, ApprovalStatus
 from models.base import guarded, utcnow
 from models.campaign_spend import campaign_tasks
-from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
+from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus, campaign_update
 from models.kinds import CampaignStepDetails
 from models.leases import TASKS
 from models.tasks import TaskClaim, load_task
@@ -35,14 +35,12 @@ def hold(session: Session, team_id: str, campaign_id: str, raise_to: Decimal) ->
     is held already (the first hold's offer stands) or over."""
     return guarded(
         session,
-        update(Campaign)
-        .where(
-            Campaign.team_id == team_id,
-            Campaign.id == campaign_id,
+        campaign_update(
+            team_id,
+            campaign_id,
             Campaign.budget_hold_usd.is_(None),
             Campaign.status.in_([status.value for status in HOLDING]),
-        )
-        .values(budget_hold_usd=raise_to),
+        ).values(budget_hold_usd=raise_to),
     )
 
 
@@ -50,14 +48,12 @@ def set_card(session: Session, team_id: str, campaign_id: str, approval_id: str)
     """The hold's card (its approval) is made: one per hold, however many passes look."""
     return guarded(
         session,
-        update(Campaign)
-        .where(
-            Campaign.team_id == team_id,
-            Campaign.id == campaign_id,
+        campaign_update(
+            team_id,
+            campaign_id,
             Campaign.budget_hold_usd.is_not(None),
             Campaign.budget_approval_id.is_(None),
-        )
-        .values(budget_approval_id=approval_id),
+        ).values(budget_approval_id=approval_id),
     )
 
 
@@ -66,13 +62,13 @@ def raise_budget(session: Session, team_id: str, campaign_id: str, approval_id: 
     gone. A later hold's card is another approval, so an old one raises nothing."""
     return guarded(
         session,
-        update(Campaign)
-        .where(
-            Campaign.team_id == team_id,
-            Campaign.id == campaign_id,
+        campaign_update(
+            team_id,
+            campaign_id,
             Campaign.budget_approval_id == approval_id,
-        )
-        .values(budget_usd=Campaign.budget_hold_usd, budget_hold_usd=None, budget_approval_id=None),
+        ).values(
+            budget_usd=Campaign.budget_hold_usd, budget_hold_usd=None, budget_approval_id=None
+        ),
     )
 
 

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     Boolean,
+    ColumnElement,
     Date,
     Float,
     ForeignKey,
@@ -28,6 +29,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    Update,
     select,
     update,
 )
@@ -176,6 +178,12 @@ def status_of(session: Session, team_id: str, campaign_id: str) -> str | None:
     )
 
 
+def campaign_update(team_id: str, campaign_id: str, *guards: ColumnElement[bool]) -> Update:
+    """An UPDATE of one campaign of one workspace that changes it only while `guards` hold:
+    the shape of every campaign transition (run it through `guarded`)."""
+    return update(Campaign).where(Campaign.team_id == team_id, Campaign.id == campaign_id, *guards)
+
+
 def move(
     session: Session,
     team_id: str,
@@ -188,13 +196,11 @@ def move(
     """Move a campaign between states if it is in one of `from_`; True for the one winner."""
     return guarded(
         session,
-        update(Campaign)
-        .where(
-            Campaign.team_id == team_id,
-            Campaign.id == campaign_id,
+        campaign_update(
+            team_id,
+            campaign_id,
             Campaign.status.in_([status.value for status in from_]),
-        )
-        .values(status=to.value, **values),
+        ).values(status=to.value, **values),
     )
 
 
@@ -238,14 +244,12 @@ def edit_plan(
     form opened): an edit made over another edit, an approval or a cancel changes nothing."""
     return guarded(
         session,
-        update(Campaign)
-        .where(
-            Campaign.team_id == team_id,
-            Campaign.id == campaign_id,
+        campaign_update(
+            team_id,
+            campaign_id,
             Campaign.status == CampaignStatus.PLANNED.value,
             Campaign.updated_at == seen,
-        )
-        .values(plan=plan, analysis=analysis, ends_on=ends_on, budget_usd=budget_usd),
+        ).values(plan=plan, analysis=analysis, ends_on=ends_on, budget_usd=budget_usd),
     )
 
 
@@ -253,13 +257,11 @@ def set_card(session: Session, team_id: str, campaign_id: str, channel_id: str, 
     """The campaign card is posted: its message is the campaign's thread (set once)."""
     return guarded(
         session,
-        update(Campaign)
-        .where(
-            Campaign.team_id == team_id,
-            Campaign.id == campaign_id,
+        campaign_update(
+            team_id,
+            campaign_id,
             Campaign.thread_ts.is_(None),
-        )
-        .values(channel_id=channel_id, thread_ts=ts),
+        ).values(channel_id=channel_id, thread_ts=ts),
     )
 
 
@@ -294,15 +296,13 @@ def approve(session: Session, team_id: str, campaign_id: str, user_id: str) -> b
     steps' threads link back to it)."""
     return guarded(
         session,
-        update(Campaign)
-        .where(
-            Campaign.team_id == team_id,
-            Campaign.id == campaign_id,
+        campaign_update(
+            team_id,
+            campaign_id,
             Campaign.status == CampaignStatus.PLANNED.value,
             Campaign.plan.is_not(None),
             Campaign.thread_ts.is_not(None),
-        )
-        .values(status=CampaignStatus.RUNNING.value, decided_by=user_id),
+        ).values(status=CampaignStatus.RUNNING.value, decided_by=user_id),
     )
 
 
