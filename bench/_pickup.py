@@ -8,7 +8,6 @@ pick-up latency rather than a growing backlog. A few warm-up turns run first, un
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -17,7 +16,7 @@ from rq import Worker
 from rq.job import Job
 from sqlalchemy import select
 
-from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv
+from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv, wait_until
 from bench._load import Delivery, mentions, percentile
 from bench._servers import served
 from models.db import make_engine, make_sessionmaker
@@ -42,16 +41,6 @@ class PickupResult:
     statuses: dict[str, int] = field(default_factory=dict)
     segments_s: dict[str, list[float]] = field(default_factory=dict)
     worker_log: str = ""
-
-
-def wait_until(predicate: Callable[[], bool], timeout_s: float) -> bool:
-    """Poll a condition every 100 ms; True if it held within the timeout."""
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(POLL_INTERVAL_S)
-    return bool(predicate())
 
 
 def send_paced(sender: SlackRequestSender, deliveries: list[Delivery], rate: float) -> list[float]:
@@ -91,13 +80,13 @@ def run_pickup(env: BenchEnv, count: int, rate: float) -> PickupResult:
         served("real", settings, str(env.workdir)) as real,
         worker_command(settings, env.workdir / "worker.log", WORKER_PROCESSES),
     ):
-        if not wait_until(lambda: _workers_up(env.redis), WORKERS_UP_TIMEOUT_S):
+        if not wait_until(lambda: _workers_up(env.redis), WORKERS_UP_TIMEOUT_S, POLL_INTERVAL_S):
             raise RuntimeError("the worker processes did not register with RQ")
         with SlackRequestSender(real.url, SIGNING_SECRET, team_id=TEAM, bot_user_id=BOT_USER) as s:
             send_paced(s, mentions(WARMUP_TURNS, "PW"), rate)
-            wait_until(lambda: all_done("PW", WARMUP_TURNS), ANSWERED_TIMEOUT_S)
+            wait_until(lambda: all_done("PW", WARMUP_TURNS), ANSWERED_TIMEOUT_S, POLL_INTERVAL_S)
             result.ack_s = send_paced(s, mentions(count, "PK"), rate)
-        wait_until(lambda: all_done("PK", count), ANSWERED_TIMEOUT_S)
+        wait_until(lambda: all_done("PK", count), ANSWERED_TIMEOUT_S, POLL_INTERVAL_S)
         rows = turns_of("PK")
     result.worker_log = (env.workdir / "worker.log").read_text(errors="replace")
     for turn in rows:

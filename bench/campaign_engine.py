@@ -23,7 +23,6 @@ import platform
 import shlex
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -32,7 +31,7 @@ from rq.job import Job
 from sqlalchemy.orm import Session, sessionmaker
 
 from bench._campaign import FIVE, add_channels, approved, plan, step
-from bench._env import REDIS_BENCH_URL, TEAM, BenchEnv, bench_env
+from bench._env import REDIS_BENCH_URL, TEAM, BenchEnv, bench_env, wait_until
 from bench._load import percentile
 from jobs import runtime as runtime_module
 from jobs.queue import RUN_TASK
@@ -50,7 +49,6 @@ EDITS_PER_MINUTE = 600  # as the tests run; see run_campaign
 # job that sleeps out the window in a worker process, which the next step may wait for.
 PROGRESS_WINDOWS_S = (3.0, 0.05)
 TIMEOUT_S = 120.0
-POLL_S = 0.05
 ANSWER = "Done: the draft is in this thread."
 
 
@@ -62,13 +60,8 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _wait(predicate: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(POLL_S)
-    return predicate()
+def _wait(predicate: Callable[[], bool]) -> bool:
+    return wait_until(predicate, TIMEOUT_S)
 
 
 def _step_tasks(sessions: sessionmaker[Session], campaign_id: str) -> list[Task]:

@@ -27,10 +27,9 @@ from redis import Redis
 from rq import Queue, Worker
 from rq.registry import StartedJobRegistry
 
-from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv, bench_env
+from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv, bench_env, wait_until
 from bench._fanout_request import Timeline, run_request
 from bench._fanout_world import MANAGER, SPECIALISTS, write_fanout_roster
-from bench._pickup import wait_until
 from bench._servers import served
 from bots.roster import Roster
 from models.db import make_engine, make_sessionmaker

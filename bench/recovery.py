@@ -28,7 +28,7 @@ from datetime import timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
-from bench._env import CHANNEL, HUMAN, REDIS_BENCH_URL, TEAM, BenchEnv, bench_env
+from bench._env import CHANNEL, HUMAN, REDIS_BENCH_URL, TEAM, BenchEnv, bench_env, wait_until
 from jobs.agent.lease import HEARTBEATS_PER_LEASE
 from models import leases, turns
 from models.base import utcnow
@@ -47,7 +47,6 @@ HOST_GONE_GOAL_S = 30.0
 STREAM_S = 30.0  # the killed run streams this long; it is killed within the first second
 ANSWER = " ".join(f"Point {n}: lead with the outcome, then the proof." for n in range(1, 31))
 TIMEOUT_S = 120.0
-POLL_S = 0.05
 OLD_LEASE_S, OLD_BEATS_PER_LEASE = 45.0, 3  # before issue 15: for comparison
 
 
@@ -59,13 +58,8 @@ def parse_options(argv: list[str] | None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def _wait(predicate: Callable[[], bool], timeout_s: float = TIMEOUT_S) -> bool:
-    deadline = time.monotonic() + timeout_s
-    while time.monotonic() < deadline:
-        if predicate():
-            return True
-        time.sleep(POLL_S)
-    return predicate()
+def _wait(predicate: Callable[[], bool]) -> bool:
+    return wait_until(predicate, TIMEOUT_S)
 
 
 def _new_turn(sessions: sessionmaker[Session]) -> str:
