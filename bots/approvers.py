@@ -85,22 +85,33 @@ class Person:
 
 def may_approve(config: ApprovalConfig, action_type: str, person: Person) -> bool:
     rule = config.for_action(action_type)
-    admins = config.defaults.admins if rule.admins is None else rule.admins
     return (
         person.user_id in rule.users
         or bool(person.groups & set(rule.groups))
-        or (admins and person.is_admin)
+        or (admins_decide(config, action_type) and person.is_admin)
     )
 
 
-def approvers_text(config: ApprovalConfig, action_type: str) -> str:
-    """'only @x, @y (or an admin) can approve this' — for the refusal a person sees."""
+def approver_mentions(config: ApprovalConfig, action_type: str) -> list[str]:
+    """The configured approvers as Slack mention markup (`<@U…>`, `<!subteam^S…>`): the ids
+    are checked by the config's patterns, so the markup is ours, never a model's or a user's."""
     rule = config.for_action(action_type)
-    names = [f"<@{u}>" for u in rule.users] + [f"<!subteam^{g}>" for g in rule.groups]
-    admins = config.defaults.admins if rule.admins is None else rule.admins
-    if admins:
+    return [f"<@{u}>" for u in rule.users] + [f"<!subteam^{g}>" for g in rule.groups]
+
+
+def admins_decide(config: ApprovalConfig, action_type: str) -> bool:
+    rule = config.for_action(action_type)
+    return config.defaults.admins if rule.admins is None else rule.admins
+
+
+def approvers_text(config: ApprovalConfig, action_type: str) -> str:
+    """'@x, @y or a workspace admin' — who may decide, for a refusal, a card or a reminder."""
+    names = approver_mentions(config, action_type)
+    if admins_decide(config, action_type):
         names.append("a workspace admin")
-    return ", ".join(names) if names else "nobody (no approvers are configured)"
+    if not names:
+        return "nobody (no approvers are configured)"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} or {names[-1]}"
 
 
 def check_against(config: ApprovalConfig, roster: Roster, action_types: set[str]) -> None:

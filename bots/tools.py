@@ -102,6 +102,12 @@ class SubmitForApproval(_Tool):
     drafted_by: str | None = Field(
         default=None, description="Agent id of who wrote the draft, if not you"
     )
+    changes: str | None = Field(
+        default=None,
+        max_length=300,
+        description="For a revised version: what changed since the last one, in one sentence "
+        "(the approvers read it on the card)",
+    )
 
 
 class Review(_Tool):

@@ -55,6 +55,7 @@ class Approval(TeamScoped, Base):
     drafted_by: Mapped[str] = mapped_column(String(40))
     submitted_by: Mapped[str] = mapped_column(String(40), default="")
     on_approval: Mapped[str] = mapped_column(Text, default="")
+    changes: Mapped[str] = mapped_column(Text, default="")  # a later version: what changed
     requested_by: Mapped[str] = mapped_column(String(32), default="")  # the Slack user who asked
     chain: Mapped[list[str]] = mapped_column(JSON, default=list)
     step: Mapped[int] = mapped_column(Integer, default=0)
@@ -87,6 +88,7 @@ def propose(
     drafted_by: str,
     submitted_by: str = "",
     on_approval: str = "",
+    changes: str = "",
     requested_by: str = "",
     chain: list[str] | None = None,
     step: int = 0,
@@ -125,6 +127,7 @@ def propose(
         drafted_by=drafted_by,
         submitted_by=submitted_by or drafted_by,
         on_approval=on_approval,
+        changes=changes,
         requested_by=requested_by,
         chain=list(chain or []),
         step=step,

@@ -36,6 +36,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from handlers.ingress import wsgi_handler
 from models.db import upgrade
+from sandbox.approvers import with_approvers
 from sandbox.claude_api import ScriptedClaude
 from sandbox.scripted_department import department_responder
 from sandbox.signing import SlackRequestSender
@@ -52,6 +53,7 @@ PEOPLE = [
     Person("U0MARIA", "maria", "Maria (marketing lead, approves)", is_admin=True),
     Person("U0SAM", "sam", "Sam (colleague, may not approve)"),
 ]
+APPROVERS = [person.id for person in PEOPLE if person.is_admin]
 LOCAL_REDIS_PORT = 6379
 REDIS_DB = 5  # keeps the sandbox's jobs apart on a Redis that serves other things
 WORKER_PROCESSES = 2
@@ -156,6 +158,8 @@ def sandbox_settings(
         "stream_update_interval_s": min(settings.stream_update_interval_s, 0.3),
         # A queue of its own: two sandboxes sharing a Redis must never take each other's jobs.
         "queue_name": f"sandbox-{secrets.token_hex(4)}",
+        # Named approvers (the sandbox's admins), so cards and refusals name them.
+        "approvals_path": with_approvers(settings.approvals_path, APPROVERS, SANDBOX_DIR),
     }
     if claude_url is not None:
         update |= {"anthropic_api_key": SecretStr("sandbox"), "anthropic_base_url": claude_url}

@@ -162,8 +162,9 @@ def _revise(decision: Decided, answered: list[str]) -> Reply:
             "on_approval": "I publish it and hand promotion to the Social Media Manager "
             "(LinkedIn and X), then Analytics tracks it for two weeks.",
             "drafted_by": "copywriter",
+            "changes": f"{changed[0].upper() + changed[1:]}.",
         },
-        text_before=f"Thanks for the feedback. {changed[0].upper() + changed[1:]}.",
+        text_before="Thanks for the feedback; revising the draft now.",
     )
 
 

@@ -136,8 +136,10 @@ def _submit(
 
 
 def _state(card: dict[str, Any]) -> str:
+    """The outcome line, right under the card's title once it is decided."""
     assert not any(b["type"] == "actions" for b in card["blocks"]), "buttons still there"
-    return str(card["blocks"][-1]["elements"][0]["text"])
+    assert card["blocks"][1].get("block_id") == "outcome", "no outcome under the title"
+    return str(card["blocks"][1]["text"]["text"])
 
 
 def _approvals(rt: Runtime) -> list[Approval]:
@@ -205,6 +207,9 @@ def test_approve_with_one_click_and_the_work_goes_on(
     assert "Content Manager hands off to Social Media for promotion." in texts
     buttons = [e["text"]["text"] for e in card["blocks"][-1]["elements"]]
     assert buttons == ["Approve", "Request changes", "Reject"]
+    # who can decide is named (and notified: the message text carries the mention)
+    assert card["blocks"][-2]["elements"][0]["text"] == ":bell: Can decide: a workspace admin"
+    assert card["text"].endswith("(version 1) · a workspace admin can decide")
     reviews = _review_turns(claude)
     assert [[t["name"] for t in r.body["tools"]] for r in reviews] == [["review"], ["review"]]
     assert DRAFT in _first(reviews[0].body)
@@ -258,9 +263,11 @@ def test_request_changes_gives_version_2_and_the_old_card_stops_acting(
 
     old, new = _cards(slack, asked)
     state = _state(old)
-    assert state.startswith(f":pencil2: Changes requested by <@{MARIA}>")
+    assert state.startswith(f":leftwards_arrow_with_hook: Changes requested by <@{MARIA}>")
     assert "Add a call to action at the end." in state and "Superseded by version 2" in state
-    assert new["blocks"][2]["text"]["text"] == DRAFT_V2
+    assert new["blocks"][3]["text"]["text"] == DRAFT_V2
+    changed = new["blocks"][2]["text"]["text"]
+    assert changed.endswith("Not reviewed again: it came straight back to a person.")
     assert "version 2" in json.dumps(new["blocks"][1], ensure_ascii=False)
     revision = next(r for r in claude.requests if 'outcome="changes"' in _first(r.body))
     assert "Add a call to action at the end." in _first(revision.body)
@@ -298,7 +305,7 @@ def test_reject_closes_the_task_and_tells_the_requester(
     work(runtime)
 
     [card] = _cards(slack, asked)
-    assert _state(card).startswith(f":x: Rejected by <@{MARIA}> at ")
+    assert _state(card).startswith(f":no_entry: Rejected by <@{MARIA}> at ")
     closing = next(r for r in claude.requests if 'outcome="rejected"' in _first(r.body))
     assert "We are not publishing on costs this quarter." in _first(closing.body)
     assert "tools" not in closing.body or closing.body["tools"] == []
@@ -319,7 +326,7 @@ def test_a_colleague_who_may_not_approve_is_told_who_can(
     for action in ("approval-approve", "approval-reject"):
         _click(bolt, slack, card, action, SAM)
         [refusal] = [e for e in slack.ephemerals(CHANNEL_CONTENT) if e["user"] == SAM][-1:]
-        assert refusal["text"] == "Only a workspace admin can decide on this. Nothing changed."
+        assert refusal["text"] == "Only a workspace admin can decide on this card. Nothing changed."
     assert slack.workspace.views.for_user(SAM)["modals"] == []  # no modal opened for Sam
     assert [a.status for a in _approvals(runtime)] == ["pending"]
     assert _decisions(runtime) == []
@@ -336,7 +343,7 @@ def test_a_decision_modal_submitted_by_someone_who_may_not_decide_changes_nothin
     asked, card = _to_the_card(bolt, runtime, slack, claude)
     refused = {
         "response_action": "errors",
-        "errors": {"feedback": "Only a workspace admin can decide on this. Nothing changed."},
+        "errors": {"feedback": "Only a workspace admin can decide on this card. Nothing changed."},
     }
     for action in ("approval-request-changes", "approval-reject"):
         _click(bolt, slack, card, action, MARIA)
@@ -405,6 +412,9 @@ def test_the_director_of_communications_sends_the_draft_back(
 
     [card] = _cards(slack, asked)  # only version 2 reached a person
     assert "version 2" in json.dumps(card["blocks"][1], ensure_ascii=False)
+    changed = card["blocks"][2]["text"]["text"]  # reviewed again, by both
+    assert changed.startswith(":arrows_counterclockwise: *What changed in version 2:* The")
+    assert "Reviewed again: approved by Director of Communications, VP Marketing." in changed
     revision = next(r for r in claude.requests if 'outcome="changes"' in _first(r.body))
     assert 'by="Director of Communications"' in _first(revision.body)
     assert "<feedback>Too salesy" in _first(revision.body)

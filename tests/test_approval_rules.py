@@ -106,7 +106,7 @@ def test_approvers_by_user_id_and_by_group_and_admins_switched_off(
     _asked, card = _submitted(bolt, runtime, slack, claude)
     _click(bolt, slack, card, "approval-approve", MARIA)  # an admin, but admins may not here
     assert slack.ephemerals(CHANNEL_CONTENT)[-1]["text"] == (
-        f"Only <@{LEE}>, <!subteam^{LEADS}> can decide on this. Nothing changed."
+        f"Only <@{LEE}> or <!subteam^{LEADS}> can decide on this card. Nothing changed."
     )
     runtime.redis.delete(*runtime.redis.keys("slack:people:*"))  # past SLACK_PEOPLE_CACHE_S
     slack.fail_next("usergroups.users.list", status=200, error="missing_scope")
@@ -149,7 +149,7 @@ def test_one_reminder_for_a_card_left_waiting(
         ":alarm_clock: Reminder: *5 Ways AI Reduces Marketing Costs* (version 1) has been "
         "waiting for approval since <!date^"
     )
-    assert reminders[0].endswith(f"<@{LEE}>, <!subteam^{LEADS}> can decide on the card above.")
+    assert reminders[0].endswith(f"<@{LEE}> or <!subteam^{LEADS}> can decide on the card above.")
 
 
 def test_a_long_draft_is_never_cut_silently(

@@ -233,7 +233,10 @@ def test_an_approval_card_its_modals_reminder_outcome_and_home_carry_no_markup(
     asked = mention(bolt.sender, slack, CHANNEL_CONTENT, request)
     work(runtime)
     [card] = _cards(slack, asked)
-    assert card["text"] == "Approval needed: Blog post “R&amp;D &lt;!channel&gt; costs” (version 1)"
+    assert card["text"] == (
+        "Approval needed: Blog post “R&amp;D &lt;!channel&gt; costs” (version 1) · "
+        "a workspace admin can decide"
+    )
     assert card["blocks"][0]["text"]["text"] == "Approval: R&D <!channel> costs"  # plain_text
     with runtime.sessions() as session:
         [approval] = session.scalars(select(Approval)).all()
@@ -247,7 +250,7 @@ def test_an_approval_card_its_modals_reminder_outcome_and_home_carry_no_markup(
     work(runtime)
 
     [card] = _cards(slack, asked)
-    state = card["blocks"][-1]["elements"][0]["text"]
+    state = card["blocks"][1]["text"]["text"]  # the outcome, under the title
     assert state.startswith(f":white_check_mark: Approved by <@{MARIA}> at <!date^")
     modal = next(c for c in slack.calls if c.method == "views.open")
     modal_texts = list(_texts(modal.args))

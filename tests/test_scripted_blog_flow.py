@@ -90,9 +90,12 @@ def test_request_changes_in_the_scripted_department_gives_version_2(
     _run(runtime)
     old, new = _cards(slack, asked)
     assert "Superseded by version 2" in _state(old)
-    assert "*Proof point:*" in new["blocks"][2]["text"]["text"]
+    changed = new["blocks"][2]["text"]["text"]  # the card says what changed, and no review
+    assert changed.startswith(":arrows_counterclockwise: *What changed in version 2:* Added a")
+    assert "Not reviewed again: it came straight back to a person." in changed
+    assert "*Proof point:*" in new["blocks"][3]["text"]["text"]
     revised = [t for t in _bot_texts(slack, asked) if "Revised: added a concrete" in t]
-    assert revised and revised[0].startswith("Thanks for the feedback. Added a concrete")
+    assert revised and revised[0].count("proof point") == 1  # said once, not twice
     assert [a.status for a in _load(runtime)] == ["changes_requested", "pending"]
 
 

@@ -2,7 +2,9 @@
 
 A draft is never cut silently: up to `INLINE_CHARS` it is on the card; beyond that the card
 shows its opening, says how much more there is, and a button opens the whole draft in a
-modal. Once decided, the buttons give way to one line saying who decided what, and when.
+modal. While it waits, the card names (and so notifies) who can decide; once decided, the
+outcome is the line under its title ("✅ Approved by @maria") and the buttons are gone. A
+version after the first says what changed and which reviewers saw it again.
 """
 
 from __future__ import annotations
@@ -16,9 +18,11 @@ from jobs.slack.blocks import button, context, header
 from jobs.slack.text import (
     Mrkdwn,
     Text,
+    as_mrkdwn,
     date,
     escape,
     is_user_id,
+    join,
     md,
     mention,
     mrkdwn_text,
@@ -38,10 +42,11 @@ ACTIONS = {
 }
 MARKS = {
     ApprovalStatus.APPROVED: ":white_check_mark:",
-    ApprovalStatus.CHANGES_REQUESTED: ":pencil2:",
-    ApprovalStatus.REJECTED: ":x:",
+    ApprovalStatus.CHANGES_REQUESTED: ":leftwards_arrow_with_hook:",
+    ApprovalStatus.REJECTED: ":no_entry:",
     ApprovalStatus.EXPIRED: ":hourglass:",
 }
+OUTCOME_BLOCK = "outcome"  # the block under the title that says what became of the card
 VERBS = {status.value: f"{mark} {DECISION_LABELS[status]}" for status, mark in MARKS.items()}
 LABEL_MARKS = {DECISION_LABELS[status]: mark for status, mark in MARKS.items()}  # by record
 
@@ -86,19 +91,30 @@ def state_line(approval: Approval, roster: Roster, *, superseded_by: int | None 
     return Mrkdwn("\n".join(parts)).cut(2900) or Mrkdwn("Closed.")
 
 
-def card_text(approval: Approval, label: str) -> Mrkdwn:
-    return md(
+def card_text(approval: Approval, label: str, deciders: Mrkdwn | None = None) -> Mrkdwn:
+    """The message text (what a notification shows): with `deciders`, the mentions that
+    notify the people who can decide."""
+    text = md(
         "Approval needed: {label} “{title}” (version {version})",
         label=label,
         title=approval.title,
         version=approval.version,
-    ).cut(3000)
+    )
+    if deciders is not None:
+        text = md("{text} · {who} can decide", text=text, who=deciders)
+    return text.cut(3000)
 
 
 def card_blocks(
-    approval: Approval, roster: Roster, label: str, *, state: Text | None = None
+    approval: Approval,
+    roster: Roster,
+    label: str,
+    *,
+    state: Text | None = None,
+    deciders: Mrkdwn | None = None,
 ) -> list[dict[str, Any]]:
-    """The card; with `state` the buttons are replaced by that line (decided, superseded)."""
+    """The card: while it waits, who can decide and the buttons; with `state` (decided,
+    superseded) that line goes under the title and the buttons are gone."""
     drafted = who(approval.drafted_by, roster)
     submitted = who(approval.submitted_by, roster)
     byline = md(
@@ -111,11 +127,14 @@ def card_blocks(
         byline = md("{byline} · submitted by *{submitted}*", byline=byline, submitted=submitted)
     byline = md("{byline} · type `{type}`", byline=byline, type=approval.action_type)
     draft = escape(approval.draft)
-    blocks: list[dict[str, Any]] = [
-        header(f"Approval: {approval.title}"),
-        context(byline),
-        {"type": "section", "text": mrkdwn_text(Mrkdwn(_inline_draft(draft)))},
-    ]
+    blocks: list[dict[str, Any]] = [header(f"Approval: {approval.title}")]
+    if state is not None:
+        outcome = as_mrkdwn(state).cut(3000)
+        blocks.append({"type": "section", "block_id": OUTCOME_BLOCK, "text": mrkdwn_text(outcome)})
+    blocks.append(context(byline))
+    if approval.version > 1:
+        blocks.append({"type": "section", "text": mrkdwn_text(what_changed(approval, roster))})
+    blocks.append({"type": "section", "text": mrkdwn_text(Mrkdwn(_inline_draft(draft)))})
     long_draft = len(draft) > INLINE_CHARS
     if long_draft:
         blocks.append(
@@ -126,11 +145,14 @@ def card_blocks(
         )
     if approval.notes:
         lines = "\n".join(_note_line(note, roster).text for note in approval.notes)
-        reviews = Mrkdwn("*Reviews*\n" + lines).cut(3000)
+        title = "*Reviews*" if approval.version == 1 else f"*Reviews of version {approval.version}*"
+        reviews = Mrkdwn(f"{title}\n{lines}").cut(3000)
         blocks.append({"type": "section", "text": mrkdwn_text(reviews)})
     if approval.on_approval:
         on_approval = md("*On approval:* {what}", what=approval.on_approval).cut(3000)
         blocks.append({"type": "section", "text": mrkdwn_text(on_approval)})
+    if state is None and deciders is not None:
+        blocks.append(context(md(":bell: Can decide: {who}", who=deciders)))
     elements: list[dict[str, Any]] = []
     if state is None:
         elements = [
@@ -142,9 +164,34 @@ def card_blocks(
         elements.append(button("Read the full draft", ACTIONS["view"], approval.id))
     if elements:
         blocks.append({"type": "actions", "block_id": "approval", "elements": elements})
-    if state is not None:
-        blocks.append(context(state))
     return blocks
+
+
+def what_changed(approval: Approval, roster: Roster) -> Mrkdwn:
+    """A later version's news: the reviser's summary, and whether agents reviewed it again."""
+    summary = approval.changes or "The author did not say what changed."
+    if approval.notes:
+        again = [
+            who(str(n.get("by", "")), roster)
+            for n in approval.notes
+            if n.get("verdict") == "approve"
+        ]
+        names = join(", ", again) if again else ""
+        reviewed = (
+            md("Reviewed again: approved by {names}.", names=names)
+            if again
+            else Mrkdwn("Reviewed again (see below).")
+        )
+    elif approval.at_human_step:
+        reviewed = Mrkdwn("Not reviewed again: it came straight back to a person.")
+    else:
+        reviewed = Mrkdwn("With the reviewers again.")
+    return md(
+        ":arrows_counterclockwise: *What changed in version {version}:* {summary}\n{reviewed}",
+        version=approval.version,
+        summary=summary,
+        reviewed=reviewed,
+    ).cut(3000)
 
 
 def draft_modal(approval: Approval, label: str) -> dict[str, Any]:

@@ -64,6 +64,7 @@ def to_person(rt: Runtime, approval: Approval) -> None:
     assert approval.channel_id is not None and approval.thread_ts is not None
     submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
     label = rt.approvals.label(approval.action_type)
+    deciders = Mrkdwn(approvers_text(rt.approvals, approval.action_type))
     ts = post_once(
         rt.slack,
         rt.sessions,
@@ -71,8 +72,8 @@ def to_person(rt: Runtime, approval: Approval) -> None:
             approval.team_id, f"p{approval.id[:31]}", approval.channel_id, approval.thread_ts
         ),
         persona(submitter),
-        cards.card_text(approval, label),
-        cards.card_blocks(approval, rt.roster, label),
+        cards.card_text(approval, label, deciders),
+        cards.card_blocks(approval, rt.roster, label, deciders=deciders),
     )
     with rt.sessions() as session:
         approvals.set_card(session, approval, ts)

@@ -47,6 +47,7 @@ class DraftFields(TypedDict):
     drafted_by: str
     submitted_by: str
     on_approval: str
+    changes: str
     requested_by: str
 
 
@@ -177,6 +178,7 @@ class Submitter(ToolHandler):
             "drafted_by": args.drafted_by or self.caller.id,
             "submitted_by": self.caller.id,
             "on_approval": args.on_approval,
+            "changes": (args.changes or "").strip(),
             "requested_by": self._requester(parent),
         }
 
@@ -226,8 +228,8 @@ ON_APPROVED = (
 )
 ON_CHANGES = (
     "Revise the draft to address every point of the feedback, then call submit_for_approval "
-    "again with the complete revised draft (same action type and title). Say in one sentence "
-    "what you changed."
+    "again with the complete revised draft (same action type and title) and, in `changes`, "
+    "one sentence on what you changed: the card shows it, so do not repeat it afterwards."
 )
 ON_CLOSED = (
     "Do not revise it. Close this: tell the requester in two sentences what was rejected and "

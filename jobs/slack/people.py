@@ -29,10 +29,10 @@ LOOKUP_FAILED = (
 )
 ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
 NOT_YOURS = "Only {who} can {what}. Nothing changed."
-# What a refused person may not do: the verb is neutral for approvals, since the click may
-# have been Request changes or Reject as well as Approve.
-ESCALATION_WHAT = "answer escalations"
-APPROVAL_WHAT = "decide on this"
+# What a refused person may not do: "decide", never "approve", since the click may have been
+# Request changes, Reject, Decide or Send back as well as Approve.
+ESCALATION_WHAT = "decide on this escalation"
+APPROVAL_WHAT = "decide on this card"
 
 
 class LookupFailed(Exception):

@@ -47,7 +47,7 @@ def test_may_approve(action: str, person: Person, allowed: bool) -> None:
 
 def test_the_refusal_names_who_can() -> None:
     assert (
-        approvers_text(CONFIG, "blog_post") == "<@U0MARIA>, <!subteam^S0LEADS>, a workspace admin"
+        approvers_text(CONFIG, "blog_post") == "<@U0MARIA>, <!subteam^S0LEADS> or a workspace admin"
     )
     assert approvers_text(CONFIG, "campaign_email") == "<@U0MARIA>"
 

@@ -76,10 +76,10 @@ def test_one_refusal_names_who_may_decide_for_approvals_and_escalations(
 
     assert refusal_to_decide(people, TEAM, config, "blog_post", WRITER) is None
     assert refusal_to_decide(people, TEAM, config, "blog_post", "U0GUEST") == (
-        f"Only <!subteam^{GROUP}>, a workspace admin can decide on this. Nothing changed."
+        f"Only <!subteam^{GROUP}> or a workspace admin can decide on this card. Nothing changed."
     )
     assert refusal_to_decide(people, TEAM, config, ESCALATION, "U0GUEST") == (
-        "Only a workspace admin can answer escalations. Nothing changed."
+        "Only a workspace admin can decide on this escalation. Nothing changed."
     )
 
 
