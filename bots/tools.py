@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from bots.approvers import SLACK_USER
 from bots.authority import AuthorityMatrix, check_decision
@@ -23,6 +23,8 @@ from bots.roster import HUMAN, Agent, Roster
 T = TypeVar("T", bound=BaseModel)
 Priority = Literal["low", "normal", "high", "urgent"]
 Urgency = Literal["low", "medium", "high", "critical"]
+MAX_OPTIONS = 5  # an escalation's choices: radio buttons in the Decide modal
+OPTION_CHARS = 75  # Slack's limit on an option's text
 
 
 class _Tool(BaseModel):
@@ -67,6 +69,20 @@ class Escalate(_Tool):
         description="Slack user ids (U…) to notify if this reaches a person: only the "
         "requester or people who wrote in the request's thread",
     )
+    options: list[Annotated[str, Field(min_length=2, max_length=OPTION_CHARS)]] = Field(
+        default_factory=list,
+        max_length=MAX_OPTIONS,
+        description="The choices you see, e.g. approve / decline / approve with a cap: 2 to 5 "
+        "short options the decider picks from (a person also gets a free-text note), or none",
+    )
+
+    @model_validator(mode="after")
+    def _options_are_a_choice(self) -> Escalate:
+        if len(self.options) == 1:
+            raise ValueError("options: give 2 to 5 options, or none for a free-text answer")
+        if len({option.casefold() for option in self.options}) != len(self.options):
+            raise ValueError("options: each option must be different")
+        return self
 
 
 class DecisionAction(_Tool):

@@ -1,4 +1,5 @@
-"""Escalation cards: Acknowledge, Decide (a short answer in a modal), Send back (guidance).
+"""Escalation cards: Acknowledge (once: then the card says who), Decide (the escalation's
+options and a note, or a short answer, in a modal), Send back (guidance).
 
 Thin listeners: ack within Slack's 3 s, open the modal while the trigger_id is fresh, persist
 the answer as one guarded transition (the first answer wins), and leave the card update and
@@ -16,25 +17,26 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION
-from handlers.context import Services, services
+from handlers.context import services
+from handlers.escalation_answers import ANSWER_BLOCK, answered_text, read_answer
 from jobs.department.escalation_cards import (
     ACKNOWLEDGE,
     ANSWER_CALLBACK,
     DECIDE,
     SEND_BACK,
     answer_modal,
+    escalation_of,
 )
 from jobs.queue import AFTER_ACKNOWLEDGEMENT, AFTER_HUMAN_ANSWER
+from jobs.slack.text import join, md, mention
 from models import tasks
 from models.db import write_guard
-from models.kinds import EscalationAnswer
 from models.work import TaskStatus
 
 logger = logging.getLogger(__name__)
 
-MIN_ANSWER_CHARS = 2
-ALREADY = "This escalation was already answered."
 NOTED = "Noted: the card shows you acknowledged it. Decide or send it back when you are ready."
+ALREADY_SEEN = "Already acknowledged by {names}. Nothing changed."
 
 
 def register(app: App) -> None:
@@ -47,6 +49,8 @@ def register(app: App) -> None:
 def handle_acknowledge(
     ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
 ) -> None:
+    """The first acknowledgement is shown on the card instead of the button; a later click
+    (a stale card, a race) changes nothing and is told who acknowledged."""
     ack()
     found = services(context)
     user, team_id = str(body["user"]["id"]), str(body["team"]["id"])
@@ -55,12 +59,18 @@ def handle_acknowledge(
     if refused is not None:
         _tell(client, body, refused)
         return
-    with write_guard(found.intake.engine), Session(found.intake.engine) as session:
-        noted = tasks.acknowledge(session, team_id, task_id, user)
+    with Session(found.intake.engine) as session:
         task = tasks.load_task(session, team_id, task_id)
     if task is None or task.status != TaskStatus.ESCALATED.value:
-        _tell(client, body, ALREADY)
+        _tell(client, body, answered_text(task))
         return
+    earlier = escalation_of(task).acknowledged_by
+    if earlier:
+        names = join(", ", ["you" if u == user else mention(u) for u in earlier])
+        _tell(client, body, md(ALREADY_SEEN, names=names).text)
+        return
+    with write_guard(found.intake.engine), Session(found.intake.engine) as session:
+        noted = tasks.acknowledge(session, team_id, task_id, user)
     if noted:
         found.intake.enqueue(AFTER_ACKNOWLEDGEMENT, team_id, task_id)
     _tell(client, body, NOTED)
@@ -77,46 +87,46 @@ def handle_open_answer(
     with Session(found.intake.engine) as session:
         task = tasks.load_task(session, team_id, task_id)
     if task is None or task.status != TaskStatus.ESCALATED.value:
-        _tell(client, body, ALREADY)
+        _tell(client, body, answered_text(task))
         return
     refused = found.refusal(team_id, ESCALATION, str(body["user"]["id"]))
     if refused is not None:
         _tell(client, body, refused)
         return
-    view = answer_modal(task_id, action["action_id"])
+    view = answer_modal(task, action["action_id"])
     client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def handle_answer(
     ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext
 ) -> None:
-    """The modal's submission is a request of its own: who sends it is checked again."""
+    """The modal's submission is a request of its own: who sends it and whether the card is
+    still open are checked again; the option is read back from the task by its position."""
     meta = json.loads(view.get("private_metadata") or "{}")
-    answer = (view["state"]["values"]["answer"]["text"].get("value") or "").strip()
-    if len(answer) < MIN_ANSWER_CHARS:
-        ack(response_action="errors", errors={"answer": "Write a short answer for the team."})
-        return
     found, user, team_id = services(context), str(body["user"]["id"]), str(body["team"]["id"])
+    task_id, mode = str(meta.get("task_id")), str(meta.get("mode"))
+    with Session(found.intake.engine) as session:
+        task = tasks.load_task(session, team_id, task_id)
+    if task is None or task.status != TaskStatus.ESCALATED.value:
+        ack(response_action="errors", errors={ANSWER_BLOCK: answered_text(task)})
+        return
+    said = read_answer(escalation_of(task).card, mode, user, view["state"]["values"])
+    if isinstance(said, dict):
+        ack(response_action="errors", errors=said)
+        return
     refused = found.refusal(team_id, ESCALATION, user)
     if refused is not None:
-        ack(response_action="errors", errors={"answer": refused})
+        ack(response_action="errors", errors={ANSWER_BLOCK: refused})
         return
-    task_id = str(meta.get("task_id"))
-    if not _record_answer(found, team_id, task_id, user, str(meta.get("mode")), answer):
-        ack(response_action="errors", errors={"answer": ALREADY})
+    with Session(found.intake.engine) as session:
+        first = tasks.answer_escalation(session, team_id, task_id, said)
+    if not first:
+        with Session(found.intake.engine) as session:
+            latest = tasks.load_task(session, team_id, task_id)
+        ack(response_action="errors", errors={ANSWER_BLOCK: answered_text(latest)})
         return
     ack()
     found.intake.enqueue(AFTER_HUMAN_ANSWER, team_id, task_id)
-
-
-def _record_answer(
-    found: Services, team_id: str, task_id: str, user: str, mode: str, answer: str
-) -> bool:
-    """One guarded transition: whether this answer is the first (and so the one kept)."""
-    decided = mode == DECIDE
-    said = EscalationAnswer(verdict="decided" if decided else "sent_back", by=user, text=answer)
-    with Session(found.intake.engine) as session:
-        return tasks.answer_escalation(session, team_id, task_id, said)
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:

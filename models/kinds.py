@@ -61,25 +61,36 @@ class EscalationCard(BaseModel):
     attempts_made: str
     recommendation: str
     impact: str
+    options: list[str] = Field(default_factory=list)  # the choices named; rows before: none
 
 
 class EscalationAnswer(BaseModel):
-    """A person's answer on an escalation card: who, which button, their words."""
+    """A person's answer on an escalation card: who, which button, the option they chose
+    (when the escalation named options), their words."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     verdict: Literal["decided", "sent_back"]
     by: str  # Slack user id
-    text: str
+    text: str  # the note or guidance ("" when an option was chosen without one)
+    option: str | None = None  # rows before options: None
 
     @property
     def verb(self) -> str:
         return "Decided" if self.verdict == "decided" else "Sent back with guidance"
 
+    @property
+    def said(self) -> str:
+        """The chosen option and the note, as one text (no markup: escaped when shown)."""
+        if self.option is None:
+            return self.text
+        chose = f"chose “{self.option}”"
+        return f"{chose}. Note: {self.text}" if self.text else chose
+
     def for_agent(self) -> str:
         """The answer as the waiting agent reads it (people appear as `<@U…>` in what agents
         read; the agent's own text is escaped wherever it is shown)."""
-        return f"{self.verb} by <@{self.by}>: {self.text}"
+        return f"{self.verb} by <@{self.by}>: {self.said}"
 
 
 class EscalationDetails(_Details):

@@ -193,10 +193,12 @@ def test_a_second_answer_is_refused(
     slack.workspace.views.stacks[APPROVER] = [modals[0]["id"]]  # the stale modal submits again
     assert _submit(bolt, slack, "Approve it.") == {
         "response_action": "errors",
-        "errors": {"answer": "This escalation was already answered."},
+        "errors": {"answer": f"Already decided by <@{APPROVER}>. Nothing changed."},
     }
     _click(bolt, slack, card, "escalation-decide")
-    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == (
+        f"Already decided by <@{APPROVER}>. Nothing changed."
+    )
 
 
 def test_acknowledging_shows_on_the_card_and_keeps_it_open(
@@ -208,14 +210,22 @@ def test_acknowledging_shows_on_the_card_and_keeps_it_open(
 ) -> None:
     card = _escalated_card(bolt, runtime, slack, claude, resumed="Going ahead.")
     _click(bolt, slack, card, "escalation-acknowledge")
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"].startswith("Noted: the card shows you")
     _click(bolt, slack, card, "escalation-acknowledge")  # a second click adds nothing
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == (
+        "Already acknowledged by you. Nothing changed."
+    )
     work(runtime)
 
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     lines = [e["text"] for b in card["blocks"] if b["type"] == "context" for e in b["elements"]]
-    assert lines == [f":eyes: Acknowledged by <@{APPROVER}>; waiting for a decision."]
-    assert card["blocks"][-1]["type"] == "actions"  # still open for an answer
-    assert slack.ephemerals(ESCALATIONS)[-1]["text"].startswith("Noted: the card shows you")
+    assert lines[0].startswith(":link: <https://") and lines[0].endswith("|The request's thread>")
+    assert lines[1:] == [f":eyes: Acknowledged by <@{APPROVER}>; waiting for a decision."]
+    # the button gave way to who acknowledged; the card stays open for an answer
+    assert [e["action_id"] for e in card["blocks"][-1]["elements"]] == [
+        "escalation-decide",
+        "escalation-send-back",
+    ]
 
     _click(bolt, slack, card, "escalation-decide")
     assert _submit(bolt, slack, "Go ahead within budget.") == {}
@@ -235,7 +245,9 @@ def test_acknowledging_shows_on_the_card_and_keeps_it_open(
         | {"type": "button", "value": answered.id},
     )
     assert bolt.sender.send_interaction(stale).status == 200
-    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == "This escalation was already answered."
+    assert slack.ephemerals(ESCALATIONS)[-1]["text"] == (
+        f"Already decided by <@{APPROVER}>. Nothing changed."
+    )
 
 
 @pytest.mark.parametrize("action_id", ["escalation-decide", "escalation-acknowledge"])
@@ -253,7 +265,7 @@ def test_only_approvers_may_answer_or_acknowledge_an_escalation(
     refusal = slack.ephemerals(ESCALATIONS)[-1]
     assert (refusal["user"], refusal["text"]) == (
         INTERN,
-        "Only a workspace admin can answer escalations. Nothing changed.",
+        "Only a workspace admin can decide on this escalation. Nothing changed.",
     )
     assert slack.workspace.views.for_user(INTERN)["modals"] == []
     escalation = _escalation(runtime)
@@ -278,7 +290,9 @@ def test_a_non_approver_cannot_submit_the_answer_modal(
     _click(bolt, slack, card, "escalation-decide")  # the approver opens the modal
     assert _submit(bolt, slack, "Approve the $12k.", by=INTERN) == {
         "response_action": "errors",
-        "errors": {"answer": "Only a workspace admin can answer escalations. Nothing changed."},
+        "errors": {
+            "answer": "Only a workspace admin can decide on this escalation. Nothing changed."
+        },
     }
     escalation = _escalation(runtime)
     assert (escalation.status, escalation.deliverable) == (TaskStatus.ESCALATED.value, None)

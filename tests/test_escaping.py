@@ -63,7 +63,7 @@ MARKUP = re.compile(r"<([^<>]*)>")
 DATE = re.compile(r"!date\^\d+\^\{time\}\|\d\d:\d\d UTC")
 PERMALINK = re.compile(
     r"https://[a-z.-]+/archives/C\w+/p\d+(\?thread_ts=[\d.]+&amp;cid=C\w+)?"
-    r"\|(this thread|assignment thread|open the card)"
+    r"\|(this thread|assignment thread|open the card|The request's thread)"
 )
 
 

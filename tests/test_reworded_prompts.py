@@ -206,7 +206,7 @@ def test_changes_give_a_revision_and_a_rejection_closes_it(
     _run(runtime)
     _, second = _cards(slack, asked)
     assert "version 2" in str(second["blocks"][1])
-    assert "*Proof point:*" in second["blocks"][2]["text"]["text"]  # the feedback, followed
+    assert "*Proof point:*" in second["blocks"][3]["text"]["text"]  # the feedback, followed
 
     _click(bolt, slack, second, "approval-reject", MARIA)
     assert _submit(bolt, slack, MARIA, "Not this quarter.") == {}

@@ -24,6 +24,7 @@ from jobs.department.escalation_cards import card_blocks, card_text, escalation_
 from jobs.department.tool_handler import ToolHandler
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
+from jobs.slack.permalinks import permalink
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from models import tasks, turns
 from models.kinds import EscalationCard, EscalationDetails
@@ -54,6 +55,7 @@ def new_card(
     attempts_made: str,
     recommendation: str,
     impact: str,
+    options: list[str] | None = None,
 ) -> EscalationCard:
     """The card for an agent's escalation or a stopped request's: the level and the
     recipient's name follow from whom it goes to (an agent id, or HUMAN)."""
@@ -68,21 +70,22 @@ def new_card(
         attempts_made=attempts_made,
         recommendation=recommendation,
         impact=impact,
+        options=list(options or []),
     )
 
 
 def card_brief(card: EscalationCard) -> str:
     """The escalation as the agent above reads it (its task's brief)."""
-    return "\n".join(
-        f"{label}: {value}"
-        for label, value in (
-            ("ISSUE", card.issue),
-            ("ATTEMPTS MADE", card.attempts_made),
-            ("URGENCY", card.urgency),
-            ("RECOMMENDATION", card.recommendation),
-            ("IMPACT", card.impact),
-        )
-    )
+    fields = [
+        ("ISSUE", card.issue),
+        ("ATTEMPTS MADE", card.attempts_made),
+        ("URGENCY", card.urgency),
+        ("RECOMMENDATION", card.recommendation),
+        ("IMPACT", card.impact),
+    ]
+    if card.options:
+        fields.append(("OPTIONS", " / ".join(card.options)))
+    return "\n".join(f"{label}: {value}" for label, value in fields)
 
 
 def answer_frame(task: Task, answered_by: str) -> framing.Frame:
@@ -92,7 +95,7 @@ def answer_frame(task: Task, answered_by: str) -> framing.Frame:
     return framing.escalation_answer(
         answered_by=answered_by,
         status=task.status,
-        text=answer.text if answer else task.deliverable or "(no answer yet)",
+        text=answer.said if answer else task.deliverable or "(no answer yet)",
         verdict=answer.verdict if answer else None,
         user=answer.by if answer else None,
     )
@@ -106,8 +109,17 @@ def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
         ReplyTarget(task.team_id, f"e{task.id[:31]}", channel, None),
         who,
         card_text(task),
-        card_blocks(task),
+        card_blocks(task, request_link(rt, task)),
     )
+
+
+def request_link(rt: Runtime, task: Task) -> str | None:
+    """The permalink of the thread the request was asked in (the person's turn), else of the
+    thread the escalation came from; None when Slack gives none (the card stands without)."""
+    with rt.sessions() as session:
+        turn = turns.load_turn(session, task.team_id, task.origin_turn_id or "")
+    where = (turn.channel_id, turn.thread_ts) if turn is not None else None
+    return permalink(rt.slack, where or escalation_of(task).requested_in)
 
 
 @dataclass
@@ -167,6 +179,7 @@ class Escalator(ToolHandler):
             attempts_made=call.attempts_made,
             recommendation=call.recommendation,
             impact=call.impact,
+            options=call.options,
         )
         brief = card_brief(card)
         task = tasks.subtask_of(
@@ -243,7 +256,7 @@ def _edit_card(rt: Runtime, task: Task) -> None:
         channel=task.channel_id,
         ts=task.thread_ts,
         text=card_text(task).text,
-        blocks=card_blocks(task),
+        blocks=card_blocks(task, request_link(rt, task)),
     )
 
 

@@ -1,7 +1,10 @@
 """The escalation card and its answer modal, as Block Kit (design §3.4's format).
 
 Every field is an agent's (or a stopped request's) text, escaped here; header and modal labels
-are plain_text, which Slack shows as it is. The listeners are in handlers/actions.py.
+are plain_text, which Slack shows as it is. The card links to the request's thread; once
+someone acknowledges it, "Acknowledged by @x" replaces that button. Decide shows the question
+and, when the escalation named options, offers them as radio buttons with a free-text note.
+The listeners are in handlers/actions.py.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ from typing import Any
 
 from errors import BadTaskContext
 from jobs.slack.blocks import button, context
-from jobs.slack.text import Mrkdwn, as_mrkdwn, join, md, mention, mrkdwn_text
+from jobs.slack.text import Mrkdwn, as_mrkdwn, join, link, md, mention, mrkdwn_text
 from models.kinds import EscalationAnswer, EscalationDetails
 from models.work import Task, TaskStatus
 
@@ -26,6 +29,8 @@ ANSWER_MODES = {
     DECIDE: ("Decide", "Your decision"),
     SEND_BACK: ("Send back", "Guidance for the team"),
 }
+CHOICE_BLOCK, CHOICE_ACTION = "choice", "option"  # the options' radio buttons in the modal
+ANSWER_BLOCK, ANSWER_ACTION = "answer", "text"  # the free text (a note, with options)
 
 
 def escalation_of(task: Task) -> EscalationDetails:
@@ -36,9 +41,9 @@ def escalation_of(task: Task) -> EscalationDetails:
     return details
 
 
-def card_blocks(task: Task) -> list[dict[str, Any]]:
+def card_blocks(task: Task, request_link: str | None = None) -> list[dict[str, Any]]:
     """The escalation card (design §3.4 format); once answered, the answer replaces the
-    buttons.
+    buttons. `request_link` is the permalink of the request's thread (Slack's, or None).
 
     Every field is the agent's (or a stopped request's) text, escaped; the header is
     plain_text, which Slack shows as it is."""
@@ -64,6 +69,14 @@ def card_blocks(task: Task) -> list[dict[str, Any]]:
     ):
         text = md("*{label}*\n{v}", label=label, v=value).cut(3000)
         blocks.append({"type": "section", "text": mrkdwn_text(text)})
+    if card.options:
+        listed = join("\n", [md("• {option}", option=option) for option in card.options])
+        text = md("*Options*\n{listed}", listed=listed).cut(3000)
+        blocks.append({"type": "section", "text": mrkdwn_text(text)})
+    if request_link is not None:
+        blocks.append(
+            context(md(":link: {thread}", thread=link(request_link, "The request's thread")))
+        )
     state = answer_state(details.answer) if details.answer is not None else None
     if state is None and task.status == TaskStatus.DONE.value:
         state = as_mrkdwn(task.deliverable or "Answered.")  # answered by no card: an agent
@@ -73,22 +86,18 @@ def card_blocks(task: Task) -> list[dict[str, Any]]:
     if details.mention:
         names = join(", ", [mention(user) for user in details.mention])
         blocks.append(context(md(":bell: For the attention of {names}", names=names)))
+    buttons = [
+        button("Decide", DECIDE, task.id, style="primary"),
+        button("Send back", SEND_BACK, task.id),
+    ]
     if details.acknowledged_by:
         names = join(", ", [mention(user) for user in details.acknowledged_by])
         blocks.append(
             context(md(":eyes: Acknowledged by {names}; waiting for a decision.", names=names))
         )
-    blocks.append(
-        {
-            "type": "actions",
-            "block_id": "escalation",
-            "elements": [
-                button("Acknowledge", ACKNOWLEDGE, task.id),
-                button("Decide", DECIDE, task.id, style="primary"),
-                button("Send back", SEND_BACK, task.id),
-            ],
-        }
-    )
+    else:
+        buttons.insert(0, button("Acknowledge", ACKNOWLEDGE, task.id))
+    blocks.append({"type": "actions", "block_id": "escalation", "elements": buttons})
     return blocks
 
 
@@ -108,29 +117,68 @@ def card_text(task: Task) -> Mrkdwn:
 
 
 def answer_state(answer: EscalationAnswer) -> Mrkdwn:
-    """The answer on the card: who answered as a mention our code builds, their words
-    escaped."""
+    """The answer on the card: who answered as a mention our code builds, the option chosen
+    and their words, escaped."""
+    said: Mrkdwn = as_mrkdwn(answer.text)
+    if answer.option is not None:
+        chose = md("*{option}*", option=answer.option)
+        said = md("{chose} · Note: {note}", chose=chose, note=answer.text) if answer.text else chose
     return md(
-        "{verb} by {who}: {answer}", verb=answer.verb, who=mention(answer.by), answer=answer.text
+        "{verb} by {who}: {said}",
+        verb=answer.verb,
+        who=mention(answer.by),
+        said=said,
     )
 
 
-def answer_modal(task_id: str, mode: str) -> dict[str, Any]:
-    """Decide or Send back: one text box; the submission carries the task and the mode."""
+def answer_modal(task: Task, mode: str) -> dict[str, Any]:
+    """Decide or Send back: the question, then (Decide, with options) the options as radio
+    buttons and an optional note, else one text box. The submission carries the task and
+    the mode; the options are read again from the task, never from the submission."""
     title, label = ANSWER_MODES[mode]
+    card = escalation_of(task).card
+    question = md("*{from_}* asks:\n{issue}", from_=card.from_name, issue=card.issue).cut(3000)
+    advice = md("*Recommendation:* {r}", r=card.recommendation).cut(3000)
+    blocks: list[dict[str, Any]] = [
+        {"type": "section", "text": mrkdwn_text(question)},
+        context(advice),
+    ]
+    choosing = mode == DECIDE and bool(card.options)
+    if choosing:
+        blocks.append(_choice_input(card.options))
+    text_input: dict[str, Any] = {
+        "type": "input",
+        "block_id": ANSWER_BLOCK,
+        "label": {"type": "plain_text", "text": "Note for the team" if choosing else label},
+        "element": {"type": "plain_text_input", "action_id": ANSWER_ACTION, "multiline": True},
+    }
+    if choosing:
+        text_input["optional"] = True
+    blocks.append(text_input)
     return {
         "type": "modal",
         "callback_id": ANSWER_CALLBACK,
-        "private_metadata": json.dumps({"task_id": task_id, "mode": mode}),
+        "private_metadata": json.dumps({"task_id": task.id, "mode": mode}),
         "title": {"type": "plain_text", "text": title},
         "submit": {"type": "plain_text", "text": "Send"},
         "close": {"type": "plain_text", "text": "Cancel"},
-        "blocks": [
-            {
-                "type": "input",
-                "block_id": "answer",
-                "label": {"type": "plain_text", "text": label},
-                "element": {"type": "plain_text_input", "action_id": "text", "multiline": True},
-            }
-        ],
+        "blocks": blocks,
+    }
+
+
+def _choice_input(options: list[str]) -> dict[str, Any]:
+    """The escalation's options; each value is its position (the text is read back from the
+    task, so a forged submission cannot name an option of its own)."""
+    return {
+        "type": "input",
+        "block_id": CHOICE_BLOCK,
+        "label": {"type": "plain_text", "text": "Your decision"},
+        "element": {
+            "type": "radio_buttons",
+            "action_id": CHOICE_ACTION,
+            "options": [
+                {"text": {"type": "plain_text", "text": option[:75]}, "value": str(index)}
+                for index, option in enumerate(options)
+            ],
+        },
     }

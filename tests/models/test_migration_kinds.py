@@ -107,7 +107,7 @@ def test_old_rows_read_as_typed_kinds_after_the_upgrade(database_url: str) -> No
     with make_sessionmaker(engine)() as session:
         details = {task.id: task.details for task in session.scalars(sa.select(Task))}
         statuses = {turn.id: turn.status for turn in session.scalars(sa.select(Turn))}
-    card = EscalationCard(**CARD)
+    card = EscalationCard.model_validate(CARD)
     assert details == {
         "root": RequestDetails(),
         "assign": AssignmentDetails(project="Q4", requested_in=("C1", "1.0")),
