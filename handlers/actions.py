@@ -17,8 +17,13 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bots.approvers import ESCALATION
-from handlers.context import services
-from handlers.escalation_answers import ANSWER_BLOCK, answered_text, read_answer
+from handlers.context import Services, services
+from handlers.escalation_answers import (
+    ANSWER_BLOCK,
+    acknowledged_already,
+    answered_text,
+    read_answer,
+)
 from jobs.department.escalation_cards import (
     ACKNOWLEDGE,
     ANSWER_CALLBACK,
@@ -28,15 +33,14 @@ from jobs.department.escalation_cards import (
     escalation_of,
 )
 from jobs.queue import AFTER_ACKNOWLEDGEMENT, AFTER_HUMAN_ANSWER
-from jobs.slack.text import join, md, mention
 from models import tasks
 from models.db import write_guard
+from models.kinds import EscalationAnswer
 from models.work import TaskStatus
 
 logger = logging.getLogger(__name__)
 
 NOTED = "Noted: the card shows you acknowledged it. Decide or send it back when you are ready."
-ALREADY_SEEN = "Already acknowledged by {names}. Nothing changed."
 
 
 def register(app: App) -> None:
@@ -61,13 +65,9 @@ def handle_acknowledge(
         return
     with Session(found.intake.engine) as session:
         task = tasks.load_task(session, team_id, task_id)
-    if task is None or task.status != TaskStatus.ESCALATED.value:
-        _tell(client, body, answered_text(task))
-        return
-    earlier = escalation_of(task).acknowledged_by
-    if earlier:
-        names = join(", ", ["you" if u == user else mention(u) for u in earlier])
-        _tell(client, body, md(ALREADY_SEEN, names=names).text)
+    problem = acknowledged_already(task, user)
+    if problem is not None:
+        _tell(client, body, problem)
         return
     with write_guard(found.intake.engine), Session(found.intake.engine) as session:
         noted = tasks.acknowledge(session, team_id, task_id, user)
@@ -104,19 +104,10 @@ def handle_answer(
     still open are checked again; the option is read back from the task by its position."""
     meta = json.loads(view.get("private_metadata") or "{}")
     found, user, team_id = services(context), str(body["user"]["id"]), str(body["team"]["id"])
-    task_id, mode = str(meta.get("task_id")), str(meta.get("mode"))
-    with Session(found.intake.engine) as session:
-        task = tasks.load_task(session, team_id, task_id)
-    if task is None or task.status != TaskStatus.ESCALATED.value:
-        ack(response_action="errors", errors={ANSWER_BLOCK: answered_text(task)})
-        return
-    said = read_answer(escalation_of(task).card, mode, user, view["state"]["values"])
+    task_id = str(meta.get("task_id"))
+    said = _checked_answer(found, team_id, task_id, user, str(meta.get("mode")), view)
     if isinstance(said, dict):
         ack(response_action="errors", errors=said)
-        return
-    refused = found.refusal(team_id, ESCALATION, user)
-    if refused is not None:
-        ack(response_action="errors", errors={ANSWER_BLOCK: refused})
         return
     with Session(found.intake.engine) as session:
         first = tasks.answer_escalation(session, team_id, task_id, said)
@@ -127,6 +118,21 @@ def handle_answer(
         return
     ack()
     found.intake.enqueue(AFTER_HUMAN_ANSWER, team_id, task_id)
+
+
+def _checked_answer(
+    found: Services, team_id: str, task_id: str, user: str, mode: str, view: dict[str, Any]
+) -> EscalationAnswer | dict[str, str]:
+    """The submitted answer if the card is open and `user` may decide; else the errors."""
+    with Session(found.intake.engine) as session:
+        task = tasks.load_task(session, team_id, task_id)
+    if task is None or task.status != TaskStatus.ESCALATED.value:
+        return {ANSWER_BLOCK: answered_text(task)}
+    said = read_answer(escalation_of(task).card, mode, user, view["state"]["values"])
+    if isinstance(said, dict):
+        return said
+    refused = found.refusal(team_id, ESCALATION, user)
+    return {ANSWER_BLOCK: refused} if refused is not None else said
 
 
 def _tell(client: WebClient, body: dict[str, Any], text: str) -> None:

@@ -16,11 +16,11 @@ from jobs.department.escalation_cards import (
     DECIDE,
     escalation_of,
 )
-from jobs.slack.text import md, mention
+from jobs.slack.text import join, md, mention
 from models.kinds import EscalationAnswer, EscalationCard
-from models.work import Task
+from models.work import Task, TaskStatus
 
-__all__ = ["ANSWER_BLOCK", "answered_text", "read_answer"]
+__all__ = ["ANSWER_BLOCK", "acknowledged_already", "answered_text", "read_answer"]
 
 MIN_ANSWER_CHARS = 2
 MAX_ANSWER_CHARS = 3000
@@ -29,6 +29,7 @@ NO_CHOICE = "Pick one of the options."
 STALE_CHOICE = "That option is not one this escalation offers; pick one of those shown."
 TOO_LONG = f"Keep it under {MAX_ANSWER_CHARS:,} characters."
 ALREADY = "This escalation was already answered. Nothing changed."
+ALREADY_SEEN = "Already acknowledged by {names}. Nothing changed."
 
 
 def read_answer(
@@ -57,6 +58,18 @@ def _option(card: EscalationCard, chosen: Any) -> str | dict[str, str]:
     if not position.isdigit() or int(position) >= len(card.options):
         return {CHOICE_BLOCK: STALE_CHOICE}
     return card.options[int(position)]
+
+
+def acknowledged_already(task: Task | None, user: str) -> str | None:
+    """None while an escalation is open and nobody acknowledged it; else what to tell `user`
+    (a second click, on a card whose button is gone or not yet, changes nothing)."""
+    if task is None or task.status != TaskStatus.ESCALATED.value:
+        return answered_text(task)
+    earlier = escalation_of(task).acknowledged_by
+    if not earlier:
+        return None
+    names = join(", ", ["you" if u == user else mention(u) for u in earlier])
+    return md(ALREADY_SEEN, names=names).text
 
 
 def answered_text(task: Task | None) -> str:
