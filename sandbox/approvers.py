@@ -22,7 +22,7 @@ def with_approvers(source: Path, users: list[str], folder: Path) -> Path:
     config = tomllib.loads(source.read_text(encoding="utf-8"))
     for action in config.get("actions", []):
         action["users"] = list(dict.fromkeys([*action.get("users", []), *users]))
-    target = folder / "approvals.toml"
+    target = (folder / "approvals.toml").resolve()  # the worker runs in another directory
     target.write_text(_toml(config), encoding="utf-8")
     load_approvals(target)
     return target

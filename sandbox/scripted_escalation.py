@@ -15,6 +15,9 @@ LEGAL = re.compile(
     r"\b(?:legal|lawyers?|compliance|compliant|gdpr|ccpa|regulat\w*|lawsuit|trademark)\b", re.I
 )
 BIG_SPEND = re.compile(r"\$\s?(?:\d{2,}\s?k\b|\d{2,3},\d{3}\b|\d+(?:\.\d+)?\s?m\b)", re.I)
+# What the person deciding picks from (radio buttons in the Decide modal), with a note.
+LEGAL_OPTIONS = ["Hold it until legal has reviewed it", "Go ahead as it is", "Drop the claim"]
+BUDGET_OPTIONS = ["Approve the full amount", "Approve a smaller first phase", "Decline"]
 QUESTION = re.compile(
     r"^(?:[\w ]{0,30}:\s*)?(?:is|are|can|could|may|should|do|does|will|would)\b", re.I
 )
@@ -53,6 +56,7 @@ def escalation_reply(body: dict[str, Any], role: str, ask: str) -> Reply | None:
                 else "Approve a smaller first phase and expand on results."
             ),
             "impact": "The work waits on this answer; the timeline slips by a day per day.",
+            "options": LEGAL_OPTIONS if legal else BUDGET_OPTIONS,
         },
         text_before=f"This needs a decision above my level ({category.lower()}).",
     )

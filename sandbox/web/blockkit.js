@@ -353,6 +353,7 @@ function renderInput(node, block, ctx) {
 
 function renderInputControl(el, ctx) {
   if (el.type === 'static_select') return renderStaticSelect(el, ctx, 0, true);
+  if (el.type === 'radio_buttons') return renderRadioButtons(el, ctx); // radio.js
   if (el.type !== 'plain_text_input') return unsupported(`element: ${el.type}`);
   const input = element(el.multiline ? 'textarea' : 'input', 'bk-text-input', {
     'data-testid': 'modal-input', 'data-block-id': ctx.blockId, 'data-action-id': actionIdOf(el, 0),
@@ -374,7 +375,7 @@ function collectValues(root) {
   const values = {};
   root.querySelectorAll('[data-bk-state]').forEach((control) => {
     const { blockId, actionId, bkState: type } = control.dataset;
-    const entry = type === 'static_select'
+    const entry = type === 'static_select' || type === 'radio_buttons'
       ? { type, selected_option: selectedOption(control) && optionPayload(selectedOption(control)) }
       : { type, value: control.value };
     values[blockId] = { ...(values[blockId] || {}), [actionId]: entry };
@@ -387,7 +388,7 @@ function applyValues(root, values) {
   root.querySelectorAll('[data-bk-state]').forEach((control) => {
     const entry = values?.[control.dataset.blockId]?.[control.dataset.actionId];
     if (!entry || entry.type !== control.dataset.bkState) return;
-    if (entry.type === 'static_select') control.value = entry.selected_option?.value ?? '';
+    if (entry.type === 'static_select' || entry.type === 'radio_buttons') control.value = entry.selected_option?.value ?? '';
     else if (typeof entry.value === 'string') control.value = entry.value;
     if (control.selectedIndex < 0) control.selectedIndex = 0;
   });
@@ -399,7 +400,7 @@ function missingInputs(root) {
   root.querySelectorAll('.bk-input').forEach((block) => {
     const control = block.querySelector('[data-bk-state]');
     if (!control) return;
-    const empty = control.dataset.bkState === 'static_select' ? !control.value : !control.value.trim();
+    const empty = ['static_select', 'radio_buttons'].includes(control.dataset.bkState) ? !control.value : !control.value.trim();
     const min = Number(control.dataset.minLength || 0);
     if (empty && block.dataset.optional !== 'true') errors[control.dataset.blockId] = 'Please fill out this required field.';
     else if (!empty && min && control.value.length < min) errors[control.dataset.blockId] = `Please enter at least ${min} characters.`;

@@ -18,6 +18,7 @@ const EMOJI = {
   moneybag: '💰', page_facing_up: '📄', newspaper: '📰', arrows_counterclockwise: '🔄',
   leftwards_arrow_with_hook: '↩️', hourglass: '⌛', clock3: '🕒', inbox_tray: '📥', outbox_tray: '📤',
   mailbox: '📫', key: '🔑', gear: '⚙️', house: '🏠', trophy: '🏆', muscle: '💪', ok_hand: '👌',
+  bell: '🔔', alarm_clock: '⏰',
 };
 
 function escapeHtml(text) {
