@@ -38,7 +38,7 @@ from tests.sandbox.test_scripted_department import unpaced_department
 from tests.test_approval_flow import MARIA, _cards, _click, _state, _submit, people
 from tests.test_escalation_flow import ESCALATIONS, escalation_channel
 from tests.test_escalation_flow import _click as _click_escalation
-from tests.test_escalation_flow import _submit as _answer_escalation
+from tests.test_escalation_options import _submit as _decide_escalation
 
 __all__ = ["escalation_channel", "people"]  # fixtures, used by name
 ORIGINAL_LINE = "You are the Copywriter of the marketing department."
@@ -235,10 +235,12 @@ def test_a_legal_question_escalates_to_a_person_and_the_answer_comes_back(
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     assert card["blocks"][0]["text"]["text"] == "ESCALATION: Human · Legal / compliance"
     _click_escalation(bolt, slack, card, "escalation-decide")
-    assert _answer_escalation(bolt, slack, "Legal signed it off: ship it.") == {}
+    # the scripted escalation names options: the first, with a note
+    assert _decide_escalation(bolt, slack, "0", "Legal signed it off: ship it.") == {}
     _run(runtime)
     replies = _bot_texts(slack, CHANNEL_GENERAL, asked)
     assert replies[-1].startswith("*Answer from above:* Decided by")
+    assert "chose “Hold it until legal has reviewed it”" in replies[-1]
     assert "Legal signed it off: ship it." in replies[-1]
     with runtime.sessions() as session:
         escalation = session.scalars(select(Task).where(Task.assigned_to == "human")).one()

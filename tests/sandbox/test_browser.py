@@ -264,7 +264,7 @@ def test_a_colleague_who_may_not_approve_sees_the_refusal(page: Page) -> None:
     pane = _open_my_thread(page, "maria", "we need a blog post")
     card = _approval_card(pane)
     _button(card, "approval-approve").click()
-    refusal = pane.get_by_test_id("ephemeral").filter(has_text="Only a workspace admin")
+    refusal = pane.get_by_test_id("ephemeral").filter(has_text="Only @maria or a workspace admin")
     expect(refusal).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(refusal).to_contain_text("Only visible to you")
     expect(_button(card, "approval-approve")).to_be_visible()  # nothing changed
@@ -285,6 +285,9 @@ def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
     card.locator('[data-testid="block-button"][data-action-id="escalation-decide"]').click()
     modal = page.get_by_test_id("modal")
     expect(modal).to_have_attribute("data-callback-id", "escalation-answer")
+    modal.get_by_test_id(
+        "radio-option"
+    ).first.check()  # the options it named: tests/sandbox/test_browser_cards.py
     modal.locator('[data-testid="modal-input"][data-block-id="answer"]').fill(
         "Legal reviewed it: ship with the updated consent wording."
     )
