@@ -285,9 +285,7 @@ def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
     card.locator('[data-testid="block-button"][data-action-id="escalation-decide"]').click()
     modal = page.get_by_test_id("modal")
     expect(modal).to_have_attribute("data-callback-id", "escalation-answer")
-    modal.get_by_test_id(
-        "radio-option"
-    ).first.check()  # the options it named: tests/sandbox/test_browser_cards.py
+    modal.get_by_test_id("radio-option").first.check()  # one of the options it named
     modal.locator('[data-testid="modal-input"][data-block-id="answer"]').fill(
         "Legal reviewed it: ship with the updated consent wording."
     )
