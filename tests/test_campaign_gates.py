@@ -165,6 +165,8 @@ def test_a_gate_after_and_a_gate_before_each_post_one_card_and_a_click_approves(
     }
     after_now, before = cards_in(slack, thread)
     assert f"Approved by <@{MARIA}>" in card_text(after_now)
+    outcome = after_now["blocks"][1]  # the outcome is the line under the title
+    assert outcome["block_id"] == "outcome" and "Approved by" in outcome["text"]["text"]
     assert not any(b["type"] == "actions" for b in after_now["blocks"])
     assert "Gate before the step: may it start?" in card_text(before)
     assert "second" not in _step_tasks(runtime, campaign_id)

@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bots.approvers import CAMPAIGN_BUDGET, approvers_text
 from bots.plans import Plan, Step
-from jobs.approvals.cards import ACTIONS, slack_time, state_line, who
+from jobs.approvals.cards import ACTIONS, OUTCOME_BLOCK, slack_time, state_line, who
 from jobs.campaigns.report import permalink
 from jobs.runtime import Runtime
 from jobs.slack.blocks import button, context, header
@@ -62,15 +62,16 @@ def render(rt: Runtime, approval: Approval) -> tuple[Mrkdwn, list[dict[str, Any]
             button("Reject", ACTIONS["reject"], approval.id, style="danger"),
         ]
         head = f"Approval: {step.action}"
-    blocks: list[dict[str, Any]] = [
-        header(head),
+    blocks: list[dict[str, Any]] = [header(head)]
+    if approval.status != ApprovalStatus.PENDING.value:  # the outcome, under the title
+        outcome = _state(rt, approval, campaign, budget).cut(3000)
+        blocks.append({"type": "section", "block_id": OUTCOME_BLOCK, "text": mrkdwn_text(outcome)})
+    blocks += [
         context(_byline(rt, approval, campaign, plan)),
         {"type": "section", "text": mrkdwn_text(question.cut(3000))},
     ]
     if approval.status == ApprovalStatus.PENDING.value:
         blocks.append({"type": "actions", "block_id": "approval", "elements": buttons})
-    else:
-        blocks.append(context(_state(rt, approval, campaign, budget)))
     text = md("Approval needed: {title} (campaign {name})", title=approval.title, name=plan.name)
     return text.cut(3000), blocks
 
