@@ -159,9 +159,9 @@ def test_cmo_escalates_to_a_person_who_decides_and_the_work_resumes(
 
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     assert not any(b["type"] == "actions" for b in card["blocks"])  # buttons gone
-    assert (
-        card["blocks"][-1]["elements"][0]["text"]
-        == f"Decided by <@{APPROVER}>: Approved for Q1, report back in 30 days."
+    assert (  # the answer is the line under the title
+        card["blocks"][1]["text"]["text"]
+        == f":white_check_mark: Decided by <@{APPROVER}>: Approved for Q1, report back in 30 days."
     )
     replies = [m["text"] for m in slack.messages(CHANNEL_GENERAL, asked) if m.get("bot_id")]
     assert (
@@ -231,8 +231,8 @@ def test_acknowledging_shows_on_the_card_and_keeps_it_open(
     assert _submit(bolt, slack, "Go ahead within budget.") == {}
     work(runtime)
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
-    assert card["blocks"][-1]["elements"][0]["text"] == (
-        f"Decided by <@{APPROVER}>: Go ahead within budget."
+    assert card["blocks"][1]["text"]["text"] == (
+        f":white_check_mark: Decided by <@{APPROVER}>: Go ahead within budget."
     )
     with runtime.sessions() as session:
         answered = session.scalars(select(Task).where(Task.assigned_to == "human")).one()

@@ -100,8 +100,9 @@ def test_decide_offers_the_options_and_the_choice_resumes_the_work(
         verdict="decided", by=APPROVER, text="Review the results in March.", option=OPTIONS[2]
     )
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
-    assert card["blocks"][-1]["elements"][0]["text"] == (
-        f"Decided by <@{APPROVER}>: *Approve with a $6k cap* · Note: Review the results in March."
+    assert card["blocks"][1]["text"]["text"] == (  # the answer, under the title
+        f":white_check_mark: Decided by <@{APPROVER}>: *Approve with a $6k cap* · "
+        "Note: Review the results in March."
     )
     resumed = next(r for r in claude.requests if "<escalation_answer " in str(r.body["messages"]))
     assert "chose “Approve with a $6k cap”. Note: Review the results in March." in str(

@@ -195,8 +195,9 @@ def test_an_escalation_card_notifies_only_the_people_code_checked(
     work(runtime)
 
     [card] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
-    assert card["blocks"][-1]["elements"][0]["text"] == (
-        f"Decided by <@{APPROVER}>: Fine, tell &lt;!channel&gt; and &lt;@{EVIL}&gt; &amp; go"
+    assert card["blocks"][1]["text"]["text"] == (
+        f":white_check_mark: Decided by <@{APPROVER}>: "
+        f"Fine, tell &lt;!channel&gt; and &lt;@{EVIL}&gt; &amp; go"
     )
     texts = [t for t in _wire(slack) if not t.startswith("ESCALATION: ")]  # plain_text header
     _assert_only_code_markup(texts, people={HUMAN, APPROVER})

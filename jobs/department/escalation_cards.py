@@ -2,6 +2,7 @@
 
 Every field is an agent's (or a stopped request's) text, escaped here; header and modal labels
 are plain_text, which Slack shows as it is. The card links to the request's thread; once
+answered, the answer is the line under its title and the buttons are gone; once
 someone acknowledges it, "Acknowledged by @x" replaces that button. Decide shows the question
 and, when the escalation named options, offers them as radio buttons with a free-text note.
 The listeners are in handlers/actions.py.
@@ -31,6 +32,7 @@ ANSWER_MODES = {
 }
 CHOICE_BLOCK, CHOICE_ACTION = "choice", "option"  # the options' radio buttons in the modal
 ANSWER_BLOCK, ANSWER_ACTION = "answer", "text"  # the free text (a note, with options)
+OUTCOME_BLOCK = "outcome"  # once answered: the answer, under the title
 
 
 def escalation_of(task: Task) -> EscalationDetails:
@@ -80,9 +82,13 @@ def card_blocks(task: Task, request_link: str | None = None) -> list[dict[str, A
     state = answer_state(details.answer) if details.answer is not None else None
     if state is None and task.status == TaskStatus.DONE.value:
         state = as_mrkdwn(task.deliverable or "Answered.")  # answered by no card: an agent
-    if state is not None:
-        blocks.append(context(state))
-        return blocks
+    if state is not None:  # the outcome, under the title; no buttons
+        outcome = {
+            "type": "section",
+            "block_id": OUTCOME_BLOCK,
+            "text": mrkdwn_text(state.cut(3000)),
+        }
+        return [blocks[0], outcome, *blocks[1:]]
     if details.mention:
         names = join(", ", [mention(user) for user in details.mention])
         blocks.append(context(md(":bell: For the attention of {names}", names=names)))
@@ -123,8 +129,10 @@ def answer_state(answer: EscalationAnswer) -> Mrkdwn:
     if answer.option is not None:
         chose = md("*{option}*", option=answer.option)
         said = md("{chose} · Note: {note}", chose=chose, note=answer.text) if answer.text else chose
+    mark = ":white_check_mark:" if answer.verdict == "decided" else ":leftwards_arrow_with_hook:"
     return md(
-        "{verb} by {who}: {said}",
+        "{mark} {verb} by {who}: {said}",
+        mark=mark,
         verb=answer.verb,
         who=mention(answer.by),
         said=said,
