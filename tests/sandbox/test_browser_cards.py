@@ -162,4 +162,5 @@ def test_version_2_says_what_changed_and_that_it_was_not_reviewed_again(page: Pa
     revised = pane.get_by_test_id("message-text").filter(has_text="Revised:")
     expect(revised).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(revised).not_to_contain_text("Added a direct call to action")  # said once, not twice
-    second.scroll_into_view_if_needed()
+    # the screenshot (taken after the test) shows the change summary
+    second.get_by_text("What changed in version 2").scroll_into_view_if_needed()
