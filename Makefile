@@ -6,11 +6,14 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup run worker migrate test lint bench clean
 
+# Quiet unless something fails: -qq keeps pip's errors and drops its warnings, which here were
+# one "Location … is ignored" per package for each local index a machine's pip.conf lists
+# without that package. The venv's own pip installs this project; no upgrade from an index.
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the dependencies into $(VENV) (once; about a minute)…"
+	@$(PY) -m pip install -qq -e ".[dev]"
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
