@@ -45,7 +45,7 @@ from settings import Settings, SlackMode, describe_error, slack_mode
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
 # `app.py --mode` / `--check` exit status: no Slack credentials (or --sandbox), the sandbox
-# will run. `--mode` only says which mode (`make run` asks before it migrates anything).
+# will run. `--mode` only says which mode (for scripts; `make run` runs start.py, which decides).
 SANDBOX_MODE = 3
 
 
@@ -182,9 +182,13 @@ def run_sandbox(settings: Settings) -> int:
         return 2
 
 
-def main() -> int:
+def setup_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+
+
+def main() -> int:
+    setup_logging()
     try:
         settings = Settings()
         mode = SlackMode.SANDBOX if "--sandbox" in sys.argv else slack_mode(settings)

@@ -124,7 +124,8 @@ def report(runs: list[SandboxRun], bare: list[float], imports: list[float]) -> N
     print(f"  {IMPORT_APP:<44}{app:6.2f} s   ({app / python:4.1f}x baseline)")
     print(f"  {'spawn -> page answering':<44}{page:6.2f} s   ({page / python:4.1f}x baseline,")
     print(f"  {'':<44}{'':6}     {page / app:4.1f}x `import app`)")
-    print(f"  {'spawn -> Sandbox ready line':<44}{ready:6.2f} s   ({ready / python:4.1f}x baseline)")
+    ready_line = "spawn -> Sandbox ready line"
+    print(f"  {ready_line:<44}{ready:6.2f} s   ({ready / python:4.1f}x baseline)")
     verdict = "met" if page < PAGE_GOAL_S else "MISSED"
     print(f"  goal: page answering < {PAGE_GOAL_S:.0f} s: {verdict}")
 

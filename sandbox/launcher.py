@@ -35,8 +35,8 @@ from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError
 from handlers.ingress import wsgi_handler
-from models.db import upgrade
 from sandbox.claude_api import ScriptedClaude
+from sandbox.database import fresh_database
 from sandbox.scripted_department import department_responder
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
@@ -48,6 +48,7 @@ TEAM = "T0SANDBOX"
 BOT_USER = "U0BOT"
 BOT_TOKEN = "xoxb-sandbox"
 SANDBOX_DIR = Path(".sandbox")
+DATABASE_FILE = "sandbox.db"
 PEOPLE = [
     Person("U0MARIA", "maria", "Maria (marketing lead, approves)", is_admin=True),
     Person("U0SAM", "sam", "Sam (colleague, may not approve)"),
@@ -143,7 +144,7 @@ def sandbox_settings(
     a database of the sandbox's own: never DATABASE_URL, whose real turns, tasks and reminders
     its sweeper would otherwise pick up and answer into the stand-in."""
     SANDBOX_DIR.mkdir(exist_ok=True)
-    path = SANDBOX_DIR / "sandbox.db"
+    path = SANDBOX_DIR / DATABASE_FILE
     path.unlink(missing_ok=True)  # the stand-in's Slack starts empty each time; so does this
     database = f"sqlite:///{path.resolve()}"
     update: dict[str, Any] = {
@@ -188,12 +189,13 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
             stub = ScriptedClaude(responder=department_responder)
             claude_url = stack.enter_context(stub).base_url
         local = sandbox_settings(settings, slack, claude_url, redis)
-        upgrade(local.database_url)
+        fresh_database(SANDBOX_DIR / DATABASE_FILE)
+        # The worker command takes the longest to start (it imports the model client too): it
+        # starts first, and the page answers while it does (a mention meanwhile waits queued).
+        worker = stack.enter_context(_worker(local))
         bolt = create_server(wsgi_handler(create_app(local)), host="127.0.0.1", port=0, threads=8)
         threading.Thread(target=_run_quietly, args=(bolt,), daemon=True).start()
         stack.callback(bolt.close)
-        worker = stack.enter_context(_worker(local))
-        _wait_for_workers(local, worker)
         secret = local.slack_signing_secret.get_secret_value() if local.slack_signing_secret else ""
         sender = SlackRequestSender(
             f"http://127.0.0.1:{bolt.effective_port}/slack/events",
@@ -215,11 +217,16 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         )
         web = serve(workspace, "127.0.0.1", settings.port)
         stack.callback(web.shutdown)
-        print(f"Sandbox ready: open http://127.0.0.1:{web.server_address[1]}/  (Ctrl-C stops it)")
-        if scripted:
-            print("Agents answer with a scripted Claude: set ANTHROPIC_API_KEY for real answers.")
-        sys.stdout.flush()
+        page = f"http://127.0.0.1:{web.server_address[1]}/"
+        print(f"The page answers at {page}; the workers are starting…", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
+            _wait_for_workers(local, worker)
+            print(f"Sandbox ready: open {page}  (Ctrl-C stops it)")
+            if scripted:
+                print(
+                    "Agents answer with a scripted Claude: set ANTHROPIC_API_KEY for real answers."
+                )
+            sys.stdout.flush()
             while not stop.is_set() and worker.poll() is None:
                 stop.wait(0.5)
         print("Stopping the sandbox…")
