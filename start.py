@@ -49,15 +49,15 @@ def main() -> int:
         print(str(error), file=sys.stderr)
         return 2
     app.setup_logging()
-    if mode is SlackMode.SANDBOX:
-        return app.run_sandbox(settings)
-    signal.signal(signal.SIGTERM, _interrupt)
     try:
+        if mode is SlackMode.SANDBOX:
+            return app.run_sandbox(settings)
+        signal.signal(signal.SIGTERM, _interrupt)
         return run_slack_app(settings)
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt:  # Ctrl-C while starting: what had started is stopped already
         return 0
 
 
