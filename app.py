@@ -167,28 +167,12 @@ def serve(app: App, settings: Settings) -> None:
 def run_sandbox(settings: Settings) -> int:
     from sandbox import launcher
 
-    if "--sandbox" not in sys.argv:
-        print(
-            "No Slack credentials, so starting the local sandbox. To connect a workspace set "
-            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_BOT_TOKEN and "
-            "SLACK_APP_TOKEN (Socket Mode), in the environment or in .env; create the app "
-            "from manifest.yml. See .env.example for every setting.",
-            file=sys.stderr,
-        )
-    try:
-        return launcher.run(settings, create_app)
-    except StartupError as error:
-        print(str(error), file=sys.stderr)
-        return 2
-
-
-def setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    return launcher.start(settings, create_app, announce="--sandbox" not in sys.argv)
 
 
 def main() -> int:
-    setup_logging()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = Settings()
         mode = SlackMode.SANDBOX if "--sandbox" in sys.argv else slack_mode(settings)

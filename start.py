@@ -13,6 +13,7 @@ in this process; the worker command is the process that loads the model client.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -21,17 +22,15 @@ import threading
 import time
 from collections.abc import Iterator
 from types import FrameType
+from typing import TYPE_CHECKING
 
 from pydantic import ValidationError
-from redis.exceptions import RedisError
-from rq import Queue, Worker
-from sqlalchemy.exc import SQLAlchemyError
 
-import app
 from errors import ConfigError, StartupError
-from jobs.runtime import redis_client
-from models.db import upgrade
 from settings import Settings, SlackMode, describe_error, slack_mode
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 WORKER_READY_S = 60  # the worker command imports every job and the model client first
 WORKER_STOP_S = 30  # running turns finish first
@@ -48,10 +47,15 @@ def main() -> int:
     except ConfigError as error:
         print(str(error), file=sys.stderr)
         return 2
-    app.setup_logging()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         if mode is SlackMode.SANDBOX:
-            return app.run_sandbox(settings)
+            # Not `app` yet: the sandbox starts its worker command first, then builds the app
+            # (create_app below) while the worker loads, each on its own core.
+            from sandbox import launcher
+
+            return launcher.start(settings, create_app, announce="--sandbox" not in sys.argv)
         signal.signal(signal.SIGTERM, _interrupt)
         return run_slack_app(settings)
     except StartupError as error:
@@ -61,8 +65,20 @@ def main() -> int:
         return 0
 
 
+def create_app(settings: Settings) -> App:
+    """app.py's, imported when it is first needed."""
+    import app
+
+    return app.create_app(settings)
+
+
 def run_slack_app(settings: Settings) -> int:
     """Migrate, start the workers and check the app side by side, then serve until stopped."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    import app
+    from models.db import upgrade
+
     try:
         upgrade(settings.database_url)
     except SQLAlchemyError as error:
@@ -100,6 +116,11 @@ def worker_command(stopping: threading.Event) -> Iterator[subprocess.Popen[bytes
 def wait_for_worker(settings: Settings, worker: subprocess.Popen[bytes]) -> bool:
     """True once a worker listens on the queue; False if the command ended (its check failed
     and said why on stderr)."""
+    from redis.exceptions import RedisError
+    from rq import Queue, Worker
+
+    from jobs.runtime import redis_client
+
     queue = Queue(settings.queue_name, connection=redis_client(settings))
     deadline = time.monotonic() + WORKER_READY_S
     while worker.poll() is None:

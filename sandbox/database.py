@@ -14,8 +14,8 @@ import os
 import sqlite3
 from pathlib import Path
 
-from models.db import MIGRATIONS_DIR, upgrade
-
+# models.db (SQLAlchemy, Alembic) is imported only to migrate: a start that copies need not.
+MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 TEMPLATE_PREFIX = "schema-"
 
 
@@ -47,6 +47,8 @@ def _template(directory: Path, key: str) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     template = directory / f"{TEMPLATE_PREFIX}{key}.db"
     if not template.exists():
+        from models.db import upgrade
+
         scratch = directory / f"{TEMPLATE_PREFIX}{key}.{os.getpid()}.tmp"
         scratch.unlink(missing_ok=True)
         upgrade(f"sqlite:///{scratch.resolve()}")

@@ -22,19 +22,16 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import SecretStr
 from redis import ConnectionPool, Redis
 from rq import Queue, Worker
-from slack_bolt import App
-from waitress.server import create_server
 
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
-from errors import ConfigError
-from handlers.ingress import wsgi_handler
+from errors import ConfigError, StartupError
 from sandbox.claude_api import ScriptedClaude
 from sandbox.database import fresh_database
 from sandbox.scripted_department import department_responder
@@ -42,6 +39,9 @@ from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.web_server import Person, SandboxChannel, Workspace, serve
 from settings import Settings, as_environment
+
+if TYPE_CHECKING:
+    from slack_bolt import App
 
 REPO = Path(__file__).resolve().parent.parent
 TEAM = "T0SANDBOX"
@@ -163,6 +163,24 @@ def sandbox_settings(
     return settings.model_copy(update=update)
 
 
+def start(settings: Settings, create_app: Callable[[Settings], App], *, announce: bool) -> int:
+    """`run`, saying first (`announce`) which settings would connect a workspace instead, and
+    ending a failed start with its one line."""
+    if announce:
+        print(
+            "No Slack credentials, so starting the local sandbox. To connect a workspace set "
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_BOT_TOKEN and "
+            "SLACK_APP_TOKEN (Socket Mode), in the environment or in .env; create the app "
+            "from manifest.yml. See .env.example for every setting.",
+            file=sys.stderr,
+        )
+    try:
+        return run(settings, create_app)
+    except StartupError as error:
+        print(str(error), file=sys.stderr)
+        return 2
+
+
 def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
     """Start everything, print the URL, block until Ctrl-C; then stop it all. `create_app`
     is app.py's, handed in by app.py (which imports this module) so the two do not import
@@ -193,8 +211,7 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         # The worker command takes the longest to start (it imports the model client too): it
         # starts first, and the page answers while it does (a mention meanwhile waits queued).
         worker = stack.enter_context(_worker(local))
-        bolt = create_server(wsgi_handler(create_app(local)), host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=_run_quietly, args=(bolt,), daemon=True).start()
+        bolt = _serve_bolt(create_app(local))
         stack.callback(bolt.close)
         secret = local.slack_signing_secret.get_secret_value() if local.slack_signing_secret else ""
         sender = SlackRequestSender(
@@ -256,6 +273,18 @@ def _agents(roster: Roster) -> list[dict[str, Any]]:
         }
         for a in roster.agents
     ]
+
+
+def _serve_bolt(app: App) -> Any:
+    """The real Bolt app on waitress, on a free port. Imported here, as `create_app` imports
+    the app: after the worker command has started, so both load side by side."""
+    from waitress.server import create_server
+
+    from handlers.ingress import wsgi_handler
+
+    server = create_server(wsgi_handler(app), host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=_run_quietly, args=(server,), daemon=True).start()
+    return server
 
 
 def _run_quietly(server: Any) -> None:

@@ -15,7 +15,9 @@ from redis import Redis
 from rq import Queue, Worker
 from sqlalchemy import text
 
+from models import db
 from models.db import assert_migrated, make_engine, upgrade
+from sandbox import database
 from sandbox.claude_api import ScriptedClaude
 from sandbox.database import TEMPLATE_PREFIX, fresh_database, schema_key
 from sandbox.slack_api import SlackStandIn
@@ -194,6 +196,12 @@ def test_the_sandbox_database_is_copied_from_a_template_made_once(tmp_path: Path
     engine.dispose()
     assert "scratch" not in tables
     assert template.stat().st_mtime_ns == made_at
+
+
+def test_the_template_is_keyed_on_the_migrations_alembic_runs() -> None:
+    """sandbox.database names the directory itself (so a start that copies never imports
+    SQLAlchemy or Alembic): the same one models.db migrates from."""
+    assert database.MIGRATIONS_DIR == db.MIGRATIONS_DIR
 
 
 def test_a_changed_migration_makes_a_new_template_key(tmp_path: Path) -> None:
