@@ -76,7 +76,6 @@ def run_slack_app(settings: Settings) -> int:
     """Migrate, start the workers and check the app side by side, then serve until stopped."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    import app
     from models.db import upgrade
 
     try:
@@ -85,14 +84,22 @@ def run_slack_app(settings: Settings) -> int:
         raise ConfigError(f"Cannot migrate DATABASE_URL: {error.__class__.__name__}") from error
     stopping = threading.Event()
     with worker_command(stopping) as worker:
+        import app  # while the worker command loads, on the other core
+
         bolt = app.create_app(settings)
         if not wait_for_worker(settings, worker):
-            return worker.returncode or 1  # it printed why
+            return _failed(worker)  # it printed why
         threading.Thread(target=_stop_when_gone, args=(worker, stopping), daemon=True).start()
-        app.serve(bolt, settings)
+        with contextlib.suppress(KeyboardInterrupt):  # Ctrl-C, SIGTERM, or the worker gone
+            app.serve(bolt, settings)
         if worker.poll() is not None:
-            return worker.returncode or 1
+            return _failed(worker)
     return 0
+
+
+def _failed(worker: subprocess.Popen[bytes]) -> int:
+    """The worker command's exit status, or 1 if a signal ended it."""
+    return worker.returncode if worker.returncode and worker.returncode > 0 else 1
 
 
 @contextlib.contextmanager
@@ -111,6 +118,9 @@ def worker_command(stopping: threading.Event) -> Iterator[subprocess.Popen[bytes
         except subprocess.TimeoutExpired:
             os.killpg(process.pid, signal.SIGKILL)
             process.wait()
+        # A supervisor that was killed leaves its RQ workers behind: stop them warmly too.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGTERM)
 
 
 def wait_for_worker(settings: Settings, worker: subprocess.Popen[bytes]) -> bool:

@@ -4,6 +4,7 @@ the web process never loads the model client; the sandbox's database comes from 
 from __future__ import annotations
 
 import json
+import os
 import secrets
 import signal
 import subprocess
@@ -143,6 +144,29 @@ def test_start_migrates_starts_the_workers_and_ctrl_c_stops_both(
     assert _processes_with(slack_app_env["QUEUE_NAME"]) == []
     assert Worker.count(queue=queue) == 0
     assert "Traceback" not in log.read_text()
+
+
+def test_the_worker_command_dying_stops_the_app(
+    tmp_path: Path, slack_app_env: dict[str, str]
+) -> None:
+    """An app whose workers are gone would take requests nobody answers: it stops, saying so,
+    and leaves none of the worker command's processes behind."""
+    process, log = _start(tmp_path, slack_app_env)
+    marker = slack_app_env["QUEUE_NAME"]
+    try:
+        assert wait_until(lambda: "Listening on" in log.read_text(), START_TIMEOUT_S)
+        [supervisor] = [p for p in _processes_with(marker) if _parent(p) == process.pid]
+        os.kill(supervisor, signal.SIGKILL)
+        assert process.wait(timeout=45) == 1, log.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert "The worker command stopped (exit -9); stopping." in log.read_text()
+    assert wait_until(lambda: _processes_with(marker) == [], 30)
+
+
+def _parent(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
 
 
 @pytest.mark.parametrize(
