@@ -6,29 +6,26 @@ STAMP := $(VENV)/.installed
 
 .PHONY: setup run worker migrate test lint bench clean
 
+# Quiet unless something fails: -qq keeps pip's errors and drops its warnings, which here were
+# one "Location … is ignored" per package for each local index a machine's pip.conf lists
+# without that package. The venv's own pip installs this project; no upgrade from an index.
 $(STAMP): pyproject.toml
-	test -x $(PY) || $(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[dev]"
-	touch $(STAMP)
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	@echo "Installing the dependencies into $(VENV) (once; about a minute)…"
+	@$(PY) -m pip install -qq -e ".[dev]"
+	@touch $(STAMP)
 
 setup: $(STAMP)
 
 migrate: $(STAMP)
 	$(PY) -m models.migrate
 
-# The product: with Slack credentials the Slack app and its workers (HTTP or Socket Mode);
-# with no Slack credential at all, the local sandbox, which brings its own database and Redis
-# db (so nothing is migrated here). A half-set Slack configuration stops with one line.
-# Ctrl-C stops it all.
+# The product: with Slack credentials the Slack app and its workers (HTTP or Socket Mode),
+# the database migrated first; with no Slack credential at all, the local sandbox, which brings
+# its own database and Redis db. One process (start.py) decides, checks and starts: a
+# half-set Slack configuration or a failed check stops with one line. Ctrl-C stops it all.
 run: $(STAMP)
-	@$(PY) app.py --mode >/dev/null; status=$$?; \
-	if [ $$status -eq 3 ]; then exec $(PY) app.py; fi; \
-	[ $$status -eq 0 ] || exit $$status; \
-	$(PY) -m models.migrate || exit $$?; \
-	$(PY) app.py --check || exit $$?; \
-	$(PY) -m jobs.worker --check || exit $$?; \
-	trap 'kill 0' INT TERM EXIT; $(PY) -m jobs.worker & $(PY) app.py
+	@exec $(PY) start.py
 
 worker: migrate
 	$(PY) -m jobs.worker
@@ -58,6 +55,7 @@ bench: $(STAMP)
 	$(PY) -m bench.campaign_engine
 	$(PY) -m bench.campaign_ack
 	$(PY) -m bench.standup
+	$(PY) -m bench.startup
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

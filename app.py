@@ -45,7 +45,7 @@ from settings import Settings, SlackMode, describe_error, slack_mode
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
 # `app.py --mode` / `--check` exit status: no Slack credentials (or --sandbox), the sandbox
-# will run. `--mode` only says which mode (`make run` asks before it migrates anything).
+# will run. `--mode` only says which mode (for scripts; `make run` runs start.py, which decides).
 SANDBOX_MODE = 3
 
 
@@ -167,19 +167,7 @@ def serve(app: App, settings: Settings) -> None:
 def run_sandbox(settings: Settings) -> int:
     from sandbox import launcher
 
-    if "--sandbox" not in sys.argv:
-        print(
-            "No Slack credentials, so starting the local sandbox. To connect a workspace set "
-            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_BOT_TOKEN and "
-            "SLACK_APP_TOKEN (Socket Mode), in the environment or in .env; create the app "
-            "from manifest.yml. See .env.example for every setting.",
-            file=sys.stderr,
-        )
-    try:
-        return launcher.run(settings, create_app)
-    except StartupError as error:
-        print(str(error), file=sys.stderr)
-        return 2
+    return launcher.start(settings, create_app, announce="--sandbox" not in sys.argv)
 
 
 def main() -> int:

@@ -22,33 +22,34 @@ import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import yaml
 from pydantic import SecretStr
 from redis import ConnectionPool, Redis
 from rq import Queue, Worker
-from slack_bolt import App
-from waitress.server import create_server
 
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
-from errors import ConfigError
-from handlers.ingress import wsgi_handler
-from models.db import upgrade
+from errors import ConfigError, StartupError
 from sandbox.approvers import with_approvers
 from sandbox.claude_api import ScriptedClaude
+from sandbox.database import fresh_database
 from sandbox.scripted_department import department_responder
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.web_server import Person, SandboxChannel, Workspace, serve
 from settings import Settings, as_environment
 
+if TYPE_CHECKING:
+    from slack_bolt import App
+
 REPO = Path(__file__).resolve().parent.parent
 TEAM = "T0SANDBOX"
 BOT_USER = "U0BOT"
 BOT_TOKEN = "xoxb-sandbox"
 SANDBOX_DIR = Path(".sandbox")
+DATABASE_FILE = "sandbox.db"
 PEOPLE = [
     Person("U0MARIA", "maria", "Maria (marketing lead, approves)", is_admin=True),
     Person("U0SAM", "sam", "Sam (colleague, may not approve)"),
@@ -145,7 +146,7 @@ def sandbox_settings(
     a database of the sandbox's own: never DATABASE_URL, whose real turns, tasks and reminders
     its sweeper would otherwise pick up and answer into the stand-in."""
     SANDBOX_DIR.mkdir(exist_ok=True)
-    path = SANDBOX_DIR / "sandbox.db"
+    path = SANDBOX_DIR / DATABASE_FILE
     path.unlink(missing_ok=True)  # the stand-in's Slack starts empty each time; so does this
     database = f"sqlite:///{path.resolve()}"
     update: dict[str, Any] = {
@@ -164,6 +165,24 @@ def sandbox_settings(
     if claude_url is not None:
         update |= {"anthropic_api_key": SecretStr("sandbox"), "anthropic_base_url": claude_url}
     return settings.model_copy(update=update)
+
+
+def start(settings: Settings, create_app: Callable[[Settings], App], *, announce: bool) -> int:
+    """`run`, saying first (`announce`) which settings would connect a workspace instead, and
+    ending a failed start with its one line."""
+    if announce:
+        print(
+            "No Slack credentials, so starting the local sandbox. To connect a workspace set "
+            "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET (HTTP mode) or SLACK_BOT_TOKEN and "
+            "SLACK_APP_TOKEN (Socket Mode), in the environment or in .env; create the app "
+            "from manifest.yml. See .env.example for every setting.",
+            file=sys.stderr,
+        )
+    try:
+        return run(settings, create_app)
+    except StartupError as error:
+        print(str(error), file=sys.stderr)
+        return 2
 
 
 def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
@@ -192,12 +211,12 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
             stub = ScriptedClaude(responder=department_responder)
             claude_url = stack.enter_context(stub).base_url
         local = sandbox_settings(settings, slack, claude_url, redis)
-        upgrade(local.database_url)
-        bolt = create_server(wsgi_handler(create_app(local)), host="127.0.0.1", port=0, threads=8)
-        threading.Thread(target=_run_quietly, args=(bolt,), daemon=True).start()
-        stack.callback(bolt.close)
+        fresh_database(SANDBOX_DIR / DATABASE_FILE)
+        # The worker command takes the longest to start (it imports the model client too): it
+        # starts first, and the page answers while it does (a mention meanwhile waits queued).
         worker = stack.enter_context(_worker(local))
-        _wait_for_workers(local, worker)
+        bolt = _serve_bolt(create_app(local))
+        stack.callback(bolt.close)
         secret = local.slack_signing_secret.get_secret_value() if local.slack_signing_secret else ""
         sender = SlackRequestSender(
             f"http://127.0.0.1:{bolt.effective_port}/slack/events",
@@ -219,11 +238,16 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         )
         web = serve(workspace, "127.0.0.1", settings.port)
         stack.callback(web.shutdown)
-        print(f"Sandbox ready: open http://127.0.0.1:{web.server_address[1]}/  (Ctrl-C stops it)")
-        if scripted:
-            print("Agents answer with a scripted Claude: set ANTHROPIC_API_KEY for real answers.")
-        sys.stdout.flush()
+        page = f"http://127.0.0.1:{web.server_address[1]}/"
+        print(f"The page answers at {page}; the workers are starting…", flush=True)
         with contextlib.suppress(KeyboardInterrupt):
+            _wait_for_workers(local, worker)
+            print(f"Sandbox ready: open {page}  (Ctrl-C stops it)")
+            if scripted:
+                print(
+                    "Agents answer with a scripted Claude: set ANTHROPIC_API_KEY for real answers."
+                )
+            sys.stdout.flush()
             while not stop.is_set() and worker.poll() is None:
                 stop.wait(0.5)
         print("Stopping the sandbox…")
@@ -253,6 +277,18 @@ def _agents(roster: Roster) -> list[dict[str, Any]]:
         }
         for a in roster.agents
     ]
+
+
+def _serve_bolt(app: App) -> Any:
+    """The real Bolt app on waitress, on a free port. Imported here, as `create_app` imports
+    the app: after the worker command has started, so both load side by side."""
+    from waitress.server import create_server
+
+    from handlers.ingress import wsgi_handler
+
+    server = create_server(wsgi_handler(app), host="127.0.0.1", port=0, threads=8)
+    threading.Thread(target=_run_quietly, args=(server,), daemon=True).start()
+    return server
 
 
 def _run_quietly(server: Any) -> None:

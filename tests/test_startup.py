@@ -30,7 +30,7 @@ def _run(
 
 
 def test_app_check_without_slack_credentials_reports_sandbox_mode(tmp_path: Path) -> None:
-    """`make run` asks first: exit 3 means "no Slack credentials, app.py runs the sandbox"."""
+    """Scripts may ask first: exit 3 means "no Slack credentials, app.py runs the sandbox"."""
     result = _run([str(REPO / "app.py"), "--check"], {}, tmp_path)
     assert result.returncode == 3
     assert "Traceback" not in result.stderr
