@@ -219,9 +219,8 @@ def _show(message: Message, markdown: str | None, chunks: list[dict[str, Any]]) 
         elif chunk["type"] == "plan_update":
             view["title"] = chunk["title"]
         elif chunk["type"] == "task_update":
-            task = {
-                k: chunk[k] for k in ("id", "title", "status", "details", "output") if k in chunk
-            }
+            keys: tuple[str, ...] = ("id", "title", "status", "details", "output")
+            task: dict[str, Any] = {k: chunk[k] for k in keys if k in chunk}
             tasks: list[dict[str, Any]] = view["tasks"]
             index = next((i for i, t in enumerate(tasks) if t["id"] == task["id"]), None)
             if index is None:
