@@ -27,8 +27,9 @@ from jobs.claude.usage import record_call, within_budget
 from jobs.department.delegation import enqueue_task
 from jobs.queue import RUN_TURN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack import edit_budget, unreachable
+from jobs.slack import unreachable
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
+from jobs.slack.streams import reply_thread_ts, reply_writer, show_working
 from jobs.slack.text import from_slack
 from models import tasks, threads, turns
 from models.leases import TURNS, this_process
@@ -116,15 +117,12 @@ class TurnRunner:
             return TurnStatus.FAILED.value
 
     def _writer(self, turn: Turn, agent: Agent) -> ReplyWriter:
-        return ReplyWriter(
-            self.rt.slack,
-            self.rt.sessions,
-            ReplyTarget(turn.team_id, turn.id, turn.channel_id, turn.thread_ts),
-            Persona(agent.display_name, agent.icon_emoji),
-            min_interval_s=self.rt.settings.stream_update_interval_s,
-            interim_client=self.rt.slack_best_effort,
-            budget=edit_budget.for_team(self.rt, turn.team_id),
-        )
+        """Native or edit-based streaming (jobs/slack/streams.py); a top-level DM message is
+        answered in the DM itself, not in a thread."""
+        thread_ts = reply_thread_ts(turn.channel_id, turn.thread_ts, turn.message_ts)
+        target = ReplyTarget(turn.team_id, turn.id, turn.channel_id, thread_ts)
+        persona = Persona(agent.display_name, agent.icon_emoji)
+        return reply_writer(self.rt, target, persona, asked_by=turn.user_id)
 
     def _give_up(self, turn: Turn, claim: turns.Claim) -> str:
         """Past MAX_TURN_ATTEMPTS runs: say so in the thread, spend nothing more. If even that
@@ -145,7 +143,7 @@ class TurnRunner:
         writer = self._writer(turn, agent)
         if is_help(agent, turn.text):
             return self._reply(turn, claim, writer, conversation, agent, help_text(self.rt))
-        writer.render(PLACEHOLDER, final=True)
+        show_working(self.rt, writer, PLACEHOLDER)
         request = LlmRequest(
             model=self.rt.settings.model_for(agent.model_tier),
             system=self.rt.prompts.system_prompt(agent),
