@@ -195,7 +195,10 @@ class TurnRunner:
             threads.record_reply(
                 session,
                 conversation,
-                ts=writer.first_ts or turn.message_ts,
+                # Right after its question: the reply may be posted after a follow-up was
+                # sent (the status, not a placeholder, showed it was coming), and that
+                # follow-up's turn must see it as the answer before it.
+                ts=f"{turn.message_ts}1",
                 agent_id=agent.id,
                 turn_id=turn.id,
                 text=text,
