@@ -118,6 +118,9 @@ class Settings(BaseSettings):
     # Replies in threads stream with chat.startStream/appendStream/stopStream (the rule is in
     # jobs/slack/streams.py); off: every reply is a placeholder edited with chat.update.
     slack_native_streaming: bool = True
+    # A manager's delegations, reviews and gates shown as a live plan in the request's thread
+    # (jobs/department/plan_view.py); off: only the replies and the assignment links.
+    show_work_plans: bool = True
     # Slack limits chat.update per workspace (Tier 3, 50+/min), not per worker: every worker's
     # streaming edits share this budget, the most any minute sees (jobs/slack/edit_budget.py).
     slack_chat_update_per_minute: int = Field(default=40, ge=6, le=600)

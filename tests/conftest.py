@@ -158,6 +158,7 @@ def make_settings(
         # The flows assert on edit-based streaming (placeholder or status, then edits);
         # native streaming has its own tests (tests/test_native_streaming.py), which turn it on.
         "slack_native_streaming": False,
+        "show_work_plans": False,  # tests/test_plan_view.py shows them
     }
     values.update(extra)
     return Settings(**values)

@@ -24,6 +24,7 @@ from jobs.agent.tools import DepartmentTools, offered_tools
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
+from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task
 from jobs.queue import RUN_TURN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
@@ -178,6 +179,8 @@ class TurnRunner:
         text = result.text or "_(The model returned an empty answer.)_"
         status = self._reply(turn, claim, writer, conversation, agent, text)
         request_task.close(waiting=bool(tools.created), answer=text)
+        if request_task.task is not None:  # it handed work out: the plan shows it
+            plan_view.ask_refresh(self.rt, request_task.task)
         return status
 
     def _reply(

@@ -20,7 +20,7 @@ OUTSIDE = "C0OUTSIDE"
 DM = "D0ALICE"
 ALICE = "U0ALICE"
 TEAM = "T0TEST"
-FOR_ALICE = {"recipient_user_id": ALICE, "recipient_team_id": TEAM}
+FOR_ALICE: dict[str, Any] = {"recipient_user_id": ALICE, "recipient_team_id": TEAM}
 
 
 @pytest.fixture
