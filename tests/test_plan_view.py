@@ -18,12 +18,13 @@ def _plans(slack: SlackStandIn, asked: str) -> list[dict[str, Any]]:
     return [
         m
         for m in slack.messages(CHANNEL_CONTENT, asked)
-        if m.get("bot_id")
-        and str((m.get("metadata") or {}).get("event_payload", {}).get("turn_id", "")).startswith(
-            "plan"
+        if (
+            m.get("bot_id")
+            and str(
+                (m.get("metadata") or {}).get("event_payload", {}).get("turn_id", "")
+            ).startswith("plan")
         )
-        or "stream" in m
-        and m["stream"]["mode"] == "plan"
+        or ("stream" in m and m["stream"]["mode"] == "plan")
     ]
 
 
