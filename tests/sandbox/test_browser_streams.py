@@ -82,7 +82,9 @@ def client(standin: SlackStandIn) -> WebClient:
 
 def _ask(page: Page, standin: SlackStandIn, text: str) -> str:
     asked = standin.add_message(GENERAL, user=MARIA, text=text)
-    page.get_by_test_id("message").filter(has_text=text).get_by_test_id("reply-in-thread").click(force=True)
+    page.get_by_test_id("message").filter(has_text=text).get_by_test_id("reply-in-thread").click(
+        force=True
+    )
     return asked
 
 
