@@ -33,6 +33,7 @@ from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.streams import reply_thread_ts, reply_writer, show_working
 from jobs.slack.text import from_slack
 from models import tasks, threads, turns
+from models.dm_history import dm_history
 from models.leases import TURNS, this_process
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
 from models.work import Task, TaskStatus
@@ -250,13 +251,14 @@ class TurnRunner:
     ) -> list[ChatMessage]:
         if threads.needs_context(conversation, turn):
             self._load_thread_context(conversation, turn)
+        limit = self.rt.settings.history_max_messages
         with self.rt.sessions() as session:
-            rows = threads.history(
-                session,
-                conversation,
-                upto_ts=turn.message_ts,
-                limit=self.rt.settings.history_max_messages,
-            )
+            if reply_thread_ts(turn.channel_id, turn.thread_ts, turn.message_ts) is None:
+                rows = dm_history(  # answered in the DM itself: the DM is the conversation
+                    session, turn.team_id, turn.channel_id, upto_ts=turn.message_ts, limit=limit
+                )
+            else:
+                rows = threads.history(session, conversation, upto_ts=turn.message_ts, limit=limit)
         messages = [self._as_chat(row, agent) for row in rows]
         while messages and messages[0].role != "user":
             messages.pop(0)
