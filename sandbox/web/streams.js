@@ -8,8 +8,10 @@ const TASK_ICONS = { pending: '◻️', in_progress: '⏳', complete: '✅', err
 /** The plan (or timeline) of tasks a streamed message shows, below its text. */
 function renderStreamView(msg) {
   const view = msg.stream;
-  const box = element('div', view.live ? 'stream-view is-live' : 'stream-view', { 'data-testid': 'plan' });
-  if (!view.tasks.length && !view.title) {
+  const isPlan = Boolean(view.tasks.length || view.title);
+  const box = element('div', view.live ? 'stream-view is-live' : 'stream-view',
+    { 'data-testid': isPlan ? 'plan' : 'stream', 'data-live': String(Boolean(view.live)) });
+  if (!isPlan) {
     if (view.live) box.append(element('span', 'stream-cursor', { 'aria-label': 'streaming' }, '▍'));
     return box;
   }

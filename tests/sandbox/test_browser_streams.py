@@ -1,10 +1,16 @@
 """The sandbox page shows Slack's AI surfaces (Debian's Chromium driven by Playwright): the
 thread status while an agent works, a natively streamed reply without "(edited)", and a
-manager's plan moving live. One page server and stand-in for the whole file; each test uses
-its own thread, so none depends on another having run."""
+manager's plan moving live.
+
+Two shared set-ups, each built once for the file: the real sandbox (`python app.py`, its
+scripted Claude thinking a moment before each answer so the status can be seen) for the
+department at work end to end, and a page over a bare stand-in where the test plays the app's
+Web API calls step by step (each state held as long as the test looks). Every test uses its
+own thread, so none depends on another having run."""
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -17,6 +23,7 @@ from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.web_server import Person, SandboxChannel, Workspace, serve
 from tests.conftest import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM
+from tests.sandbox.conftest import Sandbox, start_sandbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 GENERAL = "C0GENERAL"
@@ -24,6 +31,78 @@ MARIA = "U0MARIA"
 CMO = {"username": "CMO", "icon_emoji": ":bust_in_silhouette:"}
 FOR_MARIA = {"recipient_user_id": MARIA, "recipient_team_id": TEAM}
 TIMEOUT_MS = 10_000
+WORK_TIMEOUT_MS = 90_000  # the department's whole flow on a busy 2-core machine
+THINK_S = "1.5"  # the scripted Claude's pause before each answer: the status shows meanwhile
+
+
+@pytest.fixture(scope="module")
+def department(
+    tmp_path_factory: pytest.TempPathFactory, _stopping_sandboxes: list[Sandbox]
+) -> Iterator[Sandbox]:
+    running = start_sandbox(
+        tmp_path_factory.mktemp("streams"), extra_env={"SANDBOX_THINK_S": THINK_S}
+    )
+    yield running
+    if running.process.poll() is None:
+        running.process.send_signal(signal.SIGINT)
+    _stopping_sandboxes.append(running)
+
+
+@pytest.fixture()
+def live(browser: Browser, department: Sandbox, request: pytest.FixtureRequest) -> Iterator[Page]:
+    context = browser.new_context(viewport={"width": 1280, "height": 800})
+    opened = context.new_page()
+    opened.goto(department.url)
+    opened.get_by_test_id("user-picker").select_option(MARIA)
+    yield opened
+    ARTIFACTS.mkdir(exist_ok=True)
+    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    context.close()
+
+
+def _mention(page: Page, channel: str, text: str) -> None:
+    page.get_by_test_id(f"channel-{channel}").click()
+    composer = page.get_by_test_id("composer")
+    composer.fill(f"@Marketing Dept {text}")
+    composer.press("Enter")
+    mine = page.get_by_test_id("message").filter(has_text=text)
+    expect(mine).to_have_count(1, timeout=TIMEOUT_MS)
+    mine.get_by_test_id("reply-in-thread").click(force=True)
+
+
+def test_an_agent_at_work_shows_its_status_then_streams_without_edited(live: Page) -> None:
+    _mention(live, "general", "copywriter: three taglines for our AI analytics launch")
+
+    status = live.locator("#status-thread")
+    expect(status).to_contain_text("Copywriter is thinking…", timeout=TIMEOUT_MS)
+    ARTIFACTS.mkdir(exist_ok=True)
+    live.screenshot(path=str(ARTIFACTS / "status_while_the_copywriter_works.png"))
+    reply = live.locator('#thread-list [data-testid="message"][data-username="Copywriter"]')
+    expect(reply.get_by_test_id("message-text")).to_contain_text(
+        "AI analytics", timeout=WORK_TIMEOUT_MS
+    )
+    expect(status).to_have_count(0)
+    expect(reply.locator('[data-testid="stream"][data-live="false"]')).to_have_count(
+        1, timeout=WORK_TIMEOUT_MS
+    )  # the stream stopped
+    expect(reply.locator(".edited")).to_have_count(0)
+
+
+def test_a_managers_delegation_is_a_plan_moving_live(live: Page) -> None:
+    _mention(live, "mkt-content", "content manager: we need a blog post about AI in marketing")
+
+    plan = live.locator('#thread-list [data-testid="plan"]').filter(
+        has=live.get_by_test_id("plan-title")
+    )
+    expect(plan).to_have_count(1, timeout=WORK_TIMEOUT_MS)
+    tasks = plan.get_by_test_id("plan-task")
+    expect(tasks.first).to_be_visible()
+    not_done = plan.locator('[data-testid="plan-task"]:not([data-status="complete"])')
+    expect(not_done.first).to_be_visible(timeout=TIMEOUT_MS)  # seen while the work goes on
+    ARTIFACTS.mkdir(exist_ok=True)
+    live.screenshot(path=str(ARTIFACTS / "plan_while_the_team_works.png"))
+    expect(not_done).to_have_count(0, timeout=WORK_TIMEOUT_MS)  # every task moved to complete
+    expect(tasks.first).to_contain_text("✅")
 
 
 @pytest.fixture(scope="module")
