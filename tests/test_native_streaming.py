@@ -9,7 +9,7 @@ import pytest
 
 from jobs.runtime import Runtime
 from jobs.slack.post_once import METADATA_EVENT, PART_MAX_CHARS, Persona, ReplyTarget, ReplyWriter
-from jobs.slack.streams import StreamWriter, reply_thread_ts, reply_writer
+from jobs.slack.streams import StreamWriter, as_markdown, reply_thread_ts, reply_writer
 from models import posts
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.slack_api import SlackStandIn
@@ -159,3 +159,17 @@ def test_where_slack_refuses_a_stream_the_reply_is_posted_and_edited(
     [reply] = _bot_replies(slack, thread)
     assert reply["text"] == "Hello"
     assert len(_posts_in(slack, thread)) == 1
+
+
+def test_stream_text_never_becomes_a_link(
+    streaming: tuple[Runtime, Any], slack: SlackStandIn
+) -> None:
+    rt, _ = streaming
+    thread = _parent(rt)
+    writer = _writer(rt, thread)
+
+    writer.render("See [our pricing](https://evil.example) <!channel> & more", final=True)
+
+    sent = "".join(str(c.args["markdown_text"]) for c in slack.calls_to("chat.appendStream"))
+    assert sent == ("See \\[our pricing\\](https://evil.example) &lt;!channel&gt; &amp; more")
+    assert as_markdown("a\\[") == "a\\\\\\["

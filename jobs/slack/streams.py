@@ -21,6 +21,7 @@ turn id, part 0). One gap stays: a worker killed between startStream's answer an
 ts leaves an empty stream (a stream carries no metadata until it stops, so it cannot be found),
 and the retry posts the reply anew.
 
+Stream text is markdown, not mrkdwn (`as_markdown`: no link syntax gets through).
 Appends are interim renders: throttled like edits (`min_interval_s`), best effort (a 429 is
 skipped, the next one carries the text); appendStream is Tier 4 and takes no edit token.
 """
@@ -119,6 +120,14 @@ def set_status(client: WebClient, channel_id: str, thread_ts: str, persona: Pers
     return True
 
 
+def as_markdown(escaped: str) -> str:
+    """Escaped mrkdwn as stream text, which Slack reads as markdown: `&`, `<`, `>` stay
+    entities, and brackets are backslash-escaped, so a model's or a person's
+    `[label](https://…)` shows as typed and never becomes a link hiding its address (mrkdwn
+    has no such syntax; `<url|label>` is escaped already)."""
+    return escaped.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+
+
 Mode = Literal["new", "live", "edits"]
 
 
@@ -192,7 +201,9 @@ class StreamWriter(ReplyWriter):
         delta = escaped[len(self._streamed) :]
         client = self._client if final else self._interim_client
         if delta:
-            client.chat_appendStream(channel=self._target.channel_id, ts=ts, markdown_text=delta)
+            client.chat_appendStream(
+                channel=self._target.channel_id, ts=ts, markdown_text=as_markdown(delta)
+            )
             self._streamed = escaped
             self._sent[0] = escaped
         if final:

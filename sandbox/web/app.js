@@ -74,7 +74,7 @@ const isVisibleChannel = (ch) => Boolean(ch) && (!ch.is_im || ch.user === state.
 /** Slack clients show blocks instead of `text` when a message has them. */
 function fillMessageBody(target, msg, surface) {
   if (Array.isArray(msg.blocks) && msg.blocks.length) target.append(renderBlocks(msg.blocks, surface));
-  else target.innerHTML = renderMrkdwn(msg.text);
+  else target.innerHTML = renderMrkdwn(msg.stream ? streamedText(msg.text) : msg.text);
   if (msg.stream) target.append(renderStreamView(msg)); // streams.js: a plan, a live cursor
   return target;
 }

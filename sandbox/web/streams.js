@@ -3,6 +3,11 @@
 // works, and the plan a streamed message carries (a titled list of tasks with their states).
 // app.js calls renderStreamView for each message and refreshStatuses on every refresh.
 
+/** A stream's text is markdown: the app backslash-escapes brackets (and backslashes) in it. */
+function streamedText(text) {
+  return String(text || '').replace(/\\([\\[\]])/g, '$1');
+}
+
 const TASK_ICONS = { pending: '◻️', in_progress: '⏳', complete: '✅', error: '⚠️' };
 
 /** The plan (or timeline) of tasks a streamed message shows, below its text. */
