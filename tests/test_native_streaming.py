@@ -14,7 +14,16 @@ from models import posts
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_streams import state_of
-from tests.conftest import CHANNEL_GENERAL, DM_CHANNEL, HUMAN, TEAM, app_with, mention, work
+from tests.conftest import (
+    CHANNEL_GENERAL,
+    DM_CHANNEL,
+    HUMAN,
+    TEAM,
+    ServedApp,
+    app_with,
+    mention,
+    work,
+)
 
 PERSONA = Persona("Copywriter", ":writing_hand:")
 
@@ -173,3 +182,18 @@ def test_stream_text_never_becomes_a_link(
     sent = "".join(str(c.args["markdown_text"]) for c in slack.calls_to("chat.appendStream"))
     assert sent == ("See \\[our pricing\\](https://evil.example) &lt;!channel&gt; &amp; more")
     assert as_markdown("a\\[") == "a\\\\\\["
+
+
+def test_where_slack_refuses_the_status_the_placeholder_is_the_sign(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    claude.enqueue(TextReply("Three taglines."))
+    slack.fail_next("assistant.threads.setStatus", status=200, error="missing_scope")
+    asked = mention(bolt.sender, slack, CHANNEL_GENERAL, "copywriter: three taglines")
+
+    work(runtime)
+
+    posts = _posts_in(slack, asked)
+    assert posts[0].args["text"] == "_On it…_"
+    [reply] = _bot_replies(slack, asked)
+    assert reply["text"] == "Three taglines."

@@ -119,7 +119,8 @@ class Plan:
                 posts.save_ts(session, record, ts)  # before anything else: a re-run finds it
                 if how != "started" or not self.done:
                     return how
-        return "streamed" if self._append(ts) else self._edit(ts)
+        streamed = self._append(ts)
+        return self._edit(ts) if streamed == "not-streaming" else streamed
 
     # -- native stream -----------------------------------------------------------------------
 
@@ -156,8 +157,9 @@ class Plan:
         )
         return str(response["ts"])
 
-    def _append(self, ts: str) -> bool:
-        """Bring a live stream up to date; False if it no longer streams (or never did)."""
+    def _append(self, ts: str) -> str:
+        """Bring a live stream up to date: "streamed", "held" (rate limited: the next refresh
+        carries it), or "not-streaming" (it expired, or the plan is a Block Kit message)."""
         try:
             self.rt.slack_best_effort.chat_appendStream(
                 channel=self.target.channel_id, ts=ts, chunks=self.task_chunks()
@@ -167,8 +169,8 @@ class Plan:
         except SlackApiError as error:
             if unreachable.is_unreachable(error):
                 raise
-            return False
-        return True
+            return "held" if error.response.get("error") == "ratelimited" else "not-streaming"
+        return "streamed"
 
     def _stop(self, ts: str) -> None:
         self.rt.slack.chat_stopStream(
