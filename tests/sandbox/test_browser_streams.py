@@ -13,6 +13,7 @@ from __future__ import annotations
 import signal
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
@@ -28,8 +29,8 @@ from tests.sandbox.conftest import Sandbox, start_sandbox
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 GENERAL = "C0GENERAL"
 MARIA = "U0MARIA"
-CMO = {"username": "CMO", "icon_emoji": ":bust_in_silhouette:"}
-FOR_MARIA = {"recipient_user_id": MARIA, "recipient_team_id": TEAM}
+CMO: dict[str, Any] = {"username": "CMO", "icon_emoji": ":bust_in_silhouette:"}
+FOR_MARIA: dict[str, Any] = {"recipient_user_id": MARIA, "recipient_team_id": TEAM}
 TIMEOUT_MS = 10_000
 WORK_TIMEOUT_MS = 90_000  # the department's whole flow on a busy 2-core machine
 THINK_S = "1.5"  # the scripted Claude's pause before each answer: the status shows meanwhile
@@ -178,7 +179,8 @@ def test_the_status_shows_while_an_agent_works(
     status = page.locator("#status-thread")
     expect(status).to_have_text("••• CMO is thinking…", timeout=TIMEOUT_MS)
     expect(page.locator("#status-main")).to_contain_text("CMO is thinking…")
-    page.screenshot(path=str(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "status_shown.png"))
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "status_shown.png"))
 
     client.chat_postMessage(channel=GENERAL, thread_ts=asked, text="Focus on retention.", **CMO)
     expect(status).to_have_count(0, timeout=TIMEOUT_MS)  # the reply clears it
