@@ -115,6 +115,15 @@ class Settings(BaseSettings):
     sweep_interval_s: float = Field(default=5.0, gt=0)
     enqueue_grace_s: float = Field(default=3.0, ge=0)
     stream_update_interval_s: float = Field(default=1.0, ge=0)
+    # Replies in threads stream with chat.startStream/appendStream/stopStream (the rule is in
+    # jobs/slack/streams.py); off: every reply is a placeholder edited with chat.update.
+    slack_native_streaming: bool = True
+    # A manager's delegations, reviews and gates shown as a live plan in the request's thread
+    # (jobs/department/plan_view.py); off: only the replies and the assignment links.
+    show_work_plans: bool = True
+    # The sandbox's scripted Claude pauses this long before each answer (no effect with a real
+    # model): long enough to see the thread's status in the page.
+    sandbox_think_s: float = Field(default=0.0, ge=0, le=10)
     # Slack limits chat.update per workspace (Tier 3, 50+/min), not per worker: every worker's
     # streaming edits share this budget, the most any minute sees (jobs/slack/edit_budget.py).
     slack_chat_update_per_minute: int = Field(default=40, ge=6, le=600)

@@ -92,6 +92,8 @@ RUN_RITUAL = JobRef("jobs.rituals.run.run_ritual", "ritual-{record_id}", AGENT_W
 NUDGE_ESCALATION = JobRef(
     "jobs.department.escalation_nudge.nudge_escalation", "nudge-{record_id}", FOLLOW_UP
 )
+# A request's plan (its subtasks as tasks) shown again after one of them started or ended.
+REFRESH_PLAN = JobRef("jobs.department.plan_view.refresh_plan", "plan-{record_id}", FOLLOW_UP)
 
 JOB_REFS = (
     RUN_TURN,
@@ -107,6 +109,7 @@ JOB_REFS = (
     PROGRESS_CAMPAIGN,
     RUN_RITUAL,
     NUDGE_ESCALATION,
+    REFRESH_PLAN,
 )
 
 

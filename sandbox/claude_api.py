@@ -111,8 +111,12 @@ class ScriptedClaude:
         port: int = 0,
         min_cache_tokens: int = 1024,
         api_key: str | None = None,
+        think_s: float = 0.0,
     ) -> None:
         self._responder = responder or default_responder
+        # A pause before every streamed answer's first byte, as a real model thinks: long
+        # enough in the sandbox to see the thread's status ("CMO is thinking…").
+        self.think_s = think_s
         self._address = (host, port)
         self._api_key = api_key
         self._cache = wire.PromptCache(min_cache_tokens)
@@ -354,6 +358,7 @@ class _Handler(BaseHTTPRequestHandler):
         self, reply: _Answerable, message: dict[str, Any], request_id: str, streaming: bool
     ) -> None:
         chunk_chars, delay_per_chunk_s, first_byte_delay_s = _pace(reply)
+        first_byte_delay_s += self.server.stub.think_s if isinstance(self.server, _Server) else 0
         if not streaming:  # a non-streamed answer takes as long as its stream would have
             events = wire.stream_events(message, chunk_chars)
             deltas = [event for event in events if event["type"] == "content_block_delta"]

@@ -208,7 +208,7 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         scripted = settings.anthropic_api_key is None
         claude_url = None
         if scripted:
-            stub = ScriptedClaude(responder=department_responder)
+            stub = ScriptedClaude(responder=department_responder, think_s=settings.sandbox_think_s)
             claude_url = stack.enter_context(stub).base_url
         local = sandbox_settings(settings, slack, claude_url, redis)
         fresh_database(SANDBOX_DIR / DATABASE_FILE)

@@ -23,6 +23,7 @@ from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
 from sandbox.slack_responses import RESPONSE_PATH, ResponseUrls, Shown, show_answer
 from sandbox.slack_socket import SocketModeServer
+from sandbox.slack_streams import STREAM_METHODS
 from sandbox.slack_views import VIEW_METHODS
 from sandbox.slack_workspace import Identity, Message, Workspace
 
@@ -61,7 +62,10 @@ class Change:
     user: str | None = None  # whose modals / Home tab changed (kind "views")
 
 
-_WRITE_METHODS = frozenset({"chat.postMessage", "chat.update", "chat.delete"})
+_WRITE_METHODS = frozenset(
+    {"chat.postMessage", "chat.update", "chat.delete"}
+    | {"chat.startStream", "chat.appendStream", "chat.stopStream"}
+)
 _VIEW_METHODS = frozenset({"views.open", "views.push", "views.update", "views.publish"})
 
 
@@ -77,6 +81,9 @@ def _change_of(call: RecordedCall) -> Change | None:
             str(call.response.get("message_ts")),
             call.args.get("thread_ts"),
         )
+    if call.method == "assistant.threads.setStatus":  # the page shows the status line
+        thread_ts = str(call.args.get("thread_ts", ""))
+        return Change(0, "message", str(call.args.get("channel_id", "")), thread_ts, thread_ts)
     if call.method in _VIEW_METHODS:
         view = call.response.get("view") or {}
         return Change(0, "views", "", str(view.get("id", "")), None, str(view.get("user", "")))
@@ -359,7 +366,7 @@ class SlackStandIn:
     def _dispatch(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
         if method == "apps.connections.open":
             return self._open_connection(token)
-        handler = METHODS.get(method) or VIEW_METHODS.get(method)
+        handler = METHODS.get(method) or VIEW_METHODS.get(method) or STREAM_METHODS.get(method)
         if handler is None:
             return Reply(404, {"ok": False, "error": "unknown_method"})
         if not token:

@@ -390,15 +390,6 @@ def _cursor_start(thread: list[Message], cursor: str | None) -> int:
     )
 
 
-def assistant_threads_set_status(ws: Workspace, args: Args) -> Payload:
-    """Show (or, with an empty status, clear) the "is thinking…" line under a thread."""
-    _channel(ws, args, "channel_id")
-    _req_str(args, "thread_ts")
-    if _opt_str(args, "status") is None:
-        raise _missing("status")
-    return {}
-
-
 def users_info(ws: Workspace, args: Args) -> Payload:
     """Describe a user (persona routing and admin checks rely on it)."""
     user_id = _req_str(args, "user")
@@ -430,7 +421,6 @@ METHODS: dict[str, MethodHandler] = {
     "conversations.members": conversations_members,
     "conversations.replies": conversations_replies,
     "conversations.history": conversations_history,
-    "assistant.threads.setStatus": assistant_threads_set_status,
     "users.info": users_info,
     "usergroups.users.list": usergroups_users_list,
 }

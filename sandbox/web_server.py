@@ -30,6 +30,7 @@ from sandbox.signing import (
 from sandbox.slack_api import Change, SlackStandIn
 from sandbox.slack_commands import deliver_command, split_command
 from sandbox.slack_events import app_home_opened_event
+from sandbox.slack_streams import statuses_in
 from sandbox.web_guard import refusal
 
 logger = logging.getLogger(__name__)
@@ -221,6 +222,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "/api/thread": self._thread,
             "/api/ephemerals": self._ephemerals,
             "/api/stream": self._stream,
+            "/api/statuses": lambda q: self._json(
+                {"statuses": statuses_in(self.workspace.slack.workspace, q.get("channel", ""))}
+            ),
             "/api/views": lambda q: self._json(
                 self.workspace.slack.workspace.views.for_user(q.get("user", ""))
             ),

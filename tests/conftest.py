@@ -155,6 +155,10 @@ def make_settings(
         # budget (40 a minute) and waited seconds for tokens. The budget has its own tests
         # (tests/jobs/test_edit_budget.py, test_slack_out.py), which size it themselves.
         "slack_chat_update_per_minute": 600,
+        # The flows assert on edit-based streaming (placeholder or status, then edits);
+        # native streaming has its own tests (tests/test_native_streaming.py), which turn it on.
+        "slack_native_streaming": False,
+        "show_work_plans": False,  # tests/test_plan_view.py shows them
     }
     values.update(extra)
     return Settings(**values)

@@ -101,9 +101,12 @@ def test_blog_post_flow(
 
     origin = [m for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
     assert [m["username"] for m in origin] == ["Content Manager"] * 4
-    assert origin[0]["text"].startswith("On it: the Copywriter drafts")
-    assert origin[1]["text"].startswith("→ Assigned *Draft the blog post* to Copywriter")
-    assert origin[2]["text"].startswith("→ Assigned *Keyword research* to SEO Specialist")
+    # The thread's status showed the manager at work (no placeholder); its reply is posted
+    # when its first text comes, which may be after its tool calls posted the links.
+    first = sorted(str(m["text"])[:40] for m in origin[:3])
+    assert first[0].startswith("On it: the Copywriter drafts")
+    assert first[1].startswith("→ Assigned *Draft the blog post* to Copy")
+    assert first[2].startswith("→ Assigned *Keyword research* to SEO Spe")
     assert origin[3]["text"] == SYNTHESIS
 
     assignments = [

@@ -132,6 +132,9 @@ def test_slack_outage_mid_turn_is_retried_by_the_sweeper(
     back at once and answered on the sweeper's next pass, once."""
     from jobs.sweeper import sweep
 
+    # The thread's status (not a placeholder post) is the first sign, so the first run's
+    # Claude call is made before Slack fails the first post: the retry asks Claude again.
+    claude.enqueue(TextReply("Keyword set ready."))
     claude.enqueue(TextReply("Keyword set ready."))
     slack.fail_next("chat.postMessage", status=500, error="internal_error", times=3)
     _ask(bolt)

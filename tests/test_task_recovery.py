@@ -68,10 +68,13 @@ def test_a_failing_task_turn_gives_its_lease_back_and_its_retry_costs_no_turn(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
     task = _task(runtime, slack)
+    # The thread's status is the first sign (no placeholder post), so the first run asks
+    # Claude before its first post fails: the retry asks again.
+    claude.enqueue(TextReply(TAGLINE))
     claude.enqueue(TextReply(TAGLINE))
     slack.fail_next("chat.postMessage", status=500, error="internal_error", times=3)
     enqueue(turn_queue(runtime.redis, runtime.settings.queue_name), RUN_TASK, TEAM, task.id)
-    work(runtime)  # the placeholder cannot be posted: the run raises
+    work(runtime)  # the reply cannot be posted: the run raises
 
     failed = _reload(runtime, task.id)
     assert failed.status == TaskStatus.IN_PROGRESS.value

@@ -82,8 +82,10 @@ def test_mention_gets_persona_reply_in_thread(
     assert reply["icons"] == {"emoji": ":writing_hand:"}
     assert reply["text"] == TAGLINES
     assert reply["thread_ts"] == ts(-60)
+    [status] = slack.calls_to("assistant.threads.setStatus")  # the sign: no placeholder
+    assert status.args["thread_ts"] == ts(-60) and status.args["username"] == "Copywriter"
     posts = slack.calls_to("chat.postMessage")
-    assert len(posts) == 1 and posts[0].args["text"] == "_On it…_"  # placeholder first, then edits
+    assert len(posts) == 1 and posts[0].args["text"] != "_On it…_"  # the first text, then edits
     assert len(slack.calls_to("chat.update")) >= 2  # streamed: interim edits and the final text
     [request] = claude.requests
     assert request.body["model"] == runtime.settings.model_opus  # the Copywriter's tier
@@ -103,9 +105,12 @@ def test_dm_is_answered_by_the_cmo(
 
     work(runtime)
 
-    [reply] = replies(slack, DM_CHANNEL, ts(-30))
+    [reply] = slack.messages(DM_CHANNEL)  # in the DM itself, not in a thread
+    assert "thread_ts" not in reply
     assert reply["username"] == "CMO"
     assert reply["text"] == "Happy to help. What's the goal for Q1?"
+    assert not slack.calls_to("assistant.threads.setStatus")  # no thread: the placeholder
+    assert slack.calls_to("chat.postMessage")[0].args["text"] == "_On it…_"
 
 
 def test_channel_lead_answers_when_nobody_is_named(
@@ -283,13 +288,14 @@ def test_help_is_the_departments_own_answer_never_a_models_guess(
     if where == "dm":
         event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text=text, ts=ts(-30))
         assert bolt.sender.send_event(event).status == 200
-        channel, thread = DM_CHANNEL, ts(-30)
     else:
         mention(bolt, text)
-        channel, thread = CHANNEL_GENERAL, ts(-60)
     work(runtime)
 
-    [reply] = replies(slack, channel, thread)
+    if where == "dm":  # answered in the DM itself
+        [reply] = [m for m in slack.messages(DM_CHANNEL) if m.get("bot_id")]
+    else:
+        [reply] = replies(slack, CHANNEL_GENERAL, ts(-60))
     assert reply["username"] == "CMO"
     body = str(reply["text"])
     for agent in runtime.roster.agents:  # every one of the 14, by layer

@@ -24,6 +24,7 @@ from jobs.campaigns import budget
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
+from jobs.department import plan_view
 from jobs.department.delegation import (
     enqueue_task,
     link_missing,
@@ -33,9 +34,9 @@ from jobs.department.delegation import (
 from jobs.department.escalation import answer_frame
 from jobs.queue import ADVANCE_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack import edit_budget
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
-from models import approvals, campaign_budget, tasks
+from jobs.slack.streams import reply_writer, show_working
+from models import approvals, campaign_budget, tasks, turns
 from models.approvals import Approval, ApprovalStatus
 from models.kinds import (
     ApprovalStepDetails,
@@ -106,23 +107,17 @@ class TaskRunner:
             open_assignment_thread(self.rt, task, creator, _requested_in(task, details))
         assert task.channel_id is not None and task.thread_ts is not None
         key = _post_key(task, held)
-        writer = ReplyWriter(
-            self.rt.slack,
-            self.rt.sessions,
-            ReplyTarget(task.team_id, key, task.channel_id, task.thread_ts),
-            persona(agent),
-            min_interval_s=self.rt.settings.stream_update_interval_s,
-            interim_client=self.rt.slack_best_effort,
-            budget=edit_budget.for_team(self.rt, task.team_id),
-        )
+        target = ReplyTarget(task.team_id, key, task.channel_id, task.thread_ts)
+        writer = reply_writer(self.rt, target, persona(agent), asked_by=self._asked_by(task))
         if held.turn > self.rt.settings.max_task_turns:
             writer.render(STOPPED_TEXT, final=True)
             limit = self.rt.settings.max_task_turns
             self._stop(task, held, f"a task took more than {limit} turns")
             return "stopped"
+        plan_view.ask_refresh(self.rt, task)  # it started: its request's plan shows it
         if isinstance(details, ApprovalStepDetails):
             return review_step(self.rt, task, details, held, writer)
-        writer.render(PLACEHOLDER, final=True)
+        show_working(self.rt, writer, PLACEHOLDER)
         with self.rt.sessions() as session:
             children = tasks.subtasks(session, task.team_id, task.id)
             history = approvals.versions(session, task.team_id, task.id)
@@ -164,6 +159,12 @@ class TaskRunner:
         if tools.created:
             return self._wait_for_subtasks(task, held)
         return self._finish(task, held, TaskStatus.DONE, text)
+
+    def _asked_by(self, task: Task) -> str | None:
+        """The person the work is for, whom a native stream outside a DM is addressed to."""
+        with self.rt.sessions() as session:
+            origin = turns.load_turn(session, task.team_id, task.origin_turn_id or "")
+        return origin.user_id if origin is not None else None
 
     def _park(
         self,
@@ -272,6 +273,7 @@ class TaskRunner:
             woke = task.parent_task_id is not None and tasks.wake_parent_if_all_done(
                 session, task.team_id, task.parent_task_id
             )
+        plan_view.ask_refresh(self.rt, task)  # it ended: its request's plan shows it
         if woke and task.parent_task_id is not None:
             enqueue_task(self.rt, task.team_id, task.parent_task_id)
         details = task.details

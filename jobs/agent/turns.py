@@ -24,13 +24,16 @@ from jobs.agent.tools import DepartmentTools, offered_tools
 from jobs.claude import framing
 from jobs.claude.client import ChatMessage, LlmAttempt, LlmRequest
 from jobs.claude.usage import record_call, within_budget
+from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task
 from jobs.queue import RUN_TURN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack import edit_budget, unreachable
+from jobs.slack import unreachable
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
+from jobs.slack.streams import reply_thread_ts, reply_writer, show_working
 from jobs.slack.text import from_slack
 from models import tasks, threads, turns
+from models.dm_history import dm_history
 from models.leases import TURNS, this_process
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
 from models.work import Task, TaskStatus
@@ -116,15 +119,12 @@ class TurnRunner:
             return TurnStatus.FAILED.value
 
     def _writer(self, turn: Turn, agent: Agent) -> ReplyWriter:
-        return ReplyWriter(
-            self.rt.slack,
-            self.rt.sessions,
-            ReplyTarget(turn.team_id, turn.id, turn.channel_id, turn.thread_ts),
-            Persona(agent.display_name, agent.icon_emoji),
-            min_interval_s=self.rt.settings.stream_update_interval_s,
-            interim_client=self.rt.slack_best_effort,
-            budget=edit_budget.for_team(self.rt, turn.team_id),
-        )
+        """Native or edit-based streaming (jobs/slack/streams.py); a top-level DM message is
+        answered in the DM itself, not in a thread."""
+        thread_ts = reply_thread_ts(turn.channel_id, turn.thread_ts, turn.message_ts)
+        target = ReplyTarget(turn.team_id, turn.id, turn.channel_id, thread_ts)
+        persona = Persona(agent.display_name, agent.icon_emoji)
+        return reply_writer(self.rt, target, persona, asked_by=turn.user_id)
 
     def _give_up(self, turn: Turn, claim: turns.Claim) -> str:
         """Past MAX_TURN_ATTEMPTS runs: say so in the thread, spend nothing more. If even that
@@ -145,7 +145,7 @@ class TurnRunner:
         writer = self._writer(turn, agent)
         if is_help(agent, turn.text):
             return self._reply(turn, claim, writer, conversation, agent, help_text(self.rt))
-        writer.render(PLACEHOLDER, final=True)
+        show_working(self.rt, writer, PLACEHOLDER)
         request = LlmRequest(
             model=self.rt.settings.model_for(agent.model_tier),
             system=self.rt.prompts.system_prompt(agent),
@@ -180,6 +180,8 @@ class TurnRunner:
         text = result.text or "_(The model returned an empty answer.)_"
         status = self._reply(turn, claim, writer, conversation, agent, text)
         request_task.close(waiting=bool(tools.created), answer=text)
+        if request_task.task is not None:  # it handed work out: the plan shows it
+            plan_view.ask_refresh(self.rt, request_task.task)
         return status
 
     def _reply(
@@ -197,7 +199,10 @@ class TurnRunner:
             threads.record_reply(
                 session,
                 conversation,
-                ts=writer.first_ts or turn.message_ts,
+                # Right after its question: the reply may be posted after a follow-up was
+                # sent (the status, not a placeholder, showed it was coming), and that
+                # follow-up's turn must see it as the answer before it.
+                ts=f"{turn.message_ts}1",
                 agent_id=agent.id,
                 turn_id=turn.id,
                 text=text,
@@ -246,13 +251,14 @@ class TurnRunner:
     ) -> list[ChatMessage]:
         if threads.needs_context(conversation, turn):
             self._load_thread_context(conversation, turn)
+        limit = self.rt.settings.history_max_messages
         with self.rt.sessions() as session:
-            rows = threads.history(
-                session,
-                conversation,
-                upto_ts=turn.message_ts,
-                limit=self.rt.settings.history_max_messages,
-            )
+            if reply_thread_ts(turn.channel_id, turn.thread_ts, turn.message_ts) is None:
+                rows = dm_history(  # answered in the DM itself: the DM is the conversation
+                    session, turn.team_id, turn.channel_id, upto_ts=turn.message_ts, limit=limit
+                )
+            else:
+                rows = threads.history(session, conversation, upto_ts=turn.message_ts, limit=limit)
         messages = [self._as_chat(row, agent) for row in rows]
         while messages and messages[0].role != "user":
             messages.pop(0)

@@ -105,6 +105,14 @@ class ReplyWriter:
     def first_ts(self) -> str | None:
         return self._ts.get(0)
 
+    @property
+    def target(self) -> ReplyTarget:
+        return self._target
+
+    @property
+    def persona(self) -> Persona:
+        return self._persona
+
     def render(self, text: Text, *, final: bool = False) -> bool:
         """Show `text` (raw text is escaped here, `Mrkdwn` goes as it is) as the reply;
         interim renders are throttled. True if Slack was called."""

@@ -74,7 +74,8 @@ const isVisibleChannel = (ch) => Boolean(ch) && (!ch.is_im || ch.user === state.
 /** Slack clients show blocks instead of `text` when a message has them. */
 function fillMessageBody(target, msg, surface) {
   if (Array.isArray(msg.blocks) && msg.blocks.length) target.append(renderBlocks(msg.blocks, surface));
-  else target.innerHTML = renderMrkdwn(msg.text);
+  else target.innerHTML = renderMrkdwn(msg.stream ? streamedText(msg.text) : msg.text);
+  if (msg.stream) target.append(renderStreamView(msg)); // streams.js: a plan, a live cursor
   return target;
 }
 
@@ -276,6 +277,7 @@ async function refreshOpen() {
   // The reader may have switched channel or person while we waited; a newer refresh is queued.
   if (channelId !== state.channelId || me !== state.me) return;
   renderChannel(main.messages || [], eph.messages || []);
+  refreshStatuses(channelId, threadTs); // streams.js: "CMO is thinking…"
   if (threadTs && threadTs === state.threadTs) {
     if (thread && thread.messages?.length) renderThread(thread.messages, eph.messages || []);
     else closeThread(); // the parent was deleted

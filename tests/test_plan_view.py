@@ -1,0 +1,98 @@
+"""A manager's work as a plan in the request's thread (jobs/department/plan_view.py): a native
+plan stream where it fits, a Block Kit message kept current where it does not."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from jobs.department.plan_view import refresh_plan
+from models.work import Task
+from sandbox.claude_api import ScriptedClaude
+from sandbox.slack_api import SlackStandIn
+from sandbox.slack_streams import state_of
+from tests.conftest import CHANNEL_CONTENT, TEAM, app_with, mention, work
+from tests.test_department_flow import REQUEST, SYNTHESIS, script_blog_post
+
+
+def _plans(slack: SlackStandIn, asked: str) -> list[dict[str, Any]]:
+    return [
+        m
+        for m in slack.messages(CHANNEL_CONTENT, asked)
+        if (
+            m.get("bot_id")
+            and str(
+                (m.get("metadata") or {}).get("event_payload", {}).get("turn_id", "")
+            ).startswith("plan")
+        )
+        or ("stream" in m and m["stream"]["mode"] == "plan")
+    ]
+
+
+def _request_id(rt: Any) -> str:
+    with rt.sessions() as session:
+        [request] = session.query(Task).filter(Task.parent_task_id.is_(None)).all()
+        return str(request.id)
+
+
+def test_a_delegation_is_streamed_as_a_plan_that_ends_complete(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> None:
+    script_blog_post(claude)
+    with app_with(
+        slack, claude, database_url, slack_native_streaming=True, show_work_plans=True
+    ) as (rt, sender):
+        asked = mention(sender, slack, CHANNEL_CONTENT, REQUEST)
+        work(rt)
+
+        [plan] = _plans(slack, asked)
+        assert plan["username"] == "Content Manager"
+        assert plan["stream"]["title"].startswith("Plan: ")
+        tasks = {t["title"]: t["status"] for t in plan["stream"]["tasks"]}
+        assert tasks == {
+            "Copywriter: Draft the blog post": "complete",
+            "SEO Specialist: Keyword research": "complete",
+        }
+        assert plan["stream"]["live"] is False and "edited" not in plan
+        assert plan["metadata"]["event_payload"]["turn_id"].startswith("plan")
+        plan_starts = [
+            c for c in slack.calls_to("chat.startStream") if c.args.get("task_display_mode")
+        ]
+        assert len(plan_starts) == 1 and plan_starts[0].args["task_display_mode"] == "plan"
+        replies = [m["text"] for m in slack.messages(CHANNEL_CONTENT, asked) if m.get("bot_id")]
+        assert replies[-1] == SYNTHESIS
+
+        refresh_plan(TEAM, _request_id(rt))  # a re-run changes nothing, posts nothing
+        assert len(_plans(slack, asked)) == 1
+
+
+def test_where_streams_do_not_fit_the_plan_is_blocks_kept_current(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> None:
+    script_blog_post(claude)
+    with app_with(
+        slack, claude, database_url, slack_native_streaming=False, show_work_plans=True
+    ) as (rt, sender):
+        asked = mention(sender, slack, CHANNEL_CONTENT, REQUEST)
+        work(rt)
+
+        [plan] = _plans(slack, asked)
+        shown = str(plan["blocks"][1]["text"]["text"])
+        assert "✅ Copywriter: Draft the blog post" in shown
+        assert "✅ SEO Specialist: Keyword research" in shown
+        assert "⏳" not in plan["text"] and "Copywriter: Draft the blog post ✅" in plan["text"]
+        assert len(slack.calls_to("chat.update")) >= 1
+
+
+def test_an_expired_plan_stream_goes_on_as_an_edit(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> None:
+    script_blog_post(claude)
+    with app_with(
+        slack, claude, database_url, slack_native_streaming=True, show_work_plans=True
+    ) as (rt, sender):
+        state_of(slack.workspace).lifetime_s = 0.0  # every stream dies at once
+        asked = mention(sender, slack, CHANNEL_CONTENT, REQUEST)
+        work(rt)
+
+        [plan] = _plans(slack, asked)
+        assert "✅ SEO Specialist: Keyword research" in str(plan["blocks"][1]["text"]["text"])
