@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from handlers.context import services
+from handlers.welcome import greet_newcomer
 from jobs.slack.text import from_slack
 from models.turns import InboundMessage
 
@@ -31,7 +32,9 @@ def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
         return
     intake = services(context).intake
     if event.get("channel_type") == "im":
-        intake.accept(_inbound(body, event, context, source="message.im"))
+        message = _inbound(body, event, context, source="message.im")
+        greet_newcomer(context, message.team_id, message.user_id, message.channel_id, "dm")
+        intake.accept(message)
         return
     thread_ts = event.get("thread_ts")
     mentions = set(_USER_MENTION.findall(event.get("text") or ""))

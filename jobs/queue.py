@@ -72,6 +72,8 @@ AFTER_HUMAN_ANSWER = JobRef(
     "jobs.department.escalation.after_human_answer", "answered-{record_id}", FOLLOW_UP
 )
 PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_id}", FOLLOW_UP)
+# The CMO's welcome in a newcomer's DM (issue 19): one per person and workspace.
+SEND_WELCOME = JobRef("jobs.home.welcome.send_welcome", "welcome-{team_id}-{record_id}", FOLLOW_UP)
 # One engine pass over a campaign: database work and enqueues only (its steps are tasks).
 ADVANCE_CAMPAIGN = JobRef("jobs.campaigns.engine.advance", "campaign-{record_id}", FOLLOW_UP)
 # The advisor on a new campaign: factors, decision, plan (two or three Claude calls), the card.
@@ -101,6 +103,7 @@ JOB_REFS = (
     AFTER_ACKNOWLEDGEMENT,
     AFTER_HUMAN_ANSWER,
     PUBLISH_HOME,
+    SEND_WELCOME,
     ADVANCE_CAMPAIGN,
     ANALYZE_CAMPAIGN,
     CAMPAIGN_CARD,
