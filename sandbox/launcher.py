@@ -31,8 +31,10 @@ from rq import Queue, Worker
 from slack_bolt import App
 from waitress.server import create_server
 
+from bots.examples import load_examples
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
+from bots.topics import channel_topic
 from errors import ConfigError
 from handlers.ingress import wsgi_handler
 from models.db import upgrade
@@ -67,8 +69,17 @@ def channels(
     named = [SandboxChannel("C0GENERAL", "general")]
     names = [c.name for c in roster.channels]
     names += [name for name in dict.fromkeys((escalations, *rituals)) if name not in names]
-    named += [SandboxChannel(f"C0{name.upper().replace('-', '')}", name) for name in names]
+    named += [
+        SandboxChannel(f"C0{name.upper().replace('-', '')}", name, topic=_topic(roster, name))
+        for name in names
+    ]
     return named + [SandboxChannel(f"D0{p.name.upper()}", "", True, p.id) for p in PEOPLE]
+
+
+def _topic(roster: Roster, name: str) -> dict[str, str] | None:
+    """A team channel starts with the topic the app would set (bots/topics.py)."""
+    topic = channel_topic(roster, name)
+    return {"value": topic} if topic else None
 
 
 def slash_commands(manifest: Path) -> frozenset[str]:
@@ -181,7 +192,10 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         )
         all_channels = channels(roster, settings.escalation_channel, ritual_channels)
         for channel in all_channels:
-            slack.add_channel(channel.id, channel.name, is_im=channel.is_im, user=channel.user)
+            topic = (channel.topic or {}).get("value", "")
+            slack.add_channel(
+                channel.id, channel.name, is_im=channel.is_im, user=channel.user, topic=topic
+            )
         scripted = settings.anthropic_api_key is None
         claude_url = None
         if scripted:
@@ -212,6 +226,7 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
             sender,
             slack,
             slash_commands(REPO / "manifest.yml"),
+            examples=[example.model_dump() for example in load_examples().examples],
         )
         web = serve(workspace, "127.0.0.1", settings.port)
         stack.callback(web.shutdown)
@@ -245,6 +260,7 @@ def _agents(roster: Roster) -> list[dict[str, Any]]:
             "id": a.id,
             "display_name": a.display_name,
             "icon_emoji": a.icon_emoji,
+            "layer": a.layer,
             "aliases": list(a.aliases),
         }
         for a in roster.agents

@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox import slack_interactions as interactions
+from sandbox import web_assistant
 from sandbox.signing import (
     SlackRequestSender,
     app_mention_event,
@@ -54,6 +55,7 @@ class SandboxChannel:
     name: str
     is_im: bool = False
     user: str | None = None
+    topic: dict[str, str] | None = None  # as conversations.info has it: {"value": …}
 
 
 @dataclass
@@ -70,6 +72,7 @@ class Workspace:
     sender: SlackRequestSender
     slack: SlackStandIn
     commands: frozenset[str] = frozenset()  # the app's slash commands (manifest.yml)
+    examples: list[dict[str, Any]] = field(default_factory=list)  # bots/examples.toml
     _event_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def channel(self, channel_id: str) -> SandboxChannel | None:
@@ -83,6 +86,7 @@ class Workspace:
             "agents": self.agents,
             "channels": [vars(c) for c in self.channels],
             "scripted": self.scripted,
+            "examples": self.examples,
         }
 
     def send(self, user: str, channel_id: str, text: str, thread_ts: str | None) -> dict[str, Any]:
@@ -221,6 +225,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "/api/thread": self._thread,
             "/api/ephemerals": self._ephemerals,
             "/api/stream": self._stream,
+            "/api/assistant": lambda q: self._json(
+                web_assistant.assistant_state(self.workspace, q.get("user", ""))
+            ),
             "/api/views": lambda q: self._json(
                 self.workspace.slack.workspace.views.for_user(q.get("user", ""))
             ),
@@ -247,6 +254,16 @@ class SandboxHandler(BaseHTTPRequestHandler):
             ),
             "/api/action": lambda b: workspace.act(str(b.get("user", "")), b),
             "/api/home": lambda b: workspace.open_home(str(b.get("user", ""))),
+            "/api/assistant": lambda b: web_assistant.open_assistant(
+                workspace, str(b.get("user", "")), b.get("viewing") or None
+            ),
+            "/api/shortcut": lambda b: web_assistant.message_action(
+                workspace,
+                str(b.get("user", "")),
+                str(b.get("channel", "")),
+                str(b.get("message_ts", "")),
+                str(b.get("callback_id", "")),
+            ),
             "/api/submit": lambda b: workspace.submit(
                 str(b.get("user", "")), str(b.get("view_id", "")), dict(b.get("values") or {})
             ),

@@ -138,16 +138,9 @@ function buildEphemeral(eph) {
 /**
  * Requests a newcomer can try with one click: each runs a real flow of the department.
  * A slash command is typed as is; anything else is addressed to the app in a channel.
+ * One list for the page, the CMO's welcome and the assistant pane: bots/examples.toml.
  */
-const EXAMPLES = [
-  ['A blog post, through review to your approval', 'content manager: we need a blog post about AI in marketing for CMOs'],
-  ['Three taglines', 'copywriter: three taglines for our AI analytics launch'],
-  ['A question for the people above (escalation)', 'cmo: is our GDPR consent banner copy compliant for the EU launch?'],
-  ['A conference launch campaign (/campaign)', '/campaign launch an awareness campaign for our AI analytics feature: content, social, email, webinar, sales hand-off; track ROI; conference in 3 weeks; budget $50k'],
-  ['The daily standup, now (/standup)', '/standup'],
-  ['The end-of-day summary, now', '/standup eod now'],
-  ['When each ritual runs (morning, weekly, monthly…)', '/standup status'],
-];
+const examples = () => (state.boot.examples || []).map((e) => [e.label, e.text]);
 
 function buildIntro(ch) {
   const intro = element('div', 'intro', {}, ch.is_im
@@ -155,7 +148,7 @@ function buildIntro(ch) {
     : `<h3># ${escapeHtml(ch.name)}</h3><p>This is the very beginning of <b>#${escapeHtml(ch.name)}</b>. Mention <span class="mention">@${escapeHtml(bot().name)}</span> to ask the department.</p>`);
   const prefix = ch.is_im ? '' : `@${bot().name} `;
   const examples = element('div', 'try', { 'data-testid': 'try' }, '<span>Try:</span>');
-  for (const [label, text] of EXAMPLES) {
+  for (const [label, text] of examples()) {
     const typed = text.startsWith('/') ? text : prefix + text;
     const chip = element('button', 'try-chip', { type: 'button', 'data-testid': 'try-example', title: typed });
     chip.textContent = label;
