@@ -89,6 +89,17 @@ def slash_commands(manifest: Path) -> frozenset[str]:
     return frozenset(str(entry["command"]) for entry in declared)
 
 
+def message_shortcuts(manifest: Path) -> list[dict[str, str]]:
+    """The app's message shortcuts (name, callback_id): what a message's "⋯" menu offers."""
+    loaded = yaml.safe_load(manifest.read_text()) or {}
+    declared = (loaded.get("features") or {}).get("shortcuts") or []
+    return [
+        {"name": str(s["name"]), "callback_id": str(s["callback_id"])}
+        for s in declared
+        if s.get("type") == "message"
+    ]
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -227,6 +238,7 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
             slack,
             slash_commands(REPO / "manifest.yml"),
             examples=[example.model_dump() for example in load_examples().examples],
+            shortcuts=message_shortcuts(REPO / "manifest.yml"),
         )
         web = serve(workspace, "127.0.0.1", settings.port)
         stack.callback(web.shutdown)

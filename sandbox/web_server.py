@@ -73,6 +73,7 @@ class Workspace:
     slack: SlackStandIn
     commands: frozenset[str] = frozenset()  # the app's slash commands (manifest.yml)
     examples: list[dict[str, Any]] = field(default_factory=list)  # bots/examples.toml
+    shortcuts: list[dict[str, str]] = field(default_factory=list)  # message shortcuts (manifest)
     _event_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def channel(self, channel_id: str) -> SandboxChannel | None:
@@ -87,6 +88,7 @@ class Workspace:
             "channels": [vars(c) for c in self.channels],
             "scripted": self.scripted,
             "examples": self.examples,
+            "shortcuts": self.shortcuts,
         }
 
     def send(self, user: str, channel_id: str, text: str, thread_ts: str | None) -> dict[str, Any]:
@@ -118,12 +120,14 @@ class Workspace:
             self.slack, self.sender, user=user, channel=channel.id, command=command, text=text
         )
 
-    def open_home(self, user: str) -> dict[str, Any]:
-        """The person opened the App Home tab: Slack tells the app with `app_home_opened`."""
+    def open_home(self, user: str, tab: str = "home") -> dict[str, Any]:
+        """The person opened the App Home tab (or the Messages tab, the DM): Slack tells the
+        app with `app_home_opened`."""
         dm = next((c for c in self.channels if c.is_im and c.user == user), None)
         if dm is None:
             return {"ok": False, "error": "user_not_found"}
-        response = self.sender.send_event(app_home_opened_event(user=user, channel=dm.id))
+        tab = tab if tab in ("home", "messages") else "home"
+        response = self.sender.send_event(app_home_opened_event(user=user, channel=dm.id, tab=tab))
         if response.status != HTTPStatus.OK:
             return {"ok": False, "error": f"the app answered HTTP {response.status}"}
         return {"ok": True}
@@ -253,7 +257,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 str(b.get("user", "")), str(b.get("channel", "")), str(b.get("text", ""))
             ),
             "/api/action": lambda b: workspace.act(str(b.get("user", "")), b),
-            "/api/home": lambda b: workspace.open_home(str(b.get("user", ""))),
+            "/api/home": lambda b: workspace.open_home(
+                str(b.get("user", "")), str(b.get("tab") or "home")
+            ),
             "/api/assistant": lambda b: web_assistant.open_assistant(
                 workspace, str(b.get("user", "")), b.get("viewing") or None
             ),

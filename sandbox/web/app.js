@@ -113,9 +113,10 @@ function buildMessage(msg, { showThreadLink }) {
     ? `<div class="thread-summary"><button type="button" class="thread-link" data-testid="thread-link" data-open-thread="${escapeHtml(msg.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>`
       + `${msg.latest_reply ? `<span class="thread-last">Last reply ${formatTime(msg.latest_reply).short}</span>` : ''}</div>`
     : '';
-  const actions = showThreadLink
-    ? `<div class="msg-actions"><button type="button" data-testid="reply-in-thread" data-open-thread="${escapeHtml(msg.ts)}">💬 Reply in thread</button></div>`
+  const reply = showThreadLink
+    ? `<button type="button" data-testid="reply-in-thread" data-open-thread="${escapeHtml(msg.ts)}">💬 Reply in thread</button>`
     : '';
+  const actions = `<div class="msg-actions">${reply}${moreActionsHtml(msg)}</div>`; // shortcuts.js
   const row = element('div', 'msg', { 'data-testid': 'message', 'data-ts': msg.ts, 'data-username': author.username },
     `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, msg.ts, edited)}`
     + `<div class="msg-text" data-testid="message-text"></div>${threadLink}</div>${actions}`);
@@ -140,7 +141,7 @@ function buildEphemeral(eph) {
  * A slash command is typed as is; anything else is addressed to the app in a channel.
  * One list for the page, the CMO's welcome and the assistant pane: bots/examples.toml.
  */
-const examples = () => (state.boot.examples || []).map((e) => [e.label, e.text]);
+const tryExamples = () => (state.boot.examples || []).map((e) => [e.label, e.text]);
 
 function buildIntro(ch) {
   const intro = element('div', 'intro', {}, ch.is_im
@@ -148,7 +149,7 @@ function buildIntro(ch) {
     : `<h3># ${escapeHtml(ch.name)}</h3><p>This is the very beginning of <b>#${escapeHtml(ch.name)}</b>. Mention <span class="mention">@${escapeHtml(bot().name)}</span> to ask the department.</p>`);
   const prefix = ch.is_im ? '' : `@${bot().name} `;
   const examples = element('div', 'try', { 'data-testid': 'try' }, '<span>Try:</span>');
-  for (const [label, text] of examples()) {
+  for (const [label, text] of tryExamples()) {
     const typed = text.startsWith('/') ? text : prefix + text;
     const chip = element('button', 'try-chip', { type: 'button', 'data-testid': 'try-example', title: typed });
     chip.textContent = label;
@@ -347,6 +348,8 @@ function openChannel(channelId) {
   closeThread();
   renderSidebar();
   scheduleRefresh();
+  // As in Slack: opening the DM is opening the app's Messages tab (a newcomer is welcomed).
+  if (ch.is_im) postJSON('/api/home', { user: state.me, tab: 'messages' }).catch(() => {});
 }
 
 /** The main pane shows either a channel (messages + composer) or the App Home view. */
