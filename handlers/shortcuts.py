@@ -5,7 +5,10 @@ do: text, required). Its submission becomes a turn of that agent in the message'
 with the message as context (its text, author and permalink), exactly like a request typed
 there: persisted, enqueued, answered by the worker. Problems are shown in the modal, next to
 the field, and change nothing. If the app cannot post in that conversation, the person is
-told in their DM with the app (the turn's usual `jobs/slack/unreachable.py` path).
+told in the modal: a public channel the app is not in is joined first (as before any post
+there), a private channel or a conversation it cannot see gets "invite me" in the modal,
+and nothing is started. (Should the app be removed before it answers, the turn's usual
+`jobs/slack/unreachable.py` path tells the person in their DM with the app.)
 """
 
 from __future__ import annotations
@@ -35,6 +38,10 @@ QUOTED_MAX_CHARS = 1500  # of the message, carried in private_metadata (3,000 at
 WHAT_MAX_CHARS = 2000
 NO_WHAT = "Say what the agent should do with this message."
 UNKNOWN_AGENT = "Pick one of the department's agents."
+CANNOT_POST = (
+    "I can't post in that conversation: invite me there (`/invite @Marketing Dept`), or share "
+    "the message to a channel I'm in and send it from there."
+)
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,9 @@ class SendToDepartment:
             ack(response_action="errors", errors={WHAT_BLOCK: NO_WHAT})
             return
         source = json.loads(view.get("private_metadata") or "{}")
+        if not _can_post(client, str(source.get("channel") or "")):
+            ack(response_action="errors", errors={WHAT_BLOCK: CANNOT_POST})
+            return
         team_id = str(context.team_id or body.get("team", {}).get("id") or "")
         alias = self.roster.get(agent_id).aliases[0]
         text = request_text(alias, what, source, _permalink(client, source))
@@ -162,6 +172,22 @@ def _inbound(
         user_id=user,
         text=text,
     )
+
+
+def _can_post(client: WebClient, channel_id: str) -> bool:
+    """Whether the app can answer in the conversation: it is in it, or joins it now (a public
+    channel, as before its first post in a team channel; jobs/slack/channels.py)."""
+    try:
+        channel = client.conversations_info(channel=channel_id)["channel"]
+        if channel.get("is_member") or channel.get("is_im"):
+            return True
+        if channel.get("is_private"):
+            return False
+        client.conversations_join(channel=channel_id)
+    except SlackApiError as error:
+        logger.info("Shortcut on %s: %s", channel_id, error.response.get("error"))
+        return False
+    return True
 
 
 def _permalink(client: WebClient, source: dict[str, Any]) -> str | None:

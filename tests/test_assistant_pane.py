@@ -201,3 +201,25 @@ def test_the_message_shortcut_starts_a_turn_of_the_chosen_agent_in_the_messages_
     assert "> Our webinar moved to <b>Friday</b> & 3pm" in turn.text
     asked = json.dumps(claude.requests[-1].body)
     assert "write a reminder for LinkedIn" in asked and "Our webinar moved" in asked
+
+
+def test_the_shortcut_joins_a_public_channel_and_refuses_a_private_one_in_the_modal(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn
+) -> None:
+    slack.add_channel("C0PUBLIC", "launch", is_member=False)
+    slack.add_channel("C0SECRET", "secret", is_private=True, is_member=False)
+    public = slack.add_message("C0PUBLIC", user="U0SAM", text="Launch moved")
+    secret = slack.add_message("C0SECRET", user="U0SAM", text="Pricing draft")
+
+    payload = message_action_payload(slack, HUMAN, "C0SECRET", secret, "send-to-department")
+    assert payload is not None and bolt.sender.send_interaction(payload).status == 200
+    [modal] = slack.workspace.views.for_user(HUMAN)["modals"]
+    refused = _submit(bolt, slack, dict(modal), "copywriter", "summarise this")
+    assert refused["errors"]["what"].startswith("I can't post in that conversation")
+
+    modal = _shortcut(bolt, slack, "C0PUBLIC", public)
+    assert _submit(bolt, slack, modal, "copywriter", "summarise this") == {}
+    assert [c.args["channel"] for c in slack.calls_to("conversations.join")] == ["C0PUBLIC"]
+    with runtime.sessions() as session:
+        [turn] = session.scalars(select(Turn)).all()
+    assert (turn.channel_id, turn.thread_ts) == ("C0PUBLIC", public)

@@ -97,5 +97,5 @@ def is_newcomer(rt: Runtime, team_id: str, user_id: str) -> bool:
 
 
 def _examples(examples: Examples) -> Mrkdwn:
-    lines = [md("• {label}: `{text}`", label=e.label, text=e.text) for e in examples.examples]
+    lines = [md("• {label} — `{text}`", label=e.label, text=e.text) for e in examples.examples]
     return join("\n", [Mrkdwn("*Examples to try*"), *lines])
