@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from jobs.home.welcome import send_welcome
 from jobs.runtime import Runtime
+from models import welcomes
 from models.welcomes import Welcome
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_events import app_home_opened_event, im_message_event
@@ -84,3 +85,9 @@ def test_someone_welcomed_long_ago_sees_the_usual_home(
     home = slack.workspace.views.for_user(HUMAN)["home"]
     assert home is not None and home["blocks"][0]["text"]["text"] == "Waiting for a decision"
     assert len(_welcomes(slack)) == 1
+
+
+def already_welcomed(runtime: Runtime, user: str = HUMAN) -> None:
+    """For a flow test about someone who has used the app before: no welcome in their DM."""
+    with runtime.sessions.kw["bind"].connect() as connection:
+        assert welcomes.record_first_visit(connection, TEAM, user, DM_CHANNEL, "dm")

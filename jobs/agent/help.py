@@ -50,7 +50,7 @@ APPROVALS = Mrkdwn(
     "*Approve* / *Request changes* / *Reject*; one click, and the work goes on."
 )
 COMMANDS = Mrkdwn(
-    "*Commands*: `/campaign <brief>` plans and runs a campaign (`/campaign help`); "
+    "*Commands*: `/campaign &lt;brief&gt;` plans and runs a campaign (`/campaign help`); "
     "`/standup` runs the daily standup and the other rituals (`/standup help`)."
 )
 
