@@ -48,7 +48,7 @@ def handle_thread_started(
 def handle_user_message(
     body: dict[str, Any], payload: dict[str, Any], context: BoltContext
 ) -> None:
-    accept_direct_message(body, payload, context, source="assistant")
+    accept_direct_message(body, payload, context, source="message.im")
 
 
 def handle_context_changed(payload: dict[str, Any]) -> None:

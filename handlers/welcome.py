@@ -1,6 +1,8 @@
 """A person's first visit (App Home opened, or a first DM): record it and ask for the CMO's
 welcome. One INSERT … ON CONFLICT DO NOTHING decides "first": a retried event, the other tab
-or a later DM finds the row and enqueues nothing (the job posts once besides)."""
+or a later DM finds the row and enqueues nothing (the job posts once besides), unless the
+welcome was never posted (its job lost while Redis was away): then the visit asks again.
+"""
 
 from __future__ import annotations
 
@@ -21,5 +23,8 @@ def greet_newcomer(
     intake = services(context).intake
     with write_guard(intake.engine), intake.engine.connect() as connection:
         first = welcomes.record_first_visit(connection, team_id, user_id, channel_id, via)
+        if not first:
+            first = welcomes.still_unwelcomed(connection, team_id, user_id)
+            connection.rollback()
     if first:
         intake.enqueue(SEND_WELCOME, team_id, user_id)

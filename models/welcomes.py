@@ -30,7 +30,8 @@ class Welcome(TeamScoped, Base):
 def record_first_visit(
     connection: Connection, team_id: str, user_id: str, channel_id: str, via: str
 ) -> bool:
-    """True when this is the person's first visit (the row is new): welcome them."""
+    """True when this is the person's first visit (the row is new): welcome them. See
+    `still_unwelcomed` for a visit whose welcome was never posted."""
     values = {
         "id": new_id(),
         "team_id": team_id,
@@ -54,3 +55,12 @@ def welcomed_since(session: Session, team_id: str, user_id: str) -> datetime | N
     """When the person was first seen, or None if never."""
     found = load_welcome(session, team_id, user_id)
     return found.created_at if found is not None else None
+
+
+def still_unwelcomed(connection: Connection, team_id: str, user_id: str) -> bool:
+    """A visit recorded but no welcome posted yet (its job was lost with Redis, or is still
+    to run): the next visit asks again; the job and post-once make that harmless."""
+    statement = select(Welcome.id).where(
+        Welcome.team_id == team_id, Welcome.user_id == user_id, Welcome.ts.is_(None)
+    )
+    return connection.execute(statement).first() is not None

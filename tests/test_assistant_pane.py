@@ -67,7 +67,7 @@ def test_a_message_in_the_assistant_thread_is_a_turn_the_cmo_answers_there(
     assert answers[-1]["text"] == "Start with the buyer's top three questions."
     with runtime.sessions() as session:
         [turn] = session.scalars(select(Turn)).all()
-        assert (turn.source, turn.thread_ts, turn.status) == ("assistant", thread_ts, "answered")
+        assert (turn.source, turn.thread_ts, turn.status) == ("message.im", thread_ts, "answered")
 
 
 @pytest.mark.parametrize(

@@ -91,3 +91,25 @@ def already_welcomed(runtime: Runtime, user: str = HUMAN) -> None:
     """For a flow test about someone who has used the app before: no welcome in their DM."""
     with runtime.sessions.kw["bind"].connect() as connection:
         assert welcomes.record_first_visit(connection, TEAM, user, DM_CHANNEL, "dm")
+    with runtime.sessions() as session:
+        found = welcomes.load_welcome(session, TEAM, user)
+        assert found is not None
+        found.ts = "1700000000.000001"  # welcomed long ago
+        session.commit()
+
+
+def test_a_welcome_whose_job_was_lost_is_asked_for_again_at_the_next_visit(
+    bolt: ServedApp, runtime: Runtime, slack: SlackStandIn
+) -> None:
+    with runtime.sessions.kw["bind"].connect() as connection:  # Redis was away: no job
+        assert welcomes.record_first_visit(connection, TEAM, HUMAN, DM_CHANNEL, "home")
+    work(runtime)
+    assert _welcomes(slack) == []
+    assert (
+        bolt.sender.send_event(app_home_opened_event(user=HUMAN, channel=DM_CHANNEL)).status == 200
+    )
+    assert (
+        bolt.sender.send_event(app_home_opened_event(user=HUMAN, channel=DM_CHANNEL)).status == 200
+    )
+    work(runtime)
+    assert len(_welcomes(slack)) == 1
