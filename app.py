@@ -118,7 +118,9 @@ def create_app(settings: Settings) -> App:
         department.plan_limits,
         CampaignAccess(approvers, lookup),
     )
-    handlers.register(app, intake, approvers, lookup, rituals, campaigns, plan_edits)
+    handlers.register(
+        app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
+    )
     return app
 
 

@@ -5,9 +5,11 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bots.approvers import ApprovalConfig
+from bots.roster import Roster, load_roster
 from handlers import (
     actions,
     approvals,
+    assistant,
     campaign_cards,
     commands,
     events,
@@ -19,6 +21,7 @@ from handlers.campaign_actions import CampaignActions, CampaignsNotYet
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.context import Services
 from handlers.intake import Intake
+from handlers.shortcuts import SendToDepartment
 from handlers.standup_actions import RitualControl
 from jobs.slack.people import People
 
@@ -31,17 +34,20 @@ def register(
     rituals: RitualControl,
     campaigns: CampaignActions | None = None,
     plan_edits: PlanEdits | None = None,
+    roster: Roster | None = None,
 ) -> None:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
     clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
     `rituals` is what `/standup` does; `campaigns` what `/campaign` does (until the engine
     is wired in: `CampaignsNotYet`); `plan_edits` what the card's Edit button does (until
-    then: it says editing is off).
+    then: it says editing is off); `roster` what the message shortcut offers (the default
+    roster file when not given).
     The jobs the listeners enqueue are resolved where they run: the worker's start-up
     (jobs.runtime.build_runtime) stops on a renamed one; the app never imports them."""
     campaign_actions = campaigns or CampaignsNotYet()
     found = Services(intake, approvers, lookup, campaign_actions, rituals, plan_edits)
     app.use(found.provide)
+    assistant.register(app)  # before events: it takes DM thread messages (the pane's threads)
     events.register(app)
     commands.register(app)
     actions.register(app)
@@ -50,3 +56,4 @@ def register(
     home.register(app)
     standup_buttons.register(app)
     standup.register(app)
+    SendToDepartment(roster or load_roster()).register(app)

@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from handlers.context import services
+from handlers.welcome import greet_newcomer
 from jobs.slack.text import from_slack
 from models.turns import InboundMessage
 
@@ -31,7 +32,7 @@ def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
         return
     intake = services(context).intake
     if event.get("channel_type") == "im":
-        intake.accept(_inbound(body, event, context, source="message.im"))
+        accept_direct_message(body, event, context, source="message.im")
         return
     thread_ts = event.get("thread_ts")
     mentions = set(_USER_MENTION.findall(event.get("text") or ""))
@@ -42,6 +43,15 @@ def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
     team_id = _team_id(body, event, context)
     if intake.in_conversation(team_id, event["channel"], thread_ts):
         intake.accept(_inbound(body, event, context, source="message.thread"))
+
+
+def accept_direct_message(
+    body: dict[str, Any], event: dict[str, Any], context: BoltContext, *, source: str
+) -> None:
+    """A person's DM (or assistant-pane message): a turn, and the welcome if it is their first."""
+    message = _inbound(body, event, context, source=source)
+    greet_newcomer(context, message.team_id, message.user_id, message.channel_id, "dm")
+    services(context).intake.accept(message)
 
 
 def _is_from_person(event: dict[str, Any]) -> bool:

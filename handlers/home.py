@@ -7,6 +7,7 @@ from typing import Any
 from slack_bolt import App, BoltContext
 
 from handlers.context import services
+from handlers.welcome import greet_newcomer
 from jobs.queue import PUBLISH_HOME
 
 
@@ -15,8 +16,9 @@ def register(app: App) -> None:
 
 
 def handle_home_opened(event: dict[str, Any], body: dict[str, Any], context: BoltContext) -> None:
+    team_id, user = str(body.get("team_id") or ""), str(event.get("user") or "")
+    greet_newcomer(context, team_id, user, str(event.get("channel") or ""), str(event.get("tab")))
     if event.get("tab") != "home":
         return  # the Messages tab is the DM with the app
-    team_id, user = str(body.get("team_id") or ""), str(event.get("user") or "")
     if team_id and user:  # one job per person: repeated opens replace it
         services(context).intake.enqueue(PUBLISH_HOME, team_id, user)

@@ -72,6 +72,12 @@ AFTER_HUMAN_ANSWER = JobRef(
     "jobs.department.escalation.after_human_answer", "answered-{record_id}", FOLLOW_UP
 )
 PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_id}", FOLLOW_UP)
+# The CMO's welcome in a newcomer's DM (issue 19): one per person and workspace.
+SEND_WELCOME = JobRef("jobs.home.welcome.send_welcome", "welcome-{team_id}-{record_id}", FOLLOW_UP)
+# A new assistant-pane thread (issue 19): the CMO's greeting and the suggested prompts.
+GREET_ASSISTANT_THREAD = JobRef(
+    "jobs.agent.assistant_pane.greet_thread", "pane-{team_id}-{record_id}", FOLLOW_UP
+)
 # One engine pass over a campaign: database work and enqueues only (its steps are tasks).
 ADVANCE_CAMPAIGN = JobRef("jobs.campaigns.engine.advance", "campaign-{record_id}", FOLLOW_UP)
 # The advisor on a new campaign: factors, decision, plan (two or three Claude calls), the card.
@@ -95,6 +101,18 @@ NUDGE_ESCALATION = JobRef(
 # A request's plan (its subtasks as tasks) shown again after one of them started or ended.
 REFRESH_PLAN = JobRef("jobs.department.plan_view.refresh_plan", "plan-{record_id}", FOLLOW_UP)
 
+
+def thread_ref(channel_id: str, thread_ts: str) -> str:
+    """A Slack thread as a record id ("D0ABC-1700000000_000100"): RQ's job ids take only
+    letters, digits, dashes and underscores. `parse_thread_ref` reads it back."""
+    return f"{channel_id}-{thread_ts.replace('.', '_')}"
+
+
+def parse_thread_ref(record_id: str) -> tuple[str, str]:
+    channel_id, _, ts = record_id.partition("-")
+    return channel_id, ts.replace("_", ".")
+
+
 JOB_REFS = (
     RUN_TURN,
     RUN_TASK,
@@ -103,6 +121,8 @@ JOB_REFS = (
     AFTER_ACKNOWLEDGEMENT,
     AFTER_HUMAN_ANSWER,
     PUBLISH_HOME,
+    SEND_WELCOME,
+    GREET_ASSISTANT_THREAD,
     ADVANCE_CAMPAIGN,
     ANALYZE_CAMPAIGN,
     CAMPAIGN_CARD,

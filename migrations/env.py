@@ -6,7 +6,7 @@ from alembic import context
 from sqlalchemy import create_engine
 
 # Imported to register their tables on Base.metadata (autogenerate compares against it).
-from models import approvals, campaigns, ritual_settings, rituals, work  # noqa: F401
+from models import approvals, campaigns, ritual_settings, rituals, welcomes, work  # noqa: F401
 from models.base import Base
 
 config = context.config

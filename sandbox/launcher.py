@@ -29,8 +29,10 @@ from pydantic import SecretStr
 from redis import ConnectionPool, Redis
 from rq import Queue, Worker
 
+from bots.examples import load_examples
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
+from bots.topics import channel_topic
 from errors import ConfigError, StartupError
 from sandbox.approvers import with_approvers
 from sandbox.claude_api import ScriptedClaude
@@ -70,8 +72,17 @@ def channels(
     named = [SandboxChannel("C0GENERAL", "general")]
     names = [c.name for c in roster.channels]
     names += [name for name in dict.fromkeys((escalations, *rituals)) if name not in names]
-    named += [SandboxChannel(f"C0{name.upper().replace('-', '')}", name) for name in names]
+    named += [
+        SandboxChannel(f"C0{name.upper().replace('-', '')}", name, topic=_topic(roster, name))
+        for name in names
+    ]
     return named + [SandboxChannel(f"D0{p.name.upper()}", "", True, p.id) for p in PEOPLE]
+
+
+def _topic(roster: Roster, name: str) -> dict[str, str] | None:
+    """A team channel starts with the topic the app would set (bots/topics.py)."""
+    topic = channel_topic(roster, name)
+    return {"value": topic} if topic else None
 
 
 def slash_commands(manifest: Path) -> frozenset[str]:
@@ -79,6 +90,17 @@ def slash_commands(manifest: Path) -> frozenset[str]:
     loaded = yaml.safe_load(manifest.read_text()) or {}
     declared = (loaded.get("features") or {}).get("slash_commands") or []
     return frozenset(str(entry["command"]) for entry in declared)
+
+
+def message_shortcuts(manifest: Path) -> list[dict[str, str]]:
+    """The app's message shortcuts (name, callback_id): what a message's "⋯" menu offers."""
+    loaded = yaml.safe_load(manifest.read_text()) or {}
+    declared = (loaded.get("features") or {}).get("shortcuts") or []
+    return [
+        {"name": str(s["name"]), "callback_id": str(s["callback_id"])}
+        for s in declared
+        if s.get("type") == "message"
+    ]
 
 
 def free_port() -> int:
@@ -204,7 +226,10 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         )
         all_channels = channels(roster, settings.escalation_channel, ritual_channels)
         for channel in all_channels:
-            slack.add_channel(channel.id, channel.name, is_im=channel.is_im, user=channel.user)
+            topic = (channel.topic or {}).get("value", "")
+            slack.add_channel(
+                channel.id, channel.name, is_im=channel.is_im, user=channel.user, topic=topic
+            )
         scripted = settings.anthropic_api_key is None
         claude_url = None
         if scripted:
@@ -235,6 +260,8 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
             sender,
             slack,
             slash_commands(REPO / "manifest.yml"),
+            examples=[example.model_dump() for example in load_examples().examples],
+            shortcuts=message_shortcuts(REPO / "manifest.yml"),
         )
         web = serve(workspace, "127.0.0.1", settings.port)
         stack.callback(web.shutdown)
@@ -273,6 +300,7 @@ def _agents(roster: Roster) -> list[dict[str, Any]]:
             "id": a.id,
             "display_name": a.display_name,
             "icon_emoji": a.icon_emoji,
+            "layer": a.layer,
             "aliases": list(a.aliases),
         }
         for a in roster.agents

@@ -18,6 +18,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import urlsplit
 
+from sandbox.slack_assistant import EXTRA_METHODS
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
 from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
@@ -192,6 +193,7 @@ class SlackStandIn:
         is_private: bool = False,
         is_member: bool = True,
         members: list[str] | None = None,
+        topic: str = "",
     ) -> None:
         """Create a channel, or with `is_im=True` the bot's DM with `user` (DMs have no name).
         `is_member=False`: the bot is not in it (it must join, or be invited, to post);
@@ -204,6 +206,7 @@ class SlackStandIn:
             is_im=is_im,
             user=user,
             is_private=is_private,
+            topic=topic,
             is_member=is_member,
             members=members,
         )
@@ -366,7 +369,12 @@ class SlackStandIn:
     def _dispatch(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
         if method == "apps.connections.open":
             return self._open_connection(token)
-        handler = METHODS.get(method) or VIEW_METHODS.get(method) or STREAM_METHODS.get(method)
+        handler = (
+            METHODS.get(method)
+            or VIEW_METHODS.get(method)
+            or STREAM_METHODS.get(method)
+            or EXTRA_METHODS.get(method)
+        )
         if handler is None:
             return Reply(404, {"ok": False, "error": "unknown_method"})
         if not token:

@@ -55,6 +55,8 @@ class Workspace:
         self._ephemerals: dict[str, list[Message]] = {}
         self._last_ts_us = 0
         self.views = ViewStore()
+        # assistant-pane threads: (channel, thread_ts) → title, suggested prompts (slack_assistant)
+        self.assistant: dict[tuple[str, str], dict[str, Any]] = {}
         self.add_user(identity.bot_user_id, identity.bot_name, is_bot=True)
 
     def next_ts(self) -> str:
@@ -78,6 +80,7 @@ class Workspace:
         is_private: bool = False,
         is_member: bool = True,
         members: list[str] | None = None,
+        topic: str = "",
     ) -> None:
         """Create a conversation shaped like `conversations.info` returns it; `is_member` says
         whether the bot is in it (a DM always has the bot), `members` who else is."""
@@ -97,6 +100,7 @@ class Workspace:
             channel.update(user=user, is_user_deleted=False)
         else:
             channel.update(name=name, name_normalized=name.lower())
+            channel["topic"] = {"value": topic, "creator": "", "last_set": 0}
         people = [user] if is_im and user else list(members or [])
         with self.lock:
             self.channels[channel_id] = channel

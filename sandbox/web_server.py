@@ -21,6 +21,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from sandbox import slack_interactions as interactions
+from sandbox import web_assistant
 from sandbox.signing import (
     SlackRequestSender,
     app_mention_event,
@@ -55,6 +56,7 @@ class SandboxChannel:
     name: str
     is_im: bool = False
     user: str | None = None
+    topic: dict[str, str] | None = None  # as conversations.info has it: {"value": …}
 
 
 @dataclass
@@ -71,6 +73,8 @@ class Workspace:
     sender: SlackRequestSender
     slack: SlackStandIn
     commands: frozenset[str] = frozenset()  # the app's slash commands (manifest.yml)
+    examples: list[dict[str, Any]] = field(default_factory=list)  # bots/examples.toml
+    shortcuts: list[dict[str, str]] = field(default_factory=list)  # message shortcuts (manifest)
     _event_lock: threading.Lock = field(default_factory=threading.Lock)
 
     def channel(self, channel_id: str) -> SandboxChannel | None:
@@ -84,6 +88,8 @@ class Workspace:
             "agents": self.agents,
             "channels": [vars(c) for c in self.channels],
             "scripted": self.scripted,
+            "examples": self.examples,
+            "shortcuts": self.shortcuts,
         }
 
     def send(self, user: str, channel_id: str, text: str, thread_ts: str | None) -> dict[str, Any]:
@@ -115,12 +121,14 @@ class Workspace:
             self.slack, self.sender, user=user, channel=channel.id, command=command, text=text
         )
 
-    def open_home(self, user: str) -> dict[str, Any]:
-        """The person opened the App Home tab: Slack tells the app with `app_home_opened`."""
+    def open_home(self, user: str, tab: str = "home") -> dict[str, Any]:
+        """The person opened the App Home tab (or the Messages tab, the DM): Slack tells the
+        app with `app_home_opened`."""
         dm = next((c for c in self.channels if c.is_im and c.user == user), None)
         if dm is None:
             return {"ok": False, "error": "user_not_found"}
-        response = self.sender.send_event(app_home_opened_event(user=user, channel=dm.id))
+        tab = tab if tab in ("home", "messages") else "home"
+        response = self.sender.send_event(app_home_opened_event(user=user, channel=dm.id, tab=tab))
         if response.status != HTTPStatus.OK:
             return {"ok": False, "error": f"the app answered HTTP {response.status}"}
         return {"ok": True}
@@ -225,6 +233,9 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "/api/statuses": lambda q: self._json(
                 {"statuses": statuses_in(self.workspace.slack.workspace, q.get("channel", ""))}
             ),
+            "/api/assistant": lambda q: self._json(
+                web_assistant.assistant_state(self.workspace, q.get("user", ""))
+            ),
             "/api/views": lambda q: self._json(
                 self.workspace.slack.workspace.views.for_user(q.get("user", ""))
             ),
@@ -250,7 +261,19 @@ class SandboxHandler(BaseHTTPRequestHandler):
                 str(b.get("user", "")), str(b.get("channel", "")), str(b.get("text", ""))
             ),
             "/api/action": lambda b: workspace.act(str(b.get("user", "")), b),
-            "/api/home": lambda b: workspace.open_home(str(b.get("user", ""))),
+            "/api/home": lambda b: workspace.open_home(
+                str(b.get("user", "")), str(b.get("tab") or "home")
+            ),
+            "/api/assistant": lambda b: web_assistant.open_assistant(
+                workspace, str(b.get("user", "")), b.get("viewing") or None
+            ),
+            "/api/shortcut": lambda b: web_assistant.message_action(
+                workspace,
+                str(b.get("user", "")),
+                str(b.get("channel", "")),
+                str(b.get("message_ts", "")),
+                str(b.get("callback_id", "")),
+            ),
             "/api/submit": lambda b: workspace.submit(
                 str(b.get("user", "")), str(b.get("view_id", "")), dict(b.get("values") or {})
             ),

@@ -8,7 +8,9 @@ from typing import Any
 
 import yaml
 
+from bots.examples import load_examples
 from handlers.campaign_command import USAGE
+from handlers.shortcuts import SEND_TO_DEPARTMENT
 from handlers.standup_command import ACTION_WORDS, RITUAL_WORDS, WORKSPACE_WORDS
 
 MANIFEST = yaml.safe_load((Path(__file__).resolve().parent.parent / "manifest.yml").read_text())
@@ -36,8 +38,19 @@ USED = {
     "chat.postEphemeral": "chat:write",
     "users.info (may this person approve: admins)": "users:read",
     "usergroups.users.list (approvers as user groups)": "usergroups:read",
+    "assistant.threads.setSuggestedPrompts (the assistant pane)": "assistant:write",
+    "assistant_thread_started": "assistant:write",
+    "conversations.setTopic (a team channel's lead)": "channels:write.topic",
 }
-EVENTS = {"app_mention", "message.channels", "message.groups", "message.im", "app_home_opened"}
+EVENTS = {
+    "app_mention",
+    "message.channels",
+    "message.groups",
+    "message.im",
+    "app_home_opened",
+    "assistant_thread_started",
+    "assistant_thread_context_changed",
+}
 
 
 def test_scopes_are_exactly_those_used() -> None:
@@ -71,3 +84,18 @@ def test_the_standup_usage_hint_names_every_ritual_and_sub_command() -> None:
     hint = standup["usage_hint"]
     assert set(re.findall(r"[a-z]+", hint)) >= {*RITUAL_WORDS, *ACTION_WORDS, *WORKSPACE_WORDS}
     assert len(hint) <= 1000
+
+
+def test_the_assistant_pane_offers_the_sandboxs_examples() -> None:
+    """Slack's AI side panel: its suggested prompts are bots/examples.toml's (one source)."""
+    pane = MANIFEST["features"]["assistant_view"]
+    assert pane["assistant_description"]
+    prompts = [(p["title"], p["message"]) for p in pane["suggested_prompts"]]
+    assert prompts == [(e.label, e.text) for e in load_examples().prompts]
+    assert len(prompts) <= 4  # Slack shows at most four
+
+
+def test_the_message_shortcut() -> None:
+    [shortcut] = MANIFEST["features"]["shortcuts"]
+    assert shortcut["type"] == "message" and shortcut["callback_id"] == SEND_TO_DEPARTMENT
+    assert shortcut["name"] == "Send to the department" and len(shortcut["description"]) <= 80

@@ -36,6 +36,7 @@ from tests.test_department_flow import (
     top_level,
 )
 from tests.test_escalation_flow import ESCALATIONS, escalation_channel, script_escalation
+from tests.test_welcome import already_welcomed
 
 __all__ = ["escalation_channel"]  # the fixture, used by name
 
@@ -49,6 +50,7 @@ EXEC = "U0EXEC2"  # a workspace admin: may decide every card
 def test_a_dm_request_keeps_its_briefs_out_of_the_team_channel(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
+    already_welcomed(runtime)
     script_blog_post(claude)
     asked = slack.add_message(DM_CHANNEL, user=HUMAN, text=REQUEST)
     event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text=REQUEST, ts=asked)
@@ -92,6 +94,7 @@ def test_a_dm_escalation_card_stays_in_the_dm(
     claude: ScriptedClaude,
     escalation_channel: None,
 ) -> None:
+    already_welcomed(runtime)
     script_escalation(claude)
     asked = slack.add_message(DM_CHANNEL, user=HUMAN, text="budget?")
     event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text="budget?", ts=asked)

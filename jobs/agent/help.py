@@ -37,6 +37,22 @@ LAYERS = (
     ("specialist", "Specialists"),
 )
 _MENTION = re.compile(r"<[@!#][^>]*>")
+TRY = Mrkdwn(
+    "*Try*\n"
+    "• Mention an agent by name: `@Marketing Dept copywriter: three taglines for our "
+    "launch`. With no name, the channel's lead answers (the CMO in a DM).\n"
+    "• Ask a manager for work and it delegates: `content manager: a blog post about "
+    "our new feature`.\n"
+    "• Reply in the thread and the same agent carries on."
+)
+APPROVALS = Mrkdwn(
+    "*Approvals*: a finished draft that needs a person comes back as a card with "
+    "*Approve* / *Request changes* / *Reject*; one click, and the work goes on."
+)
+COMMANDS = Mrkdwn(
+    "*Commands*: `/campaign &lt;brief&gt;` plans and runs a campaign (`/campaign help`); "
+    "`/standup` runs the daily standup and the other rituals (`/standup help`)."
+)
 
 
 def is_help(agent: Agent, text: str) -> bool:
@@ -48,31 +64,31 @@ def is_help(agent: Agent, text: str) -> bool:
 
 def department_help(roster: Roster) -> Mrkdwn:
     """The department's own help: who is who, where, and what to try."""
-    lines = [Mrkdwn("*The marketing department: who is who*")]
+    return join("\n", [Mrkdwn("*The marketing department: who is who*"), *help_sections(roster)])
+
+
+def help_sections(roster: Roster) -> list[Mrkdwn]:
+    """The parts of the help, in order (agents by layer, channels and their leads, what to
+    try, approvals, commands): `help` joins them, the CMO's welcome shows each as a block."""
+    return [layers(roster), channel_leads(roster), TRY, APPROVALS, COMMANDS]
+
+
+def layers(roster: Roster) -> Mrkdwn:
+    """The agents, one line per layer."""
+    lines = []
     for layer, title in LAYERS:
         members = [agent for agent in roster.agents if agent.layer == layer]
         if members:
             names = ", ".join(_named(agent) for agent in members)
             lines.append(md("• *{title}*: {names}", title=title, names=names))
+    return join("\n", lines)
+
+
+def channel_leads(roster: Roster) -> Mrkdwn:
     channels = ", ".join(
         f"#{channel.name} ({roster.get(channel.lead).display_name})" for channel in roster.channels
     )
-    lines.append(md("*Channels and their leads*: {channels}", channels=channels))
-    lines.append(
-        Mrkdwn(
-            "*Try*\n"
-            "• Mention an agent by name: `@Marketing Dept copywriter: three taglines for our "
-            "launch`. With no name, the channel's lead answers (the CMO in a DM).\n"
-            "• Ask a manager for work and it delegates: `content manager: a blog post about "
-            "our new feature`.\n"
-            "• Reply in the thread and the same agent carries on.\n"
-            "*Approvals*: a finished draft that needs a person comes back as a card with "
-            "*Approve* / *Request changes* / *Reject*; one click, and the work goes on.\n"
-            "*Commands*: `/campaign <brief>` plans and runs a campaign (`/campaign help`); "
-            "`/standup` runs the daily standup and the other rituals (`/standup help`)."
-        )
-    )
-    return join("\n", lines)
+    return md("*Channels and their leads*: {channels}", channels=channels)
 
 
 def _named(agent: Agent) -> str:

@@ -12,8 +12,10 @@ from typing import Any
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
+from bots.examples import load_examples
 from jobs.approvals import cards
 from jobs.home.audience import Viewer, origins
+from jobs.home.welcome import is_newcomer, welcome_blocks
 from jobs.runtime import Runtime
 from jobs.slack.blocks import context, header
 from jobs.slack.text import link, md, mrkdwn_text
@@ -66,7 +68,14 @@ def home_view(rt: Runtime, team_id: str, user_id: str) -> dict[str, Any]:
         a for a in waiting if viewer.sees(asked.get(a.subject_id)) and viewer.decides(a.action_type)
     ][:PENDING_SHOWN]
     decisions = [d for d in recorded if viewer.sees(asked.get(d.task_id or ""))][:DECISIONS_SHOWN]
+    welcome = (
+        welcome_blocks(rt.roster, load_examples(), None)
+        if is_newcomer(rt, team_id, user_id)
+        else []
+    )
     blocks: list[dict[str, Any]] = [
+        *welcome,
+        *([{"type": "divider"}] if welcome else []),
         header("Waiting for a decision"),
         *(_pending(rt, a) for a in pending),
     ]

@@ -20,6 +20,7 @@ from slack_sdk.errors import SlackApiError
 
 from jobs.runtime import Runtime
 from jobs.slack.text import md
+from jobs.slack.topics import name_the_lead
 from models import threads
 
 logger = logging.getLogger(__name__)
@@ -85,12 +86,14 @@ def ensure_member(rt: Runtime, team_id: str, channel_id: str) -> bool:
     except RedisError:
         logger.info("Redis unavailable; joining %s again (harmless)", channel_id)
     try:
-        rt.slack.conversations_join(channel=channel_id)
+        joined = rt.slack.conversations_join(channel=channel_id)
     except SlackApiError as error:
         logger.warning("Cannot join %s: %s", channel_id, error.response.get("error"))
         return False
     with contextlib.suppress(RedisError):
         rt.redis.set(key, "1", ex=MEMBERSHIP_TTL_S)
+    if joined.get("warning") != "already_in_channel":
+        name_the_lead(rt, channel_id)  # first time in: a channel's topic names its lead
     return True
 
 

@@ -114,9 +114,10 @@ function buildMessage(msg, { showThreadLink }) {
     ? `<div class="thread-summary"><button type="button" class="thread-link" data-testid="thread-link" data-open-thread="${escapeHtml(msg.ts)}">${replies} ${replies === 1 ? 'reply' : 'replies'}</button>`
       + `${msg.latest_reply ? `<span class="thread-last">Last reply ${formatTime(msg.latest_reply).short}</span>` : ''}</div>`
     : '';
-  const actions = showThreadLink
-    ? `<div class="msg-actions"><button type="button" data-testid="reply-in-thread" data-open-thread="${escapeHtml(msg.ts)}">💬 Reply in thread</button></div>`
+  const reply = showThreadLink
+    ? `<button type="button" data-testid="reply-in-thread" data-open-thread="${escapeHtml(msg.ts)}">💬 Reply in thread</button>`
     : '';
+  const actions = `<div class="msg-actions">${reply}${moreActionsHtml(msg)}</div>`; // shortcuts.js
   const row = element('div', 'msg', { 'data-testid': 'message', 'data-ts': msg.ts, 'data-username': author.username },
     `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, msg.ts, edited)}`
     + `<div class="msg-text" data-testid="message-text"></div>${threadLink}</div>${actions}`);
@@ -139,16 +140,9 @@ function buildEphemeral(eph) {
 /**
  * Requests a newcomer can try with one click: each runs a real flow of the department.
  * A slash command is typed as is; anything else is addressed to the app in a channel.
+ * One list for the page, the CMO's welcome and the assistant pane: bots/examples.toml.
  */
-const EXAMPLES = [
-  ['A blog post, through review to your approval', 'content manager: we need a blog post about AI in marketing for CMOs'],
-  ['Three taglines', 'copywriter: three taglines for our AI analytics launch'],
-  ['A question for the people above (escalation)', 'cmo: is our GDPR consent banner copy compliant for the EU launch?'],
-  ['A conference launch campaign (/campaign)', '/campaign launch an awareness campaign for our AI analytics feature: content, social, email, webinar, sales hand-off; track ROI; conference in 3 weeks; budget $50k'],
-  ['The daily standup, now (/standup)', '/standup'],
-  ['The end-of-day summary, now', '/standup eod now'],
-  ['When each ritual runs (morning, weekly, monthly…)', '/standup status'],
-];
+const tryExamples = () => (state.boot.examples || []).map((e) => [e.label, e.text]);
 
 function buildIntro(ch) {
   const intro = element('div', 'intro', {}, ch.is_im
@@ -156,7 +150,7 @@ function buildIntro(ch) {
     : `<h3># ${escapeHtml(ch.name)}</h3><p>This is the very beginning of <b>#${escapeHtml(ch.name)}</b>. Mention <span class="mention">@${escapeHtml(bot().name)}</span> to ask the department.</p>`);
   const prefix = ch.is_im ? '' : `@${bot().name} `;
   const examples = element('div', 'try', { 'data-testid': 'try' }, '<span>Try:</span>');
-  for (const [label, text] of EXAMPLES) {
+  for (const [label, text] of tryExamples()) {
     const typed = text.startsWith('/') ? text : prefix + text;
     const chip = element('button', 'try-chip', { type: 'button', 'data-testid': 'try-example', title: typed });
     chip.textContent = label;
@@ -356,6 +350,8 @@ function openChannel(channelId) {
   closeThread();
   renderSidebar();
   scheduleRefresh();
+  // As in Slack: opening the DM is opening the app's Messages tab (a newcomer is welcomed).
+  if (ch.is_im) postJSON('/api/home', { user: state.me, tab: 'messages' }).catch(() => {});
 }
 
 /** The main pane shows either a channel (messages + composer) or the App Home view. */
