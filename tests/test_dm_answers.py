@@ -8,6 +8,7 @@ from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import im_message_event
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import DM_CHANNEL, HUMAN, ServedApp, work
+from tests.test_welcome import already_welcomed
 
 FIRST_ANSWER = "Focus on retention: churn cost us most last quarter."
 
@@ -22,6 +23,7 @@ def _dm(bolt: ServedApp, slack: SlackStandIn, text: str, thread_ts: str | None =
 def test_a_dm_answer_is_not_threaded_and_the_dm_remembers(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
+    already_welcomed(runtime)  # the welcome of a first DM has its own tests
     claude.enqueue(TextReply(FIRST_ANSWER))
     claude.enqueue(TextReply("Start with the onboarding emails."))
     _dm(bolt, slack, "what should we focus on next quarter?")

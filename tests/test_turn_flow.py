@@ -26,6 +26,7 @@ from tests.conftest import (
     ServedApp,
     work,
 )
+from tests.test_welcome import already_welcomed
 
 _T0 = int(time.time())
 
@@ -97,6 +98,7 @@ def test_mention_gets_persona_reply_in_thread(
 def test_dm_is_answered_by_the_cmo(
     bolt: ServedApp, runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude
 ) -> None:
+    already_welcomed(runtime)  # the welcome of a first DM has its own tests
     claude.enqueue(TextReply("Happy to help. What's the goal for Q1?"))
     event = im_message_event(
         user=HUMAN, channel=DM_CHANNEL, text="what should we focus on next quarter?", ts=ts(-30)
@@ -286,6 +288,7 @@ def test_help_is_the_departments_own_answer_never_a_models_guess(
     text: str,
 ) -> None:
     if where == "dm":
+        already_welcomed(runtime)
         event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text=text, ts=ts(-30))
         assert bolt.sender.send_event(event).status == 200
     else:
