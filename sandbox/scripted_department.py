@@ -38,6 +38,7 @@ from sandbox.scripted_delegation import delegation_reply, synthesis_reply
 from sandbox.scripted_escalation import escalation_reply
 from sandbox.scripted_reviews import review_reply
 from sandbox.scripted_rituals import reschedule_reply, standup_reply
+from sandbox.scripted_scope import off_script_reply
 
 T = TypeVar("T")
 CHUNK_CHARS = 24  # small SSE deltas, so a demo visibly streams
@@ -138,6 +139,9 @@ def department_responder(body: dict[str, Any]) -> Reply:
         return _text(synthesis)
     if request.previous and _is_follow_up(request.text):
         return _text(_revise(request, writer))
+    off_script = off_script_reply(body, request.text)
+    if off_script is not None:
+        return _text(off_script)
     delegated = delegation_reply(body, request.role, request.text, request.topic)
     if isinstance(delegated, ToolUseReply):
         return delegated

@@ -194,7 +194,8 @@ def test_director_of_comms_flags_claims_that_need_proof() -> None:
 
 
 def test_an_unrecognised_role_is_answered_by_the_cmo() -> None:
-    body = {"model": MODEL, "max_tokens": 64, "messages": [{"role": "user", "content": "hi"}]}
+    asked = [{"role": "user", "content": TAGLINES}]
+    body = {"model": MODEL, "max_tokens": 64, "messages": asked}
 
     assert SHAPES["cmo"] in text_of(department_responder({**body, "system": "You are a pirate."}))
     assert SHAPES["cmo"] in text_of(department_responder(body))
