@@ -43,6 +43,8 @@ class Agent(BaseModel):
     communication_style: str = Field(min_length=1)
     responsibilities: tuple[str, ...] = Field(min_length=1)
     decision_domains: tuple[str, ...] = ()
+    # The avatar colour on the sandbox page ("#1264a3"); without one the page picks a stable one.
+    color: str | None = Field(default=None, pattern=r"^#[0-9a-fA-F]{6}$")
 
     @field_validator("aliases")
     @classmethod

@@ -302,6 +302,7 @@ def _agents(roster: Roster) -> list[dict[str, Any]]:
             "icon_emoji": a.icon_emoji,
             "layer": a.layer,
             "aliases": list(a.aliases),
+            "color": a.color,
         }
         for a in roster.agents
     ]

@@ -97,7 +97,7 @@ def view_submission(
     }
 
 
-def view_closed(slack: SlackStandIn, *, user: str, view: View) -> Payload:
+def view_closed(slack: SlackStandIn, *, user: str, view: View, cleared: bool = False) -> Payload:
     workspace = slack.workspace
     team = workspace.identity.team_id
     return {
@@ -107,7 +107,7 @@ def view_closed(slack: SlackStandIn, *, user: str, view: View) -> Payload:
         "api_app_id": "A0SANDBOX",
         "token": "sandbox-verification-token",
         "view": copy.deepcopy(view),
-        "is_cleared": False,
+        "is_cleared": cleared,  # the whole stack closed at once, not one view
     }
 
 

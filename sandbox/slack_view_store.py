@@ -54,3 +54,11 @@ class ViewStore:
     def clear(self, user: str) -> None:
         with self.lock:
             self.stacks[user] = []
+
+    def close_all(self, user: str) -> list[View]:
+        """The person's client went away (a reload, a closed tab): Slack closes every modal
+        they had open. Returns the closed views, top first."""
+        with self.lock:
+            closed = [copy.deepcopy(self.views[v]) for v in reversed(self.stacks.get(user, []))]
+            self.stacks[user] = []
+            return closed

@@ -176,6 +176,20 @@ class Workspace:
         self.slack.note_views_changed(user)
         return {"ok": True}
 
+    def close_all(self, user: str) -> dict[str, Any]:
+        """The person's page went away (a reload, a closed tab): their modals close, as Slack
+        closes a client's views, so none comes back over a page that cannot reach it."""
+        if not any(person.id == user for person in self.people):
+            return {"ok": False, "error": "user_not_found"}
+        closed = self.slack.workspace.views.close_all(user)
+        for view in closed:
+            if view.get("notify_on_close"):
+                payload = interactions.view_closed(self.slack, user=user, view=view, cleared=True)
+                self.sender.send_interaction(payload)
+        if closed:
+            self.slack.note_views_changed(user)
+        return {"ok": True, "closed": len(closed)}
+
     def _events_for(
         self, user: str, channel: SandboxChannel, text: str, ts: str, thread_ts: str | None
     ) -> list[dict[str, Any]]:
@@ -280,6 +294,7 @@ class SandboxHandler(BaseHTTPRequestHandler):
             "/api/close": lambda b: workspace.close(
                 str(b.get("user", "")), str(b.get("view_id", ""))
             ),
+            "/api/close_all": lambda b: workspace.close_all(str(b.get("user", ""))),
         }
         route = routes.get(urlsplit(self.path).path)
         if route is None:

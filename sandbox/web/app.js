@@ -33,10 +33,10 @@ function compareTs(a, b) {
   return Number(ai) - Number(bi) || Number(af.padEnd(6, '0')) - Number(bf.padEnd(6, '0'));
 }
 
+/** The page's one time format (time.js): HH:MM in the reader's zone, the rest in a tooltip. */
 function formatTime(ts) {
-  const date = new Date(Number(String(ts).split('.')[0]) * 1000);
-  const pad = (n) => String(n).padStart(2, '0');
-  return { short: `${pad(date.getHours())}:${pad(date.getMinutes())}`, full: date.toLocaleString() };
+  const date = dateOfTs(ts);
+  return { short: clockTime(date), full: fullTime(date), iso: date.toISOString() };
 }
 
 async function getJSON(url) {
@@ -92,7 +92,7 @@ function authorOf(msg) {
 }
 
 function avatarHtml(author) {
-  if (author.emoji) return `<div class="avatar avatar-emoji" aria-hidden="true">${author.emoji}</div>`;
+  if (author.emoji) return agentAvatarHtml(author); // avatars.js: initials, colour, emoji
   const initials = author.name.replace(/\(.*\)/, '').trim().split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase();
   const hue = [...author.key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
   const color = author.isApp ? '#611f69' : `hsl(${hue} 45% 42%)`;
@@ -103,7 +103,7 @@ function metaHtml(author, ts, extra = '') {
   const time = formatTime(ts);
   return `<div class="msg-meta"><span class="msg-name">${escapeHtml(author.name)}</span>`
     + `${author.isApp ? '<span class="app-badge">APP</span>' : ''}`
-    + `<time title="${escapeHtml(time.full)}">${time.short}</time>${extra}</div>`;
+    + `<time datetime="${time.iso}" title="${escapeHtml(time.full)}">${time.short}</time>${extra}</div>`;
 }
 
 function buildMessage(msg, { showThreadLink }) {
@@ -122,6 +122,7 @@ function buildMessage(msg, { showThreadLink }) {
     `${avatarHtml(author)}<div class="msg-body">${metaHtml(author, msg.ts, edited)}`
     + `<div class="msg-text" data-testid="message-text"></div>${threadLink}</div>${actions}`);
   fillMessageBody(row.querySelector('.msg-text'), msg, { kind: 'message', channel: state.channelId, ts: msg.ts });
+  collapseLong(row.querySelector('.msg-text'), msg); // collapse.js: "Show more"
   return row;
 }
 
@@ -346,6 +347,7 @@ function openChannel(channelId) {
   $('channel-sub').textContent = ch.is_im ? 'App · direct message' : (ch.topic?.value || ch.purpose?.value || '');
   composers.main.textarea.placeholder = ch.is_im ? `Message ${bot().name}` : `Message #${ch.name}`;
   composers.main.textarea.setAttribute('aria-label', composers.main.textarea.placeholder);
+  $('composer-mention-hint').hidden = ch.is_im; // a DM needs no @mention
   composers.main.error.textContent = '';
   closeThread();
   renderSidebar();
@@ -624,6 +626,7 @@ async function init() {
   document.title = `${workspace.name} — ${bot().name} sandbox`;
   $('sandbox-banner').hidden = !scripted;
   fillUserPicker();
+  await closeViewsLeftOpen(); // unload.js: no modal survives a reload
   wireStaticHandlers();
   const fromHash = channel(location.hash.slice(1));
   if (location.hash === '#home') openHome();

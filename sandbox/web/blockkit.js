@@ -126,10 +126,17 @@ function richAtom(el) {
     case 'broadcast': return `<span class="mention">@${escapeHtml(el.range)}</span>`;
     case 'channel': return channelRefHtml(el.channel_id);
     case 'emoji': return richEmoji(el);
-    case 'date': return escapeHtml(el.fallback || new Date(Number(el.timestamp) * 1000).toLocaleDateString());
+    case 'date': return richDate(el);
     case 'color': return escapeHtml(el.value ?? '');
     default: return '';
   }
+}
+
+/** A rich_text date element, shown like a `<!date>` token (time.js). */
+function richDate(el) {
+  const when = new Date(Number(el.timestamp) * 1000);
+  if (!Number.isFinite(when.getTime())) return escapeHtml(el.fallback || '');
+  return timeHtml(when, slackDateText(when, el.format || '{date_short} {time}'));
 }
 
 function richEmoji(el) {
@@ -175,7 +182,7 @@ const actionIdOf = (el, index) => String(el.action_id || `action_${index}`);
 async function runAction(control, ctx, action, confirm, url) {
   if (control.disabled) return false;
   if (confirm && !(await askConfirm(confirm))) return false;
-  if (isSafeUrl(url)) window.open(url, '_blank', 'noopener');
+  if (isSafeUrl(url) && !openPermalink(url)) window.open(url, '_blank', 'noopener'); // links.js
   control.disabled = true;
   control.setAttribute('aria-busy', 'true');
   try {

@@ -114,15 +114,12 @@ function linkHtml(url, labelHtml) {
   return `<a href="${escapeHtml(url)}" target="_blank" rel="noopener noreferrer">${labelHtml || escapeHtml(url)}</a>`;
 }
 
-/** `<!date^unix^{time}|fallback>`: shown in the reader's own time zone, as Slack does. */
+/** `<!date^unix^{time}|fallback>`: in the reader's own time zone and the page's one format. */
 function dateHtml(target, fallback) {
   const [, seconds, format = '{date_short} {time}'] = target.split('^');
   const when = new Date(Number(seconds) * 1000);
   if (!Number.isFinite(when.getTime())) return escapeHtml(fallback || '');
-  const time = when.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-  const date = when.toLocaleDateString([], { month: 'short', day: 'numeric', year: 'numeric' });
-  const shown = format.replace(/\{time\}/g, time).replace(/\{date(?:_short|_long|_num)?\}/g, date);
-  return `<time datetime="${escapeHtml(when.toISOString())}">${escapeHtml(shown)}</time>`;
+  return timeHtml(when, slackDateText(when, format));
 }
 
 /** `<@U…>`, `<#C…|name>`, `<!here>`, `<url|label>`; null leaves the text literal. */

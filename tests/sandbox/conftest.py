@@ -166,6 +166,19 @@ def sandbox(tmp_path: Path, _stopping_sandboxes: list[Sandbox]) -> Iterator[Sand
     _stopping_sandboxes.append(running)
 
 
+@pytest.fixture(scope="module")
+def module_sandbox(
+    tmp_path_factory: pytest.TempPathFactory, _stopping_sandboxes: list[Sandbox]
+) -> Iterator[Sandbox]:
+    """One sandbox for a whole test module (a start costs 5-10 s): for tests that need no
+    empty workspace and find their own messages, whatever ran before them."""
+    running = start_sandbox(tmp_path_factory.mktemp("sandbox"))
+    yield running
+    if running.process.poll() is None:
+        running.process.send_signal(signal.SIGINT)
+    _stopping_sandboxes.append(running)
+
+
 def stop_sandbox(running: Sandbox) -> None:
     """Ctrl-C, as a person would; a sandbox that ignores it is killed."""
     if running.process.poll() is None:
