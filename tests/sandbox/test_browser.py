@@ -1,5 +1,10 @@
 """The sandbox page in a real browser (Debian's Chromium driven by Playwright): a person
-mentions an agent or DMs the app and sees the persona's answer arrive live."""
+mentions an agent or DMs the app and sees the persona's answer arrive live.
+
+Most tests share one sandbox (`module_sandbox`: a start costs 5-10 s) and find their own
+messages by ts, whatever ran before them; the two that read the whole workspace (Home's
+"nothing is waiting", the standup's counts) get a fresh one (`fresh_page`).
+"""
 
 from __future__ import annotations
 
@@ -28,21 +33,57 @@ def browser() -> Iterator[Browser]:
         launched.close()
 
 
-@pytest.fixture()
-def page(browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest) -> Iterator[Page]:
+def _opened(browser: Browser, running: Sandbox, name: str) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 800})
     opened = context.new_page()
-    opened.goto(sandbox.url)
+    opened.goto(running.url)
     yield opened
     ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
+    opened.screenshot(path=str(ARTIFACTS / f"{name}.png"))
     context.close()
+
+
+@pytest.fixture()
+def page(
+    browser: Browser, module_sandbox: Sandbox, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """The page of the module's shared sandbox."""
+    yield from _opened(browser, module_sandbox, request.node.name)
+
+
+@pytest.fixture()
+def fresh_page(
+    browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest
+) -> Iterator[Page]:
+    """The page of a sandbox of the test's own, for what reads the whole workspace."""
+    yield from _opened(browser, sandbox, request.node.name)
 
 
 def _send(page: Page, text: str) -> None:
     composer = page.get_by_test_id("composer")
     composer.fill(text)
     composer.press("Enter")
+
+
+def _sent(page: Page, running: Sandbox, channel: str, text: str) -> str:
+    """Send from the composer; the ts of that message (the newest with this text: tests run
+    one at a time, so a shared sandbox's earlier copies are older)."""
+    _send(page, text)
+    expect(page.get_by_test_id("composer")).to_have_value("")  # the stand-in took it
+    said = text.removeprefix("@Marketing Dept ")
+    found = running.get(f"/api/messages?channel={channel}")["messages"]
+    mine = [m["ts"] for m in found if said in m.get("text", "") and not m.get("bot_id")]
+    assert mine, f"{text!r} is not in {channel}"
+    return str(mine[-1])
+
+
+def _row(where: Locator | Page, ts: str) -> Locator:
+    return where.locator(f'[data-testid="message"][data-ts="{ts}"]')
+
+
+def _links_to(page: Page, ts: str) -> Locator:
+    """A link to the message at `ts` (a permalink: …/p<ts without its dot>)."""
+    return page.locator(f'a[href*="/p{ts.replace(".", "")}"]')
 
 
 def test_mention_an_agent_and_see_the_persona_reply_in_its_thread(page: Page) -> None:
@@ -140,22 +181,21 @@ def test_escaped_text_shows_as_typed_and_only_real_markup_links(
     context.close()
 
 
-def test_the_department_at_work_in_the_browser(page: Page) -> None:
+def test_the_department_at_work_in_the_browser(page: Page, module_sandbox: Sandbox) -> None:
     """A manager delegates to two specialists; their threads appear in #mkt-content and the
     manager's synthesis lands in the person's thread."""
     page.get_by_test_id("user-picker").select_option("U0MARIA")
     page.get_by_test_id("channel-mkt-content").click()
-    _send(
-        page, "@Marketing Dept content manager: we need a blog post about AI in marketing for CMOs"
-    )
+    ts = _sent(page, module_sandbox, CONTENT, BLOG_REQUEST)
 
+    # This request's assignments: each brief links back to "this thread".
     assignments = page.locator('[data-testid="message"][data-username="Content Manager"]')
+    assignments = assignments.filter(has=_links_to(page, ts))
     expect(assignments.filter(has_text="Draft the blog post")).to_have_count(
         1, timeout=REPLY_TIMEOUT_MS
     )
     expect(assignments.filter(has_text="Keyword plan")).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
-    mine = page.locator('[data-testid="message"][data-username="maria"]')
-    mine.filter(has_text="we need a blog post").get_by_test_id("thread-link").click()
+    _row(page.locator("#message-list"), ts).get_by_test_id("thread-link").click()
     pane = page.get_by_test_id("thread-pane")
     synthesis = pane.locator('[data-testid="message"][data-username="Content Manager"]').filter(
         has_text="Editor's note"
@@ -167,16 +207,20 @@ def test_the_department_at_work_in_the_browser(page: Page) -> None:
 # --- approvals and escalations through the page -----------------------------------------------
 
 BLOG_REQUEST = "@Marketing Dept content manager: we need a blog post about AI in marketing for CMOs"
+CONTENT, GENERAL = "C0MKTCONTENT", "C0GENERAL"
 
 
-def _open_my_thread(page: Page, user_name: str, text: str) -> Locator:
-    mine = page.locator(f'[data-testid="message"][data-username="{user_name}"]').filter(
-        has_text=text
-    )
-    link = mine.get_by_test_id("thread-link")
+def _open_my_thread(page: Page, ts: str) -> Locator:
+    link = _row(page.locator("#message-list"), ts).get_by_test_id("thread-link")
     expect(link).to_be_visible(timeout=REPLY_TIMEOUT_MS)
     link.click()
     return page.get_by_test_id("thread-pane")
+
+
+def _ts_of(message: Locator) -> str:
+    """The ts of the one message `message` finds (in a sandbox of the test's own)."""
+    expect(message).to_have_count(1)
+    return str(message.get_attribute("data-ts"))
 
 
 def _approval_card(pane: Locator, version: int = 1) -> Locator:
@@ -194,22 +238,26 @@ def _button(card: Locator, action_id: str) -> Locator:
     return card.locator(f'[data-testid="block-button"][data-action-id="{action_id}"]')
 
 
-def _ask_for_the_blog_post(page: Page, user: str = MARIA) -> Locator:
-    page.get_by_test_id("user-picker").select_option(user)
+def _ask_for_the_blog_post(page: Page, running: Sandbox) -> tuple[str, Locator]:
+    """Maria asks in #mkt-content: her message's ts, and its thread, opened."""
+    page.get_by_test_id("user-picker").select_option(MARIA)
     page.get_by_test_id("channel-mkt-content").click()
-    _send(page, BLOG_REQUEST)
-    return _open_my_thread(page, "maria" if user == MARIA else "sam", "we need a blog post")
+    ts = _sent(page, running, CONTENT, BLOG_REQUEST)
+    return ts, _open_my_thread(page, ts)
 
 
-def test_the_blog_post_flow_to_its_approval_card_and_one_click(page: Page) -> None:
+def test_the_blog_post_flow_to_its_approval_card_and_one_click(fresh_page: Page) -> None:
     """What a newcomer does without reading anything: pick the first example, press Enter,
-    wait for the card, click Approve."""
+    wait for the card, click Approve. (A sandbox of its own: Home must have nothing else
+    waiting.)"""
+    page = fresh_page
     page.get_by_test_id("channel-mkt-content").click()
     page.get_by_test_id("try-example").first.click()
     composer = page.get_by_test_id("composer")
     expect(composer).to_have_value(BLOG_REQUEST)
     composer.press("Enter")
-    pane = _open_my_thread(page, "maria", "we need a blog post")
+    mine = page.locator('[data-testid="message"][data-username="maria"]')
+    pane = _open_my_thread(page, _ts_of(mine.filter(has_text="we need a blog post")))
     card = _approval_card(pane)
     expect(card).to_contain_text("drafted by Copywriter")
     expect(card).to_contain_text("Director of Communications: On-brand")
@@ -231,8 +279,10 @@ def test_the_blog_post_flow_to_its_approval_card_and_one_click(page: Page) -> No
     expect(home).to_contain_text("Nothing is waiting for a person right now.")
 
 
-def test_request_changes_through_the_modal_gives_version_2(page: Page) -> None:
-    pane = _ask_for_the_blog_post(page)
+def test_request_changes_through_the_modal_gives_version_2(
+    page: Page, module_sandbox: Sandbox
+) -> None:
+    _, pane = _ask_for_the_blog_post(page, module_sandbox)
     first = _approval_card(pane)
     _button(first, "approval-request-changes").click()
     modal = page.get_by_test_id("modal")
@@ -255,11 +305,14 @@ def test_request_changes_through_the_modal_gives_version_2(page: Page) -> None:
     expect(_button(first, "approval-approve")).to_have_count(0)
 
 
-def test_a_colleague_who_may_not_approve_sees_the_refusal(page: Page) -> None:
-    _approval_card(_ask_for_the_blog_post(page))
+def test_a_colleague_who_may_not_approve_sees_the_refusal(
+    page: Page, module_sandbox: Sandbox
+) -> None:
+    ts, pane = _ask_for_the_blog_post(page, module_sandbox)
+    _approval_card(pane)
     page.get_by_test_id("user-picker").select_option(SAM)  # Sam opens the same thread
     page.get_by_test_id("channel-mkt-content").click()
-    pane = _open_my_thread(page, "maria", "we need a blog post")
+    pane = _open_my_thread(page, ts)
     card = _approval_card(pane)
     _button(card, "approval-approve").click()
     refusal = pane.get_by_test_id("ephemeral").filter(has_text="Only @maria or a workspace admin")
@@ -268,12 +321,13 @@ def test_a_colleague_who_may_not_approve_sees_the_refusal(page: Page) -> None:
     expect(_button(card, "approval-approve")).to_be_visible()  # nothing changed
 
 
-def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
+def test_answer_an_escalation_card_through_its_modal(page: Page, module_sandbox: Sandbox) -> None:
     """Asked in a public channel, the card goes to #mkt-escalations (a DM's would stay in the
-    DM: tests/test_privacy.py)."""
+    DM: tests/test_privacy.py). (The only escalation of this module's sandbox.)"""
     page.get_by_test_id("user-picker").select_option(MARIA)
     page.get_by_test_id("channel-general").click()
-    _send(page, "@Marketing Dept Is our GDPR consent banner copy compliant for the EU launch?")
+    question = "@Marketing Dept Is our GDPR consent banner copy compliant for the EU launch?"
+    ts = _sent(page, module_sandbox, GENERAL, question)
     page.get_by_test_id("channel-mkt-escalations").click()
     card = page.get_by_test_id("message").filter(
         has=page.get_by_test_id("block-header").filter(has_text="ESCALATION: Human")
@@ -292,7 +346,7 @@ def test_answer_an_escalation_card_through_its_modal(page: Page) -> None:
     expect(card).to_contain_text("Decided by @maria", timeout=REPLY_TIMEOUT_MS)
 
     page.get_by_test_id("channel-general").click()
-    pane = _open_my_thread(page, "maria", "GDPR consent banner")
+    pane = _open_my_thread(page, ts)
     answer = pane.get_by_test_id("message-text").filter(has_text="Answer from above")
     expect(answer).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
     expect(answer).to_contain_text("ship with the updated consent wording")
@@ -349,15 +403,18 @@ def test_the_conference_launch_example_from_command_to_the_first_phase(page: Pag
 # --- the rituals from the page -------------------------------------------------------------------
 
 
-def test_the_standup_run_from_the_page_after_the_blog_post_example(page: Page) -> None:
+def test_the_standup_run_from_the_page_after_the_blog_post_example(fresh_page: Page) -> None:
     """The issue's newcomer: the blog-post example to its wrap-up, then the page's `/standup`
     example; the VP opens the day's thread in #mkt-standup, and the Copywriter's reply in it
     names the draft just approved, linked to its thread (facts from the work just done); the
-    Content Manager's names the request as asked, without the "content manager:" address."""
+    Content Manager's names the request as asked, without the "content manager:" address.
+    (A sandbox of its own: the standup counts all of the day's work.)"""
+    page = fresh_page
     page.get_by_test_id("channel-mkt-content").click()
     page.get_by_test_id("try-example").first.click()
     page.get_by_test_id("composer").press("Enter")
-    pane = _open_my_thread(page, "maria", "we need a blog post")
+    mine = page.locator('[data-testid="message"][data-username="maria"]')
+    pane = _open_my_thread(page, _ts_of(mine.filter(has_text="we need a blog post")))
     _button(_approval_card(pane), "approval-approve").click()
     wrap_up = pane.get_by_test_id("message-text").filter(has_text="Wrap-up")
     expect(wrap_up).to_have_count(1, timeout=REPLY_TIMEOUT_MS)
