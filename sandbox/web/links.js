@@ -1,10 +1,10 @@
 'use strict';
-// Slack permalinks open in the page, as a Slack client opens them: the stand-in's
-// chat.getPermalink answers https://sandbox.slack.local/archives/<channel>/p<ts>[?thread_ts=…],
-// a host nobody can reach, so a click on one (a link in a message, in the Home tab's "open the
-// card", a link button) opens that channel and thread here and points at the message instead
-// of a dead tab. Uses app.js's state, channel, openChannel and openThread, and modals.js's
-// showToast, at click time.
+// Slack permalinks open in the page, as a Slack client opens them. The stand-in's
+// chat.getPermalink answers https://sandbox.slack.local/archives/<channel>/p<ts>[?thread_ts=…]
+// (a host nobody can reach), and jobs/ falls back to slack://channel?id=…&message=… when Slack
+// gives none; a click on either (a link in a message, Home's "open the card", a link button)
+// opens that channel and thread here and points at the message, instead of a dead tab. Uses
+// app.js's state, channel, openChannel and openThread, and modals.js's showToast, at click time.
 
 const PERMALINK_HOST = 'sandbox.slack.local';
 const LINKED_HIGHLIGHT_MS = 4000;
@@ -17,12 +17,21 @@ function parsePermalink(href) {
   } catch {
     return null;
   }
+  if (url.protocol === 'slack:') return deepLink(url);
   if (url.hostname !== PERMALINK_HOST) return null;
   const match = url.pathname.match(/^\/archives\/([A-Z0-9]+)\/p(\d{7,})$/);
   if (!match) return null;
   const digits = match[2];
   const ts = `${digits.slice(0, -6)}.${digits.slice(-6)}`;
   return { channel: match[1], ts, threadTs: url.searchParams.get('thread_ts') || null };
+}
+
+/** `slack://channel?id=C…&message=<ts>`: the link jobs/ builds when Slack gave no permalink. */
+function deepLink(url) {
+  const channelId = url.searchParams.get('id');
+  const ts = url.searchParams.get('message');
+  if (url.host !== 'channel' || !channelId || !/^\d+\.\d+$/.test(ts || '')) return null;
+  return { channel: channelId, ts, threadTs: url.searchParams.get('thread_ts') || null };
 }
 
 const linked = { target: null }; // { ts, list: 'main' | 'thread' } still to be pointed at

@@ -137,7 +137,7 @@ function renderSpecial(inner) {
     return `<span class="mention">${escapeHtml(shown)}</span>`;
   }
   const url = unescapeSlack(target);
-  if (!isSafeUrl(url)) return null;
+  if (!isSafeUrl(url) && !parsePermalink(url)) return null; // links.js opens slack:// in the page
   return linkHtml(url, plainLabel ? escapeHtml(plainLabel) : '');
 }
 

@@ -121,3 +121,13 @@ def test_app_refuses_to_start_with_an_unknown_agent_in_the_roster(tmp_path: Path
     assert result.returncode == 2
     assert re.search(r"reports_to unknown agent 'nobody_here'", result.stderr)
     assert "Traceback" not in result.stderr
+
+
+def test_an_agent_may_carry_its_avatar_colour_and_only_as_hex(tmp_path: Path) -> None:
+    coloured = _mutated('icon_emoji = ":art:"', 'icon_emoji = ":art:"\ncolor = "#be185d"')
+    assert load_roster(_write(tmp_path, coloured)).get("designer").color == "#be185d"
+    assert load_roster().get("designer").color is None  # the page then picks a stable one
+
+    named = _mutated('icon_emoji = ":art:"', 'icon_emoji = ":art:"\ncolor = "pink"')
+    with pytest.raises(RosterError, match="agent 'designer' field 'color'"):
+        load_roster(_write(tmp_path, named))

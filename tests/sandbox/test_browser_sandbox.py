@@ -150,6 +150,40 @@ def test_homes_open_the_card_leads_to_the_card(page: Page, blog_card: BlogCard) 
     _snap(page, "test_homes_open_the_card_leads_to_the_card_highlighted")
 
 
+def _permalink(channel: str, ts: str) -> str:
+    return f"https://sandbox.slack.local/archives/{channel}/p{ts.replace('.', '')}"
+
+
+def test_a_pasted_permalink_and_a_deep_link_open_their_message(
+    page: Page, module_sandbox: Sandbox
+) -> None:
+    """A person pastes a permalink; jobs/ falls back to slack:// when Slack gives none; a
+    link into someone else's DM says why it cannot open."""
+    social = "C0MKTSOCIAL"
+    target = module_sandbox.send(SAM, social, "The launch date is settled: the 14th.")["ts"]
+    links = (
+        f"See <{_permalink(social, target)}|the date> · <slack://channel?id={social}"
+        f"&amp;message={target}|the same, deep-linked> · "
+        f"<{_permalink('D0SAM', target)}|Sam's DM>"
+    )
+    module_sandbox.send(SAM, GENERAL, links)
+    page.get_by_test_id("channel-general").click()  # Maria's page
+    for name in ("the date", "the same, deep-linked"):
+        page.get_by_test_id("channel-general").click()
+        page.locator("#message-list").get_by_role("link", name=name).click()
+        expect(page.locator("#channel-title")).to_have_text("# mkt-social")
+        message = _row(page.locator("#message-list"), target)
+        expect(message).to_have_attribute("data-linked", "true")
+        expect(message).to_be_in_viewport()
+        expect(page.get_by_test_id("thread-pane")).to_be_hidden()  # no replies: no thread
+
+    page.get_by_test_id("channel-general").click()
+    page.locator("#message-list").get_by_role("link", name="Sam's DM").click()
+    expect(page.get_by_test_id("toast-error")).to_contain_text("someone else's direct messages")
+    expect(page.locator("#channel-title")).to_have_text("# general")
+    assert len(page.context.pages) == 1
+
+
 # --- the scripted Claude's honest line ----------------------------------------------------------
 
 
