@@ -69,7 +69,8 @@ def _sent(page: Page, running: Sandbox, channel: str, text: str) -> str:
     """Send from the composer; the ts of that message (the newest with this text: tests run
     one at a time, so a shared sandbox's earlier copies are older)."""
     _send(page, text)
-    expect(page.get_by_test_id("composer")).to_have_value("")  # the stand-in took it
+    # The stand-in took it (and the app acked its events): slow on a busy machine.
+    expect(page.get_by_test_id("composer")).to_have_value("", timeout=REPLY_TIMEOUT_MS)
     said = text.removeprefix("@Marketing Dept ")
     found = running.get(f"/api/messages?channel={channel}")["messages"]
     mine = [m["ts"] for m in found if said in m.get("text", "") and not m.get("bot_id")]

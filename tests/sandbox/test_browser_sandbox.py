@@ -25,6 +25,7 @@ from tests.sandbox.conftest import MARIA, SAM, Sandbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 REPLY_TIMEOUT_MS = 30_000
+WAIT_MS = 15_000  # a page refresh on a busy machine (2 cores shared by many test runs)
 CARD_TIMEOUT_S = 90
 BOT = "U0BOT"
 GENERAL = "C0GENERAL"
@@ -59,7 +60,7 @@ def page(
     )
     opened = context.new_page()
     opened.goto(module_sandbox.url)
-    expect(opened.locator("#stream-status")).to_have_text("Live")
+    expect(opened.locator("#stream-status")).to_have_text("Live", timeout=REPLY_TIMEOUT_MS)
     yield opened
     ARTIFACTS.mkdir(exist_ok=True)
     opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
@@ -121,14 +122,16 @@ def test_a_permalink_click_lands_on_its_thread(page: Page, blog_card: BlogCard) 
 
     expect(page.locator("#channel-title")).to_have_text("# mkt-content")
     assignment = pane.locator('[data-testid="message"][data-linked="true"]')
-    expect(assignment).to_contain_text("Draft the blog post")
+    expect(assignment).to_contain_text("Draft the blog post", timeout=WAIT_MS)
     expect(assignment).to_be_in_viewport()
     expect(pane.get_by_test_id("message").filter(has_text="My pick")).to_have_count(1)
     assert len(page.context.pages) == 1 and page.url.startswith("http://127.0.0.1")
 
     assignment.get_by_role("link", name="this thread").click()
     expect(page.locator("#channel-title")).to_have_text("# general")
-    expect(_row(pane, blog_card.request_ts)).to_have_attribute("data-linked", "true")
+    expect(_row(pane, blog_card.request_ts)).to_have_attribute(
+        "data-linked", "true", timeout=WAIT_MS
+    )
     assert len(page.context.pages) == 1
 
 
@@ -142,7 +145,7 @@ def test_homes_open_the_card_leads_to_the_card(page: Page, blog_card: BlogCard) 
 
     expect(page.locator("#channel-title")).to_have_text("# general")
     card = _row(page.get_by_test_id("thread-pane"), blog_card.card_ts)
-    expect(card).to_have_attribute("data-linked", "true")
+    expect(card).to_have_attribute("data-linked", "true", timeout=WAIT_MS)
     expect(card).to_be_in_viewport()
     expect(card.locator('[data-action-id="approval-approve"]')).to_be_visible()
     expect(card.get_by_test_id("block-header")).to_be_in_viewport()  # the card from its top
@@ -173,7 +176,7 @@ def test_a_pasted_permalink_and_a_deep_link_open_their_message(
         page.locator("#message-list").get_by_role("link", name=name).click()
         expect(page.locator("#channel-title")).to_have_text("# mkt-social")
         message = _row(page.locator("#message-list"), target)
-        expect(message).to_have_attribute("data-linked", "true")
+        expect(message).to_have_attribute("data-linked", "true", timeout=WAIT_MS)
         expect(message).to_be_in_viewport()
         expect(page.get_by_test_id("thread-pane")).to_be_hidden()  # no replies: no thread
 
@@ -212,18 +215,20 @@ def test_a_modal_is_gone_after_a_reload_and_the_page_works(
     page.get_by_test_id("channel-general").click()
     card = _row(_open_thread(page, blog_card.request_ts), blog_card.card_ts)
     card.locator('[data-action-id="approval-request-changes"]').click()
-    expect(page.get_by_test_id("modal")).to_be_visible()
+    expect(page.get_by_test_id("modal")).to_be_visible(timeout=WAIT_MS)
     assert len(module_sandbox.get(f"/api/views?user={MARIA}")["modals"]) == 1
 
     page.reload()
-    expect(page.locator("#stream-status")).to_have_text("Live")
+    expect(page.locator("#stream-status")).to_have_text("Live", timeout=REPLY_TIMEOUT_MS)
 
     assert module_sandbox.get(f"/api/views?user={MARIA}")["modals"] == []  # closed, as Slack does
-    expect(page.get_by_test_id("modal")).to_have_count(0)
-    assert page.evaluate("document.querySelector('.layout').inert") is False
-    page.get_by_test_id("channel-general").click()
+    page.get_by_test_id("channel-general").click()  # an inert page would refuse these
     _send(page, "Back after the reload, and the page still answers.")
-    expect(page.get_by_test_id("message").filter(has_text="Back after the reload")).to_have_count(1)
+    expect(page.get_by_test_id("message").filter(has_text="Back after the reload")).to_have_count(
+        1, timeout=WAIT_MS
+    )
+    expect(page.get_by_test_id("modal")).to_have_count(0)  # views were fetched again by now
+    assert page.evaluate("document.querySelector('.layout').inert") is False
     card = _row(_open_thread(page, blog_card.request_ts), blog_card.card_ts)
     expect(card.locator('[data-action-id="approval-approve"]')).to_be_visible()  # undecided
 
@@ -243,7 +248,7 @@ def test_a_long_message_collapses_with_show_more(page: Page, module_sandbox: San
 
     row = _row(page.locator("#message-list"), long_ts)
     text, toggle = row.get_by_test_id("message-text"), row.get_by_test_id("show-more")
-    expect(toggle).to_have_text("Show more")
+    expect(toggle).to_have_text("Show more", timeout=WAIT_MS)
     expect(text).to_have_class(re.compile(r"\bis-collapsed\b"))
     assert _clipped(text)
     _snap(page, "test_a_long_message_collapses_with_show_more_collapsed")
@@ -263,7 +268,7 @@ def _shown_in_reader_zone(time: Locator) -> None:
     """A <time> shows HH:MM of its instant in the reader's zone; the tooltip has the rest."""
     instant = datetime.fromisoformat(str(time.get_attribute("datetime")).replace("Z", "+00:00"))
     local = instant.astimezone(ZoneInfo(READER_ZONE))
-    expect(time).to_have_text(local.strftime("%H:%M"))
+    expect(time).to_have_text(local.strftime("%H:%M"), timeout=WAIT_MS)
     expect(time).to_have_attribute("title", re.compile(local.strftime(r"%Y at %H:%M:%S \(Asia/")))
 
 
@@ -295,14 +300,14 @@ def test_agents_avatars_show_initials_in_a_colour_of_their_own(
     page.get_by_test_id("channel-general").click()
     pane = _open_thread(page, blog_card.request_ts)
     avatar = pane.locator('[data-username="Content Manager"] [data-testid="avatar"]').first
-    expect(avatar).to_have_attribute("data-initials", "CM")
+    expect(avatar).to_have_attribute("data-initials", "CM", timeout=WAIT_MS)
     expect(avatar).to_contain_text("📝")  # the persona's emoji, as a badge
 
     colours = "() => state.boot.agents.map((a) => agentColor(a.display_name))"
     first = page.evaluate(colours)
     assert len(first) == 14 and len(set(first)) == 14
     page.reload()
-    expect(page.locator("#stream-status")).to_have_text("Live")
+    expect(page.locator("#stream-status")).to_have_text("Live", timeout=REPLY_TIMEOUT_MS)
     assert page.evaluate(colours) == first  # stable from one load to the next
 
 
