@@ -92,7 +92,7 @@ function authorOf(msg) {
 }
 
 function avatarHtml(author) {
-  if (author.emoji) return agentAvatarHtml(author); // avatars.js: initials, colour, emoji
+  if (author.emoji || (author.isApp && agentByName(author.name))) return agentAvatarHtml(author); // avatars.js
   const initials = author.name.replace(/\(.*\)/, '').trim().split(/\s+/).map((w) => w[0]).join('').slice(0, 2).toUpperCase();
   const hue = [...author.key].reduce((h, c) => (h * 31 + c.charCodeAt(0)) % 360, 7);
   const color = author.isApp ? '#611f69' : `hsl(${hue} 45% 42%)`;

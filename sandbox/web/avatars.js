@@ -36,5 +36,5 @@ function agentAvatarHtml(author) {
   const initials = initialsOf(author.name);
   return `<div class="avatar avatar-agent" style="background:${agentColor(author.name)}" aria-hidden="true"`
     + ` data-testid="avatar" data-initials="${escapeHtml(initials)}">${escapeHtml(initials)}`
-    + `<span class="avatar-badge">${author.emoji}</span></div>`;
+    + `${author.emoji ? `<span class="avatar-badge">${author.emoji}</span>` : ''}</div>`;
 }

@@ -59,9 +59,13 @@ async function showLinkedMessage(channelId, { ts, threadTs }) {
     // A thread's parent: open its thread too, as a link to "the assignment thread" means.
     const q = new URLSearchParams({ channel: channelId, ts });
     const found = await getJSON(`/api/thread?${q}`).catch(() => null);
+    if (state.channelId !== channelId) return; // the reader moved on meanwhile
+    if (found && !found.messages?.length) {
+      showToast('That message is no longer there (it was deleted).');
+      return;
+    }
     if ((found?.messages?.length || 0) > 1) thread = ts;
   }
-  if (state.channelId !== channelId) return; // the reader moved on meanwhile
   linked.target = { ts, list: thread ? 'thread' : 'main' };
   if (thread) openThread(thread);
   pointAtLinked();

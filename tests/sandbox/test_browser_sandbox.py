@@ -161,13 +161,14 @@ def test_a_pasted_permalink_and_a_deep_link_open_their_message(
     page: Page, module_sandbox: Sandbox
 ) -> None:
     """A person pastes a permalink; jobs/ falls back to slack:// when Slack gives none; a
-    link into someone else's DM says why it cannot open."""
+    link into someone else's DM, or to a deleted message, says why it cannot open."""
     social = "C0MKTSOCIAL"
     target = module_sandbox.send(SAM, social, "The launch date is settled: the 14th.")["ts"]
     links = (
         f"See <{_permalink(social, target)}|the date> · <slack://channel?id={social}"
         f"&amp;message={target}|the same, deep-linked> · "
-        f"<{_permalink('D0SAM', target)}|Sam's DM>"
+        f"<{_permalink('D0SAM', target)}|Sam's DM> · "
+        f"<{_permalink(social, '1000000000.000001')}|a deleted note>"
     )
     module_sandbox.send(SAM, GENERAL, links)
     page.get_by_test_id("channel-general").click()  # Maria's page
@@ -184,6 +185,8 @@ def test_a_pasted_permalink_and_a_deep_link_open_their_message(
     page.locator("#message-list").get_by_role("link", name="Sam's DM").click()
     expect(page.get_by_test_id("toast-error")).to_contain_text("someone else's direct messages")
     expect(page.locator("#channel-title")).to_have_text("# general")
+    page.locator("#message-list").get_by_role("link", name="a deleted note").click()
+    expect(page.get_by_test_id("toast-error").filter(has_text="no longer there")).to_have_count(1)
     assert len(page.context.pages) == 1
 
 
