@@ -8,17 +8,20 @@ messages by ts, whatever ran before them; the two that read the whole workspace 
 
 from __future__ import annotations
 
+import signal
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
 from slack_sdk import WebClient
 
+from bots.ritual_config import DEFAULT_RITUALS_PATH
 from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import BOT_TOKEN
-from tests.sandbox.conftest import CARD, MARIA, SAM, Sandbox
+from tests.sandbox.conftest import CARD, MARIA, SAM, Sandbox, start_sandbox
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 REPLY_TIMEOUT_MS = 30_000
@@ -52,11 +55,30 @@ def page(
 
 
 @pytest.fixture()
+def quiet_sandbox(tmp_path: Path, _stopping_sandboxes: list[Sandbox]) -> Iterator[Sandbox]:
+    """A sandbox of the test's own whose scheduler runs no ritual by itself: yesterday, today
+    and tomorrow (UTC, so whatever the workspace's zone) are holidays. Otherwise, started
+    on a weekday within `catch_up_hours` of 09:30, it catches up that day's standup itself,
+    beside the one a test asks for with `/standup` (which holidays do not stop)."""
+    today = datetime.now(UTC).date()
+    days = ", ".join(f'"{today + timedelta(days=n)}"' for n in (-1, 0, 1))
+    rituals = DEFAULT_RITUALS_PATH.read_text(encoding="utf-8")
+    assert "holidays = []" in rituals
+    path = tmp_path / "rituals.toml"
+    path.write_text(rituals.replace("holidays = []", f"holidays = [{days}]"), encoding="utf-8")
+    running = start_sandbox(tmp_path, {"RITUALS_PATH": str(path)})
+    yield running
+    if running.process.poll() is None:
+        running.process.send_signal(signal.SIGINT)
+    _stopping_sandboxes.append(running)
+
+
+@pytest.fixture()
 def fresh_page(
-    browser: Browser, sandbox: Sandbox, request: pytest.FixtureRequest
+    browser: Browser, quiet_sandbox: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """The page of a sandbox of the test's own, for what reads the whole workspace."""
-    yield from _opened(browser, sandbox, request.node.name)
+    yield from _opened(browser, quiet_sandbox, request.node.name)
 
 
 def _send(page: Page, text: str) -> None:
