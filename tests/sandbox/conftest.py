@@ -17,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
+from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.web_server import Person, SandboxChannel, Workspace, serve
@@ -164,6 +166,15 @@ def sandbox(tmp_path: Path, _stopping_sandboxes: list[Sandbox]) -> Iterator[Sand
     if running.process.poll() is None:
         running.process.send_signal(signal.SIGINT)  # Ctrl-C, as in stop_sandbox
     _stopping_sandboxes.append(running)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Browser]:
+    """Debian's Chromium, one per test module (pages get contexts of their own)."""
+    with sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
 
 
 @pytest.fixture(scope="module")

@@ -14,36 +14,16 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 from slack_sdk import WebClient
 
 from bots.ritual_config import DEFAULT_RITUALS_PATH
-from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import BOT_TOKEN
 from tests.sandbox.conftest import CARD, MARIA, SAM, Sandbox, start_sandbox
+from tests.sandbox.pages import ARTIFACTS, opened_page, send
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 REPLY_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    executable = chromium_path()
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
-def _opened(browser: Browser, running: Sandbox, name: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    opened = context.new_page()
-    opened.goto(running.url)
-    yield opened
-    ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-    context.close()
 
 
 @pytest.fixture()
@@ -51,7 +31,7 @@ def page(
     browser: Browser, module_sandbox: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """The page of the module's shared sandbox."""
-    yield from _opened(browser, module_sandbox, request.node.name)
+    yield from opened_page(browser, module_sandbox.url, request.node.name)
 
 
 @pytest.fixture()
@@ -78,19 +58,13 @@ def fresh_page(
     browser: Browser, quiet_sandbox: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
     """The page of a sandbox of the test's own, for what reads the whole workspace."""
-    yield from _opened(browser, quiet_sandbox, request.node.name)
-
-
-def _send(page: Page, text: str) -> None:
-    composer = page.get_by_test_id("composer")
-    composer.fill(text)
-    composer.press("Enter")
+    yield from opened_page(browser, quiet_sandbox.url, request.node.name)
 
 
 def _sent(page: Page, running: Sandbox, channel: str, text: str) -> str:
     """Send from the composer; the ts of that message (the newest with this text: tests run
     one at a time, so a shared sandbox's earlier copies are older)."""
-    _send(page, text)
+    send(page, text)
     # The stand-in took it (and the app acked its events): slow on a busy machine.
     expect(page.get_by_test_id("composer")).to_have_value("", timeout=REPLY_TIMEOUT_MS)
     said = text.removeprefix("@Marketing Dept ")
@@ -112,7 +86,7 @@ def _links_to(page: Page, ts: str) -> Locator:
 def test_mention_an_agent_and_see_the_persona_reply_in_its_thread(page: Page) -> None:
     page.get_by_test_id("user-picker").select_option("U0MARIA")
     page.get_by_test_id("channel-general").click()
-    _send(page, "@Marketing Dept copywriter: three taglines for our AI analytics launch")
+    send(page, "@Marketing Dept copywriter: three taglines for our AI analytics launch")
 
     mine = page.get_by_test_id("message").filter(has_text="three taglines")
     expect(mine).to_have_count(1)
@@ -134,7 +108,7 @@ def test_mention_an_agent_and_see_the_persona_reply_in_its_thread(page: Page) ->
 def test_dm_the_app_and_the_cmo_answers(page: Page) -> None:
     page.get_by_test_id("user-picker").select_option("U0SAM")
     page.get_by_test_id("channel-dm").click()
-    _send(page, "What should we focus on this quarter?")
+    send(page, "What should we focus on this quarter?")
 
     # The answer is in the DM itself, not in a thread that needs a click.
     # (Sam's first DM also brings the CMO's welcome, which has tests of its own.)

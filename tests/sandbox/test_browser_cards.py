@@ -5,55 +5,25 @@ who can decide, and a version 2 card saying what changed."""
 
 from __future__ import annotations
 
-import signal
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from sandbox.scripted_escalation import LEGAL_OPTIONS
-from tests.sandbox.conftest import MARIA, SAM, Sandbox, start_sandbox, stop_sandbox
+from tests.sandbox.conftest import MARIA, SAM, Sandbox
+from tests.sandbox.pages import ARTIFACTS, opened_page, send
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 REPLY_TIMEOUT_MS = 30_000
-
-
-@pytest.fixture(scope="module")
-def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    running = start_sandbox(tmp_path_factory.mktemp("cards"))
-    yield running
-    if running.process.poll() is None:
-        running.process.send_signal(signal.SIGINT)
-    stop_sandbox(running)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
 
 
 @pytest.fixture()
 def page(
-    browser: Browser, shared_sandbox: Sandbox, request: pytest.FixtureRequest
+    browser: Browser, module_sandbox: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    opened = context.new_page()
-    opened.goto(shared_sandbox.url)
-    yield opened
-    ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
-
-
-def _send(page: Page, text: str) -> None:
-    composer = page.get_by_test_id("composer")
-    composer.fill(text)
-    composer.press("Enter")
+    yield from opened_page(
+        browser, module_sandbox.url, request.node.name, viewport={"width": 1280, "height": 900}
+    )
 
 
 def _open_thread(page: Page, text: str) -> Locator:
@@ -78,7 +48,7 @@ def _blog_post_card(page: Page, topic: str) -> tuple[Locator, Locator]:
     """Maria asks #mkt-content for a blog post on `topic`; its thread and version 1's card."""
     page.get_by_test_id("user-picker").select_option(MARIA)
     page.get_by_test_id("channel-mkt-content").click()
-    _send(page, f"@Marketing Dept content manager: we need a blog post about {topic} for CMOs")
+    send(page, f"@Marketing Dept content manager: we need a blog post about {topic} for CMOs")
     pane = _open_thread(page, topic)
     return pane, _card(pane, 1)
 
@@ -90,7 +60,7 @@ def _button(card: Locator, action_id: str) -> Locator:
 def test_the_escalation_decide_modal_offers_its_options(page: Page) -> None:
     page.get_by_test_id("user-picker").select_option(MARIA)
     page.get_by_test_id("channel-general").click()
-    _send(page, "@Marketing Dept Is our cookie banner wording GDPR compliant for the EU launch?")
+    send(page, "@Marketing Dept Is our cookie banner wording GDPR compliant for the EU launch?")
     page.get_by_test_id("channel-mkt-escalations").click()
     card = page.get_by_test_id("message").filter(has_text="cookie banner wording")
     card = card.filter(has=page.get_by_test_id("block-header"))

@@ -12,18 +12,16 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, expect
 
-from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from tests.conftest import wait_until
 from tests.sandbox.conftest import MARIA, SAM, Sandbox
+from tests.sandbox.pages import ARTIFACTS, opened_page, send
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 REPLY_TIMEOUT_MS = 30_000
 WAIT_MS = 15_000  # a page refresh on a busy machine (2 cores shared by many test runs)
 CARD_TIMEOUT_S = 90
@@ -43,28 +41,17 @@ class BlogCard:
     card_ts: str
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture()
 def page(
     browser: Browser, module_sandbox: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
-    context = browser.new_context(
-        viewport={"width": 1280, "height": 800}, timezone_id=READER_ZONE, locale="en-US"
+    opening = opened_page(
+        browser, module_sandbox.url, request.node.name, timezone_id=READER_ZONE, locale="en-US"
     )
-    opened = context.new_page()
-    opened.goto(module_sandbox.url)
+    opened = next(opening)
     expect(opened.locator("#stream-status")).to_have_text("Live", timeout=REPLY_TIMEOUT_MS)
     yield opened
-    ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
+    next(opening, None)
 
 
 @pytest.fixture(scope="module")
@@ -101,12 +88,6 @@ def _open_thread(page: Page, ts: str) -> Locator:
 def _snap(page: Page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
-
-
-def _send(page: Page, text: str) -> None:
-    composer = page.get_by_test_id("composer")
-    composer.fill(text)
-    composer.press("Enter")
 
 
 # --- permalinks ---------------------------------------------------------------------------------
@@ -195,7 +176,7 @@ def test_a_pasted_permalink_and_a_deep_link_open_their_message(
 
 def test_an_unscripted_request_gets_the_honest_line(page: Page) -> None:
     page.get_by_test_id("channel-general").click()
-    _send(page, "@Marketing Dept run today's standup")
+    send(page, "@Marketing Dept run today's standup")
     mine = page.locator("#message-list").get_by_test_id("message")
     mine = mine.filter(has_text="run today's standup")
     expect(mine).to_have_count(1)
@@ -226,7 +207,7 @@ def test_a_modal_is_gone_after_a_reload_and_the_page_works(
 
     assert module_sandbox.get(f"/api/views?user={MARIA}")["modals"] == []  # closed, as Slack does
     page.get_by_test_id("channel-general").click()  # an inert page would refuse these
-    _send(page, "Back after the reload, and the page still answers.")
+    send(page, "Back after the reload, and the page still answers.")
     expect(page.get_by_test_id("message").filter(has_text="Back after the reload")).to_have_count(
         1, timeout=WAIT_MS
     )

@@ -12,21 +12,19 @@ from __future__ import annotations
 
 import signal
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 from slack_sdk import WebClient
 
-from sandbox.browser import CHROMIUM_ARGS, chromium_path
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.web_server import Person, SandboxChannel, Workspace, serve
 from tests.conftest import BOT_TOKEN, BOT_USER, SIGNING_SECRET, TEAM
 from tests.sandbox.conftest import Sandbox, start_sandbox
+from tests.sandbox.pages import ARTIFACTS, opened_page
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 GENERAL = "C0GENERAL"
 MARIA = "U0MARIA"
 CMO: dict[str, Any] = {"username": "CMO", "icon_emoji": ":bust_in_silhouette:"}
@@ -134,25 +132,14 @@ def page_url(standin: SlackStandIn) -> Iterator[str]:
     web.shutdown()
 
 
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture()
 def page(browser: Browser, page_url: str, request: pytest.FixtureRequest) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    opened = context.new_page()
-    opened.goto(page_url)
+    opening = opened_page(browser, page_url, request.node.name)
+    opened = next(opening)
     opened.get_by_test_id("user-picker").select_option(MARIA)
     opened.get_by_test_id("channel-general").click()
     yield opened
-    ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
+    next(opening, None)
 
 
 @pytest.fixture()

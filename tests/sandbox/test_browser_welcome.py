@@ -6,53 +6,24 @@ each test works as its own person or in its own conversation, so none depends on
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from playwright.sync_api import Browser, Page, expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect
 
 from bots.examples import load_examples
 from bots.roster import load_roster
-from sandbox.browser import CHROMIUM_ARGS, chromium_path
-from tests.sandbox.conftest import MARIA, SAM, Sandbox, start_sandbox, stop_sandbox
+from tests.sandbox.conftest import MARIA, SAM, Sandbox
+from tests.sandbox.pages import ARTIFACTS, opened_page, send
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 REPLY_TIMEOUT_MS = 30_000
 ROSTER = load_roster()
 
 
-@pytest.fixture(scope="module")
-def shared_sandbox(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Sandbox]:
-    running = start_sandbox(tmp_path_factory.mktemp("welcome-sandbox"))
-    yield running
-    stop_sandbox(running)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[Browser]:
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield launched
-        launched.close()
-
-
 @pytest.fixture()
 def page(
-    browser: Browser, shared_sandbox: Sandbox, request: pytest.FixtureRequest
+    browser: Browser, module_sandbox: Sandbox, request: pytest.FixtureRequest
 ) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 800})
-    opened = context.new_page()
-    opened.goto(shared_sandbox.url)
-    yield opened
-    ARTIFACTS.mkdir(exist_ok=True)
-    opened.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"))
-    context.close()
-
-
-def _send(page: Page, text: str) -> None:
-    composer = page.get_by_test_id("composer")
-    composer.fill(text)
-    composer.press("Enter")
+    yield from opened_page(browser, module_sandbox.url, request.node.name)
 
 
 def test_a_newcomer_is_welcomed_by_the_cmo_on_home_and_in_the_dm(page: Page) -> None:
@@ -75,7 +46,7 @@ def test_a_newcomer_is_welcomed_by_the_cmo_on_home_and_in_the_dm(page: Page) -> 
 def test_help_in_the_dm_is_the_departments_own_answer(page: Page) -> None:
     page.get_by_test_id("user-picker").select_option(SAM)
     page.get_by_test_id("channel-dm").click()
-    _send(page, "help")
+    send(page, "help")
     # Answered in the DM itself (no thread to open), beside Sam's own first-DM welcome.
     reply = (
         page.locator('#message-list [data-testid="message"][data-username="CMO"]')
@@ -122,11 +93,11 @@ def test_at_lists_every_agent_and_a_team_channel_names_its_lead(page: Page) -> N
 
 
 def test_the_message_shortcut_opens_the_departments_modal_and_starts_a_turn(
-    page: Page, shared_sandbox: Sandbox
+    page: Page, module_sandbox: Sandbox
 ) -> None:
     page.get_by_test_id("user-picker").select_option(SAM)
     page.get_by_test_id("channel-general").click()
-    sent = shared_sandbox.send(SAM, "C0GENERAL", "Our webinar moved to Friday at 3pm")
+    sent = module_sandbox.send(SAM, "C0GENERAL", "Our webinar moved to Friday at 3pm")
     message = page.locator(f'[data-testid="message"][data-ts="{sent["ts"]}"]')
     message.hover()
     message.get_by_test_id("message-more").click()
