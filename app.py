@@ -11,7 +11,6 @@ import sys
 from dataclasses import dataclass
 from urllib.error import URLError
 
-from pydantic import ValidationError
 from slack_bolt import App
 from slack_bolt.error import BoltError
 
@@ -40,7 +39,7 @@ from jobs.runtime import (
 )
 from jobs.slack.people import People
 from models.db import assert_migrated, make_engine
-from settings import Settings, SlackMode, describe_error, slack_mode
+from settings import Settings, SlackMode, settings_and_mode, slack_mode
 
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
@@ -175,15 +174,11 @@ def run_sandbox(settings: Settings) -> int:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
-    try:
-        settings = Settings()
-        mode = SlackMode.SANDBOX if "--sandbox" in sys.argv else slack_mode(settings)
-    except ValidationError as error:
-        print(describe_error(error), file=sys.stderr)
+    decided = settings_and_mode(sys.argv)
+    if isinstance(decided, str):
+        print(decided, file=sys.stderr)
         return 2
-    except ConfigError as error:
-        print(str(error), file=sys.stderr)
-        return 2
+    settings, mode = decided
     if "--mode" in sys.argv:
         print(mode)
     if mode is SlackMode.SANDBOX:

@@ -216,6 +216,18 @@ def describe_error(error: ValidationError) -> str:
     return "\n".join(lines)
 
 
+def settings_and_mode(argv: list[str]) -> tuple[Settings, SlackMode] | str:
+    """The settings and how to meet Slack (`--sandbox` forces the sandbox), or the lines
+    that say what is wrong: each entry point prints them and exits 2, never a traceback."""
+    try:
+        settings = Settings()
+        return settings, SlackMode.SANDBOX if "--sandbox" in argv else slack_mode(settings)
+    except ValidationError as error:
+        return describe_error(error)
+    except ConfigError as error:
+        return str(error)
+
+
 def slack_mode(settings: Settings) -> SlackMode:
     """How the app meets Slack, from which credentials are set (an empty one counts as set).
 

@@ -24,10 +24,8 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TYPE_CHECKING
 
-from pydantic import ValidationError
-
 from errors import ConfigError, StartupError
-from settings import Settings, SlackMode, describe_error, slack_mode
+from settings import Settings, SlackMode, settings_and_mode
 
 if TYPE_CHECKING:
     from slack_bolt import App
@@ -38,15 +36,11 @@ POLL_S = 0.05
 
 
 def main() -> int:
-    try:
-        settings = Settings()
-        mode = SlackMode.SANDBOX if "--sandbox" in sys.argv else slack_mode(settings)
-    except ValidationError as error:
-        print(describe_error(error), file=sys.stderr)
+    decided = settings_and_mode(sys.argv)
+    if isinstance(decided, str):
+        print(decided, file=sys.stderr)
         return 2
-    except ConfigError as error:
-        print(str(error), file=sys.stderr)
-        return 2
+    settings, mode = decided
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
