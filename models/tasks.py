@@ -34,6 +34,36 @@ def subtasks(session: Session, team_id: str, parent_id: str) -> list[Task]:
     )
 
 
+def family(session: Session, team_id: str, root_id: str, limit: int) -> list[Task]:
+    """The tasks under `root_id` at any depth (at most `limit`), each followed by its own:
+    an assignment, then the review of its draft, then the next assignment."""
+    found: list[Task] = []
+
+    def under(parent_id: str) -> None:
+        for child in subtasks(session, team_id, parent_id):
+            if len(found) >= limit:
+                return
+            found.append(child)
+            under(child.id)
+
+    under(root_id)
+    return found
+
+
+def root_of(session: Session, team_id: str, task: Task, max_depth: int = 32) -> Task:
+    """The task at the top of `task`'s chain (the request it serves); a broken link stops
+    the walk where it breaks. Depth is bounded in code (delegation guards), and here too."""
+    top = task
+    for _ in range(max_depth):
+        if top.parent_task_id is None:
+            break
+        parent = load_task(session, team_id, top.parent_task_id)
+        if parent is None:
+            break
+        top = parent
+    return top
+
+
 def move(
     session: Session, team_id: str, task_id: str, *, from_: tuple[TaskStatus, ...], to: TaskStatus
 ) -> bool:

@@ -3,6 +3,7 @@ plan stream where it fits, a Block Kit message kept current where it does not.""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from jobs.department.plan_view import refresh_plan
@@ -11,7 +12,12 @@ from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_streams import state_of
 from tests.conftest import CHANNEL_CONTENT, TEAM, app_with, mention, work
+from tests.sandbox.test_scripted_department import unpaced_department
+from tests.test_approval_flow import MARIA, _ask, _cards, _click, people
 from tests.test_department_flow import REQUEST, SYNTHESIS, script_blog_post
+from tests.test_scripted_blog_flow import _run
+
+__all__ = ["people"]  # the fixture, used by name
 
 
 def _plans(slack: SlackStandIn, asked: str) -> list[dict[str, Any]]:
@@ -96,3 +102,32 @@ def test_an_expired_plan_stream_goes_on_as_an_edit(
 
         [plan] = _plans(slack, asked)
         assert "✅ SEO Specialist: Keyword research" in str(plan["blocks"][1]["text"]["text"])
+
+
+def test_work_at_any_depth_and_a_persons_gate_are_tasks_of_the_plan(
+    slack: SlackStandIn, database_url: str, people: None
+) -> None:
+    """The scripted blog post: Maria's approval card is a task of the plan, waiting until her
+    click; the work Social Media hands on (LinkedIn, X) is under the request too, not only the
+    request's own subtasks."""
+    with (
+        ScriptedClaude(responder=unpaced_department) as claude,
+        app_with(slack, claude, database_url, show_work_plans=True) as (rt, sender),
+    ):
+        served = SimpleNamespace(sender=sender)
+        asked = _ask(served, slack)  # type: ignore[arg-type]
+        _run(rt)
+        [plan] = _plans(slack, asked)
+        waiting = str(plan["blocks"][1]["text"]["text"])
+        assert "✅ Copywriter: Draft the blog post" in waiting
+        assert "⏳ A person: Approval: " in waiting
+        [card] = _cards(slack, asked)
+        _click(served, slack, card, "approval-approve", MARIA)  # type: ignore[arg-type]
+        _run(rt)
+        [plan] = _plans(slack, asked)
+        done = str(plan["blocks"][1]["text"]["text"]).splitlines()
+    assert any(line.startswith("✅ A person: Approval: ") for line in done)
+    social = next(i for i, line in enumerate(done) if "Social Media Manager:" in line)
+    handed_on = [line for line in done if "LinkedIn Manager:" in line or "Twitter Manager:" in line]
+    assert len(handed_on) == 2 and all(line.startswith("✅") for line in handed_on)
+    assert done.index(handed_on[0]) == social + 1  # each task is followed by its own

@@ -12,6 +12,7 @@ from slack_sdk.errors import SlackApiError
 
 from bots.approvers import approvers_text
 from jobs.approvals import cards
+from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task, persona
 from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyTarget, post_once
@@ -127,6 +128,9 @@ def after_decision(team_id: str, approval_id: str) -> str:
             from_=(TaskStatus.ESCALATED, *tasks.WORKING),
         )
         woke = tasks.wake_parent_if_all_done(session, team_id, approval.subject_id)
+        step = tasks.load_task(session, team_id, approval.task_id)
+    if step is not None:
+        plan_view.ask_refresh(rt, step)  # the gate's task is done: the request's plan shows it
     if woke:
         enqueue_task(rt, team_id, approval.subject_id)
     return approval.status

@@ -19,6 +19,7 @@ from bots.roster import HUMAN, Agent
 from bots.tools import Escalate, parse_as
 from jobs.claude import framing
 from jobs.claude.client import ToolUse
+from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task, open_assignment_thread, persona
 from jobs.department.escalation_cards import card_blocks, card_text, escalation_of
 from jobs.department.tool_handler import ToolHandler
@@ -278,6 +279,7 @@ def after_human_answer(team_id: str, task_id: str) -> str:
         return "nothing to do"
     rt, task = found
     _edit_card(rt, task)
+    plan_view.ask_refresh(rt, task)  # the person's answer: the request's plan shows it
     if task.parent_task_id is None:
         return "answered"
     with rt.sessions() as session:

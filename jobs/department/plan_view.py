@@ -2,9 +2,11 @@
 thinking: one task per delegation, consultation, escalation or review, moving pending → in
 progress → complete, live.
 
-The record is the database (the request's subtasks); the plan is a view rendered from it by
-the job REFRESH_PLAN (`refresh_plan`), which task turns enqueue when a subtask starts or ends
-and the request's turn when it first hands work out. It is a native stream where it fits
+The record is the database (the tasks under the request, at any depth: the work an assignee
+hands on and a person's decision on a card are tasks too); the plan is a view rendered from it
+by the job REFRESH_PLAN (`refresh_plan`), which task turns enqueue when a task starts or ends,
+the request's turn when it first hands work out, and a person's decision on an approval card
+or an escalation when it completes its task. It is a native stream where it fits
 (`chat.startStream` with `task_display_mode="plan"`, then `appendStream` of task updates,
 `stopStream` with post-once metadata once every subtask is finished); where it does not
 (native streaming off, no requester to stream to, a stream that expired, Slack refusing), the
@@ -47,13 +49,14 @@ SHOWN_TTL_S = 24 * 3600
 
 
 def ask_refresh(rt: Runtime, task: Task) -> None:
-    """A task started or ended: its request's plan (if it belongs to one) is brought up to date."""
+    """A task started or ended, however deep under its request (an assignment, the work it
+    hands on, a person's decision on a gate): the request's plan is brought up to date."""
     if not rt.settings.show_work_plans:
         return
+    with rt.sessions() as session:
+        request = tasks.root_of(session, task.team_id, task)
     queue = turn_queue(rt.redis, rt.settings.queue_name)
-    for request_id in {task.id, task.parent_task_id} - {None}:
-        assert request_id is not None
-        try_enqueue(queue, REFRESH_PLAN, task.team_id, request_id)
+    try_enqueue(queue, REFRESH_PLAN, task.team_id, request.id)
 
 
 def refresh_plan(team_id: str, task_id: str) -> str:
@@ -63,7 +66,7 @@ def refresh_plan(team_id: str, task_id: str) -> str:
         request = tasks.load_task(session, team_id, task_id)
         if request is None or request.parent_task_id is not None or request.thread_ts is None:
             return "not-a-request"
-        children = tasks.subtasks(session, team_id, task_id)[:MAX_TASKS]
+        children = tasks.family(session, team_id, task_id, MAX_TASKS)
         origin = turns.load_turn(session, team_id, request.origin_turn_id or "")
     if not children or request.channel_id is None:
         return "no-plan"
