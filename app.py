@@ -26,6 +26,7 @@ from errors import ConfigError, StartupError
 from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
+from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
@@ -155,9 +156,16 @@ def serve(app: App, settings: Settings) -> None:
         return
     import waitress
 
-    logger.info("Listening on http://0.0.0.0:%d%s", settings.port, EVENTS_PATH)
+    health = Health(make_engine(settings.database_url), redis_client(settings), settings.queue_name)
+    logger.info(
+        "Listening on http://0.0.0.0:%d%s (health: %s, %s)",
+        settings.port,
+        EVENTS_PATH,
+        HEALTH_PATH,
+        READY_PATH,
+    )
     waitress.serve(
-        wsgi_handler(app),
+        with_health(wsgi_handler(app), health),
         host="0.0.0.0",
         port=settings.port,
         threads=settings.http_threads,
