@@ -28,7 +28,7 @@ from jobs import runtime as runtime_module
 from jobs.queue import REFRESH_PLAN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget, unreachable
-from jobs.slack.post_once import METADATA_EVENT, Persona, ReplyTarget, find_posted
+from jobs.slack.post_once import METADATA_EVENT, Persona, ReplyTarget, claim_post, find_posted
 from jobs.slack.text import Mrkdwn, md, mrkdwn_text
 from models import posts, tasks, turns
 from models.work import FINISHED, Task, TaskStatus
@@ -104,14 +104,7 @@ class Plan:
 
     def _show(self) -> str:
         with self.rt.sessions() as session:
-            record, existed = posts.claim_part(
-                session,
-                team_id=self.target.team_id,
-                turn_id=self.target.turn_id,
-                part=0,
-                channel_id=self.target.channel_id,
-                thread_ts=self.target.thread_ts or "",
-            )
+            record, existed = claim_post(session, self.target)
             ts = record.ts
             if ts is None and existed:
                 ts = find_posted(self.rt.slack, self.target, 0, record.created_at)

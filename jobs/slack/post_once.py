@@ -26,6 +26,7 @@ from errors import SlackReadRateLimited
 from jobs.slack.edit_budget import EditBudget
 from jobs.slack.text import Text, as_mrkdwn, safe_cut
 from models import posts
+from models.records import SlackPost
 
 logger = logging.getLogger(__name__)
 
@@ -52,6 +53,18 @@ class ReplyTarget:
     turn_id: str  # the idempotency key of this reply (a turn id, or a task-derived key)
     channel_id: str
     thread_ts: str | None  # None: a new top-level message (it starts a thread)
+
+
+def claim_post(session: Session, target: ReplyTarget, part: int = 0) -> tuple[SlackPost, bool]:
+    """The post-once record of `target`'s part (made now, or found: `existed`)."""
+    return posts.claim_part(
+        session,
+        team_id=target.team_id,
+        turn_id=target.turn_id,
+        part=part,
+        channel_id=target.channel_id,
+        thread_ts=target.thread_ts or "",
+    )
 
 
 def split_text(text: str, limit: int = PART_MAX_CHARS) -> list[str]:
@@ -178,14 +191,7 @@ class ReplyWriter:
 
     def _adopt_or_post(self, index: int, text: str) -> str:
         with self._sessions() as session:
-            record, existed = posts.claim_part(
-                session,
-                team_id=self._target.team_id,
-                turn_id=self._target.turn_id,
-                part=index,
-                channel_id=self._target.channel_id,
-                thread_ts=self._target.thread_ts or "",
-            )
+            record, existed = claim_post(session, self._target, index)
             ts = record.ts
             if ts is None and existed:
                 ts = self._find_in_slack(index, record.created_at)
@@ -288,14 +294,7 @@ def post_once(
     the message itself in Slack, and posts nothing.
     """
     with sessions() as session:
-        record, existed = posts.claim_part(
-            session,
-            team_id=target.team_id,
-            turn_id=target.turn_id,
-            part=0,
-            channel_id=target.channel_id,
-            thread_ts=target.thread_ts or "",
-        )
+        record, existed = claim_post(session, target)
         found = record.ts or (
             find_posted(client, target, 0, record.created_at) if existed else None
         )

@@ -48,6 +48,7 @@ from jobs.slack.post_once import (
     Persona,
     ReplyTarget,
     ReplyWriter,
+    claim_post,
 )
 from jobs.slack.text import Text, as_mrkdwn
 from models import posts
@@ -217,14 +218,7 @@ class StreamWriter(ReplyWriter):
         if self._mode == "live":
             return True
         with self._sessions() as session:
-            record, existed = posts.claim_part(
-                session,
-                team_id=self._target.team_id,
-                turn_id=self._target.turn_id,
-                part=0,
-                channel_id=self._target.channel_id,
-                thread_ts=self._target.thread_ts or "",
-            )
+            record, existed = claim_post(session, self._target)
             if existed:  # a retried turn: finish what the earlier run left, by edits
                 self._mode = "edits"
                 if record.ts is not None:
