@@ -71,3 +71,12 @@ class SlackReadRateLimited(Exception):
 class BadTaskContext(Exception):
     """A task's stored context is not one of the task kinds (`models/kinds.py`): an old row a
     migration missed, or a corrupt one. Raised on load, naming the task."""
+
+
+class WorkspaceNotInstalled(Exception):
+    """No token for this workspace: it uninstalled the app (or revoked its tokens). A job for
+    it ends without calling Slack; its data waits out the retention period."""
+
+    def __init__(self, team_id: str) -> None:
+        super().__init__(f"workspace {team_id} has no installation")
+        self.team_id = team_id

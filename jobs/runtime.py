@@ -27,6 +27,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
 from jobs.queue import check_job_refs
+from jobs.slack.clients import EnvToken, SlackClients
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
@@ -53,8 +54,18 @@ class Runtime:
     sessions: sessionmaker[Session]
     slack: WebClient
     slack_best_effort: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
+    # Per workspace (and per agent app): `slack_for` / `best_effort_for` (jobs/slack/clients.py).
+    slack_clients: SlackClients
     claude: anthropic.Anthropic
     redis: Redis
+
+    def slack_for(self, team_id: str, agent_id: str | None = None) -> WebClient:
+        """The client that waits out 429s, with this workspace's (and agent app's) token."""
+        return self.slack_clients.patient(team_id, agent_id)
+
+    def best_effort_for(self, team_id: str, agent_id: str | None = None) -> WebClient:
+        """The client for reads we can do without, with this workspace's token."""
+        return self.slack_clients.best_effort(team_id, agent_id)
 
     @property
     def people(self) -> People:
@@ -88,6 +99,12 @@ def slack_best_effort_client(settings: Settings, *, timeout_s: int = 30) -> WebC
         timeout=timeout_s,
         retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
     )
+
+
+def env_token(settings: Settings) -> EnvToken:
+    """The single-workspace token source: SLACK_BOT_TOKEN for every team."""
+    token = settings.slack_bot_token
+    return EnvToken(token.get_secret_value() if token is not None else None)
 
 
 def claude_client(settings: Settings) -> anthropic.Anthropic:
@@ -144,6 +161,7 @@ def build_runtime(settings: Settings) -> Runtime:
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),
         slack_best_effort=slack_best_effort_client(settings),
+        slack_clients=SlackClients(settings.slack_api_url, env_token(settings)),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )
