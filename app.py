@@ -6,6 +6,7 @@ With no Slack credential set at all, or with `--sandbox`, it runs the local sand
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from dataclasses import dataclass
@@ -32,18 +33,14 @@ from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
-from jobs.runtime import (
-    check_models_priced,
-    redis_client,
-    slack_best_effort_client,
-    slack_client,
-)
+from jobs.runtime import check_models_priced, redis_client, slack_clients
 from jobs.slack.people import People
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, settings_and_mode, slack_mode
 
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
+ANY_TEAM = ""  # Bolt's client in single-workspace mode: SLACK_BOT_TOKEN serves every team
 # `app.py --mode` / `--check` exit status: no Slack credentials (or --sandbox), the sandbox
 # will run. `--mode` only says which mode (for scripts; `make run` runs start.py, which decides).
 SANDBOX_MODE = 3
@@ -74,9 +71,10 @@ def create_app(settings: Settings) -> App:
     secret = settings.slack_signing_secret if mode is SlackMode.HTTP else None
     signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
+    clients = slack_clients(settings)
     try:
         app = App(
-            client=slack_client(settings),
+            client=clients.patient(ANY_TEAM),
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,
@@ -92,7 +90,7 @@ def create_app(settings: Settings) -> App:
         ) from error
     # Who is clicking is asked of Slack inside the 3 s a click may take: no Retry-After waits.
     lookup = People(
-        slack_best_effort_client(settings, timeout_s=LOOKUP_TIMEOUT_S),
+        functools.partial(clients.best_effort, timeout_s=LOOKUP_TIMEOUT_S),
         intake.queue.connection,
         settings.slack_people_cache_s,
     )

@@ -197,7 +197,11 @@ class TaskRunner:
                 task.team_id, _post_key(task, held), task.channel_id, task.thread_ts
             )
             writer = ReplyWriter(
-                self.rt.slack, self.rt.sessions, target, persona(agent), min_interval_s=0
+                self.rt.slack_for(task.team_id),
+                self.rt.sessions,
+                target,
+                persona(agent),
+                min_interval_s=0,
             )
             try:
                 writer.render(GAVE_UP_TEXT, final=True)

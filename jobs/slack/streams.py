@@ -81,13 +81,15 @@ def reply_writer(
     """The writer the rule above chooses: native streaming or edit-based streaming."""
     common: dict[str, Any] = {
         "min_interval_s": rt.settings.stream_update_interval_s,
-        "interim_client": rt.slack_best_effort,
+        "interim_client": rt.best_effort_for(target.team_id),
         "budget": edit_budget.for_team(rt, target.team_id),
     }
     if rt.settings.slack_native_streaming and target.thread_ts is not None and asked_by:
         recipient = Recipient(asked_by, target.team_id)
-        return StreamWriter(rt.slack, rt.sessions, target, persona, recipient, **common)
-    return ReplyWriter(rt.slack, rt.sessions, target, persona, **common)
+        return StreamWriter(
+            rt.slack_for(target.team_id), rt.sessions, target, persona, recipient, **common
+        )
+    return ReplyWriter(rt.slack_for(target.team_id), rt.sessions, target, persona, **common)
 
 
 def show_working(rt: Runtime, writer: ReplyWriter, placeholder: Text) -> None:
@@ -95,7 +97,7 @@ def show_working(rt: Runtime, writer: ReplyWriter, placeholder: Text) -> None:
     where that cannot apply (no thread, Slack refuses), the stream itself, or the placeholder."""
     target = writer.target
     if target.thread_ts is not None and set_status(
-        rt.slack_best_effort, target.channel_id, target.thread_ts, writer.persona
+        rt.best_effort_for(target.team_id), target.channel_id, target.thread_ts, writer.persona
     ):
         return
     if isinstance(writer, StreamWriter) and writer.start():
