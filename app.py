@@ -24,6 +24,7 @@ from bots.prompts import PromptLibrary
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError, StartupError
+from handlers.authorize import bolt_auth
 from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
@@ -34,13 +35,13 @@ from handlers.standup_actions import RitualControl
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import check_models_priced, redis_client, slack_clients
+from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, settings_and_mode, slack_mode
 
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
-ANY_TEAM = ""  # Bolt's client in single-workspace mode: SLACK_BOT_TOKEN serves every team
 # `app.py --mode` / `--check` exit status: no Slack credentials (or --sandbox), the sandbox
 # will run. `--mode` only says which mode (for scripts; `make run` runs start.py, which decides).
 SANDBOX_MODE = 3
@@ -54,9 +55,10 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(settings: Settings) -> App:
+def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     """The Bolt app with every listener registered; raises on bad data, schema or Slack
-    settings (an HTTP app never verifies with an empty signing secret)."""
+    settings (an HTTP app never verifies with an empty signing secret). `tokens`: where each
+    workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace)."""
     mode = slack_mode(settings)
     if mode is SlackMode.SANDBOX:
         raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
@@ -71,10 +73,10 @@ def create_app(settings: Settings) -> App:
     secret = settings.slack_signing_secret if mode is SlackMode.HTTP else None
     signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
-    clients = slack_clients(settings)
+    clients = slack_clients(settings, tokens)
     try:
         app = App(
-            client=clients.patient(ANY_TEAM),
+            **bolt_auth(clients),
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,

@@ -59,7 +59,7 @@ def build_app(kind: AppKind, settings: Settings) -> object:
         return app_module.create_app(settings)
     from slack_bolt import Ack, App
 
-    from app import ANY_TEAM
+    from handlers.authorize import ANY_TEAM
     from jobs.runtime import slack_clients
 
     secret = settings.slack_signing_secret

@@ -22,7 +22,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
 from jobs.queue import check_job_refs
-from jobs.slack.clients import EnvToken, SlackClients
+from jobs.slack.clients import EnvToken, SlackClients, TokenSource
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
@@ -72,10 +72,10 @@ def env_token(settings: Settings) -> EnvToken:
     return EnvToken(token.get_secret_value() if token is not None else None)
 
 
-def slack_clients(settings: Settings) -> SlackClients:
+def slack_clients(settings: Settings, tokens: TokenSource | None = None) -> SlackClients:
     """Every Slack client of a process (worker or Slack app) comes from here: a workspace's
-    calls carry that workspace's token."""
-    return SlackClients(settings.slack_api_url, env_token(settings))
+    calls carry that workspace's token (from `tokens`; by default SLACK_BOT_TOKEN)."""
+    return SlackClients(settings.slack_api_url, tokens or env_token(settings))
 
 
 def claude_client(settings: Settings) -> anthropic.Anthropic:
@@ -108,7 +108,7 @@ def check_models_priced(settings: Settings, prices: PriceTable) -> None:
         prices.price_for(settings.model_for(tier))
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, tokens: TokenSource | None = None) -> Runtime:
     roster = load_roster(settings.roster_path)
     prices = load_prices()
     check_models_priced(settings, prices)
@@ -130,7 +130,7 @@ def build_runtime(settings: Settings) -> Runtime:
         campaign_data=campaign_data,
         rituals=load_ritual_config(settings.rituals_path),
         sessions=make_sessionmaker(engine),
-        slack_clients=slack_clients(settings),
+        slack_clients=slack_clients(settings, tokens),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )
