@@ -58,7 +58,7 @@ def workspace_authorize(clients: SlackClients) -> Callable[..., AuthorizeResult 
             return None
         try:
             client = clients.best_effort(team_id, timeout_s=AUTH_TIMEOUT_S)
-            return AuthorizeResult.from_auth_test(
+            return AuthorizeResult.from_auth_test_response(
                 auth_test_response=client.auth_test(), bot_token=client.token
             )
         except (WorkspaceNotInstalled, SlackApiError):

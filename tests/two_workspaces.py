@@ -93,3 +93,29 @@ def two_workspaces(
 def tokens_of(calls: list[RecordedCall]) -> set[str | None]:
     """The teams whose tokens these calls carried (None: a token of no team)."""
     return {call.team_id for call in calls}
+
+
+class _Recorder:
+    """Stands in for the Bolt app in `handlers.register`, noting each listener it is given."""
+
+    def __init__(self) -> None:
+        self.listeners: set[tuple[str, str]] = set()
+
+    def __getattr__(self, kind: str) -> Any:
+        def register(*args: Any, **_: Any) -> Any:
+            if kind not in ("use", "middleware"):
+                key = args[0] if args and isinstance(args[0], str) else type(args[0]).__name__
+                self.listeners.add((kind, key))
+            return lambda listener: listener
+
+        return register
+
+
+def registered_listeners() -> set[tuple[str, str]]:
+    """Every listener `handlers.register` attaches, as (kind, id): ("action", "approval-approve"),
+    ("event", "app_mention"), ("assistant", "Assistant")…"""
+    import handlers
+
+    recorder = _Recorder()
+    handlers.register(recorder, *([None] * 4))  # type: ignore[arg-type]
+    return recorder.listeners

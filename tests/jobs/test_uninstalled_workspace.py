@@ -50,4 +50,3 @@ def test_the_installed_workspace_works_as_before(only_a: Runtime, slack: SlackSt
     job = queue.fetch_job(job_id)
     assert job is not None and job.return_value() != NOT_INSTALLED
     assert [c.team_id for c in slack.calls_to("views.publish")] == [TEAM]
-
