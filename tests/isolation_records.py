@@ -68,7 +68,9 @@ def make_records(sessions: sessionmaker[Session], team: str) -> Records:
         )
         session.add(escalated)
         session.flush()
-        pending = approval(team, escalated, ApprovalStatus.PENDING, None, "publish_content")
+        pending = approval(team, escalated, ApprovalStatus.PENDING, None, "blog_post")
+        pending.title = f"Approval of {team}"
+        pending.card_ts = THREAD  # posted: Home lists it
         pending.task_id, pending.channel_id, pending.thread_ts = (
             escalated.id,
             CHANNEL_CONTENT,
