@@ -27,7 +27,8 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
 from jobs.queue import check_job_refs
-from jobs.slack.clients import EnvToken, SlackClients
+from jobs.slack.agent_apps import load_agent_apps, with_agent_apps
+from jobs.slack.clients import EnvToken, SlackClients, TokenSource
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
@@ -107,6 +108,14 @@ def env_token(settings: Settings) -> EnvToken:
     return EnvToken(token.get_secret_value() if token is not None else None)
 
 
+def token_source(settings: Settings, roster: Roster) -> TokenSource:
+    """Where each call's token comes from: the department app's, and each agent app's."""
+    apps = load_agent_apps(
+        settings.slack_agent_apps, roster, department_secret=settings.slack_signing_secret
+    )
+    return with_agent_apps(env_token(settings), apps)
+
+
 def claude_client(settings: Settings) -> anthropic.Anthropic:
     """Imported here: only workers talk to Claude, and the Slack app need not load the SDK
     (about a second of its start-up)."""
@@ -161,7 +170,7 @@ def build_runtime(settings: Settings) -> Runtime:
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),
         slack_best_effort=slack_best_effort_client(settings),
-        slack_clients=SlackClients(settings.slack_api_url, env_token(settings)),
+        slack_clients=SlackClients(settings.slack_api_url, token_source(settings, roster)),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )

@@ -194,12 +194,16 @@ class SlackStandIn:
         is_member: bool = True,
         members: list[str] | None = None,
         topic: str = "",
+        bot: str | None = None,
     ) -> None:
         """Create a channel, or with `is_im=True` the bot's DM with `user` (DMs have no name).
         `is_member=False`: the bot is not in it (it must join, or be invited, to post);
-        `members`: the people in it, as `conversations.members` lists them."""
+        `members`: the people in it, as `conversations.members` lists them; `bot`: the DM is
+        with that other bot user (`add_bot`), not the department's."""
         if is_im and not user:
             raise ValueError("a DM (is_im=True) needs the user it is with")
+        if bot is not None and not is_im:
+            raise ValueError("`bot` is for a DM; put another bot in a channel with add_bot_to")
         self._workspace.add_channel(
             channel_id,
             name,
@@ -209,7 +213,19 @@ class SlackStandIn:
             topic=topic,
             is_member=is_member,
             members=members,
+            bot=bot,
         )
+
+    def add_bot(self, bot_token: str, bot_user_id: str, bot_id: str, name: str) -> None:
+        """Another bot user in this team with its own token (an agent's own Slack app): its
+        calls act as it (auth.test, posts, memberships), and `calls` show which token each
+        call carried."""
+        identity = Identity(bot_token, self._identity.team_id, bot_user_id, bot_id)
+        self._workspace.add_bot(replace(identity, bot_name=name))
+
+    def add_bot_to(self, channel_id: str, bot_user_id: str) -> None:
+        """Invite another bot user (`add_bot`) to a channel."""
+        self._workspace.add_bot_to(channel_id, bot_user_id)
 
     def add_user(
         self, user_id: str, name: str, *, is_admin: bool = False, is_guest: bool = False
@@ -379,7 +395,8 @@ class SlackStandIn:
             return Reply(404, {"ok": False, "error": "unknown_method"})
         if not token:
             return Reply(200, {"ok": False, "error": "not_authed"})
-        if token != self._identity.bot_token:
+        bot = self._workspace.bot_for(token)
+        if bot is None:
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         failure = self._take_failure(method)
         if failure is not None:
@@ -390,7 +407,7 @@ class SlackStandIn:
             headers = {"Retry-After": str(retry_after)}
             return Reply(429, {"ok": False, "error": "ratelimited"}, headers)
         try:
-            with self._workspace.lock:
+            with self._workspace.lock, self._workspace.acting_as(bot):
                 return Reply(200, {"ok": True, **handler(self._workspace, args)})
         except SlackMethodError as refused:
             body: dict[str, Any] = {"ok": False, "error": refused.error}

@@ -108,7 +108,8 @@ class TaskRunner:
         assert task.channel_id is not None and task.thread_ts is not None
         key = _post_key(task, held)
         target = ReplyTarget(task.team_id, key, task.channel_id, task.thread_ts)
-        writer = reply_writer(self.rt, target, persona(agent), asked_by=self._asked_by(task))
+        asked_by = self._asked_by(task)
+        writer = reply_writer(self.rt, target, persona(agent), asked_by=asked_by, agent_id=agent.id)
         if held.turn > self.rt.settings.max_task_turns:
             writer.render(STOPPED_TEXT, final=True)
             limit = self.rt.settings.max_task_turns

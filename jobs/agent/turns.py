@@ -124,7 +124,7 @@ class TurnRunner:
         thread_ts = reply_thread_ts(turn.channel_id, turn.thread_ts, turn.message_ts)
         target = ReplyTarget(turn.team_id, turn.id, turn.channel_id, thread_ts)
         persona = Persona(agent.display_name, agent.icon_emoji)
-        return reply_writer(self.rt, target, persona, asked_by=turn.user_id)
+        return reply_writer(self.rt, target, persona, asked_by=turn.user_id, agent_id=agent.id)
 
     def _give_up(self, turn: Turn, claim: turns.Claim) -> str:
         """Past MAX_TURN_ATTEMPTS runs: say so in the thread, spend nothing more. If even that
@@ -228,6 +228,8 @@ class TurnRunner:
                 is_dm=turn.is_dm,
                 channel_name=channel_name,
                 thread_agent_id=conversation.agent_id,
+                # set by the listener when addressed as its own bot user (or by an earlier run)
+                addressed_agent_id=turn.agent_id,
             ).agent
             threads.set_thread_agent(session, conversation, chosen.id)
             turns.set_agent(session, turn, chosen.id)

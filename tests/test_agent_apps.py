@@ -1,0 +1,210 @@
+"""One Slack app per agent: requests signed by an agent's own app reach that agent, and it
+answers with its own token, as its own bot user (no persona). Without agent apps nothing
+changes (the other flow tests run in that mode; one check here says so outright)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import select
+
+import app as app_module
+from errors import ConfigError
+from jobs.runtime import Runtime
+from models.records import Turn
+from sandbox.claude_api import ScriptedClaude, TextReply
+from sandbox.signing import SlackRequestSender, app_mention_event, im_message_event
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import (
+    BOT_TOKEN,
+    BOT_USER,
+    CHANNEL_CONTENT,
+    DM_CHANNEL,
+    HUMAN,
+    SIGNING_SECRET,
+    TEAM,
+    app_with,
+    make_settings,
+    work,
+)
+from tests.test_welcome import already_welcomed
+
+COPY_TOKEN = "xoxb-copywriter-token"
+COPY_SECRET = "copywriter-signing-secret"
+COPY_USER, COPY_BOT, COPY_APP = "U0COPY", "B0COPY", "A0COPY"
+CMO_TOKEN = "xoxb-cmo-token"
+CMO_SECRET = "cmo-signing-secret"
+CMO_USER, CMO_BOT, CMO_APP = "U0CMO", "B0CMO", "A0CMO"
+COPY_DM = "D0COPY"
+AGENT_APPS = json.dumps(
+    {
+        "copywriter": {"signing_secret": COPY_SECRET, "bot_token": COPY_TOKEN},
+        "cmo": {"signing_secret": CMO_SECRET, "bot_token": CMO_TOKEN},
+    }
+)
+
+
+@pytest.fixture()
+def agents_slack(slack: SlackStandIn) -> SlackStandIn:
+    """The workspace with two more bot users (the Copywriter's and the CMO's own apps) and
+    the person's DM with the Copywriter bot."""
+    slack.add_bot(COPY_TOKEN, COPY_USER, COPY_BOT, "Copywriter")
+    slack.add_bot(CMO_TOKEN, CMO_USER, CMO_BOT, "CMO")
+    slack.add_channel(COPY_DM, "", is_im=True, user=HUMAN, bot=COPY_USER)
+    return slack
+
+
+@pytest.fixture()
+def served(
+    agents_slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> Iterator[tuple[Runtime, str]]:
+    with app_with(agents_slack, claude, database_url, slack_agent_apps=AGENT_APPS) as (rt, sender):
+        already_welcomed(rt)
+        yield rt, sender.url
+
+
+def sender_for(url: str, secret: str, app_id: str, bot_user: str) -> SlackRequestSender:
+    return SlackRequestSender(url, secret, team_id=TEAM, api_app_id=app_id, bot_user_id=bot_user)
+
+
+def posts(slack: SlackStandIn, channel: str) -> list[tuple[str | None, dict[str, object]]]:
+    """(token, arguments) of every accepted chat.postMessage to `channel`."""
+    return [
+        (call.token, call.args)
+        for call in slack.calls_to("chat.postMessage")
+        if call.args.get("channel") == channel and call.response.get("ok")
+    ]
+
+
+def turns_of(rt: Runtime) -> list[Turn]:
+    with rt.sessions() as session:
+        return list(session.scalars(select(Turn).order_by(Turn.created_at)))
+
+
+def test_a_dm_to_the_copywriter_bot_is_answered_by_the_copywriter_with_its_token(
+    served: tuple[Runtime, str], agents_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    rt, url = served
+    claude.enqueue(TextReply("Three taglines, fresh from the Copywriter."))
+    text = "three taglines for our launch"
+    ts = agents_slack.add_message(COPY_DM, user=HUMAN, text=text)
+    event = im_message_event(user=HUMAN, channel=COPY_DM, text=text, ts=ts)
+    copywriter = sender_for(url, COPY_SECRET, COPY_APP, COPY_USER)
+    assert copywriter.send_event(event).status == 200
+    work(rt)
+
+    [turn] = turns_of(rt)
+    assert turn.agent_id == "copywriter" and turn.status == "answered"
+    assert "Copywriter" in str(claude.requests[-1].body["system"])
+    [(token, args)] = posts(agents_slack, COPY_DM)
+    assert token == COPY_TOKEN
+    assert "username" not in args and "icon_emoji" not in args  # its own bot user
+    [answer] = [m for m in agents_slack.messages(COPY_DM) if m.get("bot_id")]
+    assert answer["bot_id"] == COPY_BOT and answer["user"] == COPY_USER
+    assert answer["text"] == "Three taglines, fresh from the Copywriter."
+    # An agent app's DM is not the department's: no welcome from the CMO there.
+    assert not [c for c in agents_slack.calls if c.token == BOT_TOKEN and c.method.startswith("chat.")]
+
+
+def test_one_message_to_two_agent_bots_makes_one_turn_for_the_first_named(
+    served: tuple[Runtime, str], agents_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Slack sends the message to both apps (and to the department's, mentioned too): one
+    turn, for the Copywriter (named first), who joins the channel and answers as itself."""
+    rt, url = served
+    claude.enqueue(TextReply("On it, and I'll check with the CMO."))
+    text = f"<@{COPY_USER}> draft the launch post, then <@{CMO_USER}> and <@{BOT_USER}> review"
+    ts = agents_slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=ts)
+    senders = [
+        sender_for(url, CMO_SECRET, CMO_APP, CMO_USER),
+        sender_for(url, COPY_SECRET, COPY_APP, COPY_USER),
+        SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM),
+    ]
+    for sender in senders:
+        assert sender.send_event(event).status == 200
+    work(rt)
+
+    [turn] = turns_of(rt)
+    assert turn.agent_id == "copywriter" and turn.status == "answered"
+    assert turn.text == "@Copywriter draft the launch post, then @CMO and  review"
+    [(token, args)] = posts(agents_slack, CHANNEL_CONTENT)
+    assert token == COPY_TOKEN and args["thread_ts"] == ts and "username" not in args
+    [join] = agents_slack.calls_to("conversations.join")
+    assert join.token == COPY_TOKEN and join.response["ok"]
+
+
+def test_an_agent_with_its_own_app_answers_in_the_departments_dm_under_its_persona(
+    served: tuple[Runtime, str], agents_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Its own bot user is not in the person's DM with the department app: the department
+    app answers for it, under its persona, as in single-app mode."""
+    rt, url = served
+    claude.enqueue(TextReply("A tagline."))
+    text = "copywriter: one tagline please"
+    ts = agents_slack.add_message(DM_CHANNEL, user=HUMAN, text=text)
+    department = SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
+    event = im_message_event(user=HUMAN, channel=DM_CHANNEL, text=text, ts=ts)
+    assert department.send_event(event).status == 200
+    work(rt)
+
+    [(token, args)] = posts(agents_slack, DM_CHANNEL)
+    assert token == BOT_TOKEN and args["username"] == "Copywriter"
+
+
+def test_a_request_signed_with_no_configured_secret_is_refused(
+    served: tuple[Runtime, str], agents_slack: SlackStandIn
+) -> None:
+    rt, url = served
+    text = f"<@{COPY_USER}> hello"
+    ts = agents_slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=ts)
+    forged = sender_for(url, "not-any-apps-secret", COPY_APP, COPY_USER)
+    assert forged.send_event(event).status == 401
+    assert turns_of(rt) == []
+
+
+def test_without_agent_apps_one_app_speaks_as_every_agent(
+    agents_slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> None:
+    """The default: the Copywriter answers with the department's token, under its persona,
+    and a request signed with the Copywriter app's secret is refused."""
+    with app_with(agents_slack, claude, database_url) as (rt, sender):
+        already_welcomed(rt)
+        claude.enqueue(TextReply("A tagline."))
+        text = f"<@{BOT_USER}> copywriter: one tagline"
+        ts = agents_slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+        event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=ts)
+        copywriter = sender_for(sender.url, COPY_SECRET, COPY_APP, COPY_USER)
+        assert copywriter.send_event(event).status == 401
+        assert sender.send_event(event).status == 200
+        work(rt)
+
+    [(token, args)] = posts(agents_slack, CHANNEL_CONTENT)
+    assert token == BOT_TOKEN and args["username"] == "Copywriter"
+    assert not agents_slack.calls_to("conversations.join")
+
+
+@pytest.mark.parametrize(
+    ("apps", "problem"),
+    [
+        ({"copywritr": {"signing_secret": "s", "bot_token": "t"}}, "'copywritr', not an agent"),
+        ({"cmo": {"signing_secret": SIGNING_SECRET, "bot_token": "t"}}, "share a signing secret"),
+        ({"cmo": {"signing_secret": "s"}}, "at cmo.bot_token: Field required"),
+    ],
+)
+def test_a_bad_agent_app_configuration_stops_start_up_in_one_line(
+    agents_slack: SlackStandIn,
+    claude: ScriptedClaude,
+    database_url: str,
+    apps: dict[str, object],
+    problem: str,
+) -> None:
+    settings = make_settings(agents_slack, claude, database_url, slack_agent_apps=json.dumps(apps))
+    with pytest.raises(ConfigError) as raised:
+        app_module.create_app(settings)
+    message = str(raised.value)
+    assert problem in message and "\n" not in message
+    assert SIGNING_SECRET not in message and '"t"' not in message
