@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 
 import pytest
+from redis import Redis
 from sqlalchemy import select
 
 import app as app_module
@@ -47,7 +48,7 @@ AGENT_APPS = json.dumps(
 
 
 @pytest.fixture()
-def agents_slack(slack: SlackStandIn) -> SlackStandIn:
+def agents_slack(slack: SlackStandIn, redis_conn: Redis) -> SlackStandIn:
     """The workspace with two more bot users (the Copywriter's and the CMO's own apps) and
     the person's DM with the Copywriter bot."""
     slack.add_bot(COPY_TOKEN, COPY_USER, COPY_BOT, "Copywriter")
@@ -134,6 +135,28 @@ def test_one_message_to_two_agent_bots_makes_one_turn_for_the_first_named(
     assert token == COPY_TOKEN and args["thread_ts"] == ts and "username" not in args
     [join] = agents_slack.calls_to("conversations.join")
     assert join.token == COPY_TOKEN and join.response["ok"]
+    [status, *_cleared] = agents_slack.calls_to("assistant.threads.setStatus")
+    assert status.token == COPY_TOKEN and "username" not in status.args
+
+
+def test_an_agent_app_streams_its_reply_with_its_own_token(
+    agents_slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> None:
+    extra = {"slack_agent_apps": AGENT_APPS, "slack_native_streaming": True}
+    with app_with(agents_slack, claude, database_url, **extra) as (rt, sender):
+        claude.enqueue(TextReply("Streamed by the CMO."))
+        text = f"<@{CMO_USER}> what matters this quarter?"
+        ts = agents_slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+        event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=ts)
+        assert sender_for(sender.url, CMO_SECRET, CMO_APP, CMO_USER).send_event(event).status == 200
+        work(rt)
+
+    [start] = agents_slack.calls_to("chat.startStream")
+    assert start.token == CMO_TOKEN and "username" not in start.args
+    [stop] = agents_slack.calls_to("chat.stopStream")
+    assert stop.token == CMO_TOKEN and stop.response["ok"]
+    [reply] = [m for m in agents_slack.messages(CHANNEL_CONTENT, ts) if m.get("bot_id")]
+    assert reply["bot_id"] == CMO_BOT and "Streamed by the CMO." in reply["text"]
 
 
 def test_an_agent_with_its_own_app_answers_in_the_departments_dm_under_its_persona(
@@ -208,3 +231,24 @@ def test_a_bad_agent_app_configuration_stops_start_up_in_one_line(
     message = str(raised.value)
     assert problem in message and "\n" not in message
     assert SIGNING_SECRET not in message and '"t"' not in message
+
+
+def test_a_removed_agent_bot_is_asked_about_again_after_a_refused_reply(
+    served: tuple[Runtime, str], agents_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """Its membership was remembered but it was removed since: that reply fails (the person
+    is told), and the next one checks again (and joins) instead of failing until it expires."""
+    rt, url = served
+    rt.redis.set(f"slack:agent-member:{TEAM}:copywriter:{CHANNEL_CONTENT}", "1")
+    copywriter = sender_for(url, COPY_SECRET, COPY_APP, COPY_USER)
+    for text in ("first", "second"):
+        claude.enqueue(TextReply(f"Answer to {text}."))
+        said = f"<@{COPY_USER}> {text}"
+        ts = agents_slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=said)
+        event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=said, ts=ts)
+        assert copywriter.send_event(event).status == 200
+        work(rt)
+
+    assert [turn.status for turn in turns_of(rt)] == ["failed", "answered"]
+    [(token, _args)] = posts(agents_slack, CHANNEL_CONTENT)
+    assert token == COPY_TOKEN

@@ -28,7 +28,7 @@ from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task
 from jobs.queue import RUN_TURN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack import unreachable
+from jobs.slack import own_voice, unreachable
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.streams import reply_thread_ts, reply_writer, show_working
 from jobs.slack.text import from_slack
@@ -112,6 +112,7 @@ class TurnRunner:
             if not unreachable.is_unreachable(error):
                 raise
             logger.warning("Turn %s: its channel is unreachable (%s)", turn.id, error)
+            own_voice.forget(self.rt, turn.team_id, turn.channel_id)  # an agent's own app left
             with self.rt.sessions() as session:
                 turns.finish(session, claim, TurnStatus.FAILED, "channel_unreachable")
             notice = unreachable.notice(turn.channel_id)

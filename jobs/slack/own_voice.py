@@ -27,7 +27,8 @@ from jobs.slack.post_once import Persona
 
 logger = logging.getLogger(__name__)
 
-IN_CONVERSATION_TTL_S = 24 * 3600
+IN_DM_TTL_S = 24 * 3600  # a DM's bot user never changes
+IN_CHANNEL_TTL_S = 10 * 60  # it may be removed from a channel: `forget` on not_in_channel too
 NOT_IN_CONVERSATION_TTL_S = 10 * 60
 
 
@@ -52,6 +53,14 @@ def voice_of(
     return Voice(rt.slack, rt.slack_best_effort, persona)
 
 
+def forget(rt: Runtime, team_id: str, channel_id: str) -> None:
+    """A post to `channel_id` was refused (an agent's bot user was removed): ask again next
+    time, for every agent, instead of trusting what was remembered."""
+    keys = [_key(team_id, agent_id, channel_id) for agent_id in rt.roster.by_id]
+    with contextlib.suppress(RedisError):
+        rt.redis.delete(*keys)
+
+
 def _key(team_id: str, agent_id: str, channel_id: str) -> str:
     return f"slack:agent-member:{team_id}:{agent_id}:{channel_id}"
 
@@ -69,7 +78,9 @@ def _present(rt: Runtime, client: WebClient, team_id: str, agent_id: str, channe
     except (SlackClientError, OSError) as error:  # not remembered: try again next time
         logger.info("Agent %s: membership of %s unknown (%s)", agent_id, channel_id, error)
         return False
-    ttl = IN_CONVERSATION_TTL_S if present else NOT_IN_CONVERSATION_TTL_S
+    ttl = NOT_IN_CONVERSATION_TTL_S
+    if present:
+        ttl = IN_DM_TTL_S if channel_id.startswith("D") else IN_CHANNEL_TTL_S
     with contextlib.suppress(RedisError):
         rt.redis.set(key, "1" if present else "0", ex=ttl)
     return present
