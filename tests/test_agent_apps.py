@@ -15,13 +15,14 @@ import app as app_module
 from errors import ConfigError
 from jobs.runtime import Runtime
 from models.records import Turn
-from sandbox.claude_api import ScriptedClaude, TextReply
+from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import SlackRequestSender, app_mention_event, im_message_event
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import (
     BOT_TOKEN,
     BOT_USER,
     CHANNEL_CONTENT,
+    CHANNEL_GENERAL,
     DM_CHANNEL,
     HUMAN,
     SIGNING_SECRET,
@@ -30,6 +31,7 @@ from tests.conftest import (
     make_settings,
     work,
 )
+from tests.test_department_flow import _is
 from tests.test_welcome import already_welcomed
 
 COPY_TOKEN = "xoxb-copywriter-token"
@@ -106,7 +108,9 @@ def test_a_dm_to_the_copywriter_bot_is_answered_by_the_copywriter_with_its_token
     assert answer["bot_id"] == COPY_BOT and answer["user"] == COPY_USER
     assert answer["text"] == "Three taglines, fresh from the Copywriter."
     # An agent app's DM is not the department's: no welcome from the CMO there.
-    assert not [c for c in agents_slack.calls if c.token == BOT_TOKEN and c.method.startswith("chat.")]
+    assert not [
+        c for c in agents_slack.calls if c.token == BOT_TOKEN and c.method.startswith("chat.")
+    ]
 
 
 def test_one_message_to_two_agent_bots_makes_one_turn_for_the_first_named(
@@ -252,3 +256,43 @@ def test_a_removed_agent_bot_is_asked_about_again_after_a_refused_reply(
     assert [turn.status for turn in turns_of(rt)] == ["failed", "answered"]
     [(token, _args)] = posts(agents_slack, CHANNEL_CONTENT)
     assert token == COPY_TOKEN
+
+
+def test_a_manager_with_its_own_app_hands_work_to_an_agent_with_its_own_app(
+    agents_slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> None:
+    """The Content Manager's brief opens the thread in #mkt-content as its bot user, the
+    Copywriter answers there as its own, and the synthesis comes back as the manager's."""
+    agents_slack.add_bot("xoxb-cm-token", "U0CM", "B0CM", "Content Manager")
+    apps = json.loads(AGENT_APPS) | {
+        "content_manager": {"signing_secret": "cm-secret", "bot_token": "xoxb-cm-token"}
+    }
+    claude.script_for(
+        _is("Content Manager", synthesis=False),
+        ToolUseReply(
+            "delegate", {"to": "copywriter", "title": "Draft", "brief": "Draft the launch post."}
+        ),
+        TextReply("The Copywriter is on it."),
+    )
+    claude.script_for(_is("Copywriter", synthesis=False), TextReply("The draft."))
+    claude.script_for(_is("Content Manager", synthesis=True), TextReply("Here is the post."))
+    with app_with(agents_slack, claude, database_url, slack_agent_apps=json.dumps(apps)) as (
+        rt,
+        sender,
+    ):
+        already_welcomed(rt)
+        text = "<@U0CM> we need a launch post"
+        ts = agents_slack.add_message(CHANNEL_GENERAL, user=HUMAN, text=text)
+        event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts=ts)
+        manager = sender_for(sender.url, "cm-secret", "A0CM", "U0CM")
+        assert manager.send_event(event).status == 200
+        work(rt)
+
+    [(brief_token, brief)] = posts(agents_slack, CHANNEL_CONTENT)[:1]
+    assert brief_token == "xoxb-cm-token" and "thread_ts" not in brief
+    in_thread = [m for m in agents_slack.messages(CHANNEL_CONTENT) if m.get("bot_id")]
+    assert [(m["bot_id"], m["text"]) for m in in_thread][1:] == [(COPY_BOT, "The draft.")]
+    asked = [m for m in agents_slack.messages(CHANNEL_GENERAL, ts) if m.get("bot_id")]
+    assert {m["bot_id"] for m in asked} == {"B0CM"}
+    assert "Here is the post." in [m["text"] for m in asked]
+    assert all("username" not in args for _token, args in posts(agents_slack, CHANNEL_GENERAL))

@@ -23,7 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from jobs.runtime import Runtime
 from jobs.slack.agent_apps import has_own_app
-from jobs.slack.post_once import Persona
+from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +51,23 @@ def voice_of(
             client = rt.slack_for(team_id, agent_id)
             return Voice(client, own, replace(persona, as_itself=True))
     return Voice(rt.slack, rt.slack_best_effort, persona)
+
+
+def one_post_writer(
+    rt: Runtime, target: ReplyTarget, agent_id: str, persona: Persona
+) -> ReplyWriter:
+    """A writer for one finished message (no throttle) in the agent's voice: a brief it
+    hands out, the notice on its own reply (which must be edited with the token that posted
+    it)."""
+    voice = voice_of(rt, target.team_id, agent_id, persona, target.channel_id)
+    return ReplyWriter(
+        voice.client,
+        rt.sessions,
+        target,
+        voice.persona,
+        min_interval_s=0,
+        interim_client=voice.interim,
+    )
 
 
 def forget(rt: Runtime, team_id: str, channel_id: str) -> None:
