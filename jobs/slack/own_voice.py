@@ -8,7 +8,8 @@ its bot user is: its own DMs, channels it was invited to, and public channels it
 Anywhere else (the person's DM with the department app, a private channel it is not in) the
 department app answers for it under the persona, as in single-app mode, so a reply is never
 lost to a membership. What was found is remembered in Redis per workspace, agent and
-conversation (a day if in, minutes if not: an invitation is noticed soon).
+conversation (a DM's for a day, a channel's for minutes: an invitation or a removal is
+noticed soon, and a refused post forgets at once).
 """
 
 from __future__ import annotations
@@ -27,9 +28,9 @@ from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 
 logger = logging.getLogger(__name__)
 
-IN_DM_TTL_S = 24 * 3600  # a DM's bot user never changes
+DM_TTL_S = 24 * 3600  # whose DM it is never changes
 IN_CHANNEL_TTL_S = 10 * 60  # it may be removed from a channel: `forget` on not_in_channel too
-NOT_IN_CONVERSATION_TTL_S = 10 * 60
+NOT_IN_CHANNEL_TTL_S = 10 * 60  # it may be invited
 
 
 @dataclass(frozen=True)
@@ -95,9 +96,10 @@ def _present(rt: Runtime, client: WebClient, team_id: str, agent_id: str, channe
     except (SlackClientError, OSError) as error:  # not remembered: try again next time
         logger.info("Agent %s: membership of %s unknown (%s)", agent_id, channel_id, error)
         return False
-    ttl = NOT_IN_CONVERSATION_TTL_S
-    if present:
-        ttl = IN_DM_TTL_S if channel_id.startswith("D") else IN_CHANNEL_TTL_S
+    if channel_id.startswith("D"):
+        ttl = DM_TTL_S
+    else:
+        ttl = IN_CHANNEL_TTL_S if present else NOT_IN_CHANNEL_TTL_S
     with contextlib.suppress(RedisError):
         rt.redis.set(key, "1" if present else "0", ex=ttl)
     return present
