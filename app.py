@@ -6,6 +6,7 @@ With no Slack credential set at all, or with `--sandbox`, it runs the local sand
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from dataclasses import dataclass
@@ -25,6 +26,7 @@ from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError, StartupError
 from handlers.agent_apps import attach_agent_apps
+from handlers.authorize import bolt_auth
 from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
@@ -34,12 +36,8 @@ from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
-from jobs.runtime import (
-    check_models_priced,
-    redis_client,
-    slack_best_effort_client,
-    slack_client,
-)
+from jobs.runtime import check_models_priced, redis_client, slack_clients
+from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, describe_error, settings_and_mode, slack_mode
@@ -59,9 +57,10 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(settings: Settings) -> App:
+def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     """The Bolt app with every listener registered; raises on bad data, schema or Slack
-    settings (an HTTP app never verifies with an empty signing secret)."""
+    settings (an HTTP app never verifies with an empty signing secret). `tokens`: where each
+    workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace)."""
     mode = slack_mode(settings)
     if mode is SlackMode.SANDBOX:
         raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
@@ -76,9 +75,10 @@ def create_app(settings: Settings) -> App:
     secret = settings.slack_signing_secret if mode is SlackMode.HTTP else None
     signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
+    clients = slack_clients(settings, tokens)
     try:
         app = DepartmentApp(
-            client=slack_client(settings),
+            **bolt_auth(clients),
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,
@@ -94,7 +94,7 @@ def create_app(settings: Settings) -> App:
         ) from error
     # Who is clicking is asked of Slack inside the 3 s a click may take: no Retry-After waits.
     lookup = People(
-        slack_best_effort_client(settings, timeout_s=LOOKUP_TIMEOUT_S),
+        functools.partial(clients.best_effort, timeout_s=LOOKUP_TIMEOUT_S),
         intake.queue.connection,
         settings.slack_people_cache_s,
     )
@@ -123,7 +123,7 @@ def create_app(settings: Settings) -> App:
     services = handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
     )
-    attach_agent_apps(app, settings, department.roster, services)  # none configured: nothing
+    attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
     return app
 
 

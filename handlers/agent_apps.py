@@ -29,20 +29,26 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 
 from bots.roster import Roster
-from errors import ConfigError
+from errors import ConfigError, WorkspaceNotInstalled
 from handlers import events
 from handlers.agent_bots import AgentBots
 from handlers.context import Services
 from handlers.ingress import AgentApp, DepartmentApp, QuietRequestVerification
 from jobs.slack.agent_apps import AgentAppCredentials, load_agent_apps
+from jobs.slack.clients import SlackClients
 from settings import Settings, SlackMode, slack_mode
 
 
 def attach_agent_apps(
-    app: DepartmentApp, settings: Settings, roster: Roster, services: Services
+    app: DepartmentApp,
+    settings: Settings,
+    roster: Roster,
+    services: Services,
+    department: SlackClients,
 ) -> None:
     """Build each configured agent app beside the department's `app` (nothing when none is
-    configured); a bad configuration or a refused token stops start-up with one line."""
+    configured); a bad configuration or a refused token stops start-up with one line.
+    `department`: the department app's clients, to learn its bot user in the agents' team."""
     apps = load_agent_apps(
         settings.slack_agent_apps, roster, department_secret=settings.slack_signing_secret
     )
@@ -51,12 +57,11 @@ def attach_agent_apps(
     if slack_mode(settings) is not SlackMode.HTTP:
         raise ConfigError("SLACK_AGENT_APPS needs HTTP mode: unset SLACK_APP_TOKEN")
     clients = {agent_id: _client(settings, agent_id, own) for agent_id, own in apps.items()}
+    found = {agent_id: _whoami(client, agent_id) for agent_id, client in clients.items()}
+    teams = {team_id for team_id, _user in found.values()}
     bots = AgentBots(
-        agents={
-            _bot_user(client, agent_id): roster.get(agent_id)
-            for agent_id, client in clients.items()
-        },
-        department_bot=_bot_user(app.client, None),
+        agents={user: roster.get(agent_id) for agent_id, (_team, user) in found.items()},
+        department_bots=frozenset(_whoami(department.best_effort(t), None)[1] for t in teams),
     )
     app.use(bots.provide)
     app.agent_apps = tuple(
@@ -69,10 +74,12 @@ def _client(settings: Settings, agent_id: str, own: AgentAppCredentials) -> WebC
     return WebClient(token=own.bot_token.get_secret_value(), base_url=settings.slack_api_url)
 
 
-def _bot_user(client: WebClient, agent_id: str | None) -> str:
+def _whoami(client: WebClient, agent_id: str | None) -> tuple[str, str]:
+    """The team and bot user id behind a token (auth.test)."""
     try:
-        return str(client.auth_test()["user_id"])
-    except (SlackApiError, SlackClientError, OSError) as error:
+        found = client.auth_test()
+        return str(found["team_id"]), str(found["user_id"])
+    except (SlackApiError, SlackClientError, OSError, WorkspaceNotInstalled) as error:
         whose = f"agent app {agent_id!r} (SLACK_AGENT_APPS)" if agent_id else "SLACK_BOT_TOKEN"
         raise ConfigError(f"Slack refused the bot token of {whose}: {error}") from None
 

@@ -21,7 +21,7 @@ class AgentBots:
     app's; `own` is the agent whose app received this request (None: the department's)."""
 
     agents: Mapping[str, Agent]
-    department_bot: str
+    department_bots: frozenset[str]  # the department app's bot user in each agent app's team
     own: str | None = None
 
     def provide(self, context: BoltContext, next_: Callable[[], None]) -> None:
@@ -45,7 +45,7 @@ class AgentBots:
 
         def name(match: re.Match[str]) -> str:
             user_id = match.group(1)
-            if user_id == self.department_bot:
+            if user_id in self.department_bots:
                 return ""
             agent = self.agents.get(user_id)
             return f"@{agent.display_name}" if agent is not None else match.group(0)

@@ -40,7 +40,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from errors import StartupError
 from jobs import runtime as runtime_module
-from jobs.queue import turn_queue
+from jobs.queue import WorkspaceJob, turn_queue
 from jobs.rituals.cron import CronProcess
 from jobs.rituals.run import check_handlers
 from jobs.sweeper import sweep_safely
@@ -66,7 +66,9 @@ def run_worker_process(queue_name: str, name: str) -> None:
     while True:
         try:
             queue = turn_queue(rt.redis, queue_name)
-            SimpleWorker([queue], name=name, connection=rt.redis).work(logging_level="WARNING")
+            SimpleWorker([queue], name=name, connection=rt.redis, job_class=WorkspaceJob).work(
+                logging_level="WARNING"
+            )
             return
         except RedisError as error:
             logger.warning(

@@ -70,7 +70,7 @@ def stop_request(
         "A person has been asked whether to go on."
     )  # raw text: task titles are the agents' words; escaped where it is shown
     writer = ReplyWriter(
-        rt.slack,
+        rt.slack_for(team_id),
         rt.sessions,
         ReplyTarget(team_id, f"b{turn_id[:31]}", *origin),
         persona(agent),

@@ -116,7 +116,7 @@ class TurnRunner:
             with self.rt.sessions() as session:
                 turns.finish(session, claim, TurnStatus.FAILED, "channel_unreachable")
             notice = unreachable.notice(turn.channel_id)
-            unreachable.tell_requester(self.rt.slack, turn.user_id, notice)
+            unreachable.tell_requester(self.rt.slack_for(turn.team_id), turn.user_id, notice)
             return TurnStatus.FAILED.value
 
     def _writer(self, turn: Turn, agent: Agent) -> ReplyWriter:
@@ -138,7 +138,7 @@ class TurnRunner:
             logger.exception("Turn %s: could not say it gave up in its thread", turn.id)
         with self.rt.sessions() as session:
             turns.finish(session, claim, TurnStatus.FAILED, "too_many_attempts")
-        unreachable.tell_requester(self.rt.slack, turn.user_id, GAVE_UP_TEXT)
+        unreachable.tell_requester(self.rt.slack_for(turn.team_id), turn.user_id, GAVE_UP_TEXT)
         return TurnStatus.FAILED.value
 
     def _answer(self, turn: Turn, claim: turns.Claim) -> str:
@@ -240,7 +240,7 @@ class TurnRunner:
         cached = threads.cached_channel_name(session, turn.team_id, turn.channel_id)
         if cached is not None:
             return cached
-        info = self.rt.slack.conversations_info(channel=turn.channel_id)
+        info = self.rt.slack_for(turn.team_id).conversations_info(channel=turn.channel_id)
         channel = info.get("channel") or {}
         name = channel.get("name")
         if isinstance(name, str):  # privacy too: placing private work needs no second call
@@ -271,7 +271,7 @@ class TurnRunner:
         """Called into a thread that already had a discussion: read it once, best effort."""
         earlier: list[tuple[str, str, str]] = []
         try:
-            response = self.rt.slack_best_effort.conversations_replies(
+            response = self.rt.best_effort_for(turn.team_id).conversations_replies(
                 channel=turn.channel_id, ts=turn.thread_ts, limit=THREAD_CONTEXT_MESSAGES
             )
             for message in response.get("messages") or []:

@@ -37,7 +37,8 @@ def refresh_card(
         return
     label = rt.approvals.label(approval.action_type)
     state = cards.state_line(approval, rt.roster, superseded_by=superseded_by)
-    client = rt.slack if patient else rt.slack_best_effort
+    team = approval.team_id
+    client = rt.slack_for(team) if patient else rt.best_effort_for(team)
     try:
         client.chat_update(
             channel=approval.channel_id,
@@ -67,7 +68,7 @@ def to_person(rt: Runtime, approval: Approval) -> None:
     label = rt.approvals.label(approval.action_type)
     deciders = Mrkdwn(approvers_text(rt.approvals, approval.action_type))
     ts = post_once(
-        rt.slack,
+        rt.slack_for(approval.team_id),
         rt.sessions,
         ReplyTarget(
             approval.team_id, f"p{approval.id[:31]}", approval.channel_id, approval.thread_ts
@@ -160,7 +161,7 @@ def remind(team_id: str, approval_id: str) -> str:
     )
     thread = approval.thread_ts or approval.card_ts
     post_once(
-        rt.slack,
+        rt.slack_for(team_id),
         rt.sessions,
         ReplyTarget(team_id, f"r{approval.id[:31]}", approval.channel_id, thread),
         who,

@@ -78,7 +78,10 @@ def render(rt: Runtime, approval: Approval) -> tuple[Mrkdwn, list[dict[str, Any]
 
 def _byline(rt: Runtime, approval: Approval, campaign: Campaign, plan: Plan) -> Mrkdwn:
     card = (
-        link(permalink(rt, campaign.channel_id, campaign.thread_ts), "campaign card")
+        link(
+            permalink(rt, campaign.team_id, campaign.channel_id, campaign.thread_ts),
+            "campaign card",
+        )
         if campaign.channel_id and campaign.thread_ts
         else Mrkdwn("campaign card")
     )
@@ -107,7 +110,7 @@ def _gate_question(rt: Runtime, step: Step, row: CampaignStep, task: Task | None
             reason=reason,
         )
     thread = (
-        link(permalink(rt, task.channel_id, task.thread_ts), "the step's thread")
+        link(permalink(rt, task.team_id, task.channel_id, task.thread_ts), "the step's thread")
         if task is not None and task.channel_id and task.thread_ts
         else Mrkdwn("the step's thread")
     )

@@ -90,7 +90,7 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
         shown = SHOWN_KEY.format(team_id=team_id, campaign_id=campaign_id)
         if rt.redis.get(shown) in (digest, digest.encode()):
             return campaign.thread_ts  # as it is: no edit (passes show it again and again)
-        rt.slack.chat_update(
+        rt.slack_for(team_id).chat_update(
             channel=campaign.channel_id, ts=campaign.thread_ts, text=text.text, blocks=blocks
         )
         rt.redis.set(shown, digest, ex=SHOWN_TTL_S)
@@ -100,7 +100,7 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
     advisor = rt.roster.get(ADVISOR)
     with channels.posting_to(rt, team_id, channel):
         ts = post_once(
-            rt.slack,
+            rt.slack_for(team_id),
             rt.sessions,
             target,
             Persona(advisor.display_name, advisor.icon_emoji),

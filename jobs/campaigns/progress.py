@@ -121,7 +121,7 @@ def show(
     if not edit_budget.for_team(rt, team_id).take(final=final or not coalesce):
         _catch_up_later(rt, team_id, campaign_id)
         return "over-budget"
-    rt.slack.chat_update(channel=campaign.channel_id, ts=ts, text=text.text)
+    rt.slack_for(team_id).chat_update(channel=campaign.channel_id, ts=ts, text=text.text)
     rt.redis.set(SHOWN_KEY.format(**keys), digest, ex=SHOWN_TTL_S)
     return "edited"
 
@@ -133,7 +133,7 @@ def _post(rt: Runtime, campaign: Campaign, text: Mrkdwn) -> str:
     )
     advisor = rt.roster.get(ADVISOR)
     persona = Persona(advisor.display_name, advisor.icon_emoji)
-    return post_once(rt.slack, rt.sessions, target, persona, text)
+    return post_once(rt.slack_for(campaign.team_id), rt.sessions, target, persona, text)
 
 
 def _window_ms(rt: Runtime) -> int:

@@ -108,7 +108,11 @@ class DecisionRecorder(ToolHandler):
         label = self.rt.authority.rule(args.type).label
         target = ReplyTarget(task.team_id, f"d{decision.id[:31]}", *self.origin)
         writer = ReplyWriter(
-            self.rt.slack, self.rt.sessions, target, persona(self.caller), min_interval_s=0
+            self.rt.slack_for(task.team_id),
+            self.rt.sessions,
+            target,
+            persona(self.caller),
+            min_interval_s=0,
         )
         writer.render(decision_text(decision, label), final=True)
         return f"Recorded decision {decision.id} and listed it in the thread."

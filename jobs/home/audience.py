@@ -52,7 +52,7 @@ class Viewer:
     def of(cls, rt: Runtime, team_id: str, user_id: str) -> Viewer:
         """A guest (single- or multi-channel) is known from users.info; unknown = guest."""
         try:
-            user = rt.slack.users_info(user=user_id).get("user") or {}
+            user = rt.slack_for(team_id).users_info(user=user_id).get("user") or {}
             guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
         except SlackApiError as error:
             logger.warning("Cannot look up %s: %s", user_id, error.response.get("error"))
@@ -89,7 +89,7 @@ class Viewer:
         cursor: str | None = None
         try:
             for _ in range(MEMBERS_PAGES):
-                page = self.rt.slack.conversations_members(
+                page = self.rt.slack_for(self.team_id).conversations_members(
                     channel=channel_id, limit=1000, cursor=cursor
                 )
                 if self.user_id in (page.get("members") or []):

@@ -34,7 +34,7 @@ def publish_home(team_id: str, user_id: str) -> str:
     from jobs import runtime as runtime_module
 
     rt = runtime_module.current()
-    rt.slack.views_publish(user_id=user_id, view=home_view(rt, team_id, user_id))
+    rt.slack_for(team_id).views_publish(user_id=user_id, view=home_view(rt, team_id, user_id))
     return "published"
 
 
@@ -140,7 +140,7 @@ def _permalink(rt: Runtime, approval: Approval) -> str | None:
     if approval.channel_id is None or approval.card_ts is None:
         return None
     try:
-        response = rt.slack_best_effort.chat_getPermalink(
+        response = rt.best_effort_for(approval.team_id).chat_getPermalink(
             channel=approval.channel_id, message_ts=approval.card_ts
         )
     except SlackApiError as error:

@@ -49,7 +49,7 @@ def team_channel_id(rt: Runtime, team_id: str, name: str) -> str | None:
     cursor: str | None = None
     try:
         while True:
-            page = rt.slack.conversations_list(
+            page = rt.slack_for(team_id).conversations_list(
                 types="public_channel,private_channel",
                 exclude_archived=True,
                 limit=200,
@@ -86,14 +86,14 @@ def ensure_member(rt: Runtime, team_id: str, channel_id: str) -> bool:
     except RedisError:
         logger.info("Redis unavailable; joining %s again (harmless)", channel_id)
     try:
-        joined = rt.slack.conversations_join(channel=channel_id)
+        joined = rt.slack_for(team_id).conversations_join(channel=channel_id)
     except SlackApiError as error:
         logger.warning("Cannot join %s: %s", channel_id, error.response.get("error"))
         return False
     with contextlib.suppress(RedisError):
         rt.redis.set(key, "1", ex=MEMBERSHIP_TTL_S)
     if joined.get("warning") != "already_in_channel":
-        name_the_lead(rt, channel_id)  # first time in: a channel's topic names its lead
+        name_the_lead(rt, team_id, channel_id)  # first time in: a channel's topic names its lead
     return True
 
 
@@ -125,7 +125,7 @@ def ask_to_invite(
         return
     text = md(INVITE_TEXT, name=name)
     try:
-        rt.slack.chat_postEphemeral(
+        rt.slack_for(team_id).chat_postEphemeral(
             channel=where[0], thread_ts=where[1] or None, user=requester, text=text.text
         )
     except SlackApiError as error:

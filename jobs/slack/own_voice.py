@@ -51,7 +51,7 @@ def voice_of(
         if _present(rt, own, team_id, agent_id, channel_id):
             client = rt.slack_for(team_id, agent_id)
             return Voice(client, own, replace(persona, as_itself=True))
-    return Voice(rt.slack, rt.slack_best_effort, persona)
+    return Voice(rt.slack_for(team_id), rt.best_effort_for(team_id), persona)
 
 
 def one_post_writer(

@@ -36,7 +36,7 @@ def is_private(rt: Runtime, team_id: str, channel_id: str) -> bool:
     if cached is not None:
         return cached
     try:
-        channel = rt.slack.conversations_info(channel=channel_id).get("channel") or {}
+        channel = rt.slack_for(team_id).conversations_info(channel=channel_id).get("channel") or {}
     except SlackApiError as error:
         logger.warning("Cannot tell if %s is private: %s", channel_id, error.response.get("error"))
         return True
