@@ -58,6 +58,12 @@ def attach_agent_apps(
         raise ConfigError("SLACK_AGENT_APPS needs HTTP mode: unset SLACK_APP_TOKEN")
     clients = {agent_id: _client(settings, agent_id, own) for agent_id, own in apps.items()}
     found = {agent_id: _whoami(client, agent_id) for agent_id, client in clients.items()}
+    for agent_id, (team_id, _user) in found.items():
+        if apps[agent_id].team_id not in (None, team_id):
+            raise ConfigError(
+                f"Setting SLACK_AGENT_APPS: agent app {agent_id!r} is installed in {team_id}, "
+                f"not in its team_id {apps[agent_id].team_id}"
+            )
     teams = {team_id for team_id, _user in found.values()}
     bots = AgentBots(
         agents={user: roster.get(agent_id) for agent_id, (_team, user) in found.items()},

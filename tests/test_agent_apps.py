@@ -220,6 +220,10 @@ def test_without_agent_apps_one_app_speaks_as_every_agent(
         ({"copywritr": {"signing_secret": "s", "bot_token": "t"}}, "'copywritr', not an agent"),
         ({"cmo": {"signing_secret": SIGNING_SECRET, "bot_token": "t"}}, "share a signing secret"),
         ({"cmo": {"signing_secret": "s"}}, "at cmo.bot_token: Field required"),
+        (
+            {"cmo": {"signing_secret": "s", "bot_token": CMO_TOKEN, "team_id": "T0OTHER"}},
+            f"'cmo' is installed in {TEAM}, not in its team_id T0OTHER",
+        ),
     ],
 )
 def test_a_bad_agent_app_configuration_stops_start_up_in_one_line(

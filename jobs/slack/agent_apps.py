@@ -11,9 +11,9 @@ The whole value is a secret (it holds secrets): it never prints, and a bad one s
 with one line that names the problem, never a value.
 
 Where a token comes from is a `TokenSource` per agent app (jobs/slack/clients.py): today each
-agent app's single-workspace bot token (`EnvToken`); with OAuth, the installation store keyed
-by that agent app's client_id answers instead (slack_sdk's stores take a `client_id`), and
-`AgentAppTokens` stays as it is.
+agent app's single-workspace bot token (`AppToken`, bound to its `team_id` when given); with
+OAuth, the installation store keyed by that agent app's client_id answers instead (slack_sdk's
+stores take a `client_id`), and `AgentAppTokens` stays as it is.
 """
 
 from __future__ import annotations
@@ -21,11 +21,19 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from pydantic import BaseModel, ConfigDict, SecretStr, TypeAdapter, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    SecretStr,
+    TypeAdapter,
+    ValidationError,
+    field_validator,
+)
 
 from bots.roster import Roster
 from errors import ConfigError
-from jobs.slack.clients import EnvToken, TokenSource
+from jobs.slack.clients import TokenSource
 
 SETTING = "SLACK_AGENT_APPS"
 
@@ -38,6 +46,9 @@ class AgentAppCredentials(BaseModel):
 
     signing_secret: SecretStr
     bot_token: SecretStr
+    # The workspace it is installed in (T…): needed only when the deployment serves several
+    # workspaces, so no other workspace's calls carry this app's token.
+    team_id: str | None = Field(default=None, pattern=r"^[TE][A-Z0-9]{2,}$")
 
     @field_validator("signing_secret", "bot_token")
     @classmethod
@@ -101,6 +112,17 @@ class AgentAppTokens:
         return token or self.department.bot_token(team_id)
 
 
+@dataclass(frozen=True)
+class AppToken:
+    """One agent app's single-workspace token: for its workspace (any, if not given)."""
+
+    token: str
+    team_id: str | None = None
+
+    def bot_token(self, team_id: str, agent_id: str | None = None) -> str | None:
+        return self.token if self.team_id in (None, team_id) else None
+
+
 def with_agent_apps(
     department: TokenSource, apps: Mapping[str, AgentAppCredentials]
 ) -> TokenSource:
@@ -108,7 +130,8 @@ def with_agent_apps(
     if not apps:
         return department
     agents = {
-        agent_id: EnvToken(app.bot_token.get_secret_value()) for agent_id, app in apps.items()
+        agent_id: AppToken(app.bot_token.get_secret_value(), app.team_id)
+        for agent_id, app in apps.items()
     }
     return AgentAppTokens(department, agents)
 

@@ -51,3 +51,12 @@ def test_json_that_is_not_json_names_the_setting_only() -> None:
         load_agent_apps(SecretStr("{copywriter: xoxb-secret"), ROSTER)
     assert "SLACK_AGENT_APPS is invalid" in str(raised.value)
     assert "xoxb-secret" not in str(raised.value)
+
+
+def test_an_agent_app_bound_to_its_workspace_serves_no_other() -> None:
+    raw = {"copywriter": {"signing_secret": "s", "bot_token": "xoxb-copy", "team_id": "T0ONE"}}
+    apps = load_agent_apps(SecretStr(json.dumps(raw)), ROSTER)
+    tokens = with_agent_apps(EnvToken("xoxb-dept"), apps)
+    assert tokens.bot_token("T0ONE", "copywriter") == "xoxb-copy"
+    assert tokens.bot_token("T0TWO", "copywriter") == "xoxb-dept"
+    assert not has_own_app(tokens, "T0TWO", "copywriter")
