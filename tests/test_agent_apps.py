@@ -300,3 +300,12 @@ def test_a_manager_with_its_own_app_hands_work_to_an_agent_with_its_own_app(
     assert {m["bot_id"] for m in asked} == {"B0CM"}
     assert "Here is the post." in [m["text"] for m in asked]
     assert all("username" not in args for _token, args in posts(agents_slack, CHANNEL_GENERAL))
+
+
+def test_agent_apps_need_http_mode(
+    agents_slack: SlackStandIn, claude: ScriptedClaude, database_url: str
+) -> None:
+    extra = {"slack_app_token": "xapp-test", "slack_agent_apps": AGENT_APPS}
+    settings = make_settings(agents_slack, claude, database_url, **extra)
+    with pytest.raises(ConfigError, match="SLACK_AGENT_APPS needs HTTP mode"):
+        app_module.create_app(settings)
