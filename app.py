@@ -12,6 +12,7 @@ import sys
 from dataclasses import dataclass
 from urllib.error import URLError
 
+from pydantic import ValidationError
 from slack_bolt import App
 from slack_bolt.error import BoltError
 
@@ -24,12 +25,13 @@ from bots.prompts import PromptLibrary
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError, StartupError
+from handlers.agent_apps import attach_agent_apps
 from handlers.authorize import bolt_auth
 from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
-from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
+from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
 from jobs.claude.pricing import load_prices
@@ -38,7 +40,7 @@ from jobs.runtime import check_models_priced, redis_client, slack_clients
 from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
 from models.db import assert_migrated, make_engine
-from settings import Settings, SlackMode, settings_and_mode, slack_mode
+from settings import Settings, SlackMode, describe_error, settings_and_mode, slack_mode
 
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
@@ -75,7 +77,7 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
     clients = slack_clients(settings, tokens)
     try:
-        app = App(
+        app = DepartmentApp(
             **bolt_auth(clients),
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
@@ -118,9 +120,10 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
         department.plan_limits,
         CampaignAccess(approvers, lookup),
     )
-    handlers.register(
+    services = handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
     )
+    attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
     return app
 
 
@@ -179,9 +182,24 @@ def run_sandbox(settings: Settings) -> int:
     return launcher.start(settings, create_app, announce="--sandbox" not in sys.argv)
 
 
+def manifest(argv: list[str]) -> int:
+    """`python app.py manifest --agent ID | --all --out DIR`: an agent's own app's manifest
+    (bots/agent_manifest.py), from the roster the settings name."""
+    from bots import agent_manifest
+
+    try:
+        roster_path = Settings().roster_path
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        return 2
+    return agent_manifest.command(argv, roster_path)
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if sys.argv[1:2] == ["manifest"]:
+        return manifest(sys.argv[2:])
     decided = settings_and_mode(sys.argv)
     if isinstance(decided, str):
         print(decided, file=sys.stderr)

@@ -35,7 +35,7 @@ def register(
     campaigns: CampaignActions | None = None,
     plan_edits: PlanEdits | None = None,
     roster: Roster | None = None,
-) -> None:
+) -> Services:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
     clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
     `rituals` is what `/standup` does; `campaigns` what `/campaign` does (until the engine
@@ -57,3 +57,4 @@ def register(
     standup_buttons.register(app)
     standup.register(app)
     SendToDepartment(roster or load_roster()).register(app)
+    return found  # what agents' own apps share (handlers/agent_apps.py)

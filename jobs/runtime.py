@@ -22,6 +22,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
 from jobs.queue import check_job_refs
+from jobs.slack.agent_apps import load_agent_apps, with_agent_apps
 from jobs.slack.clients import EnvToken, SlackClients, TokenSource
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
@@ -78,6 +79,15 @@ def slack_clients(settings: Settings, tokens: TokenSource | None = None) -> Slac
     return SlackClients(settings.slack_api_url, tokens or env_token(settings))
 
 
+def with_agent_apps_of(settings: Settings, roster: Roster, tokens: TokenSource) -> TokenSource:
+    """`tokens`, and each agent's own app's where it has one (SLACK_AGENT_APPS; unset:
+    `tokens` as they are)."""
+    apps = load_agent_apps(
+        settings.slack_agent_apps, roster, department_secret=settings.slack_signing_secret
+    )
+    return with_agent_apps(tokens, apps)
+
+
 def claude_client(settings: Settings) -> anthropic.Anthropic:
     """Imported here: only workers talk to Claude, and the Slack app need not load the SDK
     (about a second of its start-up)."""
@@ -130,7 +140,9 @@ def build_runtime(settings: Settings, tokens: TokenSource | None = None) -> Runt
         campaign_data=campaign_data,
         rituals=load_ritual_config(settings.rituals_path),
         sessions=make_sessionmaker(engine),
-        slack_clients=slack_clients(settings, tokens),
+        slack_clients=slack_clients(
+            settings, with_agent_apps_of(settings, roster, tokens or env_token(settings))
+        ),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )

@@ -225,8 +225,9 @@ class SlackStandIn:
         return found
 
     def _by_token(self, token: str) -> Workspace | None:
+        """The workspace whose bot (the department's, or another: `add_bot`) has `token`."""
         with self._lock:
-            return next((w for w in self._teams.values() if w.identity.bot_token == token), None)
+            return next((w for w in self._teams.values() if w.bot_for(token) is not None), None)
 
     def add_channel(
         self,
@@ -240,12 +241,16 @@ class SlackStandIn:
         is_member: bool = True,
         members: list[str] | None = None,
         topic: str = "",
+        bot: str | None = None,
     ) -> None:
         """Create a channel, or with `is_im=True` the bot's DM with `user` (DMs have no name).
         `is_member=False`: the bot is not in it (it must join, or be invited, to post);
-        `members`: the people in it, as `conversations.members` lists them."""
+        `members`: the people in it, as `conversations.members` lists them; `bot`: the DM is
+        with that other bot user (`add_bot`), not the department's."""
         if is_im and not user:
             raise ValueError("a DM (is_im=True) needs the user it is with")
+        if bot is not None and not is_im:
+            raise ValueError("`bot` is for a DM; put another bot in a channel with add_bot_to")
         self.workspace_of(team).add_channel(
             channel_id,
             name,
@@ -255,7 +260,22 @@ class SlackStandIn:
             topic=topic,
             is_member=is_member,
             members=members,
+            bot=bot,
         )
+
+    def add_bot(
+        self, bot_token: str, bot_user_id: str, bot_id: str, name: str, *, team: str | None = None
+    ) -> None:
+        """Another bot user in a team with its own token (an agent's own Slack app): its
+        calls act as it (auth.test, posts, memberships), and `calls` show which token each
+        call carried."""
+        workspace = self.workspace_of(team)
+        identity = Identity(bot_token, workspace.main.team_id, bot_user_id, bot_id, bot_name=name)
+        workspace.add_bot(identity)
+
+    def add_bot_to(self, channel_id: str, bot_user_id: str, *, team: str | None = None) -> None:
+        """Invite another bot user (`add_bot`) to a channel."""
+        self.workspace_of(team).add_bot_to(channel_id, bot_user_id)
 
     def add_user(
         self,
@@ -447,7 +467,8 @@ class SlackStandIn:
         if not token:
             return Reply(200, {"ok": False, "error": "not_authed"})
         workspace = self._by_token(token)
-        if workspace is None:
+        bot = workspace.bot_for(token) if workspace is not None else None
+        if workspace is None or bot is None:
             return Reply(200, {"ok": False, "error": "invalid_auth"})
         failure = self._take_failure(method)
         if failure is not None:
@@ -458,7 +479,7 @@ class SlackStandIn:
             headers = {"Retry-After": str(retry_after)}
             return Reply(429, {"ok": False, "error": "ratelimited"}, headers)
         try:
-            with workspace.lock:
+            with workspace.lock, workspace.acting_as(bot):
                 return Reply(200, {"ok": True, **handler(workspace, args)})
         except SlackMethodError as refused:
             body: dict[str, Any] = {"ok": False, "error": refused.error}

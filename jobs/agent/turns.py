@@ -28,7 +28,7 @@ from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task
 from jobs.queue import RUN_TURN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack import unreachable
+from jobs.slack import own_voice, unreachable
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.streams import reply_thread_ts, reply_writer, show_working
 from jobs.slack.text import from_slack
@@ -112,6 +112,7 @@ class TurnRunner:
             if not unreachable.is_unreachable(error):
                 raise
             logger.warning("Turn %s: its channel is unreachable (%s)", turn.id, error)
+            own_voice.forget(self.rt, turn.team_id, turn.channel_id)  # an agent's own app left
             with self.rt.sessions() as session:
                 turns.finish(session, claim, TurnStatus.FAILED, "channel_unreachable")
             notice = unreachable.notice(turn.channel_id)
@@ -124,7 +125,7 @@ class TurnRunner:
         thread_ts = reply_thread_ts(turn.channel_id, turn.thread_ts, turn.message_ts)
         target = ReplyTarget(turn.team_id, turn.id, turn.channel_id, thread_ts)
         persona = Persona(agent.display_name, agent.icon_emoji)
-        return reply_writer(self.rt, target, persona, asked_by=turn.user_id)
+        return reply_writer(self.rt, target, persona, asked_by=turn.user_id, agent_id=agent.id)
 
     def _give_up(self, turn: Turn, claim: turns.Claim) -> str:
         """Past MAX_TURN_ATTEMPTS runs: say so in the thread, spend nothing more. If even that
@@ -228,6 +229,8 @@ class TurnRunner:
                 is_dm=turn.is_dm,
                 channel_name=channel_name,
                 thread_agent_id=conversation.agent_id,
+                # set by the listener when addressed as its own bot user (or by an earlier run)
+                addressed_agent_id=turn.agent_id,
             ).agent
             threads.set_thread_agent(session, conversation, chosen.id)
             turns.set_agent(session, turn, chosen.id)

@@ -23,7 +23,8 @@ from jobs.department.tool_handler import ToolHandler
 from jobs.queue import RUN_TASK, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
-from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
+from jobs.slack.own_voice import one_post_writer
+from jobs.slack.post_once import Persona, ReplyTarget
 from jobs.slack.text import link, md
 from models import posts, tasks
 from models.kinds import AssignmentDetails, ConsultDetails
@@ -56,13 +57,8 @@ def open_assignment_thread(
         due=due,
         link=origin_link,
     )
-    post = ReplyWriter(
-        slack,
-        rt.sessions,
-        ReplyTarget(task.team_id, _brief_key(task), channel, None),
-        persona(assigner),
-        min_interval_s=0,
-    )
+    brief_target = ReplyTarget(task.team_id, _brief_key(task), channel, None)
+    post = one_post_writer(rt, brief_target, assigner.id, persona(assigner))
     with channels.posting_to(rt, task.team_id, channel):
         post.render(brief, final=True)
     thread_ts = post.first_ts
@@ -80,13 +76,8 @@ def open_assignment_thread(
         icon=assignee.icon_emoji,
         link=link(_permalink(slack, channel, thread_ts), "assignment thread"),
     )
-    back = ReplyWriter(
-        slack,
-        rt.sessions,
-        ReplyTarget(task.team_id, _link_key(task), origin[0], origin[1]),
-        persona(assigner),
-        min_interval_s=0,
-    )
+    link_target = ReplyTarget(task.team_id, _link_key(task), origin[0], origin[1])
+    back = one_post_writer(rt, link_target, assigner.id, persona(assigner))
     back.render(note, final=True)
 
 
