@@ -39,6 +39,7 @@ from jobs.runtime import (
     slack_client,
 )
 from jobs.slack.people import People
+from jobs.workspace import WorkspaceApprovers, defaults_of
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, settings_and_mode, slack_mode
 
@@ -96,13 +97,11 @@ def create_app(settings: Settings) -> App:
         intake.queue.connection,
         settings.slack_people_cache_s,
     )
+    # who decides, channel names and budgets: the files' and settings' values, over which
+    # each workspace's own settings go (jobs/workspace.py)
+    workspace_approvers = WorkspaceApprovers(intake.engine, approvers)
     campaigns = CampaignsRunning(
-        intake.engine,
-        intake.queue,
-        settings.campaign_budget_usd,
-        settings.campaign_channel,
-        approvers,
-        lookup,
+        intake.engine, intake.queue, defaults_of(settings), workspace_approvers, lookup
     )
     rituals = RitualControl(
         intake.engine,
@@ -116,7 +115,7 @@ def create_app(settings: Settings) -> App:
         department.roster,
         department.authority,
         department.plan_limits,
-        CampaignAccess(approvers, lookup),
+        CampaignAccess(workspace_approvers, lookup),
     )
     handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
@@ -187,6 +186,10 @@ def main() -> int:
         print(decided, file=sys.stderr)
         return 2
     settings, mode = decided
+    if sys.argv[1:2] == ["setup"]:  # set up a workspace (jobs/setup/command.py)
+        from jobs.setup.command import run_setup_command
+
+        return run_setup_command(settings, sys.argv[2:])
     if "--mode" in sys.argv:
         print(mode)
     if mode is SlackMode.SANDBOX:

@@ -16,6 +16,7 @@ from bots.roster import Agent
 from bots.routing import route, without_address
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
+from jobs import workspace
 from jobs.agent.help import department_help, is_help
 from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
@@ -37,6 +38,7 @@ from models.dm_history import dm_history
 from models.leases import TURNS, this_process
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
 from models.work import Task, TaskStatus
+from models.workspace_settings import settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -222,6 +224,10 @@ class TurnRunner:
         with self.rt.sessions() as session:
             conversation = threads.attach_turn(session, turn)
             channel_name = None if turn.is_dm else self._channel_name(session, turn)
+            if channel_name is not None:  # a renamed team channel still has its lead
+                channel_name = settings_for(
+                    session, turn.team_id, workspace.defaults_of(self.rt.settings)
+                ).default_name(channel_name)
             chosen = route(
                 self.rt.roster,
                 turn.text,
