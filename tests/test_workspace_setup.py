@@ -110,7 +110,8 @@ def test_a_non_admin_sees_no_set_up_and_a_forged_click_is_refused(
 def _approvers_form(bolt: ServedApp, runtime: Runtime, slack: SlackStandIn) -> dict[str, Any]:
     _home(bolt, runtime, slack, ADMIN, ADMIN_DM)
     _click_home(bolt, slack, ADMIN, "setup-approvers")
-    [modal] = slack.workspace.views.for_user(ADMIN)["modals"]
+    modals: list[dict[str, Any]] = slack.workspace.views.for_user(ADMIN)["modals"]
+    [modal] = modals
     return modal
 
 
