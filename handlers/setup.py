@@ -27,6 +27,7 @@ from models import workspace_settings as stored
 
 ADMINS_ONLY = "Only workspace admins and owners can set up the department. Nothing changed."
 SETTING_UP = "Setting up the department: the report appears on this Home tab in a moment."
+NOT_STARTED = "I couldn't start the set-up just now. Nothing changed; try again in a minute."
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class SetupButtons:
         ack()
         found, team_id, user_id = services(context), _team(body), body["user"]["id"]
         if (refusal := _refusal(found, team_id, user_id)) is not None:
-            _refuse(client, found, body, refusal)
+            _tell(client, found, body, refusal)
             return
         config = found.workspace_approvers.for_team(team_id)
         view = approvers_view(self.types, config, _groups(client))
@@ -75,9 +76,9 @@ def handle_set_up(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     ack()
     found, team_id, user_id = services(context), _team(body), body["user"]["id"]
     refusal = _refusal(found, team_id, user_id)
-    if refusal is None:
-        found.intake.enqueue(RUN_SETUP, team_id, user_id)
-    _refuse(client, found, body, refusal or SETTING_UP)
+    if refusal is None and not found.intake.enqueue(RUN_SETUP, team_id, user_id):
+        refusal = NOT_STARTED  # Redis away: no record for a sweeper to find, so say so
+    _tell(client, found, body, refusal or SETTING_UP)
 
 
 def _team(body: dict[str, Any]) -> str:
@@ -93,7 +94,7 @@ def _refusal(found: Services, team_id: str, user_id: str) -> str | None:
         return LookupFailed("no answer from Slack").message
 
 
-def _refuse(client: WebClient, found: Services, body: dict[str, Any], text: str) -> None:
+def _tell(client: WebClient, found: Services, body: dict[str, Any], text: str) -> None:
     """An ephemeral in the person's DM with the app (App Home has no channel of its own);
     a person never seen there gets the text in a small modal instead."""
     team_id, user_id = _team(body), body["user"]["id"]
