@@ -38,7 +38,6 @@ from models.dm_history import dm_history
 from models.leases import TURNS, this_process
 from models.records import Conversation, ConversationMessage, Turn, TurnStatus
 from models.work import Task, TaskStatus
-from models.workspace_settings import settings_for
 
 logger = logging.getLogger(__name__)
 
@@ -225,9 +224,8 @@ class TurnRunner:
             conversation = threads.attach_turn(session, turn)
             channel_name = None if turn.is_dm else self._channel_name(session, turn)
             if channel_name is not None:  # a renamed team channel still has its lead
-                channel_name = settings_for(
-                    session, turn.team_id, workspace.defaults_of(self.rt.settings)
-                ).default_name(channel_name)
+                found = workspace.workspace_settings(self.rt, turn.team_id)
+                channel_name = found.default_name(channel_name)
             chosen = route(
                 self.rt.roster,
                 turn.text,

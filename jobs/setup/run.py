@@ -19,6 +19,8 @@ from slack_sdk.errors import SlackApiError
 
 from bots.examples import load_examples
 from bots.topics import ESCALATIONS_TOPIC, channel_topic
+from jobs import runtime as runtime_module
+from jobs.home.publish import publish_home
 from jobs.home.welcome import WELCOME_TITLE, welcome_blocks
 from jobs.runtime import Runtime
 from jobs.slack import channels
@@ -83,9 +85,6 @@ def set_up(rt: Runtime, team_id: str, by: str) -> list[str]:
 
 def run_setup(team_id: str, user_id: str) -> str:
     """RQ job: set up the workspace an admin asked for, then show them the report on Home."""
-    from jobs import runtime as runtime_module
-    from jobs.home.publish import publish_home
-
     rt = runtime_module.current()
     set_up(rt, team_id, user_id)
     publish_home(team_id, user_id)
