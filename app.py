@@ -39,6 +39,7 @@ from jobs.queue import turn_queue
 from jobs.runtime import check_models_priced, redis_client, slack_clients
 from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
+from jobs.workspace import WorkspaceApprovers, defaults_of
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, describe_error, settings_and_mode, slack_mode
 
@@ -98,13 +99,11 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
         intake.queue.connection,
         settings.slack_people_cache_s,
     )
+    # who decides, channel names and budgets: the files' and settings' values, over which
+    # each workspace's own settings go (jobs/workspace.py)
+    workspace_approvers = WorkspaceApprovers(intake.engine, approvers)
     campaigns = CampaignsRunning(
-        intake.engine,
-        intake.queue,
-        settings.campaign_budget_usd,
-        settings.campaign_channel,
-        approvers,
-        lookup,
+        intake.engine, intake.queue, defaults_of(settings), workspace_approvers, lookup
     )
     rituals = RitualControl(
         intake.engine,
@@ -118,7 +117,7 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
         department.roster,
         department.authority,
         department.plan_limits,
-        CampaignAccess(approvers, lookup),
+        CampaignAccess(workspace_approvers, lookup),
     )
     services = handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
@@ -205,6 +204,10 @@ def main() -> int:
         print(decided, file=sys.stderr)
         return 2
     settings, mode = decided
+    if sys.argv[1:2] == ["setup"]:  # set up a workspace (jobs/setup/command.py)
+        from jobs.setup.command import run_setup_command
+
+        return run_setup_command(settings, sys.argv[2:])
     if "--mode" in sys.argv:
         print(mode)
     if mode is SlackMode.SANDBOX:

@@ -78,6 +78,9 @@ AFTER_HUMAN_ANSWER = JobRef(
 PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_id}", FOLLOW_UP)
 # The CMO's welcome in a newcomer's DM (issue 19): one per person and workspace.
 SEND_WELCOME = JobRef("jobs.home.welcome.send_welcome", "welcome-{team_id}-{record_id}", FOLLOW_UP)
+# Setting up a workspace (issue 20): one at a time per workspace; the admin who asked sees
+# the report on App Home.
+RUN_SETUP = JobRef("jobs.setup.run.run_setup", "setup-{team_id}", FOLLOW_UP)
 # A new assistant-pane thread (issue 19): the CMO's greeting and the suggested prompts.
 GREET_ASSISTANT_THREAD = JobRef(
     "jobs.agent.assistant_pane.greet_thread", "pane-{team_id}-{record_id}", FOLLOW_UP
@@ -126,6 +129,7 @@ JOB_REFS = (
     AFTER_HUMAN_ANSWER,
     PUBLISH_HOME,
     SEND_WELCOME,
+    RUN_SETUP,
     GREET_ASSISTANT_THREAD,
     ADVANCE_CAMPAIGN,
     ANALYZE_CAMPAIGN,

@@ -29,6 +29,7 @@ from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decod
 from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
 from sandbox.slack_responses import RESPONSE_PATH, ResponseUrls, Shown, show_answer
+from sandbox.slack_setup import SETUP_METHODS
 from sandbox.slack_socket import SocketModeServer
 from sandbox.slack_streams import STREAM_METHODS
 from sandbox.slack_views import VIEW_METHODS
@@ -461,6 +462,7 @@ class SlackStandIn:
             or VIEW_METHODS.get(method)
             or STREAM_METHODS.get(method)
             or EXTRA_METHODS.get(method)
+            or SETUP_METHODS.get(method)
         )
         if handler is None:
             return Reply(404, {"ok": False, "error": "unknown_method"})

@@ -16,6 +16,7 @@ from bots.roster import Agent
 from bots.routing import route, without_address
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
+from jobs import workspace
 from jobs.agent.help import department_help, is_help
 from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
@@ -223,6 +224,9 @@ class TurnRunner:
         with self.rt.sessions() as session:
             conversation = threads.attach_turn(session, turn)
             channel_name = None if turn.is_dm else self._channel_name(session, turn)
+            if channel_name is not None:  # a renamed team channel still has its lead
+                found = workspace.workspace_settings(self.rt, turn.team_id)
+                channel_name = found.default_name(channel_name)
             chosen = route(
                 self.rt.roster,
                 turn.text,

@@ -20,6 +20,7 @@ from jobs.campaigns.report import permalink
 from jobs.runtime import Runtime
 from jobs.slack.blocks import button, context, header
 from jobs.slack.text import Mrkdwn, link, md, mention, mrkdwn_text
+from jobs.workspace import approvals_for
 from models import campaign_spend, campaigns, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.campaigns import Campaign, CampaignStep
@@ -93,7 +94,7 @@ def _byline(rt: Runtime, approval: Approval, campaign: Campaign, plan: Plan) -> 
         card=card,
         who=mention(campaign.requested_by),
         label=rt.approvals.label(approval.action_type),
-        approvers=Mrkdwn(approvers_text(rt.approvals, approval.action_type)),
+        approvers=Mrkdwn(approvers_text(approvals_for(rt, approval.team_id), approval.action_type)),
     )
 
 

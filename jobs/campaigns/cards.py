@@ -20,6 +20,7 @@ from typing import Any
 
 from bots.roster import Roster
 from jobs import runtime as runtime_module
+from jobs import workspace
 from jobs.campaigns.hand_off_card import HAND_OFF_RUNNING, hand_off_thread, handed, is_hand_off
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
@@ -136,7 +137,7 @@ def card_channel(rt: Runtime, campaign: Campaign) -> str:
     origin = campaign.channel_id or ""
     if origin and placement.is_private(rt, campaign.team_id, origin):
         return origin
-    name = rt.settings.campaign_channel
+    name = workspace.workspace_settings(rt, campaign.team_id).campaign_channel
     channel = channels.team_channel_id(rt, campaign.team_id, name)
     if channel is not None and channels.ensure_member(rt, campaign.team_id, channel):
         return channel

@@ -30,6 +30,7 @@ from jobs.runtime import Runtime
 from jobs.slack import edit_budget
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, join, md
+from jobs.workspace import approvals_for
 from models import campaign_spend, campaign_steps, campaigns, posts
 from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
 
@@ -99,7 +100,7 @@ def show(
         return "not-running"
     if not snapshot.rows:
         return "never-ran"  # cancelled before approval: the card says it all
-    text = render(snapshot, rt.roster, rt.approvals)
+    text = render(snapshot, rt.roster, approvals_for(rt, team_id))
     digest = hashlib.sha256(text.text.encode()).hexdigest()
     keys = {"team_id": team_id, "campaign_id": campaign_id}
     if _as_str(rt.redis.get(SHOWN_KEY.format(**keys))) == digest:

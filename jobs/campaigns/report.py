@@ -18,6 +18,7 @@ from slack_sdk.errors import SlackApiError
 
 from bots.plans import Plan, Step
 from bots.roster import Roster
+from jobs import workspace
 from jobs.campaigns.cards import ADVISOR
 from jobs.campaigns.progress import Snapshot, load
 from jobs.runtime import Runtime
@@ -72,7 +73,7 @@ def _post_copy(rt: Runtime, campaign: Campaign, report: Mrkdwn, vp: Persona) -> 
     assert campaign.channel_id is not None and campaign.thread_ts is not None
     if placement.is_private(rt, campaign.team_id, campaign.channel_id):
         return
-    name = rt.roster.get(CMO).team_channel
+    name = workspace.channel_name(rt, campaign.team_id, rt.roster.get(CMO).team_channel)
     channel = channels.team_channel_id(rt, campaign.team_id, name)
     if channel is None or not channels.ensure_member(rt, campaign.team_id, channel):
         origin = (campaign.channel_id, campaign.thread_ts)

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from jobs import workspace
 from jobs.claude.client import LlmAttempt
 from jobs.runtime import Runtime
 from models.records import LlmCall
@@ -54,4 +55,5 @@ def spent_usd(rt: Runtime, team_id: str, turn_id: str) -> Decimal:
 
 
 def within_budget(rt: Runtime, team_id: str, turn_id: str) -> bool:
-    return spent_usd(rt, team_id, turn_id) < rt.settings.request_budget_usd
+    budget = workspace.workspace_settings(rt, team_id).request_budget_usd  # the workspace's
+    return spent_usd(rt, team_id, turn_id) < budget

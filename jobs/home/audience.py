@@ -14,9 +14,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bots.approvers import ApprovalConfig
 from jobs.runtime import Runtime
 from jobs.slack import placement
 from jobs.slack.people import LookupFailed, may_decide
+from jobs.workspace import approvals_for
 from models.records import Turn
 from models.work import Task
 
@@ -47,6 +49,10 @@ class Viewer:
     is_guest: bool
     _in_channel: dict[str, bool] = field(default_factory=dict)
     _decides: dict[str, bool] = field(default_factory=dict)
+    _approvals: ApprovalConfig = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._approvals = approvals_for(self.rt, self.team_id)  # this workspace's people
 
     @classmethod
     def of(cls, rt: Runtime, team_id: str, user_id: str) -> Viewer:
@@ -78,7 +84,7 @@ class Viewer:
         if action_type not in self._decides:
             try:
                 allowed = may_decide(
-                    self.rt.people, self.team_id, self.rt.approvals, action_type, self.user_id
+                    self.rt.people, self.team_id, self._approvals, action_type, self.user_id
                 )
             except LookupFailed:
                 allowed = False

@@ -17,6 +17,7 @@ from jobs.approvals import cards
 from jobs.home.audience import Viewer, origins
 from jobs.home.welcome import is_newcomer, welcome_blocks
 from jobs.runtime import Runtime
+from jobs.setup.home import setup_blocks
 from jobs.slack.blocks import context, header
 from jobs.slack.text import link, md, mrkdwn_text
 from models.approvals import Approval, ApprovalStatus
@@ -74,6 +75,7 @@ def home_view(rt: Runtime, team_id: str, user_id: str) -> dict[str, Any]:
         else []
     )
     blocks: list[dict[str, Any]] = [
+        *setup_blocks(rt, team_id, user_id),  # admins only
         *welcome,
         *([{"type": "divider"}] if welcome else []),
         header("Waiting for a decision"),

@@ -35,7 +35,8 @@ INVITE_TEXT = (
 )
 
 
-def _member_key(team_id: str, channel_id: str) -> str:
+def member_key(team_id: str, channel_id: str) -> str:
+    """The Redis key that says the app is in the channel (set for a day after a join)."""
     return f"slack:member:{team_id}:{channel_id}"
 
 
@@ -79,7 +80,7 @@ def team_channel_id(rt: Runtime, team_id: str, name: str) -> str | None:
 def ensure_member(rt: Runtime, team_id: str, channel_id: str) -> bool:
     """Join a channel before posting to it, once (remembered in Redis); False if the app
     cannot join (a private channel it was not invited to, an archived or deleted one)."""
-    key = _member_key(team_id, channel_id)
+    key = member_key(team_id, channel_id)
     try:
         if rt.redis.exists(key):
             return True
@@ -106,7 +107,7 @@ def posting_to(rt: Runtime, team_id: str, channel_id: str) -> Iterator[None]:
     except SlackApiError as error:
         if error.response.get("error") == "not_in_channel":
             with contextlib.suppress(RedisError):
-                rt.redis.delete(_member_key(team_id, channel_id))
+                rt.redis.delete(member_key(team_id, channel_id))
         raise
 
 

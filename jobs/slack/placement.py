@@ -14,6 +14,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from jobs import workspace
 from jobs.runtime import Runtime
 from jobs.slack import channels
 from models import threads, turns
@@ -59,9 +60,11 @@ def origin_turn(rt: Runtime, task: Task) -> Turn | None:
 def channel_for(rt: Runtime, task: Task, channel_name: str, origin: tuple[str, str]) -> str:
     """The channel for a task's new thread or card: the origin conversation if it is private;
     else #channel_name, joined first; else (it cannot be joined) the origin, and the
-    requester is asked once to invite the app."""
+    requester is asked once to invite the app. `channel_name` is the department's default
+    name (the roster's, settings'): the workspace may call the channel otherwise."""
     if is_private(rt, task.team_id, origin[0]):
         return origin[0]
+    channel_name = workspace.channel_name(rt, task.team_id, channel_name)
     channel = channels.team_channel_id(rt, task.team_id, channel_name)
     if channel is not None and channels.ensure_member(rt, task.team_id, channel):
         return channel
