@@ -4,16 +4,22 @@ tests/test_postgres_outage.py."""
 
 from __future__ import annotations
 
+import dataclasses
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 from errors import DatabaseUnreachable
 from jobs import outages
+from jobs.claude.client import LlmAttempt
+from jobs.claude.pricing import Usage
+from jobs.claude.usage import record_call
+from jobs.runtime import Runtime
 from models.db import assert_migrated, make_engine
-from tests.conftest import BOT_TOKEN, REDIS_TEST_URL, free_port
+from tests.conftest import BOT_TOKEN, REDIS_TEST_URL, TEAM, db_sessions, free_port
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -84,3 +90,22 @@ def test_a_check_with_the_database_away_says_so_in_one_line(
     assert "Cannot reach the database at postgresql://127.0.0.1:" in result.stderr
     assert "Traceback" not in result.stderr
     assert "s3cret-pw" not in result.stderr + result.stdout
+
+
+def test_a_model_call_the_database_cannot_record_stays_in_the_log_priced(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Paid for, then the database went away: the job fails (and runs again), and the call is
+    not lost to the accounts: the log line carries its attribution and price."""
+    away = dataclasses.replace(runtime, sessions=db_sessions(_nowhere()))
+    model = runtime.settings.model_for("sonnet")
+    attempt = LlmAttempt(
+        model=model, usage=Usage(input_tokens=1200, output_tokens=300), latency_ms=900
+    )
+    with pytest.raises(OperationalError):
+        record_call(
+            away, team_id=TEAM, turn_id="turn-1", task_id=None, agent_id="cmo", attempt=attempt
+        )
+    cost = runtime.prices.cost_usd(model, attempt.usage)
+    assert f"team {TEAM} turn turn-1 task None agent cmo model {model}" in caplog.text
+    assert f"1200 in / 300 out tokens, ${cost}" in caplog.text
