@@ -15,7 +15,7 @@ from typing import Any
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -23,6 +23,7 @@ from errors import DatabaseNotMigrated, DatabaseUnreachable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
 def make_engine(url: str) -> Engine:
@@ -31,7 +32,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A server gone without a word (a failover, a dropped network) fails a connect in
+    # seconds, not after the minutes TCP keeps trying; a connect_timeout in the URL wins.
+    given = "connect_timeout" in make_url(url).query
+    timeout = {} if given else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    # pool_pre_ping: after a restart every pooled connection is dead; each is replaced on
+    # its first checkout instead of failing the request or job that drew it.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=timeout
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

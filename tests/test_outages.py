@@ -5,8 +5,10 @@ tests/test_postgres_outage.py."""
 from __future__ import annotations
 
 import dataclasses
+import socket
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -18,7 +20,7 @@ from jobs.claude.client import LlmAttempt
 from jobs.claude.pricing import Usage
 from jobs.claude.usage import record_call
 from jobs.runtime import Runtime
-from models.db import assert_migrated, make_engine
+from models.db import POSTGRES_CONNECT_TIMEOUT_S, assert_migrated, make_engine
 from tests.conftest import BOT_TOKEN, REDIS_TEST_URL, TEAM, db_sessions, free_port
 
 REPO = Path(__file__).resolve().parent.parent
@@ -109,3 +111,27 @@ def test_a_model_call_the_database_cannot_record_stays_in_the_log_priced(
     cost = runtime.prices.cost_usd(model, attempt.usage)
     assert f"team {TEAM} turn turn-1 task None agent cmo model {model}" in caplog.text
     assert f"1200 in / 300 out tokens, ${cost}" in caplog.text
+
+
+def test_a_database_that_never_answers_is_reported_unreachable_not_waited_for() -> None:
+    """A server that takes the connection and says nothing (hung, or half gone in a
+    failover): the connect gives up after POSTGRES_CONNECT_TIMEOUT_S instead of the minutes
+    TCP would wait, so the web process answers Slack (and /healthz) instead of hanging."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        port = silent.getsockname()[1]
+        engine = make_engine(f"postgresql+psycopg://app@127.0.0.1:{port}/marketing")
+        raised: list[BaseException] = []
+
+        def connect() -> None:
+            try:
+                assert_migrated(engine)
+            except BaseException as error:
+                raised.append(error)
+
+        attempt = threading.Thread(target=connect, daemon=True)
+        attempt.start()
+        attempt.join(timeout=POSTGRES_CONNECT_TIMEOUT_S * 12)  # bounds a hang, not a speed
+        assert not attempt.is_alive(), "the connect is still waiting"
+    assert [type(error) for error in raised] == [DatabaseUnreachable]
