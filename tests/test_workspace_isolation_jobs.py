@@ -6,7 +6,7 @@ calls Slack with B's token only. A new JobRef without a row in RECORD_OF fails
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from rq.registry import FailedJobRegistry
@@ -21,7 +21,7 @@ from tests.isolation_records import THREAD, Records, make_records
 from tests.two_workspaces import TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
 
 # JobRef name → the record id it is enqueued with, taken from a workspace's records.
-RECORD_OF = {
+RECORD_OF: dict[str, Callable[[Records], str]] = {
     "run_turn": lambda r: r.turn,
     "run_task": lambda r: r.task,
     "after_decision": lambda r: r.approval,
