@@ -25,6 +25,8 @@ FLOORS: dict[str, int] = {
     "rituals": 4,
     "sweeper": 5,
     "worker": 5,
+    "worker_process": 5,  # one worker process: log ids per job, the bounded warm stop
+    "scheduler": 5,  # the rituals' scheduler as a process of its own
 }
 
 
