@@ -59,6 +59,7 @@ class Intake:
             logger.info("Duplicate delivery of %s ignored", message.event_id)
             return None
         logs.bind(turn_id=turn_id)
+        logger.debug("Turn accepted from %s", message.source)
         try_enqueue(self.queue, RUN_TURN, message.team_id, turn_id)
         return turn_id
 
