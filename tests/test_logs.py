@@ -18,15 +18,17 @@ from sqlalchemy import select
 
 import logs
 from handlers.intake import RECORD_ID_NAMES
-from jobs.queue import JOB_REFS, turn_queue
+from jobs.queue import JOB_REFS, RUN_TASK, enqueue, turn_queue
 from jobs.rituals.tick import tick_rituals
 from jobs.runtime import Runtime
 from jobs.worker_process import DepartmentWorker, job_ids
 from models.records import Turn
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.slack_api import SlackStandIn
+from sandbox.task_rows import copywriter_task
 from tests.conftest import (
     BOT_TOKEN,
+    CHANNEL_CONTENT,
     CHANNEL_GENERAL,
     HUMAN,
     SIGNING_SECRET,
@@ -89,6 +91,28 @@ def test_a_listeners_and_its_jobs_lines_carry_the_workspace_and_the_turn(
     assert [m["text"] for m in slack.messages(CHANNEL_GENERAL) if m.get("bot_id")]
     for secret in SECRETS:
         assert secret not in captured.getvalue()
+
+
+def test_a_task_turns_lines_carry_the_task_and_the_turn_it_came_from(
+    runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, captured: io.StringIO
+) -> None:
+    claude.enqueue(TextReply("Ten principles, ready."))
+    thread = slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="Ten launch principles")
+    with runtime.sessions() as session:
+        task = copywriter_task(TEAM, CHANNEL_CONTENT, thread, origin_turn_id="turn-1")
+        session.add(task)
+        session.commit()
+        task_id = task.id
+    queue = turn_queue(runtime.redis, runtime.settings.queue_name)
+    enqueue(queue, RUN_TASK, TEAM, task_id)
+    DepartmentWorker([queue], connection=runtime.redis, grace_s=5, sessions=runtime.sessions).work(
+        burst=True, logging_level="WARNING"
+    )
+
+    job = [line for line in _lines(captured) if line.get("job") == "run_task"]
+    assert {(line["team_id"], line["task_id"]) for line in job} == {(TEAM, task_id)}
+    assert any(line.get("turn_id") == "turn-1" for line in job)  # once the task is loaded
+    assert any(line["message"].startswith(f"Job task-{task_id} done") for line in job)
 
 
 def test_secrets_and_passwords_never_reach_a_line_not_even_in_a_traceback(
