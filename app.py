@@ -6,11 +6,13 @@ With no Slack credential set at all, or with `--sandbox`, it runs the local sand
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from dataclasses import dataclass
 from urllib.error import URLError
 
+from pydantic import ValidationError
 from slack_bolt import App
 from slack_bolt.error import BoltError
 
@@ -24,25 +26,24 @@ from bots.prompts import PromptLibrary
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError, StartupError
+from handlers.agent_apps import attach_agent_apps
+from handlers.authorize import bolt_auth
 from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
-from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
+from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
 from handlers.serving import DrainingSocketModeHandler, serve_http
 from handlers.standup_actions import RitualControl
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
-from jobs.runtime import (
-    check_models_priced,
-    redis_client,
-    slack_best_effort_client,
-    slack_client,
-)
+from jobs.runtime import check_models_priced, redis_client, slack_clients
+from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
+from jobs.workspace import WorkspaceApprovers, defaults_of
 from models.db import assert_migrated, make_engine
-from settings import Settings, SlackMode, settings_and_mode, slack_mode
+from settings import Settings, SlackMode, describe_error, settings_and_mode, slack_mode
 
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
@@ -59,9 +60,10 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(settings: Settings) -> App:
+def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     """The Bolt app with every listener registered; raises on bad data, schema or Slack
-    settings (an HTTP app never verifies with an empty signing secret)."""
+    settings (an HTTP app never verifies with an empty signing secret). `tokens`: where each
+    workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace)."""
     mode = slack_mode(settings)
     if mode is SlackMode.SANDBOX:
         raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
@@ -76,9 +78,10 @@ def create_app(settings: Settings) -> App:
     secret = settings.slack_signing_secret if mode is SlackMode.HTTP else None
     signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
+    clients = slack_clients(settings, tokens)
     try:
-        app = App(
-            client=slack_client(settings),
+        app = DepartmentApp(
+            **bolt_auth(clients),
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,
@@ -94,17 +97,15 @@ def create_app(settings: Settings) -> App:
         ) from error
     # Who is clicking is asked of Slack inside the 3 s a click may take: no Retry-After waits.
     lookup = People(
-        slack_best_effort_client(settings, timeout_s=LOOKUP_TIMEOUT_S),
+        functools.partial(clients.best_effort, timeout_s=LOOKUP_TIMEOUT_S),
         intake.queue.connection,
         settings.slack_people_cache_s,
     )
+    # who decides, channel names and budgets: the files' and settings' values, over which
+    # each workspace's own settings go (jobs/workspace.py)
+    workspace_approvers = WorkspaceApprovers(intake.engine, approvers)
     campaigns = CampaignsRunning(
-        intake.engine,
-        intake.queue,
-        settings.campaign_budget_usd,
-        settings.campaign_channel,
-        approvers,
-        lookup,
+        intake.engine, intake.queue, defaults_of(settings), workspace_approvers, lookup
     )
     rituals = RitualControl(
         intake.engine,
@@ -118,11 +119,12 @@ def create_app(settings: Settings) -> App:
         department.roster,
         department.authority,
         department.plan_limits,
-        CampaignAccess(approvers, lookup),
+        CampaignAccess(workspace_approvers, lookup),
     )
-    handlers.register(
+    services = handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
     )
+    attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
     return app
 
 
@@ -173,13 +175,33 @@ def run_sandbox(settings: Settings) -> int:
     return launcher.start(settings, create_app, announce="--sandbox" not in sys.argv)
 
 
+def manifest(argv: list[str]) -> int:
+    """`python app.py manifest --agent ID | --all --out DIR`: an agent's own app's manifest
+    (bots/agent_manifest.py), from the roster the settings name."""
+    from bots import agent_manifest
+
+    try:
+        roster_path = Settings().roster_path
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        return 2
+    return agent_manifest.command(argv, roster_path)
+
+
 def main() -> int:
+    logs.configure()  # until the settings say how
+    if sys.argv[1:2] == ["manifest"]:
+        return manifest(sys.argv[2:])
     decided = settings_and_mode(sys.argv)
     if isinstance(decided, str):
         print(decided, file=sys.stderr)
         return 2
     settings, mode = decided
     logs.configure_for(settings)
+    if sys.argv[1:2] == ["setup"]:  # set up a workspace (jobs/setup/command.py)
+        from jobs.setup.command import run_setup_command
+
+        return run_setup_command(settings, sys.argv[2:])
     if "--mode" in sys.argv:
         print(mode)
     if mode is SlackMode.SANDBOX:

@@ -191,8 +191,29 @@ def configure(
 def configure_for(settings: Settings) -> None:
     """`configure` as the settings say, redacting the value of every secret setting."""
     secrets = [
-        value.get_secret_value()
+        secret
         for name in type(settings).model_fields
         if isinstance(value := getattr(settings, name), SecretStr)
+        for secret in _with_parts(value.get_secret_value())
     ]
     configure(settings.log_format, settings.log_level, secrets)
+
+
+def _with_parts(secret: str) -> list[str]:
+    """A secret, and each string inside it when it is JSON (SLACK_AGENT_APPS holds a signing
+    secret and a token per agent app)."""
+    try:
+        parsed = json.loads(secret)
+    except ValueError:
+        return [secret]
+    parts = [secret]
+    pending: list[Any] = [parsed]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            parts.append(item)
+        elif isinstance(item, dict):
+            pending.extend(item.values())
+        elif isinstance(item, list):
+            pending.extend(item)
+    return parts

@@ -84,6 +84,10 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # One Slack app per agent (optional, HTTP mode; jobs/slack/agent_apps.py): JSON
+    # {"<agent id>": {"signing_secret": "…", "bot_token": "xoxb-…"}}. Unset: the department's
+    # app speaks as every agent.
+    slack_agent_apps: SecretStr | None = None
     slack_api_url: str = SLACK_DEFAULT_API_URL
     port: int = Field(default=3000, ge=1, le=65535)
     http_threads: int = Field(default=16, ge=1, le=256)

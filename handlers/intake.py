@@ -34,6 +34,7 @@ RECORD_ID_NAMES: dict[JobRef, str] = {
     jobs.AFTER_HUMAN_ANSWER: "task_id",
     jobs.PUBLISH_HOME: "user_id",
     jobs.SEND_WELCOME: "user_id",
+    jobs.RUN_SETUP: "user_id",
     jobs.GREET_ASSISTANT_THREAD: "record_id",
     jobs.ADVANCE_CAMPAIGN: "campaign_id",
     jobs.ANALYZE_CAMPAIGN: "campaign_id",

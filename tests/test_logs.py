@@ -9,10 +9,12 @@ import inspect
 import io
 import json
 import logging
+import sys
 from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 from rq import Queue
 from sqlalchemy import select
 
@@ -26,6 +28,7 @@ from models.records import Turn
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.slack_api import SlackStandIn
 from sandbox.task_rows import copywriter_task
+from settings import Settings
 from tests.conftest import (
     BOT_TOKEN,
     CHANNEL_CONTENT,
@@ -163,3 +166,25 @@ def test_a_listener_names_each_enqueued_record_as_its_job_does() -> None:
 def test_a_job_without_arguments_is_named_all_the_same(runtime: Runtime) -> None:
     job = Queue("ids", connection=runtime.redis).enqueue(tick_rituals)
     assert job_ids(job) == {"job": "tick_rituals", "job_id": job.id}
+
+
+def test_each_secret_inside_a_json_setting_is_redacted_too(
+    settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SLACK_AGENT_APPS holds a signing secret and a token per agent app."""
+    apps = '{"copywriter": {"signing_secret": "cw-signing-secret-1", "bot_token": "xoxb-cw"}}'
+    stream = io.StringIO()
+    monkeypatch.setattr(sys, "stderr", stream)
+    root = logging.getLogger()
+    handlers, level = root.handlers[:], root.level
+    try:
+        logs.configure_for(settings.model_copy(update={"slack_agent_apps": SecretStr(apps)}))
+        logging.getLogger("tests").warning("verified with cw-signing-secret-1")
+    finally:
+        for handler in root.handlers[:]:
+            root.removeHandler(handler)
+        for handler in handlers:
+            root.addHandler(handler)
+        root.setLevel(level)
+    assert "cw-signing-secret-1" not in stream.getvalue()
+    assert "verified with [redacted]" in stream.getvalue()

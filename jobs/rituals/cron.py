@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
 from jobs import runtime as runtime_module
+from jobs.outages import backoff, when_database_answers
 from jobs.rituals.tick import tick_rituals
 
 logger = logging.getLogger(__name__)
@@ -31,7 +32,6 @@ TICK_TIMEOUT_S = 55  # a tick is a few queries per workspace; it must end before
 TICK_QUEUED_TTL_S = 120  # a tick nobody picked up in 2 minutes is dropped: a later one covers it
 TICK_RESULT_TTL_S = 600
 TICK_FAILURE_TTL_S = 7 * 24 * 3600
-REDIS_RETRY_CAP_S = 10.0
 
 
 def tick_options() -> dict[str, object]:
@@ -54,19 +54,19 @@ def cron_scheduler(connection: Redis, queue_name: str) -> CronScheduler:
 
 def run_cron_process() -> None:
     """A forked child of the worker command: the scheduler until SIGINT/SIGTERM, waiting
-    for Redis while it is away (the scheduler's own loop stops on a Redis error)."""
+    for the database or Redis while it is away (the scheduler's own loop stops on a Redis
+    error)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     runtime_module.forget_inherited()
-    rt = runtime_module.current()
+    rt = when_database_answers(runtime_module.current, "Ritual scheduler")
     serve_cron(rt.redis, rt.settings.queue_name)
 
 
 def serve_cron(connection: Redis, queue_name: str) -> None:
     """The scheduler until SIGINT/SIGTERM, started again while Redis is away (its own loop
     ends on a Redis error); also `python -m jobs.scheduler`'s whole work."""
-    delay = 0.2
-    while True:
+    for delay in backoff():
         try:
             cron_scheduler(connection, queue_name).start()  # type: ignore[no-untyped-call]
             return
@@ -77,7 +77,6 @@ def serve_cron(connection: Redis, queue_name: str) -> None:
                 delay,
             )
             time.sleep(delay)
-            delay = min(REDIS_RETRY_CAP_S, delay * 2)
 
 
 class CronProcess:
