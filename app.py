@@ -17,6 +17,7 @@ from slack_bolt import App
 from slack_bolt.error import BoltError
 
 import handlers
+import logs
 from bots.advisor_config import PlanLimits
 from bots.approvers import ApprovalConfig, check_against, load_approvals
 from bots.authority import AuthorityMatrix, check_submitters, load_authority
@@ -33,6 +34,7 @@ from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
 from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
 from handlers.intake import Intake
+from handlers.serving import DrainingSocketModeHandler, serve_http
 from handlers.standup_actions import RitualControl
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
@@ -150,14 +152,12 @@ def load_and_check_data(settings: Settings) -> tuple[ApprovalConfig, Department]
 
 
 def serve(app: App, settings: Settings) -> None:
+    """Until SIGTERM or SIGINT, then what is in flight is finished (handlers/serving.py)."""
     if settings.slack_app_token is not None:
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
-
         logger.info("Connecting to Slack in Socket Mode")
-        SocketModeHandler(app, settings.slack_app_token.get_secret_value()).start()  # type: ignore[no-untyped-call]
+        handler = DrainingSocketModeHandler(app, settings.slack_app_token.get_secret_value())
+        handler.serve_until_stopped()
         return
-    import waitress
-
     health = Health(make_engine(settings.database_url), redis_client(settings), settings.queue_name)
     logger.info(
         "Listening on http://0.0.0.0:%d%s (health: %s, %s)",
@@ -166,13 +166,7 @@ def serve(app: App, settings: Settings) -> None:
         HEALTH_PATH,
         READY_PATH,
     )
-    waitress.serve(
-        with_health(wsgi_handler(app), health),
-        host="0.0.0.0",
-        port=settings.port,
-        threads=settings.http_threads,
-        ident="marketing-dept",
-    )
+    serve_http(with_health(wsgi_handler(app), health), settings.port, settings.http_threads)
 
 
 def run_sandbox(settings: Settings) -> int:
@@ -195,8 +189,7 @@ def manifest(argv: list[str]) -> int:
 
 
 def main() -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure()  # until the settings say how
     if sys.argv[1:2] == ["manifest"]:
         return manifest(sys.argv[2:])
     decided = settings_and_mode(sys.argv)
@@ -204,6 +197,7 @@ def main() -> int:
         print(decided, file=sys.stderr)
         return 2
     settings, mode = decided
+    logs.configure_for(settings)
     if sys.argv[1:2] == ["setup"]:  # set up a workspace (jobs/setup/command.py)
         from jobs.setup.command import run_setup_command
 

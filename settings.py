@@ -11,7 +11,7 @@ from collections.abc import Mapping
 from decimal import Decimal
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
@@ -114,6 +114,14 @@ class Settings(BaseSettings):
     database_url: str = "sqlite:///marketing_dept.db"
     queue_name: str = "turns"
     worker_processes: int = Field(default=4, ge=1, le=64)
+    # On SIGTERM a worker takes no new job and lets its running one finish for this long; past
+    # it the job's work is handed back (its lease given back, re-enqueued for another worker)
+    # and the process exits. Keep it a few seconds under the platform's grace (often 30 s).
+    worker_shutdown_grace_s: float = Field(default=20.0, ge=0, le=3600)
+    # Log lines as JSON objects (for a log pipeline; the Procfile and compose.yaml set it) or
+    # text (a terminal). Either way each line carries the workspace and record ids (logs.py).
+    log_format: Literal["json", "text"] = "text"
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
 
     turn_lease_s: float = Field(default=20.0, gt=0)  # heartbeat every quarter
     sweep_interval_s: float = Field(default=5.0, gt=0)

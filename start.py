@@ -13,7 +13,6 @@ in this process; the worker command is the process that loads the model client.
 from __future__ import annotations
 
 import contextlib
-import logging
 import os
 import signal
 import subprocess
@@ -24,6 +23,7 @@ from collections.abc import Iterator
 from types import FrameType
 from typing import TYPE_CHECKING
 
+import logs
 from errors import ConfigError, StartupError
 from settings import Settings, SlackMode, settings_and_mode
 
@@ -41,8 +41,7 @@ def main() -> int:
         print(decided, file=sys.stderr)
         return 2
     settings, mode = decided
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+    logs.configure_for(settings)
     try:
         if mode is SlackMode.SANDBOX:
             # Not `app` yet: the sandbox starts its worker command first, then builds the app

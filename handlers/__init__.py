@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from slack_bolt import App
 
+import logs
 from bots.approvers import ApprovalConfig, decided_by_people
 from bots.authority import load_authority
 from bots.roster import Roster, load_roster
@@ -48,6 +49,7 @@ def register(
     (jobs.runtime.build_runtime) stops on a renamed one; the app never imports them."""
     campaign_actions = campaigns or CampaignsNotYet()
     found = Services(intake, approvers, lookup, campaign_actions, rituals, plan_edits)
+    app.use(logs.bolt_middleware)  # every line a listener logs carries the request's ids
     app.use(found.provide)
     assistant.register(app)  # before events: it takes DM thread messages (the pane's threads)
     events.register(app)

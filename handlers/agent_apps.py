@@ -28,6 +28,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
 
+import logs
 from bots.roster import Roster
 from errors import ConfigError, WorkspaceNotInstalled
 from handlers import events
@@ -101,6 +102,7 @@ def _agent_app(
         before_authorize=QuietRequestVerification(secret),
         process_before_response=True,
     )
+    bolt.use(logs.bolt_middleware)  # the request's ids on every line, as the department app's
     bolt.use(services.provide)
     bolt.use(bots.provide)
     events.register(bolt)  # mentions, DMs, thread follow-ups: nothing else is for an agent app

@@ -13,12 +13,22 @@ a crash gives back the leases of this host's processes that no longer exist.
 
 The ritual scheduler (RQ's cron, jobs/rituals/cron.py) runs in one more child process, kept
 alive and stopped with the workers; `--no-cron` leaves it out (for a deployment that runs
-`rq cron jobs.rituals.cron_config` on its own).
+`python -m jobs.scheduler` on its own: the Procfile's and compose.yaml's process model).
+
+Stopping (SIGTERM from a process manager, or Ctrl-C): no worker takes a new job, a running
+job has `WORKER_SHUTDOWN_GRACE_S` to finish and is handed back past it
+(jobs/worker_process.py); a worker still alive a few seconds after that is killed and its
+leases given back. Then one last sweep puts the handed-back work in the queue for the
+workers of other hosts, and the command exits.
+
+Every command sweeps, on every host: a sweep only enqueues fixed job ids, each job claims its
+record with a guarded UPDATE, so two sweepers at once cost at most a redundant pickup.
 """
 
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import multiprocessing
 import os
@@ -39,6 +49,7 @@ from rq.worker_pool import WorkerData, WorkerPool
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+import logs
 from errors import StartupError
 from jobs import runtime as runtime_module
 from jobs.outages import backoff, when_database_answers
@@ -46,11 +57,15 @@ from jobs.queue import WorkspaceJob, turn_queue
 from jobs.rituals.cron import CronProcess
 from jobs.rituals.run import check_handlers
 from jobs.sweeper import sweep_safely
+from jobs.worker_process import DepartmentWorker
 from models import leases
 from models.leases import holder_name
 from settings import Settings, describe_error
 
 logger = logging.getLogger("jobs.worker")
+# A worker still running this long after its grace ran out is stuck where the hand-back
+# cannot reach it (inside a C call): it is killed, and its leases are given back.
+KILL_AFTER_GRACE_S = 5.0
 
 
 def run_worker_process(queue_name: str, name: str) -> None:
@@ -60,16 +75,20 @@ def run_worker_process(queue_name: str, name: str) -> None:
     # yet, and the supervisor's handlers it inherited belong to the supervisor.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    _setup_logging()
     runtime_module.forget_inherited()
     # Forked again during a database outage, it waits here rather than die every second.
     rt = when_database_answers(runtime_module.current, f"Worker {name}")
     for delay in backoff():
         try:
-            queue = turn_queue(rt.redis, queue_name)
-            SimpleWorker([queue], name=name, connection=rt.redis, job_class=WorkspaceJob).work(
-                logging_level="WARNING"
+            worker = DepartmentWorker(
+                [turn_queue(rt.redis, queue_name)],
+                name=name,
+                connection=rt.redis,
+                job_class=WorkspaceJob,
+                grace_s=rt.settings.worker_shutdown_grace_s,
+                sessions=rt.sessions,
             )
+            worker.work(logging_level="WARNING")
             return
         except RedisError as error:
             logger.warning(
@@ -89,22 +108,33 @@ class Supervisor(WorkerPool):
         self.rt = rt
         self.next_sweep_at = 0.0  # monotonic seconds; 0: at the next check
         self.cron = CronProcess() if with_cron else None
+        self.kill_at: float | None = None  # monotonic seconds, once stopping
 
     def run(self) -> None:
-        """Until SIGTERM or SIGINT; then the workers finish their running jobs first."""
+        """Until SIGTERM or SIGINT; then the workers finish or hand back their running jobs,
+        and one last sweep queues what was handed back."""
         self._release_dead_on_host()
         if self.cron is not None:
             self.cron.start()
         self.start(logging_level="WARNING")
+        self._sweep()
 
     def stop_workers(self) -> None:
         """RQ's stop for the workers, and the scheduler's."""
+        grace_s = self.rt.settings.worker_shutdown_grace_s
+        self.kill_at = time.monotonic() + grace_s + KILL_AFTER_GRACE_S
         super().stop_workers()  # type: ignore[no-untyped-call]
         if self.cron is not None:
             self.cron.stop()
 
     def all_workers_have_stopped(self) -> bool:
-        """The pool exits once its workers and the scheduler have ended."""
+        """The pool exits once its workers and the scheduler have ended; a worker that
+        outlives its grace by KILL_AFTER_GRACE_S is killed (then reaped as dead)."""
+        if self.kill_at is not None and time.monotonic() >= self.kill_at:
+            for data in list(self.worker_dict.values()):
+                if data.process.is_alive():
+                    logger.warning("Worker %s outlived its grace; killing it", data.pid)
+                    os.kill(data.pid, signal.SIGKILL)
         return super().all_workers_have_stopped() and (self.cron is None or self.cron.stopped())
 
     def get_worker_process(
@@ -138,13 +168,16 @@ class Supervisor(WorkerPool):
             self.cron.keep_alive()
         if self.status != self.Status.STOPPED and time.monotonic() >= self.next_sweep_at:
             self.next_sweep_at = time.monotonic() + self.rt.settings.sweep_interval_s
-            sweep_safely(
-                self.rt.sessions,
-                self.rt.redis,
-                self.rt.settings.queue_name,
-                grace_s=self.rt.settings.enqueue_grace_s,
-                remind_after=timedelta(hours=self.rt.approvals.defaults.reminder_after_hours),
-            )
+            self._sweep()
+
+    def _sweep(self) -> None:
+        sweep_safely(
+            self.rt.sessions,
+            self.rt.redis,
+            self.rt.settings.queue_name,
+            grace_s=self.rt.settings.enqueue_grace_s,
+            remind_after=timedelta(hours=self.rt.approvals.defaults.reminder_after_hours),
+        )
 
     def handle_dead_worker(self, worker_data: WorkerData) -> None:
         """Give the dead child's leases back at once and sweep right after (this check), so
@@ -219,11 +252,6 @@ def _zombie(pid: int) -> bool:
         return False
 
 
-def _setup_logging() -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description="Run the department's workers and sweeper.")
     parser.add_argument("--processes", type=int, default=None, help="worker processes")
@@ -232,9 +260,9 @@ def main(argv: list[str] | None = None) -> int:
         "--no-cron", action="store_true", help="run no ritual scheduler (rq cron runs one)"
     )
     args = parser.parse_args(argv)
-    _setup_logging()
     try:
         settings = Settings()
+        logs.configure_for(settings)
         # A check says at once that the database does not answer; a start waits for it (a
         # deploy during a failover), as the workers wait for Redis.
         build = partial(runtime_module.build_runtime, settings)
@@ -253,6 +281,9 @@ def main(argv: list[str] | None = None) -> int:
     # connections (runtime.forget_inherited) instead of sharing the supervisor's.
     runtime_module.install(rt)
     Supervisor(rt, args.processes or settings.worker_processes, with_cron=not args.no_cron).run()
+    # The interpreter's last full collection of everything imported took 5-6 s on a loaded
+    # 2-core machine, time a platform's grace period would lose; the OS frees it all at once.
+    gc.freeze()
     return 0
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 
+import logs
 from bots.roster import Agent
 from errors import BudgetSpent, CampaignBudgetHeld, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
@@ -103,6 +104,8 @@ class TaskRunner:
             return self._give_up(task, held)
         agent = self.rt.roster.get(task.assigned_to)
         details = task.details
+        campaign_id = details.campaign_id if isinstance(details, CampaignStepDetails) else None
+        logs.bind(turn_id=task.origin_turn_id, campaign_id=campaign_id)  # the task's lines
         if task.thread_ts is None or link_missing(self.rt, task):  # its opener died half-way
             creator = self.rt.roster.by_id.get(task.created_by, agent)
             open_assignment_thread(self.rt, task, creator, _requested_in(task, details))

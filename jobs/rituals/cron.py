@@ -3,9 +3,9 @@
 No timer of ours: `rq.cron.CronScheduler` keeps the minute and enqueues the tick on the
 workers' queue; the tick decides what is due (jobs/rituals/tick.py). The worker command
 runs one scheduler in a process of its own beside its workers (`CronProcess`), restarted if
-it dies; `rq cron jobs.rituals.cron_config` runs one on its own. Any number may run at once
-(one per host, a restart overlapping the old one): each enqueues its tick, and the day's key
-in the database lets exactly one tick start each ritual.
+it dies; `python -m jobs.scheduler` (or `rq cron jobs.rituals.cron_config`) runs one alone.
+Any number may run at once (one per host, a restart overlapping the old one): each enqueues
+its tick, and the day's key in the database lets exactly one tick start each ritual.
 """
 
 from __future__ import annotations
@@ -60,9 +60,15 @@ def run_cron_process() -> None:
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     runtime_module.forget_inherited()
     rt = when_database_answers(runtime_module.current, "Ritual scheduler")
+    serve_cron(rt.redis, rt.settings.queue_name)
+
+
+def serve_cron(connection: Redis, queue_name: str) -> None:
+    """The scheduler until SIGINT/SIGTERM, started again while Redis is away (its own loop
+    ends on a Redis error); also `python -m jobs.scheduler`'s whole work."""
     for delay in backoff():
         try:
-            cron_scheduler(rt.redis, rt.settings.queue_name).start()  # type: ignore[no-untyped-call]
+            cron_scheduler(connection, queue_name).start()  # type: ignore[no-untyped-call]
             return
         except RedisError as error:
             logger.warning(
