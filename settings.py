@@ -112,6 +112,8 @@ class Settings(BaseSettings):
 
     redis_url: str = "redis://localhost:6379/0"
     database_url: str = "sqlite:///marketing_dept.db"
+    # The department's RQ queue (the turns lane); the other lanes are QUEUE_NAME-urgent and
+    # QUEUE_NAME-background (jobs/queue.py).
     queue_name: str = "turns"
     worker_processes: int = Field(default=4, ge=1, le=64)
     # On SIGTERM a worker takes no new job and lets its running one finish for this long; past
@@ -160,6 +162,10 @@ class Settings(BaseSettings):
     campaign_progress_edit_every_s: float = Field(default=3.0, ge=0.01, le=60)
     # An engine pass holds its campaign this long at most: a pass killed mid-way lets go then.
     campaign_pass_lease_s: float = Field(default=60.0, gt=0, le=600)
+    # At most this many of one workspace's campaign steps started and not yet recorded as
+    # finished, across its campaigns; the rest wait in the database and start as these end
+    # (one workspace's 500-step campaign never fills the queues: jobs/campaigns/engine.py).
+    campaign_steps_in_flight: int = Field(default=8, ge=1, le=1000)
     request_budget_usd: Decimal = Field(default=Decimal("2.00"), gt=0)
     max_delegation_depth: int = Field(default=2, ge=1, le=5)
     # A draft's task takes turns: hand out, synthesise + submit, revise (per send-back),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from bench._env import HUMAN, TEAM, BenchEnv
+from bots.advisor_config import PlanLimits
 from bots.plan_checks import check_plan
 from jobs.campaigns import control
 from jobs.runtime import Runtime
@@ -61,15 +62,19 @@ def plan(name: str, phase_type: str, steps: list[dict[str, Any]]) -> dict[str, A
     }
 
 
-def approved(rt: Runtime, raw: dict[str, Any]) -> str:
-    """A planned campaign for `raw`, approved (its first engine pass is queued); its id."""
-    check = check_plan(raw, rt.roster, rt.authority, rt.campaign_data.advisor.plans)
+def approved(
+    rt: Runtime, raw: dict[str, Any], team_id: str = TEAM, limits: PlanLimits | None = None
+) -> str:
+    """A planned campaign for `raw`, approved (its first engine pass is queued); its id.
+    `limits`: the plan checks' limits instead of the advisor's (a bigger plan)."""
+    limits = limits or rt.campaign_data.advisor.plans
+    check = check_plan(raw, rt.roster, rt.authority, limits)
     assert check.plan is not None, check.problems
     slack = rt.slack_for(TEAM)
     slack.conversations_join(channel=CAMPAIGNS)
     card = str(slack.chat_postMessage(channel=CAMPAIGNS, text=f"Campaign {raw['name']}")["ts"])
     campaign = Campaign(
-        team_id=TEAM,
+        team_id=team_id,
         requested_by=HUMAN,
         brief=f"Benchmark campaign {raw['name']}",
         budget_usd=Decimal("1000"),
@@ -81,12 +86,12 @@ def approved(rt: Runtime, raw: dict[str, Any]) -> str:
         session.commit()
         assert campaigns.set_plan(
             session,
-            TEAM,
+            team_id,
             campaign.id,
             plan=check.plan.model_dump(mode="json"),
             starts_on=check.plan.start,
             ends_on=check.plan.end,
             pattern=check.plan.pattern,
         )
-    assert control.approve(rt, TEAM, campaign.id, HUMAN)
+    assert control.approve(rt, team_id, campaign.id, HUMAN)
     return campaign.id

@@ -48,6 +48,10 @@ class BenchEnv:
         """Settings pointing at a freshly migrated SQLite file of its own."""
         url = f"sqlite:///{self.workdir / db_name}"
         upgrade(url)
+        return self.settings_at(url, **extra)
+
+    def settings_at(self, url: str, **extra: Any) -> Settings:
+        """Settings pointing at the database `url` (already migrated)."""
         values: dict[str, Any] = {
             "slack_bot_token": BOT_TOKEN,
             "slack_signing_secret": SIGNING_SECRET,

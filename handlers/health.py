@@ -1,9 +1,9 @@
 """Liveness and readiness for a load balancer or an orchestrator, beside Slack's endpoint.
 
 `/healthz`: the database and Redis answer. `/readyz`: that, and the schema is at the code's
-migration head and at least one worker listens on the queue, so a request taken now will be
-worked. Each part says only "ok" or "down" (the reason goes to the log): these answers are
-public, and an error text may carry a host name or a URL.
+migration head and at least one worker listens on each lane of the queue (jobs/queue.py), so
+a request taken now will be worked. Each part says only "ok" or "down" (the reason goes to the
+log): these answers are public, and an error text may carry a host name or a URL.
 """
 
 from __future__ import annotations
@@ -16,12 +16,13 @@ from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
-from rq import Queue, Worker
+from rq import Worker
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from errors import DatabaseNotMigrated, DatabaseUnreachable
+from jobs.queue import lane_queues
 from models.db import assert_migrated
 
 logger = logging.getLogger(__name__)
@@ -74,8 +75,8 @@ class Health:
 
     def _workers(self) -> str:
         try:
-            queue = Queue(self.queue_name, connection=self.redis)
-            listening = Worker.count(connection=self.redis, queue=queue)
+            queues = lane_queues(self.redis, self.queue_name)  # every lane has a listener
+            listening = min(Worker.count(connection=self.redis, queue=q) for q in queues)
         except RedisError as error:
             logger.warning("Health: cannot count workers (%s)", type(error).__name__)
             return "down"

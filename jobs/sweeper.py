@@ -29,11 +29,14 @@ from jobs.queue import (
     RUN_TASK,
     RUN_TURN,
     JobRef,
+    Lane,
     enqueue,
+    lane_queue,
+    task_lane,
     turn_queue,
 )
 from jobs.rituals.sweep import runs_to_resume
-from models import approvals, campaign_budget, campaign_steps, campaigns, leases
+from models import approvals, campaign_budget, campaign_steps, campaigns, leases, tasks
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -53,7 +56,10 @@ def sweep(
     longer than `remind_after`; returns the job ids. Safe to run anywhere, any time."""
     with sessions() as session:
         lost = leases.lost(session, TURNS, grace_s=grace_s)
-        lost_work = leases.lost(session, TASKS, grace_s=grace_s)
+        lost_work = [
+            (t, r, task_lane(tasks.is_campaign_step(session, t, r)))
+            for t, r in leases.lost(session, TASKS, grace_s=grace_s)
+        ]
         followups = approvals.decided_not_followed_up(session, grace_s=grace_s)
         campaign_followups = campaign_budget.decided_not_applied(session, grace_s=grace_s)
         to_advance = campaign_steps.campaigns_to_advance(session, grace_s=grace_s)
@@ -64,24 +70,25 @@ def sweep(
             else []
         )
     queue = turn_queue(connection, queue_name)
-    lost_jobs: list[tuple[JobRef, str, str]] = [(RUN_TURN, t, r) for t, r in lost]
-    lost_jobs += [(RUN_TASK, t, r) for t, r in lost_work]
-    lost_jobs += [(AFTER_DECISION, t, a) for t, a in followups]
-    lost_jobs += [(CAMPAIGN_DECISION, t, a) for t, a in campaign_followups]
-    lost_jobs += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
-    lost_jobs += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
-    lost_jobs += [
-        (RUN_RITUAL, t, r) for t, r in runs_to_resume(sessions, connection, grace_s=grace_s)
+    lost_jobs: list[tuple[JobRef, str, str, Lane]] = [
+        (RUN_TASK, t, r, lane) for t, r, lane in lost_work
     ]
+    others: list[tuple[JobRef, str, str]] = [(RUN_TURN, t, r) for t, r in lost]
+    others += [(AFTER_DECISION, t, a) for t, a in followups]
+    others += [(CAMPAIGN_DECISION, t, a) for t, a in campaign_followups]
+    others += [(REMIND_APPROVERS, a.team_id, a.id) for a in due]
+    others += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
+    others += [(RUN_RITUAL, t, r) for t, r in runs_to_resume(sessions, connection, grace_s=grace_s)]
+    lost_jobs += [(ref, t, r, ref.lane) for ref, t, r in others]
     requeued = []
     unleased = [(ANALYZE_CAMPAIGN, t, c) for t, c in analyzing]
     for ref, team_id, record_id in unleased:  # no lease: a running job is left to finish
         if not _in_redis(connection, ref.job_id(team_id, record_id)):
             requeued.append(enqueue(queue, ref, team_id, record_id))
-    for ref, team_id, record_id in lost_jobs:
-        if _waiting_in_queue(queue, ref.job_id(team_id, record_id)):
+    for ref, team_id, record_id, lane in lost_jobs:
+        if _waiting_in_queue(lane_queue(queue, lane), ref.job_id(team_id, record_id)):
             continue
-        requeued.append(enqueue(queue, ref, team_id, record_id))
+        requeued.append(enqueue(queue, ref, team_id, record_id, lane=lane))
     if requeued:
         logger.info("Sweeper re-enqueued %d job(s): %s", len(requeued), ", ".join(requeued))
     return requeued

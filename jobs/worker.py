@@ -3,7 +3,8 @@ scheduler).
 
 RQ's `WorkerPool` forks N worker processes (each an RQ `SimpleWorker`: no fork per job, so a
 job starts within milliseconds of being enqueued), restarts any that die and passes a stop on
-to them. On top of it, the supervisor runs the sweeper every few seconds, and keeps running
+to them. Each listens to the three lanes of jobs/queue.py in order (urgent, turns,
+background). On top of it, the supervisor runs the sweeper every few seconds, and keeps running
 while Redis is away (the workers reconnect and pick the work back up when it returns).
 
 Leases name the worker process holding them ("host:pid", models/leases.py). When a child
@@ -53,7 +54,7 @@ import logs
 from errors import StartupError
 from jobs import runtime as runtime_module
 from jobs.outages import backoff, when_database_answers
-from jobs.queue import WorkspaceJob, turn_queue
+from jobs.queue import LANES, WorkspaceJob, lane_queue_name, lane_queues
 from jobs.rituals.cron import CronProcess
 from jobs.rituals.run import check_handlers
 from jobs.sweeper import sweep_safely
@@ -81,7 +82,7 @@ def run_worker_process(queue_name: str, name: str) -> None:
     for delay in backoff():
         try:
             worker = DepartmentWorker(
-                [turn_queue(rt.redis, queue_name)],
+                lane_queues(rt.redis, queue_name),  # urgent, turns, background: in order
                 name=name,
                 connection=rt.redis,
                 job_class=WorkspaceJob,
@@ -104,7 +105,8 @@ class Supervisor(WorkerPool):
     def __init__(
         self, rt: runtime_module.Runtime, processes: int, *, with_cron: bool = True
     ) -> None:
-        super().__init__([rt.settings.queue_name], rt.redis, num_workers=processes)
+        lanes = [lane_queue_name(rt.settings.queue_name, lane) for lane in LANES]
+        super().__init__(lanes, rt.redis, num_workers=processes)
         self.rt = rt
         self.next_sweep_at = 0.0  # monotonic seconds; 0: at the next check
         self.cron = CronProcess() if with_cron else None
@@ -156,7 +158,7 @@ class Supervisor(WorkerPool):
         """RQ's, then one line saying so (operators and bench/sandbox_latency.py read it)."""
         super().start_workers(burst, _sleep, logging_level)
         logger.info(
-            "Started %d worker process(es) on queue %r",
+            "Started %d worker process(es) on queue %r (lanes: urgent, turns, background)",
             self.num_workers,
             self.rt.settings.queue_name,
         )

@@ -46,6 +46,20 @@ def steps_of(session: Session, team_id: str, campaign_id: str) -> list[CampaignS
     )
 
 
+def in_flight(session: Session, team_id: str) -> int:
+    """The workspace's campaign steps started and not yet recorded as finished, across its
+    campaigns (what `CAMPAIGN_STEPS_IN_FLIGHT` caps)."""
+    count = session.scalar(
+        select(func.count())
+        .select_from(CampaignStep)
+        .where(
+            CampaignStep.team_id == team_id,
+            CampaignStep.status == StepStatus.STARTED.value,
+        )
+    )
+    return int(count or 0)
+
+
 def add_steps(session: Session, rows: Sequence[CampaignStep]) -> None:
     """Insert step rows (one per step and run); a row that exists already is left alone, so
     two passes making the same run make it once."""

@@ -24,6 +24,15 @@ def load_task(session: Session, team_id: str, task_id: str) -> Task | None:
     return session.scalar(select(Task).where(Task.team_id == team_id, Task.id == task_id))
 
 
+def is_campaign_step(session: Session, team_id: str, task_id: str) -> bool:
+    """Whether the task is one run of a campaign's step (its job waits in the background
+    lane, behind people's work: jobs/queue.py)."""
+    context = session.scalar(
+        select(Task.context).where(Task.team_id == team_id, Task.id == task_id)
+    )
+    return isinstance(context, dict) and context.get("kind") == "campaign_step"
+
+
 def subtasks(session: Session, team_id: str, parent_id: str) -> list[Task]:
     return list(
         session.scalars(

@@ -27,7 +27,7 @@ from waitress.server import create_server
 import app as app_module
 from handlers.ingress import wsgi_handler
 from jobs import runtime as runtime_module
-from jobs.queue import WorkspaceJob, turn_queue
+from jobs.queue import WorkspaceJob, lane_queues
 from jobs.runtime import Runtime
 from models.db import make_engine, make_sessionmaker, upgrade
 from sandbox.claude_api import ScriptedClaude
@@ -240,10 +240,15 @@ def app_with(
         server.close()
 
 
+def empty_queues(rt: Runtime) -> None:
+    """Drop what waits in every lane (a test that runs the jobs by hand)."""
+    rt.redis.delete(*(queue.key for queue in lane_queues(rt.redis, rt.settings.queue_name)))
+
+
 def work(rt: Runtime) -> None:
     """Run every queued job in this process (RQ's SimpleWorker, burst mode)."""
-    queue = turn_queue(rt.redis, rt.settings.queue_name)
-    worker = SimpleWorker([queue], connection=rt.redis, job_class=WorkspaceJob)
+    queues = lane_queues(rt.redis, rt.settings.queue_name)
+    worker = SimpleWorker(queues, connection=rt.redis, job_class=WorkspaceJob)
     worker.work(burst=True, logging_level="WARNING")
 
 

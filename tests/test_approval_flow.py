@@ -10,10 +10,9 @@ import threading
 from typing import Any
 
 import pytest
-from rq import Queue
 from sqlalchemy import select
 
-from jobs.queue import AFTER_DECISION
+from jobs.queue import AFTER_DECISION, waiting_job_ids
 from jobs.runtime import Runtime
 from models.approvals import Approval
 from models.work import Decision, Task, TaskStatus
@@ -350,7 +349,7 @@ def test_a_decision_modal_submitted_by_someone_who_may_not_decide_changes_nothin
         assert _submit(bolt, slack, MARIA, "Not on costs, please.", by=SAM) == refused
         assert [a.status for a in _approvals(runtime)] == ["pending"]
         assert _decisions(runtime) == []
-        assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
+        assert waiting_job_ids(runtime.redis, runtime.settings.queue_name) == []
     [card] = _cards(slack, asked)
     assert any(b["type"] == "actions" for b in card["blocks"])  # still open for Maria
     assert _submit(bolt, slack, MARIA, "Not on costs this quarter.") == {}  # Maria still can
@@ -373,7 +372,7 @@ def test_double_click_racing_approvers_and_a_retried_interaction_make_one_transi
         assert list(pool.map(click, payloads)) == [200, 200, 200]
     assert bolt.sender.send_interaction(payloads[0]).status == 200  # Slack sends it again
 
-    queued = Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids
+    queued = waiting_job_ids(runtime.redis, runtime.settings.queue_name)
     [approval] = _approvals(runtime)
     assert queued == [AFTER_DECISION.job_id(TEAM, approval.id)]  # one continuation job
     assert approval.status == "approved" and approval.decided_by in (MARIA, LEE)

@@ -14,7 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from jobs.campaigns import analysis, control
-from jobs.queue import ADVANCE_CAMPAIGN, CAMPAIGN_CARD, turn_queue
+from jobs.queue import ADVANCE_CAMPAIGN, CAMPAIGN_CARD, waiting_job_ids
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models import campaign_steps, campaigns
@@ -117,7 +117,7 @@ def _click(bolt: ServedApp, slack: SlackStandIn, label: str, user: str) -> None:
 
 
 def _queued(runtime: Runtime) -> set[str]:
-    return set(turn_queue(runtime.redis, runtime.settings.queue_name).job_ids)
+    return set(waiting_job_ids(runtime.redis, runtime.settings.queue_name))
 
 
 def test_a_conference_brief_becomes_a_workflow_card_that_an_approver_starts(

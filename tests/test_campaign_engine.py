@@ -350,7 +350,7 @@ def test_a_pass_killed_before_its_enqueue_is_made_good_by_the_sweeper(
     with runtime.sessions() as session:
         assert campaigns.approve(session, TEAM, campaign_id, HUMAN)  # its enqueue lost
 
-    def killed(*_args: object) -> None:
+    def killed(*_args: object, **_kwargs: object) -> None:
         raise SystemExit("killed between the commit and the enqueue")
 
     monkeypatch.setattr("jobs.campaigns.engine.enqueue_task", killed)

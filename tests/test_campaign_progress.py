@@ -22,7 +22,14 @@ from sqlalchemy import select, update
 from jobs import runtime as runtime_module
 from jobs.campaigns import control, progress, report
 from jobs.campaigns.engine import CampaignEngine
-from jobs.queue import ADVANCE_CAMPAIGN, PROGRESS_CAMPAIGN, turn_queue
+from jobs.queue import (
+    ADVANCE_CAMPAIGN,
+    PROGRESS_CAMPAIGN,
+    Lane,
+    lane_queue,
+    turn_queue,
+    waiting_job_ids,
+)
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget
 from jobs.sweeper import sweep
@@ -34,7 +41,7 @@ from models.work import Task, TaskStatus
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
-from tests.conftest import HUMAN, TEAM, wait_until, work
+from tests.conftest import HUMAN, TEAM, empty_queues, wait_until, work
 from tests.test_campaign_engine import CAMPAIGNS, START, STEPS_IN_A_ROW, _planned
 
 
@@ -123,7 +130,7 @@ def test_edits_are_coalesced_under_many_passes_and_the_last_state_shown(
     control.approve(rt, TEAM, campaign_id, HUMAN)
     CampaignEngine(rt).advance(TEAM, campaign_id)  # the first step starts; the message is posted
     ts = _progress_ts(rt, campaign_id)
-    queue = turn_queue(rt.redis, rt.settings.queue_name)
+    queue = lane_queue(turn_queue(rt.redis, rt.settings.queue_name), Lane.BACKGROUND)
     catch_up = PROGRESS_CAMPAIGN.job_id(TEAM, campaign_id)
 
     for cents in range(1, 11):  # ten changes within the window: spend grows each time
@@ -305,8 +312,7 @@ def test_a_report_whose_post_failed_is_posted_by_the_sweepers_pass_exactly_once(
     control.approve(runtime, TEAM, campaign_id, HUMAN)
     engine = CampaignEngine(runtime)
     engine.advance(TEAM, campaign_id)  # the step's task is created
-    queue = turn_queue(runtime.redis, runtime.settings.queue_name)
-    queue.empty()  # type: ignore[no-untyped-call]  # the passes below are run here, by hand
+    empty_queues(runtime)  # the passes below are run here, by hand
     with runtime.sessions() as session:
         [row] = campaign_steps.steps_of(session, TEAM, campaign_id)
         task_id = row.task_id
@@ -340,8 +346,7 @@ def test_a_change_while_a_catch_up_sleeps_queues_no_second_one_and_is_shown(
     control.approve(rt, TEAM, campaign_id, HUMAN)
     CampaignEngine(rt).advance(TEAM, campaign_id)
     ts = _progress_ts(rt, campaign_id)
-    queue = turn_queue(rt.redis, rt.settings.queue_name)
-    queue.connection.delete(queue.key)  # what the first pass queued
+    empty_queues(rt)  # what the first pass queued
     keys = {"team_id": TEAM, "campaign_id": campaign_id}
     sleeper = threading.Thread(target=progress.catch_up, args=(TEAM, campaign_id))
     sleeper.start()
@@ -349,7 +354,7 @@ def test_a_change_while_a_catch_up_sleeps_queues_no_second_one_and_is_shown(
 
     _charge(rt, campaign_id, "0.42")
     assert progress.show(rt, TEAM, campaign_id) == "coalesced"
-    assert queue.count == 0  # the sleeping catch-up will show it
+    assert waiting_job_ids(rt.redis, rt.settings.queue_name) == []  # the sleeper shows it
     sleeper.join(10)
     [message] = [m for m in slack.messages(CAMPAIGNS) if m["ts"] == ts]
     assert "*Spend* $0.42 of" in message["text"] and _edits_of(slack, ts) == 1

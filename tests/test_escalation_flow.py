@@ -7,10 +7,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from rq import Queue
 from sqlalchemy import select
 
 from jobs.department.escalation_cards import escalation_of
+from jobs.queue import waiting_job_ids
 from jobs.runtime import Runtime
 from models.work import Task, TaskStatus
 from sandbox import slack_interactions as interactions
@@ -271,7 +271,7 @@ def test_only_approvers_may_answer_or_acknowledge_an_escalation(
     escalation = _escalation(runtime)
     assert escalation.status == TaskStatus.ESCALATED.value
     assert escalation_of(escalation).acknowledged_by == []
-    assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
+    assert waiting_job_ids(runtime.redis, runtime.settings.queue_name) == []
     [unchanged] = [m for m in slack.messages(ESCALATIONS) if m.get("blocks")]
     assert unchanged["blocks"] == card["blocks"]
 
@@ -296,6 +296,6 @@ def test_a_non_approver_cannot_submit_the_answer_modal(
     }
     escalation = _escalation(runtime)
     assert (escalation.status, escalation.deliverable) == (TaskStatus.ESCALATED.value, None)
-    assert Queue(runtime.settings.queue_name, connection=runtime.redis).job_ids == []
+    assert waiting_job_ids(runtime.redis, runtime.settings.queue_name) == []
     assert _submit(bolt, slack, "Approved for Q1.") == {}  # the approver still can
     assert _escalation(runtime).status == TaskStatus.DONE.value

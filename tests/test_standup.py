@@ -38,7 +38,7 @@ from sandbox.scripted_department import department_responder
 from sandbox.scripted_rituals import next_weekday
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_events import channel_message_event
-from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, ServedApp, work
+from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, ServedApp, empty_queues, work
 
 STANDUP = "C0STANDUP"
 DAY = date(2026, 1, 14)
@@ -248,7 +248,7 @@ def test_a_run_resumed_after_a_partial_post_doubles_nothing(
     ritual_job = RUN_RITUAL.job_id(TEAM, run_id)
     assert ritual_job in sweep(*args, grace_s=0)  # (with the seeded open tasks' turns)
     queue = turn_queue(runtime.redis, runtime.settings.queue_name)
-    runtime.redis.delete(queue.key)  # only the standup runs here, not the seeded tasks
+    empty_queues(runtime)  # only the standup runs here, not the seeded tasks
     enqueue(queue, RUN_RITUAL, TEAM, run_id)
     work(runtime)
     assert len(_top_level(slack)) == 1
@@ -259,7 +259,7 @@ def test_a_run_resumed_after_a_partial_post_doubles_nothing(
     _run_again(runtime, run_id)
     assert len(_replies(slack)) == len(WITH_WORK) + 1 and _calls(runtime, run_id) == calls
     assert ritual_job not in sweep(*args, grace_s=0)  # held: nothing left to resume
-    runtime.redis.delete(queue.key)
+    empty_queues(runtime)
 
     # A worker that died between posting and recording: the posts are found by their key.
     with runtime.sessions() as session:

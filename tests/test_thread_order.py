@@ -25,6 +25,7 @@ from tests.conftest import (
     HUMAN,
     ServedApp,
     db_sessions,
+    empty_queues,
     wait_until,
     work,
 )
@@ -138,7 +139,7 @@ def test_a_finishing_turn_hands_on_to_the_follow_up_waiting_in_its_thread(
     with runtime.sessions() as session:
         first, second = session.scalars(select(Turn).order_by(Turn.message_ts)).all()
     queue = turn_queue(runtime.redis, runtime.settings.queue_name)
-    queue.empty()  # type: ignore[no-untyped-call]  # both jobs were taken by workers: the follow-up's first
+    empty_queues(runtime)  # both jobs were taken by workers: the follow-up's first
 
     def status(turn: Turn) -> str:
         with runtime.sessions() as session:

@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from jobs.claude import framing
+from jobs.queue import waiting_job_ids
 from jobs.runtime import Runtime
 from models.records import LlmCall, Turn
 from sandbox.claude_api import ScriptedClaude, TextReply
@@ -203,7 +204,7 @@ def test_unhandled_chatter_creates_no_turn(
     assert bolt.sender.send_event(unknown_thread).status == 200
     with runtime.sessions() as session:
         assert session.scalars(select(Turn)).all() == []
-    assert runtime.redis.llen(f"rq:queue:{runtime.settings.queue_name}") == 0
+    assert waiting_job_ids(runtime.redis, runtime.settings.queue_name) == []
 
 
 def test_slack_escapes_are_undone_for_the_agent(

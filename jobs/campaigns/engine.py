@@ -9,6 +9,13 @@ thread and lease. When a step's task finishes, `jobs/agent/task_turns.py` enqueu
 again (the fan-in); a wake-up lost on the way is found by the sweeper
 (`models.campaign_steps.campaigns_to_advance`).
 
+Fairness between workspaces (issue 20): a pass starts no more steps than leave the workspace
+at `campaign_steps_in_flight` started and unfinished, across its campaigns; the rest stay
+pending rows, started by the pass a finishing step wakes. A pass the cap held back is not
+stamped complete, so the sweeper passes that campaign again (another campaign's step may have
+freed the room). With the steps' jobs in the background lane (jobs/queue.py), one workspace's
+500-step campaign neither fills the queues nor delays anyone's mention beyond a running job.
+
 Safe to run twice: passes over one campaign never overlap (`models/campaign_passes.py`; a
 pass asked for meanwhile makes the running one pass again), every change is guarded, and a
 pass that changes nothing changes nothing.
@@ -91,18 +98,20 @@ class CampaignEngine:
             cards.show(self.rt, team_id, campaign_id)  # died after starting it): card first
             return self._pass(team_id, campaign_id) if self._has_card(campaign) else "no-card"
         plan = Plan.model_validate(campaign.plan)
+        capped = False
         if campaign.status == CampaignStatus.CANCELLED:
             cancel_work(self.rt, team_id, campaign_id, started_too=True)
         else:
             self._materialize(campaign, plan)
             campaign_approvals.resume_parked(self.rt, team_id, campaign_id)  # hold released?
             record_finished(self.rt, team_id, campaign_id, plan)
-            self._go_on(campaign, plan, began)
+            capped = self._go_on(campaign, plan, began)
             budget.tell_if_held(self.rt, team_id, campaign_id)
         # before the pass counts as complete: a card Slack refused is posted by the retry
         campaign_approvals.sync(self.rt, team_id, campaign_id)
         with self.rt.sessions() as session:
-            campaign_passes.mark_advanced(session, team_id, campaign_id, began)
+            if not capped:  # held back by the cap: the sweeper passes it again
+                campaign_passes.mark_advanced(session, team_id, campaign_id, began)
             status = campaigns.status_of(session, team_id, campaign_id) or "missing"
         self._tell(team_id, campaign_id, status, _card_follows_steps(campaign))
         return status
@@ -133,10 +142,12 @@ class CampaignEngine:
         except (SlackApiError, RedisError):
             logger.exception("Campaign %s: progress or report not shown", campaign_id)
 
-    def _go_on(self, campaign: Campaign, plan: Plan, now: datetime) -> None:
-        """Fail on a failed step; start what the plan allows while the campaign runs (a skip
-        can finish a phase and free the next, so repeat until nothing moves); finish it."""
+    def _go_on(self, campaign: Campaign, plan: Plan, now: datetime) -> bool:
+        """Fail on a failed step; start what the plan and the workspace's cap allow while the
+        campaign runs (a skip can finish a phase and free the next, so repeat until nothing
+        moves); finish it. Whether the cap held a ready step back."""
         team_id, campaign_id = campaign.team_id, campaign.id
+        capped = False
         for _ in range(len(list(plan.steps())) + 2):
             with self.rt.sessions() as session:
                 rows = campaign_steps.steps_of(session, team_id, campaign_id)
@@ -144,9 +155,9 @@ class CampaignEngine:
                 status = campaigns.status_of(session, team_id, campaign_id)
             if any(row.status == StepStatus.FAILED for row in rows):
                 self._fail(team_id, campaign_id)
-                return
+                return capped
             if status != CampaignStatus.RUNNING:
-                return  # paused: running steps finish, nothing new starts
+                return capped  # paused: running steps finish, nothing new starts
             if all(row.status in campaigns.PASSED for row in rows):
                 with self.rt.sessions() as session:
                     campaigns.move(
@@ -156,13 +167,22 @@ class CampaignEngine:
                         from_=(CampaignStatus.RUNNING,),
                         to=CampaignStatus.DONE,
                     )
-                return
+                return capped
             moves = plan_moves(plan, rows, variables, now)
             if budget.holds(self.rt, campaign) and moves.start:  # at 100 %, held at once
                 moves = replace(moves, start=())  # spent: nothing new starts (skips, gates go on)
+            if moves.start and len(moves.start) > (room := self._room(team_id)):
+                moves, capped = replace(moves, start=moves.start[:room]), True
             if not moves:
-                return
+                return capped
             self._apply(campaign, plan, rows, moves, now)
+        return capped
+
+    def _room(self, team_id: str) -> int:
+        """How many more of the workspace's campaign steps may start now."""
+        with self.rt.sessions() as session:
+            running = campaign_steps.in_flight(session, team_id)
+        return max(0, self.rt.settings.campaign_steps_in_flight - running)
 
     def _apply(
         self,
@@ -201,7 +221,7 @@ class CampaignEngine:
             self._schedule_next(campaign, plan, phase, row, now)
         if is_hand_off(campaign):
             self._open_thread(campaign, task)
-        enqueue_task(self.rt, campaign.team_id, task.id)
+        enqueue_task(self.rt, campaign.team_id, task.id, campaign_step=True)
 
     def _open_thread(self, campaign: Campaign, task: Task) -> None:
         """A hand-off's thread opens now, so its card can link it at once (other steps' open

@@ -20,7 +20,7 @@ from bots.tools import Consult, Delegate, check_call, parse_call
 from errors import GuardTripped
 from jobs.claude.client import ToolUse
 from jobs.department.tool_handler import ToolHandler
-from jobs.queue import RUN_TASK, try_enqueue, turn_queue
+from jobs.queue import RUN_TASK, task_lane, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.own_voice import one_post_writer
@@ -99,9 +99,16 @@ def _link_key(task: Task) -> str:
     return f"l{task.id[:31]}"
 
 
-def enqueue_task(rt: Runtime, team_id: str, task_id: str) -> None:
-    """Queue the assignee's turn; with Redis away the sweeper queues it later."""
-    try_enqueue(turn_queue(rt.redis, rt.settings.queue_name), RUN_TASK, team_id, task_id)
+def enqueue_task(
+    rt: Runtime, team_id: str, task_id: str, *, campaign_step: bool | None = None
+) -> None:
+    """Queue the assignee's turn in its lane (a campaign's step in the background one; read
+    from the task unless the caller knows); with Redis away the sweeper queues it later."""
+    if campaign_step is None:
+        with rt.sessions() as session:
+            campaign_step = tasks.is_campaign_step(session, team_id, task_id)
+    queue = turn_queue(rt.redis, rt.settings.queue_name)
+    try_enqueue(queue, RUN_TASK, team_id, task_id, lane=task_lane(campaign_step))
 
 
 def _permalink(slack: WebClient, channel: str, ts: str) -> str:

@@ -14,7 +14,7 @@ import app as app_module
 from handlers.campaign_actions import CampaignsNotYet, Requester
 from handlers.campaign_command import CampaignRequest, SetVariable
 from handlers.campaign_forms import Outcome
-from jobs.queue import turn_queue
+from jobs.queue import waiting_job_ids
 from jobs.runtime import Runtime
 from jobs.slack.text import Mrkdwn, md
 from models.records import Turn
@@ -59,7 +59,7 @@ def private(bolt: ServedApp, text: str) -> str:
 def nothing_started(runtime: Runtime, slack: SlackStandIn) -> None:
     assert slack.calls_to("chat.postMessage") == []
     assert slack.calls_to("views.open") == []
-    assert turn_queue(runtime.redis, runtime.settings.queue_name).count == 0
+    assert waiting_job_ids(runtime.redis, runtime.settings.queue_name) == []
     with runtime.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Turn)) == 0
 
@@ -199,7 +199,7 @@ def test_the_brief_form_opens_validates_and_answers_like_a_typed_brief(
         in (text)
     )
     assert slack.calls_to("chat.postMessage") == []
-    assert turn_queue(runtime.redis, runtime.settings.queue_name).count == 0
+    assert waiting_job_ids(runtime.redis, runtime.settings.queue_name) == []
 
 
 def test_a_form_slack_will_not_open_is_explained_privately(

@@ -16,6 +16,7 @@ from rq import Queue, Worker
 from waitress.server import create_server
 
 from handlers.health import Health, with_health
+from jobs.queue import lane_queues
 from models.db import make_engine, upgrade
 from tests.conftest import REDIS_TEST_URL
 
@@ -73,7 +74,13 @@ def test_healthy_and_ready_once_migrated_with_a_worker_listening(
     status, body = _get(base + "/readyz")
     assert (status, body["checks"]["workers"]) == (503, "down")  # nobody listens yet
 
-    worker = Worker([Queue(QUEUE, connection=redis)], connection=redis)
+    old = Worker([Queue(QUEUE, connection=redis)], connection=redis)  # knows no lanes
+    old.register_birth()  # type: ignore[no-untyped-call]
+    status, body = _get(base + "/readyz")
+    old.register_death()  # type: ignore[no-untyped-call]
+    assert (status, body["checks"]["workers"]) == (503, "down")  # clicks would wait forever
+
+    worker = Worker(lane_queues(redis, QUEUE), connection=redis)
     worker.register_birth()  # type: ignore[no-untyped-call]
     try:
         assert _get(base + "/readyz") == (

@@ -13,6 +13,7 @@ from rq.job import Job
 
 from errors import ConfigError
 from jobs.queue import (
+    ADVANCE_CAMPAIGN,
     AFTER_DECISION,
     AGENT_WORK,
     FOLLOW_UP,
@@ -21,9 +22,12 @@ from jobs.queue import (
     RUN_TASK,
     RUN_TURN,
     JobRef,
+    Lane,
     check_job_refs,
     enqueue,
+    lane_queues,
     try_enqueue,
+    waiting_job_ids,
 )
 from tests.conftest import TEAM, free_port
 
@@ -79,7 +83,8 @@ def test_a_repeated_enqueue_waits_once_with_the_refs_limits(redis_conn: Redis) -
     assert enqueue(queue, AFTER_DECISION, TEAM, "a1") == "approval-a1"
     assert enqueue(queue, RUN_TURN, TEAM, "t1") == "t1"
 
-    assert queue.job_ids == ["approval-a1", "t1"]  # waiting once each, never twice
+    assert queue.job_ids == ["t1"]  # waiting once each, never twice, each in its lane
+    assert Queue("test-queue-urgent", connection=redis_conn).job_ids == ["approval-a1"]
     follow_up = Job.fetch("approval-a1", connection=redis_conn)
     assert (follow_up.func_name, follow_up.args) == (AFTER_DECISION.function, (TEAM, "a1"))
     assert (follow_up.timeout, follow_up.result_ttl) == (FOLLOW_UP.timeout_s, 3600)
@@ -94,3 +99,32 @@ def test_redis_away_is_logged_and_reported_not_raised(caplog: pytest.LogCaptureF
     with caplog.at_level(logging.WARNING, logger="jobs.queue"):
         assert try_enqueue(queue, RUN_TASK, TEAM, "k1") is False
     assert "run_task k1 left for the sweeper" in caplog.text
+
+
+def test_each_lane_is_a_queue_named_from_queue_name_and_workers_take_urgent_first(
+    redis_conn: Redis,
+) -> None:
+    assert [q.name for q in lane_queues(redis_conn, "dept")] == [
+        "dept-urgent",
+        "dept",
+        "dept-background",
+    ]
+    queue = Queue("dept", connection=redis_conn)
+    enqueue(queue, ADVANCE_CAMPAIGN, TEAM, "c1")  # background
+    enqueue(queue, RUN_TURN, TEAM, "t1")  # turns
+    enqueue(queue, RUN_TASK, TEAM, "k1", lane=Lane.BACKGROUND)  # a campaign's step
+    enqueue(queue, AFTER_DECISION, TEAM, "a1")  # urgent, enqueued last
+    assert waiting_job_ids(redis_conn, "dept") == ["approval-a1", "t1", "campaign-c1", "task-k1"]
+    assert enqueue(queue, RUN_TASK, TEAM, "k1", lane=Lane.BACKGROUND) == "task-k1"
+    assert waiting_job_ids(redis_conn, "dept").count("task-k1") == 1  # waits once
+
+
+def test_every_follow_up_of_a_persons_click_is_urgent_and_a_campaigns_work_background() -> None:
+    """The issue's order: approvals, escalations and clicks' follow-ups ahead of content work,
+    and that ahead of a campaign's background steps."""
+    lanes = {ref.name: ref.lane for ref in JOB_REFS}
+    for urgent in ("after_decision", "after_acknowledgement", "after_human_answer"):
+        assert lanes[urgent] is Lane.URGENT
+    assert lanes["after_campaign_decision"] is Lane.URGENT
+    assert (lanes["run_turn"], lanes["run_task"]) == (Lane.TURNS, Lane.TURNS)
+    assert (lanes["advance"], lanes["catch_up"]) == (Lane.BACKGROUND, Lane.BACKGROUND)
