@@ -116,6 +116,9 @@ class Settings(BaseSettings):
     # QUEUE_NAME-background (jobs/queue.py).
     queue_name: str = "turns"
     worker_processes: int = Field(default=4, ge=1, le=64)
+    # Of each worker command's processes, this many take no background work (a campaign's
+    # steps), so a mention never waits for a long step to end; at least one process takes it.
+    worker_processes_for_people: int = Field(default=1, ge=0, le=64)
     # On SIGTERM a worker takes no new job and lets its running one finish for this long; past
     # it the job's work is handed back (its lease given back, re-enqueued for another worker)
     # and the process exits. Keep it a few seconds under the platform's grace (often 30 s).

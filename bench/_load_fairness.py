@@ -19,6 +19,7 @@ from bench._load_world import (
     first_posts,
     send_open_loop,
     to_first_post_s,
+    wait_for_workers,
 )
 from bench._servers import served
 from jobs import runtime as runtime_module
@@ -88,6 +89,7 @@ def run_fairness(
         served("real", settings, str(env.workdir)) as app,
         worker_command(settings, env.workdir / f"{name}.log", workers),
     ):
+        wait_for_workers(env.redis, settings.queue_name, workers)
         senders = Senders(app.url)
         try:
             if campaign:

@@ -9,16 +9,20 @@ Slack, and each workspace has its own channel and people in it.
 from __future__ import annotations
 
 import itertools
+import os
 import threading
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 
+from redis import Redis
+from rq import Queue, Worker
 from sqlalchemy import create_engine, select, text
 from sqlalchemy.engine import make_url
 
-from bench._env import BOT_USER, SIGNING_SECRET, BenchEnv
+from bench._env import BOT_USER, SIGNING_SECRET, BenchEnv, wait_until
 from models.db import make_engine, make_sessionmaker, upgrade
 from models.records import Turn
 from sandbox.signing import SlackRequestSender, app_mention_event
@@ -29,6 +33,7 @@ PEOPLE_PER_WORKSPACE = 10
 MENTION_TEXT = "<@{bot}> copywriter: a tagline for the spring launch, variant {n}"
 FIRST_POSTS = frozenset({"chat.postMessage", "chat.startStream"})
 SENDER_THREADS = 8
+WORKERS_UP_TIMEOUT_S = 60.0
 _BASE_TS = int(time.time()) - 3600
 _numbers = itertools.count(1)  # distinct ts and event ids across the whole run
 
@@ -157,6 +162,26 @@ def finished_between(url: str, start: float, end: float) -> int:
             return len(list(rows))
     finally:
         engine.dispose()
+
+
+def group_cpu_s(pgid: int) -> float:
+    """CPU seconds (user + system) of the live processes in the process group `pgid` (the
+    worker command and its forked workers). Linux only (/proc); 0 elsewhere."""
+    total = 0.0
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # gone meanwhile
+        if int(fields[2]) == pgid:
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def wait_for_workers(redis: Redis, queue_name: str, count: int) -> None:
+    queue = Queue(queue_name, connection=redis)
+    if not wait_until(lambda: Worker.count(queue=queue) >= count, WORKERS_UP_TIMEOUT_S):
+        raise RuntimeError(f"{count} worker process(es) did not start")
 
 
 def fresh_postgres(url: str) -> str:

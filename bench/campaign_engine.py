@@ -111,7 +111,10 @@ def parallel_phase_s(env: BenchEnv, processes: int, round_: int) -> float:
     reply = TextReply(ANSWER, first_byte_delay_s=CLAUDE_LATENCY_S)
     env.claude.enqueue(*[reply] * len(FIVE))
     raw = plan(f"parallel-{processes}-{round_}", "parallel", [step(*s) for s in FIVE])
-    tasks = run_campaign(env, f"parallel{processes}r{round_}", raw, processes)
+    # Every process may take a step (none kept for people's mentions): the engine's own fan-out.
+    tasks = run_campaign(
+        env, f"parallel{processes}r{round_}", raw, processes, worker_processes_for_people=0
+    )
     return (max(t.updated_at for t in tasks) - min(t.created_at for t in tasks)).total_seconds()
 
 

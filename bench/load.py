@@ -26,7 +26,6 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from rq import Queue, Worker
 from sqlalchemy import create_engine
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import SQLAlchemyError
@@ -42,8 +41,10 @@ from bench._load_world import (
     database_for,
     finished_between,
     first_posts,
+    group_cpu_s,
     send_open_loop,
     to_first_post_s,
+    wait_for_workers,
 )
 from bench._servers import served
 from bench.ack_latency import print_header
@@ -56,7 +57,6 @@ PACED_PER_WORKER_PER_S = 0.8  # under one worker's pace at CLAUDE_LATENCY_S (abo
 ACK_P99_GOAL_MS = 100.0
 ACCEPTED_GOAL_PER_MIN = 1000
 FIRST_POST_GOAL_S = 2.0
-WORKERS_UP_TIMEOUT_S = 60.0
 POSTED_TIMEOUT_S = 60.0
 POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_h6_bench"
 
@@ -82,7 +82,10 @@ class RunResult:
     sustained: list[Sent] = field(default_factory=list)
     sustained_wall_s: float = 0.0
     completed_per_min: float = 0.0
-    cpu_busy_pct: float = 0.0
+    completed: int = 0  # turns finished during the sustained phase (all of it)
+    cpu_busy_pct: float = 0.0  # the whole machine's, other users' work included
+    app_cpu_s: float = 0.0  # the app's process, during the sustained phase
+    workers_cpu_s: float = 0.0  # the worker command's processes, during the sustained phase
 
 
 def parse_options(argv: list[str] | None) -> argparse.Namespace:
@@ -121,12 +124,6 @@ def cpu_times() -> tuple[float, float]:
     return sum(fields) - idle, sum(fields)
 
 
-def wait_for_workers(settings: Settings, env: BenchEnv, count: int) -> None:
-    queue = Queue(settings.queue_name, connection=env.redis)
-    if not wait_until(lambda: Worker.count(queue=queue) >= count, WORKERS_UP_TIMEOUT_S):
-        raise RuntimeError(f"{count} worker process(es) did not start")
-
-
 def run_one(env: BenchEnv, backend: str, workers: int, d: Durations, pg_url: str) -> RunResult:
     url = database_for(env, backend, f"load-{backend}-{workers}", pg_url)
     settings = settings_for_run(env, url, f"{backend}-{workers}")
@@ -135,27 +132,31 @@ def run_one(env: BenchEnv, backend: str, workers: int, d: Durations, pg_url: str
     log = env.workdir / f"worker-{backend}-{workers}.log"
     with (
         served("real", settings, str(env.workdir)) as app,
-        worker_command(settings, log, workers),
+        worker_command(settings, log, workers) as command,
     ):
-        wait_for_workers(settings, env, workers)
+        wait_for_workers(env.redis, settings.queue_name, workers)
         senders = Senders(app.url)
         try:
             result.paced = send_open_loop(senders, WORKSPACES, result.paced_rate, d.paced_s)
             wait_until(lambda: _all_posted(env, result.paced), POSTED_TIMEOUT_S)
             result.paced_first_post_s = to_first_post_s(result.paced, first_posts(env.slack))
             busy0, total0 = cpu_times()
+            app0, workers0 = app.cpu_s(), group_cpu_s(command.process.pid)
             started = time.time()
             result.sustained = send_open_loop(
                 senders, WORKSPACES, OFFERED_PER_MIN / 60, d.sustained_s
             )
             ended = time.time()
             busy1, total1 = cpu_times()
+            result.app_cpu_s = app.cpu_s() - app0
+            result.workers_cpu_s = group_cpu_s(command.process.pid) - workers0
         finally:
             senders.close()
     result.sustained_wall_s = ended - started
     warm = min(5.0, d.sustained_s / 5)  # the workers were idle when the phase began
     done = finished_between(url, started + warm, ended)
     result.completed_per_min = done / (ended - started - warm) * 60
+    result.completed = finished_between(url, started, ended)
     result.cpu_busy_pct = (busy1 - busy0) / (total1 - total0) * 100 if total1 > total0 else 0.0
     return result
 
@@ -178,6 +179,13 @@ def print_run(result: RunResult) -> None:
         f"({len(first)}/{len(result.paced)}) | sustained: accepted {accepted_per_min:5.0f}/min "
         f"({len(result.sustained) - len(accepted)} refused), ack p99 {ack99:5.1f} ms, "
         f"completed {result.completed_per_min:4.0f} turns/min, CPU {result.cpu_busy_pct:3.0f}%"
+    )
+    per_event = result.app_cpu_s / len(result.sustained) * 1000 if result.sustained else 0.0
+    per_turn = result.workers_cpu_s / result.completed * 1000 if result.completed else 0.0
+    print(
+        f"  {'':8} CPU: app {per_event:4.1f} ms per event, workers {per_turn:5.1f} ms per "
+        f"completed turn (so 2 free cores finish about {120_000 / per_turn if per_turn else 0:.0f}"
+        " turns/min)"
     )
 
 

@@ -24,8 +24,8 @@ import importlib
 import inspect
 import logging
 from dataclasses import dataclass
-from typing import Any
 from enum import StrEnum
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError

@@ -4,8 +4,10 @@ scheduler).
 RQ's `WorkerPool` forks N worker processes (each an RQ `SimpleWorker`: no fork per job, so a
 job starts within milliseconds of being enqueued), restarts any that die and passes a stop on
 to them. Each listens to the three lanes of jobs/queue.py in order (urgent, turns,
-background). On top of it, the supervisor runs the sweeper every few seconds, and keeps running
-while Redis is away (the workers reconnect and pick the work back up when it returns).
+background), except `WORKER_PROCESSES_FOR_PEOPLE` of them that never take background work: a
+campaign's long steps can hold the others, never every worker a mention needs. On top of it,
+the supervisor runs the sweeper every few seconds, and keeps running while Redis is away (the
+workers reconnect and pick the work back up when it returns).
 
 Leases name the worker process holding them ("host:pid", models/leases.py). When a child
 dies, the supervisor gives back that child's leases and sweeps at once, so its turn is
@@ -54,7 +56,7 @@ import logs
 from errors import StartupError
 from jobs import runtime as runtime_module
 from jobs.outages import backoff, when_database_answers
-from jobs.queue import LANES, WorkspaceJob, lane_queue_name, lane_queues
+from jobs.queue import LANES, Lane, WorkspaceJob, lane_queue_name, lane_queues
 from jobs.rituals.cron import CronProcess
 from jobs.rituals.run import check_handlers
 from jobs.sweeper import sweep_safely
@@ -64,14 +66,16 @@ from models.leases import holder_name
 from settings import Settings, describe_error
 
 logger = logging.getLogger("jobs.worker")
+PEOPLE_LANES = (Lane.URGENT, Lane.TURNS)  # a process kept for people takes no background work
 # A worker still running this long after its grace ran out is stuck where the hand-back
 # cannot reach it (inside a C call): it is killed, and its leases are given back.
 KILL_AFTER_GRACE_S = 5.0
 
 
-def run_worker_process(queue_name: str, name: str) -> None:
-    """One RQ worker in a process forked from the supervisor; waits with backoff while the
-    database or Redis is unreachable (RQ's own retry covers only a worker already working)."""
+def run_worker_process(queue_name: str, name: str, lanes: tuple[Lane, ...] = LANES) -> None:
+    """One RQ worker in a process forked from the supervisor, taking work from `lanes` in
+    order; waits with backoff while the database or Redis is unreachable (RQ's own retry
+    covers only a worker already working)."""
     # Until RQ installs its handlers, a stop ends this process at once: it holds no work
     # yet, and the supervisor's handlers it inherited belong to the supervisor.
     signal.signal(signal.SIGINT, signal.default_int_handler)
@@ -82,7 +86,7 @@ def run_worker_process(queue_name: str, name: str) -> None:
     for delay in backoff():
         try:
             worker = DepartmentWorker(
-                lane_queues(rt.redis, queue_name),  # urgent, turns, background: in order
+                lane_queues(rt.redis, queue_name, lanes),  # urgent, turns(, background)
                 name=name,
                 connection=rt.redis,
                 job_class=WorkspaceJob,
@@ -108,6 +112,7 @@ class Supervisor(WorkerPool):
         lanes = [lane_queue_name(rt.settings.queue_name, lane) for lane in LANES]
         super().__init__(lanes, rt.redis, num_workers=processes)
         self.rt = rt
+        self.lanes_of: dict[str, tuple[Lane, ...]] = {}  # each worker's lanes, by its name
         self.next_sweep_at = 0.0  # monotonic seconds; 0: at the next check
         self.cron = CronProcess() if with_cron else None
         self.kill_at: float | None = None  # monotonic seconds, once stopping
@@ -148,9 +153,21 @@ class Supervisor(WorkerPool):
         delayed jobs (we enqueue none; the rituals' cron is `self.cron`)."""
         # Forked from a supervisor that has imported everything and runs no threads, a worker
         # starts in milliseconds instead of re-importing for a second and a half.
+        lanes = self.lanes_of[name] = self._lanes_for_next()
         return multiprocessing.get_context("fork").Process(
-            target=run_worker_process, args=(self.rt.settings.queue_name, name), name=name
+            target=run_worker_process, args=(self.rt.settings.queue_name, name, lanes), name=name
         )
+
+    def _lanes_for_next(self) -> tuple[Lane, ...]:
+        """People's lanes only while fewer than `worker_processes_for_people` live workers
+        keep to them (and one worker at least takes everything); all lanes otherwise."""
+        kept = min(self.rt.settings.worker_processes_for_people, self.num_workers - 1)
+        people_only = sum(
+            1
+            for name, lanes in self.lanes_of.items()
+            if name in self.worker_dict and Lane.BACKGROUND not in lanes
+        )
+        return PEOPLE_LANES if people_only < kept else LANES
 
     def start_workers(
         self, burst: bool = True, _sleep: float = 0, logging_level: str = "INFO"
@@ -185,6 +202,7 @@ class Supervisor(WorkerPool):
         """Give the dead child's leases back at once and sweep right after (this check), so
         its turn is queued for the live workers now rather than when its lease runs out."""
         super().handle_dead_worker(worker_data)
+        self.lanes_of.pop(worker_data.name, None)  # its replacement takes its lanes
         logger.warning(
             "Worker process %s exited (%s)", worker_data.pid, worker_data.process.exitcode
         )
