@@ -17,6 +17,7 @@ from bench._load_world import (
     Sent,
     database_for,
     first_posts,
+    pickup_s,
     send_open_loop,
     to_first_post_s,
     wait_for_workers,
@@ -41,6 +42,7 @@ class FairResult:
     campaign_steps: int  # 0: the baseline, no campaign
     sent: list[Sent] = field(default_factory=list)
     first_post_s: list[float] = field(default_factory=list)
+    pickup_s: list[float] = field(default_factory=list)
     steps_done: int = 0  # the campaign's steps finished while the mentions were sent
     steps_in_flight: int = 0  # started and unfinished when the mentions ended
 
@@ -109,6 +111,7 @@ def run_fairness(
                 result.steps_done = done - done_before
             wait_until(lambda: _posted(env, result.sent), POSTED_TIMEOUT_S)
             result.first_post_s = to_first_post_s(result.sent, first_posts(env.slack))
+            result.pickup_s = pickup_s(url, result.sent)
         finally:
             senders.close()
     return result
@@ -138,7 +141,8 @@ def print_fairness(results: list[FairResult], goal_s: float) -> None:
         first = r.first_post_s
         print(
             f"  {r.backend} {r.workers}w, {what:<20} first post p50 {percentile(first, 50):4.2f} "
-            f"p99 {percentile(first, 99):4.2f} s ({len(first)}/{len(r.sent)} posted)"
+            f"p99 {percentile(first, 99):4.2f} s ({len(first)}/{len(r.sent)} posted), of which "
+            f"waiting for a worker p99 {percentile(r.pickup_s, 99):4.2f} s"
             + (
                 f" | campaign steps done meanwhile {r.steps_done}, in flight {r.steps_in_flight}"
                 if r.campaign_steps

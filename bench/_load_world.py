@@ -184,6 +184,23 @@ def wait_for_workers(redis: Redis, queue_name: str, count: int) -> None:
         raise RuntimeError(f"{count} worker process(es) did not start")
 
 
+def pickup_s(url: str, sent: list[Sent]) -> list[float]:
+    """Event received -> its turn's job started (`turns.started_at - created_at`): the wait
+    for a free worker, apart from the turn's own time to its first post."""
+    wanted = {s.ts for s in sent}
+    engine = make_engine(url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            rows = session.execute(select(Turn.message_ts, Turn.created_at, Turn.started_at))
+            return [
+                (started - created).total_seconds()
+                for ts, created, started in rows
+                if ts in wanted and started is not None
+            ]
+    finally:
+        engine.dispose()
+
+
 def fresh_postgres(url: str) -> str:
     """Drop and create the database `url` names, migrated to head; `url` back."""
     target = make_url(url)
