@@ -70,7 +70,7 @@ def approved(
     limits = limits or rt.campaign_data.advisor.plans
     check = check_plan(raw, rt.roster, rt.authority, limits)
     assert check.plan is not None, check.problems
-    slack = rt.slack_for(TEAM)
+    slack = rt.slack_for(team_id)
     slack.conversations_join(channel=CAMPAIGNS)
     card = str(slack.chat_postMessage(channel=CAMPAIGNS, text=f"Campaign {raw['name']}")["ts"])
     campaign = Campaign(

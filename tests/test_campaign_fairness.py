@@ -67,8 +67,8 @@ def _running(rt: Runtime, team_id: str, raw: dict[str, Any]) -> str:
     """An approved campaign of `team_id` (its card posted), before its first pass."""
     check = check_plan(raw, rt.roster, rt.authority, rt.campaign_data.advisor.plans)
     assert check.plan is not None, check.problems
-    rt.slack.conversations_join(channel=CAMPAIGNS)
-    card = str(rt.slack.chat_postMessage(channel=CAMPAIGNS, text=raw["name"])["ts"])
+    rt.slack_for(team_id).conversations_join(channel=CAMPAIGNS)
+    card = str(rt.slack_for(team_id).chat_postMessage(channel=CAMPAIGNS, text=raw["name"])["ts"])
     campaign = Campaign(
         team_id=team_id,
         requested_by=HUMAN,

@@ -25,12 +25,13 @@ from slack_sdk.errors import SlackApiError
 
 from bots.roster import Agent
 from jobs import runtime as runtime_module
-from jobs.queue import REFRESH_PLAN, try_enqueue, turn_queue
+from jobs.queue import REFRESH_PLAN, Lane, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget, unreachable
 from jobs.slack.post_once import METADATA_EVENT, Persona, ReplyTarget, claim_post, find_posted
 from jobs.slack.text import Mrkdwn, md, mrkdwn_text
 from models import posts, tasks, turns
+from models.kinds import CampaignStepDetails
 from models.work import FINISHED, Task, TaskStatus
 
 logger = logging.getLogger(__name__)
@@ -56,7 +57,10 @@ def ask_refresh(rt: Runtime, task: Task) -> None:
     with rt.sessions() as session:
         request = tasks.root_of(session, task.team_id, task)
     queue = turn_queue(rt.redis, rt.settings.queue_name)
-    try_enqueue(queue, REFRESH_PLAN, task.team_id, request.id)
+    # A campaign step's work is background work, and so is showing its plan (a person's
+    # request's plan is shown ahead of anyone's turn).
+    lane = Lane.BACKGROUND if isinstance(request.details, CampaignStepDetails) else None
+    try_enqueue(queue, REFRESH_PLAN, task.team_id, request.id, lane=lane)
 
 
 def refresh_plan(team_id: str, task_id: str) -> str:
