@@ -56,6 +56,7 @@ bench: $(STAMP)
 	$(PY) -m bench.campaign_ack
 	$(PY) -m bench.standup
 	$(PY) -m bench.startup
+	$(PY) -m bench.load
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

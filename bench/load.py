@@ -58,7 +58,7 @@ ACK_P99_GOAL_MS = 100.0
 ACCEPTED_GOAL_PER_MIN = 1000
 FIRST_POST_GOAL_S = 2.0
 POSTED_TIMEOUT_S = 60.0
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test_h6_bench"
+POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/bench_load"  # dropped, created
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,40 @@
+"""`make bench`'s load benchmark in its quick mode: it runs end to end (the real app over HTTP,
+the real worker command, three workspaces, a campaign in one of them) and reports its numbers.
+No figure is judged here: the benchmark prints them, against its baseline, for a person."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+from redis import Redis
+
+from tests.conftest import REDIS_TEST_URL
+
+REPO = Path(__file__).resolve().parent.parent
+NUMBER = r"\d+(?:\.\d+)?"
+QUICK_RUN_TIMEOUT_S = 600
+
+
+def test_the_load_benchmark_reports_every_figure_in_quick_mode(
+    redis_conn: Redis, tmp_path: Path
+) -> None:
+    command = [sys.executable, "-m", "bench.load", "--quick", "--workers", "1,2"]
+    command += ["--backends", "sqlite", "--fair-workers", "2", "--redis-url", REDIS_TEST_URL]
+    done = subprocess.run(
+        command, cwd=REPO, capture_output=True, text=True, timeout=QUICK_RUN_TIMEOUT_S
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+    out = done.stdout
+    for workers in (1, 2):
+        line = re.search(rf"sqlite +{workers} worker\(s\) \| paced .*", out)
+        assert line is not None, out
+        assert re.search(rf"ack p99 +{NUMBER} ms, first post p50 +{NUMBER}", line[0]), line[0]
+        assert re.search(rf"accepted +{NUMBER}/min .* completed +{NUMBER} turns/min", line[0])
+    assert re.search(rf"completed turns/min against 1 worker\(s\): 1w 1.00x, 2w {NUMBER}x", out)
+    fairness = re.findall(rf"first post p50 +{NUMBER} p99 +{NUMBER} s \((\d+)/(\d+) posted", out)
+    assert len(fairness) == 2, out  # the baseline, then under the campaign
+    assert all(posted == sent and int(sent) > 0 for posted, sent in fairness), out
+    assert re.search(rf"ratio p99 under the campaign / baseline: {NUMBER}x", out), out
