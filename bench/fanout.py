@@ -24,7 +24,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from redis import Redis
-from rq import Queue, Worker
+from rq import Worker
 from rq.registry import StartedJobRegistry
 
 from bench._env import BOT_USER, SIGNING_SECRET, TEAM, BenchEnv, bench_env, wait_until
@@ -32,6 +32,7 @@ from bench._fanout_request import Timeline, run_request
 from bench._fanout_world import MANAGER, SPECIALISTS, write_fanout_roster
 from bench._servers import served
 from bots.roster import Roster
+from jobs.queue import lane_queues
 from models.db import make_engine, make_sessionmaker
 from sandbox.signing import SlackRequestSender
 from sandbox.worker_command import worker_command
@@ -176,8 +177,10 @@ def _workers_up(redis: Redis, count: int) -> bool:
 
 
 def _queue_idle(redis: Redis, name: str) -> bool:
-    queue = Queue(name, connection=redis)
-    return queue.count == 0 and StartedJobRegistry(queue=queue).count == 0
+    return all(
+        queue.count == 0 and StartedJobRegistry(queue=queue).count == 0
+        for queue in lane_queues(redis, name)
+    )
 
 
 def print_results(results: list[ConfigResult], options: Options) -> None:

@@ -115,7 +115,7 @@ PUBLISH_HOME = JobRef(
 SEND_WELCOME = JobRef("jobs.home.welcome.send_welcome", "welcome-{team_id}-{record_id}", FOLLOW_UP)
 # Setting up a workspace (issue 20): one at a time per workspace; the admin who asked sees
 # the report on App Home.
-RUN_SETUP = JobRef("jobs.setup.run.run_setup", "setup-{team_id}", FOLLOW_UP)
+RUN_SETUP = JobRef("jobs.setup.run.run_setup", "setup-{team_id}", FOLLOW_UP, Lane.URGENT)
 # A new assistant-pane thread (issue 19): the CMO's greeting and the suggested prompts.
 GREET_ASSISTANT_THREAD = JobRef(
     "jobs.agent.assistant_pane.greet_thread", "pane-{team_id}-{record_id}", FOLLOW_UP, Lane.URGENT

@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from rq.registry import FailedJobRegistry
 
-from jobs.queue import JOB_REFS, JobRef, enqueue, thread_ref, turn_queue
+from jobs.queue import JOB_REFS, JobRef, enqueue, lane_queue, thread_ref, turn_queue
 from models import approvals
 from models.approvals import ApprovalStatus
 from sandbox.claude_api import ScriptedClaude
@@ -74,7 +74,7 @@ def _run(pair: Pair, ref: JobRef, team: str, record_id: str) -> str:
     queue = turn_queue(pair.rt.redis, pair.rt.settings.queue_name)
     job_id = enqueue(queue, ref, team, record_id)
     work(pair.rt)
-    assert job_id not in FailedJobRegistry(queue=queue).get_job_ids()
+    assert job_id not in FailedJobRegistry(queue=lane_queue(queue, ref.lane)).get_job_ids()
     return job_id
 
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from jobs.queue import turn_queue
+from jobs.queue import waiting_job_ids
 from jobs.runtime import Runtime
 from jobs.setup.run import WELCOME_KEY, department_channels
 from jobs.slack.people import may_decide
@@ -56,7 +56,7 @@ def _click_home(bolt: ServedApp, slack: SlackStandIn, user: str, action_id: str)
 
 
 def _queued(runtime: Runtime) -> list[str]:
-    return list(turn_queue(runtime.redis, runtime.settings.queue_name).job_ids)
+    return waiting_job_ids(runtime.redis, runtime.settings.queue_name)
 
 
 def _channel_named(slack: SlackStandIn, name: str) -> dict[str, Any] | None:

@@ -9,7 +9,7 @@ import pytest
 from rq.registry import FailedJobRegistry
 
 from jobs import runtime as runtime_module
-from jobs.queue import NOT_INSTALLED, PUBLISH_HOME, enqueue, turn_queue
+from jobs.queue import NOT_INSTALLED, PUBLISH_HOME, enqueue, lane_queue, turn_queue
 from jobs.runtime import Runtime
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
@@ -29,8 +29,9 @@ def only_a(settings: Settings) -> Runtime:
 def test_a_job_for_an_uninstalled_workspace_ends_quietly(
     only_a: Runtime, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
-    queue = turn_queue(only_a.redis, only_a.settings.queue_name)
-    job_id = enqueue(queue, PUBLISH_HOME, GONE, HUMAN)
+    department = turn_queue(only_a.redis, only_a.settings.queue_name)
+    queue = lane_queue(department, PUBLISH_HOME.lane)  # where it waits and fails
+    job_id = enqueue(department, PUBLISH_HOME, GONE, HUMAN)
     with caplog.at_level(logging.INFO, logger="jobs.queue"):
         work(only_a)
     job = queue.fetch_job(job_id)
@@ -44,8 +45,9 @@ def test_a_job_for_an_uninstalled_workspace_ends_quietly(
 
 
 def test_the_installed_workspace_works_as_before(only_a: Runtime, slack: SlackStandIn) -> None:
-    queue = turn_queue(only_a.redis, only_a.settings.queue_name)
-    job_id = enqueue(queue, PUBLISH_HOME, TEAM, HUMAN)
+    department = turn_queue(only_a.redis, only_a.settings.queue_name)
+    queue = lane_queue(department, PUBLISH_HOME.lane)
+    job_id = enqueue(department, PUBLISH_HOME, TEAM, HUMAN)
     work(only_a)
     job = queue.fetch_job(job_id)
     assert job is not None and job.return_value() != NOT_INSTALLED
