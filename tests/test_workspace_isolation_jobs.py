@@ -25,11 +25,13 @@ RECORD_OF: dict[str, Callable[[Records], str]] = {
     "run_turn": lambda r: r.turn,
     "run_task": lambda r: r.task,
     "after_decision": lambda r: r.approval,
+    "after_campaign_decision": lambda r: r.approval,  # a campaign's card; this one is not
     "remind": lambda r: r.approval,
     "after_acknowledgement": lambda r: r.task,
     "after_human_answer": lambda r: r.task,
     "publish_home": lambda r: HUMAN,
     "send_welcome": lambda r: HUMAN,
+    "run_setup": lambda r: HUMAN,  # the admin who asked
     "greet_thread": lambda r: thread_ref(DM_CHANNEL, THREAD),
     "advance": lambda r: r.campaign,
     "analyze": lambda r: r.campaign,
@@ -41,7 +43,7 @@ RECORD_OF: dict[str, Callable[[Records], str]] = {
 }
 # Jobs whose record id is not a record of ours: a person or a thread, the same ids in both
 # workspaces by design; B's job works for B's person or thread.
-SHARED_IDS = {"publish_home", "send_welcome", "greet_thread"}
+SHARED_IDS = {"publish_home", "send_welcome", "greet_thread", "run_setup"}
 BY_NAME = {ref.name: ref for ref in JOB_REFS}
 # The jobs that call Slack on these minimal records (the others find no state to act on
 # here; their flows have tests of their own, in one workspace).
@@ -53,6 +55,7 @@ CALLS_SLACK = {
     "refresh",
     "remind",
     "run_ritual",
+    "run_setup",
     "run_turn",
 }
 
