@@ -39,6 +39,7 @@ from jobs.runtime import (
     slack_client,
 )
 from jobs.slack.people import People
+from models import token_keys
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, settings_and_mode, slack_mode
 
@@ -182,6 +183,8 @@ def run_sandbox(settings: Settings) -> int:
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if sys.argv[1:2] and sys.argv[1] in token_keys.COMMANDS:
+        return token_keys.run(sys.argv[1])
     decided = settings_and_mode(sys.argv)
     if isinstance(decided, str):
         print(decided, file=sys.stderr)

@@ -6,7 +6,15 @@ from alembic import context
 from sqlalchemy import create_engine
 
 # Imported to register their tables on Base.metadata (autogenerate compares against it).
-from models import approvals, campaigns, ritual_settings, rituals, welcomes, work  # noqa: F401
+from models import (  # noqa: F401
+    approvals,
+    campaigns,
+    ritual_settings,
+    rituals,
+    welcomes,
+    work,
+    workspaces,
+)
 from models.base import Base
 
 config = context.config
