@@ -28,8 +28,10 @@ from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
 from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
+from handlers.install import oauth_settings
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
+from handlers.uninstall import Uninstalls
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import (
@@ -72,7 +74,7 @@ def create_app(settings: Settings) -> App:
         queue=turn_queue(redis_client(settings), settings.queue_name),
     )
     # Socket Mode requests come over our own WebSocket: there is no signature to check.
-    secret = settings.slack_signing_secret if mode is SlackMode.HTTP else None
+    secret = settings.slack_signing_secret if mode is not SlackMode.SOCKET else None
     signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
     try:
@@ -84,6 +86,8 @@ def create_app(settings: Settings) -> App:
             # Persist before answering Slack: if the database write fails Slack gets a 500
             # and retries, instead of a 200 for a request we then lose.
             process_before_response=True,
+            # One-click install: each request gets its workspace's token (handlers/install.py).
+            oauth_settings=oauth_settings(settings, engine) if mode is SlackMode.OAUTH else None,
         )
     except BoltError as error:  # auth.test refused the token
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: {error}") from error
@@ -121,6 +125,9 @@ def create_app(settings: Settings) -> App:
     )
     handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
+    )
+    Uninstalls(engine, intake.queue, settings.data_retention_days, app.installation_store).register(
+        app
     )
     return app
 

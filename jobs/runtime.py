@@ -16,6 +16,7 @@ from slack_sdk.http_retry.builtin_handlers import (
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bots.approvers import ApprovalConfig, check_against, load_approvals
@@ -27,7 +28,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
 from jobs.queue import check_job_refs
-from jobs.slack.clients import EnvToken, SlackClients
+from jobs.slack.clients import EnvToken, SlackClients, TokenSource
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
 
@@ -101,6 +102,16 @@ def slack_best_effort_client(settings: Settings, *, timeout_s: int = 30) -> WebC
     )
 
 
+def token_source(settings: Settings, engine: Engine) -> TokenSource:
+    """Each workspace's installation (SLACK_CLIENT_ID set: the OAuth install), else
+    SLACK_BOT_TOKEN for every team."""
+    if settings.slack_client_id is None:
+        return env_token(settings)
+    from jobs.slack.installation_tokens import installation_tokens
+
+    return installation_tokens(settings, engine, redis_client(settings))
+
+
 def env_token(settings: Settings) -> EnvToken:
     """The single-workspace token source: SLACK_BOT_TOKEN for every team."""
     token = settings.slack_bot_token
@@ -161,7 +172,7 @@ def build_runtime(settings: Settings) -> Runtime:
         sessions=make_sessionmaker(engine),
         slack=slack_client(settings),
         slack_best_effort=slack_best_effort_client(settings),
-        slack_clients=SlackClients(settings.slack_api_url, env_token(settings)),
+        slack_clients=SlackClients(settings.slack_api_url, token_source(settings, engine)),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )

@@ -44,6 +44,7 @@ from jobs.queue import turn_queue
 from jobs.rituals.cron import CronProcess
 from jobs.rituals.run import check_handlers
 from jobs.sweeper import sweep_safely
+from jobs.workspace_exit import QuietWorker
 from models import leases
 from models.leases import holder_name
 from settings import Settings, describe_error
@@ -66,7 +67,7 @@ def run_worker_process(queue_name: str, name: str) -> None:
     while True:
         try:
             queue = turn_queue(rt.redis, queue_name)
-            SimpleWorker([queue], name=name, connection=rt.redis).work(logging_level="WARNING")
+            QuietWorker([queue], name=name, connection=rt.redis).work(logging_level="WARNING")
             return
         except RedisError as error:
             logger.warning(

@@ -22,7 +22,12 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import Engine, MetaData, Table, select, update
 
+from errors import ConfigError
+from models import workspaces
+from models.base import utcnow
+from models.db import make_sessionmaker
 from models.token_cipher import TokenCipher
+from settings import Settings
 
 logger = logging.getLogger(__name__)
 
@@ -37,7 +42,7 @@ BOT_SECRET_FIELDS = ("bot_token", "bot_refresh_token")
 OAUTH_STATE_EXPIRATION_S = 600  # an install link works for ten minutes
 
 Record = TypeVar("Record", Installation, Bot)
-Saved = Callable[[str], None]  # called with the team id after each save (install, refresh)
+Saved = Callable[[str], None]  # called with the team id after each install (`save`)
 
 
 class EncryptedInstallationStore(InstallationStore):
@@ -63,8 +68,8 @@ class EncryptedInstallationStore(InstallationStore):
         self._saved(installation.team_id)
 
     def save_bot(self, bot: Bot) -> None:
+        """A refreshed token (rotation), not an install: no `on_save`."""
         self.inner.save_bot(self._sealed(Bot(**bot.to_dict_for_copying())))
-        self._saved(bot.team_id)
 
     def find_bot(
         self,
@@ -131,6 +136,21 @@ def installation_store(
     return EncryptedInstallationStore(
         SQLAlchemyInstallationStore(client_id=client_id, engine=engine), cipher, on_save
     )
+
+
+def department_store(settings: Settings, engine: Engine) -> EncryptedInstallationStore:
+    """The department app's installations (the app and the workers share it). Each install
+    (or reinstall) marks the workspace installed, clearing an uninstall."""
+    if settings.slack_client_id is None or settings.slack_token_keys is None:
+        raise ConfigError("The OAuth install needs SLACK_CLIENT_ID and SLACK_TOKEN_KEYS")
+    cipher = TokenCipher.from_setting(settings.slack_token_keys)
+    sessions = make_sessionmaker(engine)
+
+    def installed(team_id: str) -> None:
+        with sessions() as session:
+            workspaces.mark_installed(session, team_id, utcnow())
+
+    return installation_store(engine, settings.slack_client_id, cipher, installed)
 
 
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:

@@ -9,6 +9,8 @@ is never read back from the database in plain text.
 
 from __future__ import annotations
 
+import logging
+import re
 from dataclasses import dataclass
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -65,3 +67,32 @@ class TokenCipher:
 def new_key() -> str:
     """A fresh key for SLACK_TOKEN_KEYS."""
     return Fernet.generate_key().decode()
+
+
+# Slack's token shapes: xoxb-…, xoxp-…, xoxe-… (refresh) and xoxe.xoxb-… (rotating).
+TOKEN_PATTERN = re.compile(r"xox[a-z](?:\.xox[a-z])?-[A-Za-z0-9-]+")
+# slack_sdk logs whole response bodies at DEBUG: oauth.v2.access's carries the new tokens.
+TOKEN_LOGGERS = (
+    "slack_sdk.web.base_client",
+    "slack_sdk.oauth.installation_store.sqlalchemy",
+    "slack_sdk.oauth.token_rotation.rotator",
+)
+
+
+class RedactTokens(logging.Filter):
+    """Replaces any token in a log line with "(redacted)", at every level."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if TOKEN_PATTERN.search(message):
+            record.msg, record.args = TOKEN_PATTERN.sub("(redacted)", message), ()
+        return True
+
+
+def redact_tokens_in_logs() -> None:
+    """On the loggers that may print a token (a logger's filter is not inherited by its
+    children, so each is named)."""
+    for name in TOKEN_LOGGERS:
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, RedactTokens) for f in logger.filters):
+            logger.addFilter(RedactTokens())
