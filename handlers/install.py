@@ -9,11 +9,14 @@ tests/test_manifest.py keeps equal to what the code uses.
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 from urllib.parse import urljoin
 
 import yaml
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk import WebClient
 from sqlalchemy import Engine
 
 from errors import ConfigError
@@ -45,7 +48,7 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
     if settings.slack_client_secret is None:
         raise ConfigError("The OAuth install needs SLACK_CLIENT_SECRET")
     redact_tokens_in_logs()
-    return OAuthSettings(
+    oauth = OAuthSettings(
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret.get_secret_value(),
         scopes=bot_scopes(),
@@ -58,3 +61,15 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         token_rotation_expiration_minutes=TOKEN_REFRESH_BEFORE_MIN,
         state_store=state_store(engine),
     )
+    # Bolt's own authorize would refresh tokens through a client on slack.com, whatever
+    # SLACK_API_URL says; this one refreshes where every other call goes.
+    oauth.authorize = InstallationStoreAuthorize(
+        logger=logging.getLogger("slack_bolt.InstallationStoreAuthorize"),
+        client_id=oauth.client_id,
+        client_secret=oauth.client_secret,
+        token_rotation_expiration_minutes=TOKEN_REFRESH_BEFORE_MIN,
+        installation_store=oauth.installation_store,
+        bot_only=True,
+        client=WebClient(base_url=settings.slack_api_url),
+    )
+    return oauth

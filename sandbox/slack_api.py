@@ -322,6 +322,7 @@ class SlackStandIn:
                 reply = self._answer_response_url(parts.path.removeprefix(RESPONSE_PATH), args)
             elif self.oauth is not None and self.oauth.handles(parts.path, method):
                 method = method or parts.path
+                self._hook(method, took_effect=False)
                 reply = self.oauth.answer(parts.path, headers, args)
             else:
                 self._hook(method, took_effect=False)

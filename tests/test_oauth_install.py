@@ -29,7 +29,7 @@ from jobs.workspace_exit import QuietWorker, forget_workspace, purge_expired
 from models import workspaces
 from models.base import utcnow
 from models.installations import slack_tables
-from models.turns import Turn
+from models.records import Turn
 from sandbox.claude_api import ScriptedClaude
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
@@ -57,9 +57,14 @@ class Installed:
 
 @pytest.fixture()
 def installed(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: Redis
+    request: pytest.FixtureRequest,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    database_url: str,
+    redis_conn: Redis,
 ) -> Iterator[Installed]:
-    """The app in OAuth mode, installed by a person's click through the stand-in."""
+    """The app in OAuth mode, ready for a person's click through the stand-in (with token
+    rotation on when parametrized `True`)."""
     settings = make_settings(
         slack,
         claude,
@@ -79,6 +84,7 @@ def installed(
         f"{base}/slack/oauth_redirect",
         scopes=bot_scopes(),
         installer=HUMAN,
+        token_rotation=getattr(request, "param", False),
     )
     try:
         yield Installed(rt, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM), base, oauth)
