@@ -31,7 +31,7 @@ from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
 from handlers.install import oauth_settings
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
-from handlers.uninstall import Uninstalls
+from handlers.uninstall import Uninstalls, reinstalled_with_token
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import (
@@ -129,6 +129,8 @@ def create_app(settings: Settings) -> App:
     Uninstalls(engine, intake.queue, settings.data_retention_days, app.installation_store).register(
         app
     )
+    if mode is not SlackMode.OAUTH:
+        reinstalled_with_token(app.client, engine)
     return app
 
 

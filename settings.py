@@ -286,6 +286,11 @@ def slack_mode(settings: Settings) -> SlackMode:
             + f", but {', '.join(missing)}. Unset every SLACK_ credential (or run "
             "`python app.py --sandbox`) for the local sandbox; see .env.example."
         )
+    if mode is SlackMode.SOCKET and values["slack_client_id"] is not None:
+        raise ConfigError(
+            "Slack is configured twice: Socket Mode serves the one workspace of SLACK_BOT_TOKEN; "
+            "the OAuth install (SLACK_CLIENT_ID) needs HTTP mode, so unset one of them."
+        )
     if mode is SlackMode.OAUTH and values["slack_bot_token"] is not None:
         raise ConfigError(
             "Slack is configured twice: with SLACK_CLIENT_ID each workspace's token comes from "

@@ -14,6 +14,7 @@ from typing import Any
 
 from rq import Queue
 from slack_bolt import App
+from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import InstallationStore
 from sqlalchemy import Engine
 
@@ -55,3 +56,16 @@ class Uninstalls:
             workspaces.mark_uninstalled(session, team_id, utcnow(), self.retention_days)
         logger.info("Workspace %s uninstalled the app", team_id)
         try_enqueue(self.queue, FORGET_WORKSPACE, team_id, team_id)
+
+
+def reinstalled_with_token(client: WebClient, engine: Engine) -> None:
+    """One SLACK_BOT_TOKEN (no OAuth install to clear the mark): an app that starts with a
+    token Slack accepts is installed in that token's workspace, whatever an earlier
+    `app_uninstalled` said. Asks Slack only when some workspace is marked."""
+    with make_sessionmaker(engine)() as session:
+        if not workspaces.uninstalled(session):
+            return
+        team_id = str(client.auth_test()["team_id"])
+        if workspaces.is_uninstalled(session, team_id):
+            workspaces.mark_installed(session, team_id, utcnow())
+            logger.info("Workspace %s is installed again (SLACK_BOT_TOKEN works)", team_id)

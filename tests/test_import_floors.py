@@ -23,6 +23,7 @@ FLOORS: dict[str, int] = {
     "home": 4,  # App Home per viewer
     "campaigns": 4,
     "rituals": 4,
+    "workspace_exit": 4,  # an uninstalled workspace: forgotten (campaigns paused), then purged
     "sweeper": 5,
     "worker": 5,
 }

@@ -218,3 +218,10 @@ def test_a_malformed_token_key_is_named_not_shown(monkeypatch: pytest.MonkeyPatc
     message = describe_error(error.value)
     assert message.startswith("Setting SLACK_TOKEN_KEYS is invalid: Value error, key 2 is not")
     assert KEY not in message and "not-a-key" not in message and len(message.splitlines()) == 1
+
+
+def test_socket_mode_beside_the_oauth_install_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="needs HTTP mode"):
+        slack_mode(Settings())

@@ -6,12 +6,14 @@ from __future__ import annotations
 import time
 
 import pytest
+from alembic import command
 from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Installation
-from sqlalchemy import Engine, inspect, select, text
+from sqlalchemy import Engine, create_engine, inspect, select, text
 from sqlalchemy.orm import Session, sessionmaker
 
 from errors import ConfigError
+from models.db import alembic_config, upgrade
 from models.installations import (
     SECRET_FIELDS,
     EncryptedInstallationStore,
@@ -174,3 +176,16 @@ def test_deleting_leaves_no_token(sessions: sessionmaker[Session]) -> None:
     with sessions() as session:
         for table in slack_tables()[:2]:
             assert session.execute(select(table.c.id)).first() is None
+
+
+OURS = {"slack_installations", "slack_bots", "slack_oauth_states", "workspaces"}
+
+
+def test_migration_0018_goes_up_and_down(database_url: str) -> None:
+    upgrade(database_url)
+    engine = create_engine(database_url)
+    command.downgrade(alembic_config(database_url), "0017")
+    assert not OURS & set(inspect(engine).get_table_names())
+    upgrade(database_url)
+    assert set(inspect(engine).get_table_names()) >= OURS
+    engine.dispose()
