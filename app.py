@@ -6,11 +6,13 @@ With no Slack credential set at all, or with `--sandbox`, it runs the local sand
 
 from __future__ import annotations
 
+import functools
 import logging
 import sys
 from dataclasses import dataclass
 from urllib.error import URLError
 
+from pydantic import ValidationError
 from slack_bolt import App
 from slack_bolt.error import BoltError
 
@@ -23,27 +25,26 @@ from bots.prompts import PromptLibrary
 from bots.ritual_config import load_ritual_config
 from bots.roster import Roster, load_roster
 from errors import ConfigError, StartupError
+from handlers.agent_apps import attach_agent_apps
+from handlers.authorize import bolt_auth
 from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
-from handlers.ingress import EVENTS_PATH, QuietRequestVerification, wsgi_handler
+from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
 from handlers.install import oauth_settings
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
 from handlers.uninstall import Uninstalls, reinstalled_with_token
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
-from jobs.runtime import (
-    check_models_priced,
-    redis_client,
-    slack_best_effort_client,
-    slack_client,
-)
+from jobs.runtime import check_models_priced, redis_client, slack_clients, token_source
+from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
+from jobs.workspace import WorkspaceApprovers, defaults_of
 from models import token_keys
 from models.db import assert_migrated, make_engine
-from settings import Settings, SlackMode, settings_and_mode, slack_mode
+from settings import Settings, SlackMode, describe_error, settings_and_mode, slack_mode
 
 logger = logging.getLogger("app")
 LOOKUP_TIMEOUT_S = 2
@@ -60,9 +61,10 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(settings: Settings) -> App:
+def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     """The Bolt app with every listener registered; raises on bad data, schema or Slack
-    settings (an HTTP app never verifies with an empty signing secret)."""
+    settings (an HTTP app never verifies with an empty signing secret). `tokens`: where each
+    workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace)."""
     mode = slack_mode(settings)
     if mode is SlackMode.SANDBOX:
         raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
@@ -77,17 +79,19 @@ def create_app(settings: Settings) -> App:
     secret = settings.slack_signing_secret if mode is not SlackMode.SOCKET else None
     signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
+    clients = slack_clients(settings, tokens or token_source(settings, engine))
+    auth = bolt_auth(clients)
+    if mode is SlackMode.OAUTH:  # Bolt's installation store authorizes (handlers/install.py)
+        auth = {"client": auth["client"], "oauth_settings": oauth_settings(settings, engine)}
     try:
-        app = App(
-            client=slack_client(settings),
+        app = DepartmentApp(
+            **auth,
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,
             # Persist before answering Slack: if the database write fails Slack gets a 500
             # and retries, instead of a 200 for a request we then lose.
             process_before_response=True,
-            # One-click install: each request gets its workspace's token (handlers/install.py).
-            oauth_settings=oauth_settings(settings, engine) if mode is SlackMode.OAUTH else None,
         )
     except BoltError as error:  # auth.test refused the token
         raise ConfigError(f"Slack refused SLACK_BOT_TOKEN: {error}") from error
@@ -97,17 +101,15 @@ def create_app(settings: Settings) -> App:
         ) from error
     # Who is clicking is asked of Slack inside the 3 s a click may take: no Retry-After waits.
     lookup = People(
-        slack_best_effort_client(settings, timeout_s=LOOKUP_TIMEOUT_S),
+        functools.partial(clients.best_effort, timeout_s=LOOKUP_TIMEOUT_S),
         intake.queue.connection,
         settings.slack_people_cache_s,
     )
+    # who decides, channel names and budgets: the files' and settings' values, over which
+    # each workspace's own settings go (jobs/workspace.py)
+    workspace_approvers = WorkspaceApprovers(intake.engine, approvers)
     campaigns = CampaignsRunning(
-        intake.engine,
-        intake.queue,
-        settings.campaign_budget_usd,
-        settings.campaign_channel,
-        approvers,
-        lookup,
+        intake.engine, intake.queue, defaults_of(settings), workspace_approvers, lookup
     )
     rituals = RitualControl(
         intake.engine,
@@ -121,11 +123,12 @@ def create_app(settings: Settings) -> App:
         department.roster,
         department.authority,
         department.plan_limits,
-        CampaignAccess(approvers, lookup),
+        CampaignAccess(workspace_approvers, lookup),
     )
-    handlers.register(
+    services = handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
     )
+    attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
     Uninstalls(engine, intake.queue, settings.data_retention_days, app.installation_store).register(
         app
     )
@@ -189,9 +192,24 @@ def run_sandbox(settings: Settings) -> int:
     return launcher.start(settings, create_app, announce="--sandbox" not in sys.argv)
 
 
+def manifest(argv: list[str]) -> int:
+    """`python app.py manifest --agent ID | --all --out DIR`: an agent's own app's manifest
+    (bots/agent_manifest.py), from the roster the settings name."""
+    from bots import agent_manifest
+
+    try:
+        roster_path = Settings().roster_path
+    except ValidationError as error:
+        print(describe_error(error), file=sys.stderr)
+        return 2
+    return agent_manifest.command(argv, roster_path)
+
+
 def main() -> int:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic").setLevel(logging.WARNING)
+    if sys.argv[1:2] == ["manifest"]:
+        return manifest(sys.argv[2:])
     if sys.argv[1:2] and sys.argv[1] in token_keys.COMMANDS:
         return token_keys.run(sys.argv[1])
     decided = settings_and_mode(sys.argv)
@@ -199,6 +217,10 @@ def main() -> int:
         print(decided, file=sys.stderr)
         return 2
     settings, mode = decided
+    if sys.argv[1:2] == ["setup"]:  # set up a workspace (jobs/setup/command.py)
+        from jobs.setup.command import run_setup_command
+
+        return run_setup_command(settings, sys.argv[2:])
     if "--mode" in sys.argv:
         print(mode)
     if mode is SlackMode.SANDBOX:

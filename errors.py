@@ -28,6 +28,11 @@ class DatabaseNotMigrated(StartupError):
     """The database schema is not at the newest migration."""
 
 
+class DatabaseUnreachable(StartupError):
+    """The database does not answer at start-up (down, restarting, failing over). The web
+    process stops with this line; the worker command waits for the database (jobs/outage.py)."""
+
+
 class BudgetSpent(Exception):
     """The request's LLM budget is used up: the department stops and asks a person."""
 

@@ -65,8 +65,9 @@ def approved(rt: Runtime, raw: dict[str, Any]) -> str:
     """A planned campaign for `raw`, approved (its first engine pass is queued); its id."""
     check = check_plan(raw, rt.roster, rt.authority, rt.campaign_data.advisor.plans)
     assert check.plan is not None, check.problems
-    rt.slack.conversations_join(channel=CAMPAIGNS)
-    card = str(rt.slack.chat_postMessage(channel=CAMPAIGNS, text=f"Campaign {raw['name']}")["ts"])
+    slack = rt.slack_for(TEAM)
+    slack.conversations_join(channel=CAMPAIGNS)
+    card = str(slack.chat_postMessage(channel=CAMPAIGNS, text=f"Campaign {raw['name']}")["ts"])
     campaign = Campaign(
         team_id=TEAM,
         requested_by=HUMAN,

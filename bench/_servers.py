@@ -59,11 +59,12 @@ def build_app(kind: AppKind, settings: Settings) -> object:
         return app_module.create_app(settings)
     from slack_bolt import Ack, App
 
-    from jobs.runtime import slack_client
+    from handlers.authorize import ANY_TEAM
+    from jobs.runtime import slack_clients
 
     secret = settings.slack_signing_secret
     bare = App(
-        client=slack_client(settings),
+        client=slack_clients(settings).patient(ANY_TEAM),
         signing_secret=secret.get_secret_value() if secret else None,
         process_before_response=True,
     )

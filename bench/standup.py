@@ -35,7 +35,7 @@ from bench._env import TEAM, bench_env
 from bench._standup_world import WITH_WORK, seed
 from jobs import runtime as runtime_module
 from jobs.claude.pricing import Usage
-from jobs.queue import RUN_RITUAL, enqueue, turn_queue
+from jobs.queue import RUN_RITUAL, WorkspaceJob, enqueue, turn_queue
 from models import rituals
 from models.records import LlmCall
 from models.rituals import Ritual
@@ -78,7 +78,9 @@ def hold_one(env: Any, index: int) -> Result:
     queue = turn_queue(rt.redis, settings.queue_name)
     started = time.monotonic()
     enqueue(queue, RUN_RITUAL, TEAM, run_id)
-    SimpleWorker([queue], connection=rt.redis).work(burst=True, logging_level="WARNING")
+    SimpleWorker([queue], connection=rt.redis, job_class=WorkspaceJob).work(
+        burst=True, logging_level="WARNING"
+    )
     seconds = time.monotonic() - started
     with rt.sessions() as session:
         run = rituals.load_run(session, TEAM, run_id)

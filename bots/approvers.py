@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tomllib
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated
@@ -55,6 +56,19 @@ class ApprovalConfig(BaseModel):
 
     def label(self, action_type: str) -> str:
         return self.for_action(action_type).label or action_type.replace("_", " ").capitalize()
+
+    def with_people(
+        self, chosen: Mapping[str, tuple[Sequence[str], Sequence[str]]]
+    ) -> ApprovalConfig:
+        """This configuration with the users and groups of some types replaced (a
+        workspace's own choice, `jobs/workspace.py`); chains, labels and defaults stay."""
+        actions = {action.type: action for action in self.actions}
+        for action_type, (users, groups) in chosen.items():
+            base = actions.get(action_type, ActionApprovers(type=action_type))
+            actions[action_type] = base.model_copy(
+                update={"users": tuple(users), "groups": tuple(groups)}
+            )
+        return self.model_copy(update={"actions": tuple(actions.values())})
 
     def reviewers(self, action_type: str, roster: Roster, submitter: Agent) -> list[str]:
         """The agent reviewers a submitter's draft goes through: the configured chain after
@@ -129,6 +143,12 @@ def check_against(config: ApprovalConfig, roster: Roster, action_types: set[str]
             raise RosterError(f"Approvals: a reviewer appears twice in the {action.type} chain")
         if action.type in CARD_ONLY and action.chain:
             raise RosterError(f"Approvals: {action.type} has no agent reviewers (chain = [])")
+
+
+def decided_by_people(action_types: set[str]) -> list[str]:
+    """Every approval type a workspace may name people for: the authority matrix's and the
+    card-only ones, sorted (the set-up's approvers form lists them in this order)."""
+    return sorted(action_types | CARD_ONLY)
 
 
 def load_approvals(path: Path = DEFAULT_APPROVALS_PATH) -> ApprovalConfig:

@@ -1,8 +1,10 @@
 """Who answers a message: a pure function of the text, the thread and the channel.
 
-Order (the product rule): an agent named in the text wins; then the agent already answering
-in this thread (a follow-up stays with whoever you were talking to); then the lead of the
-team channel; otherwise the department's front door (the CMO), which also answers DMs.
+Order (the product rule): an agent addressed as its own Slack bot user (a mention of
+`@Copywriter`, a DM to it: one Slack app per agent, handlers/agent_apps.py) wins; then an
+agent named in the text; then the agent already answering in this thread (a follow-up stays
+with whoever you were talking to); then the lead of the team channel; otherwise the
+department's front door (the CMO), which also answers DMs.
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ _SLACK_MARKUP = re.compile(r"<[@#!][^>]*>")
 @dataclass(frozen=True)
 class Route:
     agent: Agent
-    reason: str  # "named", "thread", "channel_lead", "front_door"
+    reason: str  # "own_app", "named", "thread", "channel_lead", "front_door"
 
 
 def named_agent(roster: Roster, text: str) -> Agent | None:
@@ -69,8 +71,11 @@ def route(
     is_dm: bool,
     channel_name: str | None,
     thread_agent_id: str | None,
+    addressed_agent_id: str | None = None,
 ) -> Route:
     """Pick the agent for a request; never fails (the front door is always there)."""
+    if addressed_agent_id is not None and addressed_agent_id in roster.by_id:
+        return Route(roster.get(addressed_agent_id), "own_app")
     agent = named_agent(roster, text)
     if agent is not None:
         return Route(agent, "named")

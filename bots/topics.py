@@ -9,6 +9,8 @@ from __future__ import annotations
 from bots.roster import Roster
 
 TEAM_CHANNEL_PREFIX = "mkt-"
+# The escalation channel has no lead: its topic says what waits there.
+ESCALATIONS_TOPIC = "Escalations and approvals the department puts to people · decide on the cards"
 
 
 def channel_topic(roster: Roster, channel_name: str) -> str | None:

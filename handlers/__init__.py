@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from slack_bolt import App
 
-from bots.approvers import ApprovalConfig
+from bots.approvers import ApprovalConfig, decided_by_people
+from bots.authority import load_authority
 from bots.roster import Roster, load_roster
 from handlers import (
     actions,
@@ -21,6 +22,7 @@ from handlers.campaign_actions import CampaignActions, CampaignsNotYet
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.context import Services
 from handlers.intake import Intake
+from handlers.setup import SetupButtons
 from handlers.shortcuts import SendToDepartment
 from handlers.standup_actions import RitualControl
 from jobs.slack.people import People
@@ -35,7 +37,7 @@ def register(
     campaigns: CampaignActions | None = None,
     plan_edits: PlanEdits | None = None,
     roster: Roster | None = None,
-) -> None:
+) -> Services:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
     clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
     `rituals` is what `/standup` does; `campaigns` what `/campaign` does (until the engine
@@ -57,3 +59,5 @@ def register(
     standup_buttons.register(app)
     standup.register(app)
     SendToDepartment(roster or load_roster()).register(app)
+    SetupButtons(tuple(decided_by_people(load_authority().approval_types))).register(app)
+    return found  # what agents' own apps share (handlers/agent_apps.py)

@@ -68,7 +68,8 @@ def handle_cancel(ack: Ack, body: dict[str, Any], client: WebClient, context: Bo
     engine = found.intake.engine
     with Session(engine) as session:
         campaign = campaigns.load_campaign(session, team_id, campaign_id)
-    access = CampaignAccess(found.approvers, found.people)  # the check `/campaign cancel` makes
+    # the check `/campaign cancel` makes
+    access = CampaignAccess(found.workspace_approvers, found.people)
     refusal = campaign and access.refusal(team_id, user, campaign.requested_by, "cancel it")
     if refusal:
         refuse(client, body, refusal.text)

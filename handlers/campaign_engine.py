@@ -14,13 +14,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 
 from rq import Queue
 from sqlalchemy import Engine, insert, select
 from sqlalchemy.orm import Session
 
-from bots.approvers import ApprovalConfig
 from bots.plans import Condition, Value
 from handlers import campaign_outcomes
 from handlers.campaign_access import CampaignAccess
@@ -30,10 +28,12 @@ from handlers.campaign_forms import Outcome
 from jobs.queue import ADVANCE_CAMPAIGN, ANALYZE_CAMPAIGN, CAMPAIGN_CARD, try_enqueue
 from jobs.slack.people import People
 from jobs.slack.text import Mrkdwn, join, md
+from jobs.workspace import WorkspaceApprovers
 from models import campaign_steps, campaigns
 from models.base import new_id
 from models.campaigns import OPEN_STATUSES, Campaign, CampaignStatus
 from models.db import write_guard
+from models.workspace_settings import WorkspaceDefaults, settings_for
 
 NOT_FOUND = "No campaign `{id}` in this workspace. `/campaign list` shows yours. Nothing changed."
 STATE_WORDS = {
@@ -56,9 +56,8 @@ class CampaignsRunning:
 
     engine: Engine
     queue: Queue
-    default_budget_usd: Decimal
-    channel_name: str  # where the card goes (settings.campaign_channel)
-    approvers: ApprovalConfig
+    defaults: WorkspaceDefaults  # the card's channel and the budget, unless the workspace chose
+    approvers: WorkspaceApprovers
     people: People
 
     @property
@@ -70,12 +69,14 @@ class CampaignsRunning:
         if request.success_metrics:
             brief += f"\n\nSuccess metrics: {request.success_metrics}"
         campaign_id = new_id()  # known before the write: no read-back under the write lock
+        with Session(self.engine) as session:
+            chosen = settings_for(session, who.team_id, self.defaults)
         values = {
             "id": campaign_id,
             "team_id": who.team_id,
             "requested_by": who.user_id,
             "brief": brief,
-            "budget_usd": request.budget_usd or self.default_budget_usd,
+            "budget_usd": request.budget_usd or chosen.campaign_budget_usd,
             "ends_on": request.deadline,
             "channel_id": who.channel_id or request.channel_id,
         }
@@ -88,7 +89,7 @@ class CampaignsRunning:
             "Analyzing… campaign `{id}`. The VP Marketing posts the analysis and the plan in "
             "#{channel} in a moment. I understood: {understood}",
             id=campaign_id,
-            channel=self.channel_name,
+            channel=chosen.campaign_channel,
             understood=describe_request(request),
         )
 

@@ -19,13 +19,15 @@ from handlers.campaign_plan_edits import PlanEdits
 from handlers.intake import Intake
 from handlers.standup_actions import RitualControl
 from jobs.slack.people import People, refusal_to_decide
+from jobs.workspace import WorkspaceApprovers
 
 SERVICES_KEY = "marketing_dept_services"
 
 
 @dataclass(frozen=True)
 class Services:
-    """`intake` persists and enqueues; `approvers` and `people` say who may decide;
+    """`intake` persists and enqueues; `approvers` (the file's; a workspace's own people
+    through `workspace_approvers`) and `people` say who may decide;
     `campaigns` is what `/campaign` does once parsed, `rituals` what `/standup` does;
     `plan_edits` edits a planned campaign's plan (None until the campaign engine is wired in:
     the Edit button then says so)."""
@@ -44,7 +46,13 @@ class Services:
 
     def refusal(self, team_id: str, action_type: str, user_id: str) -> str | None:
         """None when `user_id` may decide on a card of `action_type`; else what to tell them."""
-        return refusal_to_decide(self.people, team_id, self.approvers, action_type, user_id)
+        config = self.workspace_approvers.for_team(team_id)
+        return refusal_to_decide(self.people, team_id, config, action_type, user_id)
+
+    @property
+    def workspace_approvers(self) -> WorkspaceApprovers:
+        """`approvers` (the file) with each workspace's own people, read per request."""
+        return WorkspaceApprovers(self.intake.engine, self.approvers)
 
 
 def services(context: BoltContext) -> Services:

@@ -7,6 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext
 
+from handlers.agent_bots import agent_bots
 from handlers.context import services
 from handlers.welcome import greet_newcomer
 from jobs.slack.text import from_slack
@@ -48,9 +49,12 @@ def handle_message(body: dict[str, Any], event: dict[str, Any], context: BoltCon
 def accept_direct_message(
     body: dict[str, Any], event: dict[str, Any], context: BoltContext, *, source: str
 ) -> None:
-    """A person's DM (or assistant-pane message): a turn, and the welcome if it is their first."""
+    """A person's DM (or assistant-pane message): a turn, and the welcome if it is their first
+    (in a DM with the department's app: an agent's own app does not speak for the CMO)."""
     message = _inbound(body, event, context, source=source)
-    greet_newcomer(context, message.team_id, message.user_id, message.channel_id, "dm")
+    bots = agent_bots(context)
+    if bots is None or bots.own is None:
+        greet_newcomer(context, message.team_id, message.user_id, message.channel_id, "dm")
     services(context).intake.accept(message)
 
 
@@ -70,6 +74,11 @@ def _inbound(
     body: dict[str, Any], event: dict[str, Any], context: BoltContext, *, source: str
 ) -> InboundMessage:
     text = event.get("text") or ""
+    is_dm = event.get("channel_type") == "im"
+    bots = agent_bots(context)  # one Slack app per agent (handlers/agent_apps.py)
+    addressed = bots.addressed(text, is_dm=is_dm) if bots is not None else None
+    if bots is not None:
+        text = bots.named(text)
     if context.bot_user_id:
         text = re.sub(rf"<@{re.escape(context.bot_user_id)}(?:\|[^>]*)?>", "", text)
     return InboundMessage(
@@ -77,9 +86,10 @@ def _inbound(
         event_id=str(body.get("event_id") or f"{event['channel']}:{event['ts']}"),
         source=source,
         channel_id=event["channel"],
-        is_dm=event.get("channel_type") == "im",
+        is_dm=is_dm,
         thread_ts=event.get("thread_ts") or event["ts"],
         message_ts=event["ts"],
         user_id=event["user"],
         text=from_slack(text).strip() or "(no text)",
+        agent_id=addressed,
     )

@@ -21,7 +21,7 @@ from sqlalchemy import text
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
-from errors import DatabaseNotMigrated
+from errors import DatabaseNotMigrated, DatabaseUnreachable
 from models.db import assert_migrated
 
 logger = logging.getLogger(__name__)
@@ -67,7 +67,7 @@ class Health:
     def _schema(self) -> str:
         try:
             assert_migrated(self.engine)
-        except (DatabaseNotMigrated, SQLAlchemyError) as error:
+        except (DatabaseNotMigrated, DatabaseUnreachable, SQLAlchemyError) as error:
             logger.warning("Health: %s", error)
             return "down"
         return "ok"

@@ -6,11 +6,15 @@ mends that production (`app.py serve`), the sandbox and the tests share.
   waitress would answer 500 and log a traceback for every such request.
 - A request with a bad signature is logged by its timestamp and first bytes only. Bolt's own
   check logs the whole body, and a forged or misrouted body may carry anything.
+- With one Slack app per agent (handlers/agent_apps.py), each agent app is a Bolt app of its
+  own behind the same URL: a request signed with an agent app's secret goes to that app;
+  every other request goes to the department's, whose check refuses a bad signature.
 """
 
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
@@ -18,6 +22,7 @@ from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
+from slack_sdk.signature import SignatureVerifier
 
 logger = logging.getLogger(__name__)
 
@@ -39,6 +44,27 @@ class QuietRequestVerification(RequestVerification):
         )
 
 
+@dataclass(frozen=True)
+class AgentApp:
+    """An agent's own Slack app: its Bolt app, and the secret its requests are signed with."""
+
+    agent_id: str
+    app: App
+    verifier: SignatureVerifier
+
+    def signed(self, request: BoltRequest) -> bool:
+        timestamp = request.headers.get("x-slack-request-timestamp") or [""]
+        signature = request.headers.get("x-slack-signature") or [""]
+        return self.verifier.is_valid(request.raw_body, timestamp[0], signature[0])
+
+
+class DepartmentApp(App):
+    """The department's Bolt app, and the agents' own apps served beside it (none by
+    default: one app speaks as every agent)."""
+
+    agent_apps: tuple[AgentApp, ...] = ()
+
+
 class SlackWsgiHandler(SlackRequestHandler):
     """Bolt's WSGI adapter; an unparsable body is the sender's fault (400), not ours (500)."""
 
@@ -51,7 +77,15 @@ class SlackWsgiHandler(SlackRequestHandler):
         # body that is JSON but no object (Bolt then calls `.get` on a list, a str, None…).
         except (ValueError, TypeError, AttributeError, KeyError) as error:
             return _bad_request(type(error).__name__)
-        return self.app.dispatch(bolt_request)
+        return self._app_for(bolt_request).dispatch(bolt_request)
+
+    def _app_for(self, request: BoltRequest) -> App:
+        """The app whose secret signed the request (Slack signs with the receiving app's)."""
+        agent_apps = self.app.agent_apps if isinstance(self.app, DepartmentApp) else ()
+        for agent_app in agent_apps:
+            if agent_app.signed(request):
+                return agent_app.app
+        return self.app
 
 
 def _bad_request(what: str) -> BoltResponse:

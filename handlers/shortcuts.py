@@ -79,12 +79,12 @@ class SendToDepartment:
             ack(response_action="errors", errors={WHAT_BLOCK: NO_WHAT})
             return
         source = json.loads(view.get("private_metadata") or "{}")
+        team_id = str(context.team_id or body.get("team", {}).get("id") or "")
         # Before the ack, within Slack's 3 s: a short timeout and no Retry-After waits.
-        quick = services(context).people.client
+        quick = services(context).people.client_for(team_id)
         if not _can_post(quick, str(source.get("channel") or "")):
             ack(response_action="errors", errors={WHAT_BLOCK: CANNOT_POST})
             return
-        team_id = str(context.team_id or body.get("team", {}).get("id") or "")
         alias = self.roster.get(agent_id).aliases[0]
         text = request_text(alias, what, source, _permalink(quick, source))
         services(context).intake.accept(_inbound(team_id, view, body["user"]["id"], source, text))

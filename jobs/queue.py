@@ -8,7 +8,8 @@ at start-up (the worker's runtime, the Slack app's `handlers.register`) and in a
 renamed or moved job function stops start-up instead of failing jobs at run time.
 
 Every job takes the same two arguments, the workspace and one record's id (rq's rule: pass
-references, the job reloads the state).
+references, the job reloads the state). Every job runs as a `WorkspaceJob`: one whose
+workspace uninstalled the app ends there, quietly, wherever it met the missing token.
 """
 
 from __future__ import annotations
@@ -17,16 +18,19 @@ import importlib
 import inspect
 import logging
 from dataclasses import dataclass
+from typing import Any
 
 from redis import Redis
 from redis.exceptions import RedisError
 from rq import Queue
+from rq.job import Job
 
-from errors import ConfigError
+from errors import ConfigError, WorkspaceNotInstalled
 
 logger = logging.getLogger(__name__)
 
 WEEK_S = 7 * 24 * 3600
+NOT_INSTALLED = "workspace-not-installed"  # the result of a job whose workspace uninstalled
 
 
 @dataclass(frozen=True)
@@ -74,6 +78,9 @@ AFTER_HUMAN_ANSWER = JobRef(
 PUBLISH_HOME = JobRef("jobs.home.publish.publish_home", "home-{team_id}-{record_id}", FOLLOW_UP)
 # The CMO's welcome in a newcomer's DM (issue 19): one per person and workspace.
 SEND_WELCOME = JobRef("jobs.home.welcome.send_welcome", "welcome-{team_id}-{record_id}", FOLLOW_UP)
+# Setting up a workspace (issue 20): one at a time per workspace; the admin who asked sees
+# the report on App Home.
+RUN_SETUP = JobRef("jobs.setup.run.run_setup", "setup-{team_id}", FOLLOW_UP)
 # A new assistant-pane thread (issue 19): the CMO's greeting and the suggested prompts.
 GREET_ASSISTANT_THREAD = JobRef(
     "jobs.agent.assistant_pane.greet_thread", "pane-{team_id}-{record_id}", FOLLOW_UP
@@ -124,6 +131,7 @@ JOB_REFS = (
     AFTER_HUMAN_ANSWER,
     PUBLISH_HOME,
     SEND_WELCOME,
+    RUN_SETUP,
     GREET_ASSISTANT_THREAD,
     ADVANCE_CAMPAIGN,
     ANALYZE_CAMPAIGN,
@@ -187,5 +195,20 @@ def check_job_refs(refs: tuple[JobRef, ...] = JOB_REFS) -> None:
             raise ConfigError(f"Job {ref.function} cannot be run: {error}") from error
 
 
+class WorkspaceJob(Job):
+    """How every job of ours runs (the queue's and the workers' `job_class`). A workspace that
+    uninstalled the app has no token, and its jobs meet `WorkspaceNotInstalled` at their first
+    Slack call: such a job ends here, finished with one log line, instead of failing (and being
+    retried) for a workspace that is gone. Its data waits out the retention period."""
+
+    def perform(self) -> Any:
+        try:
+            return super().perform()
+        except WorkspaceNotInstalled as gone:
+            logger.info("%s ended: workspace %s is not installed", self.description, gone.team_id)
+            self._result = NOT_INSTALLED
+            return NOT_INSTALLED
+
+
 def turn_queue(connection: Redis, name: str) -> Queue:
-    return Queue(name, connection=connection)
+    return Queue(name, connection=connection, job_class=WorkspaceJob)

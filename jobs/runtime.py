@@ -11,11 +11,6 @@ from typing import TYPE_CHECKING
 
 from redis import Redis
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -28,6 +23,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
 from jobs.queue import check_job_refs
+from jobs.slack.agent_apps import load_agent_apps, with_agent_apps
 from jobs.slack.clients import EnvToken, SlackClients, TokenSource
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
@@ -37,8 +33,6 @@ if TYPE_CHECKING:
 
     from jobs.slack.people import People
 
-SLACK_RATE_LIMIT_RETRIES = 5
-SLACK_SERVER_ERROR_RETRIES = 2
 REDIS_SOCKET_TIMEOUT_S = 5.0
 
 
@@ -53,8 +47,6 @@ class Runtime:
     campaign_data: CampaignData  # the advisor's numbers and patterns, checked at start-up
     rituals: RitualConfig  # when the standup and the reviews run unless a workspace chose
     sessions: sessionmaker[Session]
-    slack: WebClient
-    slack_best_effort: WebClient  # best-effort reads: a 429 is not waited out, the turn goes on
     # Per workspace (and per agent app): `slack_for` / `best_effort_for` (jobs/slack/clients.py).
     slack_clients: SlackClients
     claude: anthropic.Anthropic
@@ -73,33 +65,7 @@ class Runtime:
         """Who may decide, asked of Slack through the same short-lived Redis cache as clicks."""
         from jobs.slack.people import People  # jobs.slack.people imports this module
 
-        return People(self.slack_best_effort, self.redis, self.settings.slack_people_cache_s)
-
-
-def slack_client(settings: Settings) -> WebClient:
-    """A WebClient that waits out 429s (Retry-After) and retries transient failures."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=SLACK_RATE_LIMIT_RETRIES),
-            ServerErrorRetryHandler(max_retry_count=SLACK_SERVER_ERROR_RETRIES),
-        ],
-    )
-
-
-def slack_best_effort_client(settings: Settings, *, timeout_s: int = 30) -> WebClient:
-    """For reads we can do without (conversations.replies is 1 request/minute for apps
-    outside the Marketplace): never make a person wait a minute for a Retry-After."""
-    token = settings.slack_bot_token.get_secret_value() if settings.slack_bot_token else None
-    return WebClient(
-        token=token,
-        base_url=settings.slack_api_url,
-        timeout=timeout_s,
-        retry_handlers=[ConnectionErrorRetryHandler(max_retry_count=1)],
-    )
+        return People(self.best_effort_for, self.redis, self.settings.slack_people_cache_s)
 
 
 def token_source(settings: Settings, engine: Engine) -> TokenSource:
@@ -116,6 +82,21 @@ def env_token(settings: Settings) -> EnvToken:
     """The single-workspace token source: SLACK_BOT_TOKEN for every team."""
     token = settings.slack_bot_token
     return EnvToken(token.get_secret_value() if token is not None else None)
+
+
+def slack_clients(settings: Settings, tokens: TokenSource | None = None) -> SlackClients:
+    """Every Slack client of a process (worker or Slack app) comes from here: a workspace's
+    calls carry that workspace's token (from `tokens`; by default SLACK_BOT_TOKEN)."""
+    return SlackClients(settings.slack_api_url, tokens or env_token(settings))
+
+
+def with_agent_apps_of(settings: Settings, roster: Roster, tokens: TokenSource) -> TokenSource:
+    """`tokens`, and each agent's own app's where it has one (SLACK_AGENT_APPS; unset:
+    `tokens` as they are)."""
+    apps = load_agent_apps(
+        settings.slack_agent_apps, roster, department_secret=settings.slack_signing_secret
+    )
+    return with_agent_apps(tokens, apps)
 
 
 def claude_client(settings: Settings) -> anthropic.Anthropic:
@@ -148,7 +129,7 @@ def check_models_priced(settings: Settings, prices: PriceTable) -> None:
         prices.price_for(settings.model_for(tier))
 
 
-def build_runtime(settings: Settings) -> Runtime:
+def build_runtime(settings: Settings, tokens: TokenSource | None = None) -> Runtime:
     roster = load_roster(settings.roster_path)
     prices = load_prices()
     check_models_priced(settings, prices)
@@ -170,9 +151,10 @@ def build_runtime(settings: Settings) -> Runtime:
         campaign_data=campaign_data,
         rituals=load_ritual_config(settings.rituals_path),
         sessions=make_sessionmaker(engine),
-        slack=slack_client(settings),
-        slack_best_effort=slack_best_effort_client(settings),
-        slack_clients=SlackClients(settings.slack_api_url, token_source(settings, engine)),
+        slack_clients=slack_clients(
+            settings,
+            with_agent_apps_of(settings, roster, tokens or token_source(settings, engine)),
+        ),
         claude=claude_client(settings),
         redis=redis_client(settings),
     )

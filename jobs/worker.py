@@ -27,6 +27,7 @@ import socket
 import sys
 import time
 from datetime import timedelta
+from functools import partial
 from multiprocessing.process import BaseProcess
 from pathlib import Path
 
@@ -40,41 +41,41 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from errors import StartupError
 from jobs import runtime as runtime_module
-from jobs.queue import turn_queue
+from jobs.outages import backoff, when_database_answers
+from jobs.queue import WorkspaceJob, turn_queue
 from jobs.rituals.cron import CronProcess
 from jobs.rituals.run import check_handlers
 from jobs.sweeper import sweep_safely
-from jobs.workspace_exit import QuietWorker
 from models import leases
 from models.leases import holder_name
 from settings import Settings, describe_error
 
 logger = logging.getLogger("jobs.worker")
-REDIS_RETRY_CAP_S = 10.0
 
 
 def run_worker_process(queue_name: str, name: str) -> None:
-    """One RQ worker in a process forked from the supervisor; reconnects with backoff while
-    Redis is unreachable (RQ's own retry covers only a worker already working)."""
+    """One RQ worker in a process forked from the supervisor; waits with backoff while the
+    database or Redis is unreachable (RQ's own retry covers only a worker already working)."""
     # Until RQ installs its handlers, a stop ends this process at once: it holds no work
     # yet, and the supervisor's handlers it inherited belong to the supervisor.
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     _setup_logging()
     runtime_module.forget_inherited()
-    rt = runtime_module.current()
-    delay = 0.2
-    while True:
+    # Forked again during a database outage, it waits here rather than die every second.
+    rt = when_database_answers(runtime_module.current, f"Worker {name}")
+    for delay in backoff():
         try:
             queue = turn_queue(rt.redis, queue_name)
-            QuietWorker([queue], name=name, connection=rt.redis).work(logging_level="WARNING")
+            SimpleWorker([queue], name=name, connection=rt.redis, job_class=WorkspaceJob).work(
+                logging_level="WARNING"
+            )
             return
         except RedisError as error:
             logger.warning(
                 "Worker cannot reach Redis (%s); retrying in %.1fs", type(error).__name__, delay
             )
             time.sleep(delay)
-            delay = min(REDIS_RETRY_CAP_S, delay * 2)
 
 
 class Supervisor(WorkerPool):
@@ -234,7 +235,10 @@ def main(argv: list[str] | None = None) -> int:
     _setup_logging()
     try:
         settings = Settings()
-        rt = runtime_module.build_runtime(settings)
+        # A check says at once that the database does not answer; a start waits for it (a
+        # deploy during a failover), as the workers wait for Redis.
+        build = partial(runtime_module.build_runtime, settings)
+        rt = build() if args.check else when_database_answers(build, "Worker command")
         check_handlers(rt.rituals.rituals)  # a ritual a workspace may switch on can run
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)

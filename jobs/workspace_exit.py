@@ -5,7 +5,7 @@
 its jobs still waiting in any queue dropped, its running campaigns paused (a reinstall finds
 them paused, to resume with `/campaign resume`). Rituals are not scheduled for it (the tick
 skips it) and the sweeper re-enqueues none of its work. A job of it that runs anyway finds no
-token and ends quietly (`WorkspaceNotInstalled`).
+token and ends quietly (`WorkspaceNotInstalled`, `jobs.queue.WorkspaceJob`).
 
 `purge_expired_workspaces` (hourly, from the ritual cron): every row of each workspace whose
 DATA_RETENTION_DAYS are over is deleted from every table with a team_id column
@@ -16,22 +16,19 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
-from typing import Any
 
 from redis import Redis
-from rq import Queue, SimpleWorker
+from rq import Queue
 from rq.job import Job
 from sqlalchemy import select
 
-from errors import WorkspaceNotInstalled
 from jobs import runtime as runtime_module
 from jobs.queue import FORGET_WORKSPACE
 from jobs.runtime import Runtime
-from jobs.slack.installation_tokens import InstallationTokens
 from models import workspaces
 from models.base import utcnow
 from models.campaigns import Campaign, CampaignStatus
-from models.installations import slack_tables
+from models.installations import department_store, slack_tables
 
 logger = logging.getLogger(__name__)
 
@@ -46,9 +43,9 @@ def forget(rt: Runtime, team_id: str) -> str:
         row = session.get(workspaces.Workspace, team_id)
     if row is None or row.uninstalled_at is None:
         return "installed again: nothing to forget"
-    tokens = rt.slack_clients.tokens
-    if isinstance(tokens, InstallationTokens):
-        tokens.forget(team_id)
+    if rt.settings.slack_client_id is not None:  # the OAuth install: tokens in the database
+        store = department_store(rt.settings, rt.sessions.kw["bind"])
+        store.delete_all(enterprise_id=None, team_id=team_id)
     dropped = drop_queued_jobs(rt.redis, team_id)
     paused = pause_campaigns(rt, team_id)
     with rt.sessions() as session:
@@ -108,14 +105,3 @@ def purge_expired(rt: Runtime, now: datetime) -> list[str]:
             purged.append(team_id)
             logger.info("Workspace %s purged: %d row(s)", team_id, sum(deleted.values()))
     return purged
-
-
-class QuietWorker(SimpleWorker):
-    """RQ's SimpleWorker, except that a job of a workspace that uninstalled (no token:
-    `WorkspaceNotInstalled`) ends with one line instead of an error and a traceback."""
-
-    def handle_exception(self, job: Job, *exc_info: Any) -> None:
-        if isinstance(exc_info[1], WorkspaceNotInstalled):
-            logger.info("Job %s ended: workspace %s is not installed", job.id, exc_info[1].team_id)
-            return
-        super().handle_exception(job, *exc_info)

@@ -13,6 +13,7 @@ from models import (  # noqa: F401
     rituals,
     welcomes,
     work,
+    workspace_settings,
     workspaces,
 )
 from models.base import Base

@@ -15,13 +15,15 @@ from typing import Any
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-from errors import DatabaseNotMigrated
+from errors import DatabaseNotMigrated, DatabaseUnreachable
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
+POSTGRES_CONNECT_TIMEOUT_S = 5
 
 
 def make_engine(url: str) -> Engine:
@@ -30,7 +32,15 @@ def make_engine(url: str) -> Engine:
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+    # A server gone without a word (a failover, a dropped network) fails a connect in
+    # seconds, not after the minutes TCP keeps trying; a connect_timeout in the URL wins.
+    given = "connect_timeout" in make_url(url).query
+    timeout = {} if given else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
+    # pool_pre_ping: after a restart every pooled connection is dead; each is replaced on
+    # its first checkout instead of failing the request or job that drew it.
+    return create_engine(
+        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=timeout
+    )
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -75,12 +85,27 @@ def upgrade(url: str) -> None:
 
 
 def assert_migrated(engine: Engine) -> None:
-    """Refuse to run against a database whose schema is not at head, saying what to run."""
+    """Refuse to run against a database whose schema is not at head, saying what to run;
+    `DatabaseUnreachable` (naming the server, never the password) if it does not answer."""
     head = ScriptDirectory.from_config(alembic_config(str(engine.url))).get_current_head()
-    with engine.connect() as connection:
-        current = MigrationContext.configure(connection).get_current_revision()
+    try:
+        with engine.connect() as connection:
+            current = MigrationContext.configure(connection).get_current_revision()
+    except OperationalError as error:
+        if engine.dialect.name == "sqlite":  # a file, not a server that may come back
+            raise
+        raise DatabaseUnreachable(
+            f"Cannot reach the database at {where(engine)} ({type(error.orig).__name__})"
+        ) from error
     if current != head:
         raise DatabaseNotMigrated(
             f"The database is at migration {current or 'none'} but the code needs {head}. "
             "Run `make migrate` (alembic upgrade head) first."
         )
+
+
+def where(engine: Engine) -> str:
+    """The database an engine points at, fit for a log line: no user, no password."""
+    url = engine.url
+    port = f":{url.port}" if url.port else ""
+    return f"{url.get_backend_name()}://{url.host}{port}/{url.database}"

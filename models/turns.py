@@ -33,6 +33,8 @@ class InboundMessage:
     message_ts: str
     user_id: str
     text: str
+    # The agent addressed as its own Slack bot user (one Slack app per agent): it answers.
+    agent_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -67,6 +69,7 @@ def record_inbound(connection: Connection, message: InboundMessage) -> str | Non
         "message_ts": message.message_ts,
         "user_id": message.user_id,
         "text": message.text,
+        "agent_id": message.agent_id,
         "status": TurnStatus.RECEIVED.value,
         "attempts": 0,
         "created_at": now,

@@ -84,6 +84,7 @@ class SlackRequestSender:
             raise ValueError(f"app_url must be an http(s) URL, got {app_url!r}")
         self._scheme, self._host, self._port = parts.scheme, parts.hostname, parts.port
         self._path = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        self.url = app_url  # another app's sender signs for the same endpoint
         self._signing_secret = signing_secret
         self.team_id, self.api_app_id, self.bot_user_id = team_id, api_app_id, bot_user_id
         self._verification_token = verification_token

@@ -4,6 +4,12 @@ The real `slack_sdk.WebClient(base_url=standin.url)` talks to it, so tests exerc
 encoding, retry and error paths as production. It is deliberately truthful: it answers with
 Slack's shapes and error codes, and refuses whatever Slack would refuse (see
 `sandbox.slack_methods` for the few places where it is stricter than Slack).
+
+It can serve several workspaces (`add_team`), each with its own bot token, users, channels and
+messages: a call acts in the workspace its token belongs to, so team A's token touching team
+B's channel or user is refused as Slack refuses it (`channel_not_found`, `user_not_found`), an
+unknown token gets `invalid_auth`, and every recorded call names the team its token was for.
+Set-up and inspection methods take `team=` (default: the first workspace).
 """
 
 from __future__ import annotations
@@ -24,6 +30,7 @@ from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
 from sandbox.slack_oauth import SlackOAuth
 from sandbox.slack_responses import RESPONSE_PATH, ResponseUrls, Shown, show_answer
+from sandbox.slack_setup import SETUP_METHODS
 from sandbox.slack_socket import SocketModeServer
 from sandbox.slack_streams import STREAM_METHODS
 from sandbox.slack_views import VIEW_METHODS
@@ -50,6 +57,7 @@ class RecordedCall:
     at: float
     status: int
     response: dict[str, Any]
+    team_id: str | None = None  # whose bot token it carried (None: none, or not a bot token)
 
 
 @dataclass(frozen=True)
@@ -123,6 +131,7 @@ class SlackStandIn:
     ) -> None:
         self._identity = Identity(bot_token, team_id, bot_user_id, bot_id)
         self._workspace = Workspace(self._identity)
+        self._teams: dict[str, Workspace] = {team_id: self._workspace}
         self._address = (host, port)
         self._server: ApiServer | None = None
         self._thread: threading.Thread | None = None
@@ -185,24 +194,69 @@ class SlackStandIn:
 
     # -- set-up and inspection ---------------------------------------------------------------
 
+    def add_team(
+        self,
+        team_id: str,
+        *,
+        bot_token: str,
+        bot_user_id: str = "U0BOT",
+        bot_id: str = "B0BOT",
+        team_name: str = "Sandbox",
+    ) -> None:
+        """Another workspace that installed the app: its own token, users and channels (the
+        bot user's ids may be the same as elsewhere: Slack's ids are per workspace here)."""
+        if team_id in self._teams or bot_token in (w.identity.bot_token for w in self.teams):
+            raise ValueError(f"team {team_id} or its token is already served")
+        identity = Identity(bot_token, team_id, bot_user_id, bot_id, team_name=team_name)
+        with self._lock:
+            self._teams[team_id] = Workspace(identity)
+
+    @property
+    def teams(self) -> list[Workspace]:
+        """Every workspace served, the first one first."""
+        with self._lock:
+            return list(self._teams.values())
+
+    def workspace_of(self, team: str | None) -> Workspace:
+        """A workspace's state by team id (None: the first workspace)."""
+        if team is None:
+            return self._workspace
+        with self._lock:
+            found = self._teams.get(team)
+        if found is None:
+            raise ValueError(f"unknown team {team}; call add_team first")
+        return found
+
+    def _by_token(self, token: str) -> Workspace | None:
+        """The workspace whose bot (the department's, or another: `add_bot`) has `token`."""
+        if self.oauth is not None:
+            return self._workspace if self.oauth.valid(token) else None
+        with self._lock:
+            return next((w for w in self._teams.values() if w.bot_for(token) is not None), None)
+
     def add_channel(
         self,
         channel_id: str,
         name: str,
         *,
+        team: str | None = None,
         is_im: bool = False,
         user: str | None = None,
         is_private: bool = False,
         is_member: bool = True,
         members: list[str] | None = None,
         topic: str = "",
+        bot: str | None = None,
     ) -> None:
         """Create a channel, or with `is_im=True` the bot's DM with `user` (DMs have no name).
         `is_member=False`: the bot is not in it (it must join, or be invited, to post);
-        `members`: the people in it, as `conversations.members` lists them."""
+        `members`: the people in it, as `conversations.members` lists them; `bot`: the DM is
+        with that other bot user (`add_bot`), not the department's."""
         if is_im and not user:
             raise ValueError("a DM (is_im=True) needs the user it is with")
-        self._workspace.add_channel(
+        if bot is not None and not is_im:
+            raise ValueError("`bot` is for a DM; put another bot in a channel with add_bot_to")
+        self.workspace_of(team).add_channel(
             channel_id,
             name,
             is_im=is_im,
@@ -211,35 +265,65 @@ class SlackStandIn:
             topic=topic,
             is_member=is_member,
             members=members,
+            bot=bot,
         )
 
+    def add_bot(
+        self, bot_token: str, bot_user_id: str, bot_id: str, name: str, *, team: str | None = None
+    ) -> None:
+        """Another bot user in a team with its own token (an agent's own Slack app): its
+        calls act as it (auth.test, posts, memberships), and `calls` show which token each
+        call carried."""
+        workspace = self.workspace_of(team)
+        identity = Identity(bot_token, workspace.main.team_id, bot_user_id, bot_id, bot_name=name)
+        workspace.add_bot(identity)
+
+    def add_bot_to(self, channel_id: str, bot_user_id: str, *, team: str | None = None) -> None:
+        """Invite another bot user (`add_bot`) to a channel."""
+        self.workspace_of(team).add_bot_to(channel_id, bot_user_id)
+
     def add_user(
-        self, user_id: str, name: str, *, is_admin: bool = False, is_guest: bool = False
+        self,
+        user_id: str,
+        name: str,
+        *,
+        team: str | None = None,
+        is_admin: bool = False,
+        is_guest: bool = False,
     ) -> None:
         """Create a workspace member (or a guest) that `users.info` and `chat.postEphemeral`
         will know."""
-        self._workspace.add_user(user_id, name, is_admin=is_admin, is_guest=is_guest)
+        self.workspace_of(team).add_user(user_id, name, is_admin=is_admin, is_guest=is_guest)
 
-    def add_usergroup(self, group_id: str, handle: str, members: list[str]) -> None:
+    def add_usergroup(
+        self, group_id: str, handle: str, members: list[str], *, team: str | None = None
+    ) -> None:
         """A user group whose members `usergroups.users.list` returns."""
-        self._workspace.add_usergroup(group_id, handle, members)
+        self.workspace_of(team).add_usergroup(group_id, handle, members)
 
     def add_message(
-        self, channel: str, *, user: str, text: str, thread_ts: str | None = None
+        self,
+        channel: str,
+        *,
+        user: str,
+        text: str,
+        thread_ts: str | None = None,
+        team: str | None = None,
     ) -> str:
         """Seed a message written by a person (e.g. the one an event mentions); returns its ts.
 
         The app's own posts go through the API; this is for what people wrote, which the app
         may reply to or try (and fail) to edit.
         """
-        if self._workspace.resolve_channel(channel) is None:
+        workspace = self.workspace_of(team)
+        if workspace.resolve_channel(channel) is None:
             raise ValueError(f"unknown channel {channel}; call add_channel first")
-        ts = self._workspace.next_ts()
+        ts = workspace.next_ts()
         message: Message = {"type": "message", "user": user, "text": text, "ts": ts}
-        message["team"] = self._identity.team_id
+        message["team"] = workspace.identity.team_id
         if thread_ts:
             message["thread_ts"] = thread_ts
-        self._workspace.store_message(channel, message)
+        workspace.store_message(channel, message)
         self._add_change(Change(0, "message", channel, ts, thread_ts))
         return ts
 
@@ -253,19 +337,21 @@ class SlackStandIn:
         with self._lock:
             return [c for c in self._calls if method is None or c.method == method]
 
-    def messages(self, channel: str, thread_ts: str | None = None) -> list[dict[str, Any]]:
+    def messages(
+        self, channel: str, thread_ts: str | None = None, *, team: str | None = None
+    ) -> list[dict[str, Any]]:
         """Stored messages of a channel, replies included, oldest first.
 
         With `thread_ts`: only that thread, the parent (when known) followed by its replies.
         """
-        messages = self._workspace.channel_messages(channel)
+        messages = self.workspace_of(team).channel_messages(channel)
         if thread_ts is None:
             return messages
         return [m for m in messages if thread_ts in (m["ts"], m.get("thread_ts"))]
 
-    def ephemerals(self, channel: str) -> list[dict[str, Any]]:
+    def ephemerals(self, channel: str, *, team: str | None = None) -> list[dict[str, Any]]:
         """Ephemerals sent in a channel: message_ts, user (the recipient), text, blocks."""
-        return self._workspace.ephemerals(channel)
+        return self.workspace_of(team).ephemerals(channel)
 
     def fail_next(
         self,
@@ -305,7 +391,8 @@ class SlackStandIn:
             self._calls.clear()
             self._failures.clear()
         self.limits.reset()
-        self._workspace.forget_content()
+        for workspace in self.teams:
+            workspace.forget_content()
 
     # -- answering ---------------------------------------------------------------------------
 
@@ -329,7 +416,10 @@ class SlackStandIn:
                 reply = self._dispatch(method, args, token)
         except BadRequest as bad:
             reply = Reply(200, {"ok": False, "error": str(bad)})
-        self._record(RecordedCall(method, args, token, time.time(), reply.status, reply.body))
+        known = self._by_token(token) if token else None
+        team_id = known.identity.team_id if known is not None else None
+        call = RecordedCall(method, args, token, time.time(), reply.status, reply.body, team_id)
+        self._record(call)
         self._hook(method, took_effect=True)
         logger.debug("slack stand-in %s %s -> %s", verb, method, reply.status)
         return reply
@@ -400,11 +490,14 @@ class SlackStandIn:
             self._socket_mode = (app_token, server)
         return server
 
-    def _token_valid(self, token: str) -> bool:
-        """Installed by OAuth, only the tokens it issued work; else the one configured."""
+    def _bot_of(self, token: str) -> tuple[Workspace, Identity] | None:
+        """The workspace and bot a token acts as. Installed by OAuth, only the tokens it issued
+        work, each as the first workspace's bot; else the bots' configured tokens."""
         if self.oauth is not None:
-            return self.oauth.valid(token)
-        return token == self._identity.bot_token
+            return (self._workspace, self._workspace.main) if self.oauth.valid(token) else None
+        workspace = self._by_token(token)
+        bot = workspace.bot_for(token) if workspace is not None else None
+        return None if workspace is None or bot is None else (workspace, bot)
 
     def _dispatch(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
         if method == "apps.connections.open":
@@ -414,24 +507,27 @@ class SlackStandIn:
             or VIEW_METHODS.get(method)
             or STREAM_METHODS.get(method)
             or EXTRA_METHODS.get(method)
+            or SETUP_METHODS.get(method)
         )
         if handler is None:
             return Reply(404, {"ok": False, "error": "unknown_method"})
         if not token:
             return Reply(200, {"ok": False, "error": "not_authed"})
-        if not self._token_valid(token):
+        found = self._bot_of(token)
+        if found is None:
             return Reply(200, {"ok": False, "error": "invalid_auth"})
+        workspace, bot = found
         failure = self._take_failure(method)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after_s)} if failure.status == 429 else {}
             return Reply(failure.status, {"ok": False, "error": failure.error}, headers)
-        retry_after = self.limits.admit(self._identity.team_id, method)
+        retry_after = self.limits.admit(workspace.identity.team_id, method)
         if retry_after is not None:
             headers = {"Retry-After": str(retry_after)}
             return Reply(429, {"ok": False, "error": "ratelimited"}, headers)
         try:
-            with self._workspace.lock:
-                return Reply(200, {"ok": True, **handler(self._workspace, args)})
+            with workspace.lock, workspace.acting_as(bot):
+                return Reply(200, {"ok": True, **handler(workspace, args)})
         except SlackMethodError as refused:
             body: dict[str, Any] = {"ok": False, "error": refused.error}
             if refused.messages:
@@ -451,7 +547,7 @@ class SlackStandIn:
             return Reply(200, {"ok": False, "error": "not_authed"})
         if configured is None or token != configured[0]:
             error = (
-                "not_allowed_token_type" if token == self._identity.bot_token else "invalid_auth"
+                "not_allowed_token_type" if self._by_token(token) is not None else "invalid_auth"
             )
             return Reply(200, {"ok": False, "error": error})
         return Reply(200, {"ok": True, "url": configured[1].url})

@@ -40,9 +40,11 @@ def block_actions(
     message_ts: str | None = None,
     view_id: str | None = None,
     api_app_id: str = "A0SANDBOX",
+    team: str | None = None,
 ) -> Payload:
-    """A click in a message (channel + message_ts) or in a modal / Home tab (view_id)."""
-    workspace = slack.workspace
+    """A click in a message (channel + message_ts) or in a modal / Home tab (view_id), in
+    workspace `team` (default: the stand-in's first)."""
+    workspace = slack.workspace_of(team)
     team = workspace.identity.team_id
     payload: Payload = {
         "type": "block_actions",
@@ -58,7 +60,8 @@ def block_actions(
         payload["container"] = {"type": "view", "view_id": view_id}
         payload["view"] = copy.deepcopy(view)
         return payload
-    message = next((m for m in slack.messages(channel or "") if m["ts"] == message_ts), None)
+    messages = slack.messages(channel or "", team=team)
+    message = next((m for m in messages if m["ts"] == message_ts), None)
     payload["container"] = {
         "type": "message",
         "message_ts": message_ts,
@@ -81,8 +84,9 @@ def view_submission(
     view: View,
     values: dict[str, Any],
     api_app_id: str = "A0SANDBOX",
+    team: str | None = None,
 ) -> Payload:
-    workspace = slack.workspace
+    workspace = slack.workspace_of(team)
     team = workspace.identity.team_id
     submitted = copy.deepcopy(view) | {"state": {"values": values}}
     return {

@@ -7,9 +7,11 @@ handlers run entirely inside it, so a request sees and leaves a consistent works
 
 from __future__ import annotations
 
+import contextlib
 import copy
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,10 +44,17 @@ def ts_key(ts: str) -> tuple[int, int]:
 
 
 class Workspace:
-    """Channels, users, messages and ephemerals of the single sandbox team."""
+    """Channels, users, messages and ephemerals of the single sandbox team.
+
+    Several bots may live in it (one Slack app per agent): the department's (`main`) and
+    others added with `add_bot`. A method handler runs `acting_as` the bot whose token called
+    it, so `identity` and every channel's `is_member` are that bot's while it runs."""
 
     def __init__(self, identity: Identity) -> None:
-        self.identity = identity
+        self.main = identity
+        self._acting: Identity | None = None
+        self.bots: dict[str, Identity] = {}  # the other bots, by token
+        self._bot_channels: dict[str, set[str]] = {}  # another bot's conversations
         self.lock = threading.RLock()
         self.channels: dict[str, dict[str, Any]] = {}
         self.users: dict[str, dict[str, Any]] = {}
@@ -58,6 +67,51 @@ class Workspace:
         # assistant-pane threads: (channel, thread_ts) → title, suggested prompts (slack_assistant)
         self.assistant: dict[tuple[str, str], dict[str, Any]] = {}
         self.add_user(identity.bot_user_id, identity.bot_name, is_bot=True)
+
+    @property
+    def identity(self) -> Identity:
+        """The bot a method handler runs for (the department's outside of one)."""
+        return self._acting or self.main
+
+    def add_bot(self, identity: Identity) -> None:
+        """Another bot user of this team, with its own token (an agent's own app)."""
+        with self.lock:
+            self.bots[identity.bot_token] = identity
+            self._bot_channels.setdefault(identity.bot_user_id, set())
+        self.add_user(identity.bot_user_id, identity.bot_name, is_bot=True)
+
+    def bot_for(self, token: str) -> Identity | None:
+        """The bot a token belongs to, if any."""
+        if token == self.main.bot_token:
+            return self.main
+        with self.lock:
+            return self.bots.get(token)
+
+    def add_bot_to(self, channel_id: str, bot_user_id: str) -> None:
+        """Put another bot in a conversation (an invitation)."""
+        with self.lock:
+            self._bot_channels[bot_user_id].add(channel_id)
+
+    @contextlib.contextmanager
+    def acting_as(self, bot: Identity) -> Iterator[None]:
+        """Run a handler as `bot`: its identity and its memberships, then put them back."""
+        if bot is self.main:
+            yield
+            return
+        with self.lock:
+            own = self._bot_channels[bot.bot_user_id]
+            department = {cid: channel["is_member"] for cid, channel in self.channels.items()}
+            for cid, channel in self.channels.items():
+                channel["is_member"] = cid in own
+            self._acting = bot
+            try:
+                yield
+            finally:
+                self._acting = None
+                own.clear()
+                own.update(cid for cid, channel in self.channels.items() if channel["is_member"])
+                for cid, channel in self.channels.items():
+                    channel["is_member"] = department.get(cid, False)
 
     def next_ts(self) -> str:
         """Return a fresh "%d.%06d" timestamp, strictly above every earlier one.
@@ -81,9 +135,11 @@ class Workspace:
         is_member: bool = True,
         members: list[str] | None = None,
         topic: str = "",
+        bot: str | None = None,
     ) -> None:
         """Create a conversation shaped like `conversations.info` returns it; `is_member` says
-        whether the bot is in it (a DM always has the bot), `members` who else is."""
+        whether the bot is in it (a DM always has the bot), `members` who else is. `bot`: a
+        DM with that other bot (`add_bot`), not with the department's."""
         channel: dict[str, Any] = {
             "id": channel_id,
             "created": int(time.time()),
@@ -93,7 +149,7 @@ class Workspace:
             "is_mpim": False,
             "is_private": is_private or is_im,
             "is_archived": False,
-            "is_member": is_member or is_im,
+            "is_member": (is_member or is_im) and bot is None,
             "context_team_id": self.identity.team_id,
         }
         if is_im:
@@ -106,6 +162,8 @@ class Workspace:
             self.channels[channel_id] = channel
             self.members[channel_id] = people
             self._messages.setdefault(channel_id, [])
+            if bot is not None:
+                self._bot_channels[bot].add(channel_id)
 
     def add_user(
         self,

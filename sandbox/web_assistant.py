@@ -84,12 +84,20 @@ def assistant_state(web: Workspace, user: str) -> Payload:
 
 
 def message_action_payload(
-    slack: SlackStandIn, user: str, channel_id: str, message_ts: str, callback_id: str
+    slack: SlackStandIn,
+    user: str,
+    channel_id: str,
+    message_ts: str,
+    callback_id: str,
+    *,
+    team_id: str | None = None,
 ) -> Payload | None:
-    """Slack's `message_action` payload for a shortcut chosen on a stored message."""
-    ws = slack.workspace
+    """Slack's `message_action` payload for a shortcut chosen on a stored message (in
+    workspace `team_id`; default: the stand-in's first)."""
+    ws = slack.workspace_of(team_id)
     team = ws.identity.team_id
-    message = next((m for m in slack.messages(channel_id) if m["ts"] == message_ts), None)
+    messages = slack.messages(channel_id, team=team_id)
+    message = next((m for m in messages if m["ts"] == message_ts), None)
     if message is None:
         return None
     return {

@@ -27,7 +27,7 @@ from waitress.server import create_server
 import app as app_module
 from handlers.ingress import wsgi_handler
 from jobs import runtime as runtime_module
-from jobs.queue import turn_queue
+from jobs.queue import WorkspaceJob, turn_queue
 from jobs.runtime import Runtime
 from models.db import make_engine, make_sessionmaker, upgrade
 from sandbox.claude_api import ScriptedClaude
@@ -242,7 +242,8 @@ def app_with(
 
 def work(rt: Runtime) -> None:
     """Run every queued job in this process (RQ's SimpleWorker, burst mode)."""
-    worker = SimpleWorker([turn_queue(rt.redis, rt.settings.queue_name)], connection=rt.redis)
+    queue = turn_queue(rt.redis, rt.settings.queue_name)
+    worker = SimpleWorker([queue], connection=rt.redis, job_class=WorkspaceJob)
     worker.work(burst=True, logging_level="WARNING")
 
 

@@ -132,8 +132,10 @@ def _checked(rt: Runtime, raw: dict[str, Any]) -> Plan:
 def _planned(rt: Runtime, slack: SlackStandIn, raw: dict[str, Any]) -> str:
     """A campaign as the later slice leaves it: analysed, planned, its card in a thread."""
     plan = _checked(rt, raw)
-    rt.slack.conversations_join(channel=CAMPAIGNS)
-    card = str(rt.slack.chat_postMessage(channel=CAMPAIGNS, text=f"Campaign: {BRIEF}")["ts"])
+    rt.slack_for(TEAM).conversations_join(channel=CAMPAIGNS)
+    card = str(
+        rt.slack_for(TEAM).chat_postMessage(channel=CAMPAIGNS, text=f"Campaign: {BRIEF}")["ts"]
+    )
     campaign = Campaign(
         team_id=TEAM,
         requested_by=HUMAN,

@@ -127,7 +127,7 @@ def test_a_channel_the_app_was_removed_from_is_joined_again_on_the_retry(
     assert channels.ensure_member(runtime, TEAM, CHANNEL_CONTENT)  # remembered as joined
     slack.add_channel(CHANNEL_CONTENT, "mkt-content", is_member=False)  # then removed
     with pytest.raises(SlackApiError), channels.posting_to(runtime, TEAM, CHANNEL_CONTENT):
-        runtime.slack.chat_postMessage(channel=CHANNEL_CONTENT, text="brief")
+        runtime.slack_for(TEAM).chat_postMessage(channel=CHANNEL_CONTENT, text="brief")
     assert channels.ensure_member(runtime, TEAM, CHANNEL_CONTENT)
     assert len(slack.calls_to("conversations.join")) == 2
-    runtime.slack.chat_postMessage(channel=CHANNEL_CONTENT, text="brief")
+    runtime.slack_for(TEAM).chat_postMessage(channel=CHANNEL_CONTENT, text="brief")

@@ -17,10 +17,12 @@ FLOORS: dict[str, int] = {
     "queue": 1,  # the one enqueue path
     "claude": 1,  # the Messages API, prices, usage and spend
     "slack": 1,  # escaping, Block Kit pieces, posting once, channels, people
+    "workspace": 1,  # a workspace's settings over the defaults
     "department": 2,  # delegation, escalation, decisions
     "approvals": 3,  # submitting for approval, cards, decision follow-ups
     "agent": 4,  # the turns (person, task, review), the tool loop and its tools
     "home": 4,  # App Home per viewer
+    "setup": 4,  # setting up a workspace: channels, topics, the welcome
     "campaigns": 4,
     "rituals": 4,
     "workspace_exit": 4,  # an uninstalled workspace: forgotten (campaigns paused), then purged

@@ -41,6 +41,8 @@ USED = {
     "assistant.threads.setSuggestedPrompts (the assistant pane)": "assistant:write",
     "assistant_thread_started": "assistant:write",
     "conversations.setTopic (a team channel's lead)": "channels:write.topic",
+    "conversations.create (the set-up: the department's channels)": "channels:manage",
+    "usergroups.list (the set-up's approvers form offers the groups)": "usergroups:read",
 }
 EVENTS = {
     "app_mention",

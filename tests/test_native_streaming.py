@@ -41,7 +41,7 @@ def _target(
 
 
 def _parent(rt: Runtime) -> str:
-    return str(rt.slack.chat_postMessage(channel=CHANNEL_GENERAL, text="brief")["ts"])
+    return str(rt.slack_for(TEAM).chat_postMessage(channel=CHANNEL_GENERAL, text="brief")["ts"])
 
 
 def _writer(rt: Runtime, thread_ts: str) -> ReplyWriter:

@@ -15,7 +15,7 @@ from rq import SimpleWorker
 from rq.cron import CronScheduler
 from rq.worker_pool import WorkerData
 
-from jobs.queue import RUN_RITUAL, enqueue, turn_queue
+from jobs.queue import RUN_RITUAL, WorkspaceJob, enqueue, turn_queue
 from jobs.rituals.sweep import runs_to_resume
 from jobs.runtime import Runtime
 from jobs.worker import Supervisor
@@ -76,7 +76,9 @@ def test_a_run_whose_worker_died_is_enqueued_again(runtime: Runtime) -> None:
     enqueue(queue, RUN_RITUAL, TEAM, run_id)
     assert runs_to_resume(runtime.sessions, runtime.redis, grace_s=0) == []  # queued
     # A worker takes the job (as RQ's dequeue does) and is registered while it runs it.
-    worker = SimpleWorker([queue], connection=runtime.redis, name="standup-worker")
+    worker = SimpleWorker(
+        [queue], connection=runtime.redis, name="standup-worker", job_class=WorkspaceJob
+    )
     worker.register_birth()  # type: ignore[no-untyped-call]
     job = queue.dequeue_any([queue], None, connection=runtime.redis)
     assert job is not None

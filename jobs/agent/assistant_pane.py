@@ -42,10 +42,11 @@ def greet_thread(team_id: str, record_id: str) -> str:
     cmo = rt.roster.front_door
     text = md(GREETING, cmo=cmo.display_name, n=len(rt.roster.agents))
     target = ReplyTarget(team_id, pane_key(channel_id, thread_ts), channel_id, thread_ts)
-    post_once(rt.slack, rt.sessions, target, Persona(cmo.display_name, cmo.icon_emoji), text)
+    slack = rt.slack_for(team_id)
+    post_once(slack, rt.sessions, target, Persona(cmo.display_name, cmo.icon_emoji), text)
     prompts = [{"title": e.label, "message": e.text} for e in load_examples().prompts]
     try:
-        rt.slack.assistant_threads_setSuggestedPrompts(
+        slack.assistant_threads_setSuggestedPrompts(
             channel_id=channel_id, thread_ts=thread_ts, title=PROMPTS_TITLE, prompts=prompts
         )
     except SlackApiError as error:  # the greeting stands; the person can still type

@@ -21,6 +21,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from models import leases
@@ -93,6 +94,10 @@ def _release(sessions: sessionmaker[Session], work: LeasedWork[C], held: C, name
     try:
         with sessions() as session:
             leases.release(session, work.table, held)
+    except SQLAlchemyError as error:  # the database is away: the lease runs out instead
+        logger.warning(
+            "Could not give back the lease of %s %s: %s", work.kind, name, type(error).__name__
+        )
     except Exception:
         logger.exception("Could not give back the lease of %s %s", work.kind, name)
 
@@ -107,6 +112,8 @@ def heartbeat(extend: Callable[[], bool], lease_s: float, name: str) -> Iterator
             try:
                 if not extend():
                     return  # the lease was lost: someone else holds the work now
+            except SQLAlchemyError as error:  # an outage: one line a beat, not a traceback
+                logger.warning("Lease heartbeat failed for %s: %s", name, type(error).__name__)
             except Exception:
                 logger.exception("Lease heartbeat failed for %s", name)
 

@@ -8,6 +8,7 @@ import logging
 from sqlalchemy import select, update
 
 from bots.roster import HUMAN
+from jobs import workspace
 from jobs.approvals.posts import expire_approvals
 from jobs.claude.usage import spent_usd
 from jobs.department.delegation import persona
@@ -61,7 +62,8 @@ def stop_request(
         session.commit()
     expire_approvals(rt, team_id, [t.id for t in work])
     done = [t.title for t in work if t.status == TaskStatus.DONE.value]
-    spent, budget = spent_usd(rt, team_id, turn_id), rt.settings.request_budget_usd
+    spent = spent_usd(rt, team_id, turn_id)
+    budget = workspace.workspace_settings(rt, team_id).request_budget_usd
     so_far = "; ".join(done) or "nothing finished yet"
     agent = rt.roster.get(agent_id)
     why = reason or f"it reached its budget of ${budget:.2f} (spent ${spent:.2f})"
@@ -70,7 +72,7 @@ def stop_request(
         "A person has been asked whether to go on."
     )  # raw text: task titles are the agents' words; escaped where it is shown
     writer = ReplyWriter(
-        rt.slack,
+        rt.slack_for(team_id),
         rt.sessions,
         ReplyTarget(team_id, f"b{turn_id[:31]}", *origin),
         persona(agent),

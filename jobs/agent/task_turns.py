@@ -34,6 +34,7 @@ from jobs.department.delegation import (
 from jobs.department.escalation import answer_frame
 from jobs.queue import ADVANCE_CAMPAIGN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
+from jobs.slack.own_voice import one_post_writer
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from jobs.slack.streams import reply_writer, show_working
 from models import approvals, campaign_budget, tasks, turns
@@ -108,7 +109,8 @@ class TaskRunner:
         assert task.channel_id is not None and task.thread_ts is not None
         key = _post_key(task, held)
         target = ReplyTarget(task.team_id, key, task.channel_id, task.thread_ts)
-        writer = reply_writer(self.rt, target, persona(agent), asked_by=self._asked_by(task))
+        asked_by = self._asked_by(task)
+        writer = reply_writer(self.rt, target, persona(agent), asked_by=asked_by, agent_id=agent.id)
         if held.turn > self.rt.settings.max_task_turns:
             writer.render(STOPPED_TEXT, final=True)
             limit = self.rt.settings.max_task_turns
@@ -196,9 +198,7 @@ class TaskRunner:
             target = ReplyTarget(
                 task.team_id, _post_key(task, held), task.channel_id, task.thread_ts
             )
-            writer = ReplyWriter(
-                self.rt.slack, self.rt.sessions, target, persona(agent), min_interval_s=0
-            )
+            writer = one_post_writer(self.rt, target, agent.id, persona(agent))
             try:
                 writer.render(GAVE_UP_TEXT, final=True)
             except Exception:

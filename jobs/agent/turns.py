@@ -16,6 +16,7 @@ from bots.roster import Agent
 from bots.routing import route, without_address
 from errors import BudgetSpent, GuardTripped, LlmGaveUp
 from jobs import runtime as runtime_module
+from jobs import workspace
 from jobs.agent.help import department_help, is_help
 from jobs.agent.lease import LeasedWork, claim, run_held
 from jobs.agent.loop import run_agent_loop
@@ -28,7 +29,7 @@ from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task
 from jobs.queue import RUN_TURN, try_enqueue, turn_queue
 from jobs.runtime import Runtime
-from jobs.slack import unreachable
+from jobs.slack import own_voice, unreachable
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 from jobs.slack.streams import reply_thread_ts, reply_writer, show_working
 from jobs.slack.text import from_slack
@@ -112,10 +113,11 @@ class TurnRunner:
             if not unreachable.is_unreachable(error):
                 raise
             logger.warning("Turn %s: its channel is unreachable (%s)", turn.id, error)
+            own_voice.forget(self.rt, turn.team_id, turn.channel_id)  # an agent's own app left
             with self.rt.sessions() as session:
                 turns.finish(session, claim, TurnStatus.FAILED, "channel_unreachable")
             notice = unreachable.notice(turn.channel_id)
-            unreachable.tell_requester(self.rt.slack, turn.user_id, notice)
+            unreachable.tell_requester(self.rt.slack_for(turn.team_id), turn.user_id, notice)
             return TurnStatus.FAILED.value
 
     def _writer(self, turn: Turn, agent: Agent) -> ReplyWriter:
@@ -124,7 +126,7 @@ class TurnRunner:
         thread_ts = reply_thread_ts(turn.channel_id, turn.thread_ts, turn.message_ts)
         target = ReplyTarget(turn.team_id, turn.id, turn.channel_id, thread_ts)
         persona = Persona(agent.display_name, agent.icon_emoji)
-        return reply_writer(self.rt, target, persona, asked_by=turn.user_id)
+        return reply_writer(self.rt, target, persona, asked_by=turn.user_id, agent_id=agent.id)
 
     def _give_up(self, turn: Turn, claim: turns.Claim) -> str:
         """Past MAX_TURN_ATTEMPTS runs: say so in the thread, spend nothing more. If even that
@@ -137,7 +139,7 @@ class TurnRunner:
             logger.exception("Turn %s: could not say it gave up in its thread", turn.id)
         with self.rt.sessions() as session:
             turns.finish(session, claim, TurnStatus.FAILED, "too_many_attempts")
-        unreachable.tell_requester(self.rt.slack, turn.user_id, GAVE_UP_TEXT)
+        unreachable.tell_requester(self.rt.slack_for(turn.team_id), turn.user_id, GAVE_UP_TEXT)
         return TurnStatus.FAILED.value
 
     def _answer(self, turn: Turn, claim: turns.Claim) -> str:
@@ -222,12 +224,17 @@ class TurnRunner:
         with self.rt.sessions() as session:
             conversation = threads.attach_turn(session, turn)
             channel_name = None if turn.is_dm else self._channel_name(session, turn)
+            if channel_name is not None:  # a renamed team channel still has its lead
+                found = workspace.workspace_settings(self.rt, turn.team_id)
+                channel_name = found.default_name(channel_name)
             chosen = route(
                 self.rt.roster,
                 turn.text,
                 is_dm=turn.is_dm,
                 channel_name=channel_name,
                 thread_agent_id=conversation.agent_id,
+                # set by the listener when addressed as its own bot user (or by an earlier run)
+                addressed_agent_id=turn.agent_id,
             ).agent
             threads.set_thread_agent(session, conversation, chosen.id)
             turns.set_agent(session, turn, chosen.id)
@@ -237,7 +244,7 @@ class TurnRunner:
         cached = threads.cached_channel_name(session, turn.team_id, turn.channel_id)
         if cached is not None:
             return cached
-        info = self.rt.slack.conversations_info(channel=turn.channel_id)
+        info = self.rt.slack_for(turn.team_id).conversations_info(channel=turn.channel_id)
         channel = info.get("channel") or {}
         name = channel.get("name")
         if isinstance(name, str):  # privacy too: placing private work needs no second call
@@ -268,7 +275,7 @@ class TurnRunner:
         """Called into a thread that already had a discussion: read it once, best effort."""
         earlier: list[tuple[str, str, str]] = []
         try:
-            response = self.rt.slack_best_effort.conversations_replies(
+            response = self.rt.best_effort_for(turn.team_id).conversations_replies(
                 channel=turn.channel_id, ts=turn.thread_ts, limit=THREAD_CONTEXT_MESSAGES
             )
             for message in response.get("messages") or []:

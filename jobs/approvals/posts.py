@@ -17,6 +17,7 @@ from jobs.department.delegation import enqueue_task, persona
 from jobs.runtime import Runtime
 from jobs.slack.post_once import ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, md
+from jobs.workspace import approvals_for
 from models import approvals, tasks
 from models.approvals import DECISION_LABELS, Approval, ApprovalStatus
 from models.work import TaskStatus
@@ -37,7 +38,8 @@ def refresh_card(
         return
     label = rt.approvals.label(approval.action_type)
     state = cards.state_line(approval, rt.roster, superseded_by=superseded_by)
-    client = rt.slack if patient else rt.slack_best_effort
+    team = approval.team_id
+    client = rt.slack_for(team) if patient else rt.best_effort_for(team)
     try:
         client.chat_update(
             channel=approval.channel_id,
@@ -65,9 +67,9 @@ def to_person(rt: Runtime, approval: Approval) -> None:
     assert approval.channel_id is not None and approval.thread_ts is not None
     submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
     label = rt.approvals.label(approval.action_type)
-    deciders = Mrkdwn(approvers_text(rt.approvals, approval.action_type))
+    deciders = Mrkdwn(approvers_text(approvals_for(rt, approval.team_id), approval.action_type))
     ts = post_once(
-        rt.slack,
+        rt.slack_for(approval.team_id),
         rt.sessions,
         ReplyTarget(
             approval.team_id, f"p{approval.id[:31]}", approval.channel_id, approval.thread_ts
@@ -156,11 +158,11 @@ def remind(team_id: str, approval_id: str) -> str:
         title=approval.title,
         version=approval.version,
         since=cards.slack_time(approval.created_at),
-        approvers=Mrkdwn(approvers_text(rt.approvals, approval.action_type)),
+        approvers=Mrkdwn(approvers_text(approvals_for(rt, approval.team_id), approval.action_type)),
     )
     thread = approval.thread_ts or approval.card_ts
     post_once(
-        rt.slack,
+        rt.slack_for(team_id),
         rt.sessions,
         ReplyTarget(team_id, f"r{approval.id[:31]}", approval.channel_id, thread),
         who,

@@ -122,5 +122,9 @@ def _tell(rt: Runtime, campaign: Campaign, spend: str) -> None:
     )
     advisor = rt.roster.get(ADVISOR)
     post_once(
-        rt.slack, rt.sessions, target, Persona(advisor.display_name, advisor.icon_emoji), text
+        rt.slack_for(campaign.team_id),
+        rt.sessions,
+        target,
+        Persona(advisor.display_name, advisor.icon_emoji),
+        text,
     )

@@ -131,7 +131,7 @@ def post_card(rt: Runtime, approval: Approval) -> None:
     assert approval.channel_id is not None and approval.thread_ts is not None
     text, blocks = campaign_cards.render(rt, approval)
     ts = post_once(
-        rt.slack,
+        rt.slack_for(approval.team_id),
         rt.sessions,
         ReplyTarget(
             approval.team_id, f"p{approval.id[:31]}", approval.channel_id, approval.thread_ts
@@ -152,7 +152,7 @@ def refresh_card(rt: Runtime, approval: Approval) -> None:
         return
     text, blocks = campaign_cards.render(rt, approval)
     try:
-        rt.slack.chat_update(
+        rt.slack_for(approval.team_id).chat_update(
             channel=approval.channel_id, ts=approval.card_ts, text=text.text, blocks=blocks
         )
     except SlackApiError as error:

@@ -20,6 +20,7 @@ from jobs.campaigns.report import permalink
 from jobs.runtime import Runtime
 from jobs.slack.blocks import button, context, header
 from jobs.slack.text import Mrkdwn, link, md, mention, mrkdwn_text
+from jobs.workspace import approvals_for
 from models import campaign_spend, campaigns, tasks
 from models.approvals import Approval, ApprovalStatus
 from models.campaigns import Campaign, CampaignStep
@@ -78,7 +79,10 @@ def render(rt: Runtime, approval: Approval) -> tuple[Mrkdwn, list[dict[str, Any]
 
 def _byline(rt: Runtime, approval: Approval, campaign: Campaign, plan: Plan) -> Mrkdwn:
     card = (
-        link(permalink(rt, campaign.channel_id, campaign.thread_ts), "campaign card")
+        link(
+            permalink(rt, campaign.team_id, campaign.channel_id, campaign.thread_ts),
+            "campaign card",
+        )
         if campaign.channel_id and campaign.thread_ts
         else Mrkdwn("campaign card")
     )
@@ -90,7 +94,7 @@ def _byline(rt: Runtime, approval: Approval, campaign: Campaign, plan: Plan) -> 
         card=card,
         who=mention(campaign.requested_by),
         label=rt.approvals.label(approval.action_type),
-        approvers=Mrkdwn(approvers_text(rt.approvals, approval.action_type)),
+        approvers=Mrkdwn(approvers_text(approvals_for(rt, approval.team_id), approval.action_type)),
     )
 
 
@@ -107,7 +111,7 @@ def _gate_question(rt: Runtime, step: Step, row: CampaignStep, task: Task | None
             reason=reason,
         )
     thread = (
-        link(permalink(rt, task.channel_id, task.thread_ts), "the step's thread")
+        link(permalink(rt, task.team_id, task.channel_id, task.thread_ts), "the step's thread")
         if task is not None and task.channel_id and task.thread_ts
         else Mrkdwn("the step's thread")
     )

@@ -20,6 +20,7 @@ from typing import Any
 
 from bots.roster import Roster
 from jobs import runtime as runtime_module
+from jobs import workspace
 from jobs.campaigns.hand_off_card import HAND_OFF_RUNNING, hand_off_thread, handed, is_hand_off
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
@@ -90,7 +91,7 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
         shown = SHOWN_KEY.format(team_id=team_id, campaign_id=campaign_id)
         if rt.redis.get(shown) in (digest, digest.encode()):
             return campaign.thread_ts  # as it is: no edit (passes show it again and again)
-        rt.slack.chat_update(
+        rt.slack_for(team_id).chat_update(
             channel=campaign.channel_id, ts=campaign.thread_ts, text=text.text, blocks=blocks
         )
         rt.redis.set(shown, digest, ex=SHOWN_TTL_S)
@@ -100,7 +101,7 @@ def show(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
     advisor = rt.roster.get(ADVISOR)
     with channels.posting_to(rt, team_id, channel):
         ts = post_once(
-            rt.slack,
+            rt.slack_for(team_id),
             rt.sessions,
             target,
             Persona(advisor.display_name, advisor.icon_emoji),
@@ -136,7 +137,7 @@ def card_channel(rt: Runtime, campaign: Campaign) -> str:
     origin = campaign.channel_id or ""
     if origin and placement.is_private(rt, campaign.team_id, origin):
         return origin
-    name = rt.settings.campaign_channel
+    name = workspace.workspace_settings(rt, campaign.team_id).campaign_channel
     channel = channels.team_channel_id(rt, campaign.team_id, name)
     if channel is not None and channels.ensure_member(rt, campaign.team_id, channel):
         return channel

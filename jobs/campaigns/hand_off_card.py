@@ -33,7 +33,11 @@ def hand_off_thread(rt: Runtime, campaign: Campaign) -> Mrkdwn | None:
     if where[0] is None or where[1] is None:
         return None
     try:
-        url = str(rt.slack.chat_getPermalink(channel=where[0], message_ts=where[1])["permalink"])
+        url = str(
+            rt.slack_for(campaign.team_id).chat_getPermalink(channel=where[0], message_ts=where[1])[
+                "permalink"
+            ]
+        )
     except SlackApiError:
         url = f"slack://channel?id={where[0]}&message={where[1]}"
     return link(url, "the thread")

@@ -30,6 +30,7 @@ from jobs.runtime import Runtime
 from jobs.slack import edit_budget
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, join, md
+from jobs.workspace import approvals_for
 from models import campaign_spend, campaign_steps, campaigns, posts
 from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
 
@@ -99,7 +100,7 @@ def show(
         return "not-running"
     if not snapshot.rows:
         return "never-ran"  # cancelled before approval: the card says it all
-    text = render(snapshot, rt.roster, rt.approvals)
+    text = render(snapshot, rt.roster, approvals_for(rt, team_id))
     digest = hashlib.sha256(text.text.encode()).hexdigest()
     keys = {"team_id": team_id, "campaign_id": campaign_id}
     if _as_str(rt.redis.get(SHOWN_KEY.format(**keys))) == digest:
@@ -121,7 +122,7 @@ def show(
     if not edit_budget.for_team(rt, team_id).take(final=final or not coalesce):
         _catch_up_later(rt, team_id, campaign_id)
         return "over-budget"
-    rt.slack.chat_update(channel=campaign.channel_id, ts=ts, text=text.text)
+    rt.slack_for(team_id).chat_update(channel=campaign.channel_id, ts=ts, text=text.text)
     rt.redis.set(SHOWN_KEY.format(**keys), digest, ex=SHOWN_TTL_S)
     return "edited"
 
@@ -133,7 +134,7 @@ def _post(rt: Runtime, campaign: Campaign, text: Mrkdwn) -> str:
     )
     advisor = rt.roster.get(ADVISOR)
     persona = Persona(advisor.display_name, advisor.icon_emoji)
-    return post_once(rt.slack, rt.sessions, target, persona, text)
+    return post_once(rt.slack_for(campaign.team_id), rt.sessions, target, persona, text)
 
 
 def _window_ms(rt: Runtime) -> int:

@@ -18,15 +18,15 @@ from slack_sdk.errors import SlackApiError
 
 from bots.plans import Plan, Step
 from bots.roster import Roster
+from jobs import workspace
 from jobs.campaigns.cards import ADVISOR
 from jobs.campaigns.progress import Snapshot, load
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, join, link, md, mention
-from models import campaign_steps
+from models import campaign_steps, tasks
 from models.campaigns import Campaign, CampaignStatus, CampaignStep, StepStatus
-from models.work import Task
 
 ENDED = (CampaignStatus.DONE.value, CampaignStatus.FAILED.value, CampaignStatus.CANCELLED.value)
 ENDINGS = {
@@ -57,13 +57,13 @@ def post_report(rt: Runtime, team_id: str, campaign_id: str) -> str | None:
         return None  # not ended, or cancelled before it ran (the card says so)
     campaign = snapshot.campaign
     assert campaign.channel_id is not None and campaign.thread_ts is not None  # it ran
-    links = _thread_links(rt, snapshot.rows)
+    links = _thread_links(rt, team_id, snapshot.rows)
     advisor = rt.roster.get(ADVISOR)
     vp = Persona(advisor.display_name, advisor.icon_emoji)
     _post_copy(rt, campaign, render(snapshot, rt.roster, links, for_cmo=True), vp)
     text = render(snapshot, rt.roster, links)
     target = ReplyTarget(team_id, report_key(campaign_id), campaign.channel_id, campaign.thread_ts)
-    return post_once(rt.slack, rt.sessions, target, vp, text)
+    return post_once(rt.slack_for(team_id), rt.sessions, target, vp, text)
 
 
 def _post_copy(rt: Runtime, campaign: Campaign, report: Mrkdwn, vp: Persona) -> None:
@@ -73,17 +73,22 @@ def _post_copy(rt: Runtime, campaign: Campaign, report: Mrkdwn, vp: Persona) -> 
     assert campaign.channel_id is not None and campaign.thread_ts is not None
     if placement.is_private(rt, campaign.team_id, campaign.channel_id):
         return
-    name = rt.roster.get(CMO).team_channel
+    name = workspace.channel_name(rt, campaign.team_id, rt.roster.get(CMO).team_channel)
     channel = channels.team_channel_id(rt, campaign.team_id, name)
     if channel is None or not channels.ensure_member(rt, campaign.team_id, channel):
         origin = (campaign.channel_id, campaign.thread_ts)
         channels.ask_to_invite(rt, campaign.team_id, name, campaign.requested_by, origin)
         return
-    thread = link(permalink(rt, campaign.channel_id, campaign.thread_ts), "the campaign's thread")
+    thread = link(
+        permalink(rt, campaign.team_id, campaign.channel_id, campaign.thread_ts),
+        "the campaign's thread",
+    )
     text = md("{report}\n\n_The full thread: {thread}._", report=report, thread=thread)
     target = ReplyTarget(campaign.team_id, copy_key(campaign.id), channel, None)
     with channels.posting_to(rt, campaign.team_id, channel):
-        post_once(rt.slack, rt.sessions, target, vp, text.cut(REPORT_MAX_CHARS))
+        post_once(
+            rt.slack_for(campaign.team_id), rt.sessions, target, vp, text.cut(REPORT_MAX_CHARS)
+        )
 
 
 def render(
@@ -158,24 +163,26 @@ def _section(
     return join("\n", lines)
 
 
-def _thread_links(rt: Runtime, rows: list[CampaignStep]) -> dict[str, Mrkdwn]:
+def _thread_links(rt: Runtime, team_id: str, rows: list[CampaignStep]) -> dict[str, Mrkdwn]:
     """A link to each started step's thread (its task's), by step row id."""
     with rt.sessions() as session:
         threads = {
             row.id: (task.channel_id, task.thread_ts)
             for row in rows
-            if row.task_id and (task := session.get(Task, row.task_id)) is not None
+            if row.task_id and (task := tasks.load_task(session, team_id, row.task_id)) is not None
         }
     links = {}
     for row_id, (channel, ts) in threads.items():
         if channel and ts:
-            links[row_id] = link(permalink(rt, channel, ts), "thread")
+            links[row_id] = link(permalink(rt, team_id, channel, ts), "thread")
     return links
 
 
-def permalink(rt: Runtime, channel: str, ts: str) -> str:
+def permalink(rt: Runtime, team_id: str, channel: str, ts: str) -> str:
     """A link to a message (a thread); a `slack://` one when Slack cannot make it."""
     try:
-        return str(rt.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        return str(
+            rt.slack_for(team_id).chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        )
     except SlackApiError:
         return f"slack://channel?id={channel}&message={ts}"

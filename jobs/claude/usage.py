@@ -3,13 +3,18 @@ to the task and the agent that made it; and what a request has spent against its
 
 from __future__ import annotations
 
+import logging
 from decimal import Decimal
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import SQLAlchemyError
 
+from jobs import workspace
 from jobs.claude.client import LlmAttempt
 from jobs.runtime import Runtime
 from models.records import LlmCall
+
+logger = logging.getLogger(__name__)
 
 
 def record_call(
@@ -22,25 +27,41 @@ def record_call(
     attempt: LlmAttempt,
 ) -> None:
     usage = attempt.usage
-    with rt.sessions() as session:
-        session.add(
-            LlmCall(
-                team_id=team_id,
-                turn_id=turn_id,
-                task_id=task_id,
-                agent_id=agent_id,
-                model=attempt.model,
-                status="error" if attempt.error else "ok",
-                error=attempt.error,
-                input_tokens=usage.input_tokens,
-                output_tokens=usage.output_tokens,
-                cache_read_tokens=usage.cache_read_tokens,
-                cache_write_tokens=usage.cache_write_tokens,
-                cost_usd=rt.prices.cost_usd(attempt.model, usage),
-                latency_ms=attempt.latency_ms,
-            )
+    call = LlmCall(
+        team_id=team_id,
+        turn_id=turn_id,
+        task_id=task_id,
+        agent_id=agent_id,
+        model=attempt.model,
+        status="error" if attempt.error else "ok",
+        error=attempt.error,
+        input_tokens=usage.input_tokens,
+        output_tokens=usage.output_tokens,
+        cache_read_tokens=usage.cache_read_tokens,
+        cache_write_tokens=usage.cache_write_tokens,
+        cost_usd=rt.prices.cost_usd(attempt.model, usage),
+        latency_ms=attempt.latency_ms,
+    )
+    try:
+        with rt.sessions() as session:
+            session.add(call)
+            session.commit()
+    except SQLAlchemyError:
+        # The database went away after the call was paid for: the job fails and runs again,
+        # and this call is kept in the log at least, attributed and priced.
+        logger.warning(
+            "LLM call not recorded (database unavailable): team %s turn %s task %s agent %s "
+            "model %s, %d in / %d out tokens, $%s",
+            team_id,
+            turn_id,
+            task_id,
+            agent_id,
+            attempt.model,
+            usage.input_tokens,
+            usage.output_tokens,
+            call.cost_usd,
         )
-        session.commit()
+        raise
 
 
 def spent_usd(rt: Runtime, team_id: str, turn_id: str) -> Decimal:
@@ -54,4 +75,5 @@ def spent_usd(rt: Runtime, team_id: str, turn_id: str) -> Decimal:
 
 
 def within_budget(rt: Runtime, team_id: str, turn_id: str) -> bool:
-    return spent_usd(rt, team_id, turn_id) < rt.settings.request_budget_usd
+    budget = workspace.workspace_settings(rt, team_id).request_budget_usd  # the workspace's
+    return spent_usd(rt, team_id, turn_id) < budget

@@ -20,6 +20,7 @@ from jobs.department.tool_handler import ToolHandler
 from jobs.slack.people import LookupFailed, may_decide
 from jobs.slack.post_once import ReplyTarget, ReplyWriter
 from jobs.slack.text import Mrkdwn, join, md
+from jobs.workspace import approvals_for
 from models import turns
 from models.base import new_id
 from models.work import Decision, Task
@@ -108,7 +109,11 @@ class DecisionRecorder(ToolHandler):
         label = self.rt.authority.rule(args.type).label
         target = ReplyTarget(task.team_id, f"d{decision.id[:31]}", *self.origin)
         writer = ReplyWriter(
-            self.rt.slack, self.rt.sessions, target, persona(self.caller), min_interval_s=0
+            self.rt.slack_for(task.team_id),
+            self.rt.sessions,
+            target,
+            persona(self.caller),
+            min_interval_s=0,
         )
         writer.render(decision_text(decision, label), final=True)
         return f"Recorded decision {decision.id} and listed it in the thread."
@@ -119,7 +124,8 @@ class DecisionRecorder(ToolHandler):
         if not user_id:
             return False
         try:
-            return may_decide(self.rt.people, team_id, self.rt.approvals, decision_type, user_id)
+            config = approvals_for(self.rt, team_id)
+            return may_decide(self.rt.people, team_id, config, decision_type, user_id)
         except LookupFailed as failed:
             logger.warning("Cannot check approver %s: %s", user_id, failed.message)
             return False

@@ -12,6 +12,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import date
 
+from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bots.roster import Agent
@@ -22,7 +23,8 @@ from jobs.department.tool_handler import ToolHandler
 from jobs.queue import RUN_TASK, try_enqueue, turn_queue
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
-from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
+from jobs.slack.own_voice import one_post_writer
+from jobs.slack.post_once import Persona, ReplyTarget
 from jobs.slack.text import link, md
 from models import posts, tasks
 from models.kinds import AssignmentDetails, ConsultDetails
@@ -42,7 +44,8 @@ def open_assignment_thread(
     private: `jobs/slack/placement.py`) and link both threads (idempotent)."""
     assignee = rt.roster.get(task.assigned_to)
     channel = placement.channel_for(rt, task, assignee.team_channel, origin)
-    origin_link = link(_permalink(rt, origin[0], origin[1]), "this thread")
+    slack = rt.slack_for(task.team_id)
+    origin_link = link(_permalink(slack, origin[0], origin[1]), "this thread")
     due = f" · due {task.due_date.isoformat()}" if task.due_date else ""
     brief = md(
         "*{title}* → {name} {icon}\n{brief}\n_Priority {priority}{due}. Requested in {link}._",
@@ -54,13 +57,8 @@ def open_assignment_thread(
         due=due,
         link=origin_link,
     )
-    post = ReplyWriter(
-        rt.slack,
-        rt.sessions,
-        ReplyTarget(task.team_id, _brief_key(task), channel, None),
-        persona(assigner),
-        min_interval_s=0,
-    )
+    brief_target = ReplyTarget(task.team_id, _brief_key(task), channel, None)
+    post = one_post_writer(rt, brief_target, assigner.id, persona(assigner))
     with channels.posting_to(rt, task.team_id, channel):
         post.render(brief, final=True)
     thread_ts = post.first_ts
@@ -76,15 +74,10 @@ def open_assignment_thread(
         title=task.title,
         name=assignee.display_name,
         icon=assignee.icon_emoji,
-        link=link(_permalink(rt, channel, thread_ts), "assignment thread"),
+        link=link(_permalink(slack, channel, thread_ts), "assignment thread"),
     )
-    back = ReplyWriter(
-        rt.slack,
-        rt.sessions,
-        ReplyTarget(task.team_id, _link_key(task), origin[0], origin[1]),
-        persona(assigner),
-        min_interval_s=0,
-    )
+    link_target = ReplyTarget(task.team_id, _link_key(task), origin[0], origin[1])
+    back = one_post_writer(rt, link_target, assigner.id, persona(assigner))
     back.render(note, final=True)
 
 
@@ -111,9 +104,9 @@ def enqueue_task(rt: Runtime, team_id: str, task_id: str) -> None:
     try_enqueue(turn_queue(rt.redis, rt.settings.queue_name), RUN_TASK, team_id, task_id)
 
 
-def _permalink(rt: Runtime, channel: str, ts: str) -> str:
+def _permalink(slack: WebClient, channel: str, ts: str) -> str:
     try:
-        return str(rt.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        return str(slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
     except SlackApiError:
         return f"slack://channel?id={channel}&message={ts}"
 

@@ -105,7 +105,7 @@ def answer_frame(task: Task, answered_by: str) -> framing.Frame:
 def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
     """Post (once) the card for a human-level escalation; returns its ts."""
     return post_once(
-        rt.slack,
+        rt.slack_for(task.team_id),
         rt.sessions,
         ReplyTarget(task.team_id, f"e{task.id[:31]}", channel, None),
         who,
@@ -120,7 +120,7 @@ def request_link(rt: Runtime, task: Task) -> str | None:
     with rt.sessions() as session:
         turn = turns.load_turn(session, task.team_id, task.origin_turn_id or "")
     where = (turn.channel_id, turn.thread_ts) if turn is not None else None
-    return permalink(rt.slack, where or escalation_of(task).requested_in)
+    return permalink(rt.slack_for(task.team_id), where or escalation_of(task).requested_in)
 
 
 @dataclass
@@ -253,7 +253,7 @@ def _card_in(status: TaskStatus, team_id: str, task_id: str) -> tuple[Runtime, T
 
 def _edit_card(rt: Runtime, task: Task) -> None:
     assert task.channel_id is not None and task.thread_ts is not None
-    rt.slack.chat_update(
+    rt.slack_for(task.team_id).chat_update(
         channel=task.channel_id,
         ts=task.thread_ts,
         text=card_text(task).text,

@@ -42,5 +42,5 @@ def nudge(rt: Runtime, team_id: str, task_id: str) -> str:
     )
     key = "n" + hashlib.sha256(f"{task.id}:{utcnow().date()}".encode()).hexdigest()[:31]
     target = ReplyTarget(team_id, key, task.channel_id, task.thread_ts)
-    post_once(rt.slack, rt.sessions, target, NUDGER, text)
+    post_once(rt.slack_for(team_id), rt.sessions, target, NUDGER, text)
     return "nudged"

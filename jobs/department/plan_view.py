@@ -88,6 +88,7 @@ class Plan:
             request.team_id, f"plan{request.id[:28]}", request.channel_id, request.thread_ts
         )
         self.persona = Persona(manager.display_name, manager.icon_emoji)
+        self.slack = rt.slack_for(request.team_id)
         self.done = all(child.status in FINISHED for child in children)
 
     def show(self) -> str:
@@ -107,7 +108,7 @@ class Plan:
             record, existed = claim_post(session, self.target)
             ts = record.ts
             if ts is None and existed:
-                ts = find_posted(self.rt.slack, self.target, 0, record.created_at)
+                ts = find_posted(self.slack, self.target, 0, record.created_at)
                 if ts is not None:
                     posts.save_ts(session, record, ts)
             if ts is None:
@@ -128,7 +129,7 @@ class Plan:
                 if unreachable.is_unreachable(error):
                     raise
                 logger.info("Plan of %s as blocks: %s", self.request.id, error.response["error"])
-        response = self.rt.slack.chat_postMessage(
+        response = self.slack.chat_postMessage(
             channel=self.target.channel_id,
             thread_ts=self.target.thread_ts,
             text=self.summary().text,
@@ -141,7 +142,7 @@ class Plan:
 
     def _start(self) -> str:
         in_dm = self.target.channel_id.startswith("D")
-        response = self.rt.slack.chat_startStream(
+        response = self.slack.chat_startStream(
             channel=self.target.channel_id,
             thread_ts=self.target.thread_ts or "",
             task_display_mode="plan",
@@ -157,7 +158,7 @@ class Plan:
         """Bring a live stream up to date: "streamed", "held" (rate limited: the next refresh
         carries it), or "not-streaming" (it expired, or the plan is a Block Kit message)."""
         try:
-            self.rt.slack_best_effort.chat_appendStream(
+            self.rt.best_effort_for(self.target.team_id).chat_appendStream(
                 channel=self.target.channel_id, ts=ts, chunks=self.task_chunks()
             )
             if self.done:
@@ -169,16 +170,14 @@ class Plan:
         return "streamed"
 
     def _stop(self, ts: str) -> None:
-        self.rt.slack.chat_stopStream(
-            channel=self.target.channel_id, ts=ts, metadata=self._metadata()
-        )
+        self.slack.chat_stopStream(channel=self.target.channel_id, ts=ts, metadata=self._metadata())
 
     # -- Block Kit, kept current by edits -----------------------------------------------------
 
     def _edit(self, ts: str) -> str:
         if not edit_budget.for_team(self.rt, self.target.team_id).take(final=self.done):
             return "held"  # the next refresh (a later state change) carries it
-        self.rt.slack.chat_update(
+        self.slack.chat_update(
             channel=self.target.channel_id,
             ts=ts,
             text=self.summary().text,

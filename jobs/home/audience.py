@@ -14,9 +14,11 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bots.approvers import ApprovalConfig
 from jobs.runtime import Runtime
 from jobs.slack import placement
 from jobs.slack.people import LookupFailed, may_decide
+from jobs.workspace import approvals_for
 from models.records import Turn
 from models.work import Task
 
@@ -47,12 +49,16 @@ class Viewer:
     is_guest: bool
     _in_channel: dict[str, bool] = field(default_factory=dict)
     _decides: dict[str, bool] = field(default_factory=dict)
+    _approvals: ApprovalConfig = field(init=False)
+
+    def __post_init__(self) -> None:
+        self._approvals = approvals_for(self.rt, self.team_id)  # this workspace's people
 
     @classmethod
     def of(cls, rt: Runtime, team_id: str, user_id: str) -> Viewer:
         """A guest (single- or multi-channel) is known from users.info; unknown = guest."""
         try:
-            user = rt.slack.users_info(user=user_id).get("user") or {}
+            user = rt.slack_for(team_id).users_info(user=user_id).get("user") or {}
             guest = bool(user.get("is_restricted") or user.get("is_ultra_restricted"))
         except SlackApiError as error:
             logger.warning("Cannot look up %s: %s", user_id, error.response.get("error"))
@@ -78,7 +84,7 @@ class Viewer:
         if action_type not in self._decides:
             try:
                 allowed = may_decide(
-                    self.rt.people, self.team_id, self.rt.approvals, action_type, self.user_id
+                    self.rt.people, self.team_id, self._approvals, action_type, self.user_id
                 )
             except LookupFailed:
                 allowed = False
@@ -89,7 +95,7 @@ class Viewer:
         cursor: str | None = None
         try:
             for _ in range(MEMBERS_PAGES):
-                page = self.rt.slack.conversations_members(
+                page = self.rt.slack_for(self.team_id).conversations_members(
                     channel=channel_id, limit=1000, cursor=cursor
                 )
                 if self.user_id in (page.get("members") or []):

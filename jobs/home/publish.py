@@ -17,6 +17,7 @@ from jobs.approvals import cards
 from jobs.home.audience import Viewer, origins
 from jobs.home.welcome import is_newcomer, welcome_blocks
 from jobs.runtime import Runtime
+from jobs.setup.home import setup_blocks
 from jobs.slack.blocks import context, header
 from jobs.slack.text import link, md, mrkdwn_text
 from models.approvals import Approval, ApprovalStatus
@@ -34,7 +35,7 @@ def publish_home(team_id: str, user_id: str) -> str:
     from jobs import runtime as runtime_module
 
     rt = runtime_module.current()
-    rt.slack.views_publish(user_id=user_id, view=home_view(rt, team_id, user_id))
+    rt.slack_for(team_id).views_publish(user_id=user_id, view=home_view(rt, team_id, user_id))
     return "published"
 
 
@@ -74,6 +75,7 @@ def home_view(rt: Runtime, team_id: str, user_id: str) -> dict[str, Any]:
         else []
     )
     blocks: list[dict[str, Any]] = [
+        *setup_blocks(rt, team_id, user_id),  # admins only
         *welcome,
         *([{"type": "divider"}] if welcome else []),
         header("Waiting for a decision"),
@@ -140,7 +142,7 @@ def _permalink(rt: Runtime, approval: Approval) -> str | None:
     if approval.channel_id is None or approval.card_ts is None:
         return None
     try:
-        response = rt.slack_best_effort.chat_getPermalink(
+        response = rt.best_effort_for(approval.team_id).chat_getPermalink(
             channel=approval.channel_id, message_ts=approval.card_ts
         )
     except SlackApiError as error:

@@ -48,7 +48,7 @@ def send_welcome(team_id: str, user_id: str) -> str:
     target = ReplyTarget(team_id, welcome_key(user_id), channel_id, None)
     blocks = welcome_blocks(rt.roster, load_examples(), user_id)
     ts = post_once(
-        rt.slack,
+        rt.slack_for(team_id),
         rt.sessions,
         target,
         Persona(cmo.display_name, cmo.icon_emoji),

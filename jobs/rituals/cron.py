@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from rq.cron import CronScheduler
 
 from jobs import runtime as runtime_module
+from jobs.outages import backoff, when_database_answers
 from jobs.rituals.tick import tick_rituals
 from jobs.workspace_exit import purge_expired_workspaces
 
@@ -34,7 +35,6 @@ TICK_TIMEOUT_S = 55  # a tick is a few queries per workspace; it must end before
 TICK_QUEUED_TTL_S = 120  # a tick nobody picked up in 2 minutes is dropped: a later one covers it
 TICK_RESULT_TTL_S = 600
 TICK_FAILURE_TTL_S = 7 * 24 * 3600
-REDIS_RETRY_CAP_S = 10.0
 
 
 def tick_options() -> dict[str, object]:
@@ -64,13 +64,13 @@ def cron_scheduler(connection: Redis, queue_name: str) -> CronScheduler:
 
 def run_cron_process() -> None:
     """A forked child of the worker command: the scheduler until SIGINT/SIGTERM, waiting
-    for Redis while it is away (the scheduler's own loop stops on a Redis error)."""
+    for the database or Redis while it is away (the scheduler's own loop stops on a Redis
+    error)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     runtime_module.forget_inherited()
-    rt = runtime_module.current()
-    delay = 0.2
-    while True:
+    rt = when_database_answers(runtime_module.current, "Ritual scheduler")
+    for delay in backoff():
         try:
             cron_scheduler(rt.redis, rt.settings.queue_name).start()  # type: ignore[no-untyped-call]
             return
@@ -81,7 +81,6 @@ def run_cron_process() -> None:
                 delay,
             )
             time.sleep(delay)
-            delay = min(REDIS_RETRY_CAP_S, delay * 2)
 
 
 class CronProcess:

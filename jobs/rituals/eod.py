@@ -100,7 +100,7 @@ def _task_line(rt: Runtime, task: Task) -> Mrkdwn:
         "• {who}: {title} · {thread}",
         who=_agent(rt.roster, task.assigned_to),
         title=task.title,
-        thread=thread_link(rt, task.channel_id, task.thread_ts, "thread"),
+        thread=thread_link(rt, task.team_id, task.channel_id, task.thread_ts, "thread"),
     )
 
 

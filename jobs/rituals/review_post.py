@@ -41,15 +41,21 @@ def post(
     channel, thread = where
     target = ReplyTarget(run.team_id, post_key(run, review, message), channel, thread)
     with channels.posting_to(rt, run.team_id, channel):
-        return post_once(rt.slack, rt.sessions, target, persona(voice), text, blocks)
+        return post_once(
+            rt.slack_for(run.team_id), rt.sessions, target, persona(voice), text, blocks
+        )
 
 
-def thread_link(rt: Runtime, channel: str | None, ts: str | None, label: str) -> Mrkdwn:
+def thread_link(
+    rt: Runtime, team_id: str, channel: str | None, ts: str | None, label: str
+) -> Mrkdwn:
     """A link to a task's thread (its label alone where it has none)."""
     if not channel or not ts:
         return link("", label)
     try:
-        url = str(rt.slack.chat_getPermalink(channel=channel, message_ts=ts)["permalink"])
+        url = str(
+            rt.slack_for(team_id).chat_getPermalink(channel=channel, message_ts=ts)["permalink"]
+        )
     except SlackApiError:
         url = f"slack://channel?id={channel}&message={ts}"
     return link(url, label)

@@ -62,11 +62,12 @@ def _post_standup(rt: Runtime, run: RitualRun, channel: str) -> str:
         since = standup_rows.period_start(session, run, now)
         rows = standup_rows.load(session, run.team_id, since)
     facts = agent_facts(rows, rt.roster, since, now)
-    link_to = functools.cache(functools.partial(permalink, rt.slack))
+    slack = rt.slack_for(run.team_id)
+    link_to = functools.cache(functools.partial(permalink, slack))
     host = persona(rt.roster.get(HOST))
     text, blocks = opener(run.local_date, facts, rt.roster)
     opened = ReplyTarget(run.team_id, post_key(run.id, "opener"), channel, None)
-    thread = post_once(rt.slack, rt.sessions, opened, host, text, blocks)
+    thread = post_once(slack, rt.sessions, opened, host, text, blocks)
     with rt.sessions() as session:
         rituals.set_thread(session, run.team_id, run.id, channel, thread)
         conversation = threads.open_conversation(session, run.team_id, channel, thread, HOST)
@@ -77,12 +78,12 @@ def _post_standup(rt: Runtime, run: RitualRun, channel: str) -> str:
             text, blocks = agent_reply(entry, updates.get(agent.id), rt.roster, link_to)
             key = post_key(run.id, agent.id)
             target = ReplyTarget(run.team_id, key, channel, thread)
-            ts = post_once(rt.slack, rt.sessions, target, persona(agent), text, blocks)
+            ts = post_once(slack, rt.sessions, target, persona(agent), text, blocks)
             _remember(rt, conversation, ts, key, entry, text.text)
     resolved = resolved_blockers(rows, since, now)
     text, blocks = closing(run.local_date, facts, resolved, rt.roster, link_to)
     closed = ReplyTarget(run.team_id, post_key(run.id, "closing"), channel, thread)
-    post_once(rt.slack, rt.sessions, closed, host, text, blocks)
+    post_once(slack, rt.sessions, closed, host, text, blocks)
     return f"held: {sum(1 for entry in facts if entry.has_news)} updates"
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from bots.ritual_config import WEEKDAYS, RitualConfig, parse_clock
 from jobs.rituals.calendar import Calendar, Schedule
 from jobs.runtime import Runtime
+from jobs.workspace import channel_name as department_channel
 from models import ritual_settings
 from models.ritual_settings import RitualOverride
 from models.rituals import Ritual
@@ -67,4 +68,5 @@ def ritual_channel(rt: Runtime, team_id: str, ritual: Ritual) -> str:
     """The channel name (no #) a ritual posts in for this workspace: the seam the ritual
     handlers use (`/standup standup channel …` may have changed the data file's default)."""
     with rt.sessions() as session:
-        return of_runtime(rt, session, team_id).schedules[ritual].channel
+        chosen = of_runtime(rt, session, team_id).schedules[ritual].channel
+    return department_channel(rt, team_id, chosen)  # the workspace may have renamed it

@@ -35,7 +35,8 @@ INVITE_TEXT = (
 )
 
 
-def _member_key(team_id: str, channel_id: str) -> str:
+def member_key(team_id: str, channel_id: str) -> str:
+    """The Redis key that says the app is in the channel (set for a day after a join)."""
     return f"slack:member:{team_id}:{channel_id}"
 
 
@@ -49,7 +50,7 @@ def team_channel_id(rt: Runtime, team_id: str, name: str) -> str | None:
     cursor: str | None = None
     try:
         while True:
-            page = rt.slack.conversations_list(
+            page = rt.slack_for(team_id).conversations_list(
                 types="public_channel,private_channel",
                 exclude_archived=True,
                 limit=200,
@@ -79,21 +80,21 @@ def team_channel_id(rt: Runtime, team_id: str, name: str) -> str | None:
 def ensure_member(rt: Runtime, team_id: str, channel_id: str) -> bool:
     """Join a channel before posting to it, once (remembered in Redis); False if the app
     cannot join (a private channel it was not invited to, an archived or deleted one)."""
-    key = _member_key(team_id, channel_id)
+    key = member_key(team_id, channel_id)
     try:
         if rt.redis.exists(key):
             return True
     except RedisError:
         logger.info("Redis unavailable; joining %s again (harmless)", channel_id)
     try:
-        joined = rt.slack.conversations_join(channel=channel_id)
+        joined = rt.slack_for(team_id).conversations_join(channel=channel_id)
     except SlackApiError as error:
         logger.warning("Cannot join %s: %s", channel_id, error.response.get("error"))
         return False
     with contextlib.suppress(RedisError):
         rt.redis.set(key, "1", ex=MEMBERSHIP_TTL_S)
     if joined.get("warning") != "already_in_channel":
-        name_the_lead(rt, channel_id)  # first time in: a channel's topic names its lead
+        name_the_lead(rt, team_id, channel_id)  # first time in: a channel's topic names its lead
     return True
 
 
@@ -106,7 +107,7 @@ def posting_to(rt: Runtime, team_id: str, channel_id: str) -> Iterator[None]:
     except SlackApiError as error:
         if error.response.get("error") == "not_in_channel":
             with contextlib.suppress(RedisError):
-                rt.redis.delete(_member_key(team_id, channel_id))
+                rt.redis.delete(member_key(team_id, channel_id))
         raise
 
 
@@ -125,7 +126,7 @@ def ask_to_invite(
         return
     text = md(INVITE_TEXT, name=name)
     try:
-        rt.slack.chat_postEphemeral(
+        rt.slack_for(team_id).chat_postEphemeral(
             channel=where[0], thread_ts=where[1] or None, user=requester, text=text.text
         )
     except SlackApiError as error:

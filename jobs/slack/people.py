@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,23 +46,29 @@ class LookupFailed(Exception):
 
 @dataclass(frozen=True)
 class People:
-    """Slack's answers about people, cached per team. `client` must not wait out 429s (a
-    click has 3 s); `cache_s` 0 turns the cache off."""
+    """Slack's answers about people, cached per team and asked with that team's own token:
+    `client_for(team_id)` gives its client, which must not wait out 429s (a click has 3 s).
+    `cache_s` 0 turns the cache off."""
 
-    client: WebClient
+    client_for: Callable[[str], WebClient]
     redis: Redis
     cache_s: int
 
     def is_admin(self, team_id: str, user_id: str) -> bool:
         def ask() -> bool:
-            user: dict[str, Any] = self.client.users_info(user=user_id).get("user") or {}
+            user: dict[str, Any] = (
+                self.client_for(team_id).users_info(user=user_id).get("user") or {}
+            )
             return any(bool(user.get(key)) for key in ADMIN_FLAGS)
 
         return bool(self._cached(f"slack:people:{team_id}:admin:{user_id}", ask))
 
     def group_members(self, team_id: str, group_id: str) -> list[str]:
         def ask() -> list[str]:
-            members = self.client.usergroups_users_list(usergroup=group_id).get("users") or []
+            members = (
+                self.client_for(team_id).usergroups_users_list(usergroup=group_id).get("users")
+                or []
+            )
             return [str(member) for member in members]
 
         return list(self._cached(f"slack:people:{team_id}:group:{group_id}", ask))

@@ -14,6 +14,7 @@ import logging
 
 from slack_sdk.errors import SlackApiError
 
+from jobs import workspace
 from jobs.runtime import Runtime
 from jobs.slack import channels
 from models import threads, turns
@@ -36,7 +37,7 @@ def is_private(rt: Runtime, team_id: str, channel_id: str) -> bool:
     if cached is not None:
         return cached
     try:
-        channel = rt.slack.conversations_info(channel=channel_id).get("channel") or {}
+        channel = rt.slack_for(team_id).conversations_info(channel=channel_id).get("channel") or {}
     except SlackApiError as error:
         logger.warning("Cannot tell if %s is private: %s", channel_id, error.response.get("error"))
         return True
@@ -59,9 +60,11 @@ def origin_turn(rt: Runtime, task: Task) -> Turn | None:
 def channel_for(rt: Runtime, task: Task, channel_name: str, origin: tuple[str, str]) -> str:
     """The channel for a task's new thread or card: the origin conversation if it is private;
     else #channel_name, joined first; else (it cannot be joined) the origin, and the
-    requester is asked once to invite the app."""
+    requester is asked once to invite the app. `channel_name` is the department's default
+    name (the roster's, settings'): the workspace may call the channel otherwise."""
     if is_private(rt, task.team_id, origin[0]):
         return origin[0]
+    channel_name = workspace.channel_name(rt, task.team_id, channel_name)
     channel = channels.team_channel_id(rt, task.team_id, channel_name)
     if channel is not None and channels.ensure_member(rt, task.team_id, channel):
         return channel

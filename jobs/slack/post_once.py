@@ -41,10 +41,23 @@ RECOVERY_SLACK_S = 120.0  # a lost post follows its record; this margin covers c
 
 @dataclass(frozen=True)
 class Persona:
-    """How an agent appears in Slack (needs the chat:write.customize scope)."""
+    """How an agent appears in Slack (needs the chat:write.customize scope). `as_itself`: the
+    agent posts with its own Slack app (jobs/slack/own_voice.py), whose bot user already has
+    the agent's name and icon, so no override is sent."""
 
     username: str
     icon_emoji: str
+    as_itself: bool = False
+
+    @property
+    def username_override(self) -> str | None:
+        """A post's `username` argument (None: not sent; slack_sdk drops None arguments)."""
+        return None if self.as_itself else self.username
+
+    @property
+    def icon_override(self) -> str | None:
+        """A post's `icon_emoji` argument (None: not sent)."""
+        return None if self.as_itself else self.icon_emoji
 
 
 @dataclass(frozen=True)
@@ -125,6 +138,11 @@ class ReplyWriter:
     @property
     def persona(self) -> Persona:
         return self._persona
+
+    @property
+    def interim_client(self) -> WebClient:
+        """The best-effort client of this reply's voice (interim edits, the thread status)."""
+        return self._interim_client
 
     def render(self, text: Text, *, final: bool = False) -> bool:
         """Show `text` (raw text is escaped here, `Mrkdwn` goes as it is) as the reply;
@@ -208,8 +226,8 @@ class ReplyWriter:
             channel=self._target.channel_id,
             thread_ts=self._target.thread_ts,
             text=text,
-            username=self._persona.username,
-            icon_emoji=self._persona.icon_emoji,
+            username=self._persona.username_override,
+            icon_emoji=self._persona.icon_override,
             metadata={
                 "event_type": METADATA_EVENT,
                 "event_payload": {"turn_id": self._target.turn_id, "part": index},
@@ -308,8 +326,8 @@ def post_once(
         response = client.chat_postMessage(
             channel=target.channel_id,
             text=as_mrkdwn(text).text,
-            username=persona.username,
-            icon_emoji=persona.icon_emoji,
+            username=persona.username_override,
+            icon_emoji=persona.icon_override,
             metadata={
                 "event_type": METADATA_EVENT,
                 "event_payload": {"turn_id": target.turn_id, "part": 0},

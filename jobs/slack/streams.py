@@ -42,6 +42,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from jobs.runtime import Runtime
 from jobs.slack import edit_budget, unreachable
 from jobs.slack.edit_budget import EditBudget
+from jobs.slack.own_voice import voice_of
 from jobs.slack.post_once import (
     METADATA_EVENT,
     PART_MAX_CHARS,
@@ -76,18 +77,25 @@ def reply_thread_ts(channel_id: str, thread_ts: str, message_ts: str) -> str | N
 
 
 def reply_writer(
-    rt: Runtime, target: ReplyTarget, persona: Persona, *, asked_by: str | None
+    rt: Runtime,
+    target: ReplyTarget,
+    persona: Persona,
+    *,
+    asked_by: str | None,
+    agent_id: str | None = None,
 ) -> ReplyWriter:
-    """The writer the rule above chooses: native streaming or edit-based streaming."""
+    """The writer the rule above chooses: native streaming or edit-based streaming; posted
+    as `agent_id`'s own Slack app where it has one and is in the conversation (own_voice)."""
+    voice = voice_of(rt, target.team_id, agent_id, persona, target.channel_id)
     common: dict[str, Any] = {
         "min_interval_s": rt.settings.stream_update_interval_s,
-        "interim_client": rt.slack_best_effort,
+        "interim_client": voice.interim,
         "budget": edit_budget.for_team(rt, target.team_id),
     }
     if rt.settings.slack_native_streaming and target.thread_ts is not None and asked_by:
         recipient = Recipient(asked_by, target.team_id)
-        return StreamWriter(rt.slack, rt.sessions, target, persona, recipient, **common)
-    return ReplyWriter(rt.slack, rt.sessions, target, persona, **common)
+        return StreamWriter(voice.client, rt.sessions, target, voice.persona, recipient, **common)
+    return ReplyWriter(voice.client, rt.sessions, target, voice.persona, **common)
 
 
 def show_working(rt: Runtime, writer: ReplyWriter, placeholder: Text) -> None:
@@ -95,7 +103,7 @@ def show_working(rt: Runtime, writer: ReplyWriter, placeholder: Text) -> None:
     where that cannot apply (no thread, Slack refuses), the stream itself, or the placeholder."""
     target = writer.target
     if target.thread_ts is not None and set_status(
-        rt.slack_best_effort, target.channel_id, target.thread_ts, writer.persona
+        writer.interim_client, target.channel_id, target.thread_ts, writer.persona
     ):
         return
     if isinstance(writer, StreamWriter) and writer.start():
@@ -111,8 +119,8 @@ def set_status(client: WebClient, channel_id: str, thread_ts: str, persona: Pers
             channel_id=channel_id,
             thread_ts=thread_ts,
             status=STATUS_TEXT,
-            username=persona.username,
-            icon_emoji=persona.icon_emoji,
+            username=persona.username_override,
+            icon_emoji=persona.icon_override,
             loading_messages=[f"{persona.username} {STATUS_TEXT}"],
         )
     except (SlackClientError, OSError) as error:
@@ -245,8 +253,8 @@ class StreamWriter(ReplyWriter):
         response = self._client.chat_startStream(
             channel=self._target.channel_id,
             thread_ts=self._target.thread_ts,
-            username=self._persona.username,
-            icon_emoji=self._persona.icon_emoji,
+            username=self._persona.username_override,
+            icon_emoji=self._persona.icon_override,
             recipient_user_id=None if in_dm else self._recipient.user_id,
             recipient_team_id=None if in_dm else self._recipient.team_id,
         )

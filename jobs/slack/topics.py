@@ -17,16 +17,17 @@ from jobs.runtime import Runtime
 logger = logging.getLogger(__name__)
 
 
-def name_the_lead(rt: Runtime, channel_id: str) -> bool:
+def name_the_lead(rt: Runtime, team_id: str, channel_id: str) -> bool:
     """Set the channel's topic to its lead if it has none; True when it was set."""
+    slack = rt.best_effort_for(team_id)
     try:
-        channel = rt.slack_best_effort.conversations_info(channel=channel_id)["channel"]
+        channel = slack.conversations_info(channel=channel_id)["channel"]
         if (channel.get("topic") or {}).get("value"):
             return False  # a person's topic stays
         topic = channel_topic(rt.roster, str(channel.get("name") or ""))
         if topic is None:
             return False
-        rt.slack_best_effort.conversations_setTopic(channel=channel_id, topic=topic)
+        slack.conversations_setTopic(channel=channel_id, topic=topic)
     except SlackApiError as error:
         logger.info("Topic of %s left as is: %s", channel_id, error.response.get("error"))
         return False

@@ -5,7 +5,6 @@ from __future__ import annotations
 from pathlib import Path
 
 from redis import Redis
-from slack_sdk import WebClient
 
 from bots.approvers import ESCALATION, ApprovalConfig, load_approvals
 from jobs.runtime import Runtime
@@ -28,9 +27,7 @@ def _config(tmp_path: Path) -> ApprovalConfig:
 
 
 def _people(runtime: Runtime, redis_conn: Redis, cache_s: int = 60) -> People:
-    return People(
-        WebClient(token=runtime.slack.token, base_url=runtime.slack.base_url), redis_conn, cache_s
-    )
+    return People(runtime.slack_for, redis_conn, cache_s)
 
 
 def test_a_second_click_does_not_ask_slack_again(

@@ -30,11 +30,11 @@ PERSONA = Persona("Copywriter", ":writing_hand:")
 
 def _writer(rt: Runtime, thread_ts: str, turn_id: str = "turn1") -> ReplyWriter:
     target = ReplyTarget(TEAM, turn_id, CHANNEL_GENERAL, thread_ts)
-    return ReplyWriter(rt.slack, rt.sessions, target, PERSONA, min_interval_s=0)
+    return ReplyWriter(rt.slack_for(TEAM), rt.sessions, target, PERSONA, min_interval_s=0)
 
 
 def _parent(slack: SlackStandIn, rt: Runtime) -> str:
-    return str(rt.slack.chat_postMessage(channel=CHANNEL_GENERAL, text="brief")["ts"])
+    return str(rt.slack_for(TEAM).chat_postMessage(channel=CHANNEL_GENERAL, text="brief")["ts"])
 
 
 def test_split_keeps_every_word() -> None:
@@ -70,7 +70,7 @@ def test_rerun_adopts_a_message_posted_but_never_recorded(
             channel_id=CHANNEL_GENERAL,
             thread_ts=thread,
         )
-    orphan = runtime.slack.chat_postMessage(
+    orphan = runtime.slack_for(TEAM).chat_postMessage(
         channel=CHANNEL_GENERAL,
         thread_ts=thread,
         text="half an ans",
@@ -92,7 +92,12 @@ def test_interim_renders_are_throttled(runtime: Runtime, slack: SlackStandIn) ->
     clock = [100.0]
     target = ReplyTarget(TEAM, "turn5", CHANNEL_GENERAL, thread)
     writer = ReplyWriter(
-        runtime.slack, runtime.sessions, target, PERSONA, min_interval_s=1.0, clock=lambda: clock[0]
+        runtime.slack_for(TEAM),
+        runtime.sessions,
+        target,
+        PERSONA,
+        min_interval_s=1.0,
+        clock=lambda: clock[0],
     )
     assert writer.render("a") is True
     assert writer.render("ab") is False  # within a second: skipped
@@ -124,12 +129,12 @@ def test_a_rate_limited_interim_edit_is_skipped_not_waited_out(
     thread = _parent(slack, runtime)
     target = ReplyTarget(TEAM, "turn8", CHANNEL_GENERAL, thread)
     writer = ReplyWriter(
-        runtime.slack,
+        runtime.slack_for(TEAM),
         runtime.sessions,
         target,
         PERSONA,
         min_interval_s=0,
-        interim_client=runtime.slack_best_effort,
+        interim_client=runtime.best_effort_for(TEAM),
     )
     writer.render("Draft", final=True)
     slack.fail_next("chat.update", status=429, retry_after_s=30)
@@ -152,7 +157,7 @@ def _orphan(rt: Runtime, key: str, thread_ts: str | None, text: str) -> str:
             channel_id=CHANNEL_GENERAL,
             thread_ts=thread_ts or "",
         )
-    posted = rt.slack.chat_postMessage(
+    posted = rt.slack_for(TEAM).chat_postMessage(
         channel=CHANNEL_GENERAL,
         text=text,
         metadata={"event_type": METADATA_EVENT, "event_payload": {"turn_id": key, "part": 0}},
@@ -164,13 +169,13 @@ def _orphan(rt: Runtime, key: str, thread_ts: str | None, text: str) -> str:
 def test_a_top_level_post_is_recovered_too(runtime: Runtime, slack: SlackStandIn) -> None:
     """An assignment brief (a new thread) posted by a worker that then died: adopted."""
     for n in range(120):  # newer traffic in the channel: the search pages back through it
-        runtime.slack.chat_postMessage(channel=CHANNEL_GENERAL, text=f"chatter {n}")
+        runtime.slack_for(TEAM).chat_postMessage(channel=CHANNEL_GENERAL, text=f"chatter {n}")
     orphan = _orphan(runtime, "abrief1", None, "*Draft the post* → Copywriter")
     for n in range(120):
-        runtime.slack.chat_postMessage(channel=CHANNEL_GENERAL, text=f"more chatter {n}")
+        runtime.slack_for(TEAM).chat_postMessage(channel=CHANNEL_GENERAL, text=f"more chatter {n}")
     before = len(slack.calls_to("chat.postMessage"))
     writer = ReplyWriter(
-        runtime.slack,
+        runtime.slack_for(TEAM),
         runtime.sessions,
         ReplyTarget(TEAM, "abrief1", CHANNEL_GENERAL, None),
         PERSONA,
@@ -189,11 +194,17 @@ def test_a_card_is_posted_once_even_if_its_worker_died(
     orphan = _orphan(runtime, "pcard1", thread, "Approval needed")
     before = len(slack.calls_to("chat.postMessage"))
     blocks = [{"type": "section", "text": {"type": "mrkdwn", "text": "Approve?"}}]
-    assert post_once(runtime.slack, runtime.sessions, target, PERSONA, "Approval", blocks) == orphan
-    assert post_once(runtime.slack, runtime.sessions, target, PERSONA, "Approval", blocks) == orphan
+    assert (
+        post_once(runtime.slack_for(TEAM), runtime.sessions, target, PERSONA, "Approval", blocks)
+        == orphan
+    )
+    assert (
+        post_once(runtime.slack_for(TEAM), runtime.sessions, target, PERSONA, "Approval", blocks)
+        == orphan
+    )
     assert len(slack.calls_to("chat.postMessage")) == before
     fresh = ReplyTarget(TEAM, "pcard2", CHANNEL_GENERAL, thread)
-    ts = post_once(runtime.slack, runtime.sessions, fresh, PERSONA, "Approval", blocks)
+    ts = post_once(runtime.slack_for(TEAM), runtime.sessions, fresh, PERSONA, "Approval", blocks)
     [card] = [m for m in slack.messages(CHANNEL_GENERAL, thread) if m["ts"] == ts]
     assert card["blocks"] == blocks and card["thread_ts"] == thread
     assert card["metadata"]["event_payload"] == {"turn_id": "pcard2", "part": 0}
@@ -221,7 +232,9 @@ def test_recovery_reads_pages_of_15(runtime: Runtime, slack: SlackStandIn) -> No
     """History and replies give some apps 15 messages a call: ask for no more."""
     thread = _parent(slack, runtime)
     for n in range(40):
-        runtime.slack.chat_postMessage(channel=CHANNEL_GENERAL, thread_ts=thread, text=f"r{n}")
+        runtime.slack_for(TEAM).chat_postMessage(
+            channel=CHANNEL_GENERAL, thread_ts=thread, text=f"r{n}"
+        )
     orphan = _orphan(runtime, "turn15", thread, "half an answer")
     _writer(runtime, thread, "turn15").render("The whole answer.", final=True)
     reads = slack.calls_to("conversations.replies")
@@ -234,7 +247,7 @@ def test_a_rate_limited_recovery_read_fails_at_once_for_a_later_retry(
     runtime: Runtime, slack: SlackStandIn, thread: bool
 ) -> None:
     """A 429 on the read that prevents a double post is not waited out (Retry-After 60 s,
-    although `rt.slack` waits out 429s elsewhere), and nothing is posted meanwhile."""
+    although `rt.slack_for` waits out 429s elsewhere), and nothing is posted meanwhile."""
     parent = _parent(slack, runtime) if thread else None
     _orphan(runtime, "turn16", parent, "half an answer")
     method = "conversations.replies" if thread else "conversations.history"
@@ -243,7 +256,7 @@ def test_a_rate_limited_recovery_read_fails_at_once_for_a_later_retry(
     started = time.monotonic()
     with pytest.raises(SlackReadRateLimited) as limited:
         post_once(
-            runtime.slack,
+            runtime.slack_for(TEAM),
             runtime.sessions,
             ReplyTarget(TEAM, "turn16", CHANNEL_GENERAL, parent),
             PERSONA,
@@ -266,7 +279,7 @@ def test_interim_edits_over_the_workspace_budget_are_skipped_the_final_one_goes(
         pass
     target = ReplyTarget(TEAM, "turn17", CHANNEL_GENERAL, thread)
     writer = ReplyWriter(
-        runtime.slack, runtime.sessions, target, PERSONA, min_interval_s=0, budget=budget
+        runtime.slack_for(TEAM), runtime.sessions, target, PERSONA, min_interval_s=0, budget=budget
     )
     writer.render("_On it…_", final=True)  # the placeholder is a post, not an edit
     before = len(slack.calls_to("chat.update"))

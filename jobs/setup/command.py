@@ -1,0 +1,78 @@
+"""`python app.py setup`: set up a workspace from the command line (issue 20).
+
+For the workspace of SLACK_BOT_TOKEN (asked with auth.test), or `--team T…` for an installed
+one. `--channel mkt-campaigns=campaigns` (repeatable) gives a department channel this
+workspace's own name before the set-up creates or joins it. Prints the set-up's report; safe
+to run twice.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+
+from slack_sdk.errors import SlackApiError
+
+from errors import StartupError
+from jobs import runtime as runtime_module
+from jobs.runtime import Runtime
+from jobs.setup.run import department_channels, set_up
+from models import workspace_settings as stored
+from settings import Settings
+
+CLI_USER = "cli"  # who changed the settings, when no Slack user did
+CHANNEL_NAME = r"^[a-z0-9][a-z0-9_\-]{0,79}$"  # Slack's rule for a channel's name
+
+
+def parse(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python app.py setup", description=__doc__)
+    parser.add_argument("--team", help="the workspace (T…); default: SLACK_BOT_TOKEN's")
+    parser.add_argument(
+        "--channel",
+        action="append",
+        default=[],
+        metavar="DEFAULT=NAME",
+        help="this workspace's name for a department channel (e.g. mkt-campaigns=campaigns)",
+    )
+    return parser.parse_args(argv)
+
+
+def run_setup_command(settings: Settings, argv: list[str]) -> int:
+    """Set up the workspace and print what was done; 2 with one line on a bad argument."""
+    args = parse(argv)
+    if settings.slack_bot_token is None:
+        print("The set-up talks to Slack: set SLACK_BOT_TOKEN (see .env.example).")
+        return 2
+    try:
+        rt = runtime_module.build_runtime(settings)
+        runtime_module.install(rt)
+        team_id = args.team or _token_team(rt)
+        renames = [_rename(rt, value) for value in args.channel]
+    except (StartupError, ValueError) as error:
+        print(str(error))
+        return 2
+    with rt.sessions() as session:
+        for default, name in renames:
+            stored.rename_channel(session, team_id, CLI_USER, default, name)
+    for line in set_up(rt, team_id, CLI_USER):
+        print(line)
+    return 0
+
+
+def _token_team(rt: Runtime) -> str:
+    try:
+        # Which workspace SLACK_BOT_TOKEN belongs to: the env token serves any team id asked.
+        return str(rt.slack_clients.patient("").auth_test()["team_id"])
+    except SlackApiError as error:
+        raise ValueError(f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')})") from None
+
+
+def _rename(rt: Runtime, value: str) -> tuple[str, str]:
+    default, _, name = value.partition("=")
+    known = department_channels(rt)
+    if default not in known:
+        raise ValueError(f"--channel {value}: {default!r} is not one of {', '.join(known)}")
+    name = name.strip().removeprefix("#")
+    if not re.fullmatch(CHANNEL_NAME, name):
+        raise ValueError(f"--channel {value}: {name!r} is not a Slack channel name")
+    return default, name

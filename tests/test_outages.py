@@ -1,0 +1,137 @@
+"""Start-up while the database is away: the worker command waits for it (jobs/outages.py), a
+check and the web process say so in one line. The outage under load is
+tests/test_postgres_outage.py."""
+
+from __future__ import annotations
+
+import dataclasses
+import socket
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import pytest
+from sqlalchemy.exc import OperationalError
+
+from errors import DatabaseUnreachable
+from jobs import outages
+from jobs.claude.client import LlmAttempt
+from jobs.claude.pricing import Usage
+from jobs.claude.usage import record_call
+from jobs.runtime import Runtime
+from models.db import POSTGRES_CONNECT_TIMEOUT_S, assert_migrated, make_engine
+from tests.conftest import BOT_TOKEN, REDIS_TEST_URL, TEAM, db_sessions, free_port
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def _nowhere() -> str:
+    """A PostgreSQL URL with a password, on a port where no server listens."""
+    return f"postgresql+psycopg://app:s3cret-pw@127.0.0.1:{free_port()}/marketing"
+
+
+def test_an_unreachable_database_is_named_without_its_credentials() -> None:
+    url = _nowhere()
+    with pytest.raises(DatabaseUnreachable) as raised:
+        assert_migrated(make_engine(url))
+    port = url.rsplit(":", 1)[1].split("/")[0]
+    assert str(raised.value) == (
+        f"Cannot reach the database at postgresql://127.0.0.1:{port}/marketing (OperationalError)"
+    )
+
+
+def test_waiting_for_the_database_retries_with_backoff_until_it_answers(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    slept: list[float] = []
+    monkeypatch.setattr("jobs.outages.time.sleep", slept.append)
+    answers = iter([False] * 8 + [True])
+
+    def build() -> str:
+        if not next(answers):
+            raise DatabaseUnreachable("Cannot reach the database at postgresql://db:5432/x")
+        return "runtime"
+
+    assert outages.when_database_answers(build, "Worker command") == "runtime"
+    assert slept == [0.2, 0.4, 0.8, 1.6, 3.2, 6.4, 10.0, 10.0]
+    assert caplog.text.count("Worker command waiting for the database") == 8
+
+
+@pytest.mark.parametrize(
+    "command", [["app.py", "--check"], ["-m", "jobs.worker", "--check"]], ids=["app", "worker"]
+)
+def test_a_check_with_the_database_away_says_so_in_one_line(
+    tmp_path: Path, command: list[str]
+) -> None:
+    """Deploy scripts' checks fail at once (only a started worker command waits)."""
+    url = _nowhere()
+    env = {
+        "PATH": "/usr/bin:/bin",
+        "HOME": "/tmp",
+        "PYTHONPATH": str(REPO),
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": "s",
+        "SLACK_API_URL": "http://127.0.0.1:9/api/",  # never reached: the database comes first
+        "ANTHROPIC_API_KEY": "test-key",
+        "DATABASE_URL": url,
+        "REDIS_URL": REDIS_TEST_URL,
+    }
+    if command[0] == "app.py":
+        command = [str(REPO / "app.py"), *command[1:]]
+    result = subprocess.run(
+        [sys.executable, *command],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 2, result.stderr
+    assert "Cannot reach the database at postgresql://127.0.0.1:" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert "s3cret-pw" not in result.stderr + result.stdout
+
+
+def test_a_model_call_the_database_cannot_record_stays_in_the_log_priced(
+    runtime: Runtime, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Paid for, then the database went away: the job fails (and runs again), and the call is
+    not lost to the accounts: the log line carries its attribution and price."""
+    away = dataclasses.replace(runtime, sessions=db_sessions(_nowhere()))
+    model = runtime.settings.model_for("sonnet")
+    attempt = LlmAttempt(
+        model=model, usage=Usage(input_tokens=1200, output_tokens=300), latency_ms=900
+    )
+    with pytest.raises(OperationalError):
+        record_call(
+            away, team_id=TEAM, turn_id="turn-1", task_id=None, agent_id="cmo", attempt=attempt
+        )
+    cost = runtime.prices.cost_usd(model, attempt.usage)
+    assert f"team {TEAM} turn turn-1 task None agent cmo model {model}" in caplog.text
+    assert f"1200 in / 300 out tokens, ${cost}" in caplog.text
+
+
+def test_a_database_that_never_answers_is_reported_unreachable_not_waited_for() -> None:
+    """A server that takes the connection and says nothing (hung, or half gone in a
+    failover): the connect gives up after POSTGRES_CONNECT_TIMEOUT_S instead of the minutes
+    TCP would wait, so the web process answers Slack (and /healthz) instead of hanging."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # the kernel completes the handshake; nobody ever answers
+        port = silent.getsockname()[1]
+        engine = make_engine(f"postgresql+psycopg://app@127.0.0.1:{port}/marketing")
+        raised: list[BaseException] = []
+
+        def connect() -> None:
+            try:
+                assert_migrated(engine)
+            except BaseException as error:
+                raised.append(error)
+
+        attempt = threading.Thread(target=connect, daemon=True)
+        attempt.start()
+        attempt.join(timeout=POSTGRES_CONNECT_TIMEOUT_S * 12)  # bounds a hang, not a speed
+        assert not attempt.is_alive(), "the connect is still waiting"
+    assert [type(error) for error in raised] == [DatabaseUnreachable]

@@ -1,0 +1,108 @@
+"""Buttons across workspaces: a card's button value (a record id of workspace A) clicked in
+workspace B is refused there with a clear ephemeral, changes nothing in A, and every Slack
+call it causes carries B's token. Driven by every action the app registers: a new button
+without a row in CLICKS fails `test_every_button_is_covered`."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from handlers.approvals import GONE
+from handlers.standup_buttons import ANSWERED
+from models.approvals import Approval
+from sandbox import slack_interactions as interactions
+from sandbox.claude_api import ScriptedClaude
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import CHANNEL_CONTENT, HUMAN, wait_until, work
+from tests.isolation_records import make_records
+from tests.two_workspaces import (
+    APPROVER,
+    TEAM_A,
+    TEAM_B,
+    Pair,
+    registered_listeners,
+    tokens_of,
+    two_workspaces,
+)
+
+NO_ESCALATION = "This escalation no longer exists. Nothing changed."
+NO_CAMPAIGN = "This campaign is gone: nothing changed."
+# action_id → (which of A's records its value names, what B's clicker is told, {id} that
+# value; None: the button is a link, acked and nothing more)
+CLICKS: dict[str, tuple[str, str | None]] = {
+    "approval-approve": ("approval", GONE),
+    "approval-request-changes": ("approval", GONE),
+    "approval-reject": ("approval", GONE),
+    "approval-view-draft": ("approval", GONE),
+    "escalation-acknowledge": ("task", NO_ESCALATION),
+    "escalation-decide": ("task", NO_ESCALATION),
+    "escalation-send-back": ("task", NO_ESCALATION),
+    "campaign-approve-plan": ("campaign", NO_CAMPAIGN),
+    "campaign-cancel": ("campaign", NO_CAMPAIGN),
+    "campaign-edit-plan": ("campaign", "No campaign `{id}` in this workspace. Nothing changed."),
+    "standup-nudge": ("task", ANSWERED),
+    "standup-open-card": ("task", None),
+}
+
+
+@pytest.fixture()
+def pair(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
+) -> Iterator[Pair]:
+    with two_workspaces(slack, claude, database_url) as both:
+        yield both
+
+
+def test_every_button_is_covered() -> None:
+    actions = {key for kind, key in registered_listeners() if kind == "action"}
+    assert actions == set(CLICKS)
+
+
+def _click(pair: Pair, team: str, action_id: str, value: str) -> None:
+    ts = pair.slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="a card", team=team)
+    action = {"action_id": action_id, "block_id": "card", "type": "button", "value": value}
+    payload = interactions.block_actions(
+        pair.slack, user=APPROVER, action=action, channel=CHANNEL_CONTENT, message_ts=ts, team=team
+    )
+    assert pair.senders[team].send_interaction(payload).status == 200
+
+
+@pytest.mark.parametrize("action_id", sorted(CLICKS))
+def test_a_button_from_a_clicked_in_b_is_refused_and_changes_nothing(
+    pair: Pair, action_id: str
+) -> None:
+    a = make_records(pair.rt.sessions, TEAM_A)
+    before = a.state(pair.rt.sessions)
+    record, told = CLICKS[action_id]
+    mark = pair.mark()
+    _click(pair, TEAM_B, action_id, getattr(a, record))
+    if told is not None:
+        assert wait_until(lambda: pair.slack.ephemerals(CHANNEL_CONTENT, team=TEAM_B), 10)
+        [ephemeral] = pair.slack.ephemerals(CHANNEL_CONTENT, team=TEAM_B)
+        value = getattr(a, record)
+        assert (ephemeral["user"], ephemeral["text"]) == (APPROVER, told.format(id=value))
+    work(pair.rt)  # whatever the click enqueued has run
+    assert pair.slack.ephemerals(CHANNEL_CONTENT, team=TEAM_A) == []
+    assert a.state(pair.rt.sessions) == before
+    assert tokens_of(pair.calls_since(mark)) == {TEAM_B}
+
+
+def test_b_deciding_its_own_card_leaves_as_card_and_uses_bs_token(pair: Pair) -> None:
+    """The positive path: B's approval is decided and followed up, only with B's token; A's
+    card of the same shape, in the same channel and thread ids, is untouched."""
+    a = make_records(pair.rt.sessions, TEAM_A)
+    b = make_records(pair.rt.sessions, TEAM_B)
+    before = a.state(pair.rt.sessions)
+    mark = pair.mark()
+    _click(pair, TEAM_B, "approval-approve", b.approval)
+    work(pair.rt)
+    with pair.rt.sessions() as session:
+        decided = session.get(Approval, b.approval)
+        assert decided is not None and (decided.status, decided.decided_by) == (
+            "approved",
+            APPROVER,
+        )
+    assert a.state(pair.rt.sessions) == before
+    assert tokens_of(pair.calls_since(mark)) == {TEAM_B}

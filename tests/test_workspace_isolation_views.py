@@ -1,0 +1,147 @@
+"""Modal submissions across workspaces: a modal submitted in workspace B that carries one of
+A's record ids (in its private_metadata) is refused in B, under its inputs or in its answer,
+and changes nothing in A; a modal that makes work makes it in B; every Slack call carries B's
+token. A new modal without a row in SUBMISSIONS fails `test_every_modal_is_covered`."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from handlers.approvals import GONE
+from models.campaigns import Campaign
+from models.records import Turn
+from sandbox import slack_interactions as interactions
+from sandbox.claude_api import ScriptedClaude
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import CHANNEL_CONTENT, HUMAN, work
+from tests.isolation_records import THREAD, Records, make_records
+from tests.two_workspaces import (
+    APPROVER,
+    TEAM_A,
+    TEAM_B,
+    Pair,
+    registered_listeners,
+    tokens_of,
+    two_workspaces,
+)
+
+NO_ESCALATION = "This escalation no longer exists. Nothing changed."
+
+
+def _typed(value: str) -> dict[str, Any]:
+    return {"element": {"type": "plain_text_input", "value": value}}
+
+
+def _chosen(value: str) -> dict[str, Any]:
+    return {"element": {"type": "static_select", "selected_option": {"value": value}}}
+
+
+def _what(text: str) -> dict[str, Any]:
+    return {"what": {"what": {"type": "plain_text_input", "value": text}}}
+
+
+@dataclass(frozen=True)
+class Submission:
+    """A modal as B submits it: its metadata (from A's records) and inputs, and what B's
+    submitter must get back (in the HTTP answer)."""
+
+    metadata: Callable[[Records], str]
+    values: dict[str, Any]
+    answered: Callable[[Records, dict[str, Any]], bool]
+    makes: int = 0  # records it starts in B (a campaign, a turn)
+
+
+def _said(text: str) -> Callable[[Records, dict[str, Any]], bool]:
+    return lambda a, answer: text.format(id=a.campaign) in json.dumps(answer, ensure_ascii=False)
+
+
+SUBMISSIONS: dict[str, Submission] = {
+    "approval-decision": Submission(
+        lambda a: f"{a.approval}:reject",
+        {"feedback": {"text": {"type": "plain_text_input", "value": "No."}}},
+        lambda a, answer: answer == {"response_action": "errors", "errors": {"feedback": GONE}},
+    ),
+    "escalation-answer": Submission(
+        lambda a: json.dumps({"task_id": a.task, "mode": "decide"}),
+        {},
+        lambda a, answer: answer["errors"] == {"answer": NO_ESCALATION},
+    ),
+    "campaign-plan-edit": Submission(
+        lambda a: json.dumps({"campaign_id": a.campaign, "seen": "2026-01-01T00:00:00"}),
+        {},
+        _said("No campaign `{id}` in this workspace"),
+    ),
+    "campaign-outcome": Submission(
+        lambda a: json.dumps({"campaign_id": a.campaign, "channel_id": CHANNEL_CONTENT}),
+        {
+            "success": _chosen("yes"),
+            "hours": _typed("3"),
+            "satisfaction": _typed("0.9"),
+        },
+        _said("No campaign `{id}` in this workspace. `/campaign list` shows yours."),
+    ),
+    "campaign-brief": Submission(
+        lambda a: json.dumps({"channel_id": CHANNEL_CONTENT}),
+        {"brief": _typed("Launch our webinar series for finance teams by next month")},
+        _said("Analyzing… campaign"),
+        makes=1,
+    ),
+    "send-to-department-modal": Submission(
+        lambda a: json.dumps({"channel": CHANNEL_CONTENT, "ts": THREAD, "thread_ts": THREAD}),
+        {"agent": {"agent": {"selected_option": {"value": "copywriter"}}}, **_what("a tagline")},
+        lambda a, answer: answer == {},
+        makes=1,
+    ),
+}
+
+
+@pytest.fixture()
+def pair(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
+) -> Iterator[Pair]:
+    with two_workspaces(slack, claude, database_url) as both:
+        yield both
+
+
+def test_every_modal_is_covered() -> None:
+    modals = {key for kind, key in registered_listeners() if kind == "view"}
+    assert modals == set(SUBMISSIONS)
+
+
+def _submit(pair: Pair, callback_id: str, metadata: str, values: dict[str, Any]) -> Any:
+    view = {"id": "V0B", "type": "modal", "callback_id": callback_id}
+    view["private_metadata"] = metadata
+    payload = interactions.view_submission(
+        pair.slack, user=APPROVER, view=view, values=values, team=TEAM_B
+    )
+    answer = pair.senders[TEAM_B].send_interaction(payload)
+    assert answer.status == 200
+    return answer.json() if answer.body.strip() else {}
+
+
+@pytest.mark.parametrize("callback_id", sorted(SUBMISSIONS))
+def test_a_modal_submitted_in_b_with_as_ids_changes_nothing_in_a(
+    pair: Pair, callback_id: str
+) -> None:
+    pair.slack.add_message(CHANNEL_CONTENT, user=HUMAN, text="the source", team=TEAM_B)
+    a = make_records(pair.rt.sessions, TEAM_A)
+    before = a.state(pair.rt.sessions)
+    submission = SUBMISSIONS[callback_id]
+    mark = pair.mark()
+    answer = _submit(pair, callback_id, submission.metadata(a), submission.values)
+    assert submission.answered(a, answer), answer
+    with pair.rt.sessions() as session:  # what a modal started is B's
+        made = session.scalars(select(Campaign.team_id).where(Campaign.id != a.campaign)).all()
+        made += session.scalars(select(Turn.team_id).where(Turn.id != a.turn)).all()
+    assert made == [TEAM_B] * submission.makes
+    assert a.state(pair.rt.sessions) == before
+    assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}
+    work(pair.rt)
+    assert a.state(pair.rt.sessions) == before
+    assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}
