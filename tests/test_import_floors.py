@@ -15,6 +15,7 @@ JOBS = Path(__file__).resolve().parent.parent / "jobs"
 FLOORS: dict[str, int] = {
     "runtime": 1,  # what a job is handed: settings, sessions, Redis, Slack, Claude
     "queue": 1,  # the one enqueue path
+    "outages": 1,  # waiting out a database outage (imports nothing of jobs/)
     "claude": 1,  # the Messages API, prices, usage and spend
     "slack": 1,  # escaping, Block Kit pieces, posting once, channels, people
     "workspace": 1,  # a workspace's settings over the defaults

@@ -79,7 +79,7 @@ def test_a_button_from_a_clicked_in_b_is_refused_and_changes_nothing(
     mark = pair.mark()
     _click(pair, TEAM_B, action_id, getattr(a, record))
     if told is not None:
-        assert wait_until(lambda: pair.slack.ephemerals(CHANNEL_CONTENT, team=TEAM_B), 10)
+        assert wait_until(lambda: bool(pair.slack.ephemerals(CHANNEL_CONTENT, team=TEAM_B)), 10)
         [ephemeral] = pair.slack.ephemerals(CHANNEL_CONTENT, team=TEAM_B)
         value = getattr(a, record)
         assert (ephemeral["user"], ephemeral["text"]) == (APPROVER, told.format(id=value))
