@@ -30,7 +30,7 @@ from models import workspaces
 from models.base import utcnow
 from models.installations import slack_tables
 from models.records import Turn
-from sandbox.claude_api import ScriptedClaude
+from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
 from sandbox.slack_oauth import SlackOAuth
@@ -125,7 +125,10 @@ def raw_values(rt: Runtime) -> list[str]:
 
 
 def test_install_serve_uninstall_and_purge(
-    installed: Installed, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+    installed: Installed,
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     rt = installed.rt
     assert "Thank you" in click_install(installed.base)
@@ -142,8 +145,14 @@ def test_install_serve_uninstall_and_purge(
     assert command.status == 200
     assert slack.wait_for(lambda: bool(slack.calls_to("views.open")))
     assert [c.token for c in slack.calls_to("views.open")] == [token]
-    # … and so are the workers' calls for it.
-    assert rt.slack_for(TEAM).auth_test()["team_id"] == TEAM
+    # … and a mention is answered by a worker with it too.
+    claude.enqueue(TextReply("Hello from the department."))
+    asked = mention(installed.sender, slack, CHANNEL_GENERAL, "hello")
+    work(rt)
+    replies = slack.messages(CHANNEL_GENERAL, asked)[1:]
+    assert replies and "Hello from the department." in replies[-1]["text"]
+    posted = [c for c in slack.calls if c.method in ("chat.postMessage", "chat.update")]
+    assert posted and {c.token for c in posted} == {token}
 
     # The workspace uninstalls: Slack revokes, then tells us.
     mention(installed.sender, slack, CHANNEL_GENERAL, "queued before the uninstall")
@@ -170,7 +179,8 @@ def test_install_serve_uninstall_and_purge(
     # A job of that workspace that runs later ends quietly, without calling Slack.
     calls = len(slack.calls)
     caplog.set_level(logging.INFO)
-    later = queue.enqueue(slack_call, TEAM, "later")
+    later = queue.fetch_job(enqueue(queue, PUBLISH_HOME, TEAM, HUMAN))
+    assert later is not None
     work(rt)
     assert later.get_status() == "finished" and len(slack.calls) == calls
     assert later.return_value() == NOT_INSTALLED
@@ -179,7 +189,7 @@ def test_install_serve_uninstall_and_purge(
 
     # The data stays 30 days, then every row of the workspace goes.
     with rt.sessions() as session:
-        assert session.scalar(select(func.count()).select_from(Turn)) == 1
+        assert session.scalar(select(func.count()).select_from(Turn)) == 2
     with freeze_time(utcnow() + timedelta(days=29)):
         assert purge_expired(rt, utcnow()) == []
     with freeze_time(utcnow() + timedelta(days=30, minutes=1)):
@@ -221,8 +231,3 @@ def test_tokens_never_reach_the_logs(
     [token] = installed.oauth.issued
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert token not in logged and CLIENT_SECRET not in logged
-
-
-def slack_call(team_id: str, record_id: str) -> Any:
-    """A job that calls Slack for its workspace (as every job does through slack_for)."""
-    return runtime_module.current().slack_for(team_id).auth_test().data
