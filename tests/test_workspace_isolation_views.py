@@ -137,10 +137,8 @@ def test_a_modal_submitted_in_b_with_as_ids_changes_nothing_in_a(
     answer = _submit(pair, callback_id, submission.metadata(a), submission.values)
     assert submission.answered(a, answer), answer
     with pair.rt.sessions() as session:  # what a modal started is B's
-        made = list(
-            session.scalars(select(Campaign.team_id).where(Campaign.id != a.campaign)).all()
-        )
-        made += session.scalars(select(Turn.team_id).where(Turn.id != a.turn)).all()
+        made = [*session.scalars(select(Campaign.team_id).where(Campaign.id != a.campaign))]
+        made += session.scalars(select(Turn.team_id).where(Turn.id != a.turn))
     assert made == [TEAM_B] * submission.makes
     assert a.state(pair.rt.sessions) == before
     assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}

@@ -54,6 +54,7 @@ class Pair:
     rt: Runtime
     slack: SlackStandIn
     senders: dict[str, SlackRequestSender]
+    url: str  # the app's Slack endpoint
 
     def calls_since(self, mark: int) -> list[RecordedCall]:
         return self.slack.calls[mark:]
@@ -85,7 +86,7 @@ def two_workspaces(
     server, url = serve_app(app_module.create_app(settings, tokens))
     senders = {t: SlackRequestSender(url, SIGNING_SECRET, team_id=t) for t in tokens.tokens}
     try:
-        yield Pair(rt, slack, senders)
+        yield Pair(rt, slack, senders, url)
     finally:
         server.close()
 

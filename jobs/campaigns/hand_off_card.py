@@ -9,9 +9,8 @@ from slack_sdk.errors import SlackApiError
 from bots.roster import Roster
 from jobs.runtime import Runtime
 from jobs.slack.text import Mrkdwn, link, md
-from models import campaign_steps
+from models import campaign_steps, tasks
 from models.campaigns import Campaign
-from models.work import Task
 
 HAND_OFF_RUNNING = "handed over (no plan to approve): at work"
 
@@ -28,7 +27,8 @@ def hand_off_thread(rt: Runtime, campaign: Campaign) -> Mrkdwn | None:
         return None
     with rt.sessions() as session:
         rows = campaign_steps.steps_of(session, campaign.team_id, campaign.id)
-        task = session.get(Task, rows[0].task_id) if rows and rows[0].task_id else None
+        first = rows[0].task_id if rows else None
+        task = tasks.load_task(session, campaign.team_id, first) if first else None
         where = (task.channel_id, task.thread_ts) if task else (None, None)
     if where[0] is None or where[1] is None:
         return None

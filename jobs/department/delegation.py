@@ -64,7 +64,7 @@ def open_assignment_thread(
     thread_ts = post.first_ts
     assert thread_ts is not None
     with rt.sessions() as session:
-        row = session.get(Task, task.id)
+        row = tasks.load_task(session, task.team_id, task.id)
         assert row is not None
         row.channel_id, row.thread_ts = channel, thread_ts
         session.commit()

@@ -231,7 +231,7 @@ def show_to_person(rt: Runtime, task: Task, sender: Agent, origin: tuple[str, st
     with channels.posting_to(rt, task.team_id, channel):
         ts = post_card(rt, task, channel, persona(sender))
     with rt.sessions() as session:
-        row = session.get(Task, task.id)
+        row = tasks.load_task(session, task.team_id, task.id)
         assert row is not None
         row.channel_id, row.thread_ts = channel, ts
         row.status = TaskStatus.ESCALATED.value  # waits for a person, not for a worker

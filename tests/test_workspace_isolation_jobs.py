@@ -1,0 +1,118 @@
+"""Jobs across workspaces: every job in jobs/queue.py, run for workspace B with the id of one
+of A's records (the ids a stale or forged enqueue would carry), finds nothing, changes nothing
+in A, asks Claude nothing and calls Slack with no token but B's; run on B's own records, it
+calls Slack with B's token only. A new JobRef without a row in RECORD_OF fails
+`test_every_job_is_covered`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+
+import pytest
+from rq.registry import FailedJobRegistry
+
+from jobs.queue import JOB_REFS, JobRef, enqueue, thread_ref, turn_queue
+from models import approvals
+from models.approvals import ApprovalStatus
+from sandbox.claude_api import ScriptedClaude
+from sandbox.slack_api import SlackStandIn
+from tests.conftest import CHANNEL_CONTENT, CHANNEL_GENERAL, DM_CHANNEL, HUMAN, work
+from tests.isolation_records import THREAD, Records, make_records
+from tests.two_workspaces import TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
+
+# JobRef name → the record id it is enqueued with, taken from a workspace's records.
+RECORD_OF: dict[str, Callable[[Records], str]] = {
+    "run_turn": lambda r: r.turn,
+    "run_task": lambda r: r.task,
+    "after_decision": lambda r: r.approval,
+    "remind": lambda r: r.approval,
+    "after_acknowledgement": lambda r: r.task,
+    "after_human_answer": lambda r: r.task,
+    "publish_home": lambda r: HUMAN,
+    "send_welcome": lambda r: HUMAN,
+    "greet_thread": lambda r: thread_ref(DM_CHANNEL, THREAD),
+    "advance": lambda r: r.campaign,
+    "analyze": lambda r: r.campaign,
+    "refresh": lambda r: r.campaign,
+    "catch_up": lambda r: r.campaign,
+    "run_ritual": lambda r: r.ritual_run,
+    "nudge_escalation": lambda r: r.task,
+    "refresh_plan": lambda r: r.task,
+}
+# Jobs whose record id is not a record of ours: a person or a thread, the same ids in both
+# workspaces by design; B's job works for B's person or thread.
+SHARED_IDS = {"publish_home", "send_welcome", "greet_thread"}
+BY_NAME = {ref.name: ref for ref in JOB_REFS}
+# The jobs that call Slack on these minimal records (the others find no state to act on
+# here; their flows have tests of their own, in one workspace).
+CALLS_SLACK = {
+    "after_decision",
+    "analyze",
+    "greet_thread",
+    "publish_home",
+    "refresh",
+    "remind",
+    "run_ritual",
+    "run_turn",
+}
+
+
+@pytest.fixture()
+def pair(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
+) -> Iterator[Pair]:
+    with two_workspaces(slack, claude, database_url) as both:
+        yield both
+
+
+def test_every_job_is_covered() -> None:
+    assert set(BY_NAME) == set(RECORD_OF)
+    assert len(BY_NAME) == len(JOB_REFS)  # no two jobs share a name
+
+
+def _run(pair: Pair, ref: JobRef, team: str, record_id: str) -> str:
+    queue = turn_queue(pair.rt.redis, pair.rt.settings.queue_name)
+    job_id = enqueue(queue, ref, team, record_id)
+    work(pair.rt)
+    assert job_id not in FailedJobRegistry(queue=queue).get_job_ids()
+    return job_id
+
+
+def _a_channels_unchanged(pair: Pair) -> list[int]:
+    return [
+        len(pair.slack.messages(channel, team=TEAM_A))
+        for channel in (CHANNEL_CONTENT, CHANNEL_GENERAL, DM_CHANNEL)
+    ]
+
+
+@pytest.mark.parametrize("name", sorted(RECORD_OF))
+def test_a_job_for_b_with_as_record_id_touches_nothing_of_a(
+    pair: Pair, claude: ScriptedClaude, name: str
+) -> None:
+    a = make_records(pair.rt.sessions, TEAM_A)
+    before, posted = a.state(pair.rt.sessions), _a_channels_unchanged(pair)
+    mark = pair.mark()
+    _run(pair, BY_NAME[name], TEAM_B, RECORD_OF[name](a))
+    assert a.state(pair.rt.sessions) == before
+    assert _a_channels_unchanged(pair) == posted
+    assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}
+    if name not in SHARED_IDS:
+        assert pair.calls_since(mark) == [] and claude.requests == []
+
+
+@pytest.mark.parametrize("name", sorted(RECORD_OF))
+def test_a_job_on_bs_own_records_calls_slack_with_bs_token_only(pair: Pair, name: str) -> None:
+    a = make_records(pair.rt.sessions, TEAM_A)
+    b: Records = make_records(pair.rt.sessions, TEAM_B)
+    if name == "after_decision":  # a person decided B's card: the job edits it
+        with pair.rt.sessions() as session:
+            approvals.decide(session, TEAM_B, b.approval, ApprovalStatus.APPROVED, by=HUMAN)
+    before, posted = a.state(pair.rt.sessions), _a_channels_unchanged(pair)
+    mark = pair.mark()
+    queue = turn_queue(pair.rt.redis, pair.rt.settings.queue_name)
+    enqueue(queue, BY_NAME[name], TEAM_B, RECORD_OF[name](b))
+    work(pair.rt)  # it may fail on these sketchy records: what it called Slack with counts
+    assert bool(pair.calls_since(mark)) == (name in CALLS_SLACK)  # the check below bites
+    assert a.state(pair.rt.sessions) == before
+    assert _a_channels_unchanged(pair) == posted
+    assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}
