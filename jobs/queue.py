@@ -107,6 +107,8 @@ NUDGE_ESCALATION = JobRef(
 )
 # A request's plan (its subtasks as tasks) shown again after one of them started or ended.
 REFRESH_PLAN = JobRef("jobs.department.plan_view.refresh_plan", "plan-{record_id}", FOLLOW_UP)
+# A workspace uninstalled the app: its tokens deleted, its queued jobs dropped, campaigns paused.
+FORGET_WORKSPACE = JobRef("jobs.workspace_exit.forget_workspace", "forget-{team_id}", FOLLOW_UP)
 
 
 def thread_ref(channel_id: str, thread_ts: str) -> str:
@@ -138,6 +140,7 @@ JOB_REFS = (
     RUN_RITUAL,
     NUDGE_ESCALATION,
     REFRESH_PLAN,
+    FORGET_WORKSPACE,
 )
 
 

@@ -24,6 +24,7 @@ from jobs.queue import (
     AFTER_DECISION,
     ANALYZE_CAMPAIGN,
     CAMPAIGN_DECISION,
+    FORGET_WORKSPACE,
     REMIND_APPROVERS,
     RUN_RITUAL,
     RUN_TASK,
@@ -33,7 +34,7 @@ from jobs.queue import (
     turn_queue,
 )
 from jobs.rituals.sweep import runs_to_resume
-from models import approvals, campaign_budget, campaign_steps, campaigns, leases
+from models import approvals, campaign_budget, campaign_steps, campaigns, leases, workspaces
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -63,6 +64,8 @@ def sweep(
             if remind_after is not None
             else []
         )
+        gone = workspaces.uninstalled(session)
+        to_forget = workspaces.not_forgotten(session, utcnow() - timedelta(seconds=grace_s))
     queue = turn_queue(connection, queue_name)
     lost_jobs: list[tuple[JobRef, str, str]] = [(RUN_TURN, t, r) for t, r in lost]
     lost_jobs += [(RUN_TASK, t, r) for t, r in lost_work]
@@ -73,8 +76,11 @@ def sweep(
     lost_jobs += [
         (RUN_RITUAL, t, r) for t, r in runs_to_resume(sessions, connection, grace_s=grace_s)
     ]
+    # A workspace that uninstalled gets no work back, only the job that forgets it.
+    lost_jobs = [job for job in lost_jobs if job[1] not in gone]
+    lost_jobs += [(FORGET_WORKSPACE, t, t) for t in to_forget]
     requeued = []
-    unleased = [(ANALYZE_CAMPAIGN, t, c) for t, c in analyzing]
+    unleased = [(ANALYZE_CAMPAIGN, t, c) for t, c in analyzing if t not in gone]
     for ref, team_id, record_id in unleased:  # no lease: a running job is left to finish
         if not _in_redis(connection, ref.job_id(team_id, record_id)):
             requeued.append(enqueue(queue, ref, team_id, record_id))

@@ -14,6 +14,7 @@ from models import (  # noqa: F401
     welcomes,
     work,
     workspace_settings,
+    workspaces,
 )
 from models.base import Base
 
