@@ -19,7 +19,6 @@ FLOORS: dict[str, int] = {
     "claude": 1,  # the Messages API, prices, usage and spend
     "slack": 1,  # escaping, Block Kit pieces, posting once, channels, people
     "workspace": 1,  # a workspace's settings over the defaults
-    "outages": 1,  # waiting out a database or Redis outage (imports no jobs module)
     "department": 2,  # delegation, escalation, decisions
     "approvals": 3,  # submitting for approval, cards, decision follow-ups
     "agent": 4,  # the turns (person, task, review), the tool loop and its tools
