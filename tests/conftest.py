@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -119,25 +119,40 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    """Parametrize every test whose fixtures reach `database_kind` over the chosen databases
-    (`-m postgresql` also selects them), unless the test names its database itself."""
-    if "database_kind" not in metafunc.fixturenames:
-        return
-    for marker in metafunc.definition.iter_markers("parametrize"):
-        names = marker.args[0]
-        if "database_kind" in (names.split(",") if isinstance(names, str) else names):
-            return
+    """Parametrize every test whose fixtures reach `database_kind` (or, for a database shared
+    by a module, `module_database_kind`) over the chosen databases (`-m postgresql` also
+    selects them), unless the test names its database itself."""
+    named = {
+        name
+        for marker in metafunc.definition.iter_markers("parametrize")
+        for name in (
+            marker.args[0].split(",") if isinstance(marker.args[0], str) else marker.args[0]
+        )
+    }
     kinds = metafunc.config.getoption("db") or DATABASES
-    metafunc.parametrize(
-        "database_kind",
-        [pytest.param(kind, marks=getattr(pytest.mark, kind)) for kind in kinds],
-        indirect=True,
+    scopes: tuple[tuple[str, Literal["function", "module"]], ...] = (
+        ("database_kind", "function"),
+        ("module_database_kind", "module"),
     )
+    for fixture, scope in scopes:
+        if fixture in metafunc.fixturenames and fixture not in named:
+            metafunc.parametrize(
+                fixture,
+                [pytest.param(kind, marks=getattr(pytest.mark, kind)) for kind in kinds],
+                indirect=True,
+                scope=scope,
+            )
 
 
 @pytest.fixture()
 def database_kind(request: pytest.FixtureRequest) -> str:
     """Which database this test runs on (set by pytest_generate_tests)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def module_database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database a module-wide database is (set by pytest_generate_tests)."""
     return str(request.param)
 
 
