@@ -1,8 +1,8 @@
 """Jobs across workspaces: every job in jobs/queue.py, run for workspace B with the id of one
 of A's records (the ids a stale or forged enqueue would carry), finds nothing, changes nothing
 in A, asks Claude nothing and calls Slack with no token but B's; run on B's own records, it
-calls Slack with B's token only. A new JobRef without a row in RECORD_OF fails
-`test_every_job_is_covered`."""
+calls Slack with B's token only. Setting up B creates B's channels, with B's token, and writes
+B's settings only. A new JobRef without a row in RECORD_OF fails `test_every_job_is_covered`."""
 
 from __future__ import annotations
 
@@ -10,15 +10,18 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from rq.registry import FailedJobRegistry
+from sqlalchemy import select
 
 from jobs.queue import JOB_REFS, JobRef, enqueue, thread_ref, turn_queue
+from jobs.setup.run import department_channels
 from models import approvals
 from models.approvals import ApprovalStatus
+from models.workspace_settings import WorkspaceSetting
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, CHANNEL_GENERAL, DM_CHANNEL, HUMAN, work
-from tests.isolation_records import THREAD, Records, make_records
-from tests.two_workspaces import TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
+from tests.isolation_records import RENAMED, THREAD, Records, choose_settings, make_records
+from tests.two_workspaces import APPROVER, TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
 
 # JobRef name → the record id it is enqueued with, taken from a workspace's records.
 RECORD_OF: dict[str, Callable[[Records], str]] = {
@@ -38,10 +41,11 @@ RECORD_OF: dict[str, Callable[[Records], str]] = {
     "run_ritual": lambda r: r.ritual_run,
     "nudge_escalation": lambda r: r.task,
     "refresh_plan": lambda r: r.task,
+    "run_setup": lambda r: APPROVER,
 }
 # Jobs whose record id is not a record of ours: a person or a thread, the same ids in both
 # workspaces by design; B's job works for B's person or thread.
-SHARED_IDS = {"publish_home", "send_welcome", "greet_thread"}
+SHARED_IDS = {"publish_home", "send_welcome", "greet_thread", "run_setup"}
 BY_NAME = {ref.name: ref for ref in JOB_REFS}
 # The jobs that call Slack on these minimal records (the others find no state to act on
 # here; their flows have tests of their own, in one workspace).
@@ -53,6 +57,7 @@ CALLS_SLACK = {
     "refresh",
     "remind",
     "run_ritual",
+    "run_setup",
     "run_turn",
 }
 
@@ -116,3 +121,28 @@ def test_a_job_on_bs_own_records_calls_slack_with_bs_token_only(pair: Pair, name
     assert a.state(pair.rt.sessions) == before
     assert _a_channels_unchanged(pair) == posted
     assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}
+
+
+def test_setting_up_b_makes_bs_channels_with_bs_token_and_writes_bs_settings_only(
+    pair: Pair,
+) -> None:
+    """A renamed its channels (RENAMED) before; B's set-up uses the department's names, in B."""
+    a = make_records(pair.rt.sessions, TEAM_A)
+    choose_settings(pair.rt.sessions, TEAM_A, APPROVER)
+    before, a_channels = a.state(pair.rt.sessions), _channel_names(pair, TEAM_A)
+    mark = pair.mark()
+    _run(pair, BY_NAME["run_setup"], TEAM_B, APPROVER)
+    made = {c.args["name"] for c in pair.calls_since(mark) if c.method == "conversations.create"}
+    assert made == set(department_channels(pair.rt)) - {"mkt-content"}  # B's only channel
+    assert made <= _channel_names(pair, TEAM_B) and not made & set(RENAMED.values())
+    assert _channel_names(pair, TEAM_A) == a_channels
+    assert tokens_of(pair.calls_since(mark)) == {TEAM_B}
+    assert a.state(pair.rt.sessions) == before
+    with pair.rt.sessions() as session:
+        rows = {row.team_id: row for row in session.scalars(select(WorkspaceSetting))}
+    assert set(rows) == {TEAM_A, TEAM_B} and rows[TEAM_B].setup_at is not None
+    assert rows[TEAM_B].channels == {} and rows[TEAM_B].approvers == {}
+
+
+def _channel_names(pair: Pair, team: str) -> set[str]:
+    return {str(c.get("name")) for c in pair.slack.workspace_of(team).channels.values()}
