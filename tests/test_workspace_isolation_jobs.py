@@ -14,8 +14,11 @@ from sqlalchemy import select
 
 from jobs.queue import JOB_REFS, JobRef, enqueue, thread_ref, turn_queue
 from jobs.setup.run import department_channels
-from models import approvals
+from jobs.workspace_exit import forget
+from models import approvals, workspaces
 from models.approvals import ApprovalStatus
+from models.base import utcnow
+from models.campaigns import Campaign, CampaignStatus
 from models.workspace_settings import WorkspaceSetting
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
@@ -42,6 +45,7 @@ RECORD_OF: dict[str, Callable[[Records], str]] = {
     "nudge_escalation": lambda r: r.task,
     "refresh_plan": lambda r: r.task,
     "run_setup": lambda r: APPROVER,
+    "forget_workspace": lambda r: r.team,
 }
 # Jobs whose record id is not a record of ours: a person or a thread, the same ids in both
 # workspaces by design; B's job works for B's person or thread.
@@ -142,6 +146,33 @@ def test_setting_up_b_makes_bs_channels_with_bs_token_and_writes_bs_settings_onl
         rows = {row.team_id: row for row in session.scalars(select(WorkspaceSetting))}
     assert set(rows) == {TEAM_A, TEAM_B} and rows[TEAM_B].setup_at is not None
     assert rows[TEAM_B].channels == {} and rows[TEAM_B].approvers == {}
+
+
+def test_forgetting_b_drops_bs_queued_jobs_and_pauses_bs_campaigns_only(pair: Pair) -> None:
+    """B uninstalled: its waiting jobs go and its running campaign pauses; A's stay as they
+    were, and nothing is asked of Slack."""
+    a, b = make_records(pair.rt.sessions, TEAM_A), make_records(pair.rt.sessions, TEAM_B)
+    with pair.rt.sessions() as session:
+        for team, campaign_id in ((TEAM_A, a.campaign), (TEAM_B, b.campaign)):
+            row = session.get(Campaign, campaign_id)
+            assert row is not None and row.team_id == team
+            row.status = CampaignStatus.RUNNING.value
+        session.commit()
+        workspaces.mark_uninstalled(session, TEAM_B, utcnow(), retention_days=30)
+    queue = turn_queue(pair.rt.redis, pair.rt.settings.queue_name)
+    waiting = {
+        team: enqueue(queue, BY_NAME["run_turn"], team, r.turn)
+        for team, r in ((TEAM_A, a), (TEAM_B, b))
+    }
+    mark = pair.mark()
+    forget(pair.rt, TEAM_B)
+    assert set(queue.get_job_ids()) == {waiting[TEAM_A]}
+    with pair.rt.sessions() as session:
+        statuses = {c.team_id: c.status for c in session.scalars(select(Campaign))}
+        assert workspaces.is_uninstalled(session, TEAM_B)
+        assert not workspaces.is_uninstalled(session, TEAM_A)
+    assert statuses == {TEAM_A: CampaignStatus.RUNNING.value, TEAM_B: CampaignStatus.PAUSED.value}
+    assert pair.calls_since(mark) == []
 
 
 def _channel_names(pair: Pair, team: str) -> set[str]:
