@@ -33,15 +33,18 @@ from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
 from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
+from handlers.install import oauth_settings
 from handlers.intake import Intake
 from handlers.serving import DrainingSocketModeHandler, serve_http
 from handlers.standup_actions import RitualControl
+from handlers.uninstall import Uninstalls, reinstalled_with_token
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
-from jobs.runtime import check_models_priced, redis_client, slack_clients
+from jobs.runtime import check_models_priced, redis_client, slack_clients, token_source
 from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
 from jobs.workspace import WorkspaceApprovers, defaults_of
+from models import token_keys
 from models.db import assert_migrated, make_engine
 from settings import Settings, SlackMode, describe_error, settings_and_mode, slack_mode
 
@@ -75,13 +78,16 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
         queue=turn_queue(redis_client(settings), settings.queue_name),
     )
     # Socket Mode requests come over our own WebSocket: there is no signature to check.
-    secret = settings.slack_signing_secret if mode is SlackMode.HTTP else None
+    secret = settings.slack_signing_secret if mode is not SlackMode.SOCKET else None
     signing_secret = secret.get_secret_value() if secret is not None else ""
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
-    clients = slack_clients(settings, tokens)
+    clients = slack_clients(settings, tokens or token_source(settings, engine))
+    auth = bolt_auth(clients)
+    if mode is SlackMode.OAUTH:  # Bolt's installation store authorizes (handlers/install.py)
+        auth = {"client": auth["client"], "oauth_settings": oauth_settings(settings, engine)}
     try:
         app = DepartmentApp(
-            **bolt_auth(clients),
+            **auth,
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,
@@ -125,6 +131,11 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
     )
     attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
+    Uninstalls(engine, intake.queue, settings.data_retention_days, app.installation_store).register(
+        app
+    )
+    if mode is not SlackMode.OAUTH:
+        reinstalled_with_token(app.client, engine)
     return app
 
 
@@ -192,6 +203,8 @@ def main() -> int:
     logs.configure()  # until the settings say how
     if sys.argv[1:2] == ["manifest"]:
         return manifest(sys.argv[2:])
+    if sys.argv[1:2] and sys.argv[1] in token_keys.COMMANDS:
+        return token_keys.run(sys.argv[1])
     decided = settings_and_mode(sys.argv)
     if isinstance(decided, str):
         print(decided, file=sys.stderr)

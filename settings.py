@@ -31,11 +31,27 @@ from errors import ConfigError
 
 SLACK_DEFAULT_API_URL = "https://slack.com/api/"
 # The credentials that decide how the app meets Slack (`slack_mode`).
-SLACK_CREDENTIALS = ("slack_bot_token", "slack_signing_secret", "slack_app_token")
+SLACK_CREDENTIALS = (
+    "slack_bot_token",
+    "slack_signing_secret",
+    "slack_app_token",
+    "slack_client_id",
+    "slack_client_secret",
+)
+# What the OAuth variant of HTTP mode needs (one-click install; tokens per workspace).
+OAUTH_CREDENTIALS = (
+    "slack_client_id",
+    "slack_client_secret",
+    "slack_signing_secret",
+    "slack_token_keys",
+)
 
 
 class SlackMode(StrEnum):
     HTTP = "HTTP mode"  # Events API requests on PORT, verified with the signing secret
+    # HTTP mode where each workspace installs the app (/slack/install) and its token is kept,
+    # encrypted, in the database (models/installations.py): no SLACK_BOT_TOKEN.
+    OAUTH = "HTTP mode with OAuth install"
     SOCKET = "Socket Mode"  # a WebSocket opened with the app-level token; no signing secret
     SANDBOX = "the sandbox"  # no Slack at all: the local stand-ins (sandbox/launcher.py)
 
@@ -59,7 +75,8 @@ class _EmptySlackCredentials(PydanticBaseSettingsSource):
         empty: dict[str, Any] = {}
         for source in self._sources:
             values = source()
-            empty |= {name: "" for name in SLACK_CREDENTIALS if values.get(name) == ""}
+            named = (*SLACK_CREDENTIALS, "slack_token_keys")
+            empty |= {name: "" for name in named if values.get(name) == ""}
         return empty
 
 
@@ -84,6 +101,15 @@ class Settings(BaseSettings):
     slack_bot_token: SecretStr | None = None
     slack_signing_secret: SecretStr | None = None
     slack_app_token: SecretStr | None = None
+    # One-click install (Slack OAuth v2): the app's Client ID (public: it is in every install
+    # link) and Client Secret, from Basic Information. Set → HTTP mode with OAuth install.
+    slack_client_id: str | None = None
+    slack_client_secret: SecretStr | None = None
+    # Fernet keys (comma-separated) that encrypt the stored tokens: the first encrypts, all
+    # decrypt. Rotate: put a new key first, `python app.py rotate-token-keys`, drop the old.
+    slack_token_keys: SecretStr | None = None
+    # Days a workspace's data is kept after it uninstalls the app; then every row is deleted.
+    data_retention_days: int = Field(default=30, ge=0, le=3650)
     # One Slack app per agent (optional, HTTP mode; jobs/slack/agent_apps.py): JSON
     # {"<agent id>": {"signing_secret": "…", "bot_token": "xoxb-…"}}. Unset: the department's
     # app speaks as every agent.
@@ -183,6 +209,15 @@ class Settings(BaseSettings):
             raise ValueError("must be an http(s) URL")
         return value if value.endswith("/") else value + "/"
 
+    @field_validator("slack_token_keys")
+    @classmethod
+    def _fernet_keys(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and value.get_secret_value().strip():
+            from models.token_cipher import TokenCipher  # cryptography: only when configured
+
+            TokenCipher.from_setting(value)  # a ValueError names no key
+        return value
+
     @field_validator("redis_url")
     @classmethod
     def _redis_scheme(cls, value: str) -> str:
@@ -252,18 +287,18 @@ def settings_and_mode(argv: list[str]) -> tuple[Settings, SlackMode] | str:
 def slack_mode(settings: Settings) -> SlackMode:
     """How the app meets Slack, from which credentials are set (an empty one counts as set).
 
-    None of them → the sandbox. SLACK_APP_TOKEN → Socket Mode (bot + app token). Otherwise →
-    HTTP (bot token + signing secret). A partial set is a `ConfigError` naming what is missing
-    for the mode it looks like: guessing "sandbox" would quietly run the department against
-    whatever else is configured, and an empty signing secret would verify with an empty key.
+    None of them → the sandbox. SLACK_APP_TOKEN → Socket Mode (bot + app token).
+    SLACK_CLIENT_ID or SLACK_CLIENT_SECRET → HTTP with OAuth install (client id and secret,
+    signing secret, token keys; no bot token). Otherwise → HTTP (bot token + signing secret).
+    A partial set is a `ConfigError` naming what is missing for the mode it looks like:
+    guessing "sandbox" would quietly run the department against whatever else is configured,
+    and an empty signing secret would verify with an empty key.
     """
     values = {name: getattr(settings, name) for name in SLACK_CREDENTIALS}
     if all(value is None for value in values.values()):
         return SlackMode.SANDBOX
-    mode = SlackMode.HTTP if values["slack_app_token"] is None else SlackMode.SOCKET
-    needed = ["slack_bot_token"]
-    needed += ["slack_signing_secret"] if mode is SlackMode.HTTP else ["slack_app_token"]
-    problems = [_credential_problem(name, values[name]) for name in needed]
+    mode, needed = _mode_and_needs(values)
+    problems = [_credential_problem(name, getattr(settings, name)) for name in needed]
     missing = [problem for problem in problems if problem]
     if missing:
         raise ConfigError(
@@ -272,12 +307,31 @@ def slack_mode(settings: Settings) -> SlackMode:
             + f", but {', '.join(missing)}. Unset every SLACK_ credential (or run "
             "`python app.py --sandbox`) for the local sandbox; see .env.example."
         )
+    if mode is SlackMode.SOCKET and values["slack_client_id"] is not None:
+        raise ConfigError(
+            "Slack is configured twice: Socket Mode serves the one workspace of SLACK_BOT_TOKEN; "
+            "the OAuth install (SLACK_CLIENT_ID) needs HTTP mode, so unset one of them."
+        )
+    if mode is SlackMode.OAUTH and values["slack_bot_token"] is not None:
+        raise ConfigError(
+            "Slack is configured twice: with SLACK_CLIENT_ID each workspace's token comes from "
+            "its installation, so unset SLACK_BOT_TOKEN (or the client id and secret)."
+        )
     return mode
 
 
-def _credential_problem(name: str, value: SecretStr | None) -> str | None:
+def _mode_and_needs(values: Mapping[str, object]) -> tuple[SlackMode, list[str]]:
+    if values["slack_app_token"] is not None:
+        return SlackMode.SOCKET, ["slack_bot_token", "slack_app_token"]
+    if values["slack_client_id"] is not None or values["slack_client_secret"] is not None:
+        return SlackMode.OAUTH, list(OAUTH_CREDENTIALS)
+    return SlackMode.HTTP, ["slack_bot_token", "slack_signing_secret"]
+
+
+def _credential_problem(name: str, value: SecretStr | str | None) -> str | None:
     if value is None:
         return f"{name.upper()} is not set"
-    if not value.get_secret_value().strip():
+    text = value.get_secret_value() if isinstance(value, SecretStr) else value
+    if not text.strip():
         return f"{name.upper()} is empty"
     return None

@@ -43,6 +43,7 @@ RECORD_ID_NAMES: dict[JobRef, str] = {
     jobs.PROGRESS_CAMPAIGN: "campaign_id",
     jobs.RUN_RITUAL: "run_id",
     jobs.NUDGE_ESCALATION: "task_id",
+    jobs.FORGET_WORKSPACE: "record_id",
     jobs.REFRESH_PLAN: "task_id",
 }
 

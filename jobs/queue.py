@@ -149,6 +149,10 @@ NUDGE_ESCALATION = JobRef(
 REFRESH_PLAN = JobRef(
     "jobs.department.plan_view.refresh_plan", "plan-{record_id}", FOLLOW_UP, Lane.URGENT
 )
+# A workspace uninstalled the app: its tokens deleted, its queued jobs dropped, campaigns paused.
+FORGET_WORKSPACE = JobRef(
+    "jobs.workspace_exit.forget_workspace", "forget-{team_id}", FOLLOW_UP, Lane.URGENT
+)
 
 
 def thread_ref(channel_id: str, thread_ts: str) -> str:
@@ -181,6 +185,7 @@ JOB_REFS = (
     RUN_RITUAL,
     NUDGE_ESCALATION,
     REFRESH_PLAN,
+    FORGET_WORKSPACE,
 )
 
 

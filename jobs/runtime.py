@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from redis import Redis
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from bots.approvers import ApprovalConfig, check_against, load_approvals
@@ -65,6 +66,16 @@ class Runtime:
         from jobs.slack.people import People  # jobs.slack.people imports this module
 
         return People(self.best_effort_for, self.redis, self.settings.slack_people_cache_s)
+
+
+def token_source(settings: Settings, engine: Engine) -> TokenSource:
+    """Each workspace's installation (SLACK_CLIENT_ID set: the OAuth install), else
+    SLACK_BOT_TOKEN for every team."""
+    if settings.slack_client_id is None:
+        return env_token(settings)
+    from jobs.slack.installation_tokens import installation_tokens
+
+    return installation_tokens(settings, engine, redis_client(settings))
 
 
 def env_token(settings: Settings) -> EnvToken:
@@ -141,7 +152,8 @@ def build_runtime(settings: Settings, tokens: TokenSource | None = None) -> Runt
         rituals=load_ritual_config(settings.rituals_path),
         sessions=make_sessionmaker(engine),
         slack_clients=slack_clients(
-            settings, with_agent_apps_of(settings, roster, tokens or env_token(settings))
+            settings,
+            with_agent_apps_of(settings, roster, tokens or token_source(settings, engine)),
         ),
         claude=claude_client(settings),
         redis=redis_client(settings),

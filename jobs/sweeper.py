@@ -24,6 +24,7 @@ from jobs.queue import (
     AFTER_DECISION,
     ANALYZE_CAMPAIGN,
     CAMPAIGN_DECISION,
+    FORGET_WORKSPACE,
     REMIND_APPROVERS,
     RUN_RITUAL,
     RUN_TASK,
@@ -36,7 +37,7 @@ from jobs.queue import (
     turn_queue,
 )
 from jobs.rituals.sweep import runs_to_resume
-from models import approvals, campaign_budget, campaign_steps, campaigns, leases, tasks
+from models import approvals, campaign_budget, campaign_steps, campaigns, leases, tasks, workspaces
 from models.base import utcnow
 from models.leases import TASKS, TURNS
 
@@ -69,6 +70,8 @@ def sweep(
             if remind_after is not None
             else []
         )
+        gone = workspaces.uninstalled(session)
+        to_forget = workspaces.not_forgotten(session, utcnow() - timedelta(seconds=grace_s))
     queue = turn_queue(connection, queue_name)
     lost_jobs: list[tuple[JobRef, str, str, Lane]] = [
         (RUN_TASK, t, r, lane) for t, r, lane in lost_work
@@ -80,8 +83,11 @@ def sweep(
     others += [(ADVANCE_CAMPAIGN, t, c) for t, c in to_advance]
     others += [(RUN_RITUAL, t, r) for t, r in runs_to_resume(sessions, connection, grace_s=grace_s)]
     lost_jobs += [(ref, t, r, ref.lane) for ref, t, r in others]
+    # A workspace that uninstalled gets no work back, only the job that forgets it.
+    lost_jobs = [job for job in lost_jobs if job[1] not in gone]
+    lost_jobs += [(FORGET_WORKSPACE, t, t, FORGET_WORKSPACE.lane) for t in to_forget]
     requeued = []
-    unleased = [(ANALYZE_CAMPAIGN, t, c) for t, c in analyzing]
+    unleased = [(ANALYZE_CAMPAIGN, t, c) for t, c in analyzing if t not in gone]
     for ref, team_id, record_id in unleased:  # no lease: a running job is left to finish
         if not _in_redis(connection, ref.job_id(team_id, record_id)):
             requeued.append(enqueue(queue, ref, team_id, record_id))

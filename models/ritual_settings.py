@@ -17,6 +17,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, TeamScoped, UTCDateTime, insert_ignoring_duplicates, new_id, utcnow
 from models.records import Turn
+from models.workspaces import Workspace
 
 
 class RitualSetting(TeamScoped, Base):
@@ -113,14 +114,15 @@ def save_calendar(
 
 
 def known_workspaces(session: Session) -> list[str]:
-    """Every workspace the scheduler holds rituals for: one where someone talked to the
-    department (a turn) or changed a ritual setting. Until multi-workspace OAuth stores
-    installations, these records are how a workspace is known; a workspace nobody has used
-    has no work to report. The one cross-workspace read besides the sweeper: ids only."""
+    """Every workspace the scheduler holds rituals for: one that installed the app (OAuth),
+    where someone talked to the department (a turn) or changed a ritual setting. The one
+    cross-workspace read besides the sweeper: ids only (the tick leaves out uninstalled
+    ones)."""
     found = union(
         select(Turn.team_id),
         select(RitualSetting.team_id),
         select(WorkspaceCalendar.team_id),
+        select(Workspace.team_id),
     )
     return sorted(session.scalars(select(found.subquery().c.team_id)))
 

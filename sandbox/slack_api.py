@@ -28,6 +28,7 @@ from sandbox.slack_assistant import EXTRA_METHODS
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
 from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
+from sandbox.slack_oauth import SlackOAuth
 from sandbox.slack_responses import RESPONSE_PATH, ResponseUrls, Shown, show_answer
 from sandbox.slack_setup import SETUP_METHODS
 from sandbox.slack_socket import SocketModeServer
@@ -144,6 +145,7 @@ class SlackStandIn:
         # Every admitted call counted per team and method; `limits.limit(...)` enforces.
         self.limits = RateLimits()
         self.call_hook: CallHook | None = None
+        self.oauth: SlackOAuth | None = None  # `enable_oauth`: the app is installed by OAuth
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -227,6 +229,8 @@ class SlackStandIn:
 
     def _by_token(self, token: str) -> Workspace | None:
         """The workspace whose bot (the department's, or another: `add_bot`) has `token`."""
+        if self.oauth is not None:
+            return self._workspace if self.oauth.valid(token) else None
         with self._lock:
             return next((w for w in self._teams.values() if w.bot_for(token) is not None), None)
 
@@ -403,6 +407,10 @@ class SlackStandIn:
             if parts.path.startswith(RESPONSE_PATH):
                 method = "response_url"
                 reply = self._answer_response_url(parts.path.removeprefix(RESPONSE_PATH), args)
+            elif self.oauth is not None and self.oauth.handles(parts.path, method):
+                method = method or parts.path
+                self._hook(method, took_effect=False)
+                reply = self.oauth.answer(parts.path, headers, args)
             else:
                 self._hook(method, took_effect=False)
                 reply = self._dispatch(method, args, token)
@@ -446,6 +454,34 @@ class SlackStandIn:
             return Reply(200, {"ok": False, "error": refused.error})
         return Reply(200, {"ok": True})
 
+    def enable_oauth(
+        self,
+        client_id: str,
+        client_secret: str,
+        redirect_url: str,
+        *,
+        scopes: list[str],
+        installer: str,
+        token_rotation: bool = False,
+    ) -> SlackOAuth:
+        """Install by OAuth v2 (sandbox/slack_oauth.py): the authorize page at
+        `authorize_url`, `oauth.v2.access`, and the tokens it issues accepted by every method."""
+        self.oauth = SlackOAuth(
+            self._identity,
+            client_id,
+            client_secret,
+            redirect_url,
+            frozenset(scopes),
+            installer,
+            token_rotation=token_rotation,
+        )
+        return self.oauth
+
+    @property
+    def authorize_url(self) -> str:
+        """Where Slack's "Allow" page would be (`settings.authorize_url` derives it)."""
+        return self.url.removesuffix(API_PREFIX) + "/oauth/v2/authorize"
+
     def socket_mode(self, app_token: str) -> SocketModeServer:
         """Accept Socket Mode connections for this app-level token (`xapp-…`); the caller
         closes the returned server."""
@@ -453,6 +489,15 @@ class SlackStandIn:
         with self._lock:
             self._socket_mode = (app_token, server)
         return server
+
+    def _bot_of(self, token: str) -> tuple[Workspace, Identity] | None:
+        """The workspace and bot a token acts as. Installed by OAuth, only the tokens it issued
+        work, each as the first workspace's bot; else the bots' configured tokens."""
+        if self.oauth is not None:
+            return (self._workspace, self._workspace.main) if self.oauth.valid(token) else None
+        workspace = self._by_token(token)
+        bot = workspace.bot_for(token) if workspace is not None else None
+        return None if workspace is None or bot is None else (workspace, bot)
 
     def _dispatch(self, method: str, args: dict[str, Any], token: str | None) -> Reply:
         if method == "apps.connections.open":
@@ -468,10 +513,10 @@ class SlackStandIn:
             return Reply(404, {"ok": False, "error": "unknown_method"})
         if not token:
             return Reply(200, {"ok": False, "error": "not_authed"})
-        workspace = self._by_token(token)
-        bot = workspace.bot_for(token) if workspace is not None else None
-        if workspace is None or bot is None:
+        found = self._bot_of(token)
+        if found is None:
             return Reply(200, {"ok": False, "error": "invalid_auth"})
+        workspace, bot = found
         failure = self._take_failure(method)
         if failure is not None:
             headers = {"Retry-After": str(failure.retry_after_s)} if failure.status == 429 else {}

@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -35,6 +35,7 @@ from sandbox.signing import SlackRequestSender, app_mention_event
 from sandbox.slack_api import SlackStandIn
 from sandbox.worker_command import WorkerCommand
 from settings import Settings
+from tests.postgres import POSTGRES_URL, PostgresSchema, require_postgres
 
 REDIS_DBS = 16  # a default Redis server's `databases`
 # Never taken by a test worker: db 0 is REDIS_URL's default (a developer's own queue), db 5 the
@@ -97,6 +98,64 @@ def redis_conn() -> Iterator[Redis]:
     connection.flushdb()
 
 
+# The databases the product supports. Every test that uses a database (the `database_kind`
+# fixture, through `database_url`, `settings`, `runtime`, `bolt`, …) runs once on each; tests
+# that use none run once. `pytest --db sqlite` (or `--db postgresql`) runs one of them.
+DATABASES = ("sqlite", "postgresql")
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--db",
+        action="append",
+        choices=DATABASES,
+        help="run the tests that use a database on this one only (repeatable; default: both)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for kind in DATABASES:
+        config.addinivalue_line("markers", f"{kind}: the test's database is {kind}")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Parametrize every test whose fixtures reach `database_kind` (or, for a database shared
+    by a module, `module_database_kind`) over the chosen databases (`-m postgresql` also
+    selects them), unless the test names its database itself."""
+    named = {
+        name
+        for marker in metafunc.definition.iter_markers("parametrize")
+        for name in (
+            marker.args[0].split(",") if isinstance(marker.args[0], str) else marker.args[0]
+        )
+    }
+    kinds = metafunc.config.getoption("db") or DATABASES
+    scopes: tuple[tuple[str, Literal["function", "module"]], ...] = (
+        ("database_kind", "function"),
+        ("module_database_kind", "module"),
+    )
+    for fixture, scope in scopes:
+        if fixture in metafunc.fixturenames and fixture not in named:
+            metafunc.parametrize(
+                fixture,
+                [pytest.param(kind, marks=getattr(pytest.mark, kind)) for kind in kinds],
+                indirect=True,
+                scope=scope,
+            )
+
+
+@pytest.fixture()
+def database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database this test runs on (set by pytest_generate_tests)."""
+    return str(request.param)
+
+
+@pytest.fixture(scope="module")
+def module_database_kind(request: pytest.FixtureRequest) -> str:
+    """Which database a module-wide database is (set by pytest_generate_tests)."""
+    return str(request.param)
+
+
 @pytest.fixture(scope="session")
 def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One SQLite file migrated to head per test process: Alembic runs once (about 0.1 s),
@@ -106,17 +165,41 @@ def migrated_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[PostgresSchema]:
+    """This process's PostgreSQL schema, migrated to head once (tests/postgres.py)."""
+    require_postgres(POSTGRES_URL, os.environ.get("CI"))
+    schema = PostgresSchema.create("migrated")
+    upgrade(schema.url)
+    yield schema
+    schema.drop()
+
+
 @pytest.fixture()
-def database_url(tmp_path: Path, migrated_template: Path) -> str:
-    """A fresh, migrated database of this test's own: a copy of the template."""
+def migrated_database_url(
+    database_kind: str, tmp_path: Path, request: pytest.FixtureRequest
+) -> str:
+    """A fresh, migrated database of this test's own: on SQLite a copy of the template, on
+    PostgreSQL this process's migrated schema with every table emptied."""
+    if database_kind == "postgresql":
+        schema: PostgresSchema = request.getfixturevalue("migrated_postgres")
+        schema.empty_tables()
+        return schema.url
     path = tmp_path / "test.db"
     # SQLite's backup API copies a consistent image, even of a file left in WAL mode.
     with (
-        contextlib.closing(sqlite3.connect(migrated_template)) as source,
+        contextlib.closing(sqlite3.connect(request.getfixturevalue("migrated_template"))) as source,
         contextlib.closing(sqlite3.connect(path)) as target,
     ):
         source.backup(target)
     return f"sqlite:///{path}"
+
+
+@pytest.fixture()
+def database_url(migrated_database_url: str) -> str:
+    """The test's database: fresh and migrated (tests/models/ overrides it with an empty one
+    for its migration tests)."""
+    return migrated_database_url
 
 
 @pytest.fixture()

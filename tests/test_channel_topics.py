@@ -6,6 +6,7 @@ from slack_sdk import WebClient
 
 from jobs.runtime import Runtime
 from jobs.slack import channels
+from models import workspace_settings
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import BOT_TOKEN, CHANNEL_CONTENT, TEAM
 
@@ -39,3 +40,15 @@ def test_a_persons_topic_a_channel_nobody_leads_and_a_missing_scope_are_left_alo
     assert _topic(slack, "C0RANDOM") == "" and _topic(slack, "C0SOCIAL") == ""
     [refused] = slack.calls_to("conversations.setTopic")
     assert refused.args["channel"] == "C0SOCIAL" and refused.response["error"] == "missing_scope"
+
+
+def test_a_channel_the_workspace_renamed_still_names_its_lead(
+    runtime: Runtime, slack: SlackStandIn
+) -> None:
+    """Workers join a renamed team channel on their own (placement): its lead is found by the
+    department's default name, as routing finds it."""
+    slack.add_channel(CHANNEL_CONTENT, "content-team", is_member=False)
+    with runtime.sessions() as session:
+        workspace_settings.rename_channel(session, TEAM, "U0ADMIN", "mkt-content", "content-team")
+    assert channels.ensure_member(runtime, TEAM, CHANNEL_CONTENT)
+    assert _topic(slack, CHANNEL_CONTENT).startswith("Content team · lead: Content Manager")

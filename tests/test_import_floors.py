@@ -15,10 +15,10 @@ JOBS = Path(__file__).resolve().parent.parent / "jobs"
 FLOORS: dict[str, int] = {
     "runtime": 1,  # what a job is handed: settings, sessions, Redis, Slack, Claude
     "queue": 1,  # the one enqueue path
+    "outages": 1,  # waiting out a database outage (imports nothing of jobs/)
     "claude": 1,  # the Messages API, prices, usage and spend
     "slack": 1,  # escaping, Block Kit pieces, posting once, channels, people
     "workspace": 1,  # a workspace's settings over the defaults
-    "outages": 1,  # waiting out a database or Redis outage (imports no jobs module)
     "department": 2,  # delegation, escalation, decisions
     "approvals": 3,  # submitting for approval, cards, decision follow-ups
     "agent": 4,  # the turns (person, task, review), the tool loop and its tools
@@ -26,6 +26,7 @@ FLOORS: dict[str, int] = {
     "setup": 4,  # setting up a workspace: channels, topics, the welcome
     "campaigns": 4,
     "rituals": 4,
+    "workspace_exit": 4,  # an uninstalled workspace: forgotten (campaigns paused), then purged
     "sweeper": 5,
     "worker": 5,
     "worker_process": 5,  # one worker process: log ids per job, the bounded warm stop

@@ -8,11 +8,12 @@ import re
 import time
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from handlers import events
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
+from models.db import make_engine
 from models.records import Turn, TurnStatus
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import app_mention_event, channel_message_event
@@ -172,11 +173,14 @@ def test_database_failure_answers_500_so_slack_retries(
     bolt: ServedApp, runtime: Runtime, database_url: str
 ) -> None:
     """If the turn cannot be persisted Slack must not get a 200 (it would not retry)."""
-    import sqlite3
-
-    path = database_url.removeprefix("sqlite:///")
-    with sqlite3.connect(path) as connection:
-        connection.execute("ALTER TABLE turns RENAME TO turns_gone")
-    response = bolt.sender.send_event(_mention())
-    assert response.status >= 500
-    assert _queued(runtime) == 0
+    engine = make_engine(database_url)
+    with engine.begin() as connection:
+        connection.execute(text("ALTER TABLE turns RENAME TO turns_gone"))
+    try:
+        response = bolt.sender.send_event(_mention())
+        assert response.status >= 500
+        assert _queued(runtime) == 0
+    finally:  # PostgreSQL's schema outlives the test (tests/postgres.py)
+        with engine.begin() as connection:
+            connection.execute(text("ALTER TABLE turns_gone RENAME TO turns"))
+        engine.dispose()

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -45,6 +46,7 @@ from tests.conftest import (
     TEAM,
     make_settings,
 )
+from tests.postgres import POSTGRES_URL, PostgresSchema, require_postgres
 
 GUEST = "U0GUEST"  # a guest in the channel: asks, approves nothing
 BOSS = "U0BOSS"  # a workspace admin: may approve (approvals.toml: admins by default)
@@ -378,10 +380,27 @@ def claude() -> Iterator[ScriptedClaude]:
 
 
 @pytest.fixture(scope="module")
-def runtime(_module_dir: Path, slack: SlackStandIn, claude: ScriptedClaude) -> Iterator[Runtime]:
+def corpus_database(module_database_kind: str, _module_dir: Path) -> Iterator[str]:
+    """One migrated database for the whole corpus, of each kind (PostgreSQL: a schema of its
+    own beside the worker's, tests/postgres.py)."""
+    if module_database_kind == "sqlite":
+        url = f"sqlite:///{_module_dir / 'corpus.db'}"
+        upgrade(url)
+        yield url
+        return
+    require_postgres(POSTGRES_URL, os.environ.get("CI"))
+    schema = PostgresSchema.create("corpus")
+    upgrade(schema.url)
+    yield schema.url
+    schema.drop()
+
+
+@pytest.fixture(scope="module")
+def runtime(
+    corpus_database: str, _module_dir: Path, slack: SlackStandIn, claude: ScriptedClaude
+) -> Iterator[Runtime]:
     """Built once, with no setting from the machine's environment."""
-    url = f"sqlite:///{_module_dir / 'corpus.db'}"
-    upgrade(url)
+    url = corpus_database
     with pytest.MonkeyPatch.context() as patch:
         for name in SETTING_NAMES:
             patch.delenv(name, raising=False)

@@ -52,7 +52,12 @@ EVENTS = {
     "app_home_opened",
     "assistant_thread_started",
     "assistant_thread_context_changed",
+    "app_uninstalled",
+    "tokens_revoked",
 }
+HANDLERS = Path(__file__).resolve().parent.parent / "handlers"
+# What a listener's `app.event(...)` names, as the manifest subscribes it.
+MESSAGE_EVENTS = {"message.channels", "message.groups", "message.im"}
 
 
 def test_scopes_are_exactly_those_used() -> None:
@@ -101,3 +106,25 @@ def test_the_message_shortcut() -> None:
     [shortcut] = MANIFEST["features"]["shortcuts"]
     assert shortcut["type"] == "message" and shortcut["callback_id"] == SEND_TO_DEPARTMENT
     assert shortcut["name"] == "Send to the department" and len(shortcut["description"]) <= 80
+
+
+def test_every_event_a_listener_takes_is_subscribed() -> None:
+    """Each `.event("…")` in handlers/ (a new listener included) has its event in the
+    manifest: a listener Slack never calls fails here, not in production."""
+    taken = set()
+    for path in HANDLERS.glob("*.py"):
+        taken |= set(re.findall(r"\.event\(\s*\"([a-z_.]+)\"", path.read_text()))
+    assert {"app_mention", "app_uninstalled", "tokens_revoked"} <= taken  # the scan works
+    subscribed = set(MANIFEST["settings"]["event_subscriptions"]["bot_events"])
+    for event in taken:
+        assert ({event} if event != "message" else MESSAGE_EVENTS) <= subscribed, event
+
+
+def test_the_install_redirect_and_its_scopes() -> None:
+    """The OAuth install asks for the manifest's bot scopes (one list) and comes back to the
+    path Bolt's flow serves."""
+    from handlers.install import REDIRECT_PATH, bot_scopes
+
+    [redirect] = MANIFEST["oauth_config"]["redirect_urls"]
+    assert redirect.endswith(REDIRECT_PATH)
+    assert bot_scopes() == MANIFEST["oauth_config"]["scopes"]["bot"]

@@ -38,7 +38,10 @@ def test_the_worker_command_runs_one_cron_scheduler_and_stops_it(
     workers.append(worker)
     assert wait_until(lambda: len(schedulers(redis_conn)) == 1, 30), worker.output()
     [scheduler] = schedulers(redis_conn)
-    assert [job.func_name for job in scheduler.get_jobs()] == ["jobs.rituals.tick.tick_rituals"]
+    assert [job.func_name for job in scheduler.get_jobs()] == [
+        "jobs.rituals.tick.tick_rituals",
+        "jobs.workspace_exit.purge_expired_workspaces",
+    ]
     assert scheduler.get_jobs()[0].cron == "* * * * *"
     assert scheduler.get_jobs()[0].queue_name == settings.queue_name
 

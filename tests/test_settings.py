@@ -154,3 +154,74 @@ def test_env_example_copied_as_is_runs_the_sandbox() -> None:
     example = Path(__file__).resolve().parent.parent / ".env.example"
     Path(".env").write_text(example.read_text())
     assert slack_mode(Settings()) is SlackMode.SANDBOX
+
+
+KEY = "q5r0bB3yX0mJ7o8m1tq6J8mJ3d8d0Q3S8y0cC3i5kVY="  # a Fernet key (32 bytes, base64)
+OAUTH = {
+    "SLACK_CLIENT_ID": "111.222",
+    "SLACK_CLIENT_SECRET": "client-secret",
+    "SLACK_SIGNING_SECRET": "s",
+    "SLACK_TOKEN_KEYS": KEY,
+}
+
+
+def test_client_id_and_secret_pick_the_oauth_install(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in OAUTH.items():
+        monkeypatch.setenv(name, value)
+    settings = Settings()
+    assert slack_mode(settings) is SlackMode.OAUTH
+    assert settings.data_retention_days == 30
+    assert "client-secret" not in repr(settings) and KEY not in repr(settings)
+
+
+@pytest.mark.parametrize(
+    ("drop", "empty", "missing"),
+    [
+        ("SLACK_CLIENT_SECRET", None, "SLACK_CLIENT_SECRET is not set"),
+        ("SLACK_TOKEN_KEYS", None, "SLACK_TOKEN_KEYS is not set"),
+        (None, "SLACK_TOKEN_KEYS", "SLACK_TOKEN_KEYS is empty"),
+        (
+            "SLACK_CLIENT_ID",
+            "SLACK_SIGNING_SECRET",
+            "SLACK_CLIENT_ID is not set, SLACK_SIGNING_SECRET is empty",
+        ),
+    ],
+)
+def test_a_half_configured_oauth_install_is_named_in_one_line(
+    monkeypatch: pytest.MonkeyPatch, drop: str | None, empty: str | None, missing: str
+) -> None:
+    for name, value in OAUTH.items():
+        if name != drop:
+            monkeypatch.setenv(name, "" if name == empty else value)
+    with pytest.raises(ConfigError) as error:
+        slack_mode(Settings())
+    text = str(error.value)
+    assert text.startswith(
+        "Slack is half configured: HTTP mode with OAuth install needs SLACK_CLIENT_ID and "
+        f"SLACK_CLIENT_SECRET and SLACK_SIGNING_SECRET and SLACK_TOKEN_KEYS, but {missing}. "
+    )
+    assert len(text.splitlines()) == 1 and "client-secret" not in text and KEY not in text
+
+
+def test_a_bot_token_beside_the_oauth_install_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="unset SLACK_BOT_TOKEN") as error:
+        slack_mode(Settings())
+    assert "xoxb-1" not in str(error.value)
+
+
+def test_a_malformed_token_key_is_named_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SLACK_TOKEN_KEYS", f"{KEY},not-a-key")
+    with pytest.raises(ValidationError) as error:
+        Settings()
+    message = describe_error(error.value)
+    assert message.startswith("Setting SLACK_TOKEN_KEYS is invalid: Value error, key 2 is not")
+    assert KEY not in message and "not-a-key" not in message and len(message.splitlines()) == 1
+
+
+def test_socket_mode_beside_the_oauth_install_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name, value in {**OAUTH, "SLACK_BOT_TOKEN": "xoxb-1", "SLACK_APP_TOKEN": "xapp-1"}.items():
+        monkeypatch.setenv(name, value)
+    with pytest.raises(ConfigError, match="needs HTTP mode"):
+        slack_mode(Settings())

@@ -1,8 +1,8 @@
 """Jobs across workspaces: every job in jobs/queue.py, run for workspace B with the id of one
 of A's records (the ids a stale or forged enqueue would carry), finds nothing, changes nothing
 in A, asks Claude nothing and calls Slack with no token but B's; run on B's own records, it
-calls Slack with B's token only. A new JobRef without a row in RECORD_OF fails
-`test_every_job_is_covered`."""
+calls Slack with B's token only. Setting up B creates B's channels, with B's token, and writes
+B's settings only. A new JobRef without a row in RECORD_OF fails `test_every_job_is_covered`."""
 
 from __future__ import annotations
 
@@ -10,15 +10,21 @@ from collections.abc import Callable, Iterator
 
 import pytest
 from rq.registry import FailedJobRegistry
+from sqlalchemy import select
 
 from jobs.queue import JOB_REFS, JobRef, enqueue, lane_queue, thread_ref, turn_queue
-from models import approvals
+from jobs.setup.run import department_channels
+from jobs.workspace_exit import forget
+from models import approvals, workspaces
 from models.approvals import ApprovalStatus
+from models.base import utcnow
+from models.campaigns import Campaign, CampaignStatus
+from models.workspace_settings import WorkspaceSetting
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, CHANNEL_GENERAL, DM_CHANNEL, HUMAN, work
-from tests.isolation_records import THREAD, Records, make_records
-from tests.two_workspaces import TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
+from tests.isolation_records import RENAMED, THREAD, Records, choose_settings, make_records
+from tests.two_workspaces import APPROVER, TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
 
 # JobRef name → the record id it is enqueued with, taken from a workspace's records.
 RECORD_OF: dict[str, Callable[[Records], str]] = {
@@ -31,7 +37,6 @@ RECORD_OF: dict[str, Callable[[Records], str]] = {
     "after_human_answer": lambda r: r.task,
     "publish_home": lambda r: HUMAN,
     "send_welcome": lambda r: HUMAN,
-    "run_setup": lambda r: HUMAN,  # the admin who asked
     "greet_thread": lambda r: thread_ref(DM_CHANNEL, THREAD),
     "advance": lambda r: r.campaign,
     "analyze": lambda r: r.campaign,
@@ -40,6 +45,8 @@ RECORD_OF: dict[str, Callable[[Records], str]] = {
     "run_ritual": lambda r: r.ritual_run,
     "nudge_escalation": lambda r: r.task,
     "refresh_plan": lambda r: r.task,
+    "run_setup": lambda r: APPROVER,
+    "forget_workspace": lambda r: r.team,
 }
 # Jobs whose record id is not a record of ours: a person or a thread, the same ids in both
 # workspaces by design; B's job works for B's person or thread.
@@ -119,3 +126,55 @@ def test_a_job_on_bs_own_records_calls_slack_with_bs_token_only(pair: Pair, name
     assert a.state(pair.rt.sessions) == before
     assert _a_channels_unchanged(pair) == posted
     assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}
+
+
+def test_setting_up_b_makes_bs_channels_with_bs_token_and_writes_bs_settings_only(
+    pair: Pair,
+) -> None:
+    """A renamed its channels (RENAMED) before; B's set-up uses the department's names, in B."""
+    a = make_records(pair.rt.sessions, TEAM_A)
+    choose_settings(pair.rt.sessions, TEAM_A, APPROVER)
+    before, a_channels = a.state(pair.rt.sessions), _channel_names(pair, TEAM_A)
+    mark = pair.mark()
+    _run(pair, BY_NAME["run_setup"], TEAM_B, APPROVER)
+    made = {c.args["name"] for c in pair.calls_since(mark) if c.method == "conversations.create"}
+    assert made == set(department_channels(pair.rt)) - {"mkt-content"}  # B's only channel
+    assert made <= _channel_names(pair, TEAM_B) and not made & set(RENAMED.values())
+    assert _channel_names(pair, TEAM_A) == a_channels
+    assert tokens_of(pair.calls_since(mark)) == {TEAM_B}
+    assert a.state(pair.rt.sessions) == before
+    with pair.rt.sessions() as session:
+        rows = {row.team_id: row for row in session.scalars(select(WorkspaceSetting))}
+    assert set(rows) == {TEAM_A, TEAM_B} and rows[TEAM_B].setup_at is not None
+    assert rows[TEAM_B].channels == {} and rows[TEAM_B].approvers == {}
+
+
+def test_forgetting_b_drops_bs_queued_jobs_and_pauses_bs_campaigns_only(pair: Pair) -> None:
+    """B uninstalled: its waiting jobs go and its running campaign pauses; A's stay as they
+    were, and nothing is asked of Slack."""
+    a, b = make_records(pair.rt.sessions, TEAM_A), make_records(pair.rt.sessions, TEAM_B)
+    with pair.rt.sessions() as session:
+        for team, campaign_id in ((TEAM_A, a.campaign), (TEAM_B, b.campaign)):
+            row = session.get(Campaign, campaign_id)
+            assert row is not None and row.team_id == team
+            row.status = CampaignStatus.RUNNING.value
+        session.commit()
+        workspaces.mark_uninstalled(session, TEAM_B, utcnow(), retention_days=30)
+    queue = turn_queue(pair.rt.redis, pair.rt.settings.queue_name)
+    waiting = {
+        team: enqueue(queue, BY_NAME["run_turn"], team, r.turn)
+        for team, r in ((TEAM_A, a), (TEAM_B, b))
+    }
+    mark = pair.mark()
+    forget(pair.rt, TEAM_B)
+    assert set(queue.get_job_ids()) == {waiting[TEAM_A]}
+    with pair.rt.sessions() as session:
+        statuses = {c.team_id: c.status for c in session.scalars(select(Campaign))}
+        assert workspaces.is_uninstalled(session, TEAM_B)
+        assert not workspaces.is_uninstalled(session, TEAM_A)
+    assert statuses == {TEAM_A: CampaignStatus.RUNNING.value, TEAM_B: CampaignStatus.PAUSED.value}
+    assert pair.calls_since(mark) == []
+
+
+def _channel_names(pair: Pair, team: str) -> set[str]:
+    return {str(c.get("name")) for c in pair.slack.workspace_of(team).channels.values()}

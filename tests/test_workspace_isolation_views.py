@@ -1,7 +1,8 @@
 """Modal submissions across workspaces: a modal submitted in workspace B that carries one of
 A's record ids (in its private_metadata) is refused in B, under its inputs or in its answer,
-and changes nothing in A; a modal that makes work makes it in B; every Slack call carries B's
-token. A new modal without a row in SUBMISSIONS fails `test_every_modal_is_covered`."""
+and changes nothing in A; a modal that makes work makes it in B; a setting saved (the
+approvers form) is B's; every Slack call carries B's token. A new modal without a row in
+SUBMISSIONS fails `test_every_modal_is_covered`."""
 
 from __future__ import annotations
 
@@ -14,13 +15,14 @@ import pytest
 from sqlalchemy import select
 
 from handlers.approvals import GONE
+from jobs.workspace import approvals_for
 from models.campaigns import Campaign
 from models.records import Turn
 from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, HUMAN, work
-from tests.isolation_records import THREAD, Records, make_records
+from tests.isolation_records import THREAD, Records, choose_settings, make_records
 from tests.two_workspaces import (
     APPROVER,
     TEAM_A,
@@ -40,6 +42,10 @@ def _typed(value: str) -> dict[str, Any]:
 
 def _chosen(value: str) -> dict[str, Any]:
     return {"element": {"type": "static_select", "selected_option": {"value": value}}}
+
+
+def _people(*users: str) -> dict[str, Any]:
+    return {"users": {"type": "multi_users_select", "selected_users": list(users)}}
 
 
 def _what(text: str) -> dict[str, Any]:
@@ -98,6 +104,11 @@ SUBMISSIONS: dict[str, Submission] = {
         lambda a, answer: answer == {},
         makes=1,
     ),
+    "setup-approvers": Submission(  # no metadata: the workspace is the request's
+        lambda a: "",
+        {"users:blog_post": _people(APPROVER), "users:campaign_plan": _people(HUMAN)},
+        lambda a, answer: answer == {},
+    ),
 }
 
 
@@ -145,3 +156,19 @@ def test_a_modal_submitted_in_b_with_as_ids_changes_nothing_in_a(
     work(pair.rt)
     assert a.state(pair.rt.sessions) == before
     assert tokens_of(pair.calls_since(mark)) <= {TEAM_B}
+
+
+def test_approvers_chosen_in_b_are_bs_and_leave_as_choice(pair: Pair) -> None:
+    """A chose HUMAN for blog posts; B's admin chooses others (HUMAN for campaign plans):
+    each workspace decides with its own people, A's row unchanged."""
+    a = make_records(pair.rt.sessions, TEAM_A)
+    choose_settings(pair.rt.sessions, TEAM_A, APPROVER)
+    before, theirs = a.state(pair.rt.sessions), approvals_for(pair.rt, TEAM_A)
+    submission = SUBMISSIONS["setup-approvers"]
+    assert _submit(pair, "setup-approvers", "", submission.values) == {}
+    mine = approvals_for(pair.rt, TEAM_B)
+    assert mine.for_action("blog_post").users == (APPROVER,)
+    assert mine.for_action("campaign_plan").users == (HUMAN,)
+    assert approvals_for(pair.rt, TEAM_A) == theirs and a.state(pair.rt.sessions) == before
+    assert theirs.for_action("blog_post").users == (HUMAN,)
+    assert theirs.for_action("campaign_plan").users == ()

@@ -24,10 +24,13 @@ from rq.cron import CronScheduler
 from jobs import runtime as runtime_module
 from jobs.outages import backoff, when_database_answers
 from jobs.rituals.tick import tick_rituals
+from jobs.workspace_exit import purge_expired_workspaces
 
 logger = logging.getLogger(__name__)
 
 EVERY_MINUTE = "* * * * *"
+PURGE_EVERY_HOUR = "17 * * * *"
+PURGE_TIMEOUT_S = 15 * 60  # deleting a large workspace's rows
 TICK_TIMEOUT_S = 55  # a tick is a few queries per workspace; it must end before the next one
 TICK_QUEUED_TTL_S = 120  # a tick nobody picked up in 2 minutes is dropped: a later one covers it
 TICK_RESULT_TTL_S = 600
@@ -45,10 +48,17 @@ def tick_options() -> dict[str, object]:
     }
 
 
+def purge_options() -> dict[str, object]:
+    """The retention purge (jobs/workspace_exit.py): hourly, a minute apart from the hour's
+    rituals."""
+    return {**tick_options(), "cron": PURGE_EVERY_HOUR, "job_timeout": PURGE_TIMEOUT_S}
+
+
 def cron_scheduler(connection: Redis, queue_name: str) -> CronScheduler:
     """A scheduler that enqueues `tick_rituals` on `queue_name` at every minute's start."""
     scheduler = CronScheduler(connection=connection, logging_level=logging.WARNING)
     scheduler.register(tick_rituals, queue_name, **tick_options())  # type: ignore[arg-type]
+    scheduler.register(purge_expired_workspaces, queue_name, **purge_options())  # type: ignore[arg-type]
     return scheduler
 
 

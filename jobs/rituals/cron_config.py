@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from rq import cron
 
-from jobs.rituals.cron import tick_options
+from jobs.rituals.cron import purge_options, tick_options
 from jobs.rituals.tick import tick_rituals
+from jobs.workspace_exit import purge_expired_workspaces
 from settings import Settings
 
 cron.register(tick_rituals, Settings().queue_name, **tick_options())  # type: ignore[arg-type]
+cron.register(purge_expired_workspaces, Settings().queue_name, **purge_options())  # type: ignore[arg-type]

@@ -20,7 +20,7 @@ from jobs.queue import RUN_RITUAL, try_enqueue, turn_queue
 from jobs.rituals.calendar import due_on, scheduled_at
 from jobs.rituals.workspace import of_runtime
 from jobs.runtime import Runtime
-from models import ritual_settings, rituals
+from models import ritual_settings, rituals, workspaces
 from models.base import utcnow
 
 logger = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ def start_due_rituals(rt: Runtime, queue: Queue, now: datetime) -> list[str]:
     """Claim and enqueue every ritual due at `now` in every known workspace; the new run ids.
     One workspace's failure is logged and leaves the others to run."""
     with rt.sessions() as session:
-        teams = ritual_settings.known_workspaces(session)
+        gone = workspaces.uninstalled(session)  # no rituals for a workspace that left
+        teams = [t for t in ritual_settings.known_workspaces(session) if t not in gone]
     started: list[str] = []
     for team_id in teams:
         try:

@@ -4,7 +4,7 @@ One row per workspace (issue 20), keyed by team_id; only what the workspace chan
 stored (an absent key or NULL = the deployment's default).
 
 Revision ID: 0019
-Revises: 0017
+Revises: 0018
 Create Date: 2026-12-01 13:20:00
 """
 
@@ -16,7 +16,7 @@ from alembic import op
 from models.base import UTCDateTime
 
 revision = "0019"
-down_revision = "0017"
+down_revision = "0018"
 branch_labels = None
 depends_on = None
 

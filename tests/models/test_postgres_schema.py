@@ -1,4 +1,4 @@
-"""The PostgreSQL half of the model tests: in a schema of its own, and never skipped in CI."""
+"""The PostgreSQL half of the tests: in schemas of this process's own, and never skipped in CI."""
 
 from __future__ import annotations
 
@@ -7,24 +7,24 @@ from sqlalchemy import text
 from sqlalchemy.orm import Session, sessionmaker
 
 from tests.conftest import free_port
-from tests.models.conftest import PostgresSchema, require_postgres
+from tests.postgres import PostgresSchema, require_postgres
 
 UNREACHABLE = f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/test"
 
 
-@pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)
+@pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
 def test_the_tables_live_in_this_processs_schema_not_in_public(
-    sessions: sessionmaker[Session], postgres_schema: PostgresSchema
+    sessions: sessionmaker[Session], migrated_postgres: PostgresSchema
 ) -> None:
     with sessions() as session:
-        assert session.scalar(text("select current_schema()")) == postgres_schema.name
+        assert session.scalar(text("select current_schema()")) == migrated_postgres.name
         schemas = session.scalars(
             text(
                 "select table_schema from information_schema.tables"
                 " where table_name = 'alembic_version'"
             )
         ).all()
-        assert postgres_schema.name in schemas
+        assert migrated_postgres.name in schemas
         assert session.scalar(
             text("select count(*) from information_schema.schemata where schema_name = 'public'")
         )

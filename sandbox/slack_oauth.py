@@ -1,0 +1,138 @@
+"""The stand-in's side of Slack OAuth v2: the authorize page and `oauth.v2.access`.
+
+`GET /oauth/v2/authorize` plays the person who clicks "Allow": it checks the client id and
+the scopes asked for, and redirects to the app's redirect URL with a one-time code and the
+app's `state`. `oauth.v2.access` (client id and secret as HTTP Basic auth, as slack_sdk sends
+them) trades that code for a bot token of the stand-in's workspace, or, with token rotation
+on, a refresh token for a fresh access token that expires. Tokens it issued are accepted by
+every other method until they expire or are revoked (`revoke_all`: the app was uninstalled).
+"""
+
+from __future__ import annotations
+
+import base64
+import itertools
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlencode
+
+from sandbox.slack_http import Reply
+from sandbox.slack_workspace import Identity
+
+AUTHORIZE_PATH = "/oauth/v2/authorize"
+ACCESS_METHOD = "oauth.v2.access"
+APP_ID = "A0SANDBOX"
+ROTATING_TOKEN_LIFETIME_S = 12 * 3600  # what Slack gives a rotating token
+
+
+@dataclass
+class SlackOAuth:
+    """One Slack app's OAuth settings (api.slack.com/apps) and the tokens it has issued."""
+
+    identity: Identity
+    client_id: str
+    client_secret: str
+    redirect_url: str
+    scopes: frozenset[str]
+    installer: str  # who clicks "Allow"
+    token_rotation: bool = False
+    token_lifetime_s: int = ROTATING_TOKEN_LIFETIME_S
+    _codes: set[str] = field(default_factory=set)
+    _tokens: dict[str, float | None] = field(default_factory=dict)  # token → expires (epoch s)
+    _refresh_tokens: set[str] = field(default_factory=set)
+    _serial: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def handles(self, path: str, method: str) -> bool:
+        return path == AUTHORIZE_PATH or method == ACCESS_METHOD
+
+    def answer(self, path: str, headers: dict[str, str], args: dict[str, Any]) -> Reply:
+        if path == AUTHORIZE_PATH:
+            return self._authorize(args)
+        return self._access(headers, args)
+
+    def valid(self, token: str | None) -> bool:
+        """An issued token, not expired, not revoked."""
+        with self._lock:
+            if token not in self._tokens:
+                return False
+            expires = self._tokens[token]
+        return expires is None or expires > time.time()
+
+    @property
+    def issued(self) -> list[str]:
+        """Every access token issued so far (revoked ones included), oldest first."""
+        with self._lock:
+            return list(self._tokens)
+
+    def revoke_all(self) -> None:
+        """The workspace uninstalled the app: every token and refresh token stops working."""
+        with self._lock:
+            self._tokens.clear()
+            self._refresh_tokens.clear()
+
+    def _authorize(self, args: dict[str, Any]) -> Reply:
+        if args.get("client_id") != self.client_id:
+            return Reply(400, {"ok": False, "error": "invalid_client_id"})
+        asked = set(filter(None, str(args.get("scope", "")).split(",")))
+        if not asked or not asked <= self.scopes:
+            return Reply(400, {"ok": False, "error": "invalid_scope"})
+        redirect = args.get("redirect_uri") or self.redirect_url
+        if redirect != self.redirect_url:
+            return Reply(400, {"ok": False, "error": "bad_redirect_uri"})
+        with self._lock:
+            code = f"code-{next(self._serial)}"
+            self._codes.add(code)
+        query = urlencode({"code": code, "state": args.get("state", "")})
+        return Reply(302, {}, {"Location": f"{redirect}?{query}"})
+
+    def _access(self, headers: dict[str, str], args: dict[str, Any]) -> Reply:
+        if _basic_auth(headers) != (self.client_id, self.client_secret):
+            return Reply(200, {"ok": False, "error": "invalid_client"})
+        with self._lock:
+            if args.get("grant_type") == "refresh_token":
+                if args.get("refresh_token") not in self._refresh_tokens:
+                    return Reply(200, {"ok": False, "error": "invalid_refresh_token"})
+                return Reply(200, self._issue(refresh=str(args["refresh_token"])))
+            if args.get("code") not in self._codes:
+                return Reply(200, {"ok": False, "error": "invalid_code"})
+            self._codes.discard(str(args["code"]))
+            return Reply(200, self._issue(refresh=None))
+
+    def _issue(self, refresh: str | None) -> dict[str, Any]:
+        serial = next(self._serial)
+        team = self.identity.team_id
+        body: dict[str, Any] = {
+            "ok": True,
+            "app_id": APP_ID,
+            "token_type": "bot",
+            "scope": ",".join(sorted(self.scopes)),
+            "bot_user_id": self.identity.bot_user_id,
+            "team": {"id": team, "name": self.identity.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+            "authed_user": {"id": self.installer},
+        }
+        if not self.token_rotation:
+            body["access_token"] = f"xoxb-{team}-{serial}"
+            self._tokens[body["access_token"]] = None
+            return body
+        body["access_token"] = f"xoxe.xoxb-1-{team}-{serial}"
+        body["refresh_token"] = refresh or f"xoxe-1-{team}-{serial}"
+        body["expires_in"] = self.token_lifetime_s
+        self._tokens[body["access_token"]] = time.time() + self.token_lifetime_s
+        self._refresh_tokens.add(body["refresh_token"])
+        return body
+
+
+def _basic_auth(headers: dict[str, str]) -> tuple[str, str] | None:
+    scheme, _, encoded = headers.get("authorization", "").partition(" ")
+    if scheme.lower() != "basic":
+        return None
+    try:
+        user, _, password = base64.b64decode(encoded).decode().partition(":")
+    except ValueError:
+        return None
+    return user, password
