@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from redis import Redis
 
-from jobs.queue import FORGET_WORKSPACE, turn_queue
+from jobs.queue import FORGET_WORKSPACE, lane_queue, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
 from models import workspaces
@@ -24,13 +24,17 @@ def test_an_uninstall_is_persisted_and_its_job_queued(bolt: ServedApp, runtime: 
     with runtime.sessions() as session:
         row = session.get(workspaces.Workspace, TEAM)
         assert row is not None and row.uninstalled_at is not None and row.tokens_deleted_at is None
-    queue = turn_queue(runtime.redis, runtime.settings.queue_name)
+    queue = lane_queue(
+        turn_queue(runtime.redis, runtime.settings.queue_name), FORGET_WORKSPACE.lane
+    )
     assert queue.get_job_ids() == [FORGET_WORKSPACE.job_id(TEAM, TEAM)]
 
 
 def test_the_sweeper_queues_a_lost_forget_job(bolt: ServedApp, runtime: Runtime) -> None:
     assert bolt.sender.send_event(UNINSTALLED).status == 200
-    queue = turn_queue(runtime.redis, runtime.settings.queue_name)
+    queue = lane_queue(
+        turn_queue(runtime.redis, runtime.settings.queue_name), FORGET_WORKSPACE.lane
+    )
     runtime.redis.delete(queue.key)  # Redis lost it
     assert sweep(runtime.sessions, runtime.redis, runtime.settings.queue_name, grace_s=0) == [
         FORGET_WORKSPACE.job_id(TEAM, TEAM)
