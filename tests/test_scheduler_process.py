@@ -34,9 +34,11 @@ def test_the_scheduler_runs_alone_and_unregisters_on_sigterm(
         assert wait_until(lambda: len(schedulers(redis_conn)) == 1, 60), log.read_text()
         [scheduler] = schedulers(redis_conn)
         assert scheduler.pid == process.pid  # the process itself, no child
-        [tick] = scheduler.get_jobs()
-        assert tick.func_name == "jobs.rituals.tick.tick_rituals"
-        assert tick.queue_name == settings.queue_name
+        jobs = {job.func_name: job.queue_name for job in scheduler.get_jobs()}
+        assert jobs == {  # the rituals' tick and the retention purge, in the turns lane
+            "jobs.rituals.tick.tick_rituals": settings.queue_name,
+            "jobs.workspace_exit.purge_expired_workspaces": settings.queue_name,
+        }
         process.terminate()
         assert process.wait(STOP_TIMEOUT_S) == 0, log.read_text()
     finally:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import select
 
@@ -45,6 +47,11 @@ def _bot_texts(slack: SlackStandIn, thread: str) -> list[str]:
     return [m["text"] for m in slack.messages(CHANNEL_GENERAL, thread) if m.get("bot_id")]
 
 
+def _asks(words: str) -> Callable[[dict[str, Any]], bool]:
+    """A request whose messages carry `words` (the person's text)."""
+    return lambda body: words in json.dumps(body.get("messages", []))
+
+
 def _json_lines(worker: WorkerCommand) -> list[dict[str, object]]:
     return [json.loads(line) for line in worker.output().splitlines() if line.startswith("{")]
 
@@ -70,7 +77,10 @@ def test_a_turn_longer_than_the_grace_is_handed_back_and_answered_once_elsewhere
     server, url = serve_app(app_module.create_app(settings))
     sender = SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
     slow = TextReply(ANSWER, chunk_chars=20, delay_per_chunk_s=0.1)  # ~9 s of streaming
-    claude.enqueue(slow, TextReply("Second answer."), TextReply(ANSWER, chunk_chars=200))
+    # Keyed by the request's text: the second worker command may take the two turns in
+    # either order (or at once).
+    claude.script_for(_asks("one line"), TextReply("Second answer."))
+    claude.script_for(_asks("ten launch principles"), slow, TextReply(ANSWER, chunk_chars=200))
     first, second = (f"{int(time.time()) - age}.000100" for age in (60, 50))
     try:
         stopped = start_worker_command(settings, tmp_path / "stopped.log")
