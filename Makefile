@@ -31,8 +31,9 @@ worker: migrate
 	$(PY) -m jobs.worker
 
 # pytest-xdist workers: each has its own Redis db, database files, PostgreSQL schema and
-# ports (tests/conftest.py). 2 was fastest on this project's 2-core machine (README).
-TEST_WORKERS ?= 2
+# ports (tests/conftest.py). 3 was fastest on this project's 2-core machine with both
+# databases (README).
+TEST_WORKERS ?= 3
 
 test: $(STAMP)
 	scripts/ensure-redis

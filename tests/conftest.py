@@ -25,6 +25,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from waitress.server import create_server
 
 import app as app_module
+import logs
 from handlers.ingress import wsgi_handler
 from jobs import runtime as runtime_module
 from jobs.queue import WorkspaceJob, lane_queues
@@ -86,6 +87,7 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[N
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
     monkeypatch.chdir(tmp_path)
+    logs.start()  # no log ids bound by an earlier test in this process (a job run in-process)
     yield
     runtime_module.install(None)
 
