@@ -31,6 +31,7 @@ from jobs.queue import (
     turn_queue,
 )
 from jobs.runtime import Runtime
+from jobs.setup.command import run_setup_command
 from jobs.sweeper import sweep
 from jobs.workspace_exit import forget_workspace, purge_expired
 from models import workspaces
@@ -240,3 +241,24 @@ def test_tokens_never_reach_the_logs(
     [token] = installed.oauth.issued
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert token not in logged and CLIENT_SECRET not in logged
+
+
+def test_the_set_up_command_serves_an_installed_workspace_named_by_team(
+    installed: Installed, slack: SlackStandIn, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """With OAuth installs there is no one token: `python app.py setup` needs `--team`, works
+    with that workspace's installed token, and refuses a workspace that never installed."""
+    settings = installed.rt.settings
+    assert run_setup_command(settings, []) == 2
+    assert "--team" in capsys.readouterr().out
+    assert run_setup_command(settings, ["--team", "T0NEVER"]) == 2
+    assert "T0NEVER has not installed the app" in capsys.readouterr().out
+    assert slack.calls_to("conversations.create") == []
+
+    assert "Thank you" in click_install(installed.base)
+    [token] = installed.oauth.issued
+    mark = len(slack.calls)
+    assert run_setup_command(settings, ["--team", TEAM]) == 0
+    assert "mkt-campaigns" in capsys.readouterr().out
+    made = [c for c in slack.calls[mark:] if c.method == "conversations.create"]
+    assert made and {c.token for c in slack.calls[mark:]} == {token}

@@ -13,7 +13,7 @@ import re
 
 from slack_sdk.errors import SlackApiError
 
-from errors import StartupError
+from errors import StartupError, WorkspaceNotInstalled
 from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
 from jobs.setup.run import department_channels, set_up
@@ -40,8 +40,15 @@ def parse(argv: list[str]) -> argparse.Namespace:
 def run_setup_command(settings: Settings, argv: list[str]) -> int:
     """Set up the workspace and print what was done; 2 with one line on a bad argument."""
     args = parse(argv)
-    if settings.slack_bot_token is None:
-        print("The set-up talks to Slack: set SLACK_BOT_TOKEN (see .env.example).")
+    installs = settings.slack_client_id is not None  # OAuth: tokens per installed workspace
+    if settings.slack_bot_token is None and not installs:
+        print(
+            "The set-up talks to Slack: set SLACK_BOT_TOKEN, or SLACK_CLIENT_ID for installed "
+            "workspaces (see .env.example)."
+        )
+        return 2
+    if installs and not args.team:
+        print("Which workspace? With OAuth installs name it: python app.py setup --team T…")
         return 2
     try:
         rt = runtime_module.build_runtime(settings)
@@ -54,7 +61,12 @@ def run_setup_command(settings: Settings, argv: list[str]) -> int:
     with rt.sessions() as session:
         for default, name in renames:
             stored.rename_channel(session, team_id, CLI_USER, default, name)
-    for line in set_up(rt, team_id, CLI_USER):
+    try:
+        report = set_up(rt, team_id, CLI_USER)
+    except WorkspaceNotInstalled:
+        print(f"Workspace {team_id} has not installed the app (or has uninstalled it).")
+        return 2
+    for line in report:
         print(line)
     return 0
 
