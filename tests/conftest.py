@@ -14,7 +14,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
@@ -37,6 +37,9 @@ from sandbox.slack_api import SlackStandIn
 from sandbox.worker_command import WorkerCommand
 from settings import Settings
 from tests.postgres import POSTGRES_URL, PostgresSchema, require_postgres
+
+if TYPE_CHECKING:
+    from tests.two_workspaces import Pair
 
 REDIS_DBS = 16  # a default Redis server's `databases`
 # Never taken by a test worker: db 0 is REDIS_URL's default (a developer's own queue), db 5 the
@@ -392,3 +395,15 @@ def _pings(port: int) -> bool:
         return bool(Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2).ping())
     except Exception:
         return False
+
+
+@pytest.fixture()
+def pair(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: Redis
+) -> Iterator[Pair]:
+    """Workspaces A and B in one app and one worker (tests/two_workspaces.py): the isolation
+    tests' fixture."""
+    from tests.two_workspaces import two_workspaces  # it imports this module
+
+    with two_workspaces(slack, claude, database_url) as both:
+        yield both

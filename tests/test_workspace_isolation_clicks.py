@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -20,8 +19,6 @@ from jobs.workspace import workspace_settings
 from models.approvals import Approval
 from models.welcomes import Welcome
 from sandbox import slack_interactions as interactions
-from sandbox.claude_api import ScriptedClaude
-from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, HUMAN, wait_until, work
 from tests.isolation_records import choose_settings, make_records
 from tests.two_workspaces import (
@@ -31,7 +28,6 @@ from tests.two_workspaces import (
     Pair,
     registered_listeners,
     tokens_of,
-    two_workspaces,
 )
 
 NO_ESCALATION = "This escalation no longer exists. Nothing changed."
@@ -56,14 +52,6 @@ CLICKS: dict[str, tuple[str, str | None]] = {
 # shown (never welcomed in B, so not told in a DM; A's DM with the app stays silent)
 SETUP_CLICKS: dict[str, str] = {"setup-workspace": "Set-up", "setup-approvers": "Approvers"}
 ADMIN_DM = "D0ADMIN"
-
-
-@pytest.fixture()
-def pair(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
-) -> Iterator[Pair]:
-    with two_workspaces(slack, claude, database_url) as both:
-        yield both
 
 
 def test_every_button_is_covered() -> None:

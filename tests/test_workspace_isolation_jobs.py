@@ -6,7 +6,7 @@ B's settings only. A new JobRef without a row in RECORD_OF fails `test_every_job
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
 from rq.registry import FailedJobRegistry
@@ -21,10 +21,9 @@ from models.base import utcnow
 from models.campaigns import Campaign, CampaignStatus
 from models.workspace_settings import WorkspaceSetting
 from sandbox.claude_api import ScriptedClaude
-from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, CHANNEL_GENERAL, DM_CHANNEL, HUMAN, work
 from tests.isolation_records import RENAMED, THREAD, Records, choose_settings, make_records
-from tests.two_workspaces import APPROVER, TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
+from tests.two_workspaces import APPROVER, TEAM_A, TEAM_B, Pair, tokens_of
 
 # JobRef name → the record id it is enqueued with, taken from a workspace's records.
 RECORD_OF: dict[str, Callable[[Records], str]] = {
@@ -65,14 +64,6 @@ CALLS_SLACK = {
     "run_setup",
     "run_turn",
 }
-
-
-@pytest.fixture()
-def pair(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
-) -> Iterator[Pair]:
-    with two_workspaces(slack, claude, database_url) as both:
-        yield both
 
 
 def test_every_job_is_covered() -> None:

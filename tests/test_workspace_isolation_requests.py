@@ -6,7 +6,6 @@ command or shortcut listener without a case here fails `test_every_request_kind_
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import select
@@ -15,7 +14,6 @@ from models.campaigns import Campaign
 from models.records import Turn
 from models.rituals import RitualRun
 from sandbox.claude_api import ScriptedClaude, TextReply
-from sandbox.slack_api import SlackStandIn
 from sandbox.slack_events import app_home_opened_event, app_mention_event, im_message_event
 from sandbox.web_assistant import assistant_thread_started_event, message_action_payload
 from tests.conftest import BOT_USER, CHANNEL_CONTENT, DM_CHANNEL, HUMAN, wait_until, work
@@ -27,7 +25,6 @@ from tests.two_workspaces import (
     Pair,
     registered_listeners,
     tokens_of,
-    two_workspaces,
 )
 
 COVERED = {
@@ -40,14 +37,6 @@ COVERED = {
     ("shortcut", "send-to-department"),
 }
 SECRET = "Project Nightingale launches on the 14th"
-
-
-@pytest.fixture()
-def pair(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
-) -> Iterator[Pair]:
-    with two_workspaces(slack, claude, database_url) as both:
-        yield both
 
 
 def test_every_request_kind_is_covered() -> None:

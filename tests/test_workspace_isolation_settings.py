@@ -4,7 +4,6 @@ made in workspace A, never apply in workspace B."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from decimal import Decimal
 
 import pytest
@@ -23,19 +22,9 @@ from models.campaigns import Campaign, CampaignStep
 from models.records import LlmCall
 from models.work import Task
 from sandbox import slack_interactions as interactions
-from sandbox.claude_api import ScriptedClaude
-from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, HUMAN, wait_until, work
 from tests.isolation_records import BUDGETS, RENAMED, THREAD, choose_settings, make_records
-from tests.two_workspaces import APPROVER, TEAM_A, TEAM_B, Pair, tokens_of, two_workspaces
-
-
-@pytest.fixture()
-def pair(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
-) -> Iterator[Pair]:
-    with two_workspaces(slack, claude, database_url) as both:
-        yield both
+from tests.two_workspaces import APPROVER, TEAM_A, TEAM_B, Pair, tokens_of
 
 
 def _standup(pair: Pair, team: str, words: str) -> str:

@@ -7,7 +7,7 @@ SUBMISSIONS fails `test_every_modal_is_covered`."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -19,8 +19,6 @@ from jobs.workspace import approvals_for
 from models.campaigns import Campaign
 from models.records import Turn
 from sandbox import slack_interactions as interactions
-from sandbox.claude_api import ScriptedClaude
-from sandbox.slack_api import SlackStandIn
 from tests.conftest import CHANNEL_CONTENT, HUMAN, work
 from tests.isolation_records import THREAD, Records, choose_settings, make_records
 from tests.two_workspaces import (
@@ -30,7 +28,6 @@ from tests.two_workspaces import (
     Pair,
     registered_listeners,
     tokens_of,
-    two_workspaces,
 )
 
 NO_ESCALATION = "This escalation no longer exists. Nothing changed."
@@ -110,14 +107,6 @@ SUBMISSIONS: dict[str, Submission] = {
         lambda a, answer: answer == {},
     ),
 }
-
-
-@pytest.fixture()
-def pair(
-    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: object
-) -> Iterator[Pair]:
-    with two_workspaces(slack, claude, database_url) as both:
-        yield both
 
 
 def test_every_modal_is_covered() -> None:
