@@ -16,8 +16,7 @@ from bots.advisor_config import PlanLimits
 from bots.plan_checks import check_plan
 from jobs.campaigns import control
 from jobs.runtime import Runtime
-from models import campaigns
-from models.campaigns import Campaign
+from sandbox.campaign_rows import planned_campaign
 
 CAMPAIGNS = "C0CAMPAIGNS"
 TEAM_CHANNELS = {
@@ -70,28 +69,14 @@ def approved(
     limits = limits or rt.campaign_data.advisor.plans
     check = check_plan(raw, rt.roster, rt.authority, limits)
     assert check.plan is not None, check.problems
-    slack = rt.slack_for(team_id)
-    slack.conversations_join(channel=CAMPAIGNS)
-    card = str(slack.chat_postMessage(channel=CAMPAIGNS, text=f"Campaign {raw['name']}")["ts"])
-    campaign = Campaign(
-        team_id=team_id,
+    campaign_id = planned_campaign(
+        rt,
+        team_id,
+        check.plan,
+        channel=CAMPAIGNS,
         requested_by=HUMAN,
         brief=f"Benchmark campaign {raw['name']}",
         budget_usd=Decimal("1000"),
-        channel_id=CAMPAIGNS,
-        thread_ts=card,
     )
-    with rt.sessions() as session:
-        session.add(campaign)
-        session.commit()
-        assert campaigns.set_plan(
-            session,
-            team_id,
-            campaign.id,
-            plan=check.plan.model_dump(mode="json"),
-            starts_on=check.plan.start,
-            ends_on=check.plan.end,
-            pattern=check.plan.pattern,
-        )
-    assert control.approve(rt, team_id, campaign.id, HUMAN)
-    return campaign.id
+    assert control.approve(rt, team_id, campaign_id, HUMAN)
+    return campaign_id

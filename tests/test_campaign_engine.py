@@ -33,6 +33,7 @@ from models.base import utcnow
 from models.campaigns import Campaign, CampaignStatus, StepStatus
 from models.records import LlmCall
 from models.work import Task, TaskStatus
+from sandbox.campaign_rows import planned_campaign
 from sandbox.claude_api import ScriptedClaude
 from sandbox.product_turns import agent_of
 from sandbox.slack_api import SlackStandIn
@@ -131,32 +132,15 @@ def _checked(rt: Runtime, raw: dict[str, Any]) -> Plan:
 
 def _planned(rt: Runtime, slack: SlackStandIn, raw: dict[str, Any]) -> str:
     """A campaign as the later slice leaves it: analysed, planned, its card in a thread."""
-    plan = _checked(rt, raw)
-    rt.slack_for(TEAM).conversations_join(channel=CAMPAIGNS)
-    card = str(
-        rt.slack_for(TEAM).chat_postMessage(channel=CAMPAIGNS, text=f"Campaign: {BRIEF}")["ts"]
-    )
-    campaign = Campaign(
-        team_id=TEAM,
+    return planned_campaign(
+        rt,
+        TEAM,
+        _checked(rt, raw),
+        channel=CAMPAIGNS,
         requested_by=HUMAN,
         brief=BRIEF,
         budget_usd=Decimal("50000"),
-        channel_id=CAMPAIGNS,
-        thread_ts=card,
     )
-    with rt.sessions() as session:
-        session.add(campaign)
-        session.commit()
-        assert campaigns.set_plan(
-            session,
-            TEAM,
-            campaign.id,
-            plan=plan.model_dump(mode="json"),
-            starts_on=plan.start,
-            ends_on=plan.end,
-            pattern=plan.pattern,
-        )
-    return campaign.id
 
 
 def _state(rt: Runtime, campaign_id: str) -> dict[str, list[tuple[Any, ...]]]:

@@ -23,10 +23,11 @@ from jobs.campaigns.engine import CampaignEngine
 from jobs.queue import ADVANCE_CAMPAIGN, RUN_TASK, Lane, lane_queue, turn_queue
 from jobs.runtime import Runtime
 from jobs.sweeper import sweep
-from models import campaign_steps, campaigns, tasks
+from models import campaign_steps, tasks
 from models.base import utcnow
-from models.campaigns import Campaign, StepStatus
+from models.campaigns import StepStatus
 from models.work import TaskStatus
+from sandbox.campaign_rows import planned_campaign
 from sandbox.slack_api import SlackStandIn
 from settings import Settings
 from tests.conftest import HUMAN, TEAM, empty_queues
@@ -67,30 +68,17 @@ def _running(rt: Runtime, team_id: str, raw: dict[str, Any]) -> str:
     """An approved campaign of `team_id` (its card posted), before its first pass."""
     check = check_plan(raw, rt.roster, rt.authority, rt.campaign_data.advisor.plans)
     assert check.plan is not None, check.problems
-    rt.slack_for(team_id).conversations_join(channel=CAMPAIGNS)
-    card = str(rt.slack_for(team_id).chat_postMessage(channel=CAMPAIGNS, text=raw["name"])["ts"])
-    campaign = Campaign(
-        team_id=team_id,
+    campaign_id = planned_campaign(
+        rt,
+        team_id,
+        check.plan,
+        channel=CAMPAIGNS,
         requested_by=HUMAN,
         brief=f"Campaign {raw['name']}",
         budget_usd=Decimal("1000"),
-        channel_id=CAMPAIGNS,
-        thread_ts=card,
     )
-    with rt.sessions() as session:
-        session.add(campaign)
-        session.commit()
-        assert campaigns.set_plan(
-            session,
-            team_id,
-            campaign.id,
-            plan=check.plan.model_dump(mode="json"),
-            starts_on=check.plan.start,
-            ends_on=check.plan.end,
-            pattern=check.plan.pattern,
-        )
-    assert control.approve(rt, team_id, campaign.id, HUMAN)
-    return campaign.id
+    assert control.approve(rt, team_id, campaign_id, HUMAN)
+    return campaign_id
 
 
 def _by_status(rt: Runtime, team_id: str, campaign_id: str) -> dict[str, int]:
