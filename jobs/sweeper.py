@@ -19,6 +19,7 @@ from rq.job import Job, JobStatus
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
+from jobs.claude.usage import record_spooled
 from jobs.queue import (
     ADVANCE_CAMPAIGN,
     AFTER_DECISION,
@@ -54,7 +55,9 @@ def sweep(
 ) -> list[str]:
     """Re-enqueue every lost turn, task, decision follow-up, campaign analysis, campaign
     engine pass and ritual run once, and queue the reminder of each approval left pending
-    longer than `remind_after`; returns the job ids. Safe to run anywhere, any time."""
+    longer than `remind_after`; returns the job ids. Safe to run anywhere, any time. First,
+    the model calls paid for while the database was away are recorded."""
+    record_spooled(sessions, connection)
     with sessions() as session:
         lost = leases.lost(session, TURNS, grace_s=grace_s)
         lost_work = [
