@@ -2,8 +2,9 @@
 person through users.info (not a bot, not deactivated), every group in usergroups.list.
 
 Asked before the submission is answered, so only through `People`, whose client never waits
-out a 429 (a view submission has 3 s), and cached per workspace: the form's people were
-mostly looked up a moment ago. Each person is asked once however many types name them. A
+out a 429 (a view submission has 3 s), and cached per workspace for SLACK_PEOPLE_CACHE_S (a
+form corrected and saved again asks nothing twice; the groups were listed when it opened).
+Each person is asked once however many types name them. A
 workspace that did not grant usergroups:read cannot list its groups: the ids are accepted as
 chosen, with a note that says so. Slack failing to answer is a problem under the field, and
 nothing is saved.

@@ -9,13 +9,17 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
+
 from handlers.setup import NAMES_SAVED
 from handlers.setup_checks import GROUPS_UNCHECKED
 from jobs.runtime import Runtime
 from jobs.setup.channel_names import NAME_RULE
+from jobs.setup.command import run_setup_command
 from jobs.workspace import approvals_for, workspace_settings
 from models import workspace_settings as stored
 from sandbox.slack_api import SlackStandIn
+from settings import Settings
 from tests.conftest import HUMAN, TEAM, ServedApp, work
 from tests.test_workspace_setup import (
     ADMIN,
@@ -169,3 +173,18 @@ def test_slack_not_answering_the_check_saves_nothing_and_says_so(
         "try again in a moment."
     }
     assert approvals_for(runtime, TEAM) == runtime.approvals
+
+
+def test_the_command_refuses_two_department_channels_of_one_name(
+    settings: Settings, runtime: Runtime, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The form's rule, on `python app.py setup --channel` (in this process: it stops before
+    anything is set up)."""
+    assert run_setup_command(settings, ["--channel", "mkt-social=mkt-content"]) == 2
+    said = capsys.readouterr().out
+    assert said == (
+        "--channel: #mkt-content is already the name of the department's #mkt-content\n"
+    )
+    assert run_setup_command(settings, ["--channel", "mkt-social=Social Team"]) == 2
+    assert NAME_RULE in capsys.readouterr().out
+    assert _updated_at(runtime) is None

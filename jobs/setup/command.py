@@ -85,7 +85,8 @@ def _no_clash(rt: Runtime, team_id: str, renames: dict[str, str]) -> None:
     names = {default: now.channel(default) for default in department_channels(rt)} | renames
     if clash := clashes(names):
         default, other = next(iter(clash.items()))
-        raise ValueError(f"--channel: #{names[default]} is already the department's #{other}")
+        name = names[default]
+        raise ValueError(f"--channel: #{name} is already the name of the department's #{other}")
 
 
 def _rename(rt: Runtime, value: str) -> tuple[str, str]:
