@@ -41,6 +41,7 @@ from handlers.uninstall import Uninstalls, reinstalled_with_token
 from jobs.claude.pricing import load_prices
 from jobs.queue import turn_queue
 from jobs.runtime import check_models_priced, redis_client, slack_clients, token_source
+from jobs.setup.channel_names import department_channel_names
 from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
 from jobs.workspace import WorkspaceApprovers, defaults_of
@@ -127,8 +128,11 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
         department.plan_limits,
         CampaignAccess(workspace_approvers, lookup),
     )
+    channels = department_channel_names(
+        department.roster, settings.escalation_channel, settings.campaign_channel
+    )
     services = handlers.register(
-        app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
+        app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster, channels
     )
     attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
     Uninstalls(engine, intake.queue, settings.data_retention_days, app.installation_store).register(

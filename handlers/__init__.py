@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from slack_bolt import App
 
 import logs
@@ -38,13 +40,15 @@ def register(
     campaigns: CampaignActions | None = None,
     plan_edits: PlanEdits | None = None,
     roster: Roster | None = None,
+    channels: Sequence[str] = (),
 ) -> Services:
     """Attach every listener and middleware to the Bolt app. `lookup` asks Slack who is
     clicking (users.info, usergroups.users.list, cached per team) without waiting out 429s.
     `rituals` is what `/standup` does; `campaigns` what `/campaign` does (until the engine
     is wired in: `CampaignsNotYet`); `plan_edits` what the card's Edit button does (until
     then: it says editing is off); `roster` what the message shortcut offers (the default
-    roster file when not given).
+    roster file when not given); `channels` the department's channels by default name, which
+    the set-up's channel-names form offers (`jobs.setup.channel_names`).
     The jobs the listeners enqueue are resolved where they run: the worker's start-up
     (jobs.runtime.build_runtime) stops on a renamed one; the app never imports them."""
     campaign_actions = campaigns or CampaignsNotYet()
@@ -61,5 +65,6 @@ def register(
     standup_buttons.register(app)
     standup.register(app)
     SendToDepartment(roster or load_roster()).register(app)
-    SetupButtons(tuple(decided_by_people(load_authority().approval_types))).register(app)
+    types = tuple(decided_by_people(load_authority().approval_types))
+    SetupButtons(types, tuple(channels)).register(app)
     return found  # what agents' own apps share (handlers/agent_apps.py)

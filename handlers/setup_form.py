@@ -24,12 +24,17 @@ MAX_OPTIONS = 100  # a static select's limit
 
 
 class FormProblem(Exception):
-    """A submitted field that is not one the form offered; `block_id` names it."""
+    """What is wrong with a submitted form, per field: `errors` maps each block_id to its
+    message, as a view submission's `response_action: errors` shows them under the inputs."""
 
-    def __init__(self, block_id: str, message: str) -> None:
-        super().__init__(message)
-        self.block_id = block_id
-        self.message = message
+    def __init__(self, errors: Mapping[str, str]) -> None:
+        super().__init__("; ".join(errors.values()))
+        self.errors = dict(errors)
+
+    @classmethod
+    def at(cls, block_id: str, message: str) -> FormProblem:
+        """One field's problem."""
+        return cls({block_id: message})
 
 
 def approvers_view(
@@ -102,7 +107,7 @@ def read_approvers(state: Mapping[str, Any], types: Sequence[str]) -> dict[str, 
     for block_id, fields in state.items():
         what, _, kind = block_id.partition(":")
         if kind not in types or what not in (USERS, GROUPS):
-            raise FormProblem(block_id, "This is not a field of the approvers form.")
+            raise FormProblem.at(block_id, "This is not a field of the approvers form.")
         value = (fields or {}).get(what) or {}
         if what == USERS:
             users[kind] = _checked(block_id, value.get("selected_users") or [], SLACK_USER)
@@ -114,5 +119,5 @@ def read_approvers(state: Mapping[str, Any], types: Sequence[str]) -> dict[str, 
 
 def _checked(block_id: str, ids: list[Any], pattern: str) -> tuple[str, ...]:
     if not all(isinstance(i, str) and re.fullmatch(pattern, i) for i in ids):
-        raise FormProblem(block_id, "Pick people and groups from the lists.")
+        raise FormProblem.at(block_id, "Pick people and groups from the lists.")
     return tuple(dict.fromkeys(ids))

@@ -153,12 +153,29 @@ def save_approvers(
     save(session, team_id, user_id, approvers=stored)
 
 
+def renamed_channels(session: Session, team_id: str) -> dict[str, str]:
+    """Only the channels a workspace renamed: default name → its name (the channel form)."""
+    row = session.get(WorkspaceSetting, team_id)
+    return dict(row.channels or {}) if row is not None else {}
+
+
+def rename_channels(session: Session, team_id: str, user_id: str, names: Mapping[str, str]) -> bool:
+    """This workspace calls each department channel `default` `names[default]` (the same:
+    the default again). Nothing is written when nothing changes (a retried form or command),
+    so a retry leaves even `updated_at` alone; True when something was saved."""
+    current = renamed_channels(session, team_id)
+    renamed = dict(current)
+    for default, name in names.items():
+        if name == default:
+            renamed.pop(default, None)
+        else:
+            renamed[default] = name
+    if renamed == current:
+        return False
+    save(session, team_id, user_id, channels=renamed)
+    return True
+
+
 def rename_channel(session: Session, team_id: str, user_id: str, default: str, name: str) -> None:
     """This workspace calls the department's channel `default` `name` (the same: the default)."""
-    row = session.get(WorkspaceSetting, team_id)
-    renamed = dict(row.channels or {}) if row is not None else {}
-    if name == default:
-        renamed.pop(default, None)
-    else:
-        renamed[default] = name
-    save(session, team_id, user_id, channels=renamed)
+    rename_channels(session, team_id, user_id, {default: name})

@@ -290,10 +290,14 @@ class SlackStandIn:
         team: str | None = None,
         is_admin: bool = False,
         is_guest: bool = False,
+        is_bot: bool = False,
+        deleted: bool = False,
     ) -> None:
-        """Create a workspace member (or a guest) that `users.info` and `chat.postEphemeral`
-        will know."""
-        self.workspace_of(team).add_user(user_id, name, is_admin=is_admin, is_guest=is_guest)
+        """Create a workspace member (or a guest, a bot user, a deactivated member) that
+        `users.info` and `chat.postEphemeral` will know."""
+        self.workspace_of(team).add_user(
+            user_id, name, is_admin=is_admin, is_guest=is_guest, is_bot=is_bot, deleted=deleted
+        )
 
     def add_usergroup(
         self, group_id: str, handle: str, members: list[str], *, team: str | None = None

@@ -173,14 +173,15 @@ class Workspace:
         is_admin: bool = False,
         is_bot: bool = False,
         is_guest: bool = False,
+        deleted: bool = False,
     ) -> None:
-        """Create a user shaped like `users.info` returns it."""
+        """Create a user shaped like `users.info` returns it (`deleted`: deactivated)."""
         user = {
             "id": user_id,
             "team_id": self.identity.team_id,
             "name": name,
             "real_name": name,
-            "deleted": False,
+            "deleted": deleted,
             "is_admin": is_admin,
             "is_owner": False,
             "is_bot": is_bot,

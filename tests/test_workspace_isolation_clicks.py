@@ -20,7 +20,7 @@ from models.approvals import Approval
 from models.welcomes import Welcome
 from sandbox import slack_interactions as interactions
 from tests.conftest import CHANNEL_CONTENT, HUMAN, wait_until, work
-from tests.isolation_records import choose_settings, make_records
+from tests.isolation_records import RENAMED, choose_settings, make_records
 from tests.two_workspaces import (
     APPROVER,
     TEAM_A,
@@ -50,7 +50,11 @@ CLICKS: dict[str, tuple[str, str | None]] = {
 }
 # App Home's set-up buttons (admins only): action_id → the title of the modal B's admin is
 # shown (never welcomed in B, so not told in a DM; A's DM with the app stays silent)
-SETUP_CLICKS: dict[str, str] = {"setup-workspace": "Set-up", "setup-approvers": "Approvers"}
+SETUP_CLICKS: dict[str, str] = {
+    "setup-workspace": "Set-up",
+    "setup-approvers": "Approvers",
+    "setup-channels": "Channel names",
+}
 ADMIN_DM = "D0ADMIN"
 
 
@@ -121,6 +125,7 @@ def test_a_set_up_button_with_as_team_clicked_by_bs_admin_acts_in_b_only(
     [modal] = pair.slack.workspace_of(TEAM_B).views.for_user(APPROVER)["modals"]
     assert modal["title"]["text"] == SETUP_CLICKS[action_id]
     assert "initial_users" not in json.dumps(modal)  # A's chosen approver is not B's
+    assert not set(RENAMED.values()) & _initial_values(modal)  # nor A's channel names
     assert pair.slack.ephemerals(ADMIN_DM, team=TEAM_A) == []
     assert a.state(pair.rt.sessions) == before and _channels(pair, TEAM_A) == channels
     assert tokens_of(pair.calls_since(mark)) == {TEAM_B}
@@ -129,6 +134,12 @@ def test_a_set_up_button_with_as_team_clicked_by_bs_admin_acts_in_b_only(
     if b.setup_at is not None:  # under the department's names, not A's
         assert "#mkt-campaigns: created" in b.setup_report
         assert "#campaigns" not in _channels(pair, TEAM_B)
+
+
+def _initial_values(modal: dict[str, Any]) -> set[str]:
+    """What a modal's inputs show before anyone types."""
+    inputs = [b for b in modal.get("blocks") or [] if b.get("type") == "input"]
+    return {str(b["element"].get("initial_value")) for b in inputs}
 
 
 def _welcomed_in_a(pair: Pair) -> None:

@@ -1,8 +1,8 @@
 """Modal submissions across workspaces: a modal submitted in workspace B that carries one of
 A's record ids (in its private_metadata) is refused in B, under its inputs or in its answer,
 and changes nothing in A; a modal that makes work makes it in B; a setting saved (the
-approvers form) is B's; every Slack call carries B's token. A new modal without a row in
-SUBMISSIONS fails `test_every_modal_is_covered`."""
+approvers and channel-names forms) is B's; every Slack call carries B's token. A new modal
+without a row in SUBMISSIONS fails `test_every_modal_is_covered`."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.approvals import GONE
-from jobs.workspace import approvals_for
+from jobs.workspace import approvals_for, workspace_settings
 from models.campaigns import Campaign
 from models.records import Turn
 from sandbox import slack_interactions as interactions
@@ -106,6 +106,11 @@ SUBMISSIONS: dict[str, Submission] = {
         {"users:blog_post": _people(APPROVER), "users:campaign_plan": _people(HUMAN)},
         lambda a, answer: answer == {},
     ),
+    "setup-channels": Submission(  # saved for B, and B's set-up run (work() in the test)
+        lambda a: "",
+        {"channel:mkt-campaigns": {"name": {"type": "plain_text_input", "value": "b-campaigns"}}},
+        lambda a, answer: answer["response_action"] == "update",
+    ),
 }
 
 
@@ -161,3 +166,24 @@ def test_approvers_chosen_in_b_are_bs_and_leave_as_choice(pair: Pair) -> None:
     assert approvals_for(pair.rt, TEAM_A) == theirs and a.state(pair.rt.sessions) == before
     assert theirs.for_action("blog_post").users == (HUMAN,)
     assert theirs.for_action("campaign_plan").users == ()
+
+
+def test_channel_names_chosen_in_b_are_bs_and_leave_as_names(pair: Pair) -> None:
+    """A named its campaign channel #campaigns; B's admin names B's #b-campaigns: B's set-up
+    creates it in B, with B's token; A's names, channels and row are unchanged."""
+    a = make_records(pair.rt.sessions, TEAM_A)
+    choose_settings(pair.rt.sessions, TEAM_A, APPROVER)
+    before, channels_a = a.state(pair.rt.sessions), _channel_names(pair, TEAM_A)
+    mark = pair.mark()
+    submission = SUBMISSIONS["setup-channels"]
+    assert submission.answered(a, _submit(pair, "setup-channels", "", submission.values))
+    work(pair.rt)
+    assert workspace_settings(pair.rt, TEAM_B).campaign_channel == "b-campaigns"
+    assert workspace_settings(pair.rt, TEAM_A).campaign_channel == "campaigns"
+    assert "b-campaigns" in _channel_names(pair, TEAM_B)
+    assert _channel_names(pair, TEAM_A) == channels_a and a.state(pair.rt.sessions) == before
+    assert tokens_of(pair.calls_since(mark)) == {TEAM_B}
+
+
+def _channel_names(pair: Pair, team: str) -> set[str]:
+    return {str(c.get("name")) for c in pair.slack.workspace_of(team).channels.values()}

@@ -96,10 +96,11 @@ def test_a_non_admin_sees_no_set_up_and_a_forged_click_is_refused(
 
     _click_home(bolt, slack, HUMAN, "setup-workspace")
     _click_home(bolt, slack, HUMAN, "setup-approvers")
+    _click_home(bolt, slack, HUMAN, "setup-channels")
     texts = [e["text"] for e in slack.ephemerals(HUMAN_DM)]
     assert (
         texts
-        == ["Only workspace admins and owners can set up the department. Nothing changed."] * 2
+        == ["Only workspace admins and owners can set up the department. Nothing changed."] * 3
     )
     assert _queued(runtime) == [] and slack.workspace.views.for_user(HUMAN)["modals"] == []
     work(runtime)

@@ -9,19 +9,19 @@ to run twice.
 from __future__ import annotations
 
 import argparse
-import re
 
 from slack_sdk.errors import SlackApiError
 
 from errors import StartupError, WorkspaceNotInstalled
 from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
+from jobs.setup.channel_names import clashes, cleaned, name_problem
 from jobs.setup.run import department_channels, set_up
+from jobs.workspace import workspace_settings
 from models import workspace_settings as stored
 from settings import Settings
 
 CLI_USER = "cli"  # who changed the settings, when no Slack user did
-CHANNEL_NAME = r"^[a-z0-9][a-z0-9_\-]{0,79}$"  # Slack's rule for a channel's name
 
 
 def parse(argv: list[str]) -> argparse.Namespace:
@@ -54,13 +54,13 @@ def run_setup_command(settings: Settings, argv: list[str]) -> int:
         rt = runtime_module.build_runtime(settings)
         runtime_module.install(rt)
         team_id = args.team or _token_team(rt)
-        renames = [_rename(rt, value) for value in args.channel]
+        renames = dict(_rename(rt, value) for value in args.channel)
+        _no_clash(rt, team_id, renames)
     except (StartupError, ValueError) as error:
         print(str(error))
         return 2
-    with rt.sessions() as session:
-        for default, name in renames:
-            stored.rename_channel(session, team_id, CLI_USER, default, name)
+    with rt.sessions() as session:  # the path App Home's channel-names form takes too
+        stored.rename_channels(session, team_id, CLI_USER, renames)
     try:
         report = set_up(rt, team_id, CLI_USER)
     except WorkspaceNotInstalled:
@@ -79,12 +79,22 @@ def _token_team(rt: Runtime) -> str:
         raise ValueError(f"Slack refused SLACK_BOT_TOKEN ({error.response.get('error')})") from None
 
 
+def _no_clash(rt: Runtime, team_id: str, renames: dict[str, str]) -> None:
+    """Two department channels may not share a name (they would be one channel)."""
+    now = workspace_settings(rt, team_id)
+    names = {default: now.channel(default) for default in department_channels(rt)} | renames
+    if clash := clashes(names):
+        default, other = next(iter(clash.items()))
+        name = names[default]
+        raise ValueError(f"--channel: #{name} is already the name of the department's #{other}")
+
+
 def _rename(rt: Runtime, value: str) -> tuple[str, str]:
     default, _, name = value.partition("=")
     known = department_channels(rt)
     if default not in known:
         raise ValueError(f"--channel {value}: {default!r} is not one of {', '.join(known)}")
-    name = name.strip().removeprefix("#")
-    if not re.fullmatch(CHANNEL_NAME, name):
-        raise ValueError(f"--channel {value}: {name!r} is not a Slack channel name")
+    name = cleaned(name)
+    if (problem := name_problem(name)) is not None:
+        raise ValueError(f"--channel {value}: {name!r} is not a Slack channel name. {problem}")
     return default, name

@@ -1,5 +1,5 @@
 """The set-up's part of App Home, shown to workspace admins and owners only: the buttons
-(set up the department, choose approvers) and what the last set-up did."""
+(set up the department, choose approvers, channel names) and what the last set-up did."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ from jobs.workspace import workspace_settings
 
 SET_UP = "setup-workspace"  # the button's action_id (handlers/setup.py)
 CHOOSE_APPROVERS = "setup-approvers"  # the button's action_id and the form's callback_id
+CHANNEL_NAMES = "setup-channels"  # the button's action_id and the form's callback_id
 REPORT_LINES = 40
 
 
@@ -38,6 +39,7 @@ def setup_blocks(rt: Runtime, team_id: str, user_id: str) -> list[dict[str, Any]
         "elements": [
             button("Set up the department", SET_UP, team_id, "primary"),
             button("Choose approvers", CHOOSE_APPROVERS, team_id),
+            button("Channel names", CHANNEL_NAMES, team_id),
         ],
     }
     return [header("Set-up (admins)"), buttons, *report, {"type": "divider"}]

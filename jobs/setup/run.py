@@ -23,6 +23,7 @@ from jobs import runtime as runtime_module
 from jobs.home.publish import publish_home
 from jobs.home.welcome import WELCOME_TITLE, welcome_blocks
 from jobs.runtime import Runtime
+from jobs.setup.channel_names import department_channel_names
 from jobs.slack import channels
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from jobs.workspace import workspace_settings
@@ -58,11 +59,11 @@ class ChannelDone:
 
 
 def department_channels(rt: Runtime) -> list[str]:
-    """The default names of the department's channels: the roster's team channels, then the
-    escalation and campaign channels if they are not among them."""
-    names = [channel.name for channel in rt.roster.channels]
-    extra = (rt.settings.escalation_channel, rt.settings.campaign_channel)
-    return names + [name for name in dict.fromkeys(extra) if name not in names]
+    """The default names of the department's channels (`channel_names.department_channel_names`)."""
+    settings = rt.settings
+    return department_channel_names(
+        rt.roster, settings.escalation_channel, settings.campaign_channel
+    )
 
 
 def set_up(rt: Runtime, team_id: str, by: str) -> list[str]:

@@ -1,5 +1,6 @@
 """Who is clicking: asks Slack (users.info, usergroups.users.list) only what the approvers
-configuration needs, and decides with `bots.approvers.may_approve`.
+configuration needs, and decides with `bots.approvers.may_approve`; and whether the people
+and groups the approvers form names exist (users.info, usergroups.list).
 
 The answers are kept in Redis for `SLACK_PEOPLE_CACHE_S` per workspace: a person clicking
 through a card, its modal and the next card asks Slack once, not three times, and a burst of
@@ -29,6 +30,9 @@ LOOKUP_FAILED = (
     "try again in a moment."
 )
 ADMIN_FLAGS = ("is_admin", "is_owner", "is_primary_owner")
+# What users.info says of someone chosen as an approver (`People.standing`)
+PERSON, BOT, DELETED, UNKNOWN = "person", "bot", "deleted", "unknown"
+SLACKBOT = "USLACKBOT"  # Slack's own bot, which users.info does not mark as one
 NOT_YOURS = "Only {who} can {what}. Nothing changed."
 # What a refused person may not do: "decide", never "approve", since the click may have been
 # Request changes, Reject, Decide or Send back as well as Approve.
@@ -62,6 +66,42 @@ class People:
             return any(bool(user.get(key)) for key in ADMIN_FLAGS)
 
         return bool(self._cached(f"slack:people:{team_id}:admin:{user_id}", ask))
+
+    def standing(self, team_id: str, user_id: str) -> tuple[str, str]:
+        """Whether `user_id` can be an approver here, and their name: (PERSON | BOT | DELETED
+        | UNKNOWN, name). Slack's other refusals raise, as `is_admin`'s do."""
+
+        def ask() -> tuple[str, str]:
+            try:
+                user = self.client_for(team_id).users_info(user=user_id).get("user") or {}
+            except SlackApiError as error:
+                if error.response.get("error") != "user_not_found":
+                    raise
+                return UNKNOWN, ""
+            name = str(user.get("real_name") or user.get("name") or "")
+            if user.get("deleted"):
+                return DELETED, name
+            is_bot = user.get("is_bot") or user.get("id") == SLACKBOT
+            return (BOT if is_bot else PERSON), name
+
+        standing, name = self._cached(f"slack:people:{team_id}:standing:{user_id}", ask)
+        return str(standing), str(name)
+
+    def groups(self, team_id: str) -> dict[str, str] | None:
+        """The workspace's enabled user groups, id → handle; None when the app may not list
+        them (no usergroups:read scope). Slack's other refusals raise."""
+
+        def ask() -> dict[str, str] | None:
+            try:
+                listed = self.client_for(team_id).usergroups_list().get("usergroups") or []
+            except SlackApiError as error:
+                if error.response.get("error") != "missing_scope":
+                    raise
+                return None
+            return {str(g["id"]): str(g.get("handle") or g["id"]) for g in listed}
+
+        found = self._cached(f"slack:people:{team_id}:groups", ask)
+        return None if found is None else {str(k): str(v) for k, v in found.items()}
 
     def group_members(self, team_id: str, group_id: str) -> list[str]:
         def ask() -> list[str]:
