@@ -13,6 +13,7 @@ nothing is saved.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
 from slack_sdk.errors import SlackApiError
@@ -33,6 +34,7 @@ GROUPS_UNCHECKED = (
     "missing: reinstall it from manifest.yml), so the groups were saved as chosen, unchecked."
 )
 MAX_NAME_CHARS = 40
+LOOKUPS_AT_ONCE = 8  # users.info is Tier 4 (100+ a minute): a form's worth at once is fine
 
 
 @dataclass(frozen=True)
@@ -58,14 +60,21 @@ def check_approvers(people: People, team_id: str, chosen: Mapping[str, Chosen]) 
 
 
 def _people_problems(people: People, team_id: str, chosen: Mapping[str, Chosen]) -> dict[str, str]:
-    verdicts: dict[str, str | None] = {}
+    """Everyone named, each asked once and all at the same time: one after another, a form
+    naming many people not yet cached could outlast the submission's 3 s."""
+    user_ids = list(dict.fromkeys(user_id for who in chosen.values() for user_id in who.users))
+    if not user_ids:
+        return {}
+    with ThreadPoolExecutor(max_workers=min(LOOKUPS_AT_ONCE, len(user_ids))) as pool:
+        answers = pool.map(lambda user_id: people.standing(team_id, user_id), user_ids)
+        found = dict(zip(user_ids, answers, strict=True))
+    verdicts = {
+        user_id: None if standing == PERSON else _said(standing, (name or user_id)[:MAX_NAME_CHARS])
+        for user_id, (standing, name) in found.items()
+    }
     errors: dict[str, str] = {}
     for kind, who in chosen.items():
         for user_id in who.users:
-            if user_id not in verdicts:
-                standing, name = people.standing(team_id, user_id)
-                shown = (name or user_id)[:MAX_NAME_CHARS]
-                verdicts[user_id] = None if standing == PERSON else _said(standing, shown)
             if (problem := verdicts[user_id]) is not None:
                 errors.setdefault(f"{USERS}:{kind}", problem)
     return errors
