@@ -33,7 +33,7 @@ from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
 from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
-from handlers.install import oauth_settings
+from handlers.install import NOT_INSTALLED_MESSAGE, oauth_flow
 from handlers.intake import Intake
 from handlers.serving import DrainingSocketModeHandler, serve_http
 from handlers.standup_actions import RitualControl
@@ -83,8 +83,12 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
     clients = slack_clients(settings, tokens or token_source(settings, engine))
     auth = bolt_auth(clients)
-    if mode is SlackMode.OAUTH:  # Bolt's installation store authorizes (handlers/install.py)
-        auth = {"client": auth["client"], "oauth_settings": oauth_settings(settings, engine)}
+    if mode is SlackMode.OAUTH:  # the install flow and its store (handlers/install.py)
+        auth = {
+            "client": auth["client"],
+            "oauth_flow": oauth_flow(settings, engine, clients, auth["client"]),
+            "user_facing_authorize_error_message": NOT_INSTALLED_MESSAGE,
+        }
     try:
         app = DepartmentApp(
             **auth,
