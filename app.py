@@ -31,9 +31,10 @@ from handlers.authorize import bolt_auth
 from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
-from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
+from handlers.database_gate import DatabaseGate
+from handlers.health import HEALTH_PATH, READY_PATH, Health, WsgiApp, with_health
 from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
-from handlers.install import oauth_settings
+from handlers.install import NOT_INSTALLED_MESSAGE, oauth_flow
 from handlers.intake import Intake
 from handlers.serving import DrainingSocketModeHandler, serve_http
 from handlers.standup_actions import RitualControl
@@ -46,7 +47,7 @@ from jobs.slack.clients import TokenSource
 from jobs.slack.people import People
 from jobs.workspace import WorkspaceApprovers, defaults_of
 from models import token_keys
-from models.db import assert_migrated, make_engine
+from models.db import make_engine
 from settings import Settings, SlackMode, describe_error, settings_and_mode, slack_mode
 
 logger = logging.getLogger("app")
@@ -64,16 +65,21 @@ class _QuietTokenNotice(logging.Filter):
         return "`token` will be unused" not in record.getMessage()
 
 
-def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
+def create_app(
+    settings: Settings, tokens: TokenSource | None = None, *, wait_for_database: bool = False
+) -> App:
     """The Bolt app with every listener registered; raises on bad data, schema or Slack
     settings (an HTTP app never verifies with an empty signing secret). `tokens`: where each
-    workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace)."""
+    workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace). A database that
+    does not answer stops it too, unless `wait_for_database` (serving): then the app answers
+    503 until it does (handlers/database_gate.py)."""
     mode = slack_mode(settings)
     if mode is SlackMode.SANDBOX:
         raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
     approvers, department = load_and_check_data(settings)
-    engine = make_engine(settings.database_url)
-    assert_migrated(engine)
+    engine = make_engine(settings.database_url, settings.database_statement_timeout_s)
+    gate = DatabaseGate(engine)
+    gate.open_at_start(wait=wait_for_database)
     intake = Intake(
         engine=engine,
         queue=turn_queue(redis_client(settings), settings.queue_name),
@@ -84,8 +90,12 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     logging.getLogger("slack_bolt.App").addFilter(_QuietTokenNotice())
     clients = slack_clients(settings, tokens or token_source(settings, engine))
     auth = bolt_auth(clients)
-    if mode is SlackMode.OAUTH:  # Bolt's installation store authorizes (handlers/install.py)
-        auth = {"client": auth["client"], "oauth_settings": oauth_settings(settings, engine)}
+    if mode is SlackMode.OAUTH:  # the install flow and its store (handlers/install.py)
+        auth = {
+            "client": auth["client"],
+            "oauth_flow": oauth_flow(settings, engine, clients, auth["client"]),
+            "user_facing_authorize_error_message": NOT_INSTALLED_MESSAGE,
+        }
     try:
         app = DepartmentApp(
             **auth,
@@ -139,7 +149,8 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
         app
     )
     if mode is not SlackMode.OAUTH:
-        reinstalled_with_token(app.client, engine)
+        gate.when_open(functools.partial(reinstalled_with_token, app.client, engine))
+    app.database_gate = gate
     return app
 
 
@@ -173,7 +184,6 @@ def serve(app: App, settings: Settings) -> None:
         handler = DrainingSocketModeHandler(app, settings.slack_app_token.get_secret_value())
         handler.serve_until_stopped()
         return
-    health = Health(make_engine(settings.database_url), redis_client(settings), settings.queue_name)
     logger.info(
         "Listening on http://0.0.0.0:%d%s (health: %s, %s)",
         settings.port,
@@ -181,7 +191,14 @@ def serve(app: App, settings: Settings) -> None:
         HEALTH_PATH,
         READY_PATH,
     )
-    serve_http(with_health(wsgi_handler(app), health), settings.port, settings.http_threads)
+    serve_http(web_app(app, settings), settings.port, settings.http_threads)
+
+
+def web_app(app: App, settings: Settings) -> WsgiApp:
+    """What HTTP serves: /healthz and /readyz, then Slack's paths (Bolt's adapter)."""
+    engine = make_engine(settings.database_url, settings.database_statement_timeout_s)
+    health = Health(engine, redis_client(settings), settings.queue_name)
+    return with_health(wsgi_handler(app), health)
 
 
 def run_sandbox(settings: Settings) -> int:
@@ -226,7 +243,10 @@ def main() -> int:
     if "--mode" in sys.argv:
         return 0
     try:
-        app = create_app(settings)
+        # HTTP serving rides out a database outage (503 until it answers); a check and Socket
+        # Mode (no 5xx to answer with) stop with one line, as before.
+        serving_http = "--check" not in sys.argv and settings.slack_app_token is None
+        app = create_app(settings, wait_for_database=serving_http)
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2

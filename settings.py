@@ -138,6 +138,9 @@ class Settings(BaseSettings):
 
     redis_url: str = "redis://localhost:6379/0"
     database_url: str = "sqlite:///marketing_dept.db"
+    # PostgreSQL only: the longest one statement may run (a hung server, a runaway query end
+    # in an error); 0 = no limit. Not applied to the release's migration.
+    database_statement_timeout_s: float = Field(default=30.0, ge=0, le=3600)
     # The department's RQ queue (the turns lane); the other lanes are QUEUE_NAME-urgent and
     # QUEUE_NAME-background (jobs/queue.py).
     queue_name: str = "turns"

@@ -9,6 +9,8 @@ mends that production (`app.py serve`), the sandbox and the tests share.
 - With one Slack app per agent (handlers/agent_apps.py), each agent app is a Bolt app of its
   own behind the same URL: a request signed with an agent app's secret goes to that app;
   every other request goes to the department's, whose check refuses a bad signature.
+- A web process that started while the database was away answers every request 503 until
+  the database answers (handlers/database_gate.py): Slack delivers it again later.
 """
 
 from __future__ import annotations
@@ -19,10 +21,13 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk.signature import SignatureVerifier
+
+from handlers.database_gate import DatabaseGate
 
 logger = logging.getLogger(__name__)
 
@@ -63,10 +68,22 @@ class DepartmentApp(App):
     default: one app speaks as every agent)."""
 
     agent_apps: tuple[AgentApp, ...] = ()
+    database_gate: DatabaseGate | None = None  # None: the database answered at start-up
 
 
 class SlackWsgiHandler(SlackRequestHandler):
-    """Bolt's WSGI adapter; an unparsable body is the sender's fault (400), not ours (500)."""
+    """Bolt's WSGI adapter; an unparsable body is the sender's fault (400), not ours (500);
+    nothing is served before the database has answered (503)."""
+
+    def _get_http_response(self, request: WsgiHttpRequest) -> WsgiHttpResponse:
+        gate = self.app.database_gate if isinstance(self.app, DepartmentApp) else None
+        if gate is not None and not gate.is_open():
+            return WsgiHttpResponse(
+                status=503,
+                headers={"content-type": ["text/plain;charset=utf-8"], "retry-after": ["10"]},
+                body="The database is not answering yet; try again shortly.",
+            )
+        return super()._get_http_response(request)
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         try:

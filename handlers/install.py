@@ -1,25 +1,38 @@
 """The one-click install (Slack OAuth v2, Bolt's OAuth flow): the install page at
 /slack/install, Slack's redirect back at /slack/oauth_redirect.
 
-Bolt stores each installation in our encrypted store (models/installations.py), and its
-`authorize` then hands every request its own workspace's token, refreshed first when token
-rotation is on and it is about to expire. The bot scopes are manifest.yml's: one list, which
-tests/test_manifest.py keeps equal to what the code uses.
+Bolt stores each installation in our encrypted store (models/installations.py), and our
+`authorize` (handlers/authorize.py) then hands every request its own workspace's token, read
+and refreshed as the workers do it (once, under a per-workspace Redis lock). The bot scopes
+are manifest.yml's: one list, which tests/test_manifest.py keeps equal to what the code uses.
+
+Org-wide (Enterprise Grid) installs are refused: the app is installed per workspace, since
+every record, token and job is keyed by the workspace's team_id. Such an install stores
+nothing and gets a page that says so; a request that comes from one is told the app is not
+installed in its workspace.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from pathlib import Path
 from urllib.parse import urljoin
 
 import yaml
-from slack_bolt.authorization.authorize import InstallationStoreAuthorize
+from slack_bolt.error import BoltError
+from slack_bolt.oauth import OAuthFlow
+from slack_bolt.oauth.callback_options import FailureArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_bolt.request import BoltRequest
+from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.oauth.installation_store import Installation
 from sqlalchemy import Engine
 
 from errors import ConfigError
+from handlers.authorize import WorkspaceAuthorize
+from jobs.slack.clients import SlackClients
 from models.installations import department_store, state_store
 from models.token_cipher import redact_tokens_in_logs
 from settings import Settings
@@ -27,8 +40,25 @@ from settings import Settings
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+logger = logging.getLogger(__name__)
+
 # A rotating token (12 h) is refreshed when it has less than this left (Bolt's default).
 TOKEN_REFRESH_BEFORE_MIN = 120
+# Said (ephemerally, or as an event's answer) to a request from a workspace with no
+# installation of ours, an org-wide install's included.
+NOT_INSTALLED_MESSAGE = (
+    ":warning: The marketing department is not installed in this workspace. It is installed "
+    "one workspace at a time (org-wide Enterprise Grid installs are not supported): an admin "
+    f"can add it to this workspace from the app's install page ({INSTALL_PATH})."
+)
+ORG_WIDE_PAGE = f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Org-wide install not supported</title></head>
+<body><h1>Org-wide install not supported</h1>
+<p>The marketing department is installed one workspace at a time; org-wide (Enterprise Grid)
+installs are not supported. Nothing was stored.</p>
+<p>Remove the org-wide installation in your organization's admin settings, then install the
+app into each workspace that wants it: <a href="{INSTALL_PATH}">install per workspace</a>.</p>
+</body></html>"""
 
 
 def bot_scopes(path: Path = MANIFEST_PATH) -> list[str]:
@@ -44,7 +74,43 @@ def authorize_url(settings: Settings) -> str:
     return urljoin(settings.slack_api_url, "../oauth/v2/authorize")
 
 
-def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
+class OrgWideInstallRefused(BoltError):
+    """An Enterprise Grid org-wide install: not stored. A BoltError, since that is what
+    Bolt's flow turns into its failure page (ours: `ORG_WIDE_PAGE`)."""
+
+
+class WorkspaceOAuthFlow(OAuthFlow):
+    """Bolt's OAuth flow, refusing org-wide installs before anything is stored."""
+
+    def __init__(self, *, client: WebClient, settings: OAuthSettings) -> None:
+        super().__init__(client=client, settings=settings)
+        self.default_failure = self.failure_handler
+        self.failure_handler = self.refused_or_default
+
+    def store_installation(self, request: BoltRequest, installation: Installation) -> None:
+        if installation.is_enterprise_install:
+            logger.warning(
+                "Refused an org-wide install (enterprise %s): installs are per workspace",
+                installation.enterprise_id,
+            )
+            raise OrgWideInstallRefused("org-wide installs are not supported")
+        super().store_installation(request, installation)
+
+    def refused_or_default(self, args: FailureArgs) -> BoltResponse:
+        if isinstance(args.error, OrgWideInstallRefused):
+            html: dict[str, str | Sequence[str]] = {"Content-Type": "text/html; charset=utf-8"}
+            return BoltResponse(status=400, body=ORG_WIDE_PAGE, headers=html)
+        return self.default_failure(args)
+
+
+def oauth_flow(
+    settings: Settings, engine: Engine, clients: SlackClients, client: WebClient
+) -> WorkspaceOAuthFlow:
+    """The install flow; `client` (SLACK_API_URL's) trades the code for a token."""
+    return WorkspaceOAuthFlow(client=client, settings=oauth_settings(settings, engine, clients))
+
+
+def oauth_settings(settings: Settings, engine: Engine, clients: SlackClients) -> OAuthSettings:
     if settings.slack_client_secret is None:
         raise ConfigError("The OAuth install needs SLACK_CLIENT_SECRET")
     redact_tokens_in_logs()
@@ -61,15 +127,8 @@ def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
         token_rotation_expiration_minutes=TOKEN_REFRESH_BEFORE_MIN,
         state_store=state_store(engine),
     )
-    # Bolt's own authorize would refresh tokens through a client on slack.com, whatever
-    # SLACK_API_URL says; this one refreshes where every other call goes.
-    oauth.authorize = InstallationStoreAuthorize(
-        logger=logging.getLogger("slack_bolt.InstallationStoreAuthorize"),
-        client_id=oauth.client_id,
-        client_secret=oauth.client_secret,
-        token_rotation_expiration_minutes=TOKEN_REFRESH_BEFORE_MIN,
-        installation_store=oauth.installation_store,
-        bot_only=True,
-        client=WebClient(base_url=settings.slack_api_url),
-    )
+    # Bolt's own authorize would refresh tokens without the workers' lock (and through a
+    # client on slack.com, whatever SLACK_API_URL says): ours reads and refreshes them
+    # through the same `InstallationTokens` as the workers (clients.tokens).
+    oauth.authorize = WorkspaceAuthorize(clients)
     return oauth

@@ -15,8 +15,9 @@ found again in the database once it is back.
 - A process that starts during an outage (the worker command, a worker or the scheduler
   forked again) builds its runtime, which reads the schema's revision: `when_database_answers`
   retries that with backoff instead of letting the process die and be forked again every
-  second. The web process does not wait: it stops with one line (DatabaseUnreachable) and its
-  process manager starts it again.
+  second. The web process (HTTP) does not wait either: it serves, and answers 503 to Slack
+  and its health checks until the database answers (handlers/database_gate.py, with this
+  module's `backoff` between checks).
 """
 
 from __future__ import annotations

@@ -139,7 +139,7 @@ def build_runtime(settings: Settings, tokens: TokenSource | None = None) -> Runt
     check_against(approvals, roster, authority.approval_types)
     check_job_refs()
     campaign_data = load_campaign_data(roster, authority)  # a bad advisor/patterns file stops
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, settings.database_statement_timeout_s)
     assert_migrated(engine)
     return Runtime(
         settings=settings,

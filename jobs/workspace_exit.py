@@ -2,7 +2,9 @@
 (handlers/uninstall.py marked it), and the purge when its retention period is over.
 
 `forget_workspace` (a job, safe to run twice): its tokens deleted from every app's store,
-its jobs still waiting in any queue dropped, its running campaigns paused (a reinstall finds
+its jobs not yet started dropped (waiting in any queue, or held in a queue's scheduled or
+deferred registry: an `enqueue_in`, or a job that waits for another), its running campaigns
+paused (a reinstall finds
 them paused, to resume with `/campaign resume`). Rituals are not scheduled for it (the tick
 skips it) and the sweeper re-enqueues none of its work. A job of it that runs anyway finds no
 token and ends quietly (`WorkspaceNotInstalled`, `jobs.queue.WorkspaceJob`).
@@ -23,7 +25,7 @@ from rq.job import Job
 from sqlalchemy import select
 
 from jobs import runtime as runtime_module
-from jobs.queue import FORGET_WORKSPACE
+from jobs.queue import FORGET_WORKSPACE, lane_queues
 from jobs.runtime import Runtime
 from models import workspaces
 from models.base import utcnow
@@ -46,7 +48,7 @@ def forget(rt: Runtime, team_id: str) -> str:
     if rt.settings.slack_client_id is not None:  # the OAuth install: tokens in the database
         store = department_store(rt.settings, rt.sessions.kw["bind"])
         store.delete_all(enterprise_id=None, team_id=team_id)
-    dropped = drop_queued_jobs(rt.redis, team_id)
+    dropped = drop_queued_jobs(rt.redis, team_id, rt.settings.queue_name)
     paused = pause_campaigns(rt, team_id)
     with rt.sessions() as session:
         workspaces.tokens_deleted(session, team_id, row.uninstalled_at, utcnow())
@@ -59,18 +61,35 @@ def forget(rt: Runtime, team_id: str) -> str:
     return f"{dropped} job(s) dropped, {paused} campaign(s) paused"
 
 
-def drop_queued_jobs(connection: Redis, team_id: str) -> int:
-    """Every job of the workspace still waiting, in every queue (every job's first argument
-    is its workspace: jobs/queue.py), except this forget job itself."""
+def drop_queued_jobs(connection: Redis, team_id: str, base: str) -> int:
+    """Every job of the workspace not yet started, in every queue and in each queue's
+    scheduled and deferred registries (every job's first argument is its workspace:
+    jobs/queue.py), except this forget job itself. A job is matched by that argument, never
+    by its id, as a job id need not name its workspace. `Job.delete` takes a job out of the
+    registry its status puts it in."""
     own = FORGET_WORKSPACE.job_id(team_id, team_id)
     dropped = 0
-    for queue in Queue.all(connection=connection):
-        ids = [job_id for job_id in queue.get_job_ids() if job_id != own]
+    for queue in _every_queue(connection, base):
+        waiting = (
+            queue.get_job_ids(),
+            queue.scheduled_job_registry.get_job_ids(),
+            queue.deferred_job_registry.get_job_ids(),
+        )
+        ids = [job_id for held in waiting for job_id in held if job_id != own]
         for job in Job.fetch_many(ids, connection=connection):
             if job is not None and list(job.args[:1]) == [team_id]:
                 job.delete()
                 dropped += 1
     return dropped
+
+
+def _every_queue(connection: Redis, base: str) -> list[Queue]:
+    """The queues RQ knows of, and our lanes' even when RQ does not list them: a queue that
+    only ever held a scheduled or a deferred job is not in RQ's set of queues."""
+    queues = {queue.name: queue for queue in Queue.all(connection=connection)}
+    for lane in lane_queues(connection, base):
+        queues.setdefault(lane.name, lane)
+    return list(queues.values())
 
 
 def pause_campaigns(rt: Runtime, team_id: str) -> int:

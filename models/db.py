@@ -24,23 +24,52 @@ from errors import DatabaseNotMigrated, DatabaseUnreachable
 MIGRATIONS_DIR = Path(__file__).resolve().parent.parent / "migrations"
 SQLITE_BUSY_TIMEOUT_S = 30
 POSTGRES_CONNECT_TIMEOUT_S = 5
+# libpq's TCP keepalives: an idle connection to a server that vanished without a word (a
+# failover, a dropped network) is found dead in about a minute (60 s idle, then 3 probes
+# 10 s apart), not the two hours the kernel waits by default.
+POSTGRES_KEEPALIVES: dict[str, int] = {
+    "keepalives": 1,
+    "keepalives_idle": 60,
+    "keepalives_interval": 10,
+    "keepalives_count": 3,
+}
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for the app; SQLite gets WAL and a busy timeout for multi-process use."""
+def make_engine(url: str, statement_timeout_s: float = 0) -> Engine:
+    """An engine for the app; SQLite gets WAL and a busy timeout for multi-process use.
+    PostgreSQL gets a connect timeout, TCP keepalives and, unless `statement_timeout_s` is 0
+    (DATABASE_STATEMENT_TIMEOUT_S; the release's migration passes 0, as it waits for a lock),
+    a statement_timeout: a hung server or a runaway query ends in an error, not a stuck
+    request or job. A value in the URL wins over each."""
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S})
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    # A server gone without a word (a failover, a dropped network) fails a connect in
-    # seconds, not after the minutes TCP keeps trying; a connect_timeout in the URL wins.
-    given = "connect_timeout" in make_url(url).query
-    timeout = {} if given else {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S}
     # pool_pre_ping: after a restart every pooled connection is dead; each is replaced on
     # its first checkout instead of failing the request or job that drew it.
     return create_engine(
-        url, pool_pre_ping=True, pool_size=10, max_overflow=10, connect_args=timeout
+        url,
+        pool_pre_ping=True,
+        pool_size=10,
+        max_overflow=10,
+        connect_args=postgres_connect_args(url, statement_timeout_s),
     )
+
+
+def postgres_connect_args(url: str, statement_timeout_s: float) -> dict[str, Any]:
+    """psycopg's connect arguments beside the URL's (which SQLAlchemy would let these
+    replace: libpq's `options` is extended, never overwritten)."""
+    query = make_url(url).query
+    # A server gone silent fails a connect in seconds, not after the minutes TCP keeps trying.
+    wanted: dict[str, Any] = {"connect_timeout": POSTGRES_CONNECT_TIMEOUT_S, **POSTGRES_KEEPALIVES}
+    args = {name: value for name, value in wanted.items() if name not in query}
+    if statement_timeout_s > 0:
+        given = query.get("options", "")
+        options = " ".join(given) if isinstance(given, tuple) else given
+        if "statement_timeout" not in options:
+            timeout = f"-c statement_timeout={round(statement_timeout_s * 1000)}"
+            args["options"] = f"{options} {timeout}".strip()
+    return args
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

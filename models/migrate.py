@@ -65,7 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)
         return 2
-    engine = make_engine(settings.database_url)
+    engine = make_engine(settings.database_url, statement_timeout_s=0)  # waits on the lock
     if not wait_for_database(engine, args.wait):
         print(
             f"The database (DATABASE_URL) did not answer within {args.wait:g} s.", file=sys.stderr

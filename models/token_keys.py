@@ -31,7 +31,7 @@ def run(command: str) -> int:
         if settings.slack_token_keys is None:
             raise StartupError("SLACK_TOKEN_KEYS is not set: nothing to rotate to.")
         cipher = TokenCipher.from_setting(settings.slack_token_keys)
-        engine = make_engine(settings.database_url)
+        engine = make_engine(settings.database_url, settings.database_statement_timeout_s)
         rewritten = rotate_token_keys(engine, cipher)
     except ValidationError as error:
         print(describe_error(error), file=sys.stderr)

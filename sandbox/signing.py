@@ -149,8 +149,10 @@ class SlackRequestSender:
         trigger_id: str | None = None,
         response_url: str | None = None,
         user_name: str | None = None,
+        enterprise_id: str | None = None,
     ) -> SentResponse:
-        """A slash command, form-encoded with the fields Slack sends."""
+        """A slash command, form-encoded with the fields Slack sends; with `enterprise_id`,
+        as an org-wide (Enterprise Grid) install's."""
         fields = {
             "token": self._verification_token,
             "team_id": self.team_id,
@@ -162,10 +164,12 @@ class SlackRequestSender:
             "command": command,
             "text": text,
             "api_app_id": self.api_app_id,
-            "is_enterprise_install": "false",
+            "is_enterprise_install": "false" if enterprise_id is None else "true",
             "response_url": response_url or self._response_url(),
             "trigger_id": trigger_id or self._trigger_id(),
         }
+        if enterprise_id is not None:
+            fields["enterprise_id"] = enterprise_id
         return self._send(urlencode(fields).encode(), FORM_CONTENT_TYPE)
 
     def send_interaction(self, payload: dict[str, Any]) -> SentResponse:

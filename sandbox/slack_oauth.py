@@ -6,6 +6,8 @@ app's `state`. `oauth.v2.access` (client id and secret as HTTP Basic auth, as sl
 them) trades that code for a bot token of the stand-in's workspace, or, with token rotation
 on, a refresh token for a fresh access token that expires. Tokens it issued are accepted by
 every other method until they expire or are revoked (`revoke_all`: the app was uninstalled).
+With `org_wide` set, the person installs for a whole Enterprise Grid org: the answer names
+the enterprise (`ENTERPRISE_ID`), no team, and `is_enterprise_install: true`, as Slack's does.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ AUTHORIZE_PATH = "/oauth/v2/authorize"
 ACCESS_METHOD = "oauth.v2.access"
 APP_ID = "A0SANDBOX"
 ROTATING_TOKEN_LIFETIME_S = 12 * 3600  # what Slack gives a rotating token
+ENTERPRISE_ID = "E0SANDBOX"
 
 
 @dataclass
@@ -39,6 +42,7 @@ class SlackOAuth:
     installer: str  # who clicks "Allow"
     token_rotation: bool = False
     token_lifetime_s: int = ROTATING_TOKEN_LIFETIME_S
+    org_wide: bool = False  # the next installs are org-wide (Enterprise Grid)
     _codes: set[str] = field(default_factory=set)
     _tokens: dict[str, float | None] = field(default_factory=dict)  # token → expires (epoch s)
     _refresh_tokens: set[str] = field(default_factory=set)
@@ -115,6 +119,10 @@ class SlackOAuth:
             "is_enterprise_install": False,
             "authed_user": {"id": self.installer},
         }
+        if self.org_wide:
+            body["team"] = None
+            body["enterprise"] = {"id": ENTERPRISE_ID, "name": "Sandbox Org"}
+            body["is_enterprise_install"] = True
         if not self.token_rotation:
             body["access_token"] = f"xoxb-{team}-{serial}"
             self._tokens[body["access_token"]] = None

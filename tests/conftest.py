@@ -285,10 +285,16 @@ def _run_until_closed(server: Any) -> None:
 
 
 def serve_app(app: App) -> tuple[Any, str]:
-    server = create_server(wsgi_handler(app), host="127.0.0.1", port=0, threads=8)
+    server, base = serve_wsgi(wsgi_handler(app))
+    return server, f"{base}/slack/events"
+
+
+def serve_wsgi(wsgi: Any) -> tuple[Any, str]:
+    """A WSGI app served by waitress on a free port; the server (to close) and its base URL."""
+    server = create_server(wsgi, host="127.0.0.1", port=0, threads=8)
     thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
     thread.start()
-    return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
+    return server, f"http://127.0.0.1:{server.effective_port}"
 
 
 @pytest.fixture()

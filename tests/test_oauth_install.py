@@ -41,7 +41,8 @@ from models.records import Turn
 from sandbox.claude_api import ScriptedClaude, TextReply
 from sandbox.signing import SlackRequestSender
 from sandbox.slack_api import SlackStandIn
-from sandbox.slack_oauth import SlackOAuth
+from sandbox.slack_events import app_mention_event
+from sandbox.slack_oauth import ENTERPRISE_ID, SlackOAuth
 from tests.conftest import (
     BOT_USER,
     CHANNEL_GENERAL,
@@ -113,8 +114,11 @@ def click_install(base: str) -> str:
     redirect = allow.value.headers["Location"]
     assert allow.value.code == 302 and redirect.startswith(f"{base}/slack/oauth_redirect?code=")
     back = urllib.request.Request(redirect, headers={"Cookie": cookie})
-    with urllib.request.urlopen(back) as finished:
-        return str(finished.read().decode())
+    try:
+        with urllib.request.urlopen(back) as finished:
+            return str(finished.read().decode())
+    except urllib.error.HTTPError as refused:  # a failure page (its text says why)
+        return str(refused.read().decode())
 
 
 class _NoRedirect(urllib.request.HTTPRedirectHandler):
@@ -209,6 +213,44 @@ def test_install_serve_uninstall_and_purge(
         for table in tables:
             count = session.scalar(select(func.count()).select_from(table))
             assert count == 0, table.name
+
+
+def test_an_org_wide_install_is_refused_and_stores_nothing(
+    installed: Installed, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Org-wide (Enterprise Grid) installs are not supported: the person is told so and how
+    to install per workspace; no token, no workspace row. Requests that come from such an
+    install get the not-installed answer, and nothing is kept."""
+    installed.oauth.org_wide = True
+    page = click_install(installed.base)
+    assert "Org-wide install not supported" in page and "/slack/install" in page
+    assert raw_values(installed.rt) == []
+    with installed.rt.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(workspaces.Workspace)) == 0
+    assert f"Refused an org-wide install (enterprise {ENTERPRISE_ID})" in caplog.text
+
+    mark = len(slack.calls)
+    answer = slack.response_url(CHANNEL_GENERAL, HUMAN)
+    command = installed.sender.send_command(
+        "/campaign",
+        "",
+        user_id=HUMAN,
+        channel_id=CHANNEL_GENERAL,
+        response_url=answer,
+        enterprise_id=ENTERPRISE_ID,
+    )
+    assert command.status == 200
+    [shown] = [e["text"] for e in slack.ephemerals(CHANNEL_GENERAL) if e["user"] == HUMAN]
+    assert "not installed in this workspace" in shown and "org-wide" in shown
+    org_wide: dict[str, Any] = {"enterprise_id": ENTERPRISE_ID, "team_id": None}
+    org_wide |= {"user_id": BOT_USER, "is_bot": True, "is_enterprise_install": True}
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text="hi", ts="1.000100")
+    mentioned = installed.sender.send_event(event, authorizations=[org_wide])
+    assert mentioned.status == 200 and b"not installed in this workspace" in mentioned.body
+    assert [c.method for c in slack.calls[mark:]] == ["response_url"]  # no token looked for
+    with installed.rt.sessions() as session:
+        assert session.scalar(select(func.count()).select_from(Turn)) == 0
+    assert installed.rt.redis.keys("rq:job:*") == []
 
 
 def test_a_reinstall_clears_the_uninstall(installed: Installed, slack: SlackStandIn) -> None:

@@ -1,6 +1,6 @@
 """Start-up while the database is away: the worker command waits for it (jobs/outages.py), a
-check and the web process say so in one line. The outage under load is
-tests/test_postgres_outage.py."""
+check says so in one line, and the web process serves 503 until it answers
+(handlers/database_gate.py). The outage under load is tests/test_postgres_outage.py."""
 
 from __future__ import annotations
 
@@ -9,11 +9,16 @@ import socket
 import subprocess
 import sys
 import threading
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
+from redis import Redis
+from sqlalchemy import func, make_url, select
 from sqlalchemy.exc import OperationalError
 
+import app as app_module
 from errors import DatabaseUnreachable
 from jobs import outages
 from jobs.claude.client import LlmAttempt
@@ -21,7 +26,26 @@ from jobs.claude.pricing import Usage
 from jobs.claude.usage import record_call
 from jobs.runtime import Runtime
 from models.db import POSTGRES_CONNECT_TIMEOUT_S, assert_migrated, make_engine
-from tests.conftest import BOT_TOKEN, REDIS_TEST_URL, TEAM, db_sessions, free_port
+from models.records import Turn
+from sandbox.claude_api import ScriptedClaude
+from sandbox.signing import SlackRequestSender
+from sandbox.slack_api import SlackStandIn
+from sandbox.slack_events import app_mention_event
+from tests.conftest import (
+    BOT_TOKEN,
+    BOT_USER,
+    CHANNEL_GENERAL,
+    HUMAN,
+    REDIS_TEST_URL,
+    SIGNING_SECRET,
+    TEAM,
+    db_sessions,
+    free_port,
+    make_settings,
+    serve_wsgi,
+    wait_until,
+)
+from tests.tcp_door import TcpDoor
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -135,3 +159,42 @@ def test_a_database_that_never_answers_is_reported_unreachable_not_waited_for() 
         attempt.join(timeout=POSTGRES_CONNECT_TIMEOUT_S * 12)  # bounds a hang, not a speed
         assert not attempt.is_alive(), "the connect is still waiting"
     assert [type(error) for error in raised] == [DatabaseUnreachable]
+
+
+def _status(url: str) -> int:
+    try:
+        with urllib.request.urlopen(url, timeout=10) as answer:
+            return int(answer.status)
+    except urllib.error.HTTPError as error:
+        return int(error.code)
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
+def test_the_web_process_started_with_the_database_away_answers_503_until_it_answers(
+    slack: SlackStandIn, claude: ScriptedClaude, database_url: str, redis_conn: Redis
+) -> None:
+    """The database's host refuses connections when the web process starts: it starts all
+    the same, says "down" on /healthz and /readyz, and answers Slack 503, keeping nothing;
+    once the database answers, Slack's next delivery of the same event is served."""
+    real = make_url(database_url)
+    door = TcpDoor(free_port(), (real.host or "127.0.0.1", real.port or 5432))
+    away = real.set(host="127.0.0.1", port=door.port).render_as_string(hide_password=False)
+    settings = make_settings(slack, claude, away)
+    server, base = serve_wsgi(
+        app_module.web_app(app_module.create_app(settings, wait_for_database=True), settings)
+    )
+    sender = SlackRequestSender(f"{base}/slack/events", SIGNING_SECRET, team_id=TEAM)
+    text = f"<@{BOT_USER}> hello"
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_GENERAL, text=text, ts="1.000100")
+    try:
+        assert _status(f"{base}/healthz") == 503 and _status(f"{base}/readyz") == 503
+        assert sender.send_event(event, event_id="Ev-outage").status == 503
+        assert redis_conn.keys("rq:job:*") == []
+        door.open()
+        assert wait_until(lambda: sender.send_event(event, event_id="Ev-outage").status == 200)
+        assert _status(f"{base}/healthz") == 200
+    finally:
+        server.close()
+        door.close()
+    with db_sessions(database_url)() as session:
+        assert session.scalar(select(func.count()).select_from(Turn)) == 1

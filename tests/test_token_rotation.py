@@ -92,3 +92,66 @@ def test_two_workers_refresh_once(installed: Installed, slack: SlackStandIn) -> 
     assert fresh != first and got == {"a": fresh, "b": fresh}
     assert tokens.bot_token(TEAM) == fresh  # saved: twelve hours left, no further refresh
     assert len(refreshes(slack)) == 1
+
+
+@ROTATING
+def test_the_app_and_a_worker_refresh_once(installed: Installed, slack: SlackStandIn) -> None:
+    """The web process (its Bolt authorize, for a mention) refreshes first and is held
+    inside oauth.v2.access; a worker finds the token expiring too. It must wait for the same
+    per-workspace lock, then use what the app saved: one refresh, both on the new token.
+    (Were the app to refresh without the lock, the worker would refresh too: held as well,
+    the second oauth.v2.access releases both.)"""
+    first = install_expiring(installed)
+    tokens = installed.rt.slack_clients.tokens
+    assert isinstance(tokens, InstallationTokens) and tokens.refresher is not None
+    redis = tokens.refresher.redis
+    lock_of = redis.lock
+    waiting = threading.Event()  # the worker found the lock taken and waits for it
+
+    def observed_lock(name: str, **kwargs: Any) -> Any:
+        lock = lock_of(name, **kwargs)
+        acquire = lock.acquire
+
+        def waiting_acquire(*args: Any, **kw: Any) -> bool:
+            if acquire(blocking=False):
+                return True
+            waiting.set()
+            return bool(acquire(*args, **kw))
+
+        lock.acquire = waiting_acquire
+        return lock
+
+    redis.lock = observed_lock  # type: ignore[method-assign,assignment]
+    refreshing: list[str] = []
+    release = threading.Event()
+
+    def hold_refresh(method: str, took_effect: bool) -> None:
+        if method == "oauth.v2.access" and not took_effect:
+            refreshing.append(method)
+            release.wait(10)
+
+    slack.call_hook = hold_refresh
+    tested = len(slack.calls_to("auth.test"))
+    got: dict[str, str | None] = {}
+
+    def app() -> None:
+        got["app"] = mention(installed.sender, slack, CHANNEL_GENERAL, "hello, app first")
+
+    def worker() -> None:
+        got["worker"] = tokens.bot_token(TEAM)
+
+    web = threading.Thread(target=app)
+    web.start()
+    assert wait_until(lambda: len(refreshing) == 1, 10)  # the app is refreshing
+    job = threading.Thread(target=worker)
+    job.start()
+    assert wait_until(lambda: waiting.is_set() or len(refreshing) > 1, 10)
+    release.set()
+    web.join(20)
+    job.join(20)
+    slack.call_hook = None
+    del redis.lock
+    [refresh] = refreshes(slack)
+    fresh = refresh.response["access_token"]
+    assert fresh != first and got["worker"] == fresh and "app" in got  # the mention got 200
+    assert [c.token for c in slack.calls_to("auth.test")[tested:]] == [fresh]

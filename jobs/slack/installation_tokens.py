@@ -3,8 +3,9 @@ when SLACK_CLIENT_ID is set): each workspace's own bot token, decrypted on the w
 
 With token rotation on, a bot token about to expire is refreshed first with slack_sdk's
 `TokenRotator` and saved, under a Redis lock per workspace: two workers that both find it
-expiring refresh it once (the second reads what the first saved). The Slack app refreshes on
-its side through Bolt's `authorize` (handlers/install.py).
+expiring refresh it once (the second reads what the first saved). The web process refreshes
+through this same path and lock: its Bolt `authorize` (handlers/authorize.py) asks an
+`InstallationTokens` of its own for the request's token.
 
 Agent apps (one Slack app per agent): `agent_stores` maps an agent to its own app's store
 (its own client id); an agent with none there, or not installed in that workspace, speaks

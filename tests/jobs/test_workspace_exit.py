@@ -11,7 +11,15 @@ from freezegun import freeze_time
 from sqlalchemy import func, inspect, select
 from sqlalchemy.orm import Session
 
-from jobs.queue import FORGET_WORKSPACE, PUBLISH_HOME, RUN_TURN, enqueue, turn_queue
+from jobs.queue import (
+    FORGET_WORKSPACE,
+    PUBLISH_HOME,
+    RUN_TURN,
+    Lane,
+    enqueue,
+    lane_queue,
+    turn_queue,
+)
 from jobs.rituals.tick import start_due_rituals
 from jobs.runtime import Runtime
 from jobs.workspace_exit import forget, purge_expired
@@ -84,6 +92,30 @@ def test_only_the_leavers_work_stops(runtime: Runtime) -> None:
         assert session.get(Campaign, leaving).status == CampaignStatus.PAUSED.value  # type: ignore[union-attr]
         assert session.get(Campaign, staying).status == CampaignStatus.RUNNING.value  # type: ignore[union-attr]
     assert forget(rt, LEAVING) == "0 job(s) dropped, 0 campaign(s) paused"  # twice is safe
+
+
+def test_the_leavers_scheduled_and_deferred_jobs_go_too(runtime: Runtime) -> None:
+    """A job put off with `enqueue_in` (RQ's scheduled registry) and one waiting for it
+    (`depends_on`: the deferred registry, in another lane) are dropped for the leaver only."""
+    rt = runtime
+    queue = turn_queue(rt.redis, rt.settings.queue_name)
+    urgent = lane_queue(queue, Lane.URGENT)
+    for team in (LEAVING, STAYING):
+        later = queue.enqueue_in(
+            timedelta(hours=1), RUN_TURN.function, team, "turn-1", job_id=f"later-{team}"
+        )
+        urgent.enqueue(PUBLISH_HOME.function, team, "U1", job_id=f"after-{team}", depends_on=later)
+    assert queue.scheduled_job_registry.get_job_ids() == [f"later-{LEAVING}", f"later-{STAYING}"]
+    assert sorted(urgent.deferred_job_registry.get_job_ids()) == [
+        f"after-{LEAVING}",
+        f"after-{STAYING}",
+    ]
+    _leave(rt, utcnow())
+    assert forget(rt, LEAVING) == "2 job(s) dropped, 0 campaign(s) paused"
+    assert queue.scheduled_job_registry.get_job_ids() == [f"later-{STAYING}"]
+    assert urgent.deferred_job_registry.get_job_ids() == [f"after-{STAYING}"]
+    assert queue.fetch_job(f"later-{LEAVING}") is None
+    assert urgent.fetch_job(f"after-{LEAVING}") is None
 
 
 def test_the_ritual_tick_skips_a_workspace_that_left(runtime: Runtime) -> None:
