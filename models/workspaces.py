@@ -120,6 +120,10 @@ def purge(connection: Connection, team_id: str, tables: Iterable[Table]) -> dict
     )
     if still_gone is None:
         return {}
+    if connection.dialect.name == "postgresql":
+        # A departed workspace's rows may be many: its purge alone may outlast
+        # DATABASE_STATEMENT_TIMEOUT_S (this transaction only).
+        connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
     deleted = {}
     for table in tables:
         result = connection.execute(table.delete().where(table.c.team_id == team_id))

@@ -5,9 +5,12 @@ SQLite's engine takes neither."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import Engine, text
+from sqlalchemy import Engine, insert, text
 
+from models import workspaces
+from models.base import Base, utcnow
 from models.db import make_engine, postgres_connect_args
+from models.workspaces import Workspace
 
 
 def _show(engine: Engine, name: str) -> str:
@@ -47,3 +50,19 @@ def test_sqlite_is_unaffected(database_url: str) -> None:
         assert connection.execute(text("SELECT 1")).scalar_one() == 1
     assert engine.dialect.name == "sqlite"
     engine.dispose()
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
+def test_a_workspace_purge_runs_without_the_statement_timeout(migrated_database_url: str) -> None:
+    """However many rows a departed workspace left, its purge is not cut off halfway."""
+    engine = make_engine(migrated_database_url, statement_timeout_s=7)
+    try:
+        with engine.begin() as connection:
+            connection.execute(insert(Workspace).values(team_id="T0GONE", uninstalled_at=utcnow()))
+            assert workspaces.purge(connection, "T0GONE", [Base.metadata.tables["workspaces"]]) == {
+                "workspaces": 1
+            }
+            assert connection.execute(text("SHOW statement_timeout")).scalar_one() == "0"
+        assert _show(engine, "statement_timeout") == "7s"  # the next transaction's own
+    finally:
+        engine.dispose()
