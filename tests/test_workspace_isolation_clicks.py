@@ -23,6 +23,7 @@ from tests.conftest import CHANNEL_CONTENT, HUMAN, wait_until, work
 from tests.isolation_records import RENAMED, choose_settings, make_records
 from tests.two_workspaces import (
     APPROVER,
+    NO_ESCALATION,
     TEAM_A,
     TEAM_B,
     Pair,
@@ -30,7 +31,6 @@ from tests.two_workspaces import (
     tokens_of,
 )
 
-NO_ESCALATION = "This escalation no longer exists. Nothing changed."
 NO_CAMPAIGN = "This campaign is gone: nothing changed."
 # action_id → (which of A's records its value names, what B's clicker is told, {id} that
 # value; None: the button is a link, acked and nothing more)

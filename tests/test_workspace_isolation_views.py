@@ -23,14 +23,13 @@ from tests.conftest import CHANNEL_CONTENT, HUMAN, work
 from tests.isolation_records import THREAD, Records, choose_settings, make_records
 from tests.two_workspaces import (
     APPROVER,
+    NO_ESCALATION,
     TEAM_A,
     TEAM_B,
     Pair,
     registered_listeners,
     tokens_of,
 )
-
-NO_ESCALATION = "This escalation no longer exists. Nothing changed."
 
 
 def _typed(value: str) -> dict[str, Any]:

@@ -35,6 +35,7 @@ from tests.conftest import (
 TEAM_A, TEAM_B = TEAM, "T0OTHER"
 TOKEN_A, TOKEN_B = BOT_TOKEN, "xoxb-other-team"
 APPROVER = "U0ADMIN"  # an admin in both workspaces (same id, two people)
+NO_ESCALATION = "This escalation no longer exists. Nothing changed."  # what B is told
 
 
 @dataclass(frozen=True)
