@@ -130,7 +130,7 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     services = handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster
     )
-    attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
+    attach_agent_apps(app, settings, department.roster, services, clients, engine)
     Uninstalls(engine, intake.queue, settings.data_retention_days, app.installation_store).register(
         app
     )

@@ -8,7 +8,8 @@ mends that production (`app.py serve`), the sandbox and the tests share.
   check logs the whole body, and a forged or misrouted body may carry anything.
 - With one Slack app per agent (handlers/agent_apps.py), each agent app is a Bolt app of its
   own behind the same URL: a request signed with an agent app's secret goes to that app;
-  every other request goes to the department's, whose check refuses a bad signature.
+  every other request goes to the department's, whose check refuses a bad signature. An
+  agent app installed by OAuth serves its own install page and redirect (GET).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 from slack_bolt import App
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from slack_bolt.middleware.request_verification import RequestVerification
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
@@ -79,10 +81,36 @@ class SlackWsgiHandler(SlackRequestHandler):
             return _bad_request(type(error).__name__)
         return self._app_for(bolt_request).dispatch(bolt_request)
 
+    def _get_http_response(self, request: WsgiHttpRequest) -> WsgiHttpResponse:
+        """An agent app's install page and redirect are its own (their paths name the agent);
+        everything else as Bolt's adapter does it."""
+        for agent_app in self._agent_apps():
+            flow = agent_app.app.oauth_flow
+            if request.method != "GET" or flow is None:
+                continue
+            if request.path in (flow.install_path, flow.redirect_uri_path):
+                bolt_request = BoltRequest(
+                    body=request.get_body(),
+                    query=request.query_string,
+                    headers=request.get_headers(),
+                )
+                handle = (
+                    flow.handle_installation
+                    if request.path == flow.install_path
+                    else flow.handle_callback
+                )
+                answer = handle(bolt_request)
+                return WsgiHttpResponse(
+                    status=answer.status, headers=answer.headers, body=answer.body
+                )
+        return super()._get_http_response(request)
+
+    def _agent_apps(self) -> tuple[AgentApp, ...]:
+        return self.app.agent_apps if isinstance(self.app, DepartmentApp) else ()
+
     def _app_for(self, request: BoltRequest) -> App:
         """The app whose secret signed the request (Slack signs with the receiving app's)."""
-        agent_apps = self.app.agent_apps if isinstance(self.app, DepartmentApp) else ()
-        for agent_app in agent_apps:
+        for agent_app in self._agent_apps():
             if agent_app.signed(request):
                 return agent_app.app
         return self.app

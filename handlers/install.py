@@ -5,6 +5,10 @@ Bolt stores each installation in our encrypted store (models/installations.py), 
 `authorize` then hands every request its own workspace's token, refreshed first when token
 rotation is on and it is about to expire. The bot scopes are manifest.yml's: one list, which
 tests/test_manifest.py keeps equal to what the code uses.
+
+An agent's own app installed by OAuth (SLACK_AGENT_APPS with a client id) has the same flow
+at /slack/install/<agent id> and /slack/oauth_redirect/<agent id>, with its own client id,
+the agent manifest's scopes (bots/agent_manifest.py) and the same encrypted tables.
 """
 
 from __future__ import annotations
@@ -19,8 +23,15 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
+from bots.agent_manifest import SCOPES as AGENT_SCOPES
 from errors import ConfigError
-from models.installations import department_store, state_store
+from jobs.slack.agent_apps import AgentAppCredentials
+from models.installations import (
+    EncryptedInstallationStore,
+    agent_app_store,
+    department_store,
+    state_store,
+)
 from models.token_cipher import redact_tokens_in_logs
 from settings import Settings
 
@@ -45,18 +56,53 @@ def authorize_url(settings: Settings) -> str:
 
 
 def oauth_settings(settings: Settings, engine: Engine) -> OAuthSettings:
-    if settings.slack_client_secret is None:
-        raise ConfigError("The OAuth install needs SLACK_CLIENT_SECRET")
+    """The department app's install."""
+    if settings.slack_client_id is None or settings.slack_client_secret is None:
+        raise ConfigError("The OAuth install needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    return _oauth(
+        settings,
+        engine,
+        (settings.slack_client_id, settings.slack_client_secret.get_secret_value()),
+        bot_scopes(),
+        (INSTALL_PATH, REDIRECT_PATH),
+        department_store(settings, engine),
+    )
+
+
+def agent_oauth(
+    settings: Settings, engine: Engine, agent_id: str, own: AgentAppCredentials
+) -> OAuthSettings:
+    """An agent's own app's install: its paths, its client id, an agent app's scopes."""
+    if own.client_id is None or own.client_secret is None:
+        raise ConfigError(f"Agent app {agent_id!r} has no client_id and client_secret")
+    return _oauth(
+        settings,
+        engine,
+        (own.client_id, own.client_secret.get_secret_value()),
+        list(AGENT_SCOPES),
+        (f"{INSTALL_PATH}/{agent_id}", f"{REDIRECT_PATH}/{agent_id}"),
+        agent_app_store(settings, engine, own.client_id),
+    )
+
+
+def _oauth(
+    settings: Settings,
+    engine: Engine,
+    credentials: tuple[str, str],
+    scopes: list[str],
+    paths: tuple[str, str],
+    store: EncryptedInstallationStore,
+) -> OAuthSettings:
     redact_tokens_in_logs()
     oauth = OAuthSettings(
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret.get_secret_value(),
-        scopes=bot_scopes(),
+        client_id=credentials[0],
+        client_secret=credentials[1],
+        scopes=scopes,
         user_scopes=[],
-        install_path=INSTALL_PATH,
-        redirect_uri_path=REDIRECT_PATH,
+        install_path=paths[0],
+        redirect_uri_path=paths[1],
         authorization_url=authorize_url(settings),
-        installation_store=department_store(settings, engine),
+        installation_store=store,
         installation_store_bot_only=True,  # no user tokens: the bot's is the one we use
         token_rotation_expiration_minutes=TOKEN_REFRESH_BEFORE_MIN,
         state_store=state_store(engine),

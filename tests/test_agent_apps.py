@@ -219,7 +219,15 @@ def test_without_agent_apps_one_app_speaks_as_every_agent(
     [
         ({"copywritr": {"signing_secret": "s", "bot_token": "t"}}, "'copywritr', not an agent"),
         ({"cmo": {"signing_secret": SIGNING_SECRET, "bot_token": "t"}}, "share a signing secret"),
-        ({"cmo": {"signing_secret": "s"}}, "at cmo.bot_token: Field required"),
+        ({"cmo": {"signing_secret": "s"}}, 'at cmo: Value error, give "bot_token" (one wo'),
+        (
+            {"cmo": {"signing_secret": "s", "bot_token": "t", "client_id": "1.2"}},
+            'at cmo: Value error, an OAuth install needs both "client_id" and "client_secret"',
+        ),
+        (
+            {"cmo": {"signing_secret": "s", "client_id": "1.2", "client_secret": "t"}},
+            "agent app 'cmo' is installed by OAuth, which needs the department's OAuth install",
+        ),
         (
             {"cmo": {"signing_secret": "s", "bot_token": CMO_TOKEN, "team_id": "T0OTHER"}},
             f"'cmo' is installed in {TEAM}, not in its team_id T0OTHER",

@@ -10,6 +10,11 @@ department app answers for it under the persona, as in single-app mode, so a rep
 lost to a membership. What was found is remembered in Redis per workspace, agent and
 conversation (a DM's for a day, a channel's for minutes: an invitation or a removal is
 noticed soon, and a refused post forgets at once).
+
+Cards (`conversation_voice`): the department's app posts approval and escalation cards, but
+it is not in a person's DM with an agent's own app. A card for a request asked there goes
+out with that agent app's token instead (which registers the cards' buttons too:
+handlers/agent_apps.py), as its bot user, in the thread it was asked in.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from jobs.runtime import Runtime
-from jobs.slack.agent_apps import has_own_app
+from jobs.slack.agent_apps import agents_with_own_apps, has_own_app
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 
 logger = logging.getLogger(__name__)
@@ -51,6 +56,22 @@ def voice_of(
         if _present(rt, own, team_id, agent_id, channel_id):
             client = rt.slack_for(team_id, agent_id)
             return Voice(client, own, replace(persona, as_itself=True))
+    return Voice(rt.slack_for(team_id), rt.best_effort_for(team_id), persona)
+
+
+def conversation_voice(rt: Runtime, team_id: str, channel_id: str, persona: Persona) -> Voice:
+    """Who can post in `channel_id` for the department: the app whose DM it is (an agent's
+    own, found by asking each agent app of this workspace once a day), else the department's
+    under `persona`."""
+    if channel_id.startswith("D"):
+        tokens = rt.slack_clients.tokens
+        for agent_id in agents_with_own_apps(tokens):
+            if not has_own_app(tokens, team_id, agent_id):
+                continue
+            own = rt.best_effort_for(team_id, agent_id)
+            if _present(rt, own, team_id, agent_id, channel_id):
+                client = rt.slack_for(team_id, agent_id)
+                return Voice(client, own, replace(persona, as_itself=True))
     return Voice(rt.slack_for(team_id), rt.best_effort_for(team_id), persona)
 
 
