@@ -20,6 +20,7 @@ from urllib.parse import urljoin
 import yaml
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
+from slack_sdk.oauth.state_utils import OAuthStateUtils
 from slack_sdk import WebClient
 from sqlalchemy import Engine
 
@@ -38,6 +39,7 @@ from settings import Settings
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+STATE_COOKIE = OAuthStateUtils.default_cookie_name
 # A rotating token (12 h) is refreshed when it has less than this left (Bolt's default).
 TOKEN_REFRESH_BEFORE_MIN = 120
 
@@ -82,6 +84,7 @@ def agent_oauth(
         list(AGENT_SCOPES),
         (f"{INSTALL_PATH}/{agent_id}", f"{REDIRECT_PATH}/{agent_id}"),
         agent_app_store(settings, engine, own.client_id),
+        cookie=f"{STATE_COOKIE}-{agent_id}",  # two installs under way in one browser
     )
 
 
@@ -92,9 +95,11 @@ def _oauth(
     scopes: list[str],
     paths: tuple[str, str],
     store: EncryptedInstallationStore,
+    cookie: str = STATE_COOKIE,
 ) -> OAuthSettings:
     redact_tokens_in_logs()
     oauth = OAuthSettings(
+        state_cookie_name=cookie,
         client_id=credentials[0],
         client_secret=credentials[1],
         scopes=scopes,

@@ -465,40 +465,40 @@ class SlackStandIn:
         scopes: list[str],
         installer: str,
         token_rotation: bool = False,
-        bot_user_id: str | None = None,
+        bot_name: str | None = None,
     ) -> SlackOAuth:
         """Install by OAuth v2 (sandbox/slack_oauth.py): the authorize page at
         `authorize_url`, `oauth.v2.access`, and the tokens it issues accepted by every method
-        (and from then on only those). `bot_user_id`: an agent's own app, installed as that
-        bot user (`add_bot` in each workspace it installs in); None: the department's app."""
+        (and from then on only those). `bot_name`: an agent's own app, installed as the bot
+        user of that name (`add_bot` in each workspace it installs in); None: the department's."""
         app = SlackOAuth(
-            self._identity_in(self._identity.team_id, bot_user_id),
+            self._identity_in(self._identity.team_id, bot_name),
             client_id,
             client_secret,
             redirect_url,
             frozenset(scopes),
             installer,
             token_rotation=token_rotation,
-            bot_user_id=bot_user_id,
+            bot_name=bot_name,
         )
         self.oauth_apps.apps[client_id] = app
-        if bot_user_id is None:
+        if bot_name is None:
             self.oauth = app
         return app
 
     def install_in(self, team_id: str) -> None:
         """The next "Allow" of every OAuth app installs it in this workspace (`add_team`)."""
         for app in self.oauth_apps.apps.values():
-            app.identity = self._identity_in(team_id, app.bot_user_id)
+            app.identity = self._identity_in(team_id, app.bot_name)
 
-    def _identity_in(self, team_id: str, bot_user_id: str | None) -> Identity:
+    def _identity_in(self, team_id: str, bot_name: str | None) -> Identity:
         workspace = self.workspace_of(team_id)
-        if bot_user_id is None:
+        if bot_name is None:
             return workspace.main
         with workspace.lock:
-            found = [bot for bot in workspace.bots.values() if bot.bot_user_id == bot_user_id]
+            found = [bot for bot in workspace.bots.values() if bot.bot_name == bot_name]
         if not found:
-            raise ValueError(f"no bot {bot_user_id} in {team_id}: add_bot first")
+            raise ValueError(f"no bot {bot_name!r} in {team_id}: add_bot first")
         return found[0]
 
     @property

@@ -44,7 +44,7 @@ class SlackOAuth:
     installer: str  # who clicks "Allow"
     token_rotation: bool = False
     token_lifetime_s: int = ROTATING_TOKEN_LIFETIME_S
-    bot_user_id: str | None = None  # an agent app's bot user (None: each workspace's main bot)
+    bot_name: str | None = None  # an agent app's bot user, by name (None: the main bot)
     _codes: dict[str, Identity] = field(default_factory=dict)
     # token → (expires (epoch s), the bot it acts as)
     _tokens: dict[str, tuple[float | None, Identity]] = field(default_factory=dict)
@@ -128,7 +128,7 @@ class SlackOAuth:
         team = bot.team_id
         body: dict[str, Any] = {
             "ok": True,
-            "app_id": APP_ID if self.bot_user_id is None else f"A{self.client_id}",
+            "app_id": APP_ID if self.bot_name is None else f"A{self.client_id}",
             "token_type": "bot",
             "scope": ",".join(sorted(self.scopes)),
             "bot_user_id": bot.bot_user_id,
@@ -137,7 +137,7 @@ class SlackOAuth:
             "is_enterprise_install": False,
             "authed_user": {"id": self.installer},
         }
-        app = "" if self.bot_user_id is None else f"{self.client_id}-"
+        app = "" if self.bot_name is None else f"{self.client_id}-"
         if not self.token_rotation:
             body["access_token"] = f"xoxb-{app}{team}-{serial}"
             self._tokens[body["access_token"]] = (None, bot)
