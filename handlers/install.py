@@ -20,8 +20,8 @@ from urllib.parse import urljoin
 import yaml
 from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_bolt.oauth.oauth_settings import OAuthSettings
-from slack_sdk.oauth.state_utils import OAuthStateUtils
 from slack_sdk import WebClient
+from slack_sdk.oauth.state_utils import OAuthStateUtils
 from sqlalchemy import Engine
 
 from bots.agent_manifest import SCOPES as AGENT_SCOPES

@@ -19,6 +19,7 @@ from bots.agent_manifest import SCOPES as AGENT_SCOPES
 from handlers.install import bot_scopes
 from jobs import runtime as runtime_module
 from jobs.runtime import Runtime
+from jobs.workspace_exit import forget
 from models import workspaces
 from models.records import Turn
 from sandbox.claude_api import ScriptedClaude, TextReply
@@ -213,3 +214,11 @@ def test_an_agent_apps_uninstall_deletes_only_its_installation_there(
     assert tokens.bot_token(TEAM_B, "copywriter") == copy_b
     with rt.sessions() as session:
         assert not workspaces.is_uninstalled(session, TEAM_A)
+
+    # The department's own uninstall (B) deletes every token of ours there, the agent's too.
+    left = {"type": "app_uninstalled", "event_ts": "1700000000.000200"}
+    department_b = SlackRequestSender(installs.url, SIGNING_SECRET, team_id=TEAM_B)
+    assert department_b.send_event(left).status == 200
+    forget(rt, TEAM_B)
+    assert tokens.bot_token(TEAM_B, "copywriter") is None and tokens.bot_token(TEAM_B) is None
+    assert tokens.bot_token(TEAM_A) == dept_a
