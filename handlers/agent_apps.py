@@ -67,24 +67,11 @@ def attach_agent_apps(
     if slack_mode(settings) is SlackMode.SOCKET:
         raise ConfigError("SLACK_AGENT_APPS needs HTTP mode: unset SLACK_APP_TOKEN")
     check_installs(apps, settings)
-    clients = {
-        agent_id: _client(settings, own.bot_token.get_secret_value())
-        for agent_id, own in apps.items()
-        if own.bot_token is not None
-    }
-    found = {agent_id: _whoami(client, agent_id) for agent_id, client in clients.items()}
-    for agent_id, (team_id, _user) in found.items():
-        if apps[agent_id].team_id not in (None, team_id):
-            raise ConfigError(
-                f"Setting SLACK_AGENT_APPS: agent app {agent_id!r} is installed in {team_id}, "
-                f"not in its team_id {apps[agent_id].team_id}"
-            )
+    fixed, fixed_department = _single_token_bots(settings, apps, department)
     users = BotUsers(
         roster=roster,
-        fixed={(team, user): agent_id for agent_id, (team, user) in found.items()},
-        fixed_department={
-            team: _whoami(department.best_effort(team), None)[1] for team, _ in found.values()
-        },
+        fixed=fixed,
+        fixed_department=fixed_department,
         installed={own.client_id: a for a, own in apps.items() if own.client_id is not None},
         department_client_id=settings.slack_client_id,
         engine=engine,
@@ -93,6 +80,29 @@ def attach_agent_apps(
     app.agent_apps = tuple(
         _agent_app(agent_id, own, settings, engine, services, replace(users, own=agent_id))
         for agent_id, own in apps.items()
+    )
+
+
+def _single_token_bots(
+    settings: Settings, apps: dict[str, AgentAppCredentials], department: SlackClients
+) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """The apps configured with one bot token: (team, bot user) → agent from auth.test, and
+    the department app's bot user in each of their teams."""
+    found = {
+        agent_id: _whoami(_client(settings, own.bot_token.get_secret_value()), agent_id)
+        for agent_id, own in apps.items()
+        if own.bot_token is not None
+    }
+    for agent_id, (team_id, _user) in found.items():
+        if apps[agent_id].team_id not in (None, team_id):
+            raise ConfigError(
+                f"Setting SLACK_AGENT_APPS: agent app {agent_id!r} is installed in {team_id}, "
+                f"not in its team_id {apps[agent_id].team_id}"
+            )
+    teams = {team for team, _user in found.values()}
+    return (
+        {(team, user): agent_id for agent_id, (team, user) in found.items()},
+        {team: _whoami(department.best_effort(team), None)[1] for team in teams},
     )
 
 

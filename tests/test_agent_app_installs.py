@@ -222,3 +222,28 @@ def test_an_agent_apps_uninstall_deletes_only_its_installation_there(
     forget(rt, TEAM_B)
     assert tokens.bot_token(TEAM_B, "copywriter") is None and tokens.bot_token(TEAM_B) is None
     assert tokens.bot_token(TEAM_A) == dept_a
+
+
+def test_an_agent_apps_rotating_token_is_refreshed_with_its_own_credentials(
+    installs: Installs, slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """As the department's (tests/test_token_rotation.py): the app's authorize refreshes a
+    token about to expire, with the agent app's client id and secret (the stand-in knows its
+    refresh token under that app only), and the worker then posts with the fresh one."""
+    installs.copywriter.token_rotation = True
+    installs.copywriter.token_lifetime_s = 3600  # under the two hours' margin
+    installs.install(TEAM_A)
+    installs.copywriter.token_lifetime_s = 12 * 3600
+    [first] = installs.copywriter.issued
+    claude.enqueue(TextReply("Said with a fresh token."))
+    ask(slack, installs.copywriter_sender(TEAM_A), TEAM_A, f"<@{COPY_USERS[TEAM_A]}> hello")
+    work(installs.rt)
+
+    refreshed = [
+        c for c in slack.calls_to("oauth.v2.access") if c.args.get("grant_type") == "refresh_token"
+    ]
+    assert [c.response["ok"] for c in refreshed] == [True]  # once: the worker found it fresh
+    fresh = refreshed[0].response["access_token"]
+    assert fresh != first and fresh in installs.copywriter.issued
+    [(token, _args)] = replies(slack, TEAM_A)
+    assert token == fresh
