@@ -144,7 +144,7 @@ def create_app(
     services = handlers.register(
         app, intake, approvers, lookup, rituals, campaigns, plan_edits, department.roster, channels
     )
-    attach_agent_apps(app, settings, department.roster, services, clients)  # none: nothing
+    attach_agent_apps(app, settings, department.roster, services, clients, engine)
     Uninstalls(engine, intake.queue, settings.data_retention_days, app.installation_store).register(
         app
     )

@@ -111,8 +111,9 @@ class Settings(BaseSettings):
     # Days a workspace's data is kept after it uninstalls the app; then every row is deleted.
     data_retention_days: int = Field(default=30, ge=0, le=3650)
     # One Slack app per agent (optional, HTTP mode; jobs/slack/agent_apps.py): JSON
-    # {"<agent id>": {"signing_secret": "…", "bot_token": "xoxb-…"}}. Unset: the department's
-    # app speaks as every agent.
+    # {"<agent id>": {"signing_secret": "…", "bot_token": "xoxb-…"}}, or "client_id" and
+    # "client_secret" for an app installed by OAuth. Unset: the department's app speaks as
+    # every agent.
     slack_agent_apps: SecretStr | None = None
     slack_api_url: str = SLACK_DEFAULT_API_URL
     port: int = Field(default=3000, ge=1, le=65535)

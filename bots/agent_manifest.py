@@ -3,12 +3,17 @@
 With one Slack app per agent (optional; README "One Slack app per agent"), each agent is a
 bot user of its own that people mention (`@Copywriter`) and DM. Its app needs much less than
 the department's (the root `manifest.yml`, kept by hand): it hears mentions of itself, DMs
-to it and follow-ups in its threads, and it posts and edits its own replies. Cards, commands,
-App Home, the assistant pane and shortcuts stay with the department's app.
+to it and follow-ups in its threads, and it posts and edits its own replies, and the
+department's cards in a person's DM with it (their buttons come back to it: interactivity).
+Commands, App Home, the assistant pane and shortcuts stay with the department's app.
 
     python app.py manifest --agent copywriter            # prints it
     python app.py manifest --agent copywriter --out DIR  # writes DIR/copywriter.json
     python app.py manifest --all --out DIR               # one file per agent
+
+With `--url` (where the app is reachable) each manifest also lists the agent app's OAuth
+redirect, `/slack/oauth_redirect/<agent id>` on that host (its one-click install:
+handlers/install.py), as the root manifest lists the department's.
 
 The manifest is JSON, which Slack's "From an app manifest" takes as it is (and which is YAML
 too). Scopes and events are exactly what an agent app's listeners and posts use
@@ -23,6 +28,7 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from bots.roster import Agent, Roster, load_roster
 from errors import RosterError
@@ -40,17 +46,26 @@ SCOPES: dict[str, str] = {
     "im:history": "message.im: DMs to it",
     "channels:history": "message.channels: follow-ups in its threads; reply recovery reads",
     "groups:history": "message.groups: the same in private channels",
-    "chat:write": "post, edit and stream its replies; the thread's status",
+    # assistant.threads.setStatus takes chat:write (Slack's changelog, 2026-03-05: assistant:write
+    # is on its way out for it), so no assistant:write, which needs the assistant pane.
+    "chat:write": "post, edit and stream its replies; cards in its DMs; the thread's status",
     "channels:read": "conversations.info: is it in this public channel?",
     "groups:read": "conversations.info: a private channel it was invited to",
     "im:read": "conversations.info: is this DM its own?",
     "channels:join": "conversations.join: a public channel before its first reply there",
 }
 BOT_EVENTS = ("app_mention", "message.channels", "message.groups", "message.im")
+# Installed by OAuth: leaving a workspace deletes its installation there (handlers/uninstall.py).
+INSTALL_EVENTS = ("app_uninstalled", "tokens_revoked")
+REDIRECT_PATH = "/slack/oauth_redirect"  # handlers/install.py's, with /<agent id> after it
 
 
 def agent_manifest(agent: Agent, request_url: str = DEFAULT_REQUEST_URL) -> dict[str, Any]:
-    """The manifest of `agent`'s own Slack app, in the shape of the root manifest.yml."""
+    """The manifest of `agent`'s own Slack app, in the shape of the root manifest.yml; with a
+    known `request_url` (not the placeholder), its OAuth redirect on that host."""
+    oauth: dict[str, Any] = {"scopes": {"bot": list(SCOPES)}}
+    if request_url != DEFAULT_REQUEST_URL:
+        oauth = {"redirect_urls": [redirect_url(agent.id, request_url)], **oauth}
     return {
         "display_information": {
             "name": agent.display_name[:NAME_MAX_CHARS],
@@ -65,14 +80,24 @@ def agent_manifest(agent: Agent, request_url: str = DEFAULT_REQUEST_URL) -> dict
             },
             "bot_user": {"display_name": agent.display_name, "always_online": True},
         },
-        "oauth_config": {"scopes": {"bot": list(SCOPES)}},
+        "oauth_config": oauth,
         "settings": {
-            "event_subscriptions": {"request_url": request_url, "bot_events": list(BOT_EVENTS)},
+            "event_subscriptions": {
+                "request_url": request_url,
+                "bot_events": [*BOT_EVENTS, *INSTALL_EVENTS],
+            },
+            "interactivity": {"is_enabled": True, "request_url": request_url},
             "org_deploy_enabled": False,
             "socket_mode_enabled": False,
             "token_rotation_enabled": False,
         },
     }
+
+
+def redirect_url(agent_id: str, request_url: str) -> str:
+    """Where Slack sends the installer of this agent's app back: the request URL's host."""
+    parts = urlsplit(request_url)
+    return urlunsplit((parts.scheme, parts.netloc, f"{REDIRECT_PATH}/{agent_id}", "", ""))
 
 
 def description(agent: Agent) -> str:

@@ -14,28 +14,37 @@ message ts (models/turns.py, one INSERT … ON CONFLICT DO NOTHING), so one wins
 others are duplicates; and each computes the same addressed agent and text from the
 message alone (`AgentBots`: the first agent bot user mentioned), whichever app wins.
 
-Today one workspace: each agent app's bot user comes from `auth.test` at start-up. With OAuth
-the installation store keyed by the agent app's client_id gives the token and bot user id
-per workspace (its `Installation` has both), in place of `auth.test`.
+Where each agent app's bot user comes from: an app configured with a bot token asks
+`auth.test` once at start-up (it serves one workspace); an app installed by OAuth
+(`client_id`, `client_secret`) has an install page of its own (/slack/install/<agent id>,
+back at /slack/oauth_redirect/<agent id>), its installations in the department's encrypted
+tables under its client id, and its bot user read from them per request (`BotUsers`), so a
+workspace that installs it later is served without a restart. Its `app_uninstalled` and bot
+`tokens_revoked` delete that app's installation in that workspace only.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
+from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.signature import SignatureVerifier
+from sqlalchemy import Engine
 
 import logs
 from bots.roster import Roster
 from errors import ConfigError, WorkspaceNotInstalled
-from handlers import events
-from handlers.agent_bots import AgentBots
+from handlers import actions, approvals, events
+from handlers.agent_bots import BotUsers
 from handlers.context import Services
 from handlers.ingress import AgentApp, DepartmentApp, QuietRequestVerification
-from jobs.slack.agent_apps import AgentAppCredentials, load_agent_apps
+from handlers.install import NOT_INSTALLED_MESSAGE, agent_oauth_flow
+from handlers.uninstall import AgentAppUninstalls
+from jobs.runtime import with_agent_apps_of
+from jobs.slack.agent_apps import AgentAppCredentials, check_installs, load_agent_apps
 from jobs.slack.clients import SlackClients
 from settings import Settings, SlackMode, slack_mode
 
@@ -46,6 +55,7 @@ def attach_agent_apps(
     roster: Roster,
     services: Services,
     department: SlackClients,
+    engine: Engine,
 ) -> None:
     """Build each configured agent app beside the department's `app` (nothing when none is
     configured); a bad configuration or a refused token stops start-up with one line.
@@ -55,30 +65,55 @@ def attach_agent_apps(
     )
     if not apps:
         return
-    if slack_mode(settings) is not SlackMode.HTTP:
+    if slack_mode(settings) is SlackMode.SOCKET:
         raise ConfigError("SLACK_AGENT_APPS needs HTTP mode: unset SLACK_APP_TOKEN")
-    clients = {agent_id: _client(settings, agent_id, own) for agent_id, own in apps.items()}
-    found = {agent_id: _whoami(client, agent_id) for agent_id, client in clients.items()}
+    check_installs(apps, settings)
+    fixed, fixed_department = _single_token_bots(settings, apps, department)
+    users = BotUsers(
+        roster=roster,
+        fixed=fixed,
+        fixed_department=fixed_department,
+        installed={own.client_id: a for a, own in apps.items() if own.client_id is not None},
+        department_client_id=settings.slack_client_id,
+        engine=engine,
+    )
+    app.use(users.provide)
+    # Each agent app's requests are authorized with its own installations, as workers use
+    # them (refreshed under the same lock): the department's tokens plus every agent app's.
+    clients = SlackClients(
+        settings.slack_api_url, with_agent_apps_of(settings, roster, department.tokens, engine)
+    )
+    app.agent_apps = tuple(
+        _agent_app(agent_id, own, settings, engine, services, replace(users, own=agent_id), clients)
+        for agent_id, own in apps.items()
+    )
+
+
+def _single_token_bots(
+    settings: Settings, apps: dict[str, AgentAppCredentials], department: SlackClients
+) -> tuple[dict[tuple[str, str], str], dict[str, str]]:
+    """The apps configured with one bot token: (team, bot user) → agent from auth.test, and
+    the department app's bot user in each of their teams."""
+    found = {
+        agent_id: _whoami(_client(settings, own.bot_token.get_secret_value()), agent_id)
+        for agent_id, own in apps.items()
+        if own.bot_token is not None
+    }
     for agent_id, (team_id, _user) in found.items():
         if apps[agent_id].team_id not in (None, team_id):
             raise ConfigError(
                 f"Setting SLACK_AGENT_APPS: agent app {agent_id!r} is installed in {team_id}, "
                 f"not in its team_id {apps[agent_id].team_id}"
             )
-    teams = {team_id for team_id, _user in found.values()}
-    bots = AgentBots(
-        agents={user: roster.get(agent_id) for agent_id, (_team, user) in found.items()},
-        department_bots=frozenset(_whoami(department.best_effort(t), None)[1] for t in teams),
-    )
-    app.use(bots.provide)
-    app.agent_apps = tuple(
-        _agent_app(agent_id, apps[agent_id], client, services, replace(bots, own=agent_id))
-        for agent_id, client in clients.items()
+    teams = {team for team, _user in found.values()}
+    return (
+        {(team, user): agent_id for agent_id, (team, user) in found.items()},
+        {team: _whoami(department.best_effort(team), None)[1] for team in teams},
     )
 
 
-def _client(settings: Settings, agent_id: str, own: AgentAppCredentials) -> WebClient:
-    return WebClient(token=own.bot_token.get_secret_value(), base_url=settings.slack_api_url)
+def _client(settings: Settings, token: str | None = None) -> WebClient:
+    return WebClient(token=token, base_url=settings.slack_api_url)
 
 
 def _whoami(client: WebClient, agent_id: str | None) -> tuple[str, str]:
@@ -92,11 +127,26 @@ def _whoami(client: WebClient, agent_id: str | None) -> tuple[str, str]:
 
 
 def _agent_app(
-    agent_id: str, own: AgentAppCredentials, client: WebClient, services: Services, bots: AgentBots
+    agent_id: str,
+    own: AgentAppCredentials,
+    settings: Settings,
+    engine: Engine,
+    services: Services,
+    users: BotUsers,
+    clients: SlackClients,
 ) -> AgentApp:
     secret = own.signing_secret.get_secret_value()
+    if own.bot_token is not None:
+        auth: dict[str, Any] = {"client": _client(settings, own.bot_token.get_secret_value())}
+    else:
+        client = _client(settings)
+        auth = {
+            "client": client,
+            "oauth_flow": agent_oauth_flow(settings, engine, agent_id, own, clients, client),
+            "user_facing_authorize_error_message": NOT_INSTALLED_MESSAGE,
+        }
     bolt = App(
-        client=client,
+        **auth,
         signing_secret=secret,
         request_verification_enabled=False,  # ours, as the department app's (ingress.py)
         before_authorize=QuietRequestVerification(secret),
@@ -104,6 +154,10 @@ def _agent_app(
     )
     bolt.use(logs.bolt_middleware)  # the request's ids on every line, as the department app's
     bolt.use(services.provide)
-    bolt.use(bots.provide)
-    events.register(bolt)  # mentions, DMs, thread follow-ups: nothing else is for an agent app
+    bolt.use(users.provide)
+    events.register(bolt)  # mentions, DMs, thread follow-ups
+    approvals.register(bolt)  # the cards it posts in its own DMs (jobs/slack/own_voice.py)
+    actions.register(bolt)
+    if bolt.installation_store is not None:
+        AgentAppUninstalls(bolt.installation_store).register(bolt)
     return AgentApp(agent_id, bolt, SignatureVerifier(secret))

@@ -66,8 +66,9 @@ class WorkspaceAuthorize(Authorize):
     A refresh that waits too long for another process's lock raises (redis' LockError):
     Bolt answers 500 and Slack delivers the request again."""
 
-    def __init__(self, clients: SlackClients) -> None:
+    def __init__(self, clients: SlackClients, agent_id: str | None = None) -> None:
         self.clients = clients
+        self.agent_id = agent_id  # an agent's own app: its token in the workspace
 
     def __call__(
         self,
@@ -84,7 +85,7 @@ class WorkspaceAuthorize(Authorize):
         if not team_id:
             return None
         try:
-            client = self.clients.best_effort(team_id, timeout_s=AUTH_TIMEOUT_S)
+            client = self.clients.best_effort(team_id, self.agent_id, timeout_s=AUTH_TIMEOUT_S)
             return AuthorizeResult.from_auth_test_response(
                 auth_test_response=client.auth_test(), bot_token=client.token
             )

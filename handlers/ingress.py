@@ -8,7 +8,8 @@ mends that production (`app.py serve`), the sandbox and the tests share.
   check logs the whole body, and a forged or misrouted body may carry anything.
 - With one Slack app per agent (handlers/agent_apps.py), each agent app is a Bolt app of its
   own behind the same URL: a request signed with an agent app's secret goes to that app;
-  every other request goes to the department's, whose check refuses a bad signature.
+  every other request goes to the department's, whose check refuses a bad signature. An
+  agent app installed by OAuth serves its own install page and redirect (GET).
 - A web process that started while the database was away answers every request 503 until
   the database answers (handlers/database_gate.py): Slack delivers it again later.
 """
@@ -83,7 +84,7 @@ class SlackWsgiHandler(SlackRequestHandler):
                 headers={"content-type": ["text/plain;charset=utf-8"], "retry-after": ["10"]},
                 body="The database is not answering yet; try again shortly.",
             )
-        return super()._get_http_response(request)
+        return self._agent_install_page(request) or super()._get_http_response(request)
 
     def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
         try:
@@ -96,10 +97,36 @@ class SlackWsgiHandler(SlackRequestHandler):
             return _bad_request(type(error).__name__)
         return self._app_for(bolt_request).dispatch(bolt_request)
 
+    def _agent_install_page(self, request: WsgiHttpRequest) -> WsgiHttpResponse | None:
+        """An agent app's install page and redirect are its own (their paths name the agent);
+        None: everything else, as Bolt's adapter does it."""
+        for agent_app in self._agent_apps():
+            flow = agent_app.app.oauth_flow
+            if request.method != "GET" or flow is None:
+                continue
+            if request.path in (flow.install_path, flow.redirect_uri_path):
+                bolt_request = BoltRequest(
+                    body=request.get_body(),
+                    query=request.query_string,
+                    headers=request.get_headers(),
+                )
+                handle = (
+                    flow.handle_installation
+                    if request.path == flow.install_path
+                    else flow.handle_callback
+                )
+                answer = handle(bolt_request)
+                return WsgiHttpResponse(
+                    status=answer.status, headers=answer.headers, body=answer.body
+                )
+        return None
+
+    def _agent_apps(self) -> tuple[AgentApp, ...]:
+        return self.app.agent_apps if isinstance(self.app, DepartmentApp) else ()
+
     def _app_for(self, request: BoltRequest) -> App:
         """The app whose secret signed the request (Slack signs with the receiving app's)."""
-        agent_apps = self.app.agent_apps if isinstance(self.app, DepartmentApp) else ()
-        for agent_app in agent_apps:
+        for agent_app in self._agent_apps():
             if agent_app.signed(request):
                 return agent_app.app
         return self.app

@@ -10,6 +10,11 @@ Org-wide (Enterprise Grid) installs are refused: the app is installed per worksp
 every record, token and job is keyed by the workspace's team_id. Such an install stores
 nothing and gets a page that says so; a request that comes from one is told the app is not
 installed in its workspace.
+
+An agent's own app installed by OAuth (SLACK_AGENT_APPS with a client id) has the same flow
+at /slack/install/<agent id> and /slack/oauth_redirect/<agent id>, with its own client id,
+the agent manifest's scopes (bots/agent_manifest.py) and the same encrypted tables; its
+requests are authorized the same way, with that agent app's installations.
 """
 
 from __future__ import annotations
@@ -28,18 +33,27 @@ from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Installation
+from slack_sdk.oauth.state_utils import OAuthStateUtils
 from sqlalchemy import Engine
 
+from bots.agent_manifest import SCOPES as AGENT_SCOPES
 from errors import ConfigError
 from handlers.authorize import WorkspaceAuthorize
+from jobs.slack.agent_apps import AgentAppCredentials
 from jobs.slack.clients import SlackClients
-from models.installations import department_store, state_store
+from models.installations import (
+    EncryptedInstallationStore,
+    agent_app_store,
+    department_store,
+    state_store,
+)
 from models.token_cipher import redact_tokens_in_logs
 from settings import Settings
 
 MANIFEST_PATH = Path(__file__).resolve().parent.parent / "manifest.yml"
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
+STATE_COOKIE = OAuthStateUtils.default_cookie_name
 logger = logging.getLogger(__name__)
 
 # A rotating token (12 h) is refreshed when it has less than this left (Bolt's default).
@@ -111,18 +125,67 @@ def oauth_flow(
 
 
 def oauth_settings(settings: Settings, engine: Engine, clients: SlackClients) -> OAuthSettings:
-    if settings.slack_client_secret is None:
-        raise ConfigError("The OAuth install needs SLACK_CLIENT_SECRET")
+    """The department app's install."""
+    if settings.slack_client_id is None or settings.slack_client_secret is None:
+        raise ConfigError("The OAuth install needs SLACK_CLIENT_ID and SLACK_CLIENT_SECRET")
+    return _oauth(
+        settings,
+        engine,
+        (settings.slack_client_id, settings.slack_client_secret.get_secret_value()),
+        bot_scopes(),
+        (INSTALL_PATH, REDIRECT_PATH),
+        department_store(settings, engine),
+        WorkspaceAuthorize(clients),
+    )
+
+
+def agent_oauth_flow(
+    settings: Settings,
+    engine: Engine,
+    agent_id: str,
+    own: AgentAppCredentials,
+    clients: SlackClients,
+    client: WebClient,
+) -> WorkspaceOAuthFlow:
+    """An agent's own app's install: its paths, its client id, an agent app's scopes; org-wide
+    installs refused as the department's are. `clients` hold every agent app's installations
+    (`AgentAppTokens`): its requests carry its own token, refreshed under the same lock."""
+    if own.client_id is None or own.client_secret is None:
+        raise ConfigError(f"Agent app {agent_id!r} has no client_id and client_secret")
+    oauth = _oauth(
+        settings,
+        engine,
+        (own.client_id, own.client_secret.get_secret_value()),
+        list(AGENT_SCOPES),
+        (f"{INSTALL_PATH}/{agent_id}", f"{REDIRECT_PATH}/{agent_id}"),
+        agent_app_store(settings, engine, own.client_id),
+        WorkspaceAuthorize(clients, agent_id),
+        cookie=f"{STATE_COOKIE}-{agent_id}",  # two installs under way in one browser
+    )
+    return WorkspaceOAuthFlow(client=client, settings=oauth)
+
+
+def _oauth(
+    settings: Settings,
+    engine: Engine,
+    credentials: tuple[str, str],
+    scopes: list[str],
+    paths: tuple[str, str],
+    store: EncryptedInstallationStore,
+    authorize: WorkspaceAuthorize,
+    cookie: str = STATE_COOKIE,
+) -> OAuthSettings:
     redact_tokens_in_logs()
     oauth = OAuthSettings(
-        client_id=settings.slack_client_id,
-        client_secret=settings.slack_client_secret.get_secret_value(),
-        scopes=bot_scopes(),
+        state_cookie_name=cookie,
+        client_id=credentials[0],
+        client_secret=credentials[1],
+        scopes=scopes,
         user_scopes=[],
-        install_path=INSTALL_PATH,
-        redirect_uri_path=REDIRECT_PATH,
+        install_path=paths[0],
+        redirect_uri_path=paths[1],
         authorization_url=authorize_url(settings),
-        installation_store=department_store(settings, engine),
+        installation_store=store,
         installation_store_bot_only=True,  # no user tokens: the bot's is the one we use
         token_rotation_expiration_minutes=TOKEN_REFRESH_BEFORE_MIN,
         state_store=state_store(engine),
@@ -130,5 +193,5 @@ def oauth_settings(settings: Settings, engine: Engine, clients: SlackClients) ->
     # Bolt's own authorize would refresh tokens without the workers' lock (and through a
     # client on slack.com, whatever SLACK_API_URL says): ours reads and refreshes them
     # through the same `InstallationTokens` as the workers (clients.tokens).
-    oauth.authorize = WorkspaceAuthorize(clients)
+    oauth.authorize = authorize
     return oauth

@@ -58,6 +58,30 @@ class Uninstalls:
         try_enqueue(self.queue, FORGET_WORKSPACE, team_id, team_id)
 
 
+@dataclass(frozen=True)
+class AgentAppUninstalls:
+    """An agent's own app (installed by OAuth) left a workspace: its `app_uninstalled`, or its
+    bot's `tokens_revoked`, signed by that app, deletes that app's installation there and
+    nothing else: the department and the other agents' apps stay, and the agent speaks
+    through the department's app again (jobs/slack/own_voice.py)."""
+
+    store: InstallationStore  # that agent app's installations only
+
+    def register(self, app: App) -> None:
+        app.event("app_uninstalled")(self.handle_left)
+        app.event("tokens_revoked")(self.handle_tokens_revoked)
+
+    def handle_left(self, body: dict[str, Any]) -> None:
+        team_id = str(body.get("team_id") or "")
+        if team_id:
+            self.store.delete_all(enterprise_id=None, team_id=team_id)
+            logger.info("An agent app left workspace %s: its installation deleted", team_id)
+
+    def handle_tokens_revoked(self, event: dict[str, Any], body: dict[str, Any]) -> None:
+        if (event.get("tokens") or {}).get("bot"):
+            self.handle_left(body)
+
+
 def reinstalled_with_token(client: WebClient, engine: Engine) -> None:
     """One SLACK_BOT_TOKEN (no OAuth install to clear the mark): an app that starts with a
     token Slack accepts is installed in that token's workspace, whatever an earlier

@@ -23,7 +23,7 @@ from bots.roster import Roster, load_roster
 from errors import ConfigError
 from jobs.claude.pricing import PriceTable, load_prices
 from jobs.queue import check_job_refs
-from jobs.slack.agent_apps import load_agent_apps, with_agent_apps
+from jobs.slack.agent_apps import check_installs, load_agent_apps, with_agent_apps
 from jobs.slack.clients import EnvToken, SlackClients, TokenSource
 from models.db import assert_migrated, make_engine, make_sessionmaker
 from settings import Settings
@@ -90,13 +90,25 @@ def slack_clients(settings: Settings, tokens: TokenSource | None = None) -> Slac
     return SlackClients(settings.slack_api_url, tokens or env_token(settings))
 
 
-def with_agent_apps_of(settings: Settings, roster: Roster, tokens: TokenSource) -> TokenSource:
+def with_agent_apps_of(
+    settings: Settings, roster: Roster, tokens: TokenSource, engine: Engine
+) -> TokenSource:
     """`tokens`, and each agent's own app's where it has one (SLACK_AGENT_APPS; unset:
-    `tokens` as they are)."""
+    `tokens` as they are): its one bot token, or its installation in the workspace."""
     apps = load_agent_apps(
         settings.slack_agent_apps, roster, department_secret=settings.slack_signing_secret
     )
-    return with_agent_apps(tokens, apps)
+    check_installs(apps, settings)
+    installed: dict[str, TokenSource] = {}
+    for agent_id, app in apps.items():
+        if app.client_id is not None and app.client_secret is not None:
+            from jobs.slack.installation_tokens import agent_installation_tokens
+
+            secret = app.client_secret.get_secret_value()
+            installed[agent_id] = agent_installation_tokens(
+                settings, engine, redis_client(settings), app.client_id, secret
+            )
+    return with_agent_apps(tokens, apps, installed)
 
 
 def claude_client(settings: Settings) -> anthropic.Anthropic:
@@ -153,7 +165,7 @@ def build_runtime(settings: Settings, tokens: TokenSource | None = None) -> Runt
         sessions=make_sessionmaker(engine),
         slack_clients=slack_clients(
             settings,
-            with_agent_apps_of(settings, roster, tokens or token_source(settings, engine)),
+            with_agent_apps_of(settings, roster, tokens or token_source(settings, engine), engine),
         ),
         claude=claude_client(settings),
         redis=redis_client(settings),

@@ -27,10 +27,16 @@ from sqlalchemy import select
 from jobs import runtime as runtime_module
 from jobs.queue import FORGET_WORKSPACE, lane_queues
 from jobs.runtime import Runtime
+from jobs.slack.agent_apps import load_agent_apps
 from models import workspaces
 from models.base import utcnow
 from models.campaigns import Campaign, CampaignStatus
-from models.installations import department_store, slack_tables
+from models.installations import (
+    EncryptedInstallationStore,
+    agent_app_store,
+    department_store,
+    slack_tables,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -46,8 +52,8 @@ def forget(rt: Runtime, team_id: str) -> str:
     if row is None or row.uninstalled_at is None:
         return "installed again: nothing to forget"
     if rt.settings.slack_client_id is not None:  # the OAuth install: tokens in the database
-        store = department_store(rt.settings, rt.sessions.kw["bind"])
-        store.delete_all(enterprise_id=None, team_id=team_id)
+        for store in _stores(rt):
+            store.delete_all(enterprise_id=None, team_id=team_id)
     dropped = drop_queued_jobs(rt.redis, team_id, rt.settings.queue_name)
     paused = pause_campaigns(rt, team_id)
     with rt.sessions() as session:
@@ -59,6 +65,18 @@ def forget(rt: Runtime, team_id: str) -> str:
         paused,
     )
     return f"{dropped} job(s) dropped, {paused} campaign(s) paused"
+
+
+def _stores(rt: Runtime) -> list[EncryptedInstallationStore]:
+    """The department's installations and each agent app's installed by OAuth: a workspace
+    that leaves the department keeps no token of ours, an agent app's neither."""
+    engine = rt.sessions.kw["bind"]
+    apps = load_agent_apps(rt.settings.slack_agent_apps, rt.roster)
+    agents = [app.client_id for app in apps.values() if app.client_id is not None]
+    return [
+        department_store(rt.settings, engine),
+        *(agent_app_store(rt.settings, engine, client_id) for client_id in agents),
+    ]
 
 
 def drop_queued_jobs(connection: Redis, team_id: str, base: str) -> int:

@@ -13,7 +13,7 @@ VARCHAR(200): a ciphertext is longer than its token.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from logging import Logger
 from typing import Any, TypeVar
 
@@ -151,6 +151,34 @@ def department_store(settings: Settings, engine: Engine) -> EncryptedInstallatio
             workspaces.mark_installed(session, team_id, utcnow())
 
     return installation_store(engine, settings.slack_client_id, cipher, installed)
+
+
+def agent_app_store(
+    settings: Settings, engine: Engine, client_id: str
+) -> EncryptedInstallationStore:
+    """An agent's own app's installations (one Slack app per agent, installed by OAuth): the
+    same tables and keys as the department's, under that app's client id. An install does not
+    mark the workspace installed: that is the department's."""
+    if settings.slack_token_keys is None:
+        raise ConfigError("An agent app's OAuth install needs SLACK_TOKEN_KEYS")
+    return installation_store(
+        engine, client_id, TokenCipher.from_setting(settings.slack_token_keys)
+    )
+
+
+def bot_users(engine: Engine, team_id: str, client_ids: Collection[str]) -> dict[str, str]:
+    """Each app's (by client id) bot user in a workspace, from its latest installation: one
+    query, nothing decrypted (a user id is no secret). An app not installed there is absent."""
+    bots = SQLAlchemyInstallationStore.build_bots_table(MetaData(), "slack_bots")
+    query = (
+        select(bots.c.client_id, bots.c.bot_user_id)
+        .where(bots.c.team_id == team_id, bots.c.client_id.in_(list(client_ids)))
+        .where(bots.c.enterprise_id.is_(None))
+        .order_by(bots.c.installed_at)
+    )
+    with engine.connect() as connection:
+        rows = connection.execute(query).all()
+    return {str(row.client_id): str(row.bot_user_id) for row in rows if row.bot_user_id}
 
 
 def state_store(engine: Engine) -> SQLAlchemyOAuthStateStore:

@@ -28,7 +28,7 @@ from sandbox.slack_assistant import EXTRA_METHODS
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
 from sandbox.slack_limits import RateLimits
 from sandbox.slack_methods import METHODS, SlackMethodError
-from sandbox.slack_oauth import SlackOAuth
+from sandbox.slack_oauth import SlackOAuth, SlackOAuthApps
 from sandbox.slack_responses import RESPONSE_PATH, ResponseUrls, Shown, show_answer
 from sandbox.slack_setup import SETUP_METHODS
 from sandbox.slack_socket import SocketModeServer
@@ -146,6 +146,7 @@ class SlackStandIn:
         self.limits = RateLimits()
         self.call_hook: CallHook | None = None
         self.oauth: SlackOAuth | None = None  # `enable_oauth`: the app is installed by OAuth
+        self.oauth_apps = SlackOAuthApps()  # it, and agents' own apps installed by OAuth
 
     # -- lifecycle -------------------------------------------------------------------------
 
@@ -229,8 +230,9 @@ class SlackStandIn:
 
     def _by_token(self, token: str) -> Workspace | None:
         """The workspace whose bot (the department's, or another: `add_bot`) has `token`."""
-        if self.oauth is not None:
-            return self._workspace if self.oauth.valid(token) else None
+        if self.oauth_apps.apps:
+            found = self._bot_of(token)
+            return found[0] if found is not None else None
         with self._lock:
             return next((w for w in self._teams.values() if w.bot_for(token) is not None), None)
 
@@ -411,10 +413,10 @@ class SlackStandIn:
             if parts.path.startswith(RESPONSE_PATH):
                 method = "response_url"
                 reply = self._answer_response_url(parts.path.removeprefix(RESPONSE_PATH), args)
-            elif self.oauth is not None and self.oauth.handles(parts.path, method):
+            elif self.oauth_apps.handles(parts.path, method):
                 method = method or parts.path
                 self._hook(method, took_effect=False)
-                reply = self.oauth.answer(parts.path, headers, args)
+                reply = self.oauth_apps.answer(parts.path, headers, args)
             else:
                 self._hook(method, took_effect=False)
                 reply = self._dispatch(method, args, token)
@@ -467,19 +469,41 @@ class SlackStandIn:
         scopes: list[str],
         installer: str,
         token_rotation: bool = False,
+        bot_name: str | None = None,
     ) -> SlackOAuth:
         """Install by OAuth v2 (sandbox/slack_oauth.py): the authorize page at
-        `authorize_url`, `oauth.v2.access`, and the tokens it issues accepted by every method."""
-        self.oauth = SlackOAuth(
-            self._identity,
+        `authorize_url`, `oauth.v2.access`, and the tokens it issues accepted by every method
+        (and from then on only those). `bot_name`: an agent's own app, installed as the bot
+        user of that name (`add_bot` in each workspace it installs in); None: the department's."""
+        app = SlackOAuth(
+            self._identity_in(self._identity.team_id, bot_name),
             client_id,
             client_secret,
             redirect_url,
             frozenset(scopes),
             installer,
             token_rotation=token_rotation,
+            bot_name=bot_name,
         )
-        return self.oauth
+        self.oauth_apps.apps[client_id] = app
+        if bot_name is None:
+            self.oauth = app
+        return app
+
+    def install_in(self, team_id: str) -> None:
+        """The next "Allow" of every OAuth app installs it in this workspace (`add_team`)."""
+        for app in self.oauth_apps.apps.values():
+            app.identity = self._identity_in(team_id, app.bot_name)
+
+    def _identity_in(self, team_id: str, bot_name: str | None) -> Identity:
+        workspace = self.workspace_of(team_id)
+        if bot_name is None:
+            return workspace.main
+        with workspace.lock:
+            found = [bot for bot in workspace.bots.values() if bot.bot_name == bot_name]
+        if not found:
+            raise ValueError(f"no bot {bot_name!r} in {team_id}: add_bot first")
+        return found[0]
 
     @property
     def authorize_url(self) -> str:
@@ -497,8 +521,9 @@ class SlackStandIn:
     def _bot_of(self, token: str) -> tuple[Workspace, Identity] | None:
         """The workspace and bot a token acts as. Installed by OAuth, only the tokens it issued
         work, each as the first workspace's bot; else the bots' configured tokens."""
-        if self.oauth is not None:
-            return (self._workspace, self._workspace.main) if self.oauth.valid(token) else None
+        if self.oauth_apps.apps:
+            bot = self.oauth_apps.bot_of(token)
+            return None if bot is None else (self.workspace_of(bot.team_id), bot)
         workspace = self._by_token(token)
         bot = workspace.bot_for(token) if workspace is not None else None
         return None if workspace is None or bot is None else (workspace, bot)

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from redis import Redis
@@ -15,6 +16,7 @@ import app as app_module
 from errors import ConfigError
 from jobs.runtime import Runtime
 from models.records import Turn
+from sandbox import slack_interactions as interactions
 from sandbox.claude_api import ScriptedClaude, TextReply, ToolUseReply
 from sandbox.signing import SlackRequestSender, app_mention_event, im_message_event
 from sandbox.slack_api import SlackStandIn
@@ -219,7 +221,15 @@ def test_without_agent_apps_one_app_speaks_as_every_agent(
     [
         ({"copywritr": {"signing_secret": "s", "bot_token": "t"}}, "'copywritr', not an agent"),
         ({"cmo": {"signing_secret": SIGNING_SECRET, "bot_token": "t"}}, "share a signing secret"),
-        ({"cmo": {"signing_secret": "s"}}, "at cmo.bot_token: Field required"),
+        ({"cmo": {"signing_secret": "s"}}, 'at cmo: Value error, give "bot_token" (one wo'),
+        (
+            {"cmo": {"signing_secret": "s", "bot_token": "t", "client_id": "1.2"}},
+            'at cmo: Value error, an OAuth install needs both "client_id" and "client_secret"',
+        ),
+        (
+            {"cmo": {"signing_secret": "s", "client_id": "1.2", "client_secret": "t"}},
+            "agent app 'cmo' is installed by OAuth, which needs the department's OAuth install",
+        ),
         (
             {"cmo": {"signing_secret": "s", "bot_token": CMO_TOKEN, "team_id": "T0OTHER"}},
             f"'cmo' is installed in {TEAM}, not in its team_id T0OTHER",
@@ -309,3 +319,119 @@ def test_agent_apps_need_http_mode(
     settings = make_settings(agents_slack, claude, database_url, **extra)
     with pytest.raises(ConfigError, match="SLACK_AGENT_APPS needs HTTP mode"):
         app_module.create_app(settings)
+
+
+def _copywriter_turn(marker: str) -> Any:
+    """The Copywriter's requests whose first message holds `marker`."""
+
+    def match(body: dict[str, Any]) -> bool:
+        content = body["messages"][0]["content"]
+        first = str(content if isinstance(content, str) else content[0].get("text", ""))
+        return str(body["system"][1]["text"]).startswith("You are the Copywriter ") and (
+            marker in first
+        )
+
+    return match
+
+
+def _reviewer(role: str) -> Any:
+    def match(body: dict[str, Any]) -> bool:
+        return str(body["system"][1]["text"]).startswith(f"You are the {role} ")
+
+    return match
+
+
+def test_a_card_for_a_request_in_an_agent_bots_dm_is_posted_and_decided_there(
+    served: tuple[Runtime, str], agents_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """The department's app is not in a person's DM with the Copywriter's app: the approval
+    card (and the reviewers' words) go out there with the Copywriter app's token, its button
+    comes back signed by that app, and the decided card is edited with the same token."""
+    rt, url = served
+    agents_slack.add_user(HUMAN, "maria", is_admin=True)  # may approve a blog post
+    submit = {
+        "action_type": "blog_post",
+        "title": "AI in marketing",
+        "draft": "Five ways AI helps marketing teams.",
+        "on_approval": "Publish it.",
+        "drafted_by": "copywriter",
+    }
+    claude.script_for(
+        _copywriter_turn("write the blog post"),
+        ToolUseReply("submit_for_approval", submit, text_before="The draft is ready."),
+        TextReply("It is with the approvers now."),
+    )
+    for role in ("Content Manager", "Director of Communications", "VP Marketing"):
+        claude.script_for(
+            _reviewer(role),
+            ToolUseReply("review", {"verdict": "approve", "feedback": "Good."}),
+            TextReply("Review done."),
+        )
+    claude.script_for(_copywriter_turn('outcome="approved"'), TextReply("Published."))
+    said = "write the blog post on AI in marketing"
+    ts = agents_slack.add_message(COPY_DM, user=HUMAN, text=said)
+    copywriter = sender_for(url, COPY_SECRET, COPY_APP, COPY_USER)
+    event = im_message_event(user=HUMAN, channel=COPY_DM, text=said, ts=ts)
+    assert copywriter.send_event(event).status == 200
+    work(rt)
+
+    thread = agents_slack.messages(COPY_DM, ts)
+    [card] = [m for m in thread if m.get("blocks") and "Approval:" in str(m["blocks"][0])]
+    assert card["user"] == COPY_USER and card["thread_ts"] == ts
+    [card_post] = [
+        c for c in agents_slack.calls_to("chat.postMessage") if c.response.get("ts") == card["ts"]
+    ]
+    assert card_post.token == COPY_TOKEN and "username" not in card_post.args
+    in_dm = [c for c in agents_slack.calls if c.args.get("channel") == COPY_DM]
+    assert {c.token for c in in_dm} == {COPY_TOKEN}  # nothing tried with the department's
+
+    button = {"action_id": "approval-approve", "block_id": "approval", "type": "button"}
+    value = next(
+        e["value"]
+        for b in card["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == "approval-approve"
+    )
+    click = interactions.block_actions(
+        agents_slack,
+        user=HUMAN,
+        channel=COPY_DM,
+        message_ts=card["ts"],
+        action=button | {"value": value},
+        api_app_id=COPY_APP,
+    )
+    assert copywriter.send_interaction(click).status == 200
+    work(rt)
+
+    [edit] = [c for c in agents_slack.calls_to("chat.update") if c.args.get("ts") == card["ts"]]
+    assert edit.token == COPY_TOKEN and edit.response["ok"]
+    [decided] = [m for m in agents_slack.messages(COPY_DM, ts) if m["ts"] == card["ts"]]
+    assert "Approved" in str(decided["blocks"]) and not any(
+        b["type"] == "actions" for b in decided["blocks"]
+    )
+
+
+def test_an_agent_app_whose_thread_status_is_refused_still_answers(
+    served: tuple[Runtime, str], agents_slack: SlackStandIn, claude: ScriptedClaude
+) -> None:
+    """assistant.threads.setStatus takes chat:write (the agent manifest asks no
+    assistant:write); a workspace that still refuses it costs the status only: a
+    placeholder in its place, then the answer, both with the agent app's token."""
+    rt, url = served
+    agents_slack.fail_next("assistant.threads.setStatus", status=200, error="missing_scope")
+    claude.enqueue(TextReply("Answered without a status."))
+    text = f"<@{COPY_USER}> one tagline"
+    ts = agents_slack.add_message(CHANNEL_CONTENT, user=HUMAN, text=text)
+    event = app_mention_event(user=HUMAN, channel=CHANNEL_CONTENT, text=text, ts=ts)
+    assert sender_for(url, COPY_SECRET, COPY_APP, COPY_USER).send_event(event).status == 200
+    work(rt)
+
+    [status] = agents_slack.calls_to("assistant.threads.setStatus")
+    assert status.token == COPY_TOKEN and status.response["error"] == "missing_scope"
+    [turn] = turns_of(rt)
+    assert turn.status == "answered"
+    [(token, _args)] = posts(agents_slack, CHANNEL_CONTENT)  # the placeholder, then edited
+    assert token == COPY_TOKEN
+    [reply] = [m for m in agents_slack.messages(CHANNEL_CONTENT, ts) if m.get("bot_id")]
+    assert reply["user"] == COPY_USER and reply["text"] == "Answered without a status."

@@ -102,17 +102,20 @@ def installed(
         server.close()
 
 
-def click_install(base: str) -> str:
+def click_install(base: str, agent_id: str | None = None) -> str:
     """A browser: the install page, its "Add to Slack" link, Slack's Allow (the stand-in
     redirects at once), back to our redirect URL with the state cookie. The final page.
-    Bolt's cookie is `Secure` (production is https), so it is carried by hand over http."""
-    with urllib.request.urlopen(f"{base}/slack/install") as page:
+    Bolt's cookie is `Secure` (production is https), so it is carried by hand over http.
+    `agent_id`: that agent's own app's install page (/slack/install/<agent id>)."""
+    app = f"/{agent_id}" if agent_id else ""
+    with urllib.request.urlopen(f"{base}/slack/install{app}") as page:
         cookie = page.headers["Set-Cookie"].split(";")[0]
         [link] = re.findall(r'href="([^"]*oauth/v2/authorize[^"]*)"', page.read().decode())
     with pytest.raises(urllib.error.HTTPError) as allow:  # a 302 not followed
         urllib.request.build_opener(_NoRedirect).open(html.unescape(link))
     redirect = allow.value.headers["Location"]
-    assert allow.value.code == 302 and redirect.startswith(f"{base}/slack/oauth_redirect?code=")
+    assert allow.value.code == 302
+    assert redirect.startswith(f"{base}/slack/oauth_redirect{app}?code=")
     back = urllib.request.Request(redirect, headers={"Cookie": cookie})
     try:
         with urllib.request.urlopen(back) as finished:

@@ -15,6 +15,7 @@ from jobs.approvals import cards
 from jobs.department import plan_view
 from jobs.department.delegation import enqueue_task, persona
 from jobs.runtime import Runtime
+from jobs.slack.own_voice import conversation_voice
 from jobs.slack.post_once import ReplyTarget, post_once
 from jobs.slack.text import Mrkdwn, md
 from jobs.workspace import approvals_for
@@ -38,8 +39,9 @@ def refresh_card(
         return
     label = rt.approvals.label(approval.action_type)
     state = cards.state_line(approval, rt.roster, superseded_by=superseded_by)
-    team = approval.team_id
-    client = rt.slack_for(team) if patient else rt.best_effort_for(team)
+    submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
+    voice = conversation_voice(rt, approval.team_id, approval.channel_id, persona(submitter))
+    client = voice.client if patient else voice.interim  # the app that posted it edits it
     try:
         client.chat_update(
             channel=approval.channel_id,
@@ -68,13 +70,14 @@ def to_person(rt: Runtime, approval: Approval) -> None:
     submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
     label = rt.approvals.label(approval.action_type)
     deciders = Mrkdwn(approvers_text(approvals_for(rt, approval.team_id), approval.action_type))
+    voice = conversation_voice(rt, approval.team_id, approval.channel_id, persona(submitter))
     ts = post_once(
-        rt.slack_for(approval.team_id),
+        voice.client,
         rt.sessions,
         ReplyTarget(
             approval.team_id, f"p{approval.id[:31]}", approval.channel_id, approval.thread_ts
         ),
-        persona(submitter),
+        voice.persona,
         cards.card_text(approval, label, deciders),
         cards.card_blocks(approval, rt.roster, label, deciders=deciders),
     )
@@ -151,7 +154,7 @@ def remind(team_id: str, approval_id: str) -> str:
             return "already reminded"
     assert approval.channel_id is not None
     submitter = rt.roster.by_id.get(approval.submitted_by) or rt.roster.front_door
-    who = persona(submitter)
+    voice = conversation_voice(rt, team_id, approval.channel_id, persona(submitter))
     text = md(
         ":alarm_clock: Reminder: *{title}* (version {version}) has been waiting for approval "
         "since {since}. {approvers} can decide on the card above.",
@@ -162,10 +165,10 @@ def remind(team_id: str, approval_id: str) -> str:
     )
     thread = approval.thread_ts or approval.card_ts
     post_once(
-        rt.slack_for(team_id),
+        voice.client,
         rt.sessions,
         ReplyTarget(team_id, f"r{approval.id[:31]}", approval.channel_id, thread),
-        who,
+        voice.persona,
         text,
     )
     with rt.sessions() as session:

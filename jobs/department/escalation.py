@@ -25,6 +25,7 @@ from jobs.department.escalation_cards import card_blocks, card_text, escalation_
 from jobs.department.tool_handler import ToolHandler
 from jobs.runtime import Runtime
 from jobs.slack import channels, placement
+from jobs.slack.own_voice import conversation_voice
 from jobs.slack.permalinks import permalink
 from jobs.slack.post_once import Persona, ReplyTarget, post_once
 from models import tasks, turns
@@ -104,11 +105,12 @@ def answer_frame(task: Task, answered_by: str) -> framing.Frame:
 
 def post_card(rt: Runtime, task: Task, channel: str, who: Persona) -> str:
     """Post (once) the card for a human-level escalation; returns its ts."""
+    voice = conversation_voice(rt, task.team_id, channel, who)  # an agent app's DM: its own
     return post_once(
-        rt.slack_for(task.team_id),
+        voice.client,
         rt.sessions,
         ReplyTarget(task.team_id, f"e{task.id[:31]}", channel, None),
-        who,
+        voice.persona,
         card_text(task),
         card_blocks(task, request_link(rt, task)),
     )
@@ -253,7 +255,8 @@ def _card_in(status: TaskStatus, team_id: str, task_id: str) -> tuple[Runtime, T
 
 def _edit_card(rt: Runtime, task: Task) -> None:
     assert task.channel_id is not None and task.thread_ts is not None
-    rt.slack_for(task.team_id).chat_update(
+    voice = conversation_voice(rt, task.team_id, task.channel_id, persona(rt.roster.front_door))
+    voice.client.chat_update(
         channel=task.channel_id,
         ts=task.thread_ts,
         text=card_text(task).text,

@@ -7,17 +7,17 @@ expiring refresh it once (the second reads what the first saved). The web proces
 through this same path and lock: its Bolt `authorize` (handlers/authorize.py) asks an
 `InstallationTokens` of its own for the request's token.
 
-Agent apps (one Slack app per agent): `agent_stores` maps an agent to its own app's store
-(its own client id); an agent with none there, or not installed in that workspace, speaks
-through the department app.
+Agent apps installed by OAuth (one Slack app per agent) have an `InstallationTokens` each:
+their own app's store (its client id) and refresher (its client id and secret), the same path
+as the department's; `AgentAppTokens` (jobs/slack/agent_apps.py) falls back to the
+department's where an agent's app is not installed.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from redis import Redis
 from slack_sdk import WebClient
@@ -25,7 +25,7 @@ from slack_sdk.oauth.installation_store import Bot
 from slack_sdk.oauth.token_rotation import TokenRotator
 from sqlalchemy import Engine
 
-from models.installations import EncryptedInstallationStore, department_store
+from models.installations import EncryptedInstallationStore, agent_app_store, department_store
 from models.token_cipher import redact_tokens_in_logs
 from settings import Settings
 
@@ -54,24 +54,19 @@ class Refresher:
 
 @dataclass(frozen=True)
 class InstallationTokens:
+    """One Slack app's installations (the department's, or an agent app's) as a `TokenSource`:
+    `agent_id` is not asked about, since the store is already one app's."""
+
     store: EncryptedInstallationStore
     refresher: Refresher | None = None
-    agent_stores: Mapping[str, EncryptedInstallationStore] = field(default_factory=dict)
 
     def bot_token(self, team_id: str, agent_id: str | None = None) -> str | None:
-        agent_store = self.agent_stores.get(agent_id) if agent_id else None
-        for store in (agent_store, self.store):
-            if store is None:
-                continue
-            bot = store.find_bot(enterprise_id=None, team_id=team_id)
-            if bot is not None:
-                return self._fresh(store, bot).bot_token
-        return None
+        bot = self.store.find_bot(enterprise_id=None, team_id=team_id)
+        return None if bot is None else self._fresh(self.store, bot).bot_token
 
     def forget(self, team_id: str) -> None:
-        """The workspace uninstalled: every token of it, in every app's store, deleted."""
-        for store in (self.store, *self.agent_stores.values()):
-            store.delete_all(enterprise_id=None, team_id=team_id)
+        """The workspace uninstalled this app: its tokens there, deleted."""
+        self.store.delete_all(enterprise_id=None, team_id=team_id)
 
     def _fresh(self, store: EncryptedInstallationStore, bot: Bot) -> Bot:
         if self.refresher is None or not _expiring(bot):
@@ -110,3 +105,11 @@ def installation_tokens(settings: Settings, engine: Engine, redis: Redis) -> Ins
         )
     redact_tokens_in_logs()
     return InstallationTokens(department_store(settings, engine), refresher)
+
+
+def agent_installation_tokens(
+    settings: Settings, engine: Engine, redis: Redis, client_id: str, client_secret: str
+) -> InstallationTokens:
+    """An agent app's installations (its own client id), refreshed with its own credentials."""
+    refresher = Refresher(client_id, client_secret, settings.slack_api_url, redis)
+    return InstallationTokens(agent_app_store(settings, engine, client_id), refresher)

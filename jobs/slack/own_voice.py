@@ -10,6 +10,12 @@ department app answers for it under the persona, as in single-app mode, so a rep
 lost to a membership. What was found is remembered in Redis per workspace, agent and
 conversation (a DM's for a day, a channel's for minutes: an invitation or a removal is
 noticed soon, and a refused post forgets at once).
+
+A person's DM with an agent's own app is the one place the department's app cannot post
+(`conversation_voice`): whatever the department says in it (the approval and escalation
+cards of a request asked there, another agent's reply or review) goes out with that agent
+app's token, as its bot user (an agent app has no chat:write.customize); its app serves the
+cards' buttons too (handlers/agent_apps.py).
 """
 
 from __future__ import annotations
@@ -23,7 +29,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from jobs.runtime import Runtime
-from jobs.slack.agent_apps import has_own_app
+from jobs.slack.agent_apps import agents_with_own_apps, has_own_app
 from jobs.slack.post_once import Persona, ReplyTarget, ReplyWriter
 
 logger = logging.getLogger(__name__)
@@ -45,12 +51,31 @@ class Voice:
 def voice_of(
     rt: Runtime, team_id: str, agent_id: str | None, persona: Persona, channel_id: str
 ) -> Voice:
-    """The agent's own app where it can speak in `channel_id`, the department's otherwise."""
+    """The agent's own app where it can speak in `channel_id`, else whoever can post there
+    for the department (`conversation_voice`)."""
     if agent_id is not None and has_own_app(rt.slack_clients.tokens, team_id, agent_id):
         own = rt.best_effort_for(team_id, agent_id)
         if _present(rt, own, team_id, agent_id, channel_id):
             client = rt.slack_for(team_id, agent_id)
             return Voice(client, own, replace(persona, as_itself=True))
+    return conversation_voice(rt, team_id, channel_id, persona)
+
+
+def conversation_voice(rt: Runtime, team_id: str, channel_id: str, persona: Persona) -> Voice:
+    """Who can post in `channel_id` for the department: in a person's DM with an agent's own
+    app, that app (found by asking each agent app of this workspace, remembered a day), as
+    its bot user; anywhere else the department's app, under `persona`."""
+    if channel_id.startswith("D"):
+        tokens = rt.slack_clients.tokens
+        for agent_id in agents_with_own_apps(tokens):
+            if _remembered(rt, team_id, agent_id, channel_id) is False:
+                continue  # the common case, a DM with the department: no Slack, no database
+            if not has_own_app(tokens, team_id, agent_id):
+                continue
+            own = rt.best_effort_for(team_id, agent_id)
+            if _present(rt, own, team_id, agent_id, channel_id):
+                client = rt.slack_for(team_id, agent_id)
+                return Voice(client, own, replace(persona, as_itself=True))
     return Voice(rt.slack_for(team_id), rt.best_effort_for(team_id), persona)
 
 
@@ -83,14 +108,20 @@ def _key(team_id: str, agent_id: str, channel_id: str) -> str:
     return f"slack:agent-member:{team_id}:{agent_id}:{channel_id}"
 
 
-def _present(rt: Runtime, client: WebClient, team_id: str, agent_id: str, channel_id: str) -> bool:
-    key = _key(team_id, agent_id, channel_id)
+def _remembered(rt: Runtime, team_id: str, agent_id: str, channel_id: str) -> bool | None:
+    """What was found about the agent's bot user in `channel_id` (None: nothing, or Redis away)."""
     try:
-        known = rt.redis.get(key)
+        known = rt.redis.get(_key(team_id, agent_id, channel_id))
     except RedisError:
-        known = None
+        return None
+    return None if known is None else bool(known == b"1")
+
+
+def _present(rt: Runtime, client: WebClient, team_id: str, agent_id: str, channel_id: str) -> bool:
+    known = _remembered(rt, team_id, agent_id, channel_id)
     if known is not None:
-        return bool(known == b"1")
+        return known
+    key = _key(team_id, agent_id, channel_id)
     try:
         present = _in_or_joined(client, channel_id)
     except (SlackClientError, OSError) as error:  # not remembered: try again next time

@@ -33,6 +33,7 @@ USED = {
     "conversations.join (public channel)": "channels:join",
 }
 EVENTS = {"app_mention", "message.channels", "message.groups", "message.im"}
+INSTALL_EVENTS = {"app_uninstalled", "tokens_revoked"}  # installed by OAuth: it may leave
 
 
 def shape_problems(generated: Any, root: Any, where: str = "") -> list[str]:
@@ -65,14 +66,15 @@ def test_every_agents_manifest_has_the_root_manifests_shape(agent: Any) -> None:
 def test_scopes_and_events_are_exactly_what_an_agent_app_uses() -> None:
     manifest = agent_manifest(ROSTER.get("copywriter"))
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(USED.values()) == set(SCOPES)
-    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == EVENTS
+    assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == EVENTS | INSTALL_EVENTS
     assert set(BOT_EVENTS) <= set(ROOT["settings"]["event_subscriptions"]["bot_events"])
-    # Its posts are its own bot user's: no persona, so no chat:write.customize; cards,
-    # commands and the assistant pane stay with the department's app.
-    assert "chat:write.customize" not in SCOPES and "commands" not in SCOPES
+    # Its posts are its own bot user's: no persona, so no chat:write.customize; commands and
+    # the assistant pane stay with the department's app (so no assistant:write either).
+    assert {"chat:write.customize", "commands", "assistant:write"}.isdisjoint(SCOPES)
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True  # DMs to it
     assert {"slash_commands", "shortcuts", "assistant_view"}.isdisjoint(manifest["features"])
-    assert "interactivity" not in manifest["settings"]
+    # The buttons of the cards it posts in its DMs come back to it.
+    assert manifest["settings"]["interactivity"] == ROOT["settings"]["interactivity"]
 
 
 def test_colours_come_from_the_roster_or_a_stable_palette() -> None:
@@ -98,6 +100,14 @@ def test_the_command_prints_one_agents_manifest(capsys: pytest.CaptureFixture[st
     printed = json.loads(capsys.readouterr().out)
     assert printed["display_information"]["name"] == "Copywriter"
     assert printed["settings"]["event_subscriptions"]["request_url"] == url
+    assert printed["settings"]["interactivity"]["request_url"] == url
+    # A known host: its one-click install comes back to this agent's own redirect.
+    redirect = "https://dept.example.org/slack/oauth_redirect/copywriter"
+    assert printed["oauth_config"]["redirect_urls"] == [redirect]
+
+
+def test_without_a_known_host_no_redirect_is_listed() -> None:
+    assert "redirect_urls" not in agent_manifest(ROSTER.get("copywriter"))["oauth_config"]
 
 
 @pytest.mark.parametrize(

@@ -9,8 +9,9 @@ from pydantic import SecretStr
 
 from bots.roster import load_roster
 from errors import ConfigError
-from jobs.slack.agent_apps import has_own_app, load_agent_apps, with_agent_apps
+from jobs.slack.agent_apps import check_installs, has_own_app, load_agent_apps, with_agent_apps
 from jobs.slack.clients import EnvToken
+from models.token_cipher import new_key
 from settings import Settings, as_environment
 
 ROSTER = load_roster()
@@ -60,3 +61,16 @@ def test_an_agent_app_bound_to_its_workspace_serves_no_other() -> None:
     assert tokens.bot_token("T0ONE", "copywriter") == "xoxb-copy"
     assert tokens.bot_token("T0TWO", "copywriter") == "xoxb-dept"
     assert not has_own_app(tokens, "T0TWO", "copywriter")
+
+
+def test_an_agent_app_installed_by_oauth_needs_the_departments_and_a_client_id_of_its_own() -> None:
+    raw = {"cmo": {"signing_secret": "s", "client_id": "9.9", "client_secret": "c-secret"}}
+    apps = load_agent_apps(SecretStr(json.dumps(raw)), ROSTER)
+    assert apps["cmo"].installs and apps["cmo"].bot_token is None
+    key = SecretStr(new_key())
+    check_installs(apps, Settings(slack_client_id="1.1", slack_token_keys=key))  # fine
+    with pytest.raises(ConfigError, match="'cmo' is installed by OAuth, which needs the dep"):
+        check_installs(apps, Settings(slack_bot_token=SecretStr("xoxb-dept")))
+    with pytest.raises(ConfigError, match="two Slack apps share a client_id") as raised:
+        check_installs(apps, Settings(slack_client_id="9.9", slack_token_keys=key))
+    assert "c-secret" not in str(raised.value)

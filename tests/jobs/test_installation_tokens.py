@@ -5,6 +5,7 @@ from __future__ import annotations
 from pydantic import SecretStr
 from slack_sdk.oauth.installation_store import Installation
 
+from jobs.slack.agent_apps import AgentAppTokens
 from jobs.slack.clients import SlackClients
 from jobs.slack.installation_tokens import InstallationTokens
 from models.db import make_engine
@@ -33,14 +34,16 @@ def test_each_workspace_its_own_token_and_an_agent_app_where_installed(database_
     _install(department, TEAM, "xoxb-dept-one")
     _install(department, OTHER, "xoxb-dept-two")
     _install(cmo_app, TEAM, "xoxb-cmo-one")
-    tokens = InstallationTokens(department, agent_stores={"cmo": cmo_app})
+    cmo_tokens = InstallationTokens(cmo_app)
+    tokens = AgentAppTokens(InstallationTokens(department), {"cmo": cmo_tokens})
     assert tokens.bot_token(TEAM) == "xoxb-dept-one"
     assert tokens.bot_token(OTHER) == "xoxb-dept-two"
     assert tokens.bot_token(TEAM, "cmo") == "xoxb-cmo-one"
     assert tokens.bot_token(OTHER, "cmo") == "xoxb-dept-two"  # the CMO's app is not there
     assert tokens.bot_token(TEAM, "seo") == "xoxb-dept-one"  # no app of its own
     assert tokens.bot_token("T0NEVER") is None
-    tokens.forget(TEAM)
-    assert tokens.bot_token(TEAM, "cmo") is None and tokens.bot_token(OTHER) == "xoxb-dept-two"
+    cmo_tokens.forget(TEAM)  # the CMO's app left workspace one: the department's answers
+    assert tokens.bot_token(TEAM, "cmo") == "xoxb-dept-one"
+    assert tokens.bot_token(OTHER) == "xoxb-dept-two"
     clients = SlackClients("http://127.0.0.1:9/api/", tokens)
     assert clients.patient(OTHER).token == "xoxb-dept-two"
