@@ -32,7 +32,13 @@ from handlers.campaign_access import CampaignAccess
 from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.health import HEALTH_PATH, READY_PATH, Health, with_health
-from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
+from handlers.ingress import (
+    BOLT_APP_NAME,
+    EVENTS_PATH,
+    DepartmentApp,
+    QuietRequestVerification,
+    wsgi_handler,
+)
 from handlers.install import oauth_settings
 from handlers.intake import Intake
 from handlers.serving import DrainingSocketModeHandler, serve_http
@@ -88,6 +94,7 @@ def create_app(settings: Settings, tokens: TokenSource | None = None) -> App:
     try:
         app = DepartmentApp(
             **auth,
+            name=BOLT_APP_NAME,
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,
