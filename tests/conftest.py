@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import shutil
 import socket
 import sqlite3
+import ssl
 import subprocess
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from redis import Redis
 from rq import SimpleWorker
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
+from waitress import wasyncore
 from waitress.server import create_server
 
 import app as app_module
@@ -82,6 +86,48 @@ CHANNEL_CONTENT = "C0CONTENT"
 CHANNEL_GENERAL = "C0GENERAL"
 DM_CHANNEL = "D0HUMAN"
 SETTING_NAMES = [name.upper() for name in Settings.model_fields] + ["ANTHROPIC_BASE_URL"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _toml_parsed_once() -> Iterator[None]:
+    """Each data file (roster, authority, advisor, patterns, prices, …) parsed once per test
+    process, not by every runtime and app the tests build (about 0.1 s each): the same text
+    gives a fresh copy of the same result, so a loader may change what it gets."""
+    parse = tomllib.loads
+    parsed: dict[tuple[str, Any], bytes] = {}
+
+    def loads(text: str, /, *, parse_float: Any = float) -> dict[str, Any]:
+        key = (text, parse_float)
+        if key not in parsed:
+            parsed[key] = pickle.dumps(parse(text, parse_float=parse_float))
+        result: dict[str, Any] = pickle.loads(parsed[key])
+        return result
+
+    tomllib.loads = loads
+    yield
+    tomllib.loads = parse
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_ca_certificate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The Anthropic client reads the machine's whole CA bundle when it is made (0.1 to 0.2 s,
+    once per runtime). The tests speak plain HTTP to local stand-ins only, so a bundle of one
+    certificate (SSL_CERT_FILE, which the client honours, as do the worker commands started
+    from here) serves as well."""
+    if os.environ.get("SSL_CERT_FILE"):
+        yield
+        return
+    bundle = Path(ssl.get_default_verify_paths().cafile or "")
+    end = "-----END CERTIFICATE-----"
+    first = bundle.read_text().split(end)[0] + end + "\n" if bundle.is_file() else ""
+    if "-----BEGIN CERTIFICATE-----" not in first:
+        yield  # no bundle to take one from: the client reads whatever the machine has
+        return
+    one = tmp_path_factory.mktemp("ca") / "one.pem"
+    one.write_text(first[first.index("-----BEGIN CERTIFICATE-----") :])
+    os.environ["SSL_CERT_FILE"] = str(one)
+    yield
+    os.environ.pop("SSL_CERT_FILE", None)
 
 
 @pytest.fixture(autouse=True)
@@ -278,24 +324,45 @@ class ServedApp:
     sender: SlackRequestSender
 
 
-def _run_until_closed(server: Any) -> None:
-    # Closing the server's socket from the fixture ends its select loop with EBADF.
-    with contextlib.suppress(OSError, ValueError):
-        server.run()
+SERVER_STOP_TIMEOUT_S = 5.0
 
 
-def serve_app(app: App) -> tuple[Any, str]:
+@dataclass
+class TestServer:
+    """A waitress server serving from a daemon thread, as the tests' app is served."""
+
+    server: Any
+    thread: threading.Thread
+
+    @property
+    def effective_port(self) -> int:
+        return int(self.server.effective_port)
+
+    def close(self) -> None:
+        """Stop the way waitress stops itself, inside its loop's thread: every connection and
+        the listening socket closed there, so the loop ends with nothing left to select on.
+        (Closed from this thread instead, a connection still open, such as a request whose
+        body never came, failed the loop's select with EBADF and left its socket unclosed.)
+        Then the request threads are let go."""
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        self.thread.join(SERVER_STOP_TIMEOUT_S)
+        self.server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_S)
+
+
+def serve_app(app: App) -> tuple[TestServer, str]:
     server = create_server(wsgi_handler(app), host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    return server, f"http://127.0.0.1:{server.effective_port}/slack/events"
+    return TestServer(server, thread), f"http://127.0.0.1:{server.effective_port}/slack/events"
 
 
 @pytest.fixture()
 def bolt(settings: Settings, runtime: Runtime) -> Iterator[ServedApp]:
     app = app_module.create_app(settings)
     server, url = serve_app(app)
-    yield ServedApp(app, url, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM))
+    sender = SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
+    yield ServedApp(app, url, sender)
+    sender.close()
     server.close()
 
 
@@ -323,7 +390,8 @@ def app_with(
     runtime_module.install(rt)
     server, url = serve_app(app_module.create_app(settings))
     try:
-        yield rt, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
+        with SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM) as sender:
+            yield rt, sender
     finally:
         server.close()
 
