@@ -110,24 +110,25 @@ def _toml_parsed_once() -> Iterator[None]:
 
 @pytest.fixture(scope="session", autouse=True)
 def _one_ca_certificate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
-    """The Anthropic client reads the machine's whole CA bundle when it is made (0.1 to 0.2 s,
-    once per runtime). The tests speak plain HTTP to local stand-ins only, so a bundle of one
+    """The Anthropic client reads a whole CA bundle when it is made (0.1 to 0.2 s, once per
+    runtime). The tests speak plain HTTP to local stand-ins only, so a bundle of one
     certificate (SSL_CERT_FILE, which the client honours, as do the worker commands started
-    from here) serves as well."""
-    if os.environ.get("SSL_CERT_FILE"):
-        yield
-        return
-    bundle = Path(ssl.get_default_verify_paths().cafile or "")
-    end = "-----END CERTIFICATE-----"
-    first = bundle.read_text().split(end)[0] + end + "\n" if bundle.is_file() else ""
-    if "-----BEGIN CERTIFICATE-----" not in first:
-        yield  # no bundle to take one from: the client reads whatever the machine has
+    from here) serves as well, whatever bundle the machine names."""
+    given = os.environ.get("SSL_CERT_FILE")
+    bundle = Path(given or ssl.get_default_verify_paths().cafile or "")
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    text = bundle.read_text(errors="replace") if bundle.is_file() else ""
+    if begin not in text or end not in text:
+        yield  # no bundle to take one from: the client reads what the machine has
         return
     one = tmp_path_factory.mktemp("ca") / "one.pem"
-    one.write_text(first[first.index("-----BEGIN CERTIFICATE-----") :])
+    one.write_text(text[text.index(begin) : text.index(end) + len(end)] + "\n")
     os.environ["SSL_CERT_FILE"] = str(one)
     yield
-    os.environ.pop("SSL_CERT_FILE", None)
+    if given is None:
+        os.environ.pop("SSL_CERT_FILE", None)
+    else:
+        os.environ["SSL_CERT_FILE"] = given
 
 
 @pytest.fixture(autouse=True)
