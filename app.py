@@ -33,7 +33,13 @@ from handlers.campaign_engine import CampaignsRunning
 from handlers.campaign_plan_edits import PlanEdits
 from handlers.database_gate import DatabaseGate
 from handlers.health import HEALTH_PATH, READY_PATH, Health, WsgiApp, with_health
-from handlers.ingress import EVENTS_PATH, DepartmentApp, QuietRequestVerification, wsgi_handler
+from handlers.ingress import (
+    BOLT_APP_NAME,
+    EVENTS_PATH,
+    DepartmentApp,
+    QuietRequestVerification,
+    wsgi_handler,
+)
 from handlers.install import NOT_INSTALLED_MESSAGE, oauth_flow
 from handlers.intake import Intake
 from handlers.serving import DrainingSocketModeHandler, serve_http
@@ -99,6 +105,7 @@ def create_app(
     try:
         app = DepartmentApp(
             **auth,
+            name=BOLT_APP_NAME,
             signing_secret=signing_secret,
             request_verification_enabled=False,  # ours instead, in the same place (ingress.py)
             before_authorize=QuietRequestVerification(signing_secret) if secret else None,

@@ -65,6 +65,7 @@ def build_app(kind: AppKind, settings: Settings) -> object:
     secret = settings.slack_signing_secret
     bare = App(
         client=slack_clients(settings).patient(ANY_TEAM),
+        name="bare",
         signing_secret=secret.get_secret_value() if secret else None,
         process_before_response=True,
     )

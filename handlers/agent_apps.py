@@ -147,6 +147,7 @@ def _agent_app(
         }
     bolt = App(
         **auth,
+        name=f"agent-{agent_id}",  # not inspect.stack() (handlers/ingress.py: BOLT_APP_NAME)
         signing_secret=secret,
         request_verification_enabled=False,  # ours, as the department app's (ingress.py)
         before_authorize=QuietRequestVerification(secret),

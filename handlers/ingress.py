@@ -33,6 +33,9 @@ from handlers.database_gate import DatabaseGate
 logger = logging.getLogger(__name__)
 
 EVENTS_PATH = "/slack/events"
+# The name Bolt gives its middleware in its logs. Unnamed, an App names itself by reading the
+# source of every frame up the stack (inspect.stack()): about 0.2 s per App made.
+BOLT_APP_NAME = "app.py"
 # Enough to tell a JSON body from a form body; an Events API body starts `{"token":"`, so
 # more would begin to show the (legacy) verification token.
 LOGGED_BODY_CHARS = 8

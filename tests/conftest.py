@@ -5,12 +5,15 @@ from __future__ import annotations
 
 import contextlib
 import os
+import pickle
 import shutil
 import socket
 import sqlite3
+import ssl
 import subprocess
 import threading
 import time
+import tomllib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +25,7 @@ from redis import Redis
 from rq import SimpleWorker
 from slack_bolt import App
 from sqlalchemy.orm import Session, sessionmaker
+from waitress import wasyncore
 from waitress.server import create_server
 
 import app as app_module
@@ -82,6 +86,49 @@ CHANNEL_CONTENT = "C0CONTENT"
 CHANNEL_GENERAL = "C0GENERAL"
 DM_CHANNEL = "D0HUMAN"
 SETTING_NAMES = [name.upper() for name in Settings.model_fields] + ["ANTHROPIC_BASE_URL"]
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _toml_parsed_once() -> Iterator[None]:
+    """Each data file (roster, authority, advisor, patterns, prices, …) parsed once per test
+    process, not by every runtime and app the tests build (about 0.1 s each): the same text
+    gives a fresh copy of the same result, so a loader may change what it gets."""
+    parse = tomllib.loads
+    parsed: dict[tuple[str, Any], bytes] = {}
+
+    def loads(text: str, /, *, parse_float: Any = float) -> dict[str, Any]:
+        key = (text, parse_float)
+        if key not in parsed:
+            parsed[key] = pickle.dumps(parse(text, parse_float=parse_float))
+        result: dict[str, Any] = pickle.loads(parsed[key])
+        return result
+
+    tomllib.loads = loads
+    yield
+    tomllib.loads = parse
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _one_ca_certificate(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """The Anthropic client reads a whole CA bundle when it is made (0.1 to 0.2 s, once per
+    runtime). The tests speak plain HTTP to local stand-ins only, so a bundle of one
+    certificate (SSL_CERT_FILE, which the client honours, as do the worker commands started
+    from here) serves as well, whatever bundle the machine names."""
+    given = os.environ.get("SSL_CERT_FILE")
+    bundle = Path(given or ssl.get_default_verify_paths().cafile or "")
+    begin, end = "-----BEGIN CERTIFICATE-----", "-----END CERTIFICATE-----"
+    text = bundle.read_text(errors="replace") if bundle.is_file() else ""
+    if begin not in text or end not in text:
+        yield  # no bundle to take one from: the client reads what the machine has
+        return
+    one = tmp_path_factory.mktemp("ca") / "one.pem"
+    one.write_text(text[text.index(begin) : text.index(end) + len(end)] + "\n")
+    os.environ["SSL_CERT_FILE"] = str(one)
+    yield
+    if given is None:
+        os.environ.pop("SSL_CERT_FILE", None)
+    else:
+        os.environ["SSL_CERT_FILE"] = given
 
 
 @pytest.fixture(autouse=True)
@@ -278,30 +325,51 @@ class ServedApp:
     sender: SlackRequestSender
 
 
-def _run_until_closed(server: Any) -> None:
-    # Closing the server's socket from the fixture ends its select loop with EBADF.
-    with contextlib.suppress(OSError, ValueError):
-        server.run()
+SERVER_STOP_TIMEOUT_S = 5.0
 
 
-def serve_app(app: App) -> tuple[Any, str]:
+@dataclass
+class TestServer:
+    """A waitress server serving from a daemon thread, as the tests' app is served."""
+
+    server: Any
+    thread: threading.Thread
+
+    @property
+    def effective_port(self) -> int:
+        return int(self.server.effective_port)
+
+    def close(self) -> None:
+        """Stop the way waitress stops itself, inside its loop's thread: every connection and
+        the listening socket closed there, so the loop ends with nothing left to select on.
+        (Closed from this thread instead, a connection still open, such as a request whose
+        body never came, failed the loop's select with EBADF and left its socket unclosed.)
+        Then the request threads are let go."""
+        self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
+        self.thread.join(SERVER_STOP_TIMEOUT_S)
+        self.server.task_dispatcher.shutdown(timeout=SERVER_STOP_TIMEOUT_S)
+
+
+def serve_app(app: App) -> tuple[TestServer, str]:
     server, base = serve_wsgi(wsgi_handler(app))
     return server, f"{base}/slack/events"
 
 
-def serve_wsgi(wsgi: Any) -> tuple[Any, str]:
+def serve_wsgi(wsgi: Any) -> tuple[TestServer, str]:
     """A WSGI app served by waitress on a free port; the server (to close) and its base URL."""
     server = create_server(wsgi, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=_run_until_closed, args=(server,), daemon=True)
+    thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
-    return server, f"http://127.0.0.1:{server.effective_port}"
+    return TestServer(server, thread), f"http://127.0.0.1:{server.effective_port}"
 
 
 @pytest.fixture()
 def bolt(settings: Settings, runtime: Runtime) -> Iterator[ServedApp]:
     app = app_module.create_app(settings)
     server, url = serve_app(app)
-    yield ServedApp(app, url, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM))
+    sender = SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
+    yield ServedApp(app, url, sender)
+    sender.close()
     server.close()
 
 
@@ -329,7 +397,8 @@ def app_with(
     runtime_module.install(rt)
     server, url = serve_app(app_module.create_app(settings))
     try:
-        yield rt, SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM)
+        with SlackRequestSender(url, SIGNING_SECRET, team_id=TEAM) as sender:
+            yield rt, sender
     finally:
         server.close()
 
@@ -339,10 +408,22 @@ def empty_queues(rt: Runtime) -> None:
     rt.redis.delete(*(queue.key for queue in lane_queues(rt.redis, rt.settings.queue_name)))
 
 
+class BurstWorker(SimpleWorker):
+    """RQ's SimpleWorker without its command listener. A worker subscribes to a Redis channel
+    for commands (stop a job, shut down) that only a long-running worker is sent; stopping
+    that listener's thread at the end of a burst cost 0.2 to 1 s each time."""
+
+    def subscribe(self) -> None:
+        return None
+
+    def unsubscribe(self) -> None:
+        return None
+
+
 def work(rt: Runtime) -> None:
     """Run every queued job in this process (RQ's SimpleWorker, burst mode)."""
     queues = lane_queues(rt.redis, rt.settings.queue_name)
-    worker = SimpleWorker(queues, connection=rt.redis, job_class=WorkspaceJob)
+    worker = BurstWorker(queues, connection=rt.redis, job_class=WorkspaceJob)
     worker.work(burst=True, logging_level="WARNING")
 
 

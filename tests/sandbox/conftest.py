@@ -243,7 +243,9 @@ FEEDBACK_MODAL = {
 
 def demo_app(client: WebClient) -> App:
     """A small Bolt app with the interaction shapes the department's approvals use."""
-    app = App(client=client, signing_secret=SIGNING_SECRET, process_before_response=True)
+    app = App(
+        client=client, name="sandbox", signing_secret=SIGNING_SECRET, process_before_response=True
+    )
 
     @app.action("request-changes")
     def open_feedback(ack: Ack, body: dict[str, Any]) -> None:

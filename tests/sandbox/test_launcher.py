@@ -1,5 +1,8 @@
 """`python app.py` with no Slack credentials: the whole department runs locally, in one
-process tree, and Ctrl-C stops every part of it."""
+process tree, and Ctrl-C stops every part of it.
+
+A start costs 5-10 s: the tests that find their own messages share one sandbox
+(`module_sandbox`); one that needs an empty channel or stops the sandbox starts its own."""
 
 from __future__ import annotations
 
@@ -19,7 +22,8 @@ from tests.conftest import REDIS_TEST_URL, wait_until
 from tests.sandbox.conftest import Sandbox, start_sandbox, stop_sandbox
 
 
-def test_mention_in_the_sandbox_gets_a_persona_reply(sandbox: Sandbox) -> None:
+def test_mention_in_the_sandbox_gets_a_persona_reply(module_sandbox: Sandbox) -> None:
+    sandbox = module_sandbox
     log = sandbox.log.read_text()
     assert "No Slack credentials, so starting the local sandbox." in log
     assert "SLACK_BOT_TOKEN and SLACK_APP_TOKEN (Socket Mode)" in log
@@ -40,7 +44,8 @@ def test_mention_in_the_sandbox_gets_a_persona_reply(sandbox: Sandbox) -> None:
     assert reply["username"] == "Copywriter"
 
 
-def test_dm_in_the_sandbox_is_answered_by_the_cmo(sandbox: Sandbox) -> None:
+def test_dm_in_the_sandbox_is_answered_by_the_cmo(module_sandbox: Sandbox) -> None:
+    sandbox = module_sandbox
     sent = sandbox.send("U0SAM", "D0SAM", "what should we focus on this quarter?")
     assert sent["ok"] is True
 
@@ -60,10 +65,13 @@ def test_bad_input_gets_a_clear_error_and_changes_nothing(sandbox: Sandbox) -> N
     assert sandbox.get("/api/messages?channel=C0GENERAL")["messages"] == []
 
 
-def test_the_page_runs_a_ritual_now_and_the_worker_schedules_them(sandbox: Sandbox) -> None:
+def test_the_page_runs_a_ritual_now_and_the_worker_schedules_them(
+    module_sandbox: Sandbox,
+) -> None:
     """`/standup` typed in the page (or its one-click example) reaches the app, which records
     the run and answers privately; the rituals' channels exist; the sandbox's worker command
     runs RQ's cron scheduler beside its workers."""
+    sandbox = module_sandbox
     boot = sandbox.get("/api/bootstrap")
     names = {c["name"] for c in boot["channels"]}
     assert {"mkt-standup", "mkt-insights", "mkt-leadership"} <= names

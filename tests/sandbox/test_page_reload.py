@@ -29,7 +29,9 @@ def closed() -> list[dict[str, Any]]:
 def page(slack: SlackStandIn, closed: list[dict[str, Any]]) -> Iterator[str]:
     """The page's API before a Bolt app whose modal asks to hear when it closes."""
     client = WebClient(token=BOT_TOKEN, base_url=slack.url)
-    app = App(client=client, signing_secret=SIGNING_SECRET, process_before_response=True)
+    app = App(
+        client=client, name="sandbox", signing_secret=SIGNING_SECRET, process_before_response=True
+    )
 
     @app.action("request-changes")
     def open_modal(ack: Ack, body: dict[str, Any]) -> None:
