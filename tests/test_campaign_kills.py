@@ -31,6 +31,7 @@ import pytest
 from sqlalchemy import select
 
 from jobs.campaigns import control, report
+from jobs.queue import Lane, lane_queue, turn_queue
 from jobs.runtime import Runtime
 from models import campaign_steps, campaigns, posts
 from models.campaigns import CampaignStatus
@@ -119,9 +120,23 @@ class World:
             self.worker.kill()
 
     def why(self) -> str:
-        """What a failure's message starts with: how to replay it, where it was killed."""
+        """What a failure's message starts with: how to replay it, where it was killed, and
+        what a stuck run was waiting on (each task's state and lease, each lane's jobs)."""
         tail = self.worker.output()[-3000:] if self.worker else ""
-        return f"CAMPAIGN_KILL_SEED={self.seed}; kills: {self.kills}\n{tail}"
+        with self.runtime.sessions() as session:
+            rows = session.scalars(select(Task).where(Task.team_id == TEAM)).all()
+            tasks = [
+                f"{t.id[:8]} {t.assigned_to} {t.status} attempts={t.attempts} "
+                f"lease={t.lease_expires_at} holder={t.lease_holder} updated={t.updated_at}"
+                for t in rows
+            ]
+        queue = turn_queue(self.runtime.redis, self.settings.queue_name)
+        lanes = {lane.value: lane_queue(queue, lane).get_job_ids() for lane in Lane}
+        return (
+            f"CAMPAIGN_KILL_SEED={self.seed}; kills: {self.kills}\n{tail}\n"
+            + "\n".join(tasks)
+            + f"\nqueued: {lanes}"
+        )
 
 
 @pytest.fixture()
