@@ -266,6 +266,13 @@ def slack() -> Iterator[SlackStandIn]:
 
 
 @pytest.fixture()
+def unpaced_department(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The scripted department answers at once instead of streaming at a demo's pace (about
+    0.4 s a reply): for tests that read what was said, not how the stream was edited."""
+    monkeypatch.setattr("sandbox.scripted_department.DELAY_PER_CHUNK_S", 0.0)
+
+
+@pytest.fixture()
 def claude() -> Iterator[ScriptedClaude]:
     with ScriptedClaude() as stub:
         yield stub

@@ -41,6 +41,8 @@ CONFERENCE = (
     "webinar, sales hand-off; track ROI; conference in 3 weeks; budget $50k"
 )
 
+pytestmark = pytest.mark.usefixtures("unpaced_department")  # reads what was said
+
 
 @pytest.fixture()
 def claude() -> Iterator[ScriptedClaude]:

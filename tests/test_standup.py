@@ -40,6 +40,8 @@ from sandbox.slack_api import SlackStandIn
 from sandbox.slack_events import channel_message_event
 from tests.conftest import CHANNEL_CONTENT, HUMAN, TEAM, ServedApp, empty_queues, work
 
+pytestmark = pytest.mark.usefixtures("unpaced_department")  # reads what was said
+
 STANDUP = "C0STANDUP"
 DAY = date(2026, 1, 14)
 CASE_STUDY = "Acme case study draft"
