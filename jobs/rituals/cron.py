@@ -68,9 +68,15 @@ def run_cron_process() -> None:
     error)."""
     signal.signal(signal.SIGINT, signal.default_int_handler)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    runtime_module.forget_inherited()
-    rt = when_database_answers(runtime_module.current, "Ritual scheduler")
-    serve_cron(rt.redis, rt.settings.queue_name)
+    try:
+        runtime_module.forget_inherited()
+        rt = when_database_answers(runtime_module.current, "Ritual scheduler")
+        serve_cron(rt.redis, rt.settings.queue_name)
+    except KeyboardInterrupt:
+        # Stopped (Ctrl-C, or the worker command's stop) before the scheduler's own loop took
+        # over its signals: nothing to finish. Gone at once, so no finalizer of a half-built
+        # client prints a traceback on the way out.
+        os._exit(0)
 
 
 def serve_cron(connection: Redis, queue_name: str) -> None:
