@@ -60,10 +60,9 @@ class SetupButtons:
         self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        found, team_id, user_id = services(context), _team(body), body["user"]["id"]
-        if (refusal := _refusal(found, team_id, user_id)) is not None:
-            _tell(client, found, body, refusal)
+        if (admin := _admin_clicked(body, client, context)) is None:
             return
+        found, team_id = admin
         config = found.workspace_approvers.for_team(team_id)
         view = approvers_view(self.types, config, _groups(found.people, team_id))
         client.views_open(trigger_id=body["trigger_id"], view=view)
@@ -94,10 +93,9 @@ class SetupButtons:
         self, ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext
     ) -> None:
         ack()
-        found, team_id, user_id = services(context), _team(body), body["user"]["id"]
-        if (refusal := _refusal(found, team_id, user_id)) is not None:
-            _tell(client, found, body, refusal)
+        if (admin := _admin_clicked(body, client, context)) is None:
             return
+        found, team_id = admin
         with Session(found.intake.engine) as session:
             renamed = stored.renamed_channels(session, team_id)
         view = channel_names_view(self.channels, renamed)
@@ -143,6 +141,18 @@ def _admins_only(found: Services, team_id: str, user_id: str, values: dict[str, 
     """A submission from anyone but an admin: the refusal under the form's first field."""
     if (refusal := _refusal(found, team_id, user_id)) is not None:
         raise FormProblem.at(next(iter(values), ""), refusal)
+
+
+def _admin_clicked(
+    body: dict[str, Any], client: WebClient, context: BoltContext
+) -> tuple[Services, str] | None:
+    """A form button's click (already acked): its services and workspace when an admin
+    clicked it; None once anyone else has been told why not."""
+    found, team_id, user_id = services(context), _team(body), body["user"]["id"]
+    if (refusal := _refusal(found, team_id, user_id)) is not None:
+        _tell(client, found, body, refusal)
+        return None
+    return found, team_id
 
 
 def _refusal(found: Services, team_id: str, user_id: str) -> str | None:
