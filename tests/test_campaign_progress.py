@@ -9,6 +9,7 @@ campaign, however often the end is seen. Spend is the campaign's own Claude call
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
@@ -151,12 +152,18 @@ def test_edits_are_coalesced_under_many_passes_and_the_last_state_shown(
 def test_an_empty_edit_budget_holds_the_edit_for_the_catch_up(
     runtime: Runtime, slack: SlackStandIn, claude: ScriptedClaude, clock: None
 ) -> None:
+    # A slow refill (0.83 tokens a second; the tests' default is 8.3): once the bucket is
+    # empty, an interim edit's 3 tokens are 2.4 s away, longer than any pause under load
+    # between emptying it and the edit, while the catch-up's one token is 1.2 s away.
+    slow = runtime.settings.model_copy(update={"slack_chat_update_per_minute": 60})
+    runtime = dataclasses.replace(runtime, settings=slow)
+    runtime_module.install(runtime)
     campaign_id = _planned(runtime, slack, STEPS_IN_A_ROW)
     control.approve(runtime, TEAM, campaign_id, HUMAN)
     CampaignEngine(runtime).advance(TEAM, campaign_id)
     ts = _progress_ts(runtime, campaign_id)
     budget = edit_budget.for_team(runtime, TEAM)
-    while budget.take(final=False):  # other edits spent the workspace's interim tokens
+    while budget._try(1.0)[0]:  # other edits spent every token of the workspace
         pass
     _charge(runtime, campaign_id, "1.25")
     window = progress.WINDOW_KEY.format(team_id=TEAM, campaign_id=campaign_id)
