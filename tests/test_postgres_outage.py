@@ -164,9 +164,31 @@ def _serve(server: Any) -> None:
         server.run()
 
 
+@dataclass
+class HeldAnswers:
+    """Once a test clears `release`, Claude's answers wait until it is set again: the test
+    can then stop the database while turns are surely in flight (under load, a fixed wait
+    once found none running)."""
+
+    release: threading.Event = field(default_factory=threading.Event)
+    asked: list[int] = field(default_factory=list)  # one entry per request being answered
+
+    def answer(self, body: dict[str, Any]) -> TextReply:
+        self.asked.append(1)
+        self.release.wait(STARTUP_S)
+        return _answer_for(body)
+
+
 @pytest.fixture()
-def scripted_claude() -> Iterator[ScriptedClaude]:
-    with ScriptedClaude(responder=_answer_for) as stub:
+def held() -> HeldAnswers:
+    answers = HeldAnswers()
+    answers.release.set()
+    return answers
+
+
+@pytest.fixture()
+def scripted_claude(held: HeldAnswers) -> Iterator[ScriptedClaude]:
+    with ScriptedClaude(responder=held.answer) as stub:
         yield stub
 
 
@@ -222,6 +244,7 @@ def worker(
 def test_postgres_restarted_mid_load_loses_no_mention_and_posts_none_twice(
     slack: SlackStandIn,
     scripted_claude: ScriptedClaude,
+    held: HeldAnswers,
     postgres: TemporaryPostgres,
     worker: WorkerCommand,
     web: Web,
@@ -231,12 +254,14 @@ def test_postgres_restarted_mid_load_loses_no_mention_and_posts_none_twice(
     )
     assert _database_is("ok", web.health_url)
 
+    held.release.clear()
     before = [delivery.mention(n) for n in range(BEFORE)]
     assert all(m.statuses == [200] for m in before)
-    # Mid-load: answers are streaming, and more turns wait in the queue behind them.
-    assert wait_until(lambda: len(scripted_claude.requests) >= 2, STARTUP_S), worker.output()
+    # Mid-load: turns are running (their answers held back), more wait in the queue.
+    assert wait_until(lambda: len(held.asked) >= 2, STARTUP_S), worker.output()
 
     postgres.stop()
+    held.release.set()  # the running turns stream their answers with no database to finish in
     assert wait_until(lambda: _database_is("down", web.health_url), 30)
     during = [delivery.mention(n) for n in range(BEFORE, BEFORE + DURING)]
     for sent in during:  # Slack's first retry comes at once: the database is still away
