@@ -171,6 +171,9 @@ class Settings(BaseSettings):
     # The sandbox's scripted Claude pauses this long before each answer (no effect with a real
     # model): long enough to see the thread's status in the page.
     sandbox_think_s: float = Field(default=0.0, ge=0, le=10)
+    # ... and streams each piece of an answer (24 characters) this long after the last: a
+    # reader's pace, so a demo visibly streams; 0 answers at once (the browser tests).
+    sandbox_stream_delay_s: float = Field(default=0.03, ge=0, le=1)
     # Slack limits chat.update per workspace (Tier 3, 50+/min), not per worker: every worker's
     # streaming edits share this budget, the most any minute sees (jobs/slack/edit_budget.py).
     slack_chat_update_per_minute: int = Field(default=40, ge=6, le=600)

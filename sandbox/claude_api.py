@@ -112,11 +112,15 @@ class ScriptedClaude:
         min_cache_tokens: int = 1024,
         api_key: str | None = None,
         think_s: float = 0.0,
+        stream_delay_s: float | None = None,
     ) -> None:
         self._responder = responder or default_responder
         # A pause before every streamed answer's first byte, as a real model thinks: long
         # enough in the sandbox to see the thread's status ("CMO is thinking…").
         self.think_s = think_s
+        # When set, every text reply streams at this pace instead of its own (the sandbox's
+        # SANDBOX_STREAM_DELAY_S); scripts that pace a reply for a test keep theirs otherwise.
+        self.stream_delay_s = stream_delay_s
         self._address = (host, port)
         self._api_key = api_key
         self._cache = wire.PromptCache(min_cache_tokens)
@@ -358,7 +362,11 @@ class _Handler(BaseHTTPRequestHandler):
         self, reply: _Answerable, message: dict[str, Any], request_id: str, streaming: bool
     ) -> None:
         chunk_chars, delay_per_chunk_s, first_byte_delay_s = _pace(reply)
-        first_byte_delay_s += self.server.stub.think_s if isinstance(self.server, _Server) else 0
+        if isinstance(self.server, _Server):
+            stub = self.server.stub
+            first_byte_delay_s += stub.think_s
+            if stub.stream_delay_s is not None and isinstance(reply, TextReply):
+                delay_per_chunk_s = stub.stream_delay_s
         if not streaming:  # a non-streamed answer takes as long as its stream would have
             events = wire.stream_events(message, chunk_chars)
             deltas = [event for event in events if event["type"] == "content_block_delta"]

@@ -233,7 +233,11 @@ def run(settings: Settings, create_app: Callable[[Settings], App]) -> int:
         scripted = settings.anthropic_api_key is None
         claude_url = None
         if scripted:
-            stub = ScriptedClaude(responder=department_responder, think_s=settings.sandbox_think_s)
+            stub = ScriptedClaude(
+                responder=department_responder,
+                think_s=settings.sandbox_think_s,
+                stream_delay_s=settings.sandbox_stream_delay_s,
+            )
             claude_url = stack.enter_context(stub).base_url
         local = sandbox_settings(settings, slack, claude_url, redis)
         fresh_database(SANDBOX_DIR / DATABASE_FILE)

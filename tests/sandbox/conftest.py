@@ -107,6 +107,9 @@ def start_sandbox(
     # T0SANDBOX): at the default 40 a minute, parallel tests' final edits wait for tokens.
     # The budget itself is tested in tests/jobs/test_edit_budget.py.
     env["SLACK_CHAT_UPDATE_PER_MINUTE"] = "600"
+    # The scripted department answers at once: tests read what was said and clicked. The
+    # streaming tests (test_browser_streams.py) set a reader's pace again, to watch it stream.
+    env["SANDBOX_STREAM_DELAY_S"] = "0"
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
     env |= extra_env or {}

@@ -11,6 +11,9 @@ from playwright.sync_api import Browser, Page
 
 ARTIFACTS = Path(__file__).resolve().parents[2] / "artifacts"
 VIEWPORT = {"width": 1280, "height": 800}
+# How long a test waits for the department's next visible step. A loaded CI machine once
+# took over 30 s for a blog post's review chain; a passing run waits only as long as it takes.
+REPLY_TIMEOUT_MS = 45_000
 
 
 def opened_page(browser: Browser, url: str, name: str, **context: Any) -> Iterator[Page]:

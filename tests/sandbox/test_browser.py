@@ -21,9 +21,7 @@ from bots.ritual_config import DEFAULT_RITUALS_PATH
 from sandbox.slack_api import SlackStandIn
 from tests.conftest import BOT_TOKEN
 from tests.sandbox.conftest import CARD, MARIA, SAM, Sandbox, start_sandbox
-from tests.sandbox.pages import ARTIFACTS, opened_page, send
-
-REPLY_TIMEOUT_MS = 30_000
+from tests.sandbox.pages import ARTIFACTS, REPLY_TIMEOUT_MS, opened_page, send
 
 
 @pytest.fixture()

@@ -12,9 +12,7 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from sandbox.scripted_escalation import LEGAL_OPTIONS
 from tests.sandbox.conftest import MARIA, SAM, Sandbox
-from tests.sandbox.pages import ARTIFACTS, opened_page, send
-
-REPLY_TIMEOUT_MS = 30_000
+from tests.sandbox.pages import ARTIFACTS, REPLY_TIMEOUT_MS, opened_page, send
 
 
 @pytest.fixture()

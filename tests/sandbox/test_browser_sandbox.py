@@ -20,9 +20,8 @@ from playwright.sync_api import Browser, Locator, Page, expect
 
 from tests.conftest import wait_until
 from tests.sandbox.conftest import MARIA, SAM, Sandbox
-from tests.sandbox.pages import ARTIFACTS, opened_page, send
+from tests.sandbox.pages import ARTIFACTS, REPLY_TIMEOUT_MS, opened_page, send
 
-REPLY_TIMEOUT_MS = 30_000
 WAIT_MS = 15_000  # a page refresh on a busy machine (2 cores shared by many test runs)
 CARD_TIMEOUT_S = 90
 BOT = "U0BOT"

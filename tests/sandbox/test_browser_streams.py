@@ -39,7 +39,8 @@ def department(
     tmp_path_factory: pytest.TempPathFactory, _stopping_sandboxes: list[Sandbox]
 ) -> Iterator[Sandbox]:
     running = start_sandbox(
-        tmp_path_factory.mktemp("streams"), extra_env={"SANDBOX_THINK_S": THINK_S}
+        tmp_path_factory.mktemp("streams"),
+        extra_env={"SANDBOX_THINK_S": THINK_S, "SANDBOX_STREAM_DELAY_S": "0.03"},
     )
     yield running
     if running.process.poll() is None:

@@ -13,9 +13,8 @@ from playwright.sync_api import Browser, Page, expect
 from bots.examples import load_examples
 from bots.roster import load_roster
 from tests.sandbox.conftest import MARIA, SAM, Sandbox
-from tests.sandbox.pages import ARTIFACTS, opened_page, send
+from tests.sandbox.pages import ARTIFACTS, REPLY_TIMEOUT_MS, opened_page, send
 
-REPLY_TIMEOUT_MS = 30_000
 ROSTER = load_roster()
 
 

@@ -109,6 +109,23 @@ def test_stream_delivers_text_in_deltas_as_they_are_produced(
     assert (final.usage.cache_creation_input_tokens, final.usage.cache_read_input_tokens) == (0, 0)
 
 
+def test_a_stub_wide_stream_delay_sets_every_text_replys_pace() -> None:
+    """The sandbox's SANDBOX_STREAM_DELAY_S: a reply scripted at a demo's pace streams at the
+    stub's pace instead (here slower, so the lower bound shows it was applied)."""
+    text = "Fresh deals bloom this spring!!!"  # four 8-char deltas: three gaps
+    with (
+        ScriptedClaude(stream_delay_s=0.2) as paced,
+        anthropic.Anthropic(base_url=paced.base_url, api_key="test", max_retries=0) as sdk,
+    ):
+        paced.enqueue(TextReply(text, chunk_chars=8, delay_per_chunk_s=0.0))
+        arrivals: list[float] = []
+        with sdk.messages.stream(model=MODEL, max_tokens=256, messages=USER) as stream:
+            arrivals.extend(time.monotonic() for _ in stream.text_stream)
+
+    assert len(arrivals) == 4
+    assert arrivals[-1] - arrivals[0] >= 0.5  # 0.6 s of pauses, less the client's pick-up
+
+
 def test_stream_has_the_real_event_sequence_on_the_wire(stub: ScriptedClaude) -> None:
     stub.enqueue(TextReply("Twelve chars", chunk_chars=6))
     url = urlsplit(stub.base_url)
