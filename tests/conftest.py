@@ -341,6 +341,7 @@ class TestServer:
 
     server: Any
     thread: threading.Thread
+    stopping: threading.Event
 
     @property
     def effective_port(self) -> int:
@@ -352,11 +353,13 @@ class TestServer:
         (Closed from this thread instead, a connection still open, such as a request whose
         body never came, failed the loop's select with EBADF and left its socket unclosed.)
         Then the request threads are let go."""
+        self.stopping.set()
         try:
             self.server.trigger.pull_trigger(lambda: wasyncore.close_all(self.server._map))
         except OSError:
             # The trigger's pipe is gone (its loop ended, or its descriptor number was closed
-            # by a stale close elsewhere in this process): close the sockets from here.
+            # by a stale close elsewhere in this process): close the sockets from here (the
+            # loop, if it still runs, then ends on EBADF: `_run_until_stopped`).
             with contextlib.suppress(OSError):
                 wasyncore.close_all(self.server._map)
         self.thread.join(SERVER_STOP_TIMEOUT_S)
@@ -371,9 +374,20 @@ def serve_app(app: App) -> tuple[TestServer, str]:
 def serve_wsgi(wsgi: Any) -> tuple[TestServer, str]:
     """A WSGI app served by waitress on a free port; the server (to close) and its base URL."""
     server = create_server(wsgi, host="127.0.0.1", port=0, threads=8)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+    thread = threading.Thread(target=_run_until_stopped, args=(server, stopping), daemon=True)
     thread.start()
-    return TestServer(server, thread), f"http://127.0.0.1:{server.effective_port}"
+    return TestServer(server, thread, stopping), f"http://127.0.0.1:{server.effective_port}"
+
+
+def _run_until_stopped(server: Any, stopping: threading.Event) -> None:
+    """The server's loop; one whose sockets `TestServer.close` had to close from its own
+    thread ends on their EBADF, which is that stop, not an error. Any other is raised."""
+    try:
+        server.run()
+    except (OSError, ValueError):
+        if not stopping.is_set():
+            raise
 
 
 @pytest.fixture()
