@@ -31,6 +31,7 @@ logger = logging.getLogger(__name__)
 MESSAGES_PATH = "/v1/messages"
 SHUTDOWN_POLL_S = 0.01  # how long stop() may wait for the serving loop to notice
 RECHECK_S = 0.05  # wait_for() re-checks this often even without a new request
+HOLD_LAST_S = 10.0  # a TextReply's `hold_last` never set: its stream ends after this
 IDLE_CONNECTION_TIMEOUT_S = 60.0  # keep-alive sockets with no request are closed after this
 
 
@@ -43,6 +44,9 @@ class TextReply:
     delay_per_chunk_s: float = 0.0  # a slow model, or time for a test to kill a worker mid-stream
     first_byte_delay_s: float = 0.0
     stop_reason: str = "end_turn"
+    # The stream waits for this before its last piece (at most HOLD_LAST_S): a test can then
+    # prove the earlier pieces reached the client first, whatever the machine's load.
+    hold_last: threading.Event | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True)
@@ -368,8 +372,11 @@ class _Handler(BaseHTTPRequestHandler):
             if stub.stream_delay_s is not None and isinstance(reply, TextReply):
                 delay_per_chunk_s = stub.stream_delay_s
         if not streaming:  # a non-streamed answer takes as long as its stream would have
-            events = wire.stream_events(message, chunk_chars)
-            deltas = [event for event in events if event["type"] == "content_block_delta"]
+            deltas = [
+                event
+                for event in wire.stream_events(message, chunk_chars)
+                if event["type"] == "content_block_delta"
+            ]
             time.sleep(first_byte_delay_s + len(deltas) * delay_per_chunk_s)
             self._send_json(200, message, request_id)
             return
@@ -378,7 +385,14 @@ class _Handler(BaseHTTPRequestHandler):
             error = {"type": reply.error_type, "message": reply.message}
         time.sleep(first_byte_delay_s)
         self._start_stream(request_id)
-        for event in wire.stream_events(message, chunk_chars, error):
+        events = list(wire.stream_events(message, chunk_chars, error))
+        last_delta = max(
+            (i for i, event in enumerate(events) if event["type"] == "content_block_delta"),
+            default=-1,
+        )
+        for index, event in enumerate(events):
+            if index == last_delta and isinstance(reply, TextReply) and reply.hold_last:
+                reply.hold_last.wait(HOLD_LAST_S)
             frame = wire.sse_frame(event)  # one chunk per event: the client sees each as it comes
             self.wfile.write(b"%x\r\n%s\r\n" % (len(frame), frame))
             if event["type"] == "content_block_delta" and delay_per_chunk_s:

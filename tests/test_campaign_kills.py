@@ -48,6 +48,7 @@ KILLS = 20
 MAX_RUNS = 3  # campaigns killed until KILLS kills were made
 HOLD_S = 30.0  # a held Slack call is let go after this even if nobody kills its caller
 SETTLE_S = 30.0  # from the last kill to the campaign ended as the reference did
+PASS_POLL_S = 0.05
 # Sequential, parallel, conditional (lead_score set before approval: one branch runs, the
 # other is skipped). The continuous phase needs time to pass, which these processes cannot fake.
 SCENARIO = LAUNCH | {"phases": LAUNCH["phases"][:3]}
@@ -172,7 +173,20 @@ def _launch(rt: Runtime, slack: SlackStandIn) -> str:
 
 
 def _state(rt: Runtime, campaign_id: str) -> dict[str, Any]:
-    """The campaign's records without ids, times and attempts: what a kill must not change."""
+    """The campaign's records without ids, times and attempts: what a kill must not change,
+    read while no engine pass runs. A late wake-up (a step's own, or the sweeper's from just
+    before the end) may still pass over an ended campaign, finding nothing to do: its pass
+    token is held for that moment, so the records are read again once it is let go (a token
+    never let go stays in what is returned, and fails the comparison)."""
+    deadline = time.monotonic() + SETTLE_S
+    while True:
+        found = _records(rt, campaign_id)
+        if found["campaign"][1] is None or time.monotonic() > deadline:
+            return found
+        time.sleep(PASS_POLL_S)
+
+
+def _records(rt: Runtime, campaign_id: str) -> dict[str, Any]:
     with rt.sessions() as session:
         campaign = campaigns.load_campaign(session, TEAM, campaign_id)
         assert campaign is not None

@@ -62,6 +62,7 @@ WORKER_PROCESSES = 3
 # at a load of 13); a passing run waits only as long as the work takes.
 STARTUP_S = 120.0
 WORK_S = 120.0
+CUT_OFF = "failed; giving its lease back"  # jobs/agent/lease.py: a run the outage cut off
 STREAM_CHUNKS = 10  # each answer streams for half a second: turns are cut off mid-stream
 
 
@@ -266,6 +267,9 @@ def test_postgres_restarted_mid_load_loses_no_mention_and_posts_none_twice(
     during = [delivery.mention(n) for n in range(BEFORE, BEFORE + DURING)]
     for sent in during:  # Slack's first retry comes at once: the database is still away
         delivery.deliver(sent, retry_num=1)
+    # The database stays away until a running turn has met the outage (however long a loaded
+    # machine takes to get there), so the outage surely cut one off.
+    assert wait_until(lambda: CUT_OFF in worker.output(), WORK_S), worker.output()
     postgres.start()
 
     assert wait_until(lambda: _database_is("ok", web.health_url), 30)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import http.client
 import json
 import math
+import threading
 import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -17,6 +18,7 @@ from anthropic.types import Message, MessageParam
 
 from bots.prompts import AGENT_ID_PREFIX
 from sandbox.claude_api import (
+    HOLD_LAST_S,
     ErrorReply,
     MidStreamError,
     ScriptedClaude,
@@ -90,18 +92,25 @@ def test_stream_delivers_text_in_deltas_as_they_are_produced(
     stub: ScriptedClaude, client: anthropic.Anthropic
 ) -> None:
     text = "Fresh deals bloom this spring!!!"  # 32 chars: four 8-char deltas
-    stub.enqueue(TextReply(text, chunk_chars=8, delay_per_chunk_s=0.15))
-    arrivals: list[tuple[str, float]] = []
+    # The last piece is held until the client has the first, so a client that saw nothing
+    # before the end would wait out the hold (timing the arrivals' spread instead failed on a
+    # loaded machine, whose client read them all late).
+    last = threading.Event()
+    stub.enqueue(TextReply(text, chunk_chars=8, hold_last=last))
+    pieces: list[str] = []
+    started = time.monotonic()
+    first_after = HOLD_LAST_S
 
     with client.messages.stream(model=MODEL, max_tokens=256, messages=USER) as stream:
-        arrivals.extend((piece, time.monotonic()) for piece in stream.text_stream)
+        for piece in stream.text_stream:
+            if not pieces:
+                first_after = time.monotonic() - started
+                last.set()
+            pieces.append(piece)
         final = stream.get_final_message()
 
-    assert [piece for piece, _ in arrivals] == [text[i : i + 8] for i in range(0, 32, 8)]
-    # Pieces reach the client while the model is still "typing" (0.15 s a piece, 0.45 s from
-    # the first to the last), not all at the end; the margin absorbs a client that is slow to
-    # pick up the first piece (seen at 0.05 s a piece on a loaded machine running in parallel).
-    assert arrivals[-1][1] - arrivals[0][1] >= 0.05
+    assert first_after < HOLD_LAST_S
+    assert pieces == [text[i : i + 8] for i in range(0, 32, 8)]
     assert final.content[0].text == text  # type: ignore[union-attr]
     assert final.stop_reason == "end_turn"
     assert final.usage.input_tokens == tokens(len(QUESTION))
