@@ -267,14 +267,16 @@ async function refreshOpen() {
   const [main, eph, thread] = await Promise.all([
     getJSON(`/api/messages?${q({ channel: channelId })}`),
     getJSON(`/api/ephemerals?${q({ channel: channelId, user: me })}`).catch(() => ({ messages: [] })),
-    threadTs ? getJSON(`/api/thread?${q({ channel: channelId, ts: threadTs })}`).catch(() => null) : null,
+    // A failed fetch (a busy machine) is not a deleted thread: the pane stays, the next refresh retries.
+    threadTs ? getJSON(`/api/thread?${q({ channel: channelId, ts: threadTs })}`).catch(() => undefined) : null,
   ]);
   // The reader may have switched channel or person while we waited; a newer refresh is queued.
   if (channelId !== state.channelId || me !== state.me) return;
   renderChannel(main.messages || [], eph.messages || []);
   refreshStatuses(channelId, threadTs); // streams.js: "CMO is thinking…"
-  if (threadTs && threadTs === state.threadTs) {
-    if (thread && thread.messages?.length) renderThread(thread.messages, eph.messages || []);
+  if (thread === undefined) scheduleRefresh(); // throttled: at most one refresh a REFRESH_MIN_INTERVAL_MS
+  if (threadTs && threadTs === state.threadTs && thread !== undefined) {
+    if (thread?.messages?.length) renderThread(thread.messages, eph.messages || []);
     else closeThread(); // the parent was deleted
   }
 }
