@@ -42,7 +42,7 @@ from handlers.ingress import (
 )
 from handlers.install import NOT_INSTALLED_MESSAGE, oauth_flow
 from handlers.intake import Intake
-from handlers.serving import DrainingSocketModeHandler, serve_http
+from handlers.serving import serve_http, serve_socket_mode
 from handlers.standup_actions import RitualControl
 from handlers.uninstall import Uninstalls, reinstalled_with_token
 from jobs.claude.pricing import load_prices
@@ -77,15 +77,17 @@ def create_app(
     """The Bolt app with every listener registered; raises on bad data, schema or Slack
     settings (an HTTP app never verifies with an empty signing secret). `tokens`: where each
     workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace). A database that
-    does not answer stops it too, unless `wait_for_database` (serving): then the app answers
-    503 until it does (handlers/database_gate.py)."""
+    does not answer stops it too, unless `wait_for_database` (serving): then over HTTP the app
+    answers 503 until it does, and in Socket Mode `serve` connects only once it does
+    (handlers/database_gate.py)."""
     mode = slack_mode(settings)
     if mode is SlackMode.SANDBOX:
         raise ConfigError("No Slack credentials: set SLACK_BOT_TOKEN (see .env.example)")
     approvers, department = load_and_check_data(settings)
     engine = make_engine(settings.database_url, settings.database_statement_timeout_s)
     gate = DatabaseGate(engine)
-    gate.open_at_start(wait=wait_for_database)
+    if not (wait_for_database and mode is SlackMode.SOCKET):  # Socket Mode waits in `serve`
+        gate.open_at_start(wait=wait_for_database)
     intake = Intake(
         engine=engine,
         queue=turn_queue(redis_client(settings), settings.queue_name),
@@ -185,11 +187,13 @@ def load_and_check_data(settings: Settings) -> tuple[ApprovalConfig, Department]
 
 
 def serve(app: App, settings: Settings) -> None:
-    """Until SIGTERM or SIGINT, then what is in flight is finished (handlers/serving.py)."""
+    """Until SIGTERM or SIGINT, then what is in flight is finished (handlers/serving.py).
+    Socket Mode connects once the database answers; raises DatabaseNotMigrated if it answers
+    with a schema not at head."""
     if settings.slack_app_token is not None:
-        logger.info("Connecting to Slack in Socket Mode")
-        handler = DrainingSocketModeHandler(app, settings.slack_app_token.get_secret_value())
-        handler.serve_until_stopped()
+        gate = app.database_gate if isinstance(app, DepartmentApp) else None
+        ready = functools.partial(gate.wait_until_open, "Socket Mode app") if gate else _answered
+        serve_socket_mode(app, settings.slack_app_token.get_secret_value(), ready)
         return
     logger.info(
         "Listening on http://0.0.0.0:%d%s (health: %s, %s)",
@@ -199,6 +203,10 @@ def serve(app: App, settings: Settings) -> None:
         READY_PATH,
     )
     serve_http(web_app(app, settings), settings.port, settings.http_threads)
+
+
+def _answered() -> None:
+    """An app with no database gate: the database answered when the app was built."""
 
 
 def web_app(app: App, settings: Settings) -> WsgiApp:
@@ -249,18 +257,18 @@ def main() -> int:
         return SANDBOX_MODE if {"--check", "--mode"} & set(sys.argv) else run_sandbox(settings)
     if "--mode" in sys.argv:
         return 0
+    checking = "--check" in sys.argv
     try:
-        # HTTP serving rides out a database outage (503 until it answers); a check and Socket
-        # Mode (no 5xx to answer with) stop with one line, as before.
-        serving_http = "--check" not in sys.argv and settings.slack_app_token is None
-        app = create_app(settings, wait_for_database=serving_http)
+        # Serving rides out a database outage (HTTP: 503 until it answers; Socket Mode: no
+        # connection until it answers); a check stops with one line: it is a check.
+        app = create_app(settings, wait_for_database=not checking)
+        if checking:
+            print(f"Configuration OK ({mode})")
+            return 0
+        serve(app, settings)  # Socket Mode: a schema not at head is found here
     except StartupError as error:
         print(str(error), file=sys.stderr)
         return 2
-    if "--check" in sys.argv:
-        print(f"Configuration OK ({mode})")
-        return 0
-    serve(app, settings)
     return 0
 
 

@@ -29,8 +29,9 @@ class DatabaseNotMigrated(StartupError):
 
 
 class DatabaseUnreachable(StartupError):
-    """The database does not answer at start-up (down, restarting, failing over). The web
-    process stops with this line; the worker command waits for the database (jobs/outage.py)."""
+    """The database does not answer at start-up (down, restarting, failing over). A check
+    (`--check`) stops with this line; serving (HTTP or Socket Mode) and the worker command wait
+    for the database (handlers/database_gate.py, jobs/outages.py)."""
 
 
 class BudgetSpent(Exception):

@@ -9,7 +9,9 @@ are manifest.yml's: one list, which tests/test_manifest.py keeps equal to what t
 Org-wide (Enterprise Grid) installs are refused: the app is installed per workspace, since
 every record, token and job is keyed by the workspace's team_id. Such an install stores
 nothing and gets a page that says so; a request that comes from one is told the app is not
-installed in its workspace.
+installed in its workspace. The tokens Slack issued for it are revoked first (`auth.revoke`),
+so that no working token of ours is left behind that nothing of ours knows or could revoke
+later; best effort: a revoke that fails is logged, and the refusal stands.
 
 An agent's own app installed by OAuth (SLACK_AGENT_APPS with a client id) has the same flow
 at /slack/install/<agent id> and /slack/oauth_redirect/<agent id>, with its own client id,
@@ -32,6 +34,7 @@ from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_bolt.request import BoltRequest
 from slack_bolt.response import BoltResponse
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.state_utils import OAuthStateUtils
 from sqlalchemy import Engine
@@ -107,8 +110,29 @@ class WorkspaceOAuthFlow(OAuthFlow):
                 "Refused an org-wide install (enterprise %s): installs are per workspace",
                 installation.enterprise_id,
             )
+            self.revoke_issued_tokens(installation)
             raise OrgWideInstallRefused("org-wide installs are not supported")
         super().store_installation(request, installation)
+
+    def revoke_issued_tokens(self, installation: Installation) -> None:
+        """The tokens Slack issued for an install we refuse stay valid until revoked, and we
+        keep none of them: revoke each now (the bot's, and a user's if any). Best effort: a
+        failure is logged (never the token) and the refusal goes on."""
+        issued = {"bot": installation.bot_token, "user": installation.user_token}
+        for kind, token in issued.items():
+            if token is None:
+                continue
+            try:
+                self.client.auth_revoke(token=token)
+            except (SlackClientError, OSError) as error:
+                reason = error.response.get("error") if isinstance(error, SlackApiError) else None
+                logger.warning(
+                    "Could not revoke the %s token of a refused org-wide install "
+                    "(enterprise %s): %s",
+                    kind,
+                    installation.enterprise_id,
+                    reason or type(error).__name__,
+                )
 
     def refused_or_default(self, args: FailureArgs) -> BoltResponse:
         if isinstance(args.error, OrgWideInstallRefused):

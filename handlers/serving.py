@@ -9,6 +9,8 @@ own: its `run()` ends on a signal by dropping what is in flight, so `serve_http`
 Socket Mode: on SIGTERM or SIGINT the envelopes being handled are finished and acknowledged
 over the still-open socket, then the socket closes; an envelope that arrives in between is
 handled too. Slack redelivers any envelope left unacknowledged to another connection.
+Started while the database is away, it connects only once the database answers (it has no
+503 to turn envelopes away with), and a stop meanwhile ends it at once, before any connection.
 
 Each HTTP request starts and ends with an empty log context (logs.py): a waitress thread
 serves many requests, and the Bolt middleware sets the ids of the one at hand.
@@ -20,7 +22,7 @@ import logging
 import signal
 import threading
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from types import FrameType
 from typing import Any
@@ -119,10 +121,9 @@ class DrainingSocketModeHandler(SocketModeHandler):
                 self.in_flight -= 1
                 self.changed.notify_all()
 
-    def serve_until_stopped(self) -> None:
-        """Connect; on SIGTERM/SIGINT wait for the envelopes in hand (at most DRAIN_S), close."""
-        stopping = threading.Event()
-        previous = {sig: signal.signal(sig, lambda *_: stopping.set()) for sig in STOP_SIGNALS}
+    def serve_until_stopped(self, stopping: threading.Event) -> None:
+        """Connect; once `stopping` is set wait for the envelopes in hand (at most DRAIN_S),
+        close."""
         try:
             self.connect()  # type: ignore[no-untyped-call]
             while not stopping.wait(LOOP_TIMEOUT_S):
@@ -131,7 +132,42 @@ class DrainingSocketModeHandler(SocketModeHandler):
             with self.changed:
                 self.changed.wait_for(lambda: self.in_flight == 0, timeout=DRAIN_S)
         finally:
-            for sig, handler in previous.items():
-                signal.signal(sig, handler)
             self.close()  # type: ignore[no-untyped-call]
         logger.info("Stopped")
+
+
+class _StoppedWaiting(BaseException):
+    """SIGTERM/SIGINT while Socket Mode waits to connect. A BaseException, as
+    KeyboardInterrupt is, so that no `except Exception` it may cross (a database driver's,
+    mid-connect) takes it for an error of its own."""
+
+
+def serve_socket_mode(app: App, app_token: str, until_ready: Callable[[], None]) -> None:
+    """`until_ready()` (the database: handlers/database_gate.py), then Socket Mode until
+    SIGTERM/SIGINT. A stop while it waits ends it at once, quietly, before any connection:
+    a platform stopping a deploy that never got its database must not wait for it. One
+    signal scope for both, so no stop between the wait and the connection goes unheard."""
+    stopping = threading.Event()
+    waiting = True
+
+    def stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal waiting
+        stopping.set()
+        if waiting:  # raised once: a second signal cannot interrupt the way out
+            waiting = False
+            raise _StoppedWaiting
+
+    previous = {sig: signal.signal(sig, stop) for sig in STOP_SIGNALS}
+    try:
+        try:
+            until_ready()
+            waiting = False
+        except _StoppedWaiting:
+            logger.info("Stopped before connecting to Slack")
+            return
+        if not stopping.is_set():
+            logger.info("Connecting to Slack in Socket Mode")
+            DrainingSocketModeHandler(app, app_token).serve_until_stopped(stopping)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)

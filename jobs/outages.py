@@ -15,9 +15,10 @@ found again in the database once it is back.
 - A process that starts during an outage (the worker command, a worker or the scheduler
   forked again) builds its runtime, which reads the schema's revision: `when_database_answers`
   retries that with backoff instead of letting the process die and be forked again every
-  second. The web process (HTTP) does not wait either: it serves, and answers 503 to Slack
-  and its health checks until the database answers (handlers/database_gate.py, with this
-  module's `backoff` between checks).
+  second. The web process waits too (handlers/database_gate.py): over HTTP it serves, and
+  answers 503 to Slack and its health checks until the database answers (with this module's
+  `backoff` between checks); in Socket Mode it opens its socket only then, waiting here
+  (`when_database_answers`). Only a `--check` stops at once: it is a check.
 """
 
 from __future__ import annotations

@@ -9,6 +9,8 @@ It can serve several workspaces (`add_team`), each with its own bot token, users
 messages: a call acts in the workspace its token belongs to, so team A's token touching team
 B's channel or user is refused as Slack refuses it (`channel_not_found`, `user_not_found`), an
 unknown token gets `invalid_auth`, and every recorded call names the team its token was for.
+`auth.revoke` revokes the token it is called with, as Slack's does: from then on every call
+with that token gets `token_revoked` (`test=true` only says it would).
 Set-up and inspection methods take `team=` (default: the first workspace).
 """
 
@@ -43,6 +45,7 @@ logger = logging.getLogger(__name__)
 # so the caller can be killed at that exact point (tests/test_campaign_kills.py).
 CallHook = Callable[[str, bool], None]
 API_PREFIX = "/api/"
+REVOKE_METHOD = "auth.revoke"
 WAIT_POLL_INTERVAL_S = 0.02
 SHUTDOWN_POLL_INTERVAL_S = 0.02  # how soon stop() takes effect; tests stop a server each
 
@@ -141,6 +144,7 @@ class SlackStandIn:
         self._changed = threading.Condition()
         self._changes: list[Change] = []
         self._socket_mode: tuple[str, SocketModeServer] | None = None
+        self._revoked: set[str] = set()  # tokens revoked by `auth.revoke`
         self._response_urls = ResponseUrls()
         # Every admitted call counted per team and method; `limits.limit(...)` enforces.
         self.limits = RateLimits()
@@ -538,10 +542,12 @@ class SlackStandIn:
             or EXTRA_METHODS.get(method)
             or SETUP_METHODS.get(method)
         )
-        if handler is None:
+        if handler is None and method != REVOKE_METHOD:
             return Reply(404, {"ok": False, "error": "unknown_method"})
         if not token:
             return Reply(200, {"ok": False, "error": "not_authed"})
+        if self.revoked(token):
+            return Reply(200, {"ok": False, "error": "token_revoked"})
         found = self._bot_of(token)
         if found is None:
             return Reply(200, {"ok": False, "error": "invalid_auth"})
@@ -554,6 +560,8 @@ class SlackStandIn:
         if retry_after is not None:
             headers = {"Retry-After": str(retry_after)}
             return Reply(429, {"ok": False, "error": "ratelimited"}, headers)
+        if handler is None:  # auth.revoke: the token's own fate, no workspace's state
+            return Reply(200, {"ok": True, "revoked": self._revoke(token, args)})
         try:
             with workspace.lock, workspace.acting_as(bot):
                 return Reply(200, {"ok": True, **handler(workspace, args)})
@@ -567,6 +575,19 @@ class SlackStandIn:
             # A stand-in bug must fail the caller loudly, not hang it on a dropped socket.
             logger.exception("slack stand-in failed answering %s", method)
             return Reply(500, {"ok": False, "error": "fatal_error"})
+
+    def revoked(self, token: str) -> bool:
+        """Whether `auth.revoke` revoked this token."""
+        with self._lock:
+            return token in self._revoked
+
+    def _revoke(self, token: str, args: dict[str, Any]) -> bool:
+        """Slack's `test` argument (1 or true) asks whether the token would be revoked."""
+        if str(args.get("test", "")).lower() in ("1", "true"):
+            return False
+        with self._lock:
+            self._revoked.add(token)
+        return True
 
     def _open_connection(self, token: str | None) -> Reply:
         """Slack hands out a WebSocket URL only for the app-level token."""

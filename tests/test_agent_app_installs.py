@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 from redis import Redis
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import select, text
 
 import app as app_module
@@ -247,3 +249,17 @@ def test_an_agent_apps_rotating_token_is_refreshed_with_its_own_credentials(
     assert fresh != first and fresh in installs.copywriter.issued
     [(token, _args)] = replies(slack, TEAM_A)
     assert token == fresh
+
+
+def test_an_agent_apps_org_wide_install_is_refused_and_its_token_revoked(
+    installs: Installs, slack: SlackStandIn
+) -> None:
+    """As the department's: nothing stored, and the token Slack issued no longer works."""
+    installs.copywriter.org_wide = True
+    page = click_install(installs.base, "copywriter")
+    assert "Org-wide install not supported" in page
+    with installs.rt.sessions() as session:
+        assert session.execute(text("select * from slack_bots")).all() == []
+    [issued] = installs.copywriter.issued
+    with pytest.raises(SlackApiError, match="token_revoked"):
+        WebClient(token=issued, base_url=slack.url).auth_test()

@@ -53,7 +53,8 @@ def _refused(port: int) -> bool:
     return False
 
 
-def _start(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+def start_app(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    """`python app.py` with these settings, its output appended to `log`."""
     env = as_environment(settings, os.environ)
     env["PYTHONPATH"] = str(REPO_ROOT)
     with log.open("ab") as handle:
@@ -76,7 +77,7 @@ def app_process(
 ) -> Iterator[tuple[subprocess.Popen[bytes], int, Path]]:
     port = free_port()
     log = tmp_path / "app.log"
-    process = _start(make_settings(slack, claude, database_url, port=port), log)
+    process = start_app(make_settings(slack, claude, database_url, port=port), log)
     try:
         assert wait_until(lambda: _answers(port), 60), log.read_text()
         yield process, port, log
@@ -144,7 +145,7 @@ def test_sigterm_in_socket_mode_acknowledges_the_envelope_in_hand_then_exits(
     server = slack.socket_mode(APP_TOKEN)
     log = tmp_path / "app.log"
     settings = make_settings(slack, claude, database_url, slack_app_token=APP_TOKEN)
-    process = _start(settings, log)
+    process = start_app(settings, log)
     try:
         assert server.wait_connected(60), log.read_text()
         in_flight, go_on = _hold_views_open(slack)

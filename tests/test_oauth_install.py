@@ -16,6 +16,8 @@ from typing import Any
 import pytest
 from freezegun import freeze_time
 from redis import Redis
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy import func, select, text
 
 import app as app_module
@@ -222,8 +224,9 @@ def test_an_org_wide_install_is_refused_and_stores_nothing(
     installed: Installed, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
 ) -> None:
     """Org-wide (Enterprise Grid) installs are not supported: the person is told so and how
-    to install per workspace; no token, no workspace row. Requests that come from such an
-    install get the not-installed answer, and nothing is kept."""
+    to install per workspace; no token kept, and the one Slack issued revoked; no workspace
+    row. Requests that come from such an install get the not-installed answer, and nothing
+    is kept."""
     installed.oauth.org_wide = True
     page = click_install(installed.base)
     assert "Org-wide install not supported" in page and "/slack/install" in page
@@ -231,6 +234,9 @@ def test_an_org_wide_install_is_refused_and_stores_nothing(
     with installed.rt.sessions() as session:
         assert session.scalar(select(func.count()).select_from(workspaces.Workspace)) == 0
     assert f"Refused an org-wide install (enterprise {ENTERPRISE_ID})" in caplog.text
+    [issued] = installed.oauth.issued
+    with pytest.raises(SlackApiError, match="token_revoked"):
+        WebClient(token=issued, base_url=slack.url).auth_test()
 
     mark = len(slack.calls)
     answer = slack.response_url(CHANNEL_GENERAL, HUMAN)
@@ -254,6 +260,25 @@ def test_an_org_wide_install_is_refused_and_stores_nothing(
     with installed.rt.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Turn)) == 0
     assert installed.rt.redis.keys("rq:job:*") == []
+
+
+def test_an_org_wide_install_whose_token_cannot_be_revoked_is_refused_all_the_same(
+    installed: Installed, slack: SlackStandIn, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The revoke is best effort: Slack failing it leaves the refusal as it was, and the log
+    says which token could not be revoked without showing it."""
+    installed.oauth.org_wide = True
+    slack.fail_next("auth.revoke", status=200, error="internal_error")
+    page = click_install(installed.base)
+    assert "Org-wide install not supported" in page
+    assert raw_values(installed.rt) == []
+    [issued] = installed.oauth.issued
+    assert WebClient(token=issued, base_url=slack.url).auth_test()["ok"]  # not revoked
+    assert (
+        f"Could not revoke the bot token of a refused org-wide install (enterprise "
+        f"{ENTERPRISE_ID}): internal_error"
+    ) in caplog.text
+    assert issued not in caplog.text
 
 
 def test_a_reinstall_clears_the_uninstall(installed: Installed, slack: SlackStandIn) -> None:

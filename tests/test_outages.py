@@ -1,25 +1,32 @@
 """Start-up while the database is away: the worker command waits for it (jobs/outages.py), a
-check says so in one line, and the web process serves 503 until it answers
-(handlers/database_gate.py). The outage under load is tests/test_postgres_outage.py."""
+check says so in one line, the web process serves 503 until it answers
+(handlers/database_gate.py), and in Socket Mode it connects only once it answers. The outage
+under load is tests/test_postgres_outage.py."""
 
 from __future__ import annotations
 
 import dataclasses
+import os
+import signal
 import socket
 import subprocess
 import sys
 import threading
+import time
 import urllib.error
 import urllib.request
 from pathlib import Path
+from typing import cast
 
 import pytest
 from redis import Redis
+from slack_bolt import App
 from sqlalchemy import func, make_url, select
 from sqlalchemy.exc import OperationalError
 
 import app as app_module
 from errors import DatabaseUnreachable
+from handlers.serving import STOP_SIGNALS, serve_socket_mode
 from jobs import outages
 from jobs.claude.client import LlmAttempt
 from jobs.claude.pricing import Usage
@@ -46,8 +53,11 @@ from tests.conftest import (
     wait_until,
 )
 from tests.tcp_door import TcpDoor
+from tests.test_app_shutdown import STOP_S, start_app
+from tests.test_socket_mode import APP_TOKEN, event_payload
 
 REPO = Path(__file__).resolve().parent.parent
+STARTUP_S = 60.0  # `python app.py`'s imports on a loaded 2-core machine; a pass waits less
 
 
 def _nowhere() -> str:
@@ -198,3 +208,85 @@ def test_the_web_process_started_with_the_database_away_answers_503_until_it_ans
         door.close()
     with db_sessions(database_url)() as session:
         assert session.scalar(select(func.count()).select_from(Turn)) == 1
+
+
+@pytest.mark.parametrize("database_kind", ["postgresql"], indirect=True)
+def test_socket_mode_started_with_the_database_away_connects_once_it_answers(
+    slack: SlackStandIn,
+    claude: ScriptedClaude,
+    database_url: str,
+    redis_conn: Redis,
+    tmp_path: Path,
+) -> None:
+    """`python app.py` in Socket Mode, the database's host refusing connections: it waits,
+    saying so, with no connection to Slack (it could not persist an envelope); once the
+    database answers it connects, and a mention over the socket becomes one turn."""
+    real = make_url(database_url)
+    door = TcpDoor(free_port(), (real.host or "127.0.0.1", real.port or 5432))
+    away = real.set(host="127.0.0.1", port=door.port).render_as_string(hide_password=False)
+    server = slack.socket_mode(APP_TOKEN)
+    log = tmp_path / "app.log"
+    process = start_app(make_settings(slack, claude, away, slack_app_token=APP_TOKEN), log)
+    try:
+        waiting = "Socket Mode app waiting for the database"
+        assert wait_until(lambda: waiting in log.read_text(), STARTUP_S), log.read_text()
+        assert process.poll() is None, log.read_text()
+        assert slack.calls_to("apps.connections.open") == [] and not server.wait_connected(0)
+        door.open()
+        assert server.wait_connected(STARTUP_S), log.read_text()
+        payload = event_payload(f"<@{BOT_USER}> cmo: a tagline?", "1700000000.000100", "EvDb1")
+        assert server.wait_for_ack(server.send("events_api", payload), STOP_S) is not None
+        process.terminate()
+        assert process.wait(STOP_S) == 0, log.read_text()
+    finally:
+        server.close()
+        door.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait(STOP_S)
+    with db_sessions(database_url)() as session:
+        [turn] = session.scalars(select(Turn).where(Turn.team_id == TEAM))
+    assert turn.text.endswith("a tagline?")
+    assert "Traceback" not in log.read_text()
+
+
+def test_socket_mode_stopped_while_it_waits_for_the_database_exits_quietly(
+    slack: SlackStandIn, claude: ScriptedClaude, tmp_path: Path
+) -> None:
+    """A deploy stopped (SIGTERM) before the database ever answered: the process ends at
+    once with the status of any stop, no traceback, never having connected to Slack."""
+    server = slack.socket_mode(APP_TOKEN)
+    log = tmp_path / "app.log"
+    process = start_app(make_settings(slack, claude, _nowhere(), slack_app_token=APP_TOKEN), log)
+    try:
+        waiting = "Socket Mode app waiting for the database"
+        assert wait_until(lambda: waiting in log.read_text(), STARTUP_S), log.read_text()
+        process.terminate()
+        assert process.wait(STOP_S) == 0, log.read_text()
+    finally:
+        server.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait(STOP_S)
+    output = log.read_text()
+    assert "Traceback" not in output and "Exception ignored" not in output, output
+    assert "s3cret-pw" not in output
+    assert slack.calls_to("apps.connections.open") == []
+
+
+def test_ctrl_c_while_socket_mode_waits_ends_the_wait_without_connecting() -> None:
+    """SIGINT (a terminal's Ctrl-C) ends the wait as SIGTERM does, with no KeyboardInterrupt
+    out of it; the signal handlers are given back."""
+    before = {sig: signal.getsignal(sig) for sig in STOP_SIGNALS}
+    waited: list[str] = []
+
+    def interrupted() -> None:
+        waited.append("waiting")
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(STOP_S)  # as the backoff's sleep: the signal ends it
+        waited.append("not interrupted")
+
+    started = time.monotonic()
+    serve_socket_mode(cast(App, None), APP_TOKEN, interrupted)  # never reaches the app
+    assert waited == ["waiting"] and time.monotonic() - started < STOP_S
+    assert {sig: signal.getsignal(sig) for sig in STOP_SIGNALS} == before

@@ -51,8 +51,9 @@ def socket_app(
         handler.close()  # type: ignore[no-untyped-call]
 
 
-def _event_payload(text: str, ts: str, event_id: str) -> dict[str, Any]:
-    """The same event_callback body Slack would POST over HTTP."""
+def event_payload(text: str, ts: str, event_id: str) -> dict[str, Any]:
+    """A mention as an events_api envelope carries it: the same event_callback body Slack
+    would POST over HTTP."""
     return {
         "token": "unused-in-socket-mode",
         "team_id": TEAM,
@@ -71,7 +72,7 @@ def test_a_mention_over_the_socket_is_acked_and_becomes_one_turn(
     socket_app: tuple[SocketModeServer, Settings],
 ) -> None:
     server, settings = socket_app
-    payload = _event_payload(f"<@{BOT_USER}> cmo: a tagline?", "1700000000.000100", "EvS1")
+    payload = event_payload(f"<@{BOT_USER}> cmo: a tagline?", "1700000000.000100", "EvS1")
     first = server.send("events_api", payload)
     assert server.wait_for_ack(first) is not None
     again = server.send("events_api", payload, retry_attempt=1)  # Slack redelivers
