@@ -32,6 +32,7 @@ from tests.conftest import (
 
 NOW = int(time.time())
 THREAD = f"{NOW - 60}.000100"
+NO_WAIT_S = 10.0  # a listener that retried Redis would wait out retries of 5 s connects
 
 
 def _mention(text: str = "copywriter: a tagline please", ts: str = THREAD) -> dict[str, object]:
@@ -150,7 +151,9 @@ def test_redis_down_at_ingress_persists_then_answers_when_redis_is_back(
         started = time.monotonic()
         response = sender.send_event(_mention())
         assert response.status == 200
-        assert time.monotonic() - started < 3  # still acked within Slack's budget
+        # Acked without waiting for Redis (no retry loop in the listener): the ack's speed is
+        # the benchmarks' to measure, this bound only tells a wait from none on a busy machine.
+        assert time.monotonic() - started < NO_WAIT_S
         rt = runtime_module.build_runtime(settings)
         runtime_module.install(rt)
         with rt.sessions() as session:
