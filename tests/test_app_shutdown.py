@@ -11,6 +11,7 @@ import sys
 import threading
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +21,7 @@ from handlers.shortcuts import SEND_MODAL
 from sandbox.claude_api import ScriptedClaude
 from sandbox.signing import SentResponse, SlackRequestSender
 from sandbox.slack_api import SlackStandIn
+from sandbox.slack_socket import SocketModeServer
 from sandbox.web_assistant import message_action_payload
 from sandbox.worker_command import REPO_ROOT
 from settings import Settings, as_environment
@@ -65,6 +67,23 @@ def start_app(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
             stdout=handle,
             stderr=subprocess.STDOUT,
         )
+
+
+@contextmanager
+def socket_mode_app(
+    slack: SlackStandIn, settings: Settings, log: Path
+) -> Iterator[tuple[SocketModeServer, subprocess.Popen[bytes]]]:
+    """`python app.py` in Socket Mode against the stand-in's socket for APP_TOKEN (which
+    `settings` must carry); the socket is closed and the process killed if still running."""
+    server = slack.socket_mode(APP_TOKEN)
+    process = start_app(settings, log)
+    try:
+        yield server, process
+    finally:
+        server.close()
+        if process.poll() is None:
+            process.kill()
+            process.wait(STOP_S)
 
 
 @pytest.fixture()
@@ -142,11 +161,9 @@ def test_sigterm_in_socket_mode_acknowledges_the_envelope_in_hand_then_exits(
     redis_conn: object,
     tmp_path: Path,
 ) -> None:
-    server = slack.socket_mode(APP_TOKEN)
     log = tmp_path / "app.log"
     settings = make_settings(slack, claude, database_url, slack_app_token=APP_TOKEN)
-    process = start_app(settings, log)
-    try:
+    with socket_mode_app(slack, settings, log) as (server, process):
         assert server.wait_connected(60), log.read_text()
         in_flight, go_on = _hold_views_open(slack)
         envelope = server.send("interactive", _shortcut(slack))
@@ -158,10 +175,5 @@ def test_sigterm_in_socket_mode_acknowledges_the_envelope_in_hand_then_exits(
             slack.call_hook = None
         assert server.wait_for_ack(envelope, STOP_S) is not None, log.read_text()
         assert process.wait(STOP_S) == 0, log.read_text()
-    finally:
-        server.close()
-        if process.poll() is None:
-            process.kill()
-            process.wait(STOP_S)
     [modal] = slack.workspace.views.for_user(HUMAN)["modals"]
     assert modal["callback_id"] == SEND_MODAL

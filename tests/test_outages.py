@@ -5,6 +5,7 @@ under load is tests/test_postgres_outage.py."""
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import os
 import signal
@@ -53,7 +54,7 @@ from tests.conftest import (
     wait_until,
 )
 from tests.tcp_door import TcpDoor
-from tests.test_app_shutdown import STOP_S, start_app
+from tests.test_app_shutdown import STOP_S, socket_mode_app
 from tests.test_socket_mode import APP_TOKEN, event_payload
 
 REPO = Path(__file__).resolve().parent.parent
@@ -224,10 +225,9 @@ def test_socket_mode_started_with_the_database_away_connects_once_it_answers(
     real = make_url(database_url)
     door = TcpDoor(free_port(), (real.host or "127.0.0.1", real.port or 5432))
     away = real.set(host="127.0.0.1", port=door.port).render_as_string(hide_password=False)
-    server = slack.socket_mode(APP_TOKEN)
     log = tmp_path / "app.log"
-    process = start_app(make_settings(slack, claude, away, slack_app_token=APP_TOKEN), log)
-    try:
+    settings = make_settings(slack, claude, away, slack_app_token=APP_TOKEN)
+    with socket_mode_app(slack, settings, log) as (server, process), contextlib.closing(door):
         waiting = "Socket Mode app waiting for the database"
         assert wait_until(lambda: waiting in log.read_text(), STARTUP_S), log.read_text()
         assert process.poll() is None, log.read_text()
@@ -238,12 +238,6 @@ def test_socket_mode_started_with_the_database_away_connects_once_it_answers(
         assert server.wait_for_ack(server.send("events_api", payload), STOP_S) is not None
         process.terminate()
         assert process.wait(STOP_S) == 0, log.read_text()
-    finally:
-        server.close()
-        door.close()
-        if process.poll() is None:
-            process.kill()
-            process.wait(STOP_S)
     with db_sessions(database_url)() as session:
         [turn] = session.scalars(select(Turn).where(Turn.team_id == TEAM))
     assert turn.text.endswith("a tagline?")
@@ -255,19 +249,13 @@ def test_socket_mode_stopped_while_it_waits_for_the_database_exits_quietly(
 ) -> None:
     """A deploy stopped (SIGTERM) before the database ever answered: the process ends at
     once with the status of any stop, no traceback, never having connected to Slack."""
-    server = slack.socket_mode(APP_TOKEN)
     log = tmp_path / "app.log"
-    process = start_app(make_settings(slack, claude, _nowhere(), slack_app_token=APP_TOKEN), log)
-    try:
+    settings = make_settings(slack, claude, _nowhere(), slack_app_token=APP_TOKEN)
+    with socket_mode_app(slack, settings, log) as (_server, process):
         waiting = "Socket Mode app waiting for the database"
         assert wait_until(lambda: waiting in log.read_text(), STARTUP_S), log.read_text()
         process.terminate()
         assert process.wait(STOP_S) == 0, log.read_text()
-    finally:
-        server.close()
-        if process.poll() is None:
-            process.kill()
-            process.wait(STOP_S)
     output = log.read_text()
     assert "Traceback" not in output and "Exception ignored" not in output, output
     assert "s3cret-pw" not in output
