@@ -339,6 +339,7 @@ SERVER_STOP_TIMEOUT_S = 5.0
 class TestServer:
     """A waitress server serving from a daemon thread, as the tests' app is served."""
 
+    __test__ = False  # not a test class, where a test module imports it
     server: Any
     thread: threading.Thread
     stopping: threading.Event

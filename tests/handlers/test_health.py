@@ -4,7 +4,6 @@ they answer, 503 naming the part that does not, and nothing more than ok/down pe
 from __future__ import annotations
 
 import json
-import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -13,12 +12,11 @@ from typing import Any
 import pytest
 from redis import Redis
 from rq import Queue, Worker
-from waitress.server import create_server
 
 from handlers.health import Health, with_health
 from jobs.queue import lane_queues
 from models.db import make_engine, upgrade
-from tests.conftest import REDIS_TEST_URL
+from tests.conftest import REDIS_TEST_URL, TestServer, serve_wsgi
 
 QUEUE = "health-test"
 
@@ -30,13 +28,12 @@ def _not_slack(environ: dict[str, Any], start_response: Any) -> list[bytes]:
 
 @pytest.fixture()
 def serve() -> Iterator[Any]:
-    servers: list[Any] = []
+    servers: list[TestServer] = []
 
     def start(health: Health) -> str:
-        server = create_server(with_health(_not_slack, health), host="127.0.0.1", port=0)
-        threading.Thread(target=server.run, daemon=True).start()
+        server, base = serve_wsgi(with_health(_not_slack, health))
         servers.append(server)
-        return f"http://127.0.0.1:{server.effective_port}"
+        return base
 
     yield start
     for server in servers:
