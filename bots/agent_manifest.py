@@ -4,7 +4,8 @@ With one Slack app per agent (optional; README "One Slack app per agent"), each 
 bot user of its own that people mention (`@Copywriter`) and DM. Its app needs much less than
 the department's (the root `manifest.yml`, kept by hand): it hears mentions of itself, DMs
 to it and follow-ups in its threads, and it posts and edits its own replies, and the
-department's cards in a person's DM with it (their buttons come back to it: interactivity).
+department's cards and other agents' replies in a person's DM with it, under their own name
+and icon (chat:write.customize; their buttons come back to it: interactivity).
 Commands, App Home, the assistant pane and shortcuts stay with the department's app.
 
     python app.py manifest --agent copywriter            # prints it
@@ -49,6 +50,9 @@ SCOPES: dict[str, str] = {
     # assistant.threads.setStatus takes chat:write (Slack's changelog, 2026-03-05: assistant:write
     # is on its way out for it), so no assistant:write, which needs the assistant pane.
     "chat:write": "post, edit and stream its replies; cards in its DMs; the thread's status",
+    # In a person's DM with it, the department's app cannot post: another agent's reply there
+    # goes out with this app's token under that agent's name and icon (jobs/slack/own_voice.py).
+    "chat:write.customize": "username/icon_emoji: another agent's words in its DMs",
     "channels:read": "conversations.info: is it in this public channel?",
     "groups:read": "conversations.info: a private channel it was invited to",
     "im:read": "conversations.info: is this DM its own?",

@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 from sandbox.slack_assistant import EXTRA_METHODS
 from sandbox.slack_http import ApiServer, BadRequest, Reply, bearer_token, decode_args
 from sandbox.slack_limits import RateLimits
-from sandbox.slack_methods import METHODS, SlackMethodError
+from sandbox.slack_methods import METHODS, SlackMethodError, as_granted
 from sandbox.slack_oauth import SlackOAuth, SlackOAuthApps
 from sandbox.slack_responses import RESPONSE_PATH, ResponseUrls, Shown, show_answer
 from sandbox.slack_setup import SETUP_METHODS
@@ -275,13 +275,24 @@ class SlackStandIn:
         )
 
     def add_bot(
-        self, bot_token: str, bot_user_id: str, bot_id: str, name: str, *, team: str | None = None
+        self,
+        bot_token: str,
+        bot_user_id: str,
+        bot_id: str,
+        name: str,
+        *,
+        team: str | None = None,
+        scopes: list[str] | None = None,
     ) -> None:
         """Another bot user in a team with its own token (an agent's own Slack app): its
         calls act as it (auth.test, posts, memberships), and `calls` show which token each
-        call carried."""
+        call carried. `scopes`: what its token was granted (listed in X-OAuth-Scopes; a post's
+        persona is ignored without chat:write.customize); None: not modelled."""
         workspace = self.workspace_of(team)
-        identity = Identity(bot_token, workspace.main.team_id, bot_user_id, bot_id, bot_name=name)
+        granted = None if scopes is None else frozenset(scopes)
+        identity = Identity(
+            bot_token, workspace.main.team_id, bot_user_id, bot_id, bot_name=name, scopes=granted
+        )
         workspace.add_bot(identity)
 
     def add_bot_to(self, channel_id: str, bot_user_id: str, *, team: str | None = None) -> None:
@@ -562,9 +573,13 @@ class SlackStandIn:
             return Reply(429, {"ok": False, "error": "ratelimited"}, headers)
         if handler is None:  # auth.revoke: the token's own fate, no workspace's state
             return Reply(200, {"ok": True, "revoked": self._revoke(token, args)})
+        scopes = self._scopes_of(token, bot)
+        # Slack lists a token's scopes on every answer; only modelled ones are listed here.
+        granted = {} if scopes is None else {"X-OAuth-Scopes": ",".join(sorted(scopes))}
         try:
             with workspace.lock, workspace.acting_as(bot):
-                return Reply(200, {"ok": True, **handler(workspace, args)})
+                payload = handler(workspace, as_granted(args, scopes))
+                return Reply(200, {"ok": True, **payload}, granted)
         except SlackMethodError as refused:
             body: dict[str, Any] = {"ok": False, "error": refused.error}
             if refused.messages:
@@ -575,6 +590,11 @@ class SlackStandIn:
             # A stand-in bug must fail the caller loudly, not hang it on a dropped socket.
             logger.exception("slack stand-in failed answering %s", method)
             return Reply(500, {"ok": False, "error": "fatal_error"})
+
+    def _scopes_of(self, token: str, bot: Identity) -> frozenset[str] | None:
+        """What `token` was granted: its OAuth app's scopes, or its bot's (`add_bot`)."""
+        app = self.oauth_apps.app_of(token)
+        return app.scopes if app is not None else bot.scopes
 
     def revoked(self, token: str) -> bool:
         """Whether `auth.revoke` revoked this token."""

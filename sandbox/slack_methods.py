@@ -135,6 +135,20 @@ def _metadata(args: Args) -> dict[str, Any] | None:
     return {"event_type": event_type, "event_payload": metadata["event_payload"]}
 
 
+CUSTOMIZE_SCOPE = "chat:write.customize"
+PERSONA_ARGS = ("username", "icon_emoji", "icon_url")
+
+
+def as_granted(args: Args, scopes: frozenset[str] | None) -> Args:
+    """The arguments as Slack acts on them for a token with `scopes` (None: not modelled).
+    Without chat:write.customize Slack accepts a post's username and icon and ignores them:
+    it shows as the app's bot user, and answers ok (the python-slack-sdk and papercups
+    threads, and the customize scope's page, which makes the override depend on it)."""
+    if scopes is None or CUSTOMIZE_SCOPE in scopes:
+        return args
+    return {name: value for name, value in args.items() if name not in PERSONA_ARGS}
+
+
 def _persona(args: Args) -> dict[str, Any]:
     persona: dict[str, Any] = {}
     if username := _opt_str(args, "username"):

@@ -176,6 +176,10 @@ class SlackOAuthApps:
         app = self.apps.get(client[0]) if client is not None else None
         return app.answer(path, headers, args) if app else _refused("invalid_client", 200)
 
+    def app_of(self, token: str | None) -> SlackOAuth | None:
+        """The app that issued a valid token (its scopes are the token's), if any did."""
+        return next((app for app in self.apps.values() if app.valid(token)), None)
+
     def bot_of(self, token: str | None) -> Identity | None:
         """The bot a token issued by any of the apps acts as."""
         for app in self.apps.values():

@@ -32,6 +32,8 @@ class Identity:
     bot_id: str
     team_name: str = "Sandbox"
     bot_name: str = "sandbox-bot"
+    # The scopes its token was granted (None: not modelled, as if it had every one we use).
+    scopes: frozenset[str] | None = None
 
 
 def ts_key(ts: str) -> tuple[int, int]:

@@ -14,8 +14,13 @@ noticed soon, and a refused post forgets at once).
 A person's DM with an agent's own app is the one place the department's app cannot post
 (`conversation_voice`): whatever the department says in it (the approval and escalation
 cards of a request asked there, another agent's reply or review) goes out with that agent
-app's token, as its bot user (an agent app has no chat:write.customize); its app serves the
-cards' buttons too (handlers/agent_apps.py).
+app's token. What that agent says shows as its bot user, with no override; anyone else's
+words and the department's cards keep the persona they would have in single-app mode (the
+other agent's name and icon), which the agent manifest's chat:write.customize allows, so
+the person sees who said what. An agent app installed before its manifest asked that scope
+still posts, as its bot user, and the operator is told once to reinstall it
+(jobs/slack/persona.py `post_message`). Its app serves the cards' buttons too
+(handlers/agent_apps.py).
 """
 
 from __future__ import annotations
@@ -57,14 +62,15 @@ def voice_of(
         own = rt.best_effort_for(team_id, agent_id)
         if _present(rt, own, team_id, agent_id, channel_id):
             client = rt.slack_for(team_id, agent_id)
-            return Voice(client, own, replace(persona, as_itself=True))
+            return Voice(client, own, replace(persona, as_itself=True, via_app=agent_id))
     return conversation_voice(rt, team_id, channel_id, persona)
 
 
 def conversation_voice(rt: Runtime, team_id: str, channel_id: str, persona: Persona) -> Voice:
     """Who can post in `channel_id` for the department: in a person's DM with an agent's own
-    app, that app (found by asking each agent app of this workspace, remembered a day), as
-    its bot user; anywhere else the department's app, under `persona`."""
+    app, that app (found by asking each agent app of this workspace, remembered a day),
+    under `persona` unless it is that agent's own (its bot user already is it); anywhere
+    else the department's app, under `persona`."""
     if channel_id.startswith("D"):
         tokens = rt.slack_clients.tokens
         for agent_id in agents_with_own_apps(tokens):
@@ -75,8 +81,19 @@ def conversation_voice(rt: Runtime, team_id: str, channel_id: str, persona: Pers
             own = rt.best_effort_for(team_id, agent_id)
             if _present(rt, own, team_id, agent_id, channel_id):
                 client = rt.slack_for(team_id, agent_id)
-                return Voice(client, own, replace(persona, as_itself=True))
+                return Voice(client, own, _through_app(rt, agent_id, persona))
     return Voice(rt.slack_for(team_id), rt.best_effort_for(team_id), persona)
+
+
+def _through_app(rt: Runtime, agent_id: str, persona: Persona) -> Persona:
+    """`persona` as posted with `agent_id`'s own app: no override for that agent's own
+    words, another agent's name and icon for anyone else's (chat:write.customize)."""
+    owner = rt.roster.by_id.get(agent_id)
+    itself = owner is not None and (persona.username, persona.icon_emoji) == (
+        owner.display_name,
+        owner.icon_emoji,
+    )
+    return replace(persona, as_itself=itself, via_app=agent_id)
 
 
 def one_post_writer(

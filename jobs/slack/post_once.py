@@ -24,6 +24,8 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from errors import SlackReadRateLimited
 from jobs.slack.edit_budget import EditBudget
+from jobs.slack.persona import Persona as Persona  # re-exported: most callers import it here
+from jobs.slack.persona import post_message
 from jobs.slack.text import Text, as_mrkdwn, safe_cut
 from models import posts
 from models.records import SlackPost
@@ -37,27 +39,6 @@ METADATA_EVENT = "department_reply"
 RECOVERY_PAGE = 15
 RECOVERY_PAGES = 10  # at most 150 messages searched for a lost post
 RECOVERY_SLACK_S = 120.0  # a lost post follows its record; this margin covers clock skew
-
-
-@dataclass(frozen=True)
-class Persona:
-    """How an agent appears in Slack (needs the chat:write.customize scope). `as_itself`: the
-    agent posts with its own Slack app (jobs/slack/own_voice.py), whose bot user already has
-    the agent's name and icon, so no override is sent."""
-
-    username: str
-    icon_emoji: str
-    as_itself: bool = False
-
-    @property
-    def username_override(self) -> str | None:
-        """A post's `username` argument (None: not sent; slack_sdk drops None arguments)."""
-        return None if self.as_itself else self.username
-
-    @property
-    def icon_override(self) -> str | None:
-        """A post's `icon_emoji` argument (None: not sent)."""
-        return None if self.as_itself else self.icon_emoji
 
 
 @dataclass(frozen=True)
@@ -222,12 +203,13 @@ class ReplyWriter:
         return ts
 
     def _post(self, index: int, text: str) -> str:
-        response = self._client.chat_postMessage(
+        response = post_message(
+            self._client,
+            self._target.team_id,
+            self._persona,
             channel=self._target.channel_id,
             thread_ts=self._target.thread_ts,
             text=text,
-            username=self._persona.username_override,
-            icon_emoji=self._persona.icon_override,
             metadata={
                 "event_type": METADATA_EVENT,
                 "event_payload": {"turn_id": self._target.turn_id, "part": index},
@@ -323,11 +305,12 @@ def post_once(
         extra: dict[str, Any] = {"blocks": blocks} if blocks is not None else {}
         if target.thread_ts:
             extra["thread_ts"] = target.thread_ts
-        response = client.chat_postMessage(
+        response = post_message(
+            client,
+            target.team_id,
+            persona,
             channel=target.channel_id,
             text=as_mrkdwn(text).text,
-            username=persona.username_override,
-            icon_emoji=persona.icon_override,
             metadata={
                 "event_type": METADATA_EVENT,
                 "event_payload": {"turn_id": target.turn_id, "part": 0},

@@ -43,6 +43,7 @@ from jobs.runtime import Runtime
 from jobs.slack import edit_budget, unreachable
 from jobs.slack.edit_budget import EditBudget
 from jobs.slack.own_voice import voice_of
+from jobs.slack.persona import note_ignored_override
 from jobs.slack.post_once import (
     METADATA_EVENT,
     PART_MAX_CHARS,
@@ -258,6 +259,7 @@ class StreamWriter(ReplyWriter):
             recipient_user_id=None if in_dm else self._recipient.user_id,
             recipient_team_id=None if in_dm else self._recipient.team_id,
         )
+        note_ignored_override(response, self._target.team_id, self._persona)
         return str(response["ts"])
 
     def _to_edits(self) -> None:

@@ -25,6 +25,7 @@ USED = {
     "message.channels (a follow-up in its thread)": "channels:history",
     "message.groups (the same, private channel)": "groups:history",
     "chat.postMessage / chat.update / chat.delete / chat.*Stream": "chat:write",
+    "username/icon_emoji (another agent's post in its DM)": "chat:write.customize",
     "assistant.threads.setStatus (best effort)": "chat:write",
     "conversations.replies (recovering a lost reply)": "channels:history",
     "conversations.info (public channel)": "channels:read",
@@ -68,9 +69,11 @@ def test_scopes_and_events_are_exactly_what_an_agent_app_uses() -> None:
     assert set(manifest["oauth_config"]["scopes"]["bot"]) == set(USED.values()) == set(SCOPES)
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) == EVENTS | INSTALL_EVENTS
     assert set(BOT_EVENTS) <= set(ROOT["settings"]["event_subscriptions"]["bot_events"])
-    # Its posts are its own bot user's: no persona, so no chat:write.customize; commands and
-    # the assistant pane stay with the department's app (so no assistant:write either).
-    assert {"chat:write.customize", "commands", "assistant:write"}.isdisjoint(SCOPES)
+    # Another agent's words in a person's DM with it show as that agent (a persona), so it
+    # asks chat:write.customize; commands and the assistant pane stay with the department's
+    # app (so no assistant:write either).
+    assert "chat:write.customize" in SCOPES
+    assert {"commands", "assistant:write"}.isdisjoint(SCOPES)
     assert manifest["features"]["app_home"]["messages_tab_enabled"] is True  # DMs to it
     assert {"slash_commands", "shortcuts", "assistant_view"}.isdisjoint(manifest["features"])
     # The buttons of the cards it posts in its DMs come back to it.

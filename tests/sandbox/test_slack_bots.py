@@ -4,6 +4,7 @@ own bot, with its own memberships, and can edit only its own messages."""
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
 import pytest
 from slack_sdk import WebClient
@@ -61,3 +62,21 @@ def test_memberships_and_messages_are_each_bots_own(slack: SlackStandIn) -> None
     refused = _error(lambda: dept.chat_update(channel=CHANNEL, ts=ts, text="theirs"))
     assert refused == "cant_update_message"
     assert [call.token for call in slack.calls_to("chat.postMessage")][-1] == COPY
+
+
+def test_a_persona_needs_chat_write_customize(slack: SlackStandIn) -> None:
+    """Slack ignores the name and icon of a token without chat:write.customize (the post
+    shows as its bot user) and lists every token's scopes in X-OAuth-Scopes."""
+    slack.add_bot("xoxb-old", "U0OLD", "B0OLD", "CMO", scopes=["chat:write", "im:read"])
+    slack.add_bot("xoxb-new", "U0NEW", "B0NEW", "VP", scopes=["chat:write", "chat:write.customize"])
+    slack.add_bot_to(CHANNEL, "U0OLD")
+    slack.add_bot_to(CHANNEL, "U0NEW")
+    persona: dict[str, Any] = {"username": "Copywriter", "icon_emoji": ":pencil2:"}
+    old = _client(slack, "xoxb-old").chat_postMessage(channel=CHANNEL, text="a", **persona)
+    assert old["ok"] and "username" not in old["message"] and "icons" not in old["message"]
+    assert old.headers["X-OAuth-Scopes"] == "chat:write,im:read"
+    new = _client(slack, "xoxb-new").chat_postMessage(channel=CHANNEL, text="b", **persona)
+    assert new["message"]["username"] == "Copywriter"
+    assert new["message"]["icons"] == {"emoji": ":pencil2:"}
+    unmodelled = _client(slack, COPY).chat_postMessage(channel=COPY_DM, text="c", **persona)
+    assert unmodelled.status_code == 200 and "X-OAuth-Scopes" not in unmodelled.headers
