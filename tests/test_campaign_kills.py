@@ -33,6 +33,7 @@ from sqlalchemy import select
 from jobs.campaigns import control, report
 from jobs.queue import Lane, lane_queue, turn_queue
 from jobs.runtime import Runtime
+from jobs.sweeper import sweep
 from models import campaign_steps, campaigns, posts
 from models.campaigns import CampaignStatus
 from models.kinds import CampaignStepDetails
@@ -133,10 +134,20 @@ class World:
             ]
         queue = turn_queue(self.runtime.redis, self.settings.queue_name)
         lanes = {lane.value: lane_queue(queue, lane).get_job_ids() for lane in Lane}
+        # A stuck run twice showed tasks whose leases had run out and no sweep queuing them:
+        # is the command's supervisor alive, and would a sweep from here queue them?
+        alive = self.worker is not None and self.worker.running()
+        swept = sweep(
+            self.runtime.sessions,
+            self.runtime.redis,
+            self.settings.queue_name,
+            grace_s=self.settings.enqueue_grace_s,
+        )
         return (
             f"CAMPAIGN_KILL_SEED={self.seed}; kills: {self.kills}\n{tail}\n"
             + "\n".join(tasks)
-            + f"\nqueued: {lanes}"
+            + f"\nqueued: {lanes}\nsupervisor alive: {alive}; a sweep from the test queued: "
+            + f"{swept}"
         )
 
 
