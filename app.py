@@ -73,7 +73,7 @@ class _QuietTokenNotice(logging.Filter):
 
 def create_app(
     settings: Settings, tokens: TokenSource | None = None, *, wait_for_database: bool = False
-) -> App:
+) -> DepartmentApp:
     """The Bolt app with every listener registered; raises on bad data, schema or Slack
     settings (an HTTP app never verifies with an empty signing secret). `tokens`: where each
     workspace's token comes from (default: SLACK_BOT_TOKEN, one workspace). A database that
@@ -186,13 +186,13 @@ def load_and_check_data(settings: Settings) -> tuple[ApprovalConfig, Department]
     return approvers, Department(roster, authority, plan_limits)
 
 
-def serve(app: App, settings: Settings) -> None:
+def serve(app: DepartmentApp, settings: Settings) -> None:
     """Until SIGTERM or SIGINT, then what is in flight is finished (handlers/serving.py).
     Socket Mode connects once the database answers; raises DatabaseNotMigrated if it answers
     with a schema not at head."""
     if settings.slack_app_token is not None:
-        gate = app.database_gate if isinstance(app, DepartmentApp) else None
-        ready = functools.partial(gate.wait_until_open, "Socket Mode app") if gate else _answered
+        gate = app.database_gate  # None: the database answered when the app was built
+        ready = functools.partial(gate.wait_until_open, "Socket Mode app") if gate else _no_wait
         serve_socket_mode(app, settings.slack_app_token.get_secret_value(), ready)
         return
     logger.info(
@@ -205,8 +205,8 @@ def serve(app: App, settings: Settings) -> None:
     serve_http(web_app(app, settings), settings.port, settings.http_threads)
 
 
-def _answered() -> None:
-    """An app with no database gate: the database answered when the app was built."""
+def _no_wait() -> None:
+    """Nothing to wait for before connecting (no database gate)."""
 
 
 def web_app(app: App, settings: Settings) -> WsgiApp:
